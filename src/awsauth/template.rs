@@ -1,0 +1,115 @@
+//! Username and group templates (`pkg/server/server.go` `renderTemplate`): five variables,
+//! plain case-sensitive replacement, unknown placeholders left as written.
+
+/// The variables the authenticator substitutes, in the order it substitutes them.
+pub const KNOWN: [&str; 5] = [
+    "EC2PrivateDNSName",
+    "AccountID",
+    "SessionName",
+    "SessionNameRaw",
+    "AccessKeyID",
+];
+
+/// A `{{…}}` found in a username or group.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Placeholder {
+    /// The whole placeholder as written, braces included.
+    pub text: String,
+    pub known: bool,
+}
+
+/// Every `{{…}}` in a template, known or not.
+pub fn placeholders(template: &str) -> Vec<Placeholder> {
+    let mut found = Vec::new();
+    let mut rest = template;
+    while let Some(open) = rest.find("{{") {
+        let after = &rest[open + 2..];
+        let Some(close) = after.find("}}") else { break };
+        let name = &after[..close];
+        found.push(Placeholder {
+            text: format!("{{{{{name}}}}}"),
+            known: KNOWN.contains(&name),
+        });
+        rest = &after[close + 2..];
+    }
+    found
+}
+
+/// What the authenticator knows about a caller when it renders a template.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct RenderContext {
+    pub account_id: String,
+    pub session_name: String,
+    /// Unknown offline; the placeholder is then left in place and reported.
+    pub access_key_id: Option<String>,
+    /// The instance's private DNS name (`ec2:DescribeInstances`); unknown offline.
+    pub ec2_private_dns_name: Option<String>,
+}
+
+/// A rendered template, with the variables we could not fill in.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Rendered {
+    pub text: String,
+    pub unresolved: Vec<&'static str>,
+}
+
+/// Rendering failed: the authenticator denies the request.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+pub enum RenderError {
+    /// `{{EC2PrivateDNSName}}` needs a session name that is an EC2 instance id.
+    #[error("SessionName did not contain an instance id (got `{0}`)")]
+    NotAnInstanceId(String),
+}
+
+/// `^i-(\w{8}|\w{17})$`
+fn is_instance_id(session: &str) -> bool {
+    session.strip_prefix("i-").is_some_and(|id| {
+        (id.len() == 8 || id.len() == 17) && id.bytes().all(|b| b.is_ascii_alphanumeric() || b == b'_')
+    })
+}
+
+pub fn render(template: &str, context: &RenderContext) -> Result<Rendered, RenderError> {
+    let mut text = template.to_string();
+    let mut unresolved = Vec::new();
+    if text.contains("{{EC2PrivateDNSName}}") {
+        if !is_instance_id(&context.session_name) {
+            return Err(RenderError::NotAnInstanceId(context.session_name.clone()));
+        }
+        match &context.ec2_private_dns_name {
+            Some(dns) => text = text.replace("{{EC2PrivateDNSName}}", dns),
+            None => unresolved.push("EC2PrivateDNSName"),
+        }
+    }
+    text = text.replace("{{AccountID}}", &context.account_id);
+    text = text.replace("{{SessionName}}", &context.session_name.replace('@', "-"));
+    text = text.replace("{{SessionNameRaw}}", &context.session_name);
+    if text.contains("{{AccessKeyID}}") {
+        match &context.access_key_id {
+            Some(key) => text = text.replace("{{AccessKeyID}}", key),
+            None => unresolved.push("AccessKeyID"),
+        }
+    }
+    Ok(Rendered { text, unresolved })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn finds_known_and_unknown_placeholders() {
+        let found = placeholders("a-{{SessionName}}-{{ SessionName }}-{{Session}}");
+        assert_eq!(
+            found.iter().map(|p| (p.text.as_str(), p.known)).collect::<Vec<_>>(),
+            vec![("{{SessionName}}", true), ("{{ SessionName }}", false), ("{{Session}}", false)]
+        );
+    }
+
+    #[test]
+    fn instance_id_rule() {
+        assert!(is_instance_id("i-0c6f21bf1f24f9708"));
+        assert!(is_instance_id("i-abcdefgh"));
+        assert!(!is_instance_id("i-aaaaa"));
+        assert!(!is_instance_id("jdoe"));
+    }
+}

@@ -1,0 +1,6 @@
+//! aws-auth-audit: who can get into an Amazon EKS cluster, read exactly as EKS reads it.
+#![forbid(unsafe_code)]
+
+pub mod yaml;
+pub mod arn;
+pub mod awsauth;
