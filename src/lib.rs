@@ -4,3 +4,4 @@
 pub mod yaml;
 pub mod arn;
 pub mod awsauth;
+pub mod manifest;
