@@ -5,3 +5,6 @@ pub mod yaml;
 pub mod arn;
 pub mod awsauth;
 pub mod manifest;
+pub mod finding;
+pub mod policies;
+pub mod rules;

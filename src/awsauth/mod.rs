@@ -2,6 +2,7 @@
 //! `ParseMap` decodes it, then matched and rendered the way the ConfigMap backend does.
 
 pub mod decode;
+pub mod document;
 pub mod json_value;
 pub mod lookup;
 pub mod model;

@@ -1,0 +1,88 @@
+//! Findings: what a rule reports, where, how bad, and a fingerprint that survives
+//! re-indentation and reordering.
+
+use serde::Serialize;
+use sha2::{Digest, Sha256};
+
+/// How bad a finding is. Ordered from least to most severe.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, clap::ValueEnum)]
+#[serde(rename_all = "lowercase")]
+pub enum Severity {
+    Info,
+    Low,
+    Medium,
+    High,
+    Critical,
+}
+
+impl Severity {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Severity::Info => "info",
+            Severity::Low => "low",
+            Severity::Medium => "medium",
+            Severity::High => "high",
+            Severity::Critical => "critical",
+        }
+    }
+}
+
+impl std::fmt::Display for Severity {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(self.as_str())
+    }
+}
+
+/// Whether the check failed, could not be evaluated, or only informs.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "lowercase", tag = "kind", content = "reason")]
+pub enum Status {
+    Fail,
+    Unknown(String),
+    Info,
+}
+
+impl Status {
+    pub fn label(&self) -> String {
+        match self {
+            Status::Fail => "fail".into(),
+            Status::Unknown(reason) => format!("unknown({reason})"),
+            Status::Info => "info".into(),
+        }
+    }
+}
+
+/// Where a finding points: a symbolic route into the configuration, resolved to a file
+/// position when there is a file.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct Location {
+    pub route: String,
+    pub path: String,
+    pub line: usize,
+    pub column: usize,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct Finding {
+    pub code: &'static str,
+    pub slug: &'static str,
+    pub severity: Severity,
+    pub status: Status,
+    pub message: String,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub principal: Option<String>,
+    pub location: Location,
+    pub remediation: String,
+    pub fingerprint: String,
+}
+
+/// A stable fingerprint from the parts that identify a finding (never line numbers).
+pub fn fingerprint(parts: &[&str]) -> String {
+    let mut hasher = Sha256::new();
+    for part in parts {
+        hasher.update(part.as_bytes());
+        hasher.update([0u8]);
+    }
+    let digest = hasher.finalize();
+    digest[..8].iter().map(|b| format!("{b:02x}")).collect()
+}

@@ -1,0 +1,92 @@
+//! ## What it does
+//! Reports a mapping ARN that can never equal the ARN of a caller: not an ARN at all, an
+//! unknown partition, an account that is not 12 digits, a resource STS never returns (an
+//! IAM group, a policy, an instance profile), or a `*`/`?` wildcard. Also reports
+//! `mapAccounts` items that are not 12-digit account ids.
+//!
+//! ## Why is this bad?
+//! The authenticator does not validate ARNs in aws-auth: it stores any string and compares
+//! it, case-insensitively, with the caller's ARN. A typo, an IAM group ARN (groups cannot
+//! authenticate), or a wildcard (compared literally) gives a dead mapping that looks live.
+//! An account id written without its leading zero (`12345678912`) never equals the
+//! 12-digit id STS reports.
+//!
+//! ## Example
+//! ```yaml
+//! mapRoles: |
+//!   - rolearn: arn:aws:iam::111122223333:role/Admin*     # literal `*`
+//! mapUsers: |
+//!   - userarn: arn:aws:iam::111122223333:group/admins    # groups never authenticate
+//! ```
+//!
+//! ## Remediation
+//! Map each role or user by its exact ARN, one mapping per principal. Quote account ids and
+//! keep their leading zeros.
+//!
+//! ## How to verify by hand
+//! `aws iam get-role --role-name NAME` / `aws iam get-user --user-name NAME` must return the
+//! ARN as written (ignoring case and the role path).
+//!
+//! ## References
+//! - aws-iam-authenticator `pkg/arn/arn.go` (`Canonicalize`: accepted partitions and resources)
+//! - aws-iam-authenticator `pkg/mapper/configmap/mapper.go` (literal, case-insensitive comparison)
+
+use super::prelude::*;
+use crate::arn::{self, ArnError};
+
+pub const META: RuleMeta = RuleMeta {
+    code: "EA109",
+    slug: "invalid-arn",
+    severity: Severity::High,
+    summary: "invalid ARN, partition, account id or wildcard",
+    needs: Needs::AwsAuth,
+};
+
+fn problem(written: &str) -> Option<String> {
+    if written.contains(['*', '?']) {
+        return Some("contains a wildcard, which EKS compares literally".into());
+    }
+    match arn::canonicalize(written) {
+        Err(ArnError::Malformed) => Some("is not an ARN".into()),
+        Err(e @ ArnError::UnknownPartition(_)) => Some(e.to_string()),
+        Err(e) => Some(format!("names no principal STS returns: {e}")),
+        Ok(_) => {
+            let account = arn::parse(written).ok()?.account;
+            (!arn::is_account_id(account))
+                .then(|| format!("has account `{account}`, which is not 12 digits"))
+        }
+    }
+}
+
+pub fn check(doc: &AwsAuthDocument, out: &mut Emitter<'_>) {
+    for (section, entry) in kept_entries(doc) {
+        let written = entry.row.arn();
+        if written.is_empty() || written.chars().any(char::is_whitespace) {
+            continue; // sso rows; whitespace is EA121
+        }
+        let Some(problem) = problem(written) else { continue };
+        let field = if section == SectionKey::MapUsers { "userarn" } else { "rolearn" };
+        out.emit(
+            At::Entry(section, entry, field),
+            Some(written),
+            format!("`{written}` {problem}: this mapping never matches"),
+            "map the exact ARN of an IAM role or user: arn:PARTITION:iam::ACCOUNT:role/NAME or …:user/NAME".to_string(),
+        );
+    }
+    for account in doc.section(SectionKey::MapAccounts).kept_accounts() {
+        if arn::is_account_id(&account.account) {
+            continue;
+        }
+        let hint = if account.account.len() < 12 && account.account.bytes().all(|b| b.is_ascii_digit()) && !account.account.is_empty() {
+            format!("; if leading zeros were lost, write \"{:0>12}\"", account.account)
+        } else {
+            String::new()
+        };
+        out.emit(
+            At::Account(account),
+            None,
+            format!("mapAccounts item `{}` is not a 12-digit account id: it never matches{hint}", account.account),
+            "write the account id as a quoted 12-digit string".to_string(),
+        );
+    }
+}

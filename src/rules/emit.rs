@@ -1,0 +1,150 @@
+//! Where rules put their findings: symbolic routes resolved to file positions, stable
+//! fingerprints.
+
+use std::collections::HashMap;
+
+use super::RuleMeta;
+use crate::awsauth::document::AwsAuthDocument;
+use crate::awsauth::{AccountEntry, Entry, KeyObservation, SectionKey};
+use crate::finding::{Finding, Location, Severity, Status, fingerprint};
+use crate::yaml::Pos;
+
+/// What a finding points at.
+#[derive(Debug, Clone, Copy)]
+pub enum At<'a> {
+    /// A key of `data`.
+    DataKey(&'a str),
+    /// A position inside a section's text.
+    Section(SectionKey, Pos),
+    /// An entry, or a field of it: `""`, `rolearn`, `groups[1]`, `sso.accountID`.
+    Entry(SectionKey, &'a Entry, &'a str),
+    /// A key of an entry, as spelled.
+    EntryKey(SectionKey, &'a Entry, &'a KeyObservation),
+    /// An item of `mapAccounts`.
+    Account(&'a AccountEntry),
+}
+
+pub struct Emitter<'a> {
+    doc: &'a AwsAuthDocument,
+    meta: &'a RuleMeta,
+    findings: Vec<Finding>,
+    seen: HashMap<String, usize>,
+}
+
+fn field_route(field: &str) -> String {
+    field
+        .split('.')
+        .flat_map(|part| match part.split_once('[') {
+            Some((name, index)) => vec![name.to_string(), format!("[{index}")],
+            None => vec![part.to_string()],
+        })
+        .filter(|p| !p.is_empty())
+        .map(|p| format!(" › {p}"))
+        .collect()
+}
+
+impl<'a> Emitter<'a> {
+    pub fn new(doc: &'a AwsAuthDocument, meta: &'a RuleMeta) -> Emitter<'a> {
+        Emitter {
+            doc,
+            meta,
+            findings: Vec::new(),
+            seen: HashMap::new(),
+        }
+    }
+
+    pub fn into_findings(self) -> Vec<Finding> {
+        self.findings
+    }
+
+    /// Route, file position and the parts that identify the target for the fingerprint.
+    fn resolve(&self, at: At<'_>, principal: Option<&str>) -> (String, (usize, usize), Vec<String>) {
+        let doc = self.doc;
+        let base = format!("configmap {}", doc.configmap);
+        let who = |index: usize| principal.map_or(format!("[{index}]"), str::to_string);
+        match at {
+            At::DataKey(key) => {
+                let pos = doc.data_key(key).map_or((1, 1), |d| (d.key_pos.line, d.key_pos.column));
+                (format!("{base} › data.{key}"), pos, vec![key.to_string()])
+            }
+            At::Section(section, pos) => (
+                format!("{base} › data.{section}"),
+                doc.file_pos(section, pos),
+                vec![section.to_string()],
+            ),
+            At::Entry(section, entry, field) => {
+                let pos = match field.strip_prefix("groups[").and_then(|i| i.strip_suffix(']')) {
+                    Some(i) => i
+                        .parse::<usize>()
+                        .ok()
+                        .and_then(|i| entry.group_pos.get(i).copied())
+                        .unwrap_or(entry.pos),
+                    None if field.is_empty() => entry.pos,
+                    None => entry.pos_of(field),
+                };
+                (
+                    format!("{base} › data.{section} › [{}]{}", entry.index, field_route(field)),
+                    doc.file_pos(section, pos),
+                    vec![section.to_string(), who(entry.index), field.to_string()],
+                )
+            }
+            At::EntryKey(section, entry, key) => (
+                format!(
+                    "{base} › data.{section} › [{}]{} › {}",
+                    entry.index,
+                    if key.in_sso { " › sso" } else { "" },
+                    key.spelling
+                ),
+                doc.file_pos(section, key.pos),
+                vec![section.to_string(), who(entry.index), key.spelling.clone()],
+            ),
+            At::Account(account) => (
+                format!("{base} › data.mapAccounts › [{}]", account.index),
+                doc.file_pos(SectionKey::MapAccounts, account.pos),
+                vec!["mapAccounts".into(), account.account.clone()],
+            ),
+        }
+    }
+
+    /// Reports a finding at the rule's default severity.
+    pub fn emit(&mut self, at: At<'_>, principal: Option<&str>, message: String, remediation: String) {
+        self.emit_with(at, principal, self.meta.severity, message, remediation);
+    }
+
+    /// Reports a finding at a severity other than the rule's default.
+    pub fn emit_with(
+        &mut self,
+        at: At<'_>,
+        principal: Option<&str>,
+        severity: Severity,
+        message: String,
+        remediation: String,
+    ) {
+        let (route, (line, column), parts) = self.resolve(at, principal);
+        let mut identity = vec![self.meta.code.to_string(), self.doc.configmap.clone()];
+        identity.extend(parts);
+        let key = identity.join("\u{0}");
+        let occurrence = self.seen.entry(key).or_insert(0);
+        *occurrence += 1;
+        if *occurrence > 1 {
+            identity.push(occurrence.to_string());
+        }
+        let parts: Vec<&str> = identity.iter().map(String::as_str).collect();
+        self.findings.push(Finding {
+            code: self.meta.code,
+            slug: self.meta.slug,
+            severity,
+            status: Status::Fail,
+            message,
+            principal: principal.map(str::to_string),
+            location: Location {
+                route,
+                path: self.doc.path.clone(),
+                line,
+                column,
+            },
+            remediation,
+            fingerprint: fingerprint(&parts),
+        });
+    }
+}

@@ -1,0 +1,29 @@
+//! What most rules use.
+
+pub use super::{At, Emitter, Needs, RuleMeta};
+pub use crate::awsauth::document::AwsAuthDocument;
+pub use crate::awsauth::{Entry, Row, SectionKey};
+pub use crate::finding::Severity;
+
+/// The two sections whose items are mappings, with their kept or dropped entries.
+pub fn mapping_sections(doc: &AwsAuthDocument) -> impl Iterator<Item = (SectionKey, &Entry)> {
+    [SectionKey::MapRoles, SectionKey::MapUsers]
+        .into_iter()
+        .flat_map(move |s| doc.section(s).entries.iter().map(move |e| (s, e)))
+}
+
+/// Entries EKS keeps (valid, not replaced by a later duplicate).
+pub fn kept_entries(doc: &AwsAuthDocument) -> impl Iterator<Item = (SectionKey, &Entry)> {
+    mapping_sections(doc).filter(|(_, e)| e.is_kept())
+}
+
+/// The principal to name in a message: the ARN, the SSO pattern, or `None`.
+pub fn principal_of(entry: &Entry) -> Option<String> {
+    let p = entry.row.principal();
+    (!p.is_empty()).then_some(p)
+}
+
+/// `mapRoles[2]`, for messages.
+pub fn entry_name(section: SectionKey, entry: &Entry) -> String {
+    format!("{section}[{}]", entry.index)
+}
