@@ -8,3 +8,6 @@ pub mod manifest;
 pub mod finding;
 pub mod policies;
 pub mod rules;
+pub mod check;
+pub mod exit;
+pub mod source;

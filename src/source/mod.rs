@@ -1,0 +1,5 @@
+//! Sources: the only place that reads from the outside world. Later capabilities (the
+//! Kubernetes API, EKS, IAM, CloudTrail) add their modules here; everything they fetch
+//! becomes plain data for the pure core.
+
+pub mod file;

@@ -1,0 +1,162 @@
+//! Every case of the authenticator conformance vectors: kept rows, error classes,
+//! canonical ARNs and lookups, as the EKS authenticator produces them.
+
+use std::collections::BTreeSet;
+
+use aws_auth_audit::arn;
+use aws_auth_audit::awsauth::document::AwsAuthDocument;
+use aws_auth_audit::awsauth::lookup::{Identity, Outcome, Sections, lookup};
+use aws_auth_audit::awsauth::{Row, Section, SectionFailure, SectionKey, parse_section};
+use aws_auth_audit::manifest::{decode_text, read_configmaps};
+use serde_json::{Value, json};
+
+const VECTORS: &str = include_str!("conformance/authenticator-vectors.jsonl");
+
+fn vectors() -> Vec<Value> {
+    VECTORS
+        .lines()
+        .filter(|l| !l.trim().is_empty())
+        .map(|l| serde_json::from_str(l).expect("vector is JSON"))
+        .collect()
+}
+
+#[test]
+fn the_copy_matches_shared_when_present() {
+    let shared = std::path::Path::new(env!("CARGO_MANIFEST_DIR"))
+        .join("../shared/conformance/authenticator-vectors.jsonl");
+    if let Ok(text) = std::fs::read_to_string(&shared) {
+        assert_eq!(text, VECTORS, "tests/conformance copy is stale: copy it again from ../shared");
+    }
+}
+
+fn kept_rows(section: &Section) -> Vec<Value> {
+    let mut rows: Vec<Value> = section
+        .kept()
+        .map(|e| match &e.row {
+            Row::Role(r) => serde_json::to_value(r).unwrap(),
+            Row::User(u) => serde_json::to_value(u).unwrap(),
+        })
+        .collect();
+    rows.extend(section.kept_accounts().map(|a| json!(a.account)));
+    rows
+}
+
+fn error_kinds(key: SectionKey, section: &Section) -> BTreeSet<String> {
+    let mut kinds = BTreeSet::new();
+    match &section.failure {
+        Some(SectionFailure::Syntax { .. }) => kinds.insert(format!("{key}:yaml_syntax")),
+        Some(SectionFailure::Json { .. }) => kinds.insert(format!("{key}:json_syntax")),
+        Some(SectionFailure::NotAList { .. }) => kinds.insert(format!("{key}:json_type")),
+        None => false,
+    };
+    if section.entries.iter().any(|e| !e.type_mismatches.is_empty())
+        || section.accounts.iter().any(|a| a.type_error.is_some())
+    {
+        kinds.insert(format!("{key}:json_type"));
+    }
+    if section.entries.iter().any(|e| e.validation_error.is_some()) {
+        kinds.insert(format!("{key}:validation"));
+    }
+    kinds
+}
+
+fn expected_kinds(expect: &Value) -> Option<BTreeSet<String>> {
+    match &expect["error_kind"] {
+        Value::String(s) => Some([s.clone()].into()),
+        Value::Array(a) => Some(a.iter().map(|v| v.as_str().unwrap().to_string()).collect()),
+        _ => None,
+    }
+}
+
+fn check_lookups(id: &str, vector: &Value, sections: Sections<'_>) {
+    let sso_gate = vector["assumptions"]["feature_gate_SSORoleMatch"].as_bool().unwrap_or(false);
+    for case in vector["expect"]["lookups"].as_array().into_iter().flatten() {
+        let who = &case["identity"];
+        let mut identity = Identity::from_arn(who["arn"].as_str().unwrap(), who["session_name"].as_str())
+            .unwrap_or_else(|e| panic!("{id}: identity: {e}"));
+        assert_eq!(identity.context.account_id, who["account_id"].as_str().unwrap(), "{id}");
+        identity.context.access_key_id = who["access_key_id"].as_str().map(str::to_string);
+        identity.context.ec2_private_dns_name =
+            who["ec2_private_dns_name_stub"].as_str().map(str::to_string);
+        let outcome = lookup(sections, &identity, sso_gate);
+        let result = &case["result"];
+        if result["authenticated"].as_bool().unwrap() {
+            let Outcome::Mapped { via, username, groups, .. } = &outcome else {
+                panic!("{id}: expected a mapping for {}, got {outcome:?}", who["arn"]);
+            };
+            assert_eq!(via.as_str(), result["via"].as_str().unwrap(), "{id}: via");
+            assert_eq!(username, result["username"].as_str().unwrap(), "{id}: username");
+            assert_eq!(json!(groups), result["groups"], "{id}: groups");
+        } else {
+            assert_eq!(outcome.name(), result["reason"].as_str().unwrap(), "{id}: {outcome:?}");
+        }
+    }
+}
+
+fn run_arn_case(id: &str, vector: &Value) {
+    let input = vector["input"].as_str().unwrap();
+    let expect = &vector["expect"];
+    if expect["function"] == "StripPath" {
+        assert_eq!(arn::strip_path(input).unwrap(), expect["canonical_arn"].as_str().unwrap(), "{id}");
+        return;
+    }
+    match arn::canonicalize(input) {
+        Ok((kind, canonical)) => {
+            assert!(expect["ok"].as_bool().unwrap(), "{id}: accepted but should fail");
+            assert_eq!(canonical, expect["canonical_arn"].as_str().unwrap(), "{id}");
+            assert_eq!(json!(kind), expect["principal_type"], "{id}");
+        }
+        Err(_) => assert!(!expect["ok"].as_bool().unwrap(), "{id}: rejected but should pass"),
+    }
+}
+
+fn run_manifest_case(id: &str, vector: &Value) {
+    let expect = &vector["expect"];
+    let text = decode_text(vector["input"].as_str().unwrap().as_bytes()).unwrap();
+    let manifest = read_configmaps(&text).unwrap();
+    let doc = AwsAuthDocument::from_configmap("vector", &manifest.configmaps[0]).unwrap();
+    if expect["error_kind"] == "configmap_rejected_by_apiserver" {
+        assert!(doc.data_keys.iter().any(|d| d.not_a_string.is_some()), "{id}: not rejected");
+        return;
+    }
+    for key in SectionKey::ALL {
+        assert_eq!(json!(kept_rows(doc.section(key))), expect["mappings"][key.as_str()], "{id}: {key}");
+    }
+    let all_ok = SectionKey::ALL.iter().all(|&k| error_kinds(k, doc.section(k)).is_empty());
+    assert_eq!(all_ok, expect["ok"].as_bool().unwrap(), "{id}: ok");
+    check_lookups(id, vector, doc.lookup_sections());
+}
+
+fn run_section_case(id: &str, vector: &Value) {
+    let expect = &vector["expect"];
+    let key = SectionKey::from_key(vector["section"].as_str().unwrap()).unwrap();
+    let section = parse_section(key, vector["input"].as_str().unwrap()).unwrap();
+    assert_eq!(json!(kept_rows(&section)), expect["mappings"], "{id}: mappings");
+    let kinds = error_kinds(key, &section);
+    assert_eq!(kinds.is_empty(), expect["ok"].as_bool().unwrap(), "{id}: ok ({kinds:?})");
+    if let Some(expected) = expected_kinds(expect) {
+        assert_eq!(kinds, expected, "{id}: error kinds");
+    }
+    let empty = Section::default();
+    let sections = Sections {
+        roles: if key == SectionKey::MapRoles { &section } else { &empty },
+        users: if key == SectionKey::MapUsers { &section } else { &empty },
+        accounts: if key == SectionKey::MapAccounts { &section } else { &empty },
+    };
+    check_lookups(id, vector, sections);
+}
+
+#[test]
+fn every_conformance_vector_passes() {
+    let vectors = vectors();
+    assert!(vectors.len() >= 56, "expected the full vector file");
+    for vector in &vectors {
+        let id = vector["id"].as_str().unwrap();
+        match (vector["section"].as_str().unwrap(), vector["input_kind"].as_str()) {
+            ("arn", _) => run_arn_case(id, vector),
+            (_, Some("configmap_manifest")) => run_manifest_case(id, vector),
+            (_, Some(other)) => panic!("{id}: unknown input kind {other}"),
+            (_, None) => run_section_case(id, vector),
+        }
+    }
+}
