@@ -33,9 +33,9 @@ impl std::fmt::Display for Severity {
     }
 }
 
-/// Whether the check failed, could not be evaluated, or only informs.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
-#[serde(rename_all = "lowercase", tag = "kind", content = "reason")]
+/// Whether the check failed, could not be evaluated, or only informs. Serialised as its
+/// label: `fail`, `unknown(REASON)`, `info`.
+#[derive(Debug, Clone, PartialEq, Eq)]
 pub enum Status {
     Fail,
     Unknown(String),
@@ -49,6 +49,12 @@ impl Status {
             Status::Unknown(reason) => format!("unknown({reason})"),
             Status::Info => "info".into(),
         }
+    }
+}
+
+impl Serialize for Status {
+    fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        serializer.serialize_str(&self.label())
     }
 }
 

@@ -11,3 +11,7 @@ pub mod rules;
 pub mod check;
 pub mod exit;
 pub mod source;
+pub mod report;
+pub mod cli;
+pub mod docs;
+pub mod output;

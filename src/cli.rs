@@ -1,0 +1,355 @@
+//! The command line: arguments, dispatch, and the mapping of results to exit codes.
+
+use std::ffi::OsString;
+use std::io::{IsTerminal, Write};
+use std::path::PathBuf;
+
+use clap::{Parser, Subcommand, ValueEnum};
+use serde_json::json;
+
+use crate::awsauth::document::AwsAuthDocument;
+use crate::awsauth::lookup::{Identity, Outcome, lookup};
+use crate::check::{CheckResult, InputFile, check};
+use crate::exit::{EXIT_CODES, ExitStatus};
+use crate::finding::Severity;
+use crate::report::{self, Format, escape::terminal};
+use crate::rules::{self, RULES};
+use crate::source::file::read_input;
+
+#[derive(Debug, Parser)]
+#[command(
+    name = "aws-auth-audit",
+    version,
+    about = "Audit who can get into an Amazon EKS cluster, reading aws-auth exactly as EKS reads it",
+    after_help = EXIT_CODES,
+    term_width = 100,
+    max_term_width = 100
+)]
+pub struct Cli {
+    #[command(subcommand)]
+    pub command: Command,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum FailOn {
+    Critical,
+    High,
+    Medium,
+    Low,
+    Info,
+    None,
+}
+
+impl FailOn {
+    fn threshold(self) -> Option<Severity> {
+        match self {
+            FailOn::Critical => Some(Severity::Critical),
+            FailOn::High => Some(Severity::High),
+            FailOn::Medium => Some(Severity::Medium),
+            FailOn::Low => Some(Severity::Low),
+            FailOn::Info => Some(Severity::Info),
+            FailOn::None => None,
+        }
+    }
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum ColorChoice {
+    Auto,
+    Always,
+    Never,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum TextOrJson {
+    Text,
+    Json,
+}
+
+#[derive(Debug, Subcommand)]
+pub enum Command {
+    /// Audit aws-auth manifests offline (ConfigMap YAML or JSON, multi-document, List, kubectl output)
+    #[command(after_help = EXIT_CODES)]
+    Check {
+        /// Files to read; `-` reads standard input
+        #[arg(required = true, value_name = "FILE")]
+        files: Vec<String>,
+        /// Report format
+        #[arg(long, value_enum, default_value_t = Format::Table)]
+        format: Format,
+        /// Write the report to this file (mode 0600, written atomically) instead of stdout
+        #[arg(long, short = 'o', value_name = "FILE")]
+        output: Option<PathBuf>,
+        /// Exit 1 when a finding has this severity or higher
+        #[arg(long, value_enum, default_value_t = FailOn::High)]
+        fail_on: FailOn,
+        /// Exit 0 instead of 3 when some check could not be evaluated (the report still says so)
+        #[arg(long)]
+        allow_incomplete: bool,
+        /// Colour in the table report (NO_COLOR is honoured)
+        #[arg(long, value_enum, default_value_t = ColorChoice::Auto)]
+        color: ColorChoice,
+    },
+    /// Show the Kubernetes username and groups EKS gives an IAM principal, and which mapping decides
+    Whois {
+        /// The caller's ARN: an IAM role or user, or an STS assumed-role session
+        arn: String,
+        /// The aws-auth manifest to read
+        #[arg(long, value_name = "FILE")]
+        file: String,
+        /// Session name for a role ARN (an assumed-role ARN carries its own)
+        #[arg(long, value_name = "NAME")]
+        session_name: Option<String>,
+        /// Assume the authenticator's SSORoleMatch feature gate is on (unknown on EKS; off by default)
+        #[arg(long)]
+        sso_role_match: bool,
+        /// Output format
+        #[arg(long, value_enum, default_value_t = TextOrJson::Text)]
+        format: TextOrJson,
+    },
+    /// List the rule catalogue
+    Rules {
+        /// Output format
+        #[arg(long, value_enum, default_value_t = TextOrJson::Text)]
+        format: TextOrJson,
+    },
+    /// Print one rule's documentation
+    Explain {
+        /// A rule code, e.g. EA113
+        code: String,
+    },
+}
+
+fn print_error(message: &str) {
+    let _ = writeln!(std::io::stderr(), "error: {}", terminal(message));
+}
+
+fn write_stdout(text: &str) -> ExitStatus {
+    let mut stdout = std::io::stdout().lock();
+    match stdout.write_all(text.as_bytes()).and_then(|()| stdout.flush()) {
+        Ok(()) => ExitStatus::Clean,
+        // A closed pipe (`| head`) is not an error worth a message.
+        Err(e) if e.kind() == std::io::ErrorKind::BrokenPipe => ExitStatus::Clean,
+        Err(e) => {
+            print_error(&format!("writing the report: {e}"));
+            ExitStatus::Internal
+        }
+    }
+}
+
+fn read_all(files: &[String]) -> Result<Vec<InputFile>, ExitStatus> {
+    if files.iter().filter(|f| *f == "-").count() > 1 {
+        print_error("`-` (standard input) can be given only once");
+        return Err(ExitStatus::InputError);
+    }
+    files
+        .iter()
+        .map(|f| {
+            read_input(f).map_err(|e| {
+                print_error(&e.to_string());
+                ExitStatus::InputError
+            })
+        })
+        .collect()
+}
+
+fn run_check(inputs: &[InputFile]) -> Result<CheckResult, ExitStatus> {
+    check(inputs).map_err(|e| {
+        print_error(&e.to_string());
+        ExitStatus::InputError
+    })
+}
+
+fn use_color(choice: ColorChoice, to_file: bool) -> bool {
+    match choice {
+        ColorChoice::Always => true,
+        ColorChoice::Never => false,
+        ColorChoice::Auto => {
+            !to_file && std::env::var_os("NO_COLOR").is_none_or(|v| v.is_empty()) && std::io::stdout().is_terminal()
+        }
+    }
+}
+
+#[allow(clippy::too_many_arguments)]
+fn cmd_check(
+    files: &[String],
+    format: Format,
+    output: Option<PathBuf>,
+    fail_on: FailOn,
+    allow_incomplete: bool,
+    color: ColorChoice,
+) -> ExitStatus {
+    let inputs = match read_all(files) {
+        Ok(inputs) => inputs,
+        Err(status) => return status,
+    };
+    let result = match run_check(&inputs) {
+        Ok(result) => result,
+        Err(status) => return status,
+    };
+    let text = match format {
+        Format::Table => report::table::render(&result, use_color(color, output.is_some())),
+        Format::Json => report::json::render(&result),
+        Format::Sarif => report::sarif::render(&result),
+        Format::Markdown => report::markdown::render(&result),
+    };
+    let written = match &output {
+        Some(path) => match crate::output::write_private_atomic(path, text.as_bytes()) {
+            Ok(()) => ExitStatus::Clean,
+            Err(e) => {
+                print_error(&format!("{}: {e}", path.display()));
+                return ExitStatus::InputError;
+            }
+        },
+        None => write_stdout(&text),
+    };
+    if written != ExitStatus::Clean {
+        return written;
+    }
+    if !result.coverage.complete && !allow_incomplete {
+        ExitStatus::Incomplete
+    } else if result.fails_at(fail_on.threshold()) {
+        ExitStatus::Findings
+    } else {
+        ExitStatus::Clean
+    }
+}
+
+fn whois_json(identity: &Identity, outcome: &Outcome, doc: &AwsAuthDocument, sso: bool) -> serde_json::Value {
+    let location = |via: crate::awsauth::SectionKey, index: Option<usize>| {
+        index.and_then(|i| doc.section(via).entries.iter().find(|e| e.index == i)).map(|e| {
+            let (line, column) = doc.file_pos(via, e.pos);
+            json!({"route": format!("configmap {} › data.{via} › [{}]", doc.configmap, e.index), "path": doc.path, "line": line, "column": column})
+        })
+    };
+    let mut value = json!({
+        "arn": identity.arn,
+        "canonical_arn": identity.canonical_arn,
+        "outcome": outcome.name(),
+        "sso_role_match": sso,
+    });
+    match outcome {
+        Outcome::Mapped { via, index, username, groups, unresolved } => {
+            value["via"] = json!(via);
+            value["username"] = json!(username);
+            value["groups"] = json!(groups);
+            value["location"] = json!(location(*via, *index));
+            value["unresolved_templates"] = json!(unresolved);
+        }
+        Outcome::NotMapped => {}
+        Outcome::RenderError { via, index, reason } => {
+            value["via"] = json!(via);
+            value["reason"] = json!(reason);
+            value["location"] = json!(location(*via, Some(*index)));
+        }
+        Outcome::Nondeterministic { via, candidates } => {
+            value["via"] = json!(via);
+            value["candidates"] = json!(candidates);
+        }
+    }
+    value
+}
+
+fn whois_text(identity: &Identity, outcome: &Outcome, doc: &AwsAuthDocument) -> String {
+    let mut out = format!("arn:           {}\ncanonical arn: {}\noutcome:       {}\n", identity.arn, identity.canonical_arn, outcome.name());
+    let place = |via: crate::awsauth::SectionKey, index: usize| {
+        let pos = doc.section(via).entries.iter().find(|e| e.index == index).map(|e| doc.file_pos(via, e.pos));
+        match pos {
+            Some((line, column)) => format!("{via}[{index}] ({}:{line}:{column})", doc.path),
+            None => format!("{via}[{index}]"),
+        }
+    };
+    match outcome {
+        Outcome::Mapped { via, index, username, groups, unresolved } => {
+            let at = index.map_or_else(|| format!("{via} (account {})", identity.context.account_id), |i| place(*via, i));
+            out.push_str(&format!("via:           {at}\nusername:      {username}\ngroups:        {}\n", groups.join(", ")));
+            if !unresolved.is_empty() {
+                out.push_str(&format!("note: {} cannot be known offline and is shown as written\n", unresolved.join(", ")));
+            }
+        }
+        Outcome::NotMapped => out.push_str("no mapping in aws-auth matches: EKS refuses this caller (unless an access entry or the hidden cluster creator applies)\n"),
+        Outcome::RenderError { via, index, reason } => {
+            out.push_str(&format!("via:           {}\nEKS denies the request: {reason}\n", place(*via, *index)));
+        }
+        Outcome::Nondeterministic { via, candidates } => {
+            out.push_str(&format!("via:           {via}: several mappings match and EKS picks one at random:\n"));
+            for c in candidates {
+                out.push_str(&format!("  {}: username {}, groups [{}]\n", place(*via, c.index), c.username, c.groups.join(", ")));
+            }
+        }
+    }
+    terminal(&out).replace("\\u{000a}", "\n")
+}
+
+fn cmd_whois(arn: &str, file: &str, session_name: Option<&str>, sso: bool, format: TextOrJson) -> ExitStatus {
+    let identity = match Identity::from_arn(arn, session_name) {
+        Ok(identity) => identity,
+        Err(e) => {
+            print_error(&format!("{arn}: {e}"));
+            return ExitStatus::InputError;
+        }
+    };
+    let inputs = match read_all(&[file.to_string()]) {
+        Ok(inputs) => inputs,
+        Err(status) => return status,
+    };
+    let result = match run_check(&inputs) {
+        Ok(result) => result,
+        Err(status) => return status,
+    };
+    let doc = &result.documents[0];
+    let outcome = lookup(doc.lookup_sections(), &identity, sso);
+    let text = match format {
+        TextOrJson::Json => format!("{}\n", serde_json::to_string_pretty(&whois_json(&identity, &outcome, doc, sso)).expect("serialisable")),
+        TextOrJson::Text => whois_text(&identity, &outcome, doc),
+    };
+    write_stdout(&text)
+}
+
+fn cmd_rules(format: TextOrJson) -> ExitStatus {
+    let text = match format {
+        TextOrJson::Json => {
+            let rules: Vec<_> = RULES
+                .iter()
+                .map(|r| json!({"code": r.meta.code, "slug": r.meta.slug, "severity": r.meta.severity, "summary": r.meta.summary, "needs": r.meta.needs}))
+                .collect();
+            format!("{}\n", serde_json::to_string_pretty(&rules).expect("serialisable"))
+        }
+        TextOrJson::Text => RULES
+            .iter()
+            .map(|r| format!("{}  {:<8}  {:<30}  {}\n", r.meta.code, r.meta.severity, r.meta.slug, r.meta.summary))
+            .collect(),
+    };
+    write_stdout(&text)
+}
+
+fn cmd_explain(code: &str) -> ExitStatus {
+    match rules::find(code) {
+        Some(rule) => write_stdout(&crate::docs::rule_page(rule)),
+        None => {
+            print_error(&format!("no rule `{code}`; `aws-auth-audit rules` lists them"));
+            ExitStatus::InputError
+        }
+    }
+}
+
+/// Parses the arguments and runs the command.
+pub fn run(args: impl IntoIterator<Item = OsString>) -> ExitStatus {
+    let cli = match Cli::try_parse_from(args) {
+        Ok(cli) => cli,
+        Err(e) => {
+            let _ = e.print();
+            return if e.use_stderr() { ExitStatus::InputError } else { ExitStatus::Clean };
+        }
+    };
+    match cli.command {
+        Command::Check { files, format, output, fail_on, allow_incomplete, color } => {
+            cmd_check(&files, format, output, fail_on, allow_incomplete, color)
+        }
+        Command::Whois { arn, file, session_name, sso_role_match, format } => {
+            cmd_whois(&arn, &file, session_name.as_deref(), sso_role_match, format)
+        }
+        Command::Rules { format } => cmd_rules(format),
+        Command::Explain { code } => cmd_explain(&code),
+    }
+}

@@ -1,0 +1,73 @@
+//! The human report: one row per finding, then a summary.
+
+use comfy_table::{Cell, Color, ContentArrangement, Table, presets};
+
+use super::escape::terminal;
+use crate::check::CheckResult;
+use crate::finding::Severity;
+
+fn color(severity: Severity) -> Color {
+    match severity {
+        Severity::Critical => Color::Magenta,
+        Severity::High => Color::Red,
+        Severity::Medium => Color::Yellow,
+        Severity::Low => Color::Blue,
+        Severity::Info => Color::Grey,
+    }
+}
+
+pub fn render(result: &CheckResult, colored: bool) -> String {
+    let mut out = String::new();
+    if result.findings.is_empty() {
+        out.push_str(if result.coverage.complete {
+            "No findings: every rule was evaluated.\n"
+        } else {
+            "No findings, but coverage is incomplete: see below.\n"
+        });
+    } else {
+        let mut table = Table::new();
+        table
+            .load_style(presets::UTF8_FULL_CONDENSED)
+            .set_content_arrangement(ContentArrangement::Dynamic)
+            .set_width(160)
+            .set_header(["severity", "rule", "location", "finding"]);
+        for f in &result.findings {
+            let mut severity = Cell::new(f.severity.as_str());
+            if colored {
+                severity = severity.fg(color(f.severity));
+            }
+            table.add_row(vec![
+                severity,
+                Cell::new(format!("{} {}", f.code, f.slug)),
+                Cell::new(terminal(&format!("{}:{}:{}", f.location.path, f.location.line, f.location.column))),
+                Cell::new(format!("{}\nfix: {}", terminal(&f.message), terminal(&f.remediation))),
+            ]);
+        }
+        if colored {
+            table.enforce_styling();
+        } else {
+            table.force_no_tty();
+        }
+        out.push_str(&table.to_string());
+        out.push('\n');
+    }
+    for note in &result.notes {
+        out.push_str(&format!("note: {}\n", terminal(note)));
+    }
+    for missing in &result.coverage.not_evaluated {
+        out.push_str(&format!("not evaluated: {} ({})\n", missing.code, terminal(&missing.reason)));
+    }
+    let count = |s: Severity| result.findings.iter().filter(|f| f.severity == s).count();
+    out.push_str(&format!(
+        "{} finding(s): {} critical, {} high, {} medium, {} low, {} info; {} rule(s) evaluated{}\n",
+        result.findings.len(),
+        count(Severity::Critical),
+        count(Severity::High),
+        count(Severity::Medium),
+        count(Severity::Low),
+        count(Severity::Info),
+        result.coverage.rules_evaluated.len(),
+        if result.coverage.complete { "" } else { ", coverage incomplete" }
+    ));
+    out
+}
