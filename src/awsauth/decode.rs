@@ -159,6 +159,10 @@ impl Decoder {
                     });
                 }
                 assign(self, field, &member.value);
+                if matches!(member.value.value, JsonValue::Array(_) | JsonValue::Object(_)) {
+                    // A block collection starts on the next line: point at its key.
+                    self.field_pos.insert(qualified(field, in_sso), member.key_pos);
+                }
             }
         }
         for lost in &object.overwritten {

@@ -61,6 +61,24 @@ fn has_content_after(text: &str, at: Pos) -> bool {
         })
 }
 
+/// The scanner reports a tab at the start of the token it was scanning; the tab itself,
+/// the first one at or after that position, is what the user has to fix.
+fn first_tab_from(text: &str, from: Pos) -> Pos {
+    let (mut line, mut column) = (1, 1);
+    for (index, c) in text.chars().enumerate() {
+        if index >= from.index && c == '\t' {
+            return Pos { index, line, column };
+        }
+        if c == '\n' {
+            line += 1;
+            column = 1;
+        } else {
+            column += 1;
+        }
+    }
+    from
+}
+
 fn parse_yaml(text: &str) -> Result<Result<(Option<Node>, Option<Pos>), SectionFailure>, SectionBudgetError> {
     match parse_stream(text, Budget::SECTION) {
         Ok(stream) => {
@@ -70,7 +88,10 @@ fn parse_yaml(text: &str) -> Result<Result<(Option<Node>, Option<Pos>), SectionF
                 .filter(|at| has_content_after(text, *at));
             Ok(Ok((root, ignored)))
         }
-        Err(YamlError::Syntax { pos, message }) => Ok(Err(SectionFailure::Syntax { pos, message })),
+        Err(YamlError::Syntax { pos, message }) => Ok(Err(SectionFailure::Syntax {
+            pos: if message.contains("tab") { first_tab_from(text, pos) } else { pos },
+            message,
+        })),
         Err(YamlError::Budget { pos, message }) => Err(SectionBudgetError { pos, message }),
     }
 }

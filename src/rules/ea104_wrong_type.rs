@@ -70,12 +70,12 @@ pub fn check(doc: &AwsAuthDocument, out: &mut Emitter<'_>) {
                 "object" => "write `sso` as a mapping with permissionSetName, accountID and partition".to_string(),
                 _ => format!("quote the value of `{field}` so that YAML reads it as a string"),
             };
-            let (line, column) = doc.file_pos(section, mismatch.pos);
+            let at_field = if field == "entry" { "" } else { field };
             out.emit(
-                At::Section(section, mismatch.pos),
+                At::EntryPos(section, entry, at_field, mismatch.pos),
                 principal.as_deref(),
                 format!(
-                    "{}: `{field}` is a {}, not a {} (line {line}, column {column}); {}",
+                    "{}: `{field}` is a {}, not a {}; {}",
                     entry_name(section, entry),
                     mismatch.found,
                     if mismatch.expected == "array" { "list" } else { mismatch.expected },

@@ -18,6 +18,8 @@ pub enum At<'a> {
     Section(SectionKey, Pos),
     /// An entry, or a field of it: `""`, `rolearn`, `groups[1]`, `sso.accountID`.
     Entry(SectionKey, &'a Entry, &'a str),
+    /// A field of an entry at an explicit position (a value that was not decoded).
+    EntryPos(SectionKey, &'a Entry, &'a str, Pos),
     /// A key of an entry, as spelled.
     EntryKey(SectionKey, &'a Entry, &'a KeyObservation),
     /// An item of `mapAccounts`.
@@ -88,6 +90,11 @@ impl<'a> Emitter<'a> {
                     vec![section.to_string(), who(entry.index), field.to_string()],
                 )
             }
+            At::EntryPos(section, entry, field, pos) => (
+                format!("{base} › data.{section} › [{}]{}", entry.index, field_route(field)),
+                doc.file_pos(section, pos),
+                vec![section.to_string(), who(entry.index), field.to_string()],
+            ),
             At::EntryKey(section, entry, key) => (
                 format!(
                     "{base} › data.{section} › [{}]{} › {}",

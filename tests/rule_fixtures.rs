@@ -1,0 +1,96 @@
+//! Each rule alone on its own fixtures: `bad.yaml` fires exactly on the lines annotated
+//! `# expect: CODE`, `good.yaml` never fires, and `bad.snap` pins what a user reads.
+//! `UPDATE_SNAPSHOTS=1 cargo test --test rule_fixtures` rewrites the snapshots.
+
+use std::collections::BTreeSet;
+use std::path::{Path, PathBuf};
+
+use aws_auth_audit::check::{InputFile, check};
+use aws_auth_audit::finding::Finding;
+use aws_auth_audit::rules::RULES;
+
+fn fixture_dir(code: &str) -> PathBuf {
+    Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/rules").join(code)
+}
+
+fn findings_of(code: &str, path: &Path) -> Vec<Finding> {
+    let bytes = std::fs::read(path).unwrap_or_else(|e| panic!("{}: {e}", path.display()));
+    let name = format!("{code}/{}", path.file_name().unwrap().to_string_lossy());
+    let result = check(&[InputFile { path: name, bytes }]).unwrap_or_else(|e| panic!("{e}"));
+    result.findings.into_iter().filter(|f| f.code == code).collect()
+}
+
+/// Lines annotated `# expect: CODE`, and the lines after `# expect-below: CODE` (for a
+/// line that cannot carry a comment, such as JSON inside a block).
+fn expected_lines(code: &str, path: &Path) -> BTreeSet<usize> {
+    let names = |line: &str, marker: &str| {
+        line.split(marker)
+            .nth(1)
+            .is_some_and(|codes| codes.split(',').any(|c| c.trim() == code))
+    };
+    std::fs::read_to_string(path)
+        .unwrap()
+        .lines()
+        .enumerate()
+        .flat_map(|(i, line)| {
+            let here = names(line, "# expect:").then_some(i + 1);
+            let below = names(line, "# expect-below:").then_some(i + 2);
+            here.into_iter().chain(below)
+        })
+        .collect()
+}
+
+fn render(findings: &[Finding]) -> String {
+    findings
+        .iter()
+        .map(|f| {
+            format!(
+                "{}:{} {} {} [{}]\n  {}\n  fix: {}\n",
+                f.location.line, f.location.column, f.severity, f.code, f.location.route, f.message, f.remediation
+            )
+        })
+        .collect()
+}
+
+#[test]
+fn every_rule_fires_exactly_where_its_bad_fixture_says() {
+    let mut failures = Vec::new();
+    for rule in RULES {
+        let code = rule.meta.code;
+        let bad = fixture_dir(code).join("bad.yaml");
+        let expected = expected_lines(code, &bad);
+        assert!(!expected.is_empty(), "{code}: bad.yaml annotates no line");
+        let findings = findings_of(code, &bad);
+        let actual: BTreeSet<usize> = findings.iter().map(|f| f.location.line).collect();
+        if actual != expected {
+            failures.push(format!("{code}: expected lines {expected:?}, fired on {actual:?}\n{}", render(&findings)));
+        }
+    }
+    assert!(failures.is_empty(), "{}", failures.join("\n"));
+}
+
+#[test]
+fn no_rule_fires_on_its_good_fixture() {
+    for rule in RULES {
+        let code = rule.meta.code;
+        let findings = findings_of(code, &fixture_dir(code).join("good.yaml"));
+        assert!(findings.is_empty(), "{code} fired on good.yaml:\n{}", render(&findings));
+    }
+}
+
+#[test]
+fn rendered_findings_match_their_snapshots() {
+    let update = std::env::var_os("UPDATE_SNAPSHOTS").is_some();
+    let mut stale = Vec::new();
+    for rule in RULES {
+        let code = rule.meta.code;
+        let rendered = render(&findings_of(code, &fixture_dir(code).join("bad.yaml")));
+        let snap = fixture_dir(code).join("bad.snap");
+        if update {
+            std::fs::write(&snap, &rendered).unwrap();
+        } else if std::fs::read_to_string(&snap).ok().as_deref() != Some(rendered.as_str()) {
+            stale.push(format!("{code}:\n{rendered}"));
+        }
+    }
+    assert!(stale.is_empty(), "snapshots differ (UPDATE_SNAPSHOTS=1 to accept):\n{}", stale.join("\n"));
+}
