@@ -206,6 +206,12 @@ fn cmd_check(
     if written != ExitStatus::Clean {
         return written;
     }
+    exit_status(&result, fail_on, allow_incomplete)
+}
+
+/// The exit code a complete report earns: incomplete coverage first (unless allowed), then
+/// findings at or above the threshold.
+pub fn exit_status(result: &CheckResult, fail_on: FailOn, allow_incomplete: bool) -> ExitStatus {
     if !result.coverage.complete && !allow_incomplete {
         ExitStatus::Incomplete
     } else if result.fails_at(fail_on.threshold()) {
@@ -213,6 +219,11 @@ fn cmd_check(
     } else {
         ExitStatus::Clean
     }
+}
+
+/// Runs `f`, turning a panic into exit code 4.
+pub fn guard(f: impl FnOnce() -> ExitStatus + std::panic::UnwindSafe) -> ExitStatus {
+    std::panic::catch_unwind(f).unwrap_or(ExitStatus::Internal)
 }
 
 fn whois_json(identity: &Identity, outcome: &Outcome, doc: &AwsAuthDocument, sso: bool) -> serde_json::Value {
@@ -351,5 +362,66 @@ pub fn run(args: impl IntoIterator<Item = OsString>) -> ExitStatus {
         }
         Command::Rules { format } => cmd_rules(format),
         Command::Explain { code } => cmd_explain(&code),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::check::{Coverage, NotEvaluated};
+    use crate::finding::{Finding, Location, Status};
+
+    fn result(severities: &[Severity], complete: bool) -> CheckResult {
+        CheckResult {
+            documents: Vec::new(),
+            findings: severities
+                .iter()
+                .map(|&severity| Finding {
+                    code: "EA113",
+                    slug: "system-masters-grant",
+                    severity,
+                    status: Status::Fail,
+                    message: String::new(),
+                    principal: None,
+                    location: Location { route: String::new(), path: String::new(), line: 1, column: 1 },
+                    remediation: String::new(),
+                    fingerprint: String::new(),
+                })
+                .collect(),
+            notes: Vec::new(),
+            coverage: Coverage {
+                complete,
+                rules_evaluated: Vec::new(),
+                not_evaluated: if complete {
+                    Vec::new()
+                } else {
+                    vec![NotEvaluated { code: "EA901", reason: "access_denied".into() }]
+                },
+            },
+        }
+    }
+
+    #[test]
+    fn exit_codes_follow_the_contract() {
+        assert_eq!(exit_status(&result(&[], true), FailOn::High, false), ExitStatus::Clean);
+        assert_eq!(exit_status(&result(&[Severity::Medium], true), FailOn::High, false), ExitStatus::Clean);
+        assert_eq!(exit_status(&result(&[Severity::High], true), FailOn::High, false), ExitStatus::Findings);
+        assert_eq!(exit_status(&result(&[Severity::Critical], true), FailOn::None, false), ExitStatus::Clean);
+        assert_eq!(exit_status(&result(&[Severity::Info], true), FailOn::Info, false), ExitStatus::Findings);
+        // incomplete wins over findings, and --allow-incomplete turns it off
+        assert_eq!(exit_status(&result(&[Severity::High], false), FailOn::High, false), ExitStatus::Incomplete);
+        assert_eq!(exit_status(&result(&[], false), FailOn::High, true), ExitStatus::Clean);
+        assert_eq!(exit_status(&result(&[Severity::High], false), FailOn::High, true), ExitStatus::Findings);
+    }
+
+    #[test]
+    fn a_panic_is_exit_code_4() {
+        assert_eq!(guard(|| panic!("bug")), ExitStatus::Internal);
+        assert_eq!(guard(|| ExitStatus::Clean), ExitStatus::Clean);
+        let codes: Vec<u8> = [ExitStatus::Clean, ExitStatus::Findings, ExitStatus::InputError, ExitStatus::Incomplete, ExitStatus::Internal]
+            .iter()
+            .map(|s| s.code())
+            .collect();
+        assert_eq!(codes, [0, 1, 2, 3, 4]);
     }
 }

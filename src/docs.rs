@@ -38,6 +38,7 @@ pub fn rules_index() -> String {
 /// `docs/cli.md`: the help of every command.
 pub fn cli_reference() -> String {
     let mut command = Cli::command();
+    command.build();
     let mut out = String::from("# Command-line reference\n\nGenerated from the argument parser; do not edit by hand.\n\n");
     out.push_str(&format!("## aws-auth-audit\n\n```text\n{}\n```\n", command.render_long_help()));
     for sub in command.get_subcommands_mut() {

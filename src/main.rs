@@ -2,9 +2,8 @@
 
 use std::process::ExitCode;
 
+use aws_auth_audit::cli::{guard, run};
+
 fn main() -> ExitCode {
-    match std::panic::catch_unwind(|| aws_auth_audit::cli::run(std::env::args_os())) {
-        Ok(status) => ExitCode::from(status.code()),
-        Err(_) => ExitCode::from(aws_auth_audit::exit::ExitStatus::Internal.code()),
-    }
+    ExitCode::from(guard(|| run(std::env::args_os())).code())
 }

@@ -61,12 +61,13 @@ fn has_content_after(text: &str, at: Pos) -> bool {
         })
 }
 
-/// The scanner reports a tab at the start of the token it was scanning; the tab itself,
-/// the first one at or after that position, is what the user has to fix.
+/// The scanner reports a tab somewhere near it (the start of the token it was scanning, or
+/// just past the tab); the tab itself, the first one from the start of that line on, is what
+/// the user has to fix.
 fn first_tab_from(text: &str, from: Pos) -> Pos {
     let (mut line, mut column) = (1, 1);
     for (index, c) in text.chars().enumerate() {
-        if index >= from.index && c == '\t' {
+        if line >= from.line && c == '\t' {
             return Pos { index, line, column };
         }
         if c == '\n' {
