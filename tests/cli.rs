@@ -1,0 +1,243 @@
+//! The command line as a user meets it: exit codes, formats, files, stdin, whois, rules.
+
+mod common;
+
+use common::{configmap, run, run_with_stdin, scratch, write};
+use serde_json::Value;
+
+#[test]
+fn bundled_example_reports_its_two_mappings_and_exits_1() {
+    let r = run(&["check", "examples/aws-auth.yaml"]);
+    assert_eq!(r.code, 1, "{}", r.stderr);
+    for expected in ["EA113", "EA115", "EA112", "examples/aws-auth.yaml:14:11", "system:masters"] {
+        assert!(r.stdout.contains(expected), "missing {expected}:\n{}", r.stdout);
+    }
+}
+
+#[test]
+fn clean_example_exits_0_and_says_so() {
+    let r = run(&["check", "examples/clean.yaml"]);
+    assert_eq!(r.code, 0, "{}", r.stdout);
+    assert!(r.stdout.contains("No findings: every rule was evaluated."));
+}
+
+#[test]
+fn broken_example_reports_the_lost_section_at_the_tab() {
+    let r = run(&["check", "examples/broken.yaml", "--format", "json"]);
+    assert_eq!(r.code, 1);
+    let report: Value = serde_json::from_str(&r.stdout).unwrap();
+    let lost = report["findings"].as_array().unwrap().iter().find(|f| f["code"] == "EA101").unwrap();
+    assert_eq!(lost["severity"], "critical");
+    assert_eq!((lost["location"]["line"].as_u64(), lost["location"]["column"].as_u64()), (Some(13), Some(7)));
+    assert_eq!(report["inputs"][0]["aws_auth"]["map_roles"], serde_json::json!([]));
+}
+
+#[test]
+fn fail_on_sets_the_threshold() {
+    assert_eq!(run(&["check", "examples/aws-auth.yaml", "--fail-on", "none"]).code, 0);
+    assert_eq!(run(&["check", "examples/aws-auth.yaml", "--fail-on", "critical"]).code, 0);
+    assert_eq!(run(&["check", "examples/aws-auth.yaml", "--fail-on", "high"]).code, 1);
+    assert_eq!(run(&["check", "examples/broken.yaml", "--fail-on", "critical"]).code, 1);
+}
+
+#[test]
+fn usage_and_input_errors_exit_2_naming_the_place() {
+    let r = run(&["check", "--bogus", "x"]);
+    assert_eq!(r.code, 2);
+    let r = run(&["check", "does-not-exist.yaml"]);
+    assert_eq!(r.code, 2);
+    assert!(r.stderr.contains("does-not-exist.yaml"), "{}", r.stderr);
+    let dir = scratch("bad-yaml");
+    let path = write(&dir, "bad.yaml", b"apiVersion: v1\nkind: ConfigMap\nmetadata: [\n");
+    let r = run(&["check", &path]);
+    assert_eq!(r.code, 2);
+    assert!(r.stderr.contains(&format!("{path}:4:1")), "{}", r.stderr);
+    let r = run(&["explain", "EA999"]);
+    assert_eq!(r.code, 2);
+    let r = run(&["check", "-", "-"]);
+    assert_eq!(r.code, 2);
+}
+
+#[test]
+fn a_manifest_without_aws_auth_is_an_input_error() {
+    let dir = scratch("no-aws-auth");
+    let path = write(&dir, "cm.yaml", b"apiVersion: v1\nkind: ConfigMap\nmetadata: {name: aws-auth, namespace: default}\ndata: {}\n");
+    let r = run(&["check", &path]);
+    assert_eq!(r.code, 2);
+    assert!(r.stderr.contains("no kube-system/aws-auth"), "{}", r.stderr);
+}
+
+#[test]
+fn stdin_is_read_with_a_dash() {
+    let manifest = std::fs::read("examples/aws-auth.yaml").unwrap();
+    let r = run_with_stdin(&["check", "-", "--format", "json"], &manifest);
+    assert_eq!(r.code, 1, "{}", r.stderr);
+    let report: Value = serde_json::from_str(&r.stdout).unwrap();
+    assert_eq!(report["inputs"][0]["source"], "-");
+}
+
+#[test]
+fn json_report_has_the_documented_shape_and_is_deterministic() {
+    let first = run(&["check", "examples/aws-auth.yaml", "--format", "json"]);
+    let second = run(&["check", "examples/aws-auth.yaml", "--format", "json"]);
+    assert_eq!(first.stdout, second.stdout, "reports differ between runs");
+    let report: Value = serde_json::from_str(&first.stdout).unwrap();
+    assert_eq!(report["version"], 1);
+    let roles = &report["inputs"][0]["aws_auth"]["map_roles"];
+    assert_eq!(roles[1]["rolearn"], "arn:aws:iam::123456789012:user/xxxx");
+    assert_eq!(roles[1]["groups"], serde_json::json!(["system:masters"]));
+    let finding = &report["findings"][0];
+    for key in ["code", "slug", "severity", "status", "message", "principal", "location", "remediation", "fingerprint"] {
+        assert!(!finding[key].is_null(), "finding lacks {key}: {finding}");
+    }
+    for key in ["route", "path", "line", "column"] {
+        assert!(!finding["location"][key].is_null(), "location lacks {key}");
+    }
+    assert_eq!(finding["status"], "fail");
+    assert_eq!(report["coverage"]["complete"], true);
+    assert_eq!(report["summary"]["findings"], 3);
+}
+
+#[test]
+fn fingerprints_survive_reindentation_and_reordering() {
+    let dir = scratch("fingerprints");
+    let a = configmap("  mapRoles: |\n    - rolearn: arn:aws:iam::111122223333:role/A\n      username: a\n      groups: [system:masters]\n    - rolearn: arn:aws:iam::111122223333:role/B\n      username: b\n      groups: [system:masters]\n");
+    let b = configmap("  mapRoles: |\n      - rolearn: arn:aws:iam::111122223333:role/B\n        username: b\n        groups:\n          - system:masters\n      - rolearn: arn:aws:iam::111122223333:role/A\n        username: a\n        groups: [system:masters]\n");
+    let fingerprints = |text: &str, name: &str| {
+        let path = write(&dir, name, text.as_bytes());
+        let report: Value = serde_json::from_str(&run(&["check", &path, "--format", "json"]).stdout).unwrap();
+        let mut prints: Vec<(String, String)> = report["findings"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|f| (f["principal"].as_str().unwrap().to_string(), f["fingerprint"].as_str().unwrap().to_string()))
+            .collect();
+        prints.sort();
+        prints
+    };
+    let (pa, pb) = (fingerprints(&a, "a.yaml"), fingerprints(&b, "b.yaml"));
+    assert_eq!(pa.len(), 2);
+    assert_eq!(pa, pb);
+    assert_ne!(pa[0].1, pa[1].1);
+}
+
+#[test]
+fn sarif_validates_against_the_2_1_0_schema_with_right_lines() {
+    let r = run(&["check", "examples/broken.yaml", "--format", "sarif"]);
+    assert_eq!(r.code, 1);
+    let sarif: Value = serde_json::from_str(&r.stdout).unwrap();
+    // The published schema's `run.language` pattern has a stray `]` that strict regex engines
+    // reject; its intent (a language tag such as `en` or `en-US`) is restored before compiling.
+    let schema_text = include_str!("schemas/sarif-2.1.0.json")
+        .replace("^[a-zA-Z]{2}|^[a-zA-Z]{2}-[a-zA-Z]{2}]?$", "^[a-zA-Z]{2}(-[a-zA-Z]{2})?$");
+    let schema: Value = serde_json::from_str(&schema_text).unwrap();
+    let validator = jsonschema::draft7::new(&schema).expect("schema compiles");
+    let errors: Vec<String> = validator.iter_errors(&sarif).map(|e| format!("{e} at {}", e.instance_path())).collect();
+    assert!(errors.is_empty(), "SARIF invalid: {errors:#?}");
+    let run0 = &sarif["runs"][0];
+    assert_eq!(run0["tool"]["driver"]["rules"].as_array().unwrap().len(), 24);
+    let results = run0["results"].as_array().unwrap();
+    let lost = results.iter().find(|r| r["ruleId"] == "EA101").unwrap();
+    let region = &lost["locations"][0]["physicalLocation"]["region"];
+    assert_eq!((region["startLine"].as_u64(), region["startColumn"].as_u64()), (Some(13), Some(7)));
+    assert_eq!(lost["level"], "error");
+    assert!(lost["partialFingerprints"]["awsAuthAudit/v1"].as_str().unwrap().len() == 16);
+}
+
+#[test]
+fn markdown_and_table_formats_render() {
+    let md = run(&["check", "examples/aws-auth.yaml", "--format", "markdown"]);
+    assert_eq!(md.code, 1);
+    assert!(md.stdout.contains("| severity | rule | location | finding |"), "{}", md.stdout);
+    assert!(md.stdout.contains("system:masters"));
+    let table = run(&["check", "examples/aws-auth.yaml", "--format", "table", "--color", "never"]);
+    assert!(table.stdout.contains("EA113 system-masters-grant"));
+    assert!(!table.stdout.contains('\u{1b}'), "colour without a terminal");
+    let colored = run(&["check", "examples/aws-auth.yaml", "--color", "always"]);
+    assert!(colored.stdout.contains('\u{1b}'));
+}
+
+#[test]
+fn output_file_is_private_and_complete() {
+    let dir = scratch("output");
+    let target = dir.join("report.json");
+    let r = run(&["check", "examples/aws-auth.yaml", "--format", "json", "-o", target.to_str().unwrap()]);
+    assert_eq!(r.code, 1);
+    assert!(r.stdout.is_empty());
+    let text = std::fs::read_to_string(&target).unwrap();
+    assert!(serde_json::from_str::<Value>(&text).is_ok());
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::PermissionsExt;
+        let mode = std::fs::metadata(&target).unwrap().permissions().mode() & 0o777;
+        assert_eq!(mode, 0o600);
+    }
+    let leftovers: Vec<_> = std::fs::read_dir(&dir).unwrap().filter_map(Result::ok).filter(|e| e.file_name() != "report.json").collect();
+    assert!(leftovers.is_empty(), "temporary files left: {leftovers:?}");
+}
+
+#[test]
+fn input_text_never_reaches_the_terminal_raw() {
+    let dir = scratch("escape");
+    let body = configmap("  mapRoles: |\n    - rolearn: arn:aws:iam::111122223333:role/Ops\n      username: \"\\e[31mops\\u202e\"\n      groups: [system:masters]\n");
+    let path = write(&dir, "evil.yaml", body.as_bytes());
+    for format in ["table", "markdown"] {
+        let r = run(&["check", &path, "--format", format, "--color", "never"]);
+        assert_eq!(r.code, 1);
+        assert!(!r.stdout.contains('\u{1b}') && !r.stdout.contains('\u{202e}'), "{format}: raw control characters");
+        assert!(r.stdout.contains("u{001b}") || r.stdout.contains("u\\{001b\\}"), "{format}: {}", r.stdout);
+    }
+}
+
+#[test]
+fn whois_answers_as_eks_would() {
+    let node = run(&["whois", "arn:aws:sts::123456789012:assumed-role/MyEKSWorkerRole/i-0123456789abcdef0", "--file", "examples/aws-auth.yaml", "--format", "json"]);
+    assert_eq!(node.code, 0, "{}", node.stderr);
+    let v: Value = serde_json::from_str(&node.stdout).unwrap();
+    assert_eq!(v["outcome"], "mapped");
+    assert_eq!(v["canonical_arn"], "arn:aws:iam::123456789012:role/MyEKSWorkerRole");
+    assert_eq!(v["via"], "mapRoles");
+    assert_eq!(v["groups"], serde_json::json!(["system:bootstrappers", "system:nodes"]));
+    assert_eq!(v["location"]["line"], 6);
+    assert_eq!(v["unresolved_templates"], serde_json::json!(["EC2PrivateDNSName"]));
+
+    let user = run(&["whois", "arn:aws:iam::123456789012:user/xxxx", "--file", "examples/aws-auth.yaml", "--format", "json"]);
+    let v: Value = serde_json::from_str(&user.stdout).unwrap();
+    assert_eq!(v["outcome"], "render_error", "a user has no instance session: {v}");
+
+    let stranger = run(&["whois", "arn:aws:iam::123456789012:role/Other", "--file", "examples/aws-auth.yaml"]);
+    assert!(stranger.stdout.contains("not_mapped"), "{}", stranger.stdout);
+
+    let random = run(&["whois", "arn:aws:iam::111122223333:user/ALICE", "--file", "tests/rules/EA111/bad.yaml", "--format", "json"]);
+    let v: Value = serde_json::from_str(&random.stdout).unwrap();
+    assert_eq!(v["outcome"], "nondeterministic");
+    assert_eq!(v["candidates"].as_array().unwrap().len(), 2);
+
+    let session = run(&["whois", "arn:aws:iam::111122223333:role/Developers", "--session-name", "jane@example.com", "--file", "tests/rules/EA116/good.yaml", "--format", "json"]);
+    let v: Value = serde_json::from_str(&session.stdout).unwrap();
+    assert_eq!(v["username"], "developers:jane-example.com");
+
+    let bad = run(&["whois", "not-an-arn", "--file", "examples/aws-auth.yaml"]);
+    assert_eq!(bad.code, 2);
+}
+
+#[test]
+fn rules_and_explain_come_from_the_registry() {
+    let r = run(&["rules", "--format", "json"]);
+    let rules: Value = serde_json::from_str(&r.stdout).unwrap();
+    assert_eq!(rules.as_array().unwrap().len(), 24);
+    assert_eq!(rules[12]["code"], "EA113");
+    let explain = run(&["explain", "ea113"]);
+    assert_eq!(explain.code, 0);
+    assert_eq!(explain.stdout, std::fs::read_to_string("docs/rules/EA113.md").unwrap());
+}
+
+#[test]
+fn help_is_pinned_by_the_cli_reference() {
+    let help = run(&["--help"]);
+    assert_eq!(help.code, 0);
+    let reference = std::fs::read_to_string("docs/cli.md").unwrap();
+    assert!(reference.contains(help.stdout.trim_end()), "--help differs from docs/cli.md:\n{}", help.stdout);
+    let check_help = run(&["check", "--help"]);
+    assert!(reference.contains(check_help.stdout.trim_end()), "check --help differs from docs/cli.md");
+}
