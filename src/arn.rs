@@ -33,7 +33,9 @@ pub enum ArnError {
     #[error("partition `{0}` is not a known AWS partition")]
     UnknownPartition(String),
     /// The service/resource is not an identity STS can return.
-    #[error("`{0}` is not an identity STS returns (iam role/user/root, sts assumed-role/federated-user)")]
+    #[error(
+        "`{0}` is not an identity STS returns (iam role/user/root, sts assumed-role/federated-user)"
+    )]
     NotAnIdentity(String),
     /// An assumed-role ARN without a session part.
     #[error("assumed-role ARN has no role and session")]
@@ -97,7 +99,10 @@ pub fn canonicalize(text: &str) -> Result<(PrincipalType, String), ArnError> {
         ("iam", "role") => Ok((PrincipalType::Role, text.to_string())),
         ("iam", "user") => Ok((PrincipalType::User, text.to_string())),
         ("iam", "root") => Ok((PrincipalType::Root, text.to_string())),
-        (service, _) => Err(ArnError::NotAnIdentity(format!("{service}:{}", arn.resource))),
+        (service, _) => Err(ArnError::NotAnIdentity(format!(
+            "{service}:{}",
+            arn.resource
+        ))),
     }
 }
 
@@ -139,23 +144,47 @@ mod tests {
     #[test]
     fn canonical_forms() {
         let cases = [
-            ("arn:aws:sts::1:assumed-role/Admin/s", "arn:aws:iam::1:role/Admin"),
-            ("arn:aws:sts::1:assumed-role/a/b/c/s", "arn:aws:iam::1:role/a/b/c"),
+            (
+                "arn:aws:sts::1:assumed-role/Admin/s",
+                "arn:aws:iam::1:role/Admin",
+            ),
+            (
+                "arn:aws:sts::1:assumed-role/a/b/c/s",
+                "arn:aws:iam::1:role/a/b/c",
+            ),
             ("arn:aws:iam::1:role/path/x", "arn:aws:iam::1:role/path/x"),
             ("arn:aws-cn:iam::1:user/u", "arn:aws-cn:iam::1:user/u"),
         ];
         for (input, want) in cases {
             assert_eq!(canonicalize(input).unwrap().1, want, "{input}");
         }
-        assert_eq!(canonicalize("arn:aws:sts::1:assumed-role/x"), Err(ArnError::AssumedRoleWithoutRole));
-        assert!(matches!(canonicalize("arn:foo:iam::1:user/u"), Err(ArnError::UnknownPartition(_))));
-        assert!(matches!(canonicalize("arn:aws:s3:::bucket"), Err(ArnError::NotAnIdentity(_))));
-        assert_eq!(canonicalize("ARN:aws:iam::1:user/u"), Err(ArnError::Malformed));
+        assert_eq!(
+            canonicalize("arn:aws:sts::1:assumed-role/x"),
+            Err(ArnError::AssumedRoleWithoutRole)
+        );
+        assert!(matches!(
+            canonicalize("arn:foo:iam::1:user/u"),
+            Err(ArnError::UnknownPartition(_))
+        ));
+        assert!(matches!(
+            canonicalize("arn:aws:s3:::bucket"),
+            Err(ArnError::NotAnIdentity(_))
+        ));
+        assert_eq!(
+            canonicalize("ARN:aws:iam::1:user/u"),
+            Err(ArnError::Malformed)
+        );
     }
 
     #[test]
     fn strip_path_keeps_name() {
-        assert_eq!(strip_path("arn:aws:iam::1:role/a/b/Name").unwrap(), "arn:aws:iam::1:role/Name");
-        assert_eq!(strip_path("arn:aws:iam::1:user/a/u").unwrap(), "arn:aws:iam::1:user/a/u");
+        assert_eq!(
+            strip_path("arn:aws:iam::1:role/a/b/Name").unwrap(),
+            "arn:aws:iam::1:role/Name"
+        );
+        assert_eq!(
+            strip_path("arn:aws:iam::1:user/a/u").unwrap(),
+            "arn:aws:iam::1:user/a/u"
+        );
     }
 }

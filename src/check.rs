@@ -144,13 +144,30 @@ pub fn check(inputs: &[InputFile]) -> Result<CheckResult, CheckError> {
     }
     if documents.is_empty() {
         let path = inputs.first().map_or("-", |i| i.path.as_str());
-        return Err(error(path, 1, 1, "no kube-system/aws-auth ConfigMap in the inputs"));
+        return Err(error(
+            path,
+            1,
+            1,
+            "no kube-system/aws-auth ConfigMap in the inputs",
+        ));
     }
     let mut findings: Vec<Finding> = documents.iter().flat_map(rules::run_all).collect();
     // Most severe first, then file order: the same order on every run.
     findings.sort_by(|a, b| {
-        (b.severity, &a.location.path, a.location.line, a.location.column, a.code)
-            .cmp(&(a.severity, &b.location.path, b.location.line, b.location.column, b.code))
+        (
+            b.severity,
+            &a.location.path,
+            a.location.line,
+            a.location.column,
+            a.code,
+        )
+            .cmp(&(
+                a.severity,
+                &b.location.path,
+                b.location.line,
+                b.location.column,
+                b.code,
+            ))
     });
     Ok(CheckResult {
         documents,

@@ -126,7 +126,10 @@ fn print_error(message: &str) {
 
 fn write_stdout(text: &str) -> ExitStatus {
     let mut stdout = std::io::stdout().lock();
-    match stdout.write_all(text.as_bytes()).and_then(|()| stdout.flush()) {
+    match stdout
+        .write_all(text.as_bytes())
+        .and_then(|()| stdout.flush())
+    {
         Ok(()) => ExitStatus::Clean,
         // A closed pipe (`| head`) is not an error worth a message.
         Err(e) if e.kind() == std::io::ErrorKind::BrokenPipe => ExitStatus::Clean,
@@ -165,7 +168,9 @@ fn use_color(choice: ColorChoice, to_file: bool) -> bool {
         ColorChoice::Always => true,
         ColorChoice::Never => false,
         ColorChoice::Auto => {
-            !to_file && std::env::var_os("NO_COLOR").is_none_or(|v| v.is_empty()) && std::io::stdout().is_terminal()
+            !to_file
+                && std::env::var_os("NO_COLOR").is_none_or(|v| v.is_empty())
+                && std::io::stdout().is_terminal()
         }
     }
 }
@@ -226,7 +231,12 @@ pub fn guard(f: impl FnOnce() -> ExitStatus + std::panic::UnwindSafe) -> ExitSta
     std::panic::catch_unwind(f).unwrap_or(ExitStatus::Internal)
 }
 
-fn whois_json(identity: &Identity, outcome: &Outcome, doc: &AwsAuthDocument, sso: bool) -> serde_json::Value {
+fn whois_json(
+    identity: &Identity,
+    outcome: &Outcome,
+    doc: &AwsAuthDocument,
+    sso: bool,
+) -> serde_json::Value {
     let location = |via: crate::awsauth::SectionKey, index: Option<usize>| {
         index.and_then(|i| doc.section(via).entries.iter().find(|e| e.index == i)).map(|e| {
             let (line, column) = doc.file_pos(via, e.pos);
@@ -240,7 +250,13 @@ fn whois_json(identity: &Identity, outcome: &Outcome, doc: &AwsAuthDocument, sso
         "sso_role_match": sso,
     });
     match outcome {
-        Outcome::Mapped { via, index, username, groups, unresolved } => {
+        Outcome::Mapped {
+            via,
+            index,
+            username,
+            groups,
+            unresolved,
+        } => {
             value["via"] = json!(via);
             value["username"] = json!(username);
             value["groups"] = json!(groups);
@@ -262,9 +278,19 @@ fn whois_json(identity: &Identity, outcome: &Outcome, doc: &AwsAuthDocument, sso
 }
 
 fn whois_text(identity: &Identity, outcome: &Outcome, doc: &AwsAuthDocument) -> String {
-    let mut out = format!("arn:           {}\ncanonical arn: {}\noutcome:       {}\n", identity.arn, identity.canonical_arn, outcome.name());
+    let mut out = format!(
+        "arn:           {}\ncanonical arn: {}\noutcome:       {}\n",
+        identity.arn,
+        identity.canonical_arn,
+        outcome.name()
+    );
     let place = |via: crate::awsauth::SectionKey, index: usize| {
-        let pos = doc.section(via).entries.iter().find(|e| e.index == index).map(|e| doc.file_pos(via, e.pos));
+        let pos = doc
+            .section(via)
+            .entries
+            .iter()
+            .find(|e| e.index == index)
+            .map(|e| doc.file_pos(via, e.pos));
         match pos {
             Some((line, column)) => format!("{via}[{index}] ({}:{line}:{column})", doc.path),
             None => format!("{via}[{index}]"),
@@ -292,7 +318,13 @@ fn whois_text(identity: &Identity, outcome: &Outcome, doc: &AwsAuthDocument) -> 
     terminal(&out).replace("\\u{000a}", "\n")
 }
 
-fn cmd_whois(arn: &str, file: &str, session_name: Option<&str>, sso: bool, format: TextOrJson) -> ExitStatus {
+fn cmd_whois(
+    arn: &str,
+    file: &str,
+    session_name: Option<&str>,
+    sso: bool,
+    format: TextOrJson,
+) -> ExitStatus {
     let identity = match Identity::from_arn(arn, session_name) {
         Ok(identity) => identity,
         Err(e) => {
@@ -311,7 +343,11 @@ fn cmd_whois(arn: &str, file: &str, session_name: Option<&str>, sso: bool, forma
     let doc = &result.documents[0];
     let outcome = lookup(doc.lookup_sections(), &identity, sso);
     let text = match format {
-        TextOrJson::Json => format!("{}\n", serde_json::to_string_pretty(&whois_json(&identity, &outcome, doc, sso)).expect("serialisable")),
+        TextOrJson::Json => format!(
+            "{}\n",
+            serde_json::to_string_pretty(&whois_json(&identity, &outcome, doc, sso))
+                .expect("serialisable")
+        ),
         TextOrJson::Text => whois_text(&identity, &outcome, doc),
     };
     write_stdout(&text)
@@ -324,11 +360,19 @@ fn cmd_rules(format: TextOrJson) -> ExitStatus {
                 .iter()
                 .map(|r| json!({"code": r.meta.code, "slug": r.meta.slug, "severity": r.meta.severity, "summary": r.meta.summary, "needs": r.meta.needs}))
                 .collect();
-            format!("{}\n", serde_json::to_string_pretty(&rules).expect("serialisable"))
+            format!(
+                "{}\n",
+                serde_json::to_string_pretty(&rules).expect("serialisable")
+            )
         }
         TextOrJson::Text => RULES
             .iter()
-            .map(|r| format!("{}  {:<8}  {:<30}  {}\n", r.meta.code, r.meta.severity, r.meta.slug, r.meta.summary))
+            .map(|r| {
+                format!(
+                    "{}  {:<8}  {:<30}  {}\n",
+                    r.meta.code, r.meta.severity, r.meta.slug, r.meta.summary
+                )
+            })
             .collect(),
     };
     write_stdout(&text)
@@ -338,7 +382,9 @@ fn cmd_explain(code: &str) -> ExitStatus {
     match rules::find(code) {
         Some(rule) => write_stdout(&crate::docs::rule_page(rule)),
         None => {
-            print_error(&format!("no rule `{code}`; `aws-auth-audit rules` lists them"));
+            print_error(&format!(
+                "no rule `{code}`; `aws-auth-audit rules` lists them"
+            ));
             ExitStatus::InputError
         }
     }
@@ -350,16 +396,29 @@ pub fn run(args: impl IntoIterator<Item = OsString>) -> ExitStatus {
         Ok(cli) => cli,
         Err(e) => {
             let _ = e.print();
-            return if e.use_stderr() { ExitStatus::InputError } else { ExitStatus::Clean };
+            return if e.use_stderr() {
+                ExitStatus::InputError
+            } else {
+                ExitStatus::Clean
+            };
         }
     };
     match cli.command {
-        Command::Check { files, format, output, fail_on, allow_incomplete, color } => {
-            cmd_check(&files, format, output, fail_on, allow_incomplete, color)
-        }
-        Command::Whois { arn, file, session_name, sso_role_match, format } => {
-            cmd_whois(&arn, &file, session_name.as_deref(), sso_role_match, format)
-        }
+        Command::Check {
+            files,
+            format,
+            output,
+            fail_on,
+            allow_incomplete,
+            color,
+        } => cmd_check(&files, format, output, fail_on, allow_incomplete, color),
+        Command::Whois {
+            arn,
+            file,
+            session_name,
+            sso_role_match,
+            format,
+        } => cmd_whois(&arn, &file, session_name.as_deref(), sso_role_match, format),
         Command::Rules { format } => cmd_rules(format),
         Command::Explain { code } => cmd_explain(&code),
     }
@@ -383,7 +442,12 @@ mod tests {
                     status: Status::Fail,
                     message: String::new(),
                     principal: None,
-                    location: Location { route: String::new(), path: String::new(), line: 1, column: 1 },
+                    location: Location {
+                        route: String::new(),
+                        path: String::new(),
+                        line: 1,
+                        column: 1,
+                    },
                     remediation: String::new(),
                     fingerprint: String::new(),
                 })
@@ -395,7 +459,10 @@ mod tests {
                 not_evaluated: if complete {
                     Vec::new()
                 } else {
-                    vec![NotEvaluated { code: "EA901", reason: "access_denied".into() }]
+                    vec![NotEvaluated {
+                        code: "EA901",
+                        reason: "access_denied".into(),
+                    }]
                 },
             },
         }
@@ -403,25 +470,55 @@ mod tests {
 
     #[test]
     fn exit_codes_follow_the_contract() {
-        assert_eq!(exit_status(&result(&[], true), FailOn::High, false), ExitStatus::Clean);
-        assert_eq!(exit_status(&result(&[Severity::Medium], true), FailOn::High, false), ExitStatus::Clean);
-        assert_eq!(exit_status(&result(&[Severity::High], true), FailOn::High, false), ExitStatus::Findings);
-        assert_eq!(exit_status(&result(&[Severity::Critical], true), FailOn::None, false), ExitStatus::Clean);
-        assert_eq!(exit_status(&result(&[Severity::Info], true), FailOn::Info, false), ExitStatus::Findings);
+        assert_eq!(
+            exit_status(&result(&[], true), FailOn::High, false),
+            ExitStatus::Clean
+        );
+        assert_eq!(
+            exit_status(&result(&[Severity::Medium], true), FailOn::High, false),
+            ExitStatus::Clean
+        );
+        assert_eq!(
+            exit_status(&result(&[Severity::High], true), FailOn::High, false),
+            ExitStatus::Findings
+        );
+        assert_eq!(
+            exit_status(&result(&[Severity::Critical], true), FailOn::None, false),
+            ExitStatus::Clean
+        );
+        assert_eq!(
+            exit_status(&result(&[Severity::Info], true), FailOn::Info, false),
+            ExitStatus::Findings
+        );
         // incomplete wins over findings, and --allow-incomplete turns it off
-        assert_eq!(exit_status(&result(&[Severity::High], false), FailOn::High, false), ExitStatus::Incomplete);
-        assert_eq!(exit_status(&result(&[], false), FailOn::High, true), ExitStatus::Clean);
-        assert_eq!(exit_status(&result(&[Severity::High], false), FailOn::High, true), ExitStatus::Findings);
+        assert_eq!(
+            exit_status(&result(&[Severity::High], false), FailOn::High, false),
+            ExitStatus::Incomplete
+        );
+        assert_eq!(
+            exit_status(&result(&[], false), FailOn::High, true),
+            ExitStatus::Clean
+        );
+        assert_eq!(
+            exit_status(&result(&[Severity::High], false), FailOn::High, true),
+            ExitStatus::Findings
+        );
     }
 
     #[test]
     fn a_panic_is_exit_code_4() {
         assert_eq!(guard(|| panic!("bug")), ExitStatus::Internal);
         assert_eq!(guard(|| ExitStatus::Clean), ExitStatus::Clean);
-        let codes: Vec<u8> = [ExitStatus::Clean, ExitStatus::Findings, ExitStatus::InputError, ExitStatus::Incomplete, ExitStatus::Internal]
-            .iter()
-            .map(|s| s.code())
-            .collect();
+        let codes: Vec<u8> = [
+            ExitStatus::Clean,
+            ExitStatus::Findings,
+            ExitStatus::InputError,
+            ExitStatus::Incomplete,
+            ExitStatus::Internal,
+        ]
+        .iter()
+        .map(|s| s.code())
+        .collect();
         assert_eq!(codes, [0, 1, 2, 3, 4]);
     }
 }

@@ -22,7 +22,9 @@ pub fn rule_page(rule: &Rule) -> String {
 
 /// `docs/rules/README.md`.
 pub fn rules_index() -> String {
-    let mut out = String::from("# Rules\n\nGenerated from the rule registry (`src/rules/`); do not edit by hand.\n\n| code | name | severity | summary |\n|---|---|---|---|\n");
+    let mut out = String::from(
+        "# Rules\n\nGenerated from the rule registry (`src/rules/`); do not edit by hand.\n\n| code | name | severity | summary |\n|---|---|---|---|\n",
+    );
     for rule in RULES {
         out.push_str(&format!(
             "| [{code}]({code}.md) | {} | {} | {} |\n",
@@ -39,12 +41,19 @@ pub fn rules_index() -> String {
 pub fn cli_reference() -> String {
     let mut command = Cli::command();
     command.build();
-    let mut out = String::from("# Command-line reference\n\nGenerated from the argument parser; do not edit by hand.\n\n");
-    out.push_str(&format!("## aws-auth-audit\n\n```text\n{}\n```\n", command.render_help()));
+    let mut out = String::from(
+        "# Command-line reference\n\nGenerated from the argument parser; do not edit by hand.\n\n",
+    );
+    out.push_str(&format!(
+        "## aws-auth-audit\n\n```text\n{}\n```\n",
+        command.render_help()
+    ));
     for sub in command.get_subcommands_mut() {
         let name = sub.get_name().to_string();
         let help = sub.render_help();
-        out.push_str(&format!("\n## aws-auth-audit {name}\n\n```text\n{help}\n```\n"));
+        out.push_str(&format!(
+            "\n## aws-auth-audit {name}\n\n```text\n{help}\n```\n"
+        ));
     }
     out
 }

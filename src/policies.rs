@@ -60,7 +60,11 @@ mod tests {
 
     #[test]
     fn template_data_matches_the_renderer() {
-        let names: Vec<&str> = templates().variables.iter().map(|v| v.name.as_str()).collect();
+        let names: Vec<&str> = templates()
+            .variables
+            .iter()
+            .map(|v| v.name.as_str())
+            .collect();
         assert_eq!(names, KNOWN);
     }
 

@@ -9,8 +9,18 @@ use serde_json::Value;
 fn bundled_example_reports_its_two_mappings_and_exits_1() {
     let r = run(&["check", "examples/aws-auth.yaml"]);
     assert_eq!(r.code, 1, "{}", r.stderr);
-    for expected in ["EA113", "EA115", "EA112", "examples/aws-auth.yaml:14:11", "system:masters"] {
-        assert!(r.stdout.contains(expected), "missing {expected}:\n{}", r.stdout);
+    for expected in [
+        "EA113",
+        "EA115",
+        "EA112",
+        "examples/aws-auth.yaml:14:11",
+        "system:masters",
+    ] {
+        assert!(
+            r.stdout.contains(expected),
+            "missing {expected}:\n{}",
+            r.stdout
+        );
     }
 }
 
@@ -26,18 +36,44 @@ fn broken_example_reports_the_lost_section_at_the_tab() {
     let r = run(&["check", "examples/broken.yaml", "--format", "json"]);
     assert_eq!(r.code, 1);
     let report: Value = serde_json::from_str(&r.stdout).unwrap();
-    let lost = report["findings"].as_array().unwrap().iter().find(|f| f["code"] == "EA101").unwrap();
+    let lost = report["findings"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|f| f["code"] == "EA101")
+        .unwrap();
     assert_eq!(lost["severity"], "critical");
-    assert_eq!((lost["location"]["line"].as_u64(), lost["location"]["column"].as_u64()), (Some(13), Some(7)));
-    assert_eq!(report["inputs"][0]["aws_auth"]["map_roles"], serde_json::json!([]));
+    assert_eq!(
+        (
+            lost["location"]["line"].as_u64(),
+            lost["location"]["column"].as_u64()
+        ),
+        (Some(13), Some(7))
+    );
+    assert_eq!(
+        report["inputs"][0]["aws_auth"]["map_roles"],
+        serde_json::json!([])
+    );
 }
 
 #[test]
 fn fail_on_sets_the_threshold() {
-    assert_eq!(run(&["check", "examples/aws-auth.yaml", "--fail-on", "none"]).code, 0);
-    assert_eq!(run(&["check", "examples/aws-auth.yaml", "--fail-on", "critical"]).code, 0);
-    assert_eq!(run(&["check", "examples/aws-auth.yaml", "--fail-on", "high"]).code, 1);
-    assert_eq!(run(&["check", "examples/broken.yaml", "--fail-on", "critical"]).code, 1);
+    assert_eq!(
+        run(&["check", "examples/aws-auth.yaml", "--fail-on", "none"]).code,
+        0
+    );
+    assert_eq!(
+        run(&["check", "examples/aws-auth.yaml", "--fail-on", "critical"]).code,
+        0
+    );
+    assert_eq!(
+        run(&["check", "examples/aws-auth.yaml", "--fail-on", "high"]).code,
+        1
+    );
+    assert_eq!(
+        run(&["check", "examples/broken.yaml", "--fail-on", "critical"]).code,
+        1
+    );
 }
 
 #[test]
@@ -48,7 +84,11 @@ fn usage_and_input_errors_exit_2_naming_the_place() {
     assert_eq!(r.code, 2);
     assert!(r.stderr.contains("does-not-exist.yaml"), "{}", r.stderr);
     let dir = scratch("bad-yaml");
-    let path = write(&dir, "bad.yaml", b"apiVersion: v1\nkind: ConfigMap\nmetadata: [\n");
+    let path = write(
+        &dir,
+        "bad.yaml",
+        b"apiVersion: v1\nkind: ConfigMap\nmetadata: [\n",
+    );
     let r = run(&["check", &path]);
     assert_eq!(r.code, 2);
     assert!(r.stderr.contains(&format!("{path}:4:1")), "{}", r.stderr);
@@ -87,7 +127,17 @@ fn json_report_has_the_documented_shape_and_is_deterministic() {
     assert_eq!(roles[1]["rolearn"], "arn:aws:iam::123456789012:user/xxxx");
     assert_eq!(roles[1]["groups"], serde_json::json!(["system:masters"]));
     let finding = &report["findings"][0];
-    for key in ["code", "slug", "severity", "status", "message", "principal", "location", "remediation", "fingerprint"] {
+    for key in [
+        "code",
+        "slug",
+        "severity",
+        "status",
+        "message",
+        "principal",
+        "location",
+        "remediation",
+        "fingerprint",
+    ] {
         assert!(!finding[key].is_null(), "finding lacks {key}: {finding}");
     }
     for key in ["route", "path", "line", "column"] {
@@ -101,16 +151,26 @@ fn json_report_has_the_documented_shape_and_is_deterministic() {
 #[test]
 fn fingerprints_survive_reindentation_and_reordering() {
     let dir = scratch("fingerprints");
-    let a = configmap("  mapRoles: |\n    - rolearn: arn:aws:iam::111122223333:role/A\n      username: a\n      groups: [system:masters]\n    - rolearn: arn:aws:iam::111122223333:role/B\n      username: b\n      groups: [system:masters]\n");
-    let b = configmap("  mapRoles: |\n      - rolearn: arn:aws:iam::111122223333:role/B\n        username: b\n        groups:\n          - system:masters\n      - rolearn: arn:aws:iam::111122223333:role/A\n        username: a\n        groups: [system:masters]\n");
+    let a = configmap(
+        "  mapRoles: |\n    - rolearn: arn:aws:iam::111122223333:role/A\n      username: a\n      groups: [system:masters]\n    - rolearn: arn:aws:iam::111122223333:role/B\n      username: b\n      groups: [system:masters]\n",
+    );
+    let b = configmap(
+        "  mapRoles: |\n      - rolearn: arn:aws:iam::111122223333:role/B\n        username: b\n        groups:\n          - system:masters\n      - rolearn: arn:aws:iam::111122223333:role/A\n        username: a\n        groups: [system:masters]\n",
+    );
     let fingerprints = |text: &str, name: &str| {
         let path = write(&dir, name, text.as_bytes());
-        let report: Value = serde_json::from_str(&run(&["check", &path, "--format", "json"]).stdout).unwrap();
+        let report: Value =
+            serde_json::from_str(&run(&["check", &path, "--format", "json"]).stdout).unwrap();
         let mut prints: Vec<(String, String)> = report["findings"]
             .as_array()
             .unwrap()
             .iter()
-            .map(|f| (f["principal"].as_str().unwrap().to_string(), f["fingerprint"].as_str().unwrap().to_string()))
+            .map(|f| {
+                (
+                    f["principal"].as_str().unwrap().to_string(),
+                    f["fingerprint"].as_str().unwrap().to_string(),
+                )
+            })
             .collect();
         prints.sort();
         prints
@@ -128,31 +188,63 @@ fn sarif_validates_against_the_2_1_0_schema_with_right_lines() {
     let sarif: Value = serde_json::from_str(&r.stdout).unwrap();
     // The published schema's `run.language` pattern has a stray `]` that strict regex engines
     // reject; its intent (a language tag such as `en` or `en-US`) is restored before compiling.
-    let schema_text = include_str!("schemas/sarif-2.1.0.json")
-        .replace("^[a-zA-Z]{2}|^[a-zA-Z]{2}-[a-zA-Z]{2}]?$", "^[a-zA-Z]{2}(-[a-zA-Z]{2})?$");
+    let schema_text = include_str!("schemas/sarif-2.1.0.json").replace(
+        "^[a-zA-Z]{2}|^[a-zA-Z]{2}-[a-zA-Z]{2}]?$",
+        "^[a-zA-Z]{2}(-[a-zA-Z]{2})?$",
+    );
     let schema: Value = serde_json::from_str(&schema_text).unwrap();
     let validator = jsonschema::draft7::new(&schema).expect("schema compiles");
-    let errors: Vec<String> = validator.iter_errors(&sarif).map(|e| format!("{e} at {}", e.instance_path())).collect();
+    let errors: Vec<String> = validator
+        .iter_errors(&sarif)
+        .map(|e| format!("{e} at {}", e.instance_path()))
+        .collect();
     assert!(errors.is_empty(), "SARIF invalid: {errors:#?}");
     let run0 = &sarif["runs"][0];
-    assert_eq!(run0["tool"]["driver"]["rules"].as_array().unwrap().len(), 24);
+    assert_eq!(
+        run0["tool"]["driver"]["rules"].as_array().unwrap().len(),
+        24
+    );
     let results = run0["results"].as_array().unwrap();
     let lost = results.iter().find(|r| r["ruleId"] == "EA101").unwrap();
     let region = &lost["locations"][0]["physicalLocation"]["region"];
-    assert_eq!((region["startLine"].as_u64(), region["startColumn"].as_u64()), (Some(13), Some(7)));
+    assert_eq!(
+        (region["startLine"].as_u64(), region["startColumn"].as_u64()),
+        (Some(13), Some(7))
+    );
     assert_eq!(lost["level"], "error");
-    assert!(lost["partialFingerprints"]["awsAuthAudit/v1"].as_str().unwrap().len() == 16);
+    assert!(
+        lost["partialFingerprints"]["awsAuthAudit/v1"]
+            .as_str()
+            .unwrap()
+            .len()
+            == 16
+    );
 }
 
 #[test]
 fn markdown_and_table_formats_render() {
     let md = run(&["check", "examples/aws-auth.yaml", "--format", "markdown"]);
     assert_eq!(md.code, 1);
-    assert!(md.stdout.contains("| severity | rule | location | finding |"), "{}", md.stdout);
+    assert!(
+        md.stdout
+            .contains("| severity | rule | location | finding |"),
+        "{}",
+        md.stdout
+    );
     assert!(md.stdout.contains("system:masters"));
-    let table = run(&["check", "examples/aws-auth.yaml", "--format", "table", "--color", "never"]);
+    let table = run(&[
+        "check",
+        "examples/aws-auth.yaml",
+        "--format",
+        "table",
+        "--color",
+        "never",
+    ]);
     assert!(table.stdout.contains("EA113 system-masters-grant"));
-    assert!(!table.stdout.contains('\u{1b}'), "colour without a terminal");
+    assert!(
+        !table.stdout.contains('\u{1b}'),
+        "colour without a terminal"
+    );
     let colored = run(&["check", "examples/aws-auth.yaml", "--color", "always"]);
     assert!(colored.stdout.contains('\u{1b}'));
 }
@@ -161,7 +253,14 @@ fn markdown_and_table_formats_render() {
 fn output_file_is_private_and_complete() {
     let dir = scratch("output");
     let target = dir.join("report.json");
-    let r = run(&["check", "examples/aws-auth.yaml", "--format", "json", "-o", target.to_str().unwrap()]);
+    let r = run(&[
+        "check",
+        "examples/aws-auth.yaml",
+        "--format",
+        "json",
+        "-o",
+        target.to_str().unwrap(),
+    ]);
     assert_eq!(r.code, 1);
     assert!(r.stdout.is_empty());
     let text = std::fs::read_to_string(&target).unwrap();
@@ -172,48 +271,112 @@ fn output_file_is_private_and_complete() {
         let mode = std::fs::metadata(&target).unwrap().permissions().mode() & 0o777;
         assert_eq!(mode, 0o600);
     }
-    let leftovers: Vec<_> = std::fs::read_dir(&dir).unwrap().filter_map(Result::ok).filter(|e| e.file_name() != "report.json").collect();
+    let leftovers: Vec<_> = std::fs::read_dir(&dir)
+        .unwrap()
+        .filter_map(Result::ok)
+        .filter(|e| e.file_name() != "report.json")
+        .collect();
     assert!(leftovers.is_empty(), "temporary files left: {leftovers:?}");
 }
 
 #[test]
 fn input_text_never_reaches_the_terminal_raw() {
     let dir = scratch("escape");
-    let body = configmap("  mapRoles: |\n    - rolearn: arn:aws:iam::111122223333:role/Ops\n      username: \"\\e[31mops\\u202e\"\n      groups: [system:masters]\n");
+    let body = configmap(
+        "  mapRoles: |\n    - rolearn: arn:aws:iam::111122223333:role/Ops\n      username: \"\\e[31mops\\u202e\"\n      groups: [system:masters]\n",
+    );
     let path = write(&dir, "evil.yaml", body.as_bytes());
     for format in ["table", "markdown"] {
         let r = run(&["check", &path, "--format", format, "--color", "never"]);
         assert_eq!(r.code, 1);
-        assert!(!r.stdout.contains('\u{1b}') && !r.stdout.contains('\u{202e}'), "{format}: raw control characters");
-        assert!(r.stdout.contains("u{001b}") || r.stdout.contains("u\\{001b\\}"), "{format}: {}", r.stdout);
+        assert!(
+            !r.stdout.contains('\u{1b}') && !r.stdout.contains('\u{202e}'),
+            "{format}: raw control characters"
+        );
+        assert!(
+            r.stdout.contains("u{001b}") || r.stdout.contains("u\\{001b\\}"),
+            "{format}: {}",
+            r.stdout
+        );
     }
 }
 
 #[test]
 fn whois_answers_as_eks_would() {
-    let node = run(&["whois", "arn:aws:sts::123456789012:assumed-role/MyEKSWorkerRole/i-0123456789abcdef0", "--file", "examples/aws-auth.yaml", "--format", "json"]);
+    let node = run(&[
+        "whois",
+        "arn:aws:sts::123456789012:assumed-role/MyEKSWorkerRole/i-0123456789abcdef0",
+        "--file",
+        "examples/aws-auth.yaml",
+        "--format",
+        "json",
+    ]);
     assert_eq!(node.code, 0, "{}", node.stderr);
     let v: Value = serde_json::from_str(&node.stdout).unwrap();
     assert_eq!(v["outcome"], "mapped");
-    assert_eq!(v["canonical_arn"], "arn:aws:iam::123456789012:role/MyEKSWorkerRole");
+    assert_eq!(
+        v["canonical_arn"],
+        "arn:aws:iam::123456789012:role/MyEKSWorkerRole"
+    );
     assert_eq!(v["via"], "mapRoles");
-    assert_eq!(v["groups"], serde_json::json!(["system:bootstrappers", "system:nodes"]));
+    assert_eq!(
+        v["groups"],
+        serde_json::json!(["system:bootstrappers", "system:nodes"])
+    );
     assert_eq!(v["location"]["line"], 6);
-    assert_eq!(v["unresolved_templates"], serde_json::json!(["EC2PrivateDNSName"]));
+    assert_eq!(
+        v["unresolved_templates"],
+        serde_json::json!(["EC2PrivateDNSName"])
+    );
 
-    let user = run(&["whois", "arn:aws:iam::123456789012:user/xxxx", "--file", "examples/aws-auth.yaml", "--format", "json"]);
+    let user = run(&[
+        "whois",
+        "arn:aws:iam::123456789012:user/xxxx",
+        "--file",
+        "examples/aws-auth.yaml",
+        "--format",
+        "json",
+    ]);
     let v: Value = serde_json::from_str(&user.stdout).unwrap();
-    assert_eq!(v["outcome"], "render_error", "a user has no instance session: {v}");
+    assert_eq!(
+        v["outcome"], "render_error",
+        "a user has no instance session: {v}"
+    );
 
-    let stranger = run(&["whois", "arn:aws:iam::123456789012:role/Other", "--file", "examples/aws-auth.yaml"]);
-    assert!(stranger.stdout.contains("not_mapped"), "{}", stranger.stdout);
+    let stranger = run(&[
+        "whois",
+        "arn:aws:iam::123456789012:role/Other",
+        "--file",
+        "examples/aws-auth.yaml",
+    ]);
+    assert!(
+        stranger.stdout.contains("not_mapped"),
+        "{}",
+        stranger.stdout
+    );
 
-    let random = run(&["whois", "arn:aws:iam::111122223333:user/ALICE", "--file", "tests/rules/EA111/bad.yaml", "--format", "json"]);
+    let random = run(&[
+        "whois",
+        "arn:aws:iam::111122223333:user/ALICE",
+        "--file",
+        "tests/rules/EA111/bad.yaml",
+        "--format",
+        "json",
+    ]);
     let v: Value = serde_json::from_str(&random.stdout).unwrap();
     assert_eq!(v["outcome"], "nondeterministic");
     assert_eq!(v["candidates"].as_array().unwrap().len(), 2);
 
-    let session = run(&["whois", "arn:aws:iam::111122223333:role/Developers", "--session-name", "jane@example.com", "--file", "tests/rules/EA116/good.yaml", "--format", "json"]);
+    let session = run(&[
+        "whois",
+        "arn:aws:iam::111122223333:role/Developers",
+        "--session-name",
+        "jane@example.com",
+        "--file",
+        "tests/rules/EA116/good.yaml",
+        "--format",
+        "json",
+    ]);
     let v: Value = serde_json::from_str(&session.stdout).unwrap();
     assert_eq!(v["username"], "developers:jane-example.com");
 
@@ -229,7 +392,10 @@ fn rules_and_explain_come_from_the_registry() {
     assert_eq!(rules[12]["code"], "EA113");
     let explain = run(&["explain", "ea113"]);
     assert_eq!(explain.code, 0);
-    assert_eq!(explain.stdout, std::fs::read_to_string("docs/rules/EA113.md").unwrap());
+    assert_eq!(
+        explain.stdout,
+        std::fs::read_to_string("docs/rules/EA113.md").unwrap()
+    );
 }
 
 #[test]
@@ -237,7 +403,14 @@ fn help_is_pinned_by_the_cli_reference() {
     let help = run(&["--help"]);
     assert_eq!(help.code, 0);
     let reference = std::fs::read_to_string("docs/cli.md").unwrap();
-    assert!(reference.contains(help.stdout.trim_end()), "--help differs from docs/cli.md:\n{}", help.stdout);
+    assert!(
+        reference.contains(help.stdout.trim_end()),
+        "--help differs from docs/cli.md:\n{}",
+        help.stdout
+    );
     let check_help = run(&["check", "--help"]);
-    assert!(reference.contains(check_help.stdout.trim_end()), "check --help differs from docs/cli.md");
+    assert!(
+        reference.contains(check_help.stdout.trim_end()),
+        "check --help differs from docs/cli.md"
+    );
 }

@@ -25,7 +25,10 @@ fn the_copy_matches_shared_when_present() {
     let shared = std::path::Path::new(env!("CARGO_MANIFEST_DIR"))
         .join("../shared/conformance/authenticator-vectors.jsonl");
     if let Ok(text) = std::fs::read_to_string(&shared) {
-        assert_eq!(text, VECTORS, "tests/conformance copy is stale: copy it again from ../shared");
+        assert_eq!(
+            text, VECTORS,
+            "tests/conformance copy is stale: copy it again from ../shared"
+        );
     }
 }
 
@@ -49,7 +52,10 @@ fn error_kinds(key: SectionKey, section: &Section) -> BTreeSet<String> {
         Some(SectionFailure::NotAList { .. }) => kinds.insert(format!("{key}:json_type")),
         None => false,
     };
-    if section.entries.iter().any(|e| !e.type_mismatches.is_empty())
+    if section
+        .entries
+        .iter()
+        .any(|e| !e.type_mismatches.is_empty())
         || section.accounts.iter().any(|a| a.type_error.is_some())
     {
         kinds.insert(format!("{key}:json_type"));
@@ -69,26 +75,51 @@ fn expected_kinds(expect: &Value) -> Option<BTreeSet<String>> {
 }
 
 fn check_lookups(id: &str, vector: &Value, sections: Sections<'_>) {
-    let sso_gate = vector["assumptions"]["feature_gate_SSORoleMatch"].as_bool().unwrap_or(false);
+    let sso_gate = vector["assumptions"]["feature_gate_SSORoleMatch"]
+        .as_bool()
+        .unwrap_or(false);
     for case in vector["expect"]["lookups"].as_array().into_iter().flatten() {
         let who = &case["identity"];
-        let mut identity = Identity::from_arn(who["arn"].as_str().unwrap(), who["session_name"].as_str())
-            .unwrap_or_else(|e| panic!("{id}: identity: {e}"));
-        assert_eq!(identity.context.account_id, who["account_id"].as_str().unwrap(), "{id}");
+        let mut identity =
+            Identity::from_arn(who["arn"].as_str().unwrap(), who["session_name"].as_str())
+                .unwrap_or_else(|e| panic!("{id}: identity: {e}"));
+        assert_eq!(
+            identity.context.account_id,
+            who["account_id"].as_str().unwrap(),
+            "{id}"
+        );
         identity.context.access_key_id = who["access_key_id"].as_str().map(str::to_string);
-        identity.context.ec2_private_dns_name =
-            who["ec2_private_dns_name_stub"].as_str().map(str::to_string);
+        identity.context.ec2_private_dns_name = who["ec2_private_dns_name_stub"]
+            .as_str()
+            .map(str::to_string);
         let outcome = lookup(sections, &identity, sso_gate);
         let result = &case["result"];
         if result["authenticated"].as_bool().unwrap() {
-            let Outcome::Mapped { via, username, groups, .. } = &outcome else {
-                panic!("{id}: expected a mapping for {}, got {outcome:?}", who["arn"]);
+            let Outcome::Mapped {
+                via,
+                username,
+                groups,
+                ..
+            } = &outcome
+            else {
+                panic!(
+                    "{id}: expected a mapping for {}, got {outcome:?}",
+                    who["arn"]
+                );
             };
             assert_eq!(via.as_str(), result["via"].as_str().unwrap(), "{id}: via");
-            assert_eq!(username, result["username"].as_str().unwrap(), "{id}: username");
+            assert_eq!(
+                username,
+                result["username"].as_str().unwrap(),
+                "{id}: username"
+            );
             assert_eq!(json!(groups), result["groups"], "{id}: groups");
         } else {
-            assert_eq!(outcome.name(), result["reason"].as_str().unwrap(), "{id}: {outcome:?}");
+            assert_eq!(
+                outcome.name(),
+                result["reason"].as_str().unwrap(),
+                "{id}: {outcome:?}"
+            );
         }
     }
 }
@@ -97,16 +128,26 @@ fn run_arn_case(id: &str, vector: &Value) {
     let input = vector["input"].as_str().unwrap();
     let expect = &vector["expect"];
     if expect["function"] == "StripPath" {
-        assert_eq!(arn::strip_path(input).unwrap(), expect["canonical_arn"].as_str().unwrap(), "{id}");
+        assert_eq!(
+            arn::strip_path(input).unwrap(),
+            expect["canonical_arn"].as_str().unwrap(),
+            "{id}"
+        );
         return;
     }
     match arn::canonicalize(input) {
         Ok((kind, canonical)) => {
-            assert!(expect["ok"].as_bool().unwrap(), "{id}: accepted but should fail");
+            assert!(
+                expect["ok"].as_bool().unwrap(),
+                "{id}: accepted but should fail"
+            );
             assert_eq!(canonical, expect["canonical_arn"].as_str().unwrap(), "{id}");
             assert_eq!(json!(kind), expect["principal_type"], "{id}");
         }
-        Err(_) => assert!(!expect["ok"].as_bool().unwrap(), "{id}: rejected but should pass"),
+        Err(_) => assert!(
+            !expect["ok"].as_bool().unwrap(),
+            "{id}: rejected but should pass"
+        ),
     }
 }
 
@@ -116,13 +157,22 @@ fn run_manifest_case(id: &str, vector: &Value) {
     let manifest = read_configmaps(&text).unwrap();
     let doc = AwsAuthDocument::from_configmap("vector", &manifest.configmaps[0]).unwrap();
     if expect["error_kind"] == "configmap_rejected_by_apiserver" {
-        assert!(doc.data_keys.iter().any(|d| d.not_a_string.is_some()), "{id}: not rejected");
+        assert!(
+            doc.data_keys.iter().any(|d| d.not_a_string.is_some()),
+            "{id}: not rejected"
+        );
         return;
     }
     for key in SectionKey::ALL {
-        assert_eq!(json!(kept_rows(doc.section(key))), expect["mappings"][key.as_str()], "{id}: {key}");
+        assert_eq!(
+            json!(kept_rows(doc.section(key))),
+            expect["mappings"][key.as_str()],
+            "{id}: {key}"
+        );
     }
-    let all_ok = SectionKey::ALL.iter().all(|&k| error_kinds(k, doc.section(k)).is_empty());
+    let all_ok = SectionKey::ALL
+        .iter()
+        .all(|&k| error_kinds(k, doc.section(k)).is_empty());
     assert_eq!(all_ok, expect["ok"].as_bool().unwrap(), "{id}: ok");
     check_lookups(id, vector, doc.lookup_sections());
 }
@@ -131,17 +181,37 @@ fn run_section_case(id: &str, vector: &Value) {
     let expect = &vector["expect"];
     let key = SectionKey::from_key(vector["section"].as_str().unwrap()).unwrap();
     let section = parse_section(key, vector["input"].as_str().unwrap()).unwrap();
-    assert_eq!(json!(kept_rows(&section)), expect["mappings"], "{id}: mappings");
+    assert_eq!(
+        json!(kept_rows(&section)),
+        expect["mappings"],
+        "{id}: mappings"
+    );
     let kinds = error_kinds(key, &section);
-    assert_eq!(kinds.is_empty(), expect["ok"].as_bool().unwrap(), "{id}: ok ({kinds:?})");
+    assert_eq!(
+        kinds.is_empty(),
+        expect["ok"].as_bool().unwrap(),
+        "{id}: ok ({kinds:?})"
+    );
     if let Some(expected) = expected_kinds(expect) {
         assert_eq!(kinds, expected, "{id}: error kinds");
     }
     let empty = Section::default();
     let sections = Sections {
-        roles: if key == SectionKey::MapRoles { &section } else { &empty },
-        users: if key == SectionKey::MapUsers { &section } else { &empty },
-        accounts: if key == SectionKey::MapAccounts { &section } else { &empty },
+        roles: if key == SectionKey::MapRoles {
+            &section
+        } else {
+            &empty
+        },
+        users: if key == SectionKey::MapUsers {
+            &section
+        } else {
+            &empty
+        },
+        accounts: if key == SectionKey::MapAccounts {
+            &section
+        } else {
+            &empty
+        },
     };
     check_lookups(id, vector, sections);
 }
@@ -152,7 +222,10 @@ fn every_conformance_vector_passes() {
     assert!(vectors.len() >= 56, "expected the full vector file");
     for vector in &vectors {
         let id = vector["id"].as_str().unwrap();
-        match (vector["section"].as_str().unwrap(), vector["input_kind"].as_str()) {
+        match (
+            vector["section"].as_str().unwrap(),
+            vector["input_kind"].as_str(),
+        ) {
             ("arn", _) => run_arn_case(id, vector),
             (_, Some("configmap_manifest")) => run_manifest_case(id, vector),
             (_, Some(other)) => panic!("{id}: unknown input kind {other}"),

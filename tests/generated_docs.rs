@@ -21,11 +21,18 @@ fn compare(relative: &str, expected: &str, stale: &mut Vec<String>) {
 fn generated_docs_are_current() {
     let mut stale = Vec::new();
     for rule in RULES {
-        compare(&format!("docs/rules/{}.md", rule.meta.code), &rule_page(rule), &mut stale);
+        compare(
+            &format!("docs/rules/{}.md", rule.meta.code),
+            &rule_page(rule),
+            &mut stale,
+        );
     }
     compare("docs/rules/README.md", &rules_index(), &mut stale);
     compare("docs/cli.md", &cli_reference(), &mut stale);
-    assert!(stale.is_empty(), "stale generated docs (UPDATE_DOCS=1 to regenerate): {stale:?}");
+    assert!(
+        stale.is_empty(),
+        "stale generated docs (UPDATE_DOCS=1 to regenerate): {stale:?}"
+    );
 }
 
 #[test]
@@ -33,7 +40,9 @@ fn no_orphan_rule_pages() {
     let dir = Path::new(env!("CARGO_MANIFEST_DIR")).join("docs/rules");
     for entry in std::fs::read_dir(dir).unwrap() {
         let name = entry.unwrap().file_name().to_string_lossy().to_string();
-        let Some(code) = name.strip_suffix(".md") else { continue };
+        let Some(code) = name.strip_suffix(".md") else {
+            continue;
+        };
         assert!(
             code == "README" || RULES.iter().any(|r| r.meta.code == code),
             "docs/rules/{name} documents no rule"

@@ -10,14 +10,20 @@ use aws_auth_audit::finding::Finding;
 use aws_auth_audit::rules::RULES;
 
 fn fixture_dir(code: &str) -> PathBuf {
-    Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/rules").join(code)
+    Path::new(env!("CARGO_MANIFEST_DIR"))
+        .join("tests/rules")
+        .join(code)
 }
 
 fn findings_of(code: &str, path: &Path) -> Vec<Finding> {
     let bytes = std::fs::read(path).unwrap_or_else(|e| panic!("{}: {e}", path.display()));
     let name = format!("{code}/{}", path.file_name().unwrap().to_string_lossy());
     let result = check(&[InputFile { path: name, bytes }]).unwrap_or_else(|e| panic!("{e}"));
-    result.findings.into_iter().filter(|f| f.code == code).collect()
+    result
+        .findings
+        .into_iter()
+        .filter(|f| f.code == code)
+        .collect()
 }
 
 /// Lines annotated `# expect: CODE`, and the lines after `# expect-below: CODE` (for a
@@ -46,7 +52,13 @@ fn render(findings: &[Finding]) -> String {
         .map(|f| {
             format!(
                 "{}:{} {} {} [{}]\n  {}\n  fix: {}\n",
-                f.location.line, f.location.column, f.severity, f.code, f.location.route, f.message, f.remediation
+                f.location.line,
+                f.location.column,
+                f.severity,
+                f.code,
+                f.location.route,
+                f.message,
+                f.remediation
             )
         })
         .collect()
@@ -63,7 +75,10 @@ fn every_rule_fires_exactly_where_its_bad_fixture_says() {
         let findings = findings_of(code, &bad);
         let actual: BTreeSet<usize> = findings.iter().map(|f| f.location.line).collect();
         if actual != expected {
-            failures.push(format!("{code}: expected lines {expected:?}, fired on {actual:?}\n{}", render(&findings)));
+            failures.push(format!(
+                "{code}: expected lines {expected:?}, fired on {actual:?}\n{}",
+                render(&findings)
+            ));
         }
     }
     assert!(failures.is_empty(), "{}", failures.join("\n"));
@@ -74,7 +89,11 @@ fn no_rule_fires_on_its_good_fixture() {
     for rule in RULES {
         let code = rule.meta.code;
         let findings = findings_of(code, &fixture_dir(code).join("good.yaml"));
-        assert!(findings.is_empty(), "{code} fired on good.yaml:\n{}", render(&findings));
+        assert!(
+            findings.is_empty(),
+            "{code} fired on good.yaml:\n{}",
+            render(&findings)
+        );
     }
 }
 
@@ -92,5 +111,9 @@ fn rendered_findings_match_their_snapshots() {
             stale.push(format!("{code}:\n{rendered}"));
         }
     }
-    assert!(stale.is_empty(), "snapshots differ (UPDATE_SNAPSHOTS=1 to accept):\n{}", stale.join("\n"));
+    assert!(
+        stale.is_empty(),
+        "snapshots differ (UPDATE_SNAPSHOTS=1 to accept):\n{}",
+        stale.join("\n")
+    );
 }

@@ -9,8 +9,7 @@ use std::collections::BTreeMap;
 
 use super::json_value::{JsonMember, JsonNode, JsonObject, JsonValue};
 use super::model::{
-    DuplicateKey, Entry, KeyObservation, Row, SectionFailure, SectionKey, SsoMatcher,
-    TypeMismatch,
+    DuplicateKey, Entry, KeyObservation, Row, SectionFailure, SectionKey, SsoMatcher, TypeMismatch,
 };
 use crate::yaml::Pos;
 
@@ -37,7 +36,10 @@ pub fn match_field(fields: &[&'static str], key: &str) -> Option<&'static str> {
         return Some(f);
     }
     let folded = fold(key);
-    fields.iter().find(|f| f.to_ascii_lowercase() == folded).copied()
+    fields
+        .iter()
+        .find(|f| f.to_ascii_lowercase() == folded)
+        .copied()
 }
 
 /// Whether a key spelling is only reachable through non-ASCII folding (`uſerarn`).
@@ -159,9 +161,13 @@ impl Decoder {
                     });
                 }
                 assign(self, field, &member.value);
-                if matches!(member.value.value, JsonValue::Array(_) | JsonValue::Object(_)) {
+                if matches!(
+                    member.value.value,
+                    JsonValue::Array(_) | JsonValue::Object(_)
+                ) {
                     // A block collection starts on the next line: point at its key.
-                    self.field_pos.insert(qualified(field, in_sso), member.key_pos);
+                    self.field_pos
+                        .insert(qualified(field, in_sso), member.key_pos);
                 }
             }
         }

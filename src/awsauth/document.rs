@@ -35,7 +35,7 @@ pub struct AwsAuthDocument {
 
 /// A section breaks the auditor's YAML budget.
 #[derive(Debug, Clone, PartialEq, thiserror::Error)]
-#[error("data.{section}: {message}")]
+#[error("data.{section}: YAML budget exceeded: {message}")]
 pub struct DocumentError {
     pub section: SectionKey,
     pub line: usize,

@@ -77,7 +77,11 @@ fn float_key(f: f64) -> String {
     if f.is_nan() {
         ".nan".into()
     } else if f.is_infinite() {
-        if f > 0.0 { ".inf".into() } else { "-.inf".into() }
+        if f > 0.0 {
+            ".inf".into()
+        } else {
+            "-.inf".into()
+        }
     } else {
         format!("{}", f as f32)
     }
@@ -141,7 +145,9 @@ pub fn to_json(node: &Node) -> Result<JsonNode, ConversionError> {
                 };
                 insert(&mut object, member);
             }
-            object.members.sort_by(|a, b| a.key.as_bytes().cmp(b.key.as_bytes()));
+            object
+                .members
+                .sort_by(|a, b| a.key.as_bytes().cmp(b.key.as_bytes()));
             JsonValue::Object(object)
         }
     };
@@ -198,7 +204,9 @@ mod tests {
 
     fn json(text: &str) -> JsonValue {
         let stream = parse_stream(text, Budget::SECTION).unwrap();
-        to_json(stream.documents[0].root.as_ref().unwrap()).unwrap().value
+        to_json(stream.documents[0].root.as_ref().unwrap())
+            .unwrap()
+            .value
     }
 
     fn keys(v: &JsonValue) -> Vec<String> {
@@ -214,7 +222,9 @@ mod tests {
 
     #[test]
     fn duplicate_keys_last_wins_and_are_recorded() {
-        let JsonValue::Object(o) = json("a: 1\na: 2\n") else { panic!() };
+        let JsonValue::Object(o) = json("a: 1\na: 2\n") else {
+            panic!()
+        };
         assert_eq!(o.members[0].value.value, JsonValue::Number(2.0));
         assert_eq!(o.overwritten.len(), 1);
     }
@@ -224,7 +234,9 @@ mod tests {
         let JsonValue::Object(o) = json("base: &b {x: 1, y: 1}\nm: {y: 2, <<: *b}\n") else {
             panic!()
         };
-        let JsonValue::Object(m) = &o.members[1].value.value else { panic!() };
+        let JsonValue::Object(m) = &o.members[1].value.value else {
+            panic!()
+        };
         // `<<` after `y` overwrites it in go-yaml v2.
         assert_eq!(m.members[1].value.value, JsonValue::Number(1.0));
     }

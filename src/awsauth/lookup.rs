@@ -138,25 +138,24 @@ fn role_matches(row: &Row, subject: &str, sso_role_match: bool) -> bool {
     match row {
         Row::Role(r) if !r.rolearn.is_empty() => eq_fold(&r.rolearn, subject),
         Row::Role(r) => {
-            sso_role_match && r.sso.as_ref().is_some_and(|s| arn_like(subject, &s.arn_like()))
+            sso_role_match
+                && r.sso
+                    .as_ref()
+                    .is_some_and(|s| arn_like(subject, &s.arn_like()))
         }
         Row::User(u) => eq_fold(&u.userarn, subject),
     }
 }
 
-fn decide(
-    via: SectionKey,
-    matches: Vec<&Entry>,
-    identity: &Identity,
-) -> Option<Outcome> {
+fn decide(via: SectionKey, matches: Vec<&Entry>, identity: &Identity) -> Option<Outcome> {
     let first = *matches.first()?;
-    let rendered: Vec<Result<Candidate, String>> = matches
-        .iter()
-        .map(|e| render_entry(e, identity))
-        .collect();
+    let rendered: Vec<Result<Candidate, String>> =
+        matches.iter().map(|e| render_entry(e, identity)).collect();
     let distinct: Vec<&Entry> = matches
         .iter()
-        .filter(|e| (e.row.username(), e.row.groups()) != (first.row.username(), first.row.groups()))
+        .filter(|e| {
+            (e.row.username(), e.row.groups()) != (first.row.username(), first.row.groups())
+        })
         .copied()
         .collect();
     if !distinct.is_empty() {
@@ -270,9 +269,18 @@ mod tests {
     #[test]
     fn arn_like_globs() {
         let pattern = "arn:aws:iam::012345678912:role/awsreservedsso_admin_*";
-        assert!(arn_like("arn:aws:iam::012345678912:role/awsreservedsso_admin_abc", pattern));
-        assert!(arn_like("arn:aws:iam::012345678912:role/awsreservedsso_admin_readonly_x", pattern));
-        assert!(!arn_like("arn:aws:iam::012345678912:role/awsreservedsso_billing_x", pattern));
+        assert!(arn_like(
+            "arn:aws:iam::012345678912:role/awsreservedsso_admin_abc",
+            pattern
+        ));
+        assert!(arn_like(
+            "arn:aws:iam::012345678912:role/awsreservedsso_admin_readonly_x",
+            pattern
+        ));
+        assert!(!arn_like(
+            "arn:aws:iam::012345678912:role/awsreservedsso_billing_x",
+            pattern
+        ));
         // the explicit-partition bug: an empty partition section never matches `aws`
         assert!(!arn_like(
             "arn:aws:iam::012345678912:role/awsreservedsso_admin_x",

@@ -124,10 +124,9 @@ impl Row {
     /// What a reader calls the principal: the ARN, or the SSO pattern.
     pub fn principal(&self) -> String {
         match self.sso() {
-            Some(sso) if self.arn().is_empty() => format!(
-                "sso:{}/{}",
-                sso.account_id, sso.permission_set_name
-            ),
+            Some(sso) if self.arn().is_empty() => {
+                format!("sso:{}/{}", sso.account_id, sso.permission_set_name)
+            }
             _ => self.arn().to_string(),
         }
     }

@@ -68,7 +68,11 @@ fn first_tab_from(text: &str, from: Pos) -> Pos {
     let (mut line, mut column) = (1, 1);
     for (index, c) in text.chars().enumerate() {
         if line >= from.line && c == '\t' {
-            return Pos { index, line, column };
+            return Pos {
+                index,
+                line,
+                column,
+            };
         }
         if c == '\n' {
             line += 1;
@@ -80,17 +84,30 @@ fn first_tab_from(text: &str, from: Pos) -> Pos {
     from
 }
 
-fn parse_yaml(text: &str) -> Result<Result<(Option<Node>, Option<Pos>), SectionFailure>, SectionBudgetError> {
+/// The first document of a section, and where an ignored second one starts.
+struct ParsedYaml {
+    root: Option<Node>,
+    ignored_document_at: Option<Pos>,
+}
+
+fn parse_yaml(text: &str) -> Result<Result<ParsedYaml, SectionFailure>, SectionBudgetError> {
     match parse_stream(text, Budget::SECTION) {
         Ok(stream) => {
             let root = stream.documents.into_iter().next().and_then(|d| d.root);
             let ignored = stream
                 .unread_document_at
                 .filter(|at| has_content_after(text, *at));
-            Ok(Ok((root, ignored)))
+            Ok(Ok(ParsedYaml {
+                root,
+                ignored_document_at: ignored,
+            }))
         }
         Err(YamlError::Syntax { pos, message }) => Ok(Err(SectionFailure::Syntax {
-            pos: if message.contains("tab") { first_tab_from(text, pos) } else { pos },
+            pos: if message.contains("tab") {
+                first_tab_from(text, pos)
+            } else {
+                pos
+            },
             message,
         })),
         Err(YamlError::Budget { pos, message }) => Err(SectionBudgetError { pos, message }),
@@ -127,7 +144,10 @@ pub fn parse_section(key: SectionKey, text: &str) -> Result<Section, SectionBudg
         section.failure = Some(failure);
         return Ok(section);
     }
-    let (root, ignored) = match parse_yaml(text)? {
+    let ParsedYaml {
+        root,
+        ignored_document_at: ignored,
+    } = match parse_yaml(text)? {
         Ok(parsed) => parsed,
         Err(failure) => {
             section.failure = Some(failure);
@@ -192,7 +212,10 @@ fn mark_overrides(section: &mut Section) {
 /// `mapAccounts`: yaml.v2 straight into `[]string`, which assigns each scalar's source text
 /// (no number typing), `""` for null, and drops items that are not scalars.
 fn read_accounts(text: &str, section: &mut Section) -> Result<(), SectionBudgetError> {
-    let (root, ignored) = match parse_yaml(text)? {
+    let ParsedYaml {
+        root,
+        ignored_document_at: ignored,
+    } = match parse_yaml(text)? {
         Ok(parsed) => parsed,
         Err(failure) => {
             section.failure = Some(failure);
@@ -203,7 +226,9 @@ fn read_accounts(text: &str, section: &mut Section) -> Result<(), SectionBudgetE
     let Some(root) = root else { return Ok(()) };
     let items = match &root.kind {
         NodeKind::Sequence(items) => items,
-        NodeKind::Scalar(s) if s.style == ScalarStyle::Plain && resolve_plain(&s.value) == Resolved::Null => {
+        NodeKind::Scalar(s)
+            if s.style == ScalarStyle::Plain && resolve_plain(&s.value) == Resolved::Null =>
+        {
             return Ok(());
         }
         _ => {
@@ -244,7 +269,9 @@ fn read_accounts(text: &str, section: &mut Section) -> Result<(), SectionBudgetE
                 };
                 entry.account = match resolved {
                     Resolved::Null => String::new(),
-                    Resolved::Str(s) if item.tag.as_deref() == Some("tag:yaml.org,2002:binary") => s,
+                    Resolved::Str(s) if item.tag.as_deref() == Some("tag:yaml.org,2002:binary") => {
+                        s
+                    }
                     _ => scalar.value.clone(),
                 };
             }

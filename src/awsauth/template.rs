@@ -64,7 +64,8 @@ pub enum RenderError {
 /// `^i-(\w{8}|\w{17})$`
 fn is_instance_id(session: &str) -> bool {
     session.strip_prefix("i-").is_some_and(|id| {
-        (id.len() == 8 || id.len() == 17) && id.bytes().all(|b| b.is_ascii_alphanumeric() || b == b'_')
+        (id.len() == 8 || id.len() == 17)
+            && id.bytes().all(|b| b.is_ascii_alphanumeric() || b == b'_')
     })
 }
 
@@ -100,8 +101,15 @@ mod tests {
     fn finds_known_and_unknown_placeholders() {
         let found = placeholders("a-{{SessionName}}-{{ SessionName }}-{{Session}}");
         assert_eq!(
-            found.iter().map(|p| (p.text.as_str(), p.known)).collect::<Vec<_>>(),
-            vec![("{{SessionName}}", true), ("{{ SessionName }}", false), ("{{Session}}", false)]
+            found
+                .iter()
+                .map(|p| (p.text.as_str(), p.known))
+                .collect::<Vec<_>>(),
+            vec![
+                ("{{SessionName}}", true),
+                ("{{ SessionName }}", false),
+                ("{{Session}}", false)
+            ]
         );
     }
 

@@ -76,15 +76,34 @@ impl ConfigMapDoc {
     }
 }
 
+/// The YAML core tags a manifest may use; anything else (`!custom`, `!!python/object`) is
+/// refused rather than guessed at.
+const KNOWN_TAGS: &[&str] = &[
+    "str",
+    "int",
+    "bool",
+    "float",
+    "null",
+    "map",
+    "seq",
+    "binary",
+    "timestamp",
+    "merge",
+];
+
 fn check_tags(node: &Node) -> Result<(), ManifestError> {
     let mut stack = vec![node];
     while let Some(n) = stack.pop() {
         if let Some(tag) = &n.tag
-            && !tag.starts_with("tag:yaml.org,2002:")
+            && !KNOWN_TAGS
+                .iter()
+                .any(|known| tag.strip_prefix("tag:yaml.org,2002:") == Some(known))
         {
             return Err(ManifestError {
                 pos: n.start,
-                message: format!("unknown YAML tag `{tag}`: Kubernetes manifests do not use custom tags"),
+                message: format!(
+                    "unknown YAML tag `{tag}`: Kubernetes manifests do not use custom tags"
+                ),
             });
         }
         match &n.kind {
@@ -140,7 +159,10 @@ fn data_value(text: &str, node: &Node) -> Result<DataValue, ManifestError> {
             map,
         });
     }
-    let found = match (&node.kind, node.as_scalar().map(|s| resolve_plain(&s.value))) {
+    let found = match (
+        &node.kind,
+        node.as_scalar().map(|s| resolve_plain(&s.value)),
+    ) {
         (NodeKind::Sequence(_), _) => "a list",
         (NodeKind::Mapping(_), _) => "a mapping",
         (_, Some(Resolved::Bool(_))) => "a boolean",
@@ -200,11 +222,15 @@ fn read_configmap(text: &str, root: &Node) -> Result<ConfigMapDoc, ManifestError
                     });
                 }
             }
-            NodeKind::Scalar(s) if s.style == ScalarStyle::Plain && resolve_plain(&s.value) == Resolved::Null => {}
+            NodeKind::Scalar(s)
+                if s.style == ScalarStyle::Plain && resolve_plain(&s.value) == Resolved::Null => {}
             _ => {
                 return Err(ManifestError {
                     pos: data.start,
-                    message: format!("`data` must be a mapping of strings, found a {}", data.kind_name()),
+                    message: format!(
+                        "`data` must be a mapping of strings, found a {}",
+                        data.kind_name()
+                    ),
                 });
             }
         }
@@ -244,7 +270,11 @@ fn collect(text: &str, node: &Node, out: &mut Manifest) -> Result<(), ManifestEr
             }
         }
         _ => out.other_objects.push((
-            if kind.is_empty() { "(no kind)".to_string() } else { kind.to_string() },
+            if kind.is_empty() {
+                "(no kind)".to_string()
+            } else {
+                kind.to_string()
+            },
             node.start,
         )),
     }
@@ -261,7 +291,10 @@ pub fn read_configmaps(text: &str) -> Result<Manifest, ManifestError> {
         if root.as_mapping().is_none() {
             return Err(ManifestError {
                 pos: root.start,
-                message: format!("expected a Kubernetes object (a mapping), found a {}", root.kind_name()),
+                message: format!(
+                    "expected a Kubernetes object (a mapping), found a {}",
+                    root.kind_name()
+                ),
             });
         }
         collect(text, root, &mut manifest)?;

@@ -16,8 +16,14 @@ pub struct InputError {
 fn line_column(bytes: &[u8], offset: usize) -> (usize, usize) {
     let before = &bytes[..offset];
     let line = before.iter().filter(|&&b| b == b'\n').count() + 1;
-    let line_start = before.iter().rposition(|&b| b == b'\n').map_or(0, |p| p + 1);
-    let column = String::from_utf8_lossy(&before[line_start..]).chars().count() + 1;
+    let line_start = before
+        .iter()
+        .rposition(|&b| b == b'\n')
+        .map_or(0, |p| p + 1);
+    let column = String::from_utf8_lossy(&before[line_start..])
+        .chars()
+        .count()
+        + 1;
     (line, column)
 }
 
@@ -65,7 +71,10 @@ pub fn decode_text(bytes: &[u8]) -> Result<String, InputError> {
         } else {
             format!("control character U+{:04X}", c as u32)
         };
-        return Err(error(skipped + offset, format!("{name}: YAML does not allow it")));
+        return Err(error(
+            skipped + offset,
+            format!("{name}: YAML does not allow it"),
+        ));
     }
     Ok(text.to_string())
 }
@@ -80,7 +89,12 @@ mod tests {
         assert_eq!((e.line, e.column), (2, 4));
         let e = decode_text(b"a: 1\n  b\0\n").unwrap_err();
         assert_eq!((e.line, e.column), (2, 4));
-        assert!(decode_text(b"\xff\xfea\x00").unwrap_err().message.contains("UTF-16"));
+        assert!(
+            decode_text(b"\xff\xfea\x00")
+                .unwrap_err()
+                .message
+                .contains("UTF-16")
+        );
         assert_eq!(decode_text(b"\xef\xbb\xbfa: 1").unwrap(), "a: 1");
         assert!(decode_text(&vec![b' '; MAX_INPUT_BYTES + 1]).is_err());
     }

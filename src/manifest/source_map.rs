@@ -186,14 +186,27 @@ mod tests {
         let root = stream.documents[0].root.as_ref().unwrap();
         let node = root.get("data").unwrap().get(key).unwrap();
         let scalar = node.as_scalar().unwrap();
-        let source: String = manifest.chars().skip(node.start.index).take(node.end.index - node.start.index).collect();
+        let source: String = manifest
+            .chars()
+            .skip(node.start.index)
+            .take(node.end.index - node.start.index)
+            .collect();
         let map = SourceMap::build(&source, node.start, scalar.style, &scalar.value);
-        let index = scalar.value.chars().collect::<String>().find(needle).unwrap();
+        let index = scalar
+            .value
+            .chars()
+            .collect::<String>()
+            .find(needle)
+            .unwrap();
         let index = scalar.value[..index].chars().count();
         let before: String = scalar.value.chars().take(index).collect();
         let line = before.matches('\n').count() + 1;
         let column = before.chars().rev().take_while(|c| *c != '\n').count() + 1;
-        map.to_file(Pos { index, line, column })
+        map.to_file(Pos {
+            index,
+            line,
+            column,
+        })
     }
 
     #[test]

@@ -13,7 +13,13 @@ pub fn terminal(text: &str) -> String {
         return text.to_string();
     }
     text.chars()
-        .map(|c| if is_dangerous(c) { format!("\\u{{{:04x}}}", c as u32) } else { c.to_string() })
+        .map(|c| {
+            if is_dangerous(c) {
+                format!("\\u{{{:04x}}}", c as u32)
+            } else {
+                c.to_string()
+            }
+        })
         .collect()
 }
 

@@ -18,14 +18,23 @@ struct Summary {
 
 fn summary(findings: &[Finding]) -> Summary {
     let mut by_severity = serde_json::Map::new();
-    for severity in [Severity::Critical, Severity::High, Severity::Medium, Severity::Low, Severity::Info] {
+    for severity in [
+        Severity::Critical,
+        Severity::High,
+        Severity::Medium,
+        Severity::Low,
+        Severity::Info,
+    ] {
         let n = findings.iter().filter(|f| f.severity == severity).count();
         by_severity.insert(severity.as_str().into(), json!(n));
     }
     Summary {
         findings: findings.len(),
         failing: findings.iter().filter(|f| f.status == Status::Fail).count(),
-        unknown: findings.iter().filter(|f| matches!(f.status, Status::Unknown(_))).count(),
+        unknown: findings
+            .iter()
+            .filter(|f| matches!(f.status, Status::Unknown(_)))
+            .count(),
         by_severity,
     }
 }

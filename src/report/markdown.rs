@@ -9,7 +9,10 @@ pub fn render(result: &CheckResult) -> String {
     out.push_str(&match failing {
         0 if result.coverage.complete => "No findings: every rule was evaluated.\n".to_string(),
         0 => "No findings, but coverage is incomplete.\n".to_string(),
-        n => format!("**{n} finding(s)** in {} input(s).\n", result.documents.len()),
+        n => format!(
+            "**{n} finding(s)** in {} input(s).\n",
+            result.documents.len()
+        ),
     });
     if failing > 0 {
         out.push_str("\n| severity | rule | location | finding |\n|---|---|---|---|\n");

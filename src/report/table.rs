@@ -39,8 +39,15 @@ pub fn render(result: &CheckResult, colored: bool) -> String {
             table.add_row(vec![
                 severity,
                 Cell::new(format!("{} {}", f.code, f.slug)),
-                Cell::new(terminal(&format!("{}:{}:{}", f.location.path, f.location.line, f.location.column))),
-                Cell::new(format!("{}\nfix: {}", terminal(&f.message), terminal(&f.remediation))),
+                Cell::new(terminal(&format!(
+                    "{}:{}:{}",
+                    f.location.path, f.location.line, f.location.column
+                ))),
+                Cell::new(format!(
+                    "{}\nfix: {}",
+                    terminal(&f.message),
+                    terminal(&f.remediation)
+                )),
             ]);
         }
         if colored {
@@ -55,7 +62,11 @@ pub fn render(result: &CheckResult, colored: bool) -> String {
         out.push_str(&format!("note: {}\n", terminal(note)));
     }
     for missing in &result.coverage.not_evaluated {
-        out.push_str(&format!("not evaluated: {} ({})\n", missing.code, terminal(&missing.reason)));
+        out.push_str(&format!(
+            "not evaluated: {} ({})\n",
+            missing.code,
+            terminal(&missing.reason)
+        ));
     }
     let count = |s: Severity| result.findings.iter().filter(|f| f.severity == s).count();
     out.push_str(&format!(
@@ -67,7 +78,11 @@ pub fn render(result: &CheckResult, colored: bool) -> String {
         count(Severity::Low),
         count(Severity::Info),
         result.coverage.rules_evaluated.len(),
-        if result.coverage.complete { "" } else { ", coverage incomplete" }
+        if result.coverage.complete {
+            ""
+        } else {
+            ", coverage incomplete"
+        }
     ));
     out
 }

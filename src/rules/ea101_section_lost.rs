@@ -16,7 +16,7 @@
 //! data:
 //!   mapRoles: |
 //!     - rolearn: arn:aws:iam::111122223333:role/NodeRole
-//!     	username: system:node:{{EC2PrivateDNSName}}   # a tab before `username`
+//!     ⇥ username: system:node:{{EC2PrivateDNSName}}   # ⇥ stands for a tab
 //! ```
 //!
 //! ## Remediation

@@ -60,13 +60,19 @@ impl<'a> Emitter<'a> {
     }
 
     /// Route, file position and the parts that identify the target for the fingerprint.
-    fn resolve(&self, at: At<'_>, principal: Option<&str>) -> (String, (usize, usize), Vec<String>) {
+    fn resolve(
+        &self,
+        at: At<'_>,
+        principal: Option<&str>,
+    ) -> (String, (usize, usize), Vec<String>) {
         let doc = self.doc;
         let base = format!("configmap {}", doc.configmap);
         let who = |index: usize| principal.map_or(format!("[{index}]"), str::to_string);
         match at {
             At::DataKey(key) => {
-                let pos = doc.data_key(key).map_or((1, 1), |d| (d.key_pos.line, d.key_pos.column));
+                let pos = doc
+                    .data_key(key)
+                    .map_or((1, 1), |d| (d.key_pos.line, d.key_pos.column));
                 (format!("{base} › data.{key}"), pos, vec![key.to_string()])
             }
             At::Section(section, pos) => (
@@ -75,7 +81,10 @@ impl<'a> Emitter<'a> {
                 vec![section.to_string()],
             ),
             At::Entry(section, entry, field) => {
-                let pos = match field.strip_prefix("groups[").and_then(|i| i.strip_suffix(']')) {
+                let pos = match field
+                    .strip_prefix("groups[")
+                    .and_then(|i| i.strip_suffix(']'))
+                {
                     Some(i) => i
                         .parse::<usize>()
                         .ok()
@@ -85,13 +94,21 @@ impl<'a> Emitter<'a> {
                     None => entry.pos_of(field),
                 };
                 (
-                    format!("{base} › data.{section} › [{}]{}", entry.index, field_route(field)),
+                    format!(
+                        "{base} › data.{section} › [{}]{}",
+                        entry.index,
+                        field_route(field)
+                    ),
                     doc.file_pos(section, pos),
                     vec![section.to_string(), who(entry.index), field.to_string()],
                 )
             }
             At::EntryPos(section, entry, field, pos) => (
-                format!("{base} › data.{section} › [{}]{}", entry.index, field_route(field)),
+                format!(
+                    "{base} › data.{section} › [{}]{}",
+                    entry.index,
+                    field_route(field)
+                ),
                 doc.file_pos(section, pos),
                 vec![section.to_string(), who(entry.index), field.to_string()],
             ),
@@ -114,7 +131,13 @@ impl<'a> Emitter<'a> {
     }
 
     /// Reports a finding at the rule's default severity.
-    pub fn emit(&mut self, at: At<'_>, principal: Option<&str>, message: String, remediation: String) {
+    pub fn emit(
+        &mut self,
+        at: At<'_>,
+        principal: Option<&str>,
+        message: String,
+        remediation: String,
+    ) {
         self.emit_with(at, principal, self.meta.severity, message, remediation);
     }
 

@@ -42,7 +42,10 @@ impl Rule {
             .source
             .lines()
             .take_while(|l| l.starts_with("//!"))
-            .map(|l| l.strip_prefix("//! ").unwrap_or(l.strip_prefix("//!").unwrap_or(l)))
+            .map(|l| {
+                l.strip_prefix("//! ")
+                    .unwrap_or(l.strip_prefix("//!").unwrap_or(l))
+            })
             .collect();
         while lines.last().is_some_and(|l| l.is_empty()) {
             lines.pop();
@@ -107,7 +110,9 @@ registry! {
 
 /// The rule with this code (case-insensitive), if any.
 pub fn find(code: &str) -> Option<&'static Rule> {
-    RULES.iter().find(|r| r.meta.code.eq_ignore_ascii_case(code))
+    RULES
+        .iter()
+        .find(|r| r.meta.code.eq_ignore_ascii_case(code))
 }
 
 /// Runs every rule on a document; findings in rule order, then file order.

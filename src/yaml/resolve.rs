@@ -71,7 +71,11 @@ fn parse_go_int(text: &str, signed: bool) -> Option<i128> {
     }
     let magnitude = u128::from_str_radix(digits, radix).ok()?;
     if signed {
-        let limit = if negative { 1u128 << 63 } else { (1u128 << 63) - 1 };
+        let limit = if negative {
+            1u128 << 63
+        } else {
+            (1u128 << 63) - 1
+        };
         (magnitude <= limit).then(|| {
             let v = magnitude as i128;
             if negative { -v } else { v }
@@ -141,8 +145,21 @@ fn resolve_untagged(text: &str, plain_resolution: bool) -> Resolved {
         None => true,
         Some(c) => matches!(
             c,
-            b'+' | b'-' | b'0'..=b'9' | b'y' | b'Y' | b'n' | b'N' | b't' | b'T' | b'f' | b'F'
-                | b'o' | b'O' | b'~' | b'.' | b'<'
+            b'+' | b'-' | b'0'
+                ..=b'9'
+                    | b'y'
+                    | b'Y'
+                    | b'n'
+                    | b'N'
+                    | b't'
+                    | b'T'
+                    | b'f'
+                    | b'F'
+                    | b'o'
+                    | b'O'
+                    | b'~'
+                    | b'.'
+                    | b'<'
         ),
     };
     if !hinted {
@@ -153,7 +170,9 @@ fn resolve_untagged(text: &str, plain_resolution: bool) -> Resolved {
     }
     match hint {
         Some(b'.') => {
-            if text[1..].bytes().all(|c| c.is_ascii_digit() || matches!(c, b'e' | b'E' | b'+' | b'-'))
+            if text[1..]
+                .bytes()
+                .all(|c| c.is_ascii_digit() || matches!(c, b'e' | b'E' | b'+' | b'-'))
                 && let Some(f) = parse_finite_float(text)
             {
                 return Resolved::Float(f);
@@ -285,7 +304,10 @@ mod tests {
             (".5", Resolved::Float(0.5)),
             ("18446744073709551615", Resolved::Int(18446744073709551615)),
             ("2024-01-01", Resolved::Str("2024-01-01".into())),
-            ("arn:aws:iam::1:role/x", Resolved::Str("arn:aws:iam::1:role/x".into())),
+            (
+                "arn:aws:iam::1:role/x",
+                Resolved::Str("arn:aws:iam::1:role/x".into()),
+            ),
             ("system:masters", Resolved::Str("system:masters".into())),
             ("-", Resolved::Str("-".into())),
             ("nonsense", Resolved::Str("nonsense".into())),
@@ -300,11 +322,23 @@ mod tests {
 
     #[test]
     fn explicit_tags() {
-        assert_eq!(resolve_tagged("tag:yaml.org,2002:str", "123"), Ok(Resolved::Str("123".into())));
-        assert_eq!(resolve_tagged("tag:yaml.org,2002:int", "12"), Ok(Resolved::Int(12)));
+        assert_eq!(
+            resolve_tagged("tag:yaml.org,2002:str", "123"),
+            Ok(Resolved::Str("123".into()))
+        );
+        assert_eq!(
+            resolve_tagged("tag:yaml.org,2002:int", "12"),
+            Ok(Resolved::Int(12))
+        );
         assert!(resolve_tagged("tag:yaml.org,2002:int", "abc").is_err());
-        assert_eq!(resolve_tagged("tag:yaml.org,2002:float", "3"), Ok(Resolved::Float(3.0)));
-        assert_eq!(resolve_tagged("!custom", "x"), Ok(Resolved::Str("x".into())));
+        assert_eq!(
+            resolve_tagged("tag:yaml.org,2002:float", "3"),
+            Ok(Resolved::Float(3.0))
+        );
+        assert_eq!(
+            resolve_tagged("!custom", "x"),
+            Ok(Resolved::Str("x".into()))
+        );
         assert_eq!(
             resolve_tagged("tag:yaml.org,2002:binary", "c3lzdGVtOm1hc3RlcnM="),
             Ok(Resolved::Str("system:masters".into()))

@@ -47,7 +47,10 @@ pub fn run_with_stdin(args: &[&str], stdin: &[u8]) -> Run {
     };
     let _ = feeder.join();
     Run {
-        code: output.status.code().expect("exited, not killed by a signal"),
+        code: output
+            .status
+            .code()
+            .expect("exited, not killed by a signal"),
         stdout: String::from_utf8_lossy(&output.stdout).into_owned(),
         stderr: String::from_utf8_lossy(&output.stderr).into_owned(),
     }
@@ -73,5 +76,7 @@ pub fn write(dir: &Path, name: &str, bytes: &[u8]) -> String {
 
 /// A manifest of `kube-system/aws-auth` with the given `data:` body (already indented).
 pub fn configmap(data: &str) -> String {
-    format!("apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: aws-auth\n  namespace: kube-system\ndata:\n{data}")
+    format!(
+        "apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: aws-auth\n  namespace: kube-system\ndata:\n{data}"
+    )
 }

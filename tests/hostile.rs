@@ -1,0 +1,131 @@
+//! Hostile input: every case ends in exit 2 with `file:line:column`, never a panic, a crash
+//! or a hang (the runner kills a run after 20 s). Speed is measured in `benches/`, not here.
+
+mod common;
+
+use aws_auth_audit::check::{InputFile, check};
+use common::{configmap, run, scratch, write};
+
+fn expect_input_error(name: &str, bytes: &[u8], want: &str) {
+    let dir = scratch(name);
+    let path = write(&dir, "input.yaml", bytes);
+    let r = run(&["check", &path]);
+    assert_eq!(r.code, 2, "{name}: exit {} stderr {}", r.code, r.stderr);
+    assert!(!r.stderr.contains("panicked"), "{name}: {}", r.stderr);
+    let location = r.stderr.split(&format!("{path}:")).nth(1).unwrap_or("");
+    let mut parts = location.splitn(3, ':');
+    let line = parts.next().and_then(|l| l.parse::<usize>().ok());
+    let column = parts.next().and_then(|c| c.parse::<usize>().ok());
+    assert!(
+        line.is_some() && column.is_some(),
+        "{name}: no file:line:column in {}",
+        r.stderr
+    );
+    assert!(
+        r.stderr.contains(want),
+        "{name}: expected {want:?} in {}",
+        r.stderr
+    );
+}
+
+fn billion_laughs(indent: &str) -> String {
+    let mut text = format!("{indent}a0: &a0 [lol, lol, lol, lol, lol, lol, lol, lol, lol]\n");
+    for i in 1..10 {
+        let refs = vec![format!("*a{}", i - 1); 9].join(", ");
+        text.push_str(&format!("{indent}a{i}: &a{i} [{refs}]\n"));
+    }
+    text
+}
+
+#[test]
+fn billion_laughs_outside_and_inside_aws_auth() {
+    let outer = format!("{}{}", configmap("  mapRoles: \"\"\n"), billion_laughs(""));
+    expect_input_error("laughs-outer", outer.as_bytes(), "budget");
+    let inner = configmap(&format!("  mapRoles: |\n{}", billion_laughs("    ")));
+    expect_input_error("laughs-inner", inner.as_bytes(), "budget");
+}
+
+#[test]
+fn nesting_ten_thousand_deep() {
+    // Block mappings nest by indentation, so 10,000 levels would be 100 MB of spaces: 200
+    // levels already break both budgets (64 for the manifest, 16 inside aws-auth).
+    let maps = |indent: usize| {
+        (0..200)
+            .map(|i| format!("{}k{i}:\n", " ".repeat(indent + 2 * i)))
+            .collect::<String>()
+    };
+    for (name, outer_body, inner_body) in [
+        (
+            "flow",
+            format!("x: {}\n", "[".repeat(10_000)),
+            format!("    {}\n", "[".repeat(10_000)),
+        ),
+        (
+            "block",
+            format!("x:\n{}\n", "- ".repeat(10_000)),
+            format!("    {}\n", "- ".repeat(10_000)),
+        ),
+        ("maps", maps(0), maps(4)),
+    ] {
+        let outer = format!("{}{outer_body}", configmap("  mapRoles: \"\"\n"));
+        expect_input_error(&format!("deep-outer-{name}"), outer.as_bytes(), "budget");
+        let inner = configmap(&format!("  mapRoles: |\n{inner_body}"));
+        expect_input_error(&format!("deep-inner-{name}"), inner.as_bytes(), "budget");
+    }
+}
+
+#[test]
+fn nesting_on_a_small_stack_thread() {
+    let handle = std::thread::Builder::new()
+        .stack_size(2 * 1024 * 1024)
+        .spawn(|| {
+            for body in ["[".repeat(10_000), "- ".repeat(10_000)] {
+                let manifest = configmap(&format!("  mapRoles: |\n    {body}\n"));
+                let result = check(&[InputFile {
+                    path: "deep.yaml".into(),
+                    bytes: manifest.into_bytes(),
+                }]);
+                assert!(result.is_err(), "deep nesting accepted");
+            }
+        })
+        .unwrap();
+    handle.join().expect("no stack overflow on a 2 MiB stack");
+}
+
+#[test]
+fn a_five_mib_file_is_refused_before_parsing() {
+    let mut text = configmap("  mapRoles: \"\"\n");
+    text.push_str(&"# padding\n".repeat(5 * 1024 * 1024 / 10));
+    expect_input_error("five-mib", text.as_bytes(), "larger than 4 MiB");
+}
+
+#[test]
+fn encodings_and_forbidden_bytes() {
+    let mut invalid = configmap("  mapRoles: |\n    - rolearn: arn:aws:iam::1:role/").into_bytes();
+    invalid.extend_from_slice(b"\xc3\x28\n");
+    expect_input_error("invalid-utf8", &invalid, "invalid UTF-8");
+    let nul = configmap("  mapRoles: |\n    - rolearn: a\0b\n");
+    expect_input_error("nul", nul.as_bytes(), "NUL");
+    let mut utf16 = vec![0xFF, 0xFE];
+    for unit in configmap("  mapRoles: \"\"\n").encode_utf16() {
+        utf16.extend_from_slice(&unit.to_le_bytes());
+    }
+    expect_input_error("utf16", &utf16, "UTF-16");
+}
+
+#[test]
+fn tabs_in_the_manifest_indentation() {
+    let text = "apiVersion: v1\nkind: ConfigMap\nmetadata:\n\tname: aws-auth\n";
+    expect_input_error("tabs", text.as_bytes(), "YAML syntax error");
+}
+
+#[test]
+fn unknown_tags_are_refused() {
+    let custom = format!(
+        "{}  extra: !custom value\n",
+        configmap("  mapRoles: \"\"\n")
+    );
+    expect_input_error("custom-tag", custom.as_bytes(), "unknown YAML tag");
+    let python = configmap("  mapRoles: !!python/object:os.system echo\n");
+    expect_input_error("python-tag", python.as_bytes(), "unknown YAML tag");
+}
