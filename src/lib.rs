@@ -13,5 +13,6 @@ pub mod output;
 pub mod policies;
 pub mod report;
 pub mod rules;
+pub mod sample;
 pub mod source;
 pub mod yaml;

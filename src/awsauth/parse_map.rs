@@ -158,7 +158,9 @@ pub fn parse_section(key: SectionKey, text: &str) -> Result<Section, SectionBudg
     let Some(root) = root else {
         return Ok(section);
     };
-    let json = match to_json(&root) {
+    let converted = to_json(&root);
+    drop(root); // the YAML tree is no longer needed: keep peak memory to one tree
+    let json = match converted {
         Ok(json) => json,
         Err(e) => {
             section.failure = Some(SectionFailure::Syntax {

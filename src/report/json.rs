@@ -1,33 +1,96 @@
-//! The versioned JSON report.
+//! The versioned JSON report, serialised straight from the results (no intermediate tree).
 
 use serde::Serialize;
-use serde_json::{Value, json};
 
 use super::JSON_REPORT_VERSION;
+use crate::awsauth::document::AwsAuthDocument;
 use crate::awsauth::{Row, SectionKey};
-use crate::check::CheckResult;
+use crate::check::{CheckResult, Coverage};
 use crate::finding::{Finding, Severity, Status};
+
+#[derive(Serialize)]
+struct Tool {
+    name: &'static str,
+    version: &'static str,
+}
+
+/// A kept row, as EKS holds it.
+#[derive(Serialize)]
+#[serde(untagged)]
+enum KeptRow<'a> {
+    Role(&'a crate::awsauth::RoleMapping),
+    User(&'a crate::awsauth::UserMapping),
+}
+
+#[derive(Serialize)]
+struct AwsAuth<'a> {
+    map_roles: Vec<KeptRow<'a>>,
+    map_users: Vec<KeptRow<'a>>,
+    map_accounts: Vec<&'a str>,
+}
+
+#[derive(Serialize)]
+struct Input<'a> {
+    source: &'a str,
+    configmap: &'a str,
+    aws_auth: AwsAuth<'a>,
+}
+
+#[derive(Serialize)]
+struct BySeverity {
+    critical: usize,
+    high: usize,
+    medium: usize,
+    low: usize,
+    info: usize,
+}
 
 #[derive(Serialize)]
 struct Summary {
     findings: usize,
     failing: usize,
     unknown: usize,
-    by_severity: serde_json::Map<String, Value>,
+    by_severity: BySeverity,
+}
+
+#[derive(Serialize)]
+struct Report<'a> {
+    version: u32,
+    tool: Tool,
+    inputs: Vec<Input<'a>>,
+    findings: &'a [Finding],
+    notes: &'a [String],
+    coverage: &'a Coverage,
+    summary: Summary,
+}
+
+fn input(doc: &AwsAuthDocument) -> Input<'_> {
+    let rows = |key: SectionKey| {
+        doc.section(key)
+            .kept()
+            .map(|e| match &e.row {
+                Row::Role(r) => KeptRow::Role(r),
+                Row::User(u) => KeptRow::User(u),
+            })
+            .collect()
+    };
+    Input {
+        source: &doc.path,
+        configmap: &doc.configmap,
+        aws_auth: AwsAuth {
+            map_roles: rows(SectionKey::MapRoles),
+            map_users: rows(SectionKey::MapUsers),
+            map_accounts: doc
+                .section(SectionKey::MapAccounts)
+                .kept_accounts()
+                .map(|a| a.account.as_str())
+                .collect(),
+        },
+    }
 }
 
 fn summary(findings: &[Finding]) -> Summary {
-    let mut by_severity = serde_json::Map::new();
-    for severity in [
-        Severity::Critical,
-        Severity::High,
-        Severity::Medium,
-        Severity::Low,
-        Severity::Info,
-    ] {
-        let n = findings.iter().filter(|f| f.severity == severity).count();
-        by_severity.insert(severity.as_str().into(), json!(n));
-    }
+    let count = |s: Severity| findings.iter().filter(|f| f.severity == s).count();
     Summary {
         findings: findings.len(),
         failing: findings.iter().filter(|f| f.status == Status::Fail).count(),
@@ -35,54 +98,30 @@ fn summary(findings: &[Finding]) -> Summary {
             .iter()
             .filter(|f| matches!(f.status, Status::Unknown(_)))
             .count(),
-        by_severity,
+        by_severity: BySeverity {
+            critical: count(Severity::Critical),
+            high: count(Severity::High),
+            medium: count(Severity::Medium),
+            low: count(Severity::Low),
+            info: count(Severity::Info),
+        },
     }
 }
 
-/// The report as a JSON value.
-pub fn report(result: &CheckResult) -> Value {
-    let inputs: Vec<Value> = result
-        .documents
-        .iter()
-        .map(|doc| {
-            let rows = |key: SectionKey| -> Vec<Value> {
-                doc.section(key)
-                    .kept()
-                    .map(|e| match &e.row {
-                        Row::Role(r) => serde_json::to_value(r).expect("serialisable"),
-                        Row::User(u) => serde_json::to_value(u).expect("serialisable"),
-                    })
-                    .collect()
-            };
-            let accounts: Vec<&str> = doc
-                .section(SectionKey::MapAccounts)
-                .kept_accounts()
-                .map(|a| a.account.as_str())
-                .collect();
-            json!({
-                "source": doc.path,
-                "configmap": doc.configmap,
-                "aws_auth": {
-                    "map_roles": rows(SectionKey::MapRoles),
-                    "map_users": rows(SectionKey::MapUsers),
-                    "map_accounts": accounts,
-                },
-            })
-        })
-        .collect();
-    json!({
-        "version": JSON_REPORT_VERSION,
-        "tool": {"name": "aws-auth-audit", "version": env!("CARGO_PKG_VERSION")},
-        "inputs": inputs,
-        "findings": result.findings,
-        "notes": result.notes,
-        "coverage": result.coverage,
-        "summary": summary(&result.findings),
-    })
-}
-
 pub fn render(result: &CheckResult) -> String {
-    let mut text = serde_json::to_string_pretty(&report(result)).expect("serialisable");
+    let report = Report {
+        version: JSON_REPORT_VERSION,
+        tool: Tool {
+            name: "aws-auth-audit",
+            version: env!("CARGO_PKG_VERSION"),
+        },
+        inputs: result.documents.iter().map(input).collect(),
+        findings: &result.findings,
+        notes: &result.notes,
+        coverage: &result.coverage,
+        summary: summary(&result.findings),
+    };
+    let mut text = serde_json::to_string_pretty(&report).expect("serialisable");
     text.push('\n');
     text
 }
