@@ -342,13 +342,31 @@ fn cmd_whois(
     };
     let doc = &result.documents[0];
     let outcome = lookup(doc.lookup_sections(), &identity, sso);
+    // Whether EKS enables SSORoleMatch is not public: say when the answer depends on it.
+    let other = lookup(doc.lookup_sections(), &identity, !sso);
+    let gate_note = (other != outcome).then(|| {
+        format!(
+            "with the SSORoleMatch feature gate {} (unknown on EKS), the outcome would be `{}`",
+            if sso { "off" } else { "on" },
+            other.name()
+        )
+    });
     let text = match format {
-        TextOrJson::Json => format!(
-            "{}\n",
-            serde_json::to_string_pretty(&whois_json(&identity, &outcome, doc, sso))
-                .expect("serialisable")
-        ),
-        TextOrJson::Text => whois_text(&identity, &outcome, doc),
+        TextOrJson::Json => {
+            let mut value = whois_json(&identity, &outcome, doc, sso);
+            value["notes"] = json!(gate_note.iter().collect::<Vec<_>>());
+            format!(
+                "{}\n",
+                serde_json::to_string_pretty(&value).expect("serialisable")
+            )
+        }
+        TextOrJson::Text => {
+            let mut text = whois_text(&identity, &outcome, doc);
+            if let Some(note) = &gate_note {
+                text.push_str(&format!("note: {}\n", terminal(note)));
+            }
+            text
+        }
     };
     write_stdout(&text)
 }

@@ -380,6 +380,41 @@ fn whois_answers_as_eks_would() {
     let v: Value = serde_json::from_str(&session.stdout).unwrap();
     assert_eq!(v["username"], "developers:jane-example.com");
 
+    let pathed = run(&[
+        "whois",
+        "arn:aws:iam::123456789012:role/nodes/MyEKSWorkerRole",
+        "--session-name",
+        "i-0123456789abcdef0",
+        "--file",
+        "examples/aws-auth.yaml",
+        "--format",
+        "json",
+    ]);
+    let v: Value = serde_json::from_str(&pathed.stdout).unwrap();
+    assert_eq!(
+        v["canonical_arn"], "arn:aws:iam::123456789012:role/MyEKSWorkerRole",
+        "sessions carry no path"
+    );
+    assert_eq!(v["outcome"], "mapped");
+
+    let sso = run(&[
+        "whois",
+        "arn:aws:sts::111122223333:assumed-role/AWSReservedSSO_Admin_abc/jane",
+        "--file",
+        "tests/rules/EA119/bad.yaml",
+        "--format",
+        "json",
+    ]);
+    let v: Value = serde_json::from_str(&sso.stdout).unwrap();
+    assert_eq!(v["outcome"], "not_mapped", "the gate is off by default");
+    assert!(
+        v["notes"][0]
+            .as_str()
+            .unwrap()
+            .contains("would be `mapped`"),
+        "{v}"
+    );
+
     let bad = run(&["whois", "not-an-arn", "--file", "examples/aws-auth.yaml"]);
     assert_eq!(bad.code, 2);
 }

@@ -20,8 +20,14 @@ pub struct Identity {
 impl Identity {
     /// Builds the identity for an ARN. The account comes from the ARN; the session name from
     /// an assumed-role ARN, or from `session_name` (for a role, which is assumed with one).
+    ///
+    /// An IAM role ARN stands for a session of that role: STS reports sessions without the
+    /// role's path, so the canonical ARN is the path-less `role/NAME`.
     pub fn from_arn(text: &str, session_name: Option<&str>) -> Result<Identity, ArnError> {
-        let (principal_type, canonical_arn) = arn::canonicalize(text)?;
+        let (principal_type, mut canonical_arn) = arn::canonicalize(text)?;
+        if principal_type == PrincipalType::Role {
+            canonical_arn = arn::strip_path(&canonical_arn)?;
+        }
         let account_id = arn::parse(text)?.account.to_string();
         let session = session_name
             .map(str::to_string)
