@@ -87,7 +87,7 @@ fn corrupted_fixtures_never_panic() {
     for code in ["EA101", "EA103", "EA104", "EA119", "EA122", "EA124"] {
         seeds.push(std::fs::read(root.join(format!("tests/rules/{code}/bad.yaml"))).unwrap());
     }
-    let mut rng = Rng(0x5eed_0f_a75_a0d17);
+    let mut rng = Rng(0x005e_ed0f_a75a_0d17);
     let (mut reports, mut errors) = (0, 0);
     let rounds: usize = std::env::var("MUTATION_ROUNDS")
         .ok()

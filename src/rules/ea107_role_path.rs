@@ -52,7 +52,7 @@ pub fn check(doc: &AwsAuthDocument, out: &mut Emitter<'_>) {
             continue;
         }
         let Ok(fixed) = arn::strip_path(written) else { continue };
-        let field = if section == SectionKey::MapUsers { "userarn" } else { "rolearn" };
+        let field = arn_field(section);
         let sso = written.contains("/aws-reserved/sso.amazonaws.com/");
         let message = if sso {
             format!(

@@ -45,7 +45,7 @@ pub fn check(doc: &AwsAuthDocument, out: &mut Emitter<'_>) {
         if parsed.service != "sts" || !parsed.resource.starts_with("assumed-role/") {
             continue;
         }
-        let field = if section == SectionKey::MapUsers { "userarn" } else { "rolearn" };
+        let field = arn_field(section);
         let fix = match arn::canonicalize(written) {
             Ok((_, canonical)) => arn::strip_path(&canonical).unwrap_or(canonical),
             Err(_) => format!("arn:{}:iam::{}:role/ROLE_NAME", parsed.partition, parsed.account),

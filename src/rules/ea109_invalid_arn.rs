@@ -65,7 +65,7 @@ pub fn check(doc: &AwsAuthDocument, out: &mut Emitter<'_>) {
             continue; // sso rows; whitespace is EA121
         }
         let Some(problem) = problem(written) else { continue };
-        let field = if section == SectionKey::MapUsers { "userarn" } else { "rolearn" };
+        let field = arn_field(section);
         out.emit(
             At::Entry(section, entry, field),
             Some(written),

@@ -52,7 +52,7 @@ pub fn check(doc: &AwsAuthDocument, out: &mut Emitter<'_>) {
             PrincipalType::FederatedUser => "a federated user",
             _ => "a role",
         };
-        let field = if section == SectionKey::MapUsers { "userarn" } else { "rolearn" };
+        let field = arn_field(section);
         out.emit(
             At::Entry(section, entry, field),
             Some(written),

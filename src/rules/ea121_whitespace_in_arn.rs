@@ -37,7 +37,7 @@ pub fn check(doc: &AwsAuthDocument, out: &mut Emitter<'_>) {
         if !written.chars().any(char::is_whitespace) {
             continue;
         }
-        let field = if section == SectionKey::MapUsers { "userarn" } else { "rolearn" };
+        let field = arn_field(section);
         let cleaned: String = written.chars().filter(|c| !c.is_whitespace()).collect();
         out.emit(
             At::Entry(section, entry, field),

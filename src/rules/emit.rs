@@ -93,15 +93,7 @@ impl<'a> Emitter<'a> {
                     None if field.is_empty() => entry.pos,
                     None => entry.pos_of(field),
                 };
-                (
-                    format!(
-                        "{base} › data.{section} › [{}]{}",
-                        entry.index,
-                        field_route(field)
-                    ),
-                    doc.file_pos(section, pos),
-                    vec![section.to_string(), who(entry.index), field.to_string()],
-                )
+                self.resolve(At::EntryPos(section, entry, field, pos), principal)
             }
             At::EntryPos(section, entry, field, pos) => (
                 format!(

@@ -27,3 +27,12 @@ pub fn principal_of(entry: &Entry) -> Option<String> {
 pub fn entry_name(section: SectionKey, entry: &Entry) -> String {
     format!("{section}[{}]", entry.index)
 }
+
+/// The key that holds a row's ARN in a section: `userarn` in mapUsers, `rolearn` elsewhere.
+pub fn arn_field(section: SectionKey) -> &'static str {
+    if section == SectionKey::MapUsers {
+        "userarn"
+    } else {
+        "rolearn"
+    }
+}
