@@ -1,10 +1,11 @@
 //! SARIF 2.1.0: rule metadata from the registry, results at the file's line and column,
 //! stable `partialFingerprints`.
 
+use serde::Serialize;
 use serde_json::{Value, json};
 
 use crate::check::CheckResult;
-use crate::finding::Severity;
+use crate::finding::{Finding, Severity};
 use crate::rules::RULES;
 
 fn level(severity: Severity) -> &'static str {
@@ -26,8 +27,36 @@ fn security_severity(severity: Severity) -> &'static str {
     }
 }
 
-pub fn report(result: &CheckResult) -> Value {
-    let rules: Vec<Value> = RULES
+#[derive(Serialize)]
+#[serde(rename_all = "camelCase")]
+struct SarifResult {
+    rule_id: &'static str,
+    rule_index: usize,
+    level: &'static str,
+    message: Value,
+    locations: Value,
+    partial_fingerprints: Value,
+    properties: Value,
+}
+
+#[derive(Serialize)]
+#[serde(rename_all = "camelCase")]
+struct Run {
+    tool: Value,
+    column_kind: &'static str,
+    results: Vec<SarifResult>,
+}
+
+#[derive(Serialize)]
+struct Log {
+    #[serde(rename = "$schema")]
+    schema: &'static str,
+    version: &'static str,
+    runs: [Run; 1],
+}
+
+fn rule_descriptors() -> Vec<Value> {
+    RULES
         .iter()
         .map(|rule| {
             json!({
@@ -43,47 +72,47 @@ pub fn report(result: &CheckResult) -> Value {
                 },
             })
         })
-        .collect();
-    let results: Vec<Value> = result
-        .findings
-        .iter()
-        .map(|f| {
-            let index = RULES.iter().position(|r| r.meta.code == f.code).unwrap_or(0);
-            json!({
-                "ruleId": f.code,
-                "ruleIndex": index,
-                "level": level(f.severity),
-                "message": {"text": format!("{} Fix: {}", f.message, f.remediation)},
-                "locations": [{
-                    "physicalLocation": {
-                        "artifactLocation": {"uri": f.location.path},
-                        "region": {"startLine": f.location.line.max(1), "startColumn": f.location.column.max(1)},
-                    },
-                    "logicalLocations": [{"fullyQualifiedName": f.location.route}],
-                }],
-                "partialFingerprints": {"awsAuthAudit/v1": f.fingerprint},
-                "properties": {"severity": f.severity.as_str(), "status": f.status.label()},
-            })
-        })
-        .collect();
-    json!({
-        "$schema": "https://json.schemastore.org/sarif-2.1.0.json",
-        "version": "2.1.0",
-        "runs": [{
-            "tool": {"driver": {
+        .collect()
+}
+
+fn sarif_result(f: &Finding) -> SarifResult {
+    SarifResult {
+        rule_id: f.code,
+        rule_index: RULES
+            .iter()
+            .position(|r| r.meta.code == f.code)
+            .unwrap_or(0),
+        level: level(f.severity),
+        message: json!({"text": format!("{} Fix: {}", f.message, f.remediation)}),
+        locations: json!([{
+            "physicalLocation": {
+                "artifactLocation": {"uri": f.location.path},
+                "region": {"startLine": f.location.line.max(1), "startColumn": f.location.column.max(1)},
+            },
+            "logicalLocations": [{"fullyQualifiedName": f.location.route}],
+        }]),
+        partial_fingerprints: json!({"awsAuthAudit/v1": f.fingerprint}),
+        properties: json!({"severity": f.severity.as_str(), "status": f.status.label()}),
+    }
+}
+
+/// Serialised result by result, without building the whole log as one JSON tree.
+pub fn render(result: &CheckResult) -> String {
+    let log = Log {
+        schema: "https://json.schemastore.org/sarif-2.1.0.json",
+        version: "2.1.0",
+        runs: [Run {
+            tool: json!({"driver": {
                 "name": "aws-auth-audit",
                 "semanticVersion": env!("CARGO_PKG_VERSION"),
                 "informationUri": "https://github.com/aws-auth-audit/aws-auth-audit",
-                "rules": rules,
-            }},
-            "columnKind": "unicodeCodePoints",
-            "results": results,
+                "rules": rule_descriptors(),
+            }}),
+            column_kind: "unicodeCodePoints",
+            results: result.findings.iter().map(sarif_result).collect(),
         }],
-    })
-}
-
-pub fn render(result: &CheckResult) -> String {
-    let mut text = serde_json::to_string_pretty(&report(result)).expect("serialisable");
+    };
+    let mut text = serde_json::to_string_pretty(&log).expect("serialisable");
     text.push('\n');
     text
 }
