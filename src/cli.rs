@@ -15,6 +15,7 @@ use crate::finding::Severity;
 use crate::report::{self, Format, escape::terminal};
 use crate::rules::{self, RULES};
 use crate::source::file::read_input;
+use crate::source::token::{CredentialOptions, exec_credential, mint};
 
 #[derive(Debug, Parser)]
 #[command(
@@ -112,6 +113,21 @@ pub enum Command {
         /// Output format
         #[arg(long, value_enum, default_value_t = TextOrJson::Text)]
         format: TextOrJson,
+    },
+    /// Print an ExecCredential with an EKS bearer token (a drop-in for `aws eks get-token`)
+    Token {
+        /// The EKS cluster the token is for (signed into it)
+        #[arg(long, value_name = "NAME")]
+        cluster_name: String,
+        /// AWS region of the cluster (default: AWS_REGION or the profile's region)
+        #[arg(long, value_name = "REGION")]
+        region: Option<String>,
+        /// Assume this IAM role first, as `aws eks get-token --role-arn` does
+        #[arg(long, value_name = "ARN")]
+        role_arn: Option<String>,
+        /// AWS profile to take credentials from (default: AWS_PROFILE, then `default`)
+        #[arg(long, value_name = "NAME")]
+        profile: Option<String>,
     },
     /// Print one rule's documentation
     Explain {
@@ -408,6 +424,26 @@ fn cmd_explain(code: &str) -> ExitStatus {
     }
 }
 
+fn cmd_token(cluster: &str, options: CredentialOptions) -> ExitStatus {
+    let runtime = match tokio::runtime::Builder::new_current_thread()
+        .enable_all()
+        .build()
+    {
+        Ok(runtime) => runtime,
+        Err(e) => {
+            print_error(&format!("starting the async runtime: {e}"));
+            return ExitStatus::Internal;
+        }
+    };
+    match runtime.block_on(mint(cluster, &options)) {
+        Ok(token) => write_stdout(&exec_credential(&token)),
+        Err(e) => {
+            print_error(&e.to_string());
+            ExitStatus::InputError
+        }
+    }
+}
+
 /// Parses the arguments and runs the command.
 pub fn run(args: impl IntoIterator<Item = OsString>) -> ExitStatus {
     let cli = match Cli::try_parse_from(args) {
@@ -438,6 +474,19 @@ pub fn run(args: impl IntoIterator<Item = OsString>) -> ExitStatus {
             format,
         } => cmd_whois(&arn, &file, session_name.as_deref(), sso_role_match, format),
         Command::Rules { format } => cmd_rules(format),
+        Command::Token {
+            cluster_name,
+            region,
+            role_arn,
+            profile,
+        } => cmd_token(
+            &cluster_name,
+            CredentialOptions {
+                region,
+                profile,
+                role_arn,
+            },
+        ),
         Command::Explain { code } => cmd_explain(&code),
     }
 }

@@ -3,3 +3,4 @@
 //! becomes plain data for the pure core.
 
 pub mod file;
+pub mod token;
