@@ -54,25 +54,40 @@ pub enum PrincipalType {
 }
 
 pub fn parse(text: &str) -> Result<Arn<'_>, ArnError> {
-    if !text.starts_with("arn:") {
-        return Err(ArnError::Malformed);
-    }
-    let parts: Vec<&str> = text.splitn(6, ':').collect();
-    if parts.len() != 6 {
-        return Err(ArnError::Malformed);
-    }
+    let rest = text.strip_prefix("arn:").ok_or(ArnError::Malformed)?;
+    let mut parts = rest.splitn(5, ':');
+    let mut next = || parts.next().ok_or(ArnError::Malformed);
     Ok(Arn {
-        partition: parts[1],
-        service: parts[2],
-        region: parts[3],
-        account: parts[4],
-        resource: parts[5],
+        partition: next()?,
+        service: next()?,
+        region: next()?,
+        account: next()?,
+        resource: next()?,
     })
 }
 
 /// The principal type of an ARN, or why it is not an identity.
+/// Same verdict as [`canonicalize`], without building the canonical ARN (no allocation on
+/// success: the rules call this for every mapping).
 pub fn classify(text: &str) -> Result<PrincipalType, ArnError> {
-    canonicalize(text).map(|(t, _)| t)
+    let arn = parse(text)?;
+    if !PARTITIONS.contains(&arn.partition) {
+        return Err(ArnError::UnknownPartition(arn.partition.to_string()));
+    }
+    let mut segments = arn.resource.split('/');
+    let head = segments.next().unwrap_or_default();
+    match (arn.service, head) {
+        ("sts", "federated-user") => Ok(PrincipalType::FederatedUser),
+        ("sts", "assumed-role") if segments.count() >= 2 => Ok(PrincipalType::AssumedRole),
+        ("sts", "assumed-role") => Err(ArnError::AssumedRoleWithoutRole),
+        ("iam", "role") => Ok(PrincipalType::Role),
+        ("iam", "user") => Ok(PrincipalType::User),
+        ("iam", "root") => Ok(PrincipalType::Root),
+        (service, _) => Err(ArnError::NotAnIdentity(format!(
+            "{service}:{}",
+            arn.resource
+        ))),
+    }
 }
 
 /// `Canonicalize`: the ARN the authenticator looks up for an STS identity. An assumed-role

@@ -140,18 +140,24 @@ fn scalar_text(node: &Node) -> Result<Option<String>, ManifestError> {
     })
 }
 
+/// The text between two character indices (the parser counts characters, not bytes).
+fn char_slice(text: &str, start: usize, end: usize) -> &str {
+    let mut offsets = text.char_indices().map(|(b, _)| b).skip(start);
+    let from = offsets.next().unwrap_or(text.len());
+    let to = offsets
+        .nth(end.saturating_sub(start + 1))
+        .unwrap_or(text.len());
+    &text[from..to.max(from)]
+}
+
 fn data_value(text: &str, node: &Node) -> Result<DataValue, ManifestError> {
     if let Some(value) = scalar_text(node)? {
         let scalar = node.as_scalar().expect("scalar_text returned Some");
-        let source: String = text
-            .chars()
-            .skip(node.start.index)
-            .take(node.end.index.saturating_sub(node.start.index))
-            .collect();
+        let source = char_slice(text, node.start.index, node.end.index);
         let map = if value.is_empty() {
             SourceMap::Start(node.start)
         } else {
-            SourceMap::build(&source, node.start, scalar.style, &value)
+            SourceMap::build(source, node.start, scalar.style, &value)
         };
         return Ok(DataValue::Text {
             text: value,

@@ -65,7 +65,14 @@ pub fn decode_text(bytes: &[u8]) -> Result<String, InputError> {
             format!("invalid UTF-8 at byte {}", skipped + e.valid_up_to()),
         )
     })?;
-    if let Some((offset, c)) = text.char_indices().find(|(_, c)| is_forbidden(*c)) {
+    // Fast path: only bytes below 0x20, DEL, and the lead bytes of C1 controls (0xC2) and of
+    // U+FFFE/U+FFFF (0xEF) can start a forbidden character.
+    let suspect = |b: &u8| {
+        (*b < 0x20 && !matches!(b, b'\t' | b'\n' | b'\r')) || matches!(b, 0x7f | 0xc2 | 0xef)
+    };
+    if text.as_bytes().iter().any(suspect)
+        && let Some((offset, c)) = text.char_indices().find(|(_, c)| is_forbidden(*c))
+    {
         let name = if c == '\0' {
             "NUL byte".to_string()
         } else {

@@ -46,7 +46,7 @@ fn problem(written: &str) -> Option<String> {
     if written.contains(['*', '?']) {
         return Some("contains a wildcard, which EKS compares literally".into());
     }
-    match arn::canonicalize(written) {
+    match arn::classify(written) {
         Err(ArnError::Malformed) => Some("is not an ARN".into()),
         Err(e @ ArnError::UnknownPartition(_)) => Some(e.to_string()),
         Err(e) => Some(format!("names no principal STS returns: {e}")),

@@ -48,9 +48,13 @@ fn nearest(text: &str) -> String {
 pub fn check(doc: &AwsAuthDocument, out: &mut Emitter<'_>) {
     for (section, entry) in kept_entries(doc) {
         let principal = principal_of(entry);
-        let fields = std::iter::once(("username".to_string(), entry.row.username()))
-            .chain(entry.row.groups().iter().enumerate().map(|(i, g)| (format!("groups[{i}]"), g.as_str())));
-        for (field, text) in fields {
+        let fields = std::iter::once((None, entry.row.username()))
+            .chain(entry.row.groups().iter().enumerate().map(|(i, g)| (Some(i), g.as_str())));
+        for (group, text) in fields {
+            if !text.contains("{{") {
+                continue;
+            }
+            let field = group.map_or_else(|| "username".to_string(), |i| format!("groups[{i}]"));
             for placeholder in placeholders(text).into_iter().filter(|p| !p.known) {
                 out.emit(
                     At::Entry(section, entry, &field),

@@ -143,15 +143,18 @@ impl<'a> Emitter<'a> {
         remediation: String,
     ) {
         let (route, (line, column), parts) = self.resolve(at, principal);
-        let mut identity = vec![self.meta.code.to_string(), self.doc.configmap.clone()];
-        identity.extend(parts);
-        let key = identity.join("\u{0}");
-        let occurrence = self.seen.entry(key).or_insert(0);
+        let mut identity = format!("{}\u{0}{}", self.meta.code, self.doc.configmap);
+        for part in &parts {
+            identity.push('\u{0}');
+            identity.push_str(part);
+        }
+        let mut fingerprint = fingerprint(&[&identity]);
+        let occurrence = self.seen.entry(fingerprint.clone()).or_insert(0);
         *occurrence += 1;
         if *occurrence > 1 {
-            identity.push(occurrence.to_string());
+            // The same target reported twice by one rule: tell the two apart, stably.
+            fingerprint = crate::finding::fingerprint(&[&identity, &occurrence.to_string()]);
         }
-        let parts: Vec<&str> = identity.iter().map(String::as_str).collect();
         self.findings.push(Finding {
             code: self.meta.code,
             slug: self.meta.slug,
@@ -166,7 +169,7 @@ impl<'a> Emitter<'a> {
                 column,
             },
             remediation,
-            fingerprint: fingerprint(&parts),
+            fingerprint,
         });
     }
 }
