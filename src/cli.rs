@@ -62,6 +62,15 @@ pub enum ColorChoice {
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum ExecChoice {
+    /// Run this binary's `token` command
+    #[value(name = "self")]
+    SelfBinary,
+    /// Run `aws eks get-token`
+    Aws,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
 pub enum TextOrJson {
     Text,
     Json,
@@ -128,6 +137,33 @@ pub enum Command {
         /// AWS profile to take credentials from (default: AWS_PROFILE, then `default`)
         #[arg(long, value_name = "NAME")]
         profile: Option<String>,
+    },
+    /// Write a kubeconfig entry for an EKS cluster (endpoint and CA from DescribeCluster)
+    Kubeconfig {
+        /// The EKS cluster's name
+        #[arg(long, value_name = "NAME")]
+        name: String,
+        /// AWS region of the cluster (default: AWS_REGION or the profile's region)
+        #[arg(long, value_name = "REGION")]
+        region: Option<String>,
+        /// Context name (default: the cluster ARN)
+        #[arg(long, value_name = "ALIAS")]
+        alias: Option<String>,
+        /// Kubeconfig to merge into (default: first KUBECONFIG entry, else ~/.kube/config)
+        #[arg(long, value_name = "PATH")]
+        output: Option<PathBuf>,
+        /// Credential plugin: this binary's `token` command, or `aws eks get-token`
+        #[arg(long, value_enum, default_value_t = ExecChoice::SelfBinary)]
+        exec: ExecChoice,
+        /// Role the plugin assumes before signing (carried into its arguments)
+        #[arg(long, value_name = "ARN")]
+        role_arn: Option<String>,
+        /// AWS profile for DescribeCluster and for the plugin (carried into its environment)
+        #[arg(long, value_name = "NAME")]
+        profile: Option<String>,
+        /// Print the resulting kubeconfig instead of writing it
+        #[arg(long)]
+        dry_run: bool,
     },
     /// Print one rule's documentation
     Explain {
@@ -444,6 +480,148 @@ fn cmd_token(cluster: &str, options: CredentialOptions) -> ExitStatus {
     }
 }
 
+fn runtime() -> Option<tokio::runtime::Runtime> {
+    match tokio::runtime::Builder::new_current_thread()
+        .enable_all()
+        .build()
+    {
+        Ok(runtime) => Some(runtime),
+        Err(e) => {
+            print_error(&format!("starting the async runtime: {e}"));
+            None
+        }
+    }
+}
+
+/// `--output`, else the first `KUBECONFIG` entry, else `~/.kube/config`.
+fn kubeconfig_path(output: Option<PathBuf>) -> Option<PathBuf> {
+    output
+        .or_else(|| {
+            std::env::var_os("KUBECONFIG")
+                .and_then(|v| std::env::split_paths(&v).find(|p| !p.as_os_str().is_empty()))
+        })
+        .or_else(|| std::env::var_os("HOME").map(|home| PathBuf::from(home).join(".kube/config")))
+}
+
+struct KubeconfigArgs {
+    name: String,
+    alias: Option<String>,
+    output: Option<PathBuf>,
+    exec: ExecChoice,
+    dry_run: bool,
+}
+
+fn cmd_kubeconfig(args: KubeconfigArgs, options: CredentialOptions) -> ExitStatus {
+    use crate::kubeconfig::{ExecPlugin, KubeconfigEntry, merge, parse, to_yaml};
+    if let Err(e) = crate::source::token::validate_cluster_name(&args.name) {
+        print_error(&e.to_string());
+        return ExitStatus::InputError;
+    }
+    let Some(path) = kubeconfig_path(args.output) else {
+        print_error("no kubeconfig path: pass --output, or set KUBECONFIG or HOME");
+        return ExitStatus::InputError;
+    };
+    let Some(runtime) = runtime() else {
+        return ExitStatus::Internal;
+    };
+    let (cluster, region) =
+        match runtime.block_on(crate::source::eks::describe_cluster(&args.name, &options)) {
+            Ok(found) => found,
+            Err(e) => {
+                print_error(&e.to_string());
+                return ExitStatus::InputError;
+            }
+        };
+    let exec = match args.exec {
+        ExecChoice::Aws => ExecPlugin::AwsCli,
+        ExecChoice::SelfBinary => match std::env::current_exe().and_then(|p| p.canonicalize()) {
+            Ok(p) => ExecPlugin::SelfBinary(p.to_string_lossy().into_owned()),
+            Err(e) => {
+                print_error(&format!("locating this binary for the exec plugin: {e}"));
+                return ExitStatus::Internal;
+            }
+        },
+    };
+    let entry = KubeconfigEntry {
+        cluster,
+        region,
+        alias: args.alias,
+        exec,
+        role_arn: options.role_arn,
+        profile: options.profile,
+    };
+    if std::fs::symlink_metadata(&path).is_ok_and(|m| m.file_type().is_symlink()) {
+        print_error(&format!(
+            "{}: is a symbolic link; refusing to write through it",
+            path.display()
+        ));
+        return ExitStatus::InputError;
+    }
+    let existing = match std::fs::read_to_string(&path) {
+        Ok(text) => match parse(&path, &text) {
+            Ok(value) => value,
+            Err(e) => {
+                print_error(&e.to_string());
+                return ExitStatus::InputError;
+            }
+        },
+        Err(e) if e.kind() == std::io::ErrorKind::NotFound => None,
+        Err(e) => {
+            print_error(&format!("{}: {e}", path.display()));
+            return ExitStatus::InputError;
+        }
+    };
+    let updating = existing.as_ref().is_some_and(|c| {
+        c["contexts"]
+            .as_array()
+            .is_some_and(|l| l.iter().any(|x| x["name"] == entry.context_name().as_str()))
+    });
+    let text = to_yaml(&merge(existing, &entry));
+    let mut report = String::new();
+    match crate::certificate::summarize(&entry.cluster.ca_data, std::time::SystemTime::now()) {
+        Ok(certificates) => {
+            for c in certificates {
+                report.push_str(&format!(
+                    "cluster CA: subject {}; issuer {}; valid {} to {}\n",
+                    c.subject, c.issuer, c.not_before, c.not_after
+                ));
+                if let Some(warning) = c.warning() {
+                    report.push_str(&format!("warning: {warning}\n"));
+                }
+            }
+        }
+        Err(e) => report.push_str(&format!("warning: {e}\n")),
+    }
+    if args.dry_run {
+        let _ = write!(
+            std::io::stderr(),
+            "{}",
+            terminal(&report).replace("\\u{000a}", "\n")
+        );
+        return write_stdout(&text);
+    }
+    if let Some(parent) = path.parent().filter(|p| !p.as_os_str().is_empty())
+        && let Err(e) = std::fs::create_dir_all(parent)
+    {
+        print_error(&format!("{}: {e}", parent.display()));
+        return ExitStatus::InputError;
+    }
+    if let Err(e) = crate::output::write_private_atomic(&path, text.as_bytes()) {
+        print_error(&format!("{}: {e}", path.display()));
+        return ExitStatus::InputError;
+    }
+    report.insert_str(
+        0,
+        &format!(
+            "{} context {} in {}\n",
+            if updating { "Updated" } else { "Added new" },
+            entry.context_name(),
+            path.display()
+        ),
+    );
+    write_stdout(&terminal(&report).replace("\\u{000a}", "\n"))
+}
+
 /// Parses the arguments and runs the command.
 pub fn run(args: impl IntoIterator<Item = OsString>) -> ExitStatus {
     let cli = match Cli::try_parse_from(args) {
@@ -474,6 +652,29 @@ pub fn run(args: impl IntoIterator<Item = OsString>) -> ExitStatus {
             format,
         } => cmd_whois(&arn, &file, session_name.as_deref(), sso_role_match, format),
         Command::Rules { format } => cmd_rules(format),
+        Command::Kubeconfig {
+            name,
+            region,
+            alias,
+            output,
+            exec,
+            role_arn,
+            profile,
+            dry_run,
+        } => cmd_kubeconfig(
+            KubeconfigArgs {
+                name,
+                alias,
+                output,
+                exec,
+                dry_run,
+            },
+            CredentialOptions {
+                region,
+                profile,
+                role_arn,
+            },
+        ),
         Command::Token {
             cluster_name,
             region,

@@ -3,11 +3,13 @@
 
 pub mod arn;
 pub mod awsauth;
+pub mod certificate;
 pub mod check;
 pub mod cli;
 pub mod docs;
 pub mod exit;
 pub mod finding;
+pub mod kubeconfig;
 pub mod manifest;
 pub mod output;
 pub mod policies;

@@ -2,5 +2,6 @@
 //! Kubernetes API, EKS, IAM, CloudTrail) add their modules here; everything they fetch
 //! becomes plain data for the pure core.
 
+pub mod eks;
 pub mod file;
 pub mod token;

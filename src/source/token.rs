@@ -158,14 +158,7 @@ pub struct CredentialOptions {
 /// web identity, container, instance), optionally assumes a role, and signs a token.
 pub async fn mint(cluster: &str, options: &CredentialOptions) -> Result<SignedToken, TokenError> {
     validate_cluster_name(cluster)?;
-    let mut loader = aws_config::defaults(aws_config::BehaviorVersion::latest());
-    if let Some(region) = &options.region {
-        loader = loader.region(aws_config::Region::new(region.clone()));
-    }
-    if let Some(profile) = &options.profile {
-        loader = loader.profile_name(profile);
-    }
-    let config = loader.load().await;
+    let config = super::eks::sdk_config(options).await;
     let region = config.region().ok_or(TokenError::NoRegion)?.to_string();
     let credentials = match &options.role_arn {
         Some(role_arn) => {
@@ -185,13 +178,13 @@ pub async fn mint(cluster: &str, options: &CredentialOptions) -> Result<SignedTo
             }
         },
     }
-    .map_err(|e| TokenError::Credentials(credential_error(&e)))?;
+    .map_err(|e| TokenError::Credentials(error_chain(&e)))?;
     presign(&credentials, &region, cluster, SystemTime::now())
 }
 
-/// The credential error's message chain. The SDK's errors name sources and reasons, never
-/// key material.
-fn credential_error(error: &(dyn std::error::Error + 'static)) -> String {
+/// An SDK error's message chain. The SDK's errors name sources and reasons, never key
+/// material.
+pub fn error_chain(error: &(dyn std::error::Error + 'static)) -> String {
     let mut message = error.to_string();
     let mut source = error.source();
     while let Some(cause) = source {

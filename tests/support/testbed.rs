@@ -1,0 +1,548 @@
+//! The local EKS + Kubernetes API test server: EKS REST-JSON over HTTP (what moto lacks), and
+//! a Kubernetes API over HTTPS with a CA generated per run, both on loopback. Bearer tokens are
+//! checked the way the authenticator checks them: decoded, host/action/date/expiry checked,
+//! `x-k8s-aws-id` required among the signed headers, and the SigV4 signature recomputed with
+//! the scenario's secret key for the token's access key id and this cluster's name. Every
+//! request is recorded.
+
+#![allow(dead_code)]
+
+use std::collections::BTreeMap;
+use std::convert::Infallible;
+use std::net::SocketAddr;
+use std::sync::{Arc, Mutex};
+use std::time::{Duration, SystemTime};
+
+use base64::Engine;
+use base64::engine::general_purpose::{STANDARD, URL_SAFE_NO_PAD};
+use http_body_util::Full;
+use hyper::body::{Bytes, Incoming};
+use hyper::{Request, Response, StatusCode};
+use hyper_util::rt::TokioIo;
+use serde::Deserialize;
+use serde_json::{Value, json};
+use sha2::{Digest, Sha256};
+
+#[derive(Debug, Clone, Deserialize)]
+pub struct ClusterSpec {
+    pub name: String,
+    pub region: String,
+    pub account: String,
+    pub version: String,
+    /// The aws-auth ConfigMap's data; absent means no aws-auth (404).
+    pub aws_auth: Option<BTreeMap<String, String>>,
+}
+
+#[derive(Debug, Clone, Deserialize)]
+pub struct IdentitySpec {
+    pub access_key_id: String,
+    pub secret_access_key: String,
+    pub arn: String,
+}
+
+#[derive(Debug, Clone, Deserialize)]
+pub struct Scenario {
+    pub clusters: Vec<ClusterSpec>,
+    pub identities: Vec<IdentitySpec>,
+}
+
+impl Scenario {
+    pub fn load(name: &str) -> Scenario {
+        let path = std::path::Path::new(env!("CARGO_MANIFEST_DIR"))
+            .join("tests/scenarios")
+            .join(name);
+        serde_json::from_str(&std::fs::read_to_string(&path).unwrap()).unwrap()
+    }
+}
+
+/// One request the test bed answered.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Recorded {
+    pub server: &'static str,
+    pub method: String,
+    pub path: String,
+    pub status: u16,
+    /// The IAM ARN the bearer token proved, for Kubernetes requests.
+    pub identity: Option<String>,
+}
+
+struct State {
+    scenario: Scenario,
+    k8s_url: String,
+    ca_pem: String,
+    log: Mutex<Vec<Recorded>>,
+}
+
+pub struct Testbed {
+    pub eks_url: String,
+    pub k8s_url: String,
+    pub ca_pem: String,
+    state: Arc<State>,
+    runtime: Option<tokio::runtime::Runtime>,
+}
+
+impl Drop for Testbed {
+    fn drop(&mut self) {
+        if let Some(runtime) = self.runtime.take() {
+            runtime.shutdown_background();
+        }
+    }
+}
+
+impl Testbed {
+    pub fn start(scenario: Scenario) -> Testbed {
+        let runtime = tokio::runtime::Builder::new_multi_thread()
+            .worker_threads(2)
+            .enable_all()
+            .build()
+            .unwrap();
+        let (ca_pem, server_config) = tls_material();
+        let eks = runtime
+            .block_on(tokio::net::TcpListener::bind("127.0.0.1:0"))
+            .unwrap();
+        let k8s = runtime
+            .block_on(tokio::net::TcpListener::bind("127.0.0.1:0"))
+            .unwrap();
+        let eks_addr: SocketAddr = eks.local_addr().unwrap();
+        let k8s_addr: SocketAddr = k8s.local_addr().unwrap();
+        let state = Arc::new(State {
+            scenario,
+            k8s_url: format!("https://127.0.0.1:{}", k8s_addr.port()),
+            ca_pem: ca_pem.clone(),
+            log: Mutex::new(Vec::new()),
+        });
+        let eks_state = state.clone();
+        runtime.spawn(async move {
+            loop {
+                let Ok((stream, _)) = eks.accept().await else {
+                    continue;
+                };
+                let state = eks_state.clone();
+                tokio::spawn(async move {
+                    let service =
+                        hyper::service::service_fn(move |req| eks_route(req, state.clone()));
+                    let _ = hyper::server::conn::http1::Builder::new()
+                        .serve_connection(TokioIo::new(stream), service)
+                        .await;
+                });
+            }
+        });
+        let k8s_state = state.clone();
+        let acceptor = tokio_rustls::TlsAcceptor::from(Arc::new(server_config));
+        runtime.spawn(async move {
+            loop {
+                let Ok((stream, _)) = k8s.accept().await else {
+                    continue;
+                };
+                let state = k8s_state.clone();
+                let acceptor = acceptor.clone();
+                tokio::spawn(async move {
+                    let Ok(tls) = acceptor.accept(stream).await else {
+                        return;
+                    };
+                    let service =
+                        hyper::service::service_fn(move |req| k8s_route(req, state.clone()));
+                    let _ = hyper::server::conn::http1::Builder::new()
+                        .serve_connection(TokioIo::new(tls), service)
+                        .await;
+                });
+            }
+        });
+        Testbed {
+            eks_url: format!("http://127.0.0.1:{}", eks_addr.port()),
+            k8s_url: state.k8s_url.clone(),
+            ca_pem,
+            state,
+            runtime: Some(runtime),
+        }
+    }
+
+    pub fn requests(&self) -> Vec<Recorded> {
+        self.state.log.lock().unwrap().clone()
+    }
+
+    pub fn identity(&self, arn_suffix: &str) -> IdentitySpec {
+        self.state
+            .scenario
+            .identities
+            .iter()
+            .find(|i| i.arn.ends_with(arn_suffix))
+            .unwrap()
+            .clone()
+    }
+}
+
+fn tls_material() -> (String, tokio_rustls::rustls::ServerConfig) {
+    use rcgen::{BasicConstraints, CertificateParams, DnType, IsCa, Issuer, KeyPair, SanType};
+    let ca_key = KeyPair::generate().unwrap();
+    let mut ca_params = CertificateParams::new(Vec::<String>::new()).unwrap();
+    ca_params.is_ca = IsCa::Ca(BasicConstraints::Unconstrained);
+    ca_params
+        .distinguished_name
+        .push(DnType::CommonName, "aws-auth-audit test CA");
+    let ca_cert = ca_params.self_signed(&ca_key).unwrap();
+    let issuer = Issuer::new(ca_params, ca_key);
+    let server_key = KeyPair::generate().unwrap();
+    let mut params = CertificateParams::new(vec!["localhost".to_string()]).unwrap();
+    params
+        .subject_alt_names
+        .push(SanType::IpAddress("127.0.0.1".parse().unwrap()));
+    params
+        .distinguished_name
+        .push(DnType::CommonName, "kube-apiserver");
+    let server_cert = params.signed_by(&server_key, &issuer).unwrap();
+    let provider = Arc::new(tokio_rustls::rustls::crypto::aws_lc_rs::default_provider());
+    let config = tokio_rustls::rustls::ServerConfig::builder_with_provider(provider)
+        .with_safe_default_protocol_versions()
+        .unwrap()
+        .with_no_client_auth()
+        .with_single_cert(
+            vec![server_cert.der().clone()],
+            tokio_rustls::rustls::pki_types::PrivateKeyDer::Pkcs8(
+                server_key.serialize_der().into(),
+            ),
+        )
+        .unwrap();
+    (ca_cert.pem(), config)
+}
+
+fn respond(status: u16, body: Value, headers: &[(&str, &str)]) -> Response<Full<Bytes>> {
+    let mut builder = Response::builder()
+        .status(StatusCode::from_u16(status).unwrap())
+        .header("content-type", "application/json");
+    for (k, v) in headers {
+        builder = builder.header(*k, *v);
+    }
+    builder
+        .body(Full::new(Bytes::from(body.to_string())))
+        .unwrap()
+}
+
+fn record(
+    state: &State,
+    server: &'static str,
+    method: &str,
+    path: &str,
+    status: u16,
+    identity: Option<String>,
+) {
+    state.log.lock().unwrap().push(Recorded {
+        server,
+        method: method.to_string(),
+        path: path.to_string(),
+        status,
+        identity,
+    });
+}
+
+async fn eks_route(
+    req: Request<Incoming>,
+    state: Arc<State>,
+) -> Result<Response<Full<Bytes>>, Infallible> {
+    let path = req.uri().path().to_string();
+    let method = req.method().to_string();
+    let segments: Vec<&str> = path.trim_matches('/').split('/').collect();
+    let (status, body, error_type) = match (method.as_str(), segments.as_slice()) {
+        ("GET", ["clusters"]) => {
+            let names: Vec<&str> = state
+                .scenario
+                .clusters
+                .iter()
+                .map(|c| c.name.as_str())
+                .collect();
+            (200, json!({"clusters": names}), None)
+        }
+        ("GET", ["clusters", name]) => {
+            match state.scenario.clusters.iter().find(|c| c.name == *name) {
+                Some(c) => (
+                    200,
+                    json!({"cluster": {
+                        "name": c.name,
+                        "arn": format!("arn:aws:eks:{}:{}:cluster/{}", c.region, c.account, c.name),
+                        "createdAt": 1_767_225_600.0,
+                        "version": c.version,
+                        "endpoint": format!("{}/k8s/{}", state.k8s_url, c.name),
+                        "roleArn": format!("arn:aws:iam::{}:role/eks-cluster-role", c.account),
+                        "status": "ACTIVE",
+                        "platformVersion": "eks.10",
+                        "certificateAuthority": {"data": STANDARD.encode(&state.ca_pem)},
+                        "accessConfig": {"authenticationMode": "API_AND_CONFIG_MAP", "bootstrapClusterCreatorAdminPermissions": true},
+                    }}),
+                    None,
+                ),
+                None => (
+                    404,
+                    json!({"message": format!("No cluster found for name: {name}.")}),
+                    Some("ResourceNotFoundException"),
+                ),
+            }
+        }
+        _ => (
+            404,
+            json!({"message": "unknown route"}),
+            Some("NotFoundException"),
+        ),
+    };
+    record(&state, "eks", &method, &path, status, None);
+    let headers: Vec<(&str, &str)> = error_type
+        .map(|t| vec![("x-amzn-errortype", t)])
+        .unwrap_or_default();
+    Ok(respond(status, body, &headers))
+}
+
+fn status_body(code: u16, reason: &str, message: &str) -> Value {
+    json!({"kind": "Status", "apiVersion": "v1", "metadata": {}, "status": "Failure", "message": message, "reason": reason, "code": code})
+}
+
+async fn k8s_route(
+    req: Request<Incoming>,
+    state: Arc<State>,
+) -> Result<Response<Full<Bytes>>, Infallible> {
+    let path = req.uri().path().to_string();
+    let method = req.method().to_string();
+    let Some(rest) = path.strip_prefix("/k8s/") else {
+        record(&state, "k8s", &method, &path, 404, None);
+        return Ok(respond(
+            404,
+            status_body(404, "NotFound", "no such cluster"),
+            &[],
+        ));
+    };
+    let (cluster_name, resource) = rest.split_once('/').map_or((rest, ""), |(c, r)| (c, r));
+    let Some(cluster) = state
+        .scenario
+        .clusters
+        .iter()
+        .find(|c| c.name == cluster_name)
+        .cloned()
+    else {
+        record(&state, "k8s", &method, &path, 404, None);
+        return Ok(respond(
+            404,
+            status_body(404, "NotFound", "no such cluster"),
+            &[],
+        ));
+    };
+    let bearer = req
+        .headers()
+        .get("authorization")
+        .and_then(|v| v.to_str().ok())
+        .and_then(|v| v.strip_prefix("Bearer "))
+        .map(str::to_string);
+    let identity = bearer.and_then(|token| {
+        verify_token(
+            &token,
+            &cluster.name,
+            &state.scenario.identities,
+            SystemTime::now(),
+        )
+        .ok()
+    });
+    let Some(identity) = identity else {
+        record(&state, "k8s", &method, &path, 401, None);
+        return Ok(respond(
+            401,
+            status_body(401, "Unauthorized", "Unauthorized"),
+            &[],
+        ));
+    };
+    let (status, body) = match (method.as_str(), resource) {
+        ("GET", "api") => (
+            200,
+            json!({"kind": "APIVersions", "versions": ["v1"], "serverAddressByClientCIDRs": [{"clientCIDR": "0.0.0.0/0", "serverAddress": "127.0.0.1"}]}),
+        ),
+        ("GET", "apis") => (
+            200,
+            json!({"kind": "APIGroupList", "apiVersion": "v1", "groups": []}),
+        ),
+        ("GET", "api/v1") => (
+            200,
+            json!({"kind": "APIResourceList", "groupVersion": "v1", "resources": [
+                {"name": "configmaps", "singularName": "configmap", "namespaced": true, "kind": "ConfigMap", "verbs": ["get", "list"], "shortNames": ["cm"]}
+            ]}),
+        ),
+        ("GET", "api/v1/namespaces/kube-system/configmaps/aws-auth") => match &cluster.aws_auth {
+            Some(data) => (
+                200,
+                json!({"apiVersion": "v1", "kind": "ConfigMap", "metadata": {
+                "name": "aws-auth", "namespace": "kube-system", "resourceVersion": "1001",
+                "creationTimestamp": "2026-01-01T00:00:00Z"}, "data": data}),
+            ),
+            None => (
+                404,
+                status_body(404, "NotFound", "configmaps \"aws-auth\" not found"),
+            ),
+        },
+        _ => (
+            404,
+            status_body(
+                404,
+                "NotFound",
+                "the server could not find the requested resource",
+            ),
+        ),
+    };
+    record(
+        &state,
+        "k8s",
+        &method,
+        &path,
+        status,
+        Some(identity.clone()),
+    );
+    Ok(respond(status, body, &[]))
+}
+
+fn hmac(key: &[u8], data: &[u8]) -> Vec<u8> {
+    let mut block = [0u8; 64];
+    if key.len() > 64 {
+        block[..32].copy_from_slice(&Sha256::digest(key));
+    } else {
+        block[..key.len()].copy_from_slice(key);
+    }
+    let inner: Vec<u8> = block.iter().map(|b| b ^ 0x36).collect();
+    let outer: Vec<u8> = block.iter().map(|b| b ^ 0x5c).collect();
+    let inner_hash = Sha256::new()
+        .chain_update(&inner)
+        .chain_update(data)
+        .finalize();
+    Sha256::new()
+        .chain_update(&outer)
+        .chain_update(inner_hash)
+        .finalize()
+        .to_vec()
+}
+
+fn hex(bytes: &[u8]) -> String {
+    bytes.iter().map(|b| format!("{b:02x}")).collect()
+}
+
+fn percent_decode(text: &str) -> String {
+    let bytes = text.as_bytes();
+    let mut out = Vec::new();
+    let mut i = 0;
+    while i < bytes.len() {
+        if bytes[i] == b'%'
+            && i + 2 < bytes.len()
+            && let Ok(b) = u8::from_str_radix(&text[i + 1..i + 3], 16)
+        {
+            out.push(b);
+            i += 3;
+            continue;
+        }
+        out.push(bytes[i]);
+        i += 1;
+    }
+    String::from_utf8_lossy(&out).into_owned()
+}
+
+/// Checks a token as the authenticator does and returns the IAM ARN it proves.
+pub fn verify_token(
+    token: &str,
+    cluster: &str,
+    identities: &[IdentitySpec],
+    now: SystemTime,
+) -> Result<String, String> {
+    let body = token
+        .strip_prefix("k8s-aws-v1.")
+        .ok_or("no k8s-aws-v1. prefix")?;
+    let url = String::from_utf8(URL_SAFE_NO_PAD.decode(body).map_err(|e| e.to_string())?)
+        .map_err(|e| e.to_string())?;
+    let rest = url.strip_prefix("https://").ok_or("not https")?;
+    let (host, path_query) = rest.split_once('/').ok_or("no path")?;
+    if !(host.starts_with("sts.")
+        && (host.ends_with(".amazonaws.com") || host.ends_with(".amazonaws.com.cn")))
+    {
+        return Err(format!("unexpected host {host}"));
+    }
+    let query = path_query.strip_prefix('?').ok_or("path is not /")?;
+    let params: Vec<(&str, &str)> = query.split('&').filter_map(|p| p.split_once('=')).collect();
+    let get = |k: &str| {
+        params
+            .iter()
+            .find(|(n, _)| *n == k)
+            .map(|(_, v)| *v)
+            .ok_or(format!("missing {k}"))
+    };
+    if get("Action")? != "GetCallerIdentity" || get("Version")? != "2011-06-15" {
+        return Err("not GetCallerIdentity".into());
+    }
+    let signed_headers = percent_decode(get("X-Amz-SignedHeaders")?);
+    if !signed_headers.split(';').any(|h| h == "x-k8s-aws-id") {
+        return Err("x-k8s-aws-id is not signed".into());
+    }
+    let expires: u64 = get("X-Amz-Expires")?.parse().map_err(|_| "bad expires")?;
+    if expires > 60 {
+        return Err("X-Amz-Expires over 60".into());
+    }
+    let amz_date = get("X-Amz-Date")?;
+    let signed_at = aws_smithy_types::DateTime::from_str(
+        &format!(
+            "{}-{}-{}T{}:{}:{}Z",
+            &amz_date[0..4],
+            &amz_date[4..6],
+            &amz_date[6..8],
+            &amz_date[9..11],
+            &amz_date[11..13],
+            &amz_date[13..15]
+        ),
+        aws_smithy_types::date_time::Format::DateTime,
+    )
+    .map_err(|e| e.to_string())?;
+    let signed_at = SystemTime::UNIX_EPOCH + Duration::from_secs(signed_at.secs() as u64);
+    if now
+        .duration_since(signed_at)
+        .is_ok_and(|age| age > Duration::from_secs(15 * 60))
+        || signed_at
+            .duration_since(now)
+            .is_ok_and(|ahead| ahead > Duration::from_secs(5 * 60))
+    {
+        return Err("token expired or from the future".into());
+    }
+    let credential = percent_decode(get("X-Amz-Credential")?);
+    let mut scope = credential.split('/');
+    let (access_key, date, region) = (
+        scope.next().unwrap_or(""),
+        scope.next().unwrap_or(""),
+        scope.next().unwrap_or(""),
+    );
+    let identity = identities
+        .iter()
+        .find(|i| i.access_key_id == access_key)
+        .ok_or("unknown access key")?;
+    let mut canonical_query: Vec<(&str, &str)> = params
+        .iter()
+        .filter(|(k, _)| *k != "X-Amz-Signature")
+        .copied()
+        .collect();
+    canonical_query.sort();
+    let canonical_query = canonical_query
+        .iter()
+        .map(|(k, v)| format!("{k}={v}"))
+        .collect::<Vec<_>>()
+        .join("&");
+    let canonical_headers: String = signed_headers
+        .split(';')
+        .map(|h| match h {
+            "host" => format!("host:{host}\n"),
+            "x-k8s-aws-id" => format!("x-k8s-aws-id:{cluster}\n"),
+            other => format!("{other}:\n"),
+        })
+        .collect();
+    let canonical_request = format!(
+        "GET\n/\n{canonical_query}\n{canonical_headers}\n{signed_headers}\n{}",
+        hex(&Sha256::digest(b""))
+    );
+    let string_to_sign = format!(
+        "AWS4-HMAC-SHA256\n{amz_date}\n{date}/{region}/sts/aws4_request\n{}",
+        hex(&Sha256::digest(canonical_request.as_bytes()))
+    );
+    let key = [date, region, "sts", "aws4_request"].iter().fold(
+        format!("AWS4{}", identity.secret_access_key).into_bytes(),
+        |key, part| hmac(&key, part.as_bytes()),
+    );
+    if hex(&hmac(&key, string_to_sign.as_bytes())) != get("X-Amz-Signature")? {
+        return Err("signature mismatch".into());
+    }
+    Ok(identity.arn.clone())
+}
