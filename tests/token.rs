@@ -2,6 +2,8 @@
 //! uses), and the `token` command as a kubeconfig exec plugin runs it.
 
 mod common;
+#[path = "support/moto.rs"]
+mod moto;
 
 use std::process::Command;
 use std::time::{Duration, SystemTime};
@@ -217,4 +219,37 @@ fn token_errors_are_clear_and_quick() {
     );
     assert_eq!(code, 2);
     assert!(stderr.contains("no AWS region"), "{stderr}");
+}
+
+#[test]
+fn role_arn_assumes_the_role_first() {
+    let moto = moto::Moto::start();
+    let (code, stdout, stderr) = token_command(
+        &[
+            "--cluster-name",
+            "demo",
+            "--region",
+            "us-east-1",
+            "--role-arn",
+            "arn:aws:iam::123456789012:role/EksAdmin",
+        ],
+        &[
+            ("AWS_ACCESS_KEY_ID", "AKIABASE000000000001"),
+            ("AWS_SECRET_ACCESS_KEY", "base-secret"),
+            ("AWS_ENDPOINT_URL_STS", &moto.url),
+        ],
+    );
+    assert_eq!(code, 0, "{stderr}");
+    let credential: Value = serde_json::from_str(&stdout).unwrap();
+    let token = credential["status"]["token"].as_str().unwrap();
+    let url = String::from_utf8(
+        URL_SAFE_NO_PAD
+            .decode(token.strip_prefix(TOKEN_PREFIX).unwrap())
+            .unwrap(),
+    )
+    .unwrap();
+    // Signed with the role's temporary credentials, not the caller's own key.
+    assert!(!url.contains("AKIABASE000000000001"), "{url}");
+    assert!(url.contains("X-Amz-Credential=ASIA"), "{url}");
+    assert!(url.contains("X-Amz-Security-Token="), "{url}");
 }
