@@ -130,20 +130,16 @@ fn writes_merge_private_and_refuse_symlinks() {
     let path = home.join("config");
     std::fs::write(&path, "apiVersion: v1\nkind: Config\nclusters:\n- name: other\n  cluster:\n    server: https://other.example\ncontexts:\n- name: other\n  context: {cluster: other, user: other}\nusers:\n- name: other\n  user: {token: keep-me}\ncurrent-context: other\n").unwrap();
     let target = path.to_str().unwrap();
-    let (code, stdout, stderr) = ours(
-        &bed,
-        &home,
-        "admin",
-        &[
-            "kubeconfig",
-            "--name",
-            "demo",
-            "--output",
-            target,
-            "--alias",
-            "demo",
-        ],
-    );
+    let write = [
+        "kubeconfig",
+        "--name",
+        "demo",
+        "--output",
+        target,
+        "--alias",
+        "demo",
+    ];
+    let (code, stdout, stderr) = ours(&bed, &home, "admin", &write);
     assert_eq!(code, 0, "{stderr}");
     assert!(stdout.contains("Added new context demo in"), "{stdout}");
     let written = std::fs::read_to_string(&path).unwrap();
@@ -160,20 +156,7 @@ fn writes_merge_private_and_refuse_symlinks() {
             0o600
         );
     }
-    let (code, stdout, _) = ours(
-        &bed,
-        &home,
-        "admin",
-        &[
-            "kubeconfig",
-            "--name",
-            "demo",
-            "--output",
-            target,
-            "--alias",
-            "demo",
-        ],
-    );
+    let (code, stdout, _) = ours(&bed, &home, "admin", &write);
     assert_eq!(code, 0);
     assert!(stdout.contains("Updated context demo"), "{stdout}");
     assert_eq!(

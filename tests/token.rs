@@ -121,6 +121,16 @@ fn a_wrong_cluster_or_key_gives_another_signature() {
     assert_ne!(reference.last(), other.last());
 }
 
+/// The presigned STS URL inside the token of an `ExecCredential`.
+fn presigned_url(exec_credential: &str) -> String {
+    let credential: Value = serde_json::from_str(exec_credential).unwrap();
+    let token = credential["status"]["token"].as_str().unwrap();
+    let body = token
+        .strip_prefix(TOKEN_PREFIX)
+        .expect("k8s-aws-v1. prefix");
+    String::from_utf8(URL_SAFE_NO_PAD.decode(body).expect("unpadded base64url")).unwrap()
+}
+
 fn token_command(args: &[&str], env: &[(&str, &str)]) -> (i32, String, String) {
     let mut command = Command::new(env!("CARGO_BIN_EXE_aws-auth-audit"));
     command
@@ -163,13 +173,7 @@ fn token_prints_an_exec_credential() {
         "client.authentication.k8s.io/v1beta1"
     );
     assert_eq!(credential["kind"], "ExecCredential");
-    let token = credential["status"]["token"].as_str().unwrap();
-    let url = String::from_utf8(
-        URL_SAFE_NO_PAD
-            .decode(token.strip_prefix(TOKEN_PREFIX).unwrap())
-            .unwrap(),
-    )
-    .unwrap();
+    let url = presigned_url(&stdout);
     assert!(
         url.starts_with(
             "https://sts.eu-west-1.amazonaws.com/?Action=GetCallerIdentity&Version=2011-06-15&"
@@ -240,14 +244,7 @@ fn role_arn_assumes_the_role_first() {
         ],
     );
     assert_eq!(code, 0, "{stderr}");
-    let credential: Value = serde_json::from_str(&stdout).unwrap();
-    let token = credential["status"]["token"].as_str().unwrap();
-    let url = String::from_utf8(
-        URL_SAFE_NO_PAD
-            .decode(token.strip_prefix(TOKEN_PREFIX).unwrap())
-            .unwrap(),
-    )
-    .unwrap();
+    let url = presigned_url(&stdout);
     // Signed with the role's temporary credentials, not the caller's own key.
     assert!(!url.contains("AKIABASE000000000001"), "{url}");
     assert!(url.contains("X-Amz-Credential=ASIA"), "{url}");
