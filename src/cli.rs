@@ -165,6 +165,40 @@ pub enum Command {
         #[arg(long)]
         dry_run: bool,
     },
+    /// Audit a live cluster: DescribeCluster, then its Kubernetes API with an in-memory client
+    #[command(after_help = EXIT_CODES)]
+    Cluster {
+        /// The EKS cluster's name
+        #[arg(long, value_name = "NAME")]
+        name: String,
+        /// AWS region of the cluster (default: AWS_REGION or the profile's region)
+        #[arg(long, value_name = "REGION")]
+        region: Option<String>,
+        /// AWS profile for the credentials (default: AWS_PROFILE, then `default`)
+        #[arg(long, value_name = "NAME")]
+        profile: Option<String>,
+        /// Assume this IAM role first, and sign the cluster token as it
+        #[arg(long, value_name = "ARN")]
+        role_arn: Option<String>,
+        /// Seconds to wait for each Kubernetes request
+        #[arg(long, value_name = "SECONDS", default_value_t = 10)]
+        timeout: u64,
+        /// Report format
+        #[arg(long, value_enum, default_value_t = Format::Table)]
+        format: Format,
+        /// Write the report to this file (mode 0600, written atomically) instead of stdout
+        #[arg(long, short = 'o', value_name = "FILE")]
+        output: Option<PathBuf>,
+        /// Exit 1 when a finding has this severity or higher
+        #[arg(long, value_enum, default_value_t = FailOn::High)]
+        fail_on: FailOn,
+        /// Exit 0 instead of 3 when some check could not be evaluated (the report still says so)
+        #[arg(long)]
+        allow_incomplete: bool,
+        /// Colour in the table report (NO_COLOR is honoured)
+        #[arg(long, value_enum, default_value_t = ColorChoice::Auto)]
+        color: ColorChoice,
+    },
     /// Print one rule's documentation
     Explain {
         /// A rule code, e.g. EA113
@@ -227,30 +261,28 @@ fn use_color(choice: ColorChoice, to_file: bool) -> bool {
     }
 }
 
-#[allow(clippy::too_many_arguments)]
-fn cmd_check(
-    files: &[String],
-    format: Format,
-    output: Option<PathBuf>,
-    fail_on: FailOn,
-    allow_incomplete: bool,
-    color: ColorChoice,
-) -> ExitStatus {
+fn cmd_check(files: &[String], report: ReportArgs) -> ExitStatus {
     let inputs = match read_all(files) {
         Ok(inputs) => inputs,
         Err(status) => return status,
     };
-    let result = match run_check(&inputs) {
-        Ok(result) => result,
-        Err(status) => return status,
+    match run_check(&inputs) {
+        Ok(result) => deliver(&result, report),
+        Err(status) => status,
+    }
+}
+
+/// Renders a report, writes it, and gives the exit code it earns.
+fn deliver(result: &CheckResult, report: ReportArgs) -> ExitStatus {
+    let text = match report.format {
+        Format::Table => {
+            report::table::render(result, use_color(report.color, report.output.is_some()))
+        }
+        Format::Json => report::json::render(result),
+        Format::Sarif => report::sarif::render(result),
+        Format::Markdown => report::markdown::render(result),
     };
-    let text = match format {
-        Format::Table => report::table::render(&result, use_color(color, output.is_some())),
-        Format::Json => report::json::render(&result),
-        Format::Sarif => report::sarif::render(&result),
-        Format::Markdown => report::markdown::render(&result),
-    };
-    let written = match &output {
+    let written = match &report.output {
         Some(path) => match crate::output::write_private_atomic(path, text.as_bytes()) {
             Ok(()) => ExitStatus::Clean,
             Err(e) => {
@@ -263,7 +295,7 @@ fn cmd_check(
     if written != ExitStatus::Clean {
         return written;
     }
-    exit_status(&result, fail_on, allow_incomplete)
+    exit_status(result, report.fail_on, report.allow_incomplete)
 }
 
 /// The exit code a complete report earns: incomplete coverage first (unless allowed), then
@@ -622,6 +654,57 @@ fn cmd_kubeconfig(args: KubeconfigArgs, options: CredentialOptions) -> ExitStatu
     write_stdout(&terminal(&report).replace("\\u{000a}", "\n"))
 }
 
+struct ReportArgs {
+    format: Format,
+    output: Option<PathBuf>,
+    fail_on: FailOn,
+    allow_incomplete: bool,
+    color: ColorChoice,
+}
+
+fn cmd_cluster(
+    name: &str,
+    timeout: u64,
+    options: CredentialOptions,
+    report: ReportArgs,
+) -> ExitStatus {
+    use crate::snapshot::Fetched;
+    use crate::source::kube::{Patience, read_aws_auth};
+    if let Err(e) = crate::source::token::validate_cluster_name(name) {
+        print_error(&e.to_string());
+        return ExitStatus::InputError;
+    }
+    let Some(runtime) = runtime() else {
+        return ExitStatus::Internal;
+    };
+    let (cluster, _region) =
+        match runtime.block_on(crate::source::eks::describe_cluster(name, &options)) {
+            Ok(found) => found,
+            Err(e) => {
+                print_error(&e.to_string());
+                return ExitStatus::InputError;
+            }
+        };
+    let patience = Patience {
+        request_timeout: std::time::Duration::from_secs(timeout.max(1)),
+        ..Patience::default()
+    };
+    let mut issues = Vec::new();
+    let fetched = match runtime.block_on(read_aws_auth(&cluster, &options, &patience, &mut issues))
+    {
+        Fetched::Found(configmap) => Fetched::Found(configmap.data.unwrap_or_default()),
+        Fetched::Absent => Fetched::Absent,
+        Fetched::Unknown { reason, detail } => Fetched::Unknown { reason, detail },
+    };
+    match crate::live::judge(&cluster.arn, &fetched, &issues) {
+        Ok(result) => deliver(&result, report),
+        Err(e) => {
+            print_error(&e.to_string());
+            ExitStatus::InputError
+        }
+    }
+}
+
 /// Parses the arguments and runs the command.
 pub fn run(args: impl IntoIterator<Item = OsString>) -> ExitStatus {
     let cli = match Cli::try_parse_from(args) {
@@ -643,7 +726,16 @@ pub fn run(args: impl IntoIterator<Item = OsString>) -> ExitStatus {
             fail_on,
             allow_incomplete,
             color,
-        } => cmd_check(&files, format, output, fail_on, allow_incomplete, color),
+        } => cmd_check(
+            &files,
+            ReportArgs {
+                format,
+                output,
+                fail_on,
+                allow_incomplete,
+                color,
+            },
+        ),
         Command::Whois {
             arn,
             file,
@@ -652,6 +744,33 @@ pub fn run(args: impl IntoIterator<Item = OsString>) -> ExitStatus {
             format,
         } => cmd_whois(&arn, &file, session_name.as_deref(), sso_role_match, format),
         Command::Rules { format } => cmd_rules(format),
+        Command::Cluster {
+            name,
+            region,
+            profile,
+            role_arn,
+            timeout,
+            format,
+            output,
+            fail_on,
+            allow_incomplete,
+            color,
+        } => cmd_cluster(
+            &name,
+            timeout,
+            CredentialOptions {
+                region,
+                profile,
+                role_arn,
+            },
+            ReportArgs {
+                format,
+                output,
+                fail_on,
+                allow_incomplete,
+                color,
+            },
+        ),
         Command::Kubeconfig {
             name,
             region,

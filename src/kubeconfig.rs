@@ -209,10 +209,19 @@ fn is_plain_safe(s: &str) -> bool {
         && s.chars().all(|c| !c.is_control())
 }
 
+/// A string as a YAML scalar: plain when that reads back as the same string, else
+/// double-quoted with JSON escapes (valid YAML).
+pub fn yaml_string(s: &str) -> String {
+    if is_plain_safe(s) {
+        s.to_string()
+    } else {
+        serde_json::to_string(s).expect("a string serialises")
+    }
+}
+
 fn scalar(value: &Value) -> String {
     match value {
-        Value::String(s) if is_plain_safe(s) => s.clone(),
-        Value::String(s) => serde_json::to_string(s).expect("a string serialises"),
+        Value::String(s) => yaml_string(s),
         Value::Array(a) if a.is_empty() => "[]".into(),
         Value::Object(o) if o.is_empty() => "{}".into(),
         other => other.to_string(),

@@ -14,25 +14,9 @@ use aws_credential_types::Credentials;
 use testbed::{Scenario, Testbed, verify_token};
 
 /// Runs our binary with a clean AWS environment pointed at the test bed.
-fn ours(bed: &Testbed, home: &Path, secret_for: &str, args: &[&str]) -> (i32, String, String) {
-    let identity = bed.identity(secret_for);
-    let output = Command::new(env!("CARGO_BIN_EXE_aws-auth-audit"))
-        .args(args)
-        .env_clear()
-        .env("PATH", std::env::var_os("PATH").unwrap_or_default())
-        .env("HOME", home)
-        .env("AWS_CONFIG_FILE", home.join("no-aws-config"))
-        .env(
-            "AWS_SHARED_CREDENTIALS_FILE",
-            home.join("no-aws-credentials"),
-        )
-        .env("AWS_EC2_METADATA_DISABLED", "true")
-        .env("AWS_ENDPOINT_URL_EKS", &bed.eks_url)
-        .env("AWS_REGION", "us-east-1")
-        .env("AWS_ACCESS_KEY_ID", &identity.access_key_id)
-        .env("AWS_SECRET_ACCESS_KEY", &identity.secret_access_key)
-        .output()
-        .unwrap();
+fn ours(bed: &Testbed, home: &Path, who: &str, args: &[&str]) -> (i32, String, String) {
+    let binary = std::ffi::OsStr::new(env!("CARGO_BIN_EXE_aws-auth-audit"));
+    let output = bed.command(binary, home, who).args(args).output().unwrap();
     (
         output.status.code().unwrap(),
         String::from_utf8_lossy(&output.stdout).into_owned(),
@@ -231,31 +215,21 @@ fn kubectl_reads_aws_auth_through_our_kubeconfig_and_token() {
     );
     assert_eq!(code, 0, "{stderr}");
     let kubectl = |secret: &str| {
-        let admin = bed.identity("admin");
-        Command::new("kubectl")
-            .args([
-                "--kubeconfig",
-                config.to_str().unwrap(),
-                "get",
-                "configmap",
-                "aws-auth",
-                "-n",
-                "kube-system",
-                "-o",
-                "yaml",
-                "--request-timeout",
-                "20s",
-            ])
-            .env_clear()
-            .env("PATH", std::env::var_os("PATH").unwrap_or_default())
-            .env("HOME", &home)
-            .env("AWS_CONFIG_FILE", home.join("no-aws-config"))
-            .env(
-                "AWS_SHARED_CREDENTIALS_FILE",
-                home.join("no-aws-credentials"),
-            )
-            .env("AWS_EC2_METADATA_DISABLED", "true")
-            .env("AWS_ACCESS_KEY_ID", &admin.access_key_id)
+        let args = [
+            "--kubeconfig",
+            config.to_str().unwrap(),
+            "get",
+            "configmap",
+            "aws-auth",
+            "-n",
+            "kube-system",
+            "-o",
+            "yaml",
+            "--request-timeout",
+            "20s",
+        ];
+        bed.command(std::ffi::OsStr::new("kubectl"), &home, "admin")
+            .args(args)
             .env("AWS_SECRET_ACCESS_KEY", secret)
             .output()
             .unwrap()

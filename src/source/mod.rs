@@ -4,4 +4,5 @@
 
 pub mod eks;
 pub mod file;
+pub mod kube;
 pub mod token;

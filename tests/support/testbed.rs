@@ -31,6 +31,24 @@ pub struct ClusterSpec {
     pub version: String,
     /// The aws-auth ConfigMap's data; absent means no aws-auth (404).
     pub aws_auth: Option<BTreeMap<String, String>>,
+    /// A fault to inject on reads of aws-auth.
+    #[serde(default)]
+    pub aws_auth_fault: Option<Fault>,
+    /// DescribeCluster returns the CA of another authority than the one serving the API.
+    #[serde(default)]
+    pub wrong_ca: bool,
+}
+
+/// An injected failure: answer `status` to the first `times` requests (all when absent), or
+/// never answer (`hang`).
+#[derive(Debug, Clone, Deserialize)]
+pub struct Fault {
+    #[serde(default)]
+    pub status: u16,
+    #[serde(default)]
+    pub times: Option<usize>,
+    #[serde(default)]
+    pub hang: bool,
 }
 
 #[derive(Debug, Clone, Deserialize)]
@@ -70,7 +88,9 @@ struct State {
     scenario: Scenario,
     k8s_url: String,
     ca_pem: String,
+    other_ca_pem: String,
     log: Mutex<Vec<Recorded>>,
+    fault_counts: Mutex<BTreeMap<String, usize>>,
 }
 
 pub struct Testbed {
@@ -97,6 +117,7 @@ impl Testbed {
             .build()
             .unwrap();
         let (ca_pem, server_config) = tls_material();
+        let (other_ca_pem, _) = tls_material();
         let eks = runtime
             .block_on(tokio::net::TcpListener::bind("127.0.0.1:0"))
             .unwrap();
@@ -109,7 +130,9 @@ impl Testbed {
             scenario,
             k8s_url: format!("https://127.0.0.1:{}", k8s_addr.port()),
             ca_pem: ca_pem.clone(),
+            other_ca_pem,
             log: Mutex::new(Vec::new()),
+            fault_counts: Mutex::new(BTreeMap::new()),
         });
         let eks_state = state.clone();
         runtime.spawn(async move {
@@ -159,6 +182,33 @@ impl Testbed {
 
     pub fn requests(&self) -> Vec<Recorded> {
         self.state.log.lock().unwrap().clone()
+    }
+
+    /// `program` with a clean AWS environment: the test bed's EKS endpoint, region us-east-1,
+    /// the keys of the identity whose ARN ends with `who`, no config files, no instance metadata.
+    pub fn command(
+        &self,
+        program: &std::ffi::OsStr,
+        home: &std::path::Path,
+        who: &str,
+    ) -> std::process::Command {
+        let identity = self.identity(who);
+        let mut command = std::process::Command::new(program);
+        command
+            .env_clear()
+            .env("PATH", std::env::var_os("PATH").unwrap_or_default())
+            .env("HOME", home)
+            .env("AWS_CONFIG_FILE", home.join("no-aws-config"))
+            .env(
+                "AWS_SHARED_CREDENTIALS_FILE",
+                home.join("no-aws-credentials"),
+            )
+            .env("AWS_EC2_METADATA_DISABLED", "true")
+            .env("AWS_ENDPOINT_URL_EKS", &self.eks_url)
+            .env("AWS_REGION", "us-east-1")
+            .env("AWS_ACCESS_KEY_ID", &identity.access_key_id)
+            .env("AWS_SECRET_ACCESS_KEY", &identity.secret_access_key);
+        command
     }
 
     pub fn identity(&self, arn_suffix: &str) -> IdentitySpec {
@@ -265,7 +315,7 @@ async fn eks_route(
                         "roleArn": format!("arn:aws:iam::{}:role/eks-cluster-role", c.account),
                         "status": "ACTIVE",
                         "platformVersion": "eks.10",
-                        "certificateAuthority": {"data": STANDARD.encode(&state.ca_pem)},
+                        "certificateAuthority": {"data": STANDARD.encode(if c.wrong_ca { &state.other_ca_pem } else { &state.ca_pem })},
                         "accessConfig": {"authenticationMode": "API_AND_CONFIG_MAP", "bootstrapClusterCreatorAdminPermissions": true},
                     }}),
                     None,
@@ -361,6 +411,31 @@ async fn k8s_route(
                 {"name": "configmaps", "singularName": "configmap", "namespaced": true, "kind": "ConfigMap", "verbs": ["get", "list"], "shortNames": ["cm"]}
             ]}),
         ),
+        ("GET", "api/v1/namespaces/kube-system/configmaps/aws-auth")
+            if cluster.aws_auth_fault.is_some() && {
+                let fault = cluster.aws_auth_fault.as_ref().unwrap();
+                let mut counts = state.fault_counts.lock().unwrap();
+                let count = counts.entry(cluster.name.clone()).or_insert(0);
+                *count += 1;
+                fault.hang || fault.times.is_none_or(|t| *count <= t)
+            } =>
+        {
+            let fault = cluster.aws_auth_fault.clone().unwrap();
+            if fault.hang {
+                record(&state, "k8s", &method, &path, 0, Some(identity.clone()));
+                tokio::time::sleep(Duration::from_secs(120)).await;
+            }
+            let reason = match fault.status {
+                401 => "Unauthorized",
+                403 => "Forbidden",
+                429 => "TooManyRequests",
+                _ => "InternalError",
+            };
+            (
+                fault.status,
+                status_body(fault.status, reason, &format!("injected {}", fault.status)),
+            )
+        }
         ("GET", "api/v1/namespaces/kube-system/configmaps/aws-auth") => match &cluster.aws_auth {
             Some(data) => (
                 200,
