@@ -124,6 +124,25 @@ fn denied_is_unknown_never_absent() {
         [403],
         "403 is not retried"
     );
+    let home = common::scratch("cluster-forbidden-table");
+    let table = bed
+        .command(
+            OsStr::new(env!("CARGO_BIN_EXE_aws-auth-audit")),
+            &home,
+            "admin",
+        )
+        .args(["cluster", "--name", "forbidden", "--color", "never"])
+        .output()
+        .unwrap();
+    let text = String::from_utf8_lossy(&table.stdout);
+    assert!(
+        text.contains("No findings, but coverage is incomplete"),
+        "{text}"
+    );
+    assert!(
+        text.contains("not evaluated (24 rules, EA101–EA124): unknown(access_denied)"),
+        "{text}"
+    );
     let allowed = audit(&bed, "forbidden", &["--allow-incomplete"]);
     assert_eq!(allowed.code, 0);
     assert_eq!(

@@ -39,6 +39,13 @@ pub fn render(result: &CheckResult) -> String {
         }
         out.push_str("\n</details>\n");
     }
+    let missing = super::table::not_evaluated_lines(result);
+    if !missing.is_empty() {
+        out.push_str(&format!(
+            "\n> **Incomplete.** {}\n",
+            markdown(missing.trim_end()).replace('\n', "\n> ")
+        ));
+    }
     for note in &result.notes {
         out.push_str(&format!("\n> note: {}\n", markdown(note)));
     }

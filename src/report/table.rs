@@ -16,6 +16,29 @@ fn color(severity: Severity) -> Color {
     }
 }
 
+/// One line per distinct reason, naming the rules it stopped: an unreadable aws-auth stops
+/// every rule for the same reason, which is one line, not twenty-four.
+pub fn not_evaluated_lines(result: &CheckResult) -> String {
+    let mut reasons: Vec<(&str, Vec<&str>)> = Vec::new();
+    for missing in &result.coverage.not_evaluated {
+        match reasons.iter_mut().find(|(r, _)| *r == missing.reason) {
+            Some((_, codes)) => codes.push(missing.code),
+            None => reasons.push((&missing.reason, vec![missing.code])),
+        }
+    }
+    reasons
+        .into_iter()
+        .map(|(reason, codes)| {
+            let rules = match codes.as_slice() {
+                [one] => one.to_string(),
+                [first, .., last] => format!("{} rules, {first}–{last}", codes.len()),
+                [] => String::new(),
+            };
+            format!("not evaluated ({rules}): {}\n", terminal(reason))
+        })
+        .collect()
+}
+
 pub fn render(result: &CheckResult, colored: bool) -> String {
     let mut out = String::new();
     if result.findings.is_empty() {
@@ -61,13 +84,7 @@ pub fn render(result: &CheckResult, colored: bool) -> String {
     for note in &result.notes {
         out.push_str(&format!("note: {}\n", terminal(note)));
     }
-    for missing in &result.coverage.not_evaluated {
-        out.push_str(&format!(
-            "not evaluated: {} ({})\n",
-            missing.code,
-            terminal(&missing.reason)
-        ));
-    }
+    out.push_str(&not_evaluated_lines(result));
     let count = |s: Severity| result.findings.iter().filter(|f| f.severity == s).count();
     out.push_str(&format!(
         "{} finding(s): {} critical, {} high, {} medium, {} low, {} info; {} rule(s) evaluated{}\n",
