@@ -857,39 +857,26 @@ mod tests {
 
     #[test]
     fn exit_codes_follow_the_contract() {
-        assert_eq!(
-            exit_status(&result(&[], true), FailOn::High, false),
-            ExitStatus::Clean
-        );
-        assert_eq!(
-            exit_status(&result(&[Severity::Medium], true), FailOn::High, false),
-            ExitStatus::Clean
-        );
-        assert_eq!(
-            exit_status(&result(&[Severity::High], true), FailOn::High, false),
-            ExitStatus::Findings
-        );
-        assert_eq!(
-            exit_status(&result(&[Severity::Critical], true), FailOn::None, false),
-            ExitStatus::Clean
-        );
-        assert_eq!(
-            exit_status(&result(&[Severity::Info], true), FailOn::Info, false),
-            ExitStatus::Findings
-        );
-        // incomplete wins over findings, and --allow-incomplete turns it off
-        assert_eq!(
-            exit_status(&result(&[Severity::High], false), FailOn::High, false),
-            ExitStatus::Incomplete
-        );
-        assert_eq!(
-            exit_status(&result(&[], false), FailOn::High, true),
-            ExitStatus::Clean
-        );
-        assert_eq!(
-            exit_status(&result(&[Severity::High], false), FailOn::High, true),
-            ExitStatus::Findings
-        );
+        use ExitStatus::{Clean, Findings, Incomplete};
+        // (findings, coverage complete, --fail-on, --allow-incomplete, expected)
+        let cases: &[(&[Severity], bool, FailOn, bool, ExitStatus)] = &[
+            (&[], true, FailOn::High, false, Clean),
+            (&[Severity::Medium], true, FailOn::High, false, Clean),
+            (&[Severity::High], true, FailOn::High, false, Findings),
+            (&[Severity::Critical], true, FailOn::None, false, Clean),
+            (&[Severity::Info], true, FailOn::Info, false, Findings),
+            // incomplete wins over findings, and --allow-incomplete turns it off
+            (&[Severity::High], false, FailOn::High, false, Incomplete),
+            (&[], false, FailOn::High, true, Clean),
+            (&[Severity::High], false, FailOn::High, true, Findings),
+        ];
+        for (severities, complete, fail_on, allow, expected) in cases {
+            assert_eq!(
+                exit_status(&result(severities, *complete), *fail_on, *allow),
+                *expected,
+                "{severities:?} complete={complete} --fail-on {fail_on:?} allow={allow}"
+            );
+        }
     }
 
     #[test]

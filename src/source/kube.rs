@@ -120,20 +120,25 @@ pub async fn read_aws_auth(
     let resource = "configmaps kube-system/aws-auth";
     let mut resigned = false;
     let mut attempt = 0;
+    // One client (one token) for all attempts; only a 401 makes us sign a fresh one.
+    let mut current: Option<kube::Client> = None;
     loop {
-        let client = match client(cluster, options, patience).await {
-            Ok(client) => client,
-            Err((reason, detail)) => {
-                issues.push(CollectionIssue::new(
-                    "GetConfigMap",
-                    resource,
-                    reason.as_str(),
-                    &detail,
-                ));
-                return Fetched::Unknown { reason, detail };
-            }
+        let client = match current.take() {
+            Some(client) => client,
+            None => match client(cluster, options, patience).await {
+                Ok(client) => client,
+                Err((reason, detail)) => {
+                    issues.push(CollectionIssue::new(
+                        "GetConfigMap",
+                        resource,
+                        reason.as_str(),
+                        &detail,
+                    ));
+                    return Fetched::Unknown { reason, detail };
+                }
+            },
         };
-        let api: Api<ConfigMap> = Api::namespaced(client, "kube-system");
+        let api: Api<ConfigMap> = Api::namespaced(client.clone(), "kube-system");
         let deadline = patience.request_timeout * 2;
         let result = match tokio::time::timeout(deadline, api.get("aws-auth")).await {
             Ok(result) => result,
@@ -187,6 +192,7 @@ pub async fn read_aws_auth(
         if reason != UnknownReason::AuthRejected {
             tokio::time::sleep(patience.backoff * 2u32.pow(attempt)).await;
             attempt += 1;
+            current = Some(client);
         }
     }
 }
