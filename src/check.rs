@@ -5,7 +5,7 @@ use serde::Serialize;
 use crate::awsauth::document::AwsAuthDocument;
 use crate::finding::{Finding, Severity, Status};
 use crate::manifest::{self, ConfigMapDoc};
-use crate::rules::{self, RULES};
+use crate::rules;
 
 /// ConfigMap data limit the API server enforces (`data` plus `binaryData`).
 pub const MAX_CONFIGMAP_DATA_BYTES: usize = 1024 * 1024;
@@ -48,6 +48,19 @@ pub struct CheckResult {
     /// Things worth saying that are not findings (other ConfigMaps, assumptions).
     pub notes: Vec<String>,
     pub coverage: Coverage,
+    /// For a live audit (or a snapshot): which cluster, how it was reached, who asked.
+    pub live: Option<LiveContext>,
+}
+
+/// What a report says about the cluster a live audit read.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct LiveContext {
+    #[serde(flatten)]
+    pub cluster: crate::snapshot::ClusterInfo,
+    pub transport: crate::snapshot::Transport,
+    /// The caller as the API server saw it, when SelfSubjectReview answered.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub caller: Option<crate::snapshot::UserInfo>,
 }
 
 impl CheckResult {
@@ -152,7 +165,22 @@ pub fn check(inputs: &[InputFile]) -> Result<CheckResult, CheckError> {
         ));
     }
     let mut findings: Vec<Finding> = documents.iter().flat_map(rules::run_all).collect();
-    // Most severe first, then file order: the same order on every run.
+    sort_findings(&mut findings);
+    Ok(CheckResult {
+        documents,
+        findings,
+        notes,
+        coverage: Coverage {
+            complete: true,
+            rules_evaluated: rules::offline_rules().map(|r| r.meta.code).collect(),
+            not_evaluated: Vec::new(),
+        },
+        live: None,
+    })
+}
+
+/// Most severe first, then file order: the same order on every run.
+pub fn sort_findings(findings: &mut [Finding]) {
     findings.sort_by(|a, b| {
         (
             b.severity,
@@ -169,14 +197,4 @@ pub fn check(inputs: &[InputFile]) -> Result<CheckResult, CheckError> {
                 b.code,
             ))
     });
-    Ok(CheckResult {
-        documents,
-        findings,
-        notes,
-        coverage: Coverage {
-            complete: true,
-            rules_evaluated: RULES.iter().map(|r| r.meta.code).collect(),
-            not_evaluated: Vec::new(),
-        },
-    })
 }

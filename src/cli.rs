@@ -168,21 +168,8 @@ pub enum Command {
     /// Audit a live cluster: DescribeCluster, then its Kubernetes API with an in-memory client
     #[command(after_help = EXIT_CODES)]
     Cluster {
-        /// The EKS cluster's name
-        #[arg(long, value_name = "NAME")]
-        name: String,
-        /// AWS region of the cluster (default: AWS_REGION or the profile's region)
-        #[arg(long, value_name = "REGION")]
-        region: Option<String>,
-        /// AWS profile for the credentials (default: AWS_PROFILE, then `default`)
-        #[arg(long, value_name = "NAME")]
-        profile: Option<String>,
-        /// Assume this IAM role first, and sign the cluster token as it
-        #[arg(long, value_name = "ARN")]
-        role_arn: Option<String>,
-        /// Seconds to wait for each Kubernetes request
-        #[arg(long, value_name = "SECONDS", default_value_t = 10)]
-        timeout: u64,
+        #[command(flatten)]
+        target: ClusterTarget,
         /// Report format
         #[arg(long, value_enum, default_value_t = Format::Table)]
         format: Format,
@@ -198,12 +185,65 @@ pub enum Command {
         /// Colour in the table report (NO_COLOR is honoured)
         #[arg(long, value_enum, default_value_t = ColorChoice::Auto)]
         color: ColorChoice,
+        /// Also write the evidence snapshot this report judged (mode 0600, atomically);
+        /// `check FILE` reproduces the report from it
+        #[arg(long, value_name = "FILE")]
+        snapshot: Option<PathBuf>,
+    },
+    /// Read a live cluster and write the evidence snapshot (judge it later with `check FILE`)
+    #[command(after_help = EXIT_CODES)]
+    Collect {
+        #[command(flatten)]
+        target: ClusterTarget,
+        /// The snapshot file (mode 0600, written atomically); `-` for stdout
+        #[arg(long, short = 'o', value_name = "FILE")]
+        output: PathBuf,
+        /// Exit 0 instead of 3 when some read failed (the snapshot still records it)
+        #[arg(long)]
+        allow_incomplete: bool,
     },
     /// Print one rule's documentation
     Explain {
         /// A rule code, e.g. EA113
         code: String,
     },
+}
+
+/// Which cluster a live command reads, and how.
+#[derive(Debug, clap::Args)]
+#[command(group(clap::ArgGroup::new("target").required(true).args(["name", "context"])))]
+pub struct ClusterTarget {
+    /// The EKS cluster's name: endpoint and CA from DescribeCluster, token signed in-process
+    #[arg(long, value_name = "NAME")]
+    name: Option<String>,
+    /// Instead of --name: a context of an existing kubeconfig (KUBECONFIG, else ~/.kube/config)
+    #[arg(long, value_name = "NAME")]
+    context: Option<String>,
+    /// The kubeconfig file for --context
+    #[arg(long, value_name = "FILE", requires = "context")]
+    kubeconfig: Option<PathBuf>,
+    /// Let the kubeconfig's exec credential plugin run (a kubeconfig is data, not a program)
+    #[arg(long, requires = "context")]
+    allow_exec: bool,
+    /// Accept a kubeconfig cluster marked insecure-skip-tls-verify; every result then says the
+    /// transport was unverified
+    #[arg(long, requires = "context")]
+    insecure_skip_tls_verify: bool,
+    /// AWS region of the cluster (default: AWS_REGION or the profile's region)
+    #[arg(long, value_name = "REGION")]
+    region: Option<String>,
+    /// AWS profile for the credentials (default: AWS_PROFILE, then `default`)
+    #[arg(long, value_name = "NAME")]
+    profile: Option<String>,
+    /// Assume this IAM role first, and sign the cluster token as it
+    #[arg(long, value_name = "ARN")]
+    role_arn: Option<String>,
+    /// Seconds to wait for each Kubernetes request
+    #[arg(long, value_name = "SECONDS", default_value_t = 10)]
+    timeout: u64,
+    /// Items per page when listing RBAC objects
+    #[arg(long, value_name = "N", default_value_t = 500, value_parser = clap::value_parser!(u32).range(1..=5000))]
+    page_size: u32,
 }
 
 fn print_error(message: &str) {
@@ -243,10 +283,33 @@ fn read_all(files: &[String]) -> Result<Vec<InputFile>, ExitStatus> {
 }
 
 fn run_check(inputs: &[InputFile]) -> Result<CheckResult, ExitStatus> {
-    check(inputs).map_err(|e| {
-        print_error(&e.to_string());
+    let fail = |message: String| {
+        print_error(&message);
         ExitStatus::InputError
-    })
+    };
+    let snapshot = inputs.iter().position(|i| {
+        std::str::from_utf8(&i.bytes).is_ok_and(crate::snapshot::Snapshot::is_snapshot)
+    });
+    if let Some(index) = snapshot {
+        let input = &inputs[index];
+        if inputs.len() > 1 {
+            return Err(fail(format!(
+                "{}: a snapshot is judged on its own; check it separately from other inputs",
+                input.path
+            )));
+        }
+        let text = std::str::from_utf8(&input.bytes).expect("checked above");
+        let snapshot = crate::snapshot::Snapshot::from_json(text).map_err(|e| match e {
+            crate::snapshot::SnapshotError::Invalid {
+                line,
+                column,
+                message,
+            } => fail(format!("{}:{line}:{column}: {message}", input.path)),
+            other => fail(format!("{}: {other}", input.path)),
+        })?;
+        return crate::live::judge(&snapshot).map_err(|e| fail(e.to_string()));
+    }
+    check(inputs).map_err(|e| fail(e.to_string()))
 }
 
 fn use_color(choice: ColorChoice, to_file: bool) -> bool {
@@ -556,7 +619,7 @@ fn cmd_kubeconfig(args: KubeconfigArgs, options: CredentialOptions) -> ExitStatu
     let Some(runtime) = runtime() else {
         return ExitStatus::Internal;
     };
-    let (cluster, region) =
+    let (cluster, info) =
         match runtime.block_on(crate::source::eks::describe_cluster(&args.name, &options)) {
             Ok(found) => found,
             Err(e) => {
@@ -576,7 +639,7 @@ fn cmd_kubeconfig(args: KubeconfigArgs, options: CredentialOptions) -> ExitStatu
     };
     let entry = KubeconfigEntry {
         cluster,
-        region,
+        region: info.region.unwrap_or_default(),
         alias: args.alias,
         exec,
         role_arn: options.role_arn,
@@ -662,46 +725,120 @@ struct ReportArgs {
     color: ColorChoice,
 }
 
-fn cmd_cluster(
-    name: &str,
-    timeout: u64,
-    options: CredentialOptions,
-    report: ReportArgs,
-) -> ExitStatus {
-    use crate::snapshot::Fetched;
-    use crate::source::kube::{Patience, read_aws_auth};
-    if let Err(e) = crate::source::token::validate_cluster_name(name) {
-        print_error(&e.to_string());
-        return ExitStatus::InputError;
-    }
+/// Reads the cluster the target names into a snapshot. Errors that stop the audit before
+/// any read (bad name, no cluster, a kubeconfig we refuse) are exit 2.
+fn collect_snapshot(target: ClusterTarget) -> Result<crate::snapshot::Snapshot, ExitStatus> {
+    use crate::snapshot::Transport;
+    use crate::source::kube::{Connection, Patience};
     let Some(runtime) = runtime() else {
-        return ExitStatus::Internal;
+        return Err(ExitStatus::Internal);
     };
-    let (cluster, _region) =
-        match runtime.block_on(crate::source::eks::describe_cluster(name, &options)) {
-            Ok(found) => found,
-            Err(e) => {
-                print_error(&e.to_string());
-                return ExitStatus::InputError;
-            }
-        };
     let patience = Patience {
-        request_timeout: std::time::Duration::from_secs(timeout.max(1)),
+        request_timeout: std::time::Duration::from_secs(target.timeout.max(1)),
+        page_size: target.page_size,
         ..Patience::default()
     };
-    let mut issues = Vec::new();
-    let fetched = match runtime.block_on(read_aws_auth(&cluster, &options, &patience, &mut issues))
-    {
-        Fetched::Found(configmap) => Fetched::Found(configmap.data.unwrap_or_default()),
-        Fetched::Absent => Fetched::Absent,
-        Fetched::Unknown { reason, detail } => Fetched::Unknown { reason, detail },
+    let options = CredentialOptions {
+        region: target.region,
+        profile: target.profile,
+        role_arn: target.role_arn,
     };
-    match crate::live::judge(&cluster.arn, &fetched, &issues) {
+    let (connection, info, transport) = match (target.name, target.context) {
+        (Some(name), _) => {
+            if let Err(e) = crate::source::token::validate_cluster_name(&name) {
+                print_error(&e.to_string());
+                return Err(ExitStatus::InputError);
+            }
+            let (cluster, info) = runtime
+                .block_on(crate::source::eks::describe_cluster(&name, &options))
+                .map_err(|e| {
+                    print_error(&e.to_string());
+                    ExitStatus::InputError
+                })?;
+            let transport = Transport {
+                via: "describe-cluster".into(),
+                tls_verified: true,
+            };
+            (Connection::Eks { cluster, options }, info, transport)
+        }
+        (None, Some(context)) => {
+            let context_options = crate::source::context::ContextOptions {
+                kubeconfig: target.kubeconfig,
+                allow_exec: target.allow_exec,
+                insecure_skip_tls_verify: target.insecure_skip_tls_verify,
+            };
+            runtime
+                .block_on(crate::source::context::connect(&context, &context_options))
+                .map_err(|e| {
+                    print_error(&e.to_string());
+                    ExitStatus::InputError
+                })?
+        }
+        (None, None) => unreachable!("clap requires --name or --context"),
+    };
+    let collected_at = crate::source::token::rfc3339(std::time::SystemTime::now());
+    Ok(runtime.block_on(crate::source::collect::collect(
+        &connection,
+        info,
+        transport,
+        patience,
+        collected_at,
+    )))
+}
+
+fn cmd_cluster(target: ClusterTarget, report: ReportArgs, evidence: Option<PathBuf>) -> ExitStatus {
+    let snapshot = match collect_snapshot(target) {
+        Ok(snapshot) => snapshot,
+        Err(status) => return status,
+    };
+    if let Some(path) = evidence
+        && let Err(e) = crate::output::write_private_atomic(&path, snapshot.to_json().as_bytes())
+    {
+        print_error(&format!("{}: {e}", path.display()));
+        return ExitStatus::InputError;
+    }
+    match crate::live::judge(&snapshot) {
         Ok(result) => deliver(&result, report),
         Err(e) => {
             print_error(&e.to_string());
             ExitStatus::InputError
         }
+    }
+}
+
+fn cmd_collect(target: ClusterTarget, output: PathBuf, allow_incomplete: bool) -> ExitStatus {
+    let snapshot = match collect_snapshot(target) {
+        Ok(snapshot) => snapshot,
+        Err(status) => return status,
+    };
+    let text = snapshot.to_json();
+    let written = if output.as_os_str() == "-" {
+        write_stdout(&text)
+    } else {
+        match crate::output::write_private_atomic(&output, text.as_bytes()) {
+            Ok(()) => ExitStatus::Clean,
+            Err(e) => {
+                print_error(&format!("{}: {e}", output.display()));
+                return ExitStatus::InputError;
+            }
+        }
+    };
+    if written != ExitStatus::Clean {
+        return written;
+    }
+    let unknown = snapshot.unknown_reads();
+    for (what, unknown) in &unknown {
+        let _ = writeln!(
+            std::io::stderr(),
+            "not read: {what}: unknown({}): {}",
+            unknown.reason.as_str(),
+            terminal(&unknown.detail)
+        );
+    }
+    if unknown.is_empty() || allow_incomplete {
+        ExitStatus::Clean
+    } else {
+        ExitStatus::Incomplete
     }
 }
 
@@ -745,24 +882,15 @@ pub fn run(args: impl IntoIterator<Item = OsString>) -> ExitStatus {
         } => cmd_whois(&arn, &file, session_name.as_deref(), sso_role_match, format),
         Command::Rules { format } => cmd_rules(format),
         Command::Cluster {
-            name,
-            region,
-            profile,
-            role_arn,
-            timeout,
+            target,
             format,
             output,
             fail_on,
             allow_incomplete,
             color,
+            snapshot,
         } => cmd_cluster(
-            &name,
-            timeout,
-            CredentialOptions {
-                region,
-                profile,
-                role_arn,
-            },
+            target,
             ReportArgs {
                 format,
                 output,
@@ -770,7 +898,13 @@ pub fn run(args: impl IntoIterator<Item = OsString>) -> ExitStatus {
                 allow_incomplete,
                 color,
             },
+            snapshot,
         ),
+        Command::Collect {
+            target,
+            output,
+            allow_incomplete,
+        } => cmd_collect(target, output, allow_incomplete),
         Command::Kubeconfig {
             name,
             region,
@@ -852,6 +986,7 @@ mod tests {
                     }]
                 },
             },
+            live: None,
         }
     }
 

@@ -13,9 +13,7 @@ pub fn rule_page(rule: &Rule) -> String {
         rule.meta.code,
         rule.meta.slug,
         rule.meta.severity,
-        match rule.meta.needs {
-            crate::rules::Needs::AwsAuth => "the aws-auth ConfigMap (works offline)",
-        },
+        rule.meta.needs.describe(),
         rule.doc()
     )
 }

@@ -68,6 +68,22 @@ pub struct Location {
     pub column: usize,
 }
 
+impl Location {
+    /// Whether the finding points into a file (line and column known).
+    pub fn in_file(&self) -> bool {
+        self.line > 0 && !self.path.is_empty()
+    }
+
+    /// `path:line:column`, or the route when there is no file position.
+    pub fn display(&self) -> String {
+        if self.in_file() {
+            format!("{}:{}:{}", self.path, self.line, self.column)
+        } else {
+            self.route.clone()
+        }
+    }
+}
+
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
 pub struct Finding {
     pub code: &'static str,

@@ -14,6 +14,7 @@ pub mod live;
 pub mod manifest;
 pub mod output;
 pub mod policies;
+pub mod rbac;
 pub mod report;
 pub mod rules;
 pub mod sample;

@@ -1,13 +1,18 @@
-//! Judging what was read from a live cluster with the same pipeline as files: the aws-auth
-//! ConfigMap is laid out as `kubectl get configmap aws-auth -n kube-system -o yaml` prints
-//! it, so that line numbers in findings point into that output.
+//! Judging a live audit: the snapshot in, findings out. Pure and deterministic, so
+//! `cluster` and `check snap.json` give byte-identical findings. The aws-auth ConfigMap is laid
+//! out as `kubectl get configmap aws-auth -n kube-system -o yaml` prints it, so that line
+//! numbers in findings point into that output; cluster rules run when what they need was read,
+//! and are listed as not evaluated, with the reason, when it was not.
 
 use std::collections::BTreeMap;
 
-use crate::check::{CheckError, CheckResult, Coverage, InputFile, NotEvaluated, check};
+use crate::awsauth::document::AwsAuthDocument;
+use crate::check::{
+    CheckError, CheckResult, Coverage, InputFile, LiveContext, NotEvaluated, check, sort_findings,
+};
 use crate::kubeconfig::yaml_string;
-use crate::rules::RULES;
-use crate::snapshot::{CollectionIssue, Fetched};
+use crate::rules::{ClusterFacts, Needs, RULES};
+use crate::snapshot::{Fetched, Snapshot, Unknown};
 
 /// A data value as kubectl's YAML shows it: a `|` / `|-` block when it spans lines and reads
 /// back unchanged that way, else a single scalar.
@@ -47,56 +52,120 @@ pub fn configmap_yaml(data: &BTreeMap<String, String>) -> String {
     out
 }
 
-/// Judges the aws-auth read from `cluster_arn`.
-pub fn judge(
-    cluster_arn: &str,
-    fetched: &Fetched<BTreeMap<String, String>>,
-    issues: &[CollectionIssue],
-) -> Result<CheckResult, CheckError> {
-    let path = format!("{cluster_arn} (kubectl get configmap aws-auth -n kube-system -o yaml)");
-    let issue_notes = issues
-        .iter()
-        .map(|i| format!("{} {}: {} ({})", i.operation, i.resource, i.code, i.detail));
-    let all_rules = || RULES.iter().map(|r| r.meta.code).collect::<Vec<_>>();
-    let mut result = match fetched {
-        Fetched::Found(data) => check(&[InputFile {
-            path,
-            bytes: configmap_yaml(data).into_bytes(),
-        }])?,
-        Fetched::Absent => CheckResult {
-            documents: Vec::new(),
-            findings: Vec::new(),
-            notes: vec![format!(
+fn unknown_reason(unknown: &Unknown) -> String {
+    format!("unknown({}): {}", unknown.reason.as_str(), unknown.detail)
+}
+
+/// Judges everything a live audit read.
+pub fn judge(snapshot: &Snapshot) -> Result<CheckResult, CheckError> {
+    let cluster_arn = snapshot.cluster.arn.as_str();
+    let mut notes = Vec::new();
+    if !snapshot.transport.tls_verified {
+        notes.push(format!(
+            "{cluster_arn}: TLS verification was skipped (--insecure-skip-tls-verify): nothing in this report is proven to come from the cluster"
+        ));
+    }
+    // The aws-auth document: judged by the offline rules; `Ok(None)` when verified absent.
+    let mut findings = Vec::new();
+    let mut documents: Vec<AwsAuthDocument> = Vec::new();
+    let aws_auth: Result<Option<usize>, &Unknown> = match &snapshot.aws_auth {
+        Fetched::Found(object) => {
+            let path =
+                format!("{cluster_arn} (kubectl get configmap aws-auth -n kube-system -o yaml)");
+            let result = check(&[InputFile {
+                path,
+                bytes: configmap_yaml(&object.data).into_bytes(),
+            }])?;
+            findings.extend(result.findings);
+            notes.extend(result.notes);
+            documents.extend(result.documents);
+            if !object.binary_data_keys.is_empty() {
+                notes.push(format!(
+                    "{cluster_arn}: aws-auth has binaryData keys ({}), which EKS never reads",
+                    object.binary_data_keys.join(", ")
+                ));
+            }
+            Ok(documents.len().checked_sub(1))
+        }
+        Fetched::Absent => {
+            notes.push(format!(
                 "{cluster_arn}: kube-system/aws-auth does not exist (verified: the API answered 404)"
-            )],
-            coverage: Coverage {
-                complete: true,
-                rules_evaluated: all_rules(),
-                not_evaluated: Vec::new(),
-            },
-        },
-        Fetched::Unknown { reason, detail } => CheckResult {
-            documents: Vec::new(),
-            findings: Vec::new(),
-            notes: vec![format!(
+            ));
+            Ok(None)
+        }
+        Fetched::Unknown(unknown) => {
+            notes.push(format!(
                 "{cluster_arn}: kube-system/aws-auth could not be read: unknown({})",
-                reason.as_str()
-            )],
-            coverage: Coverage {
-                complete: false,
-                rules_evaluated: Vec::new(),
-                not_evaluated: RULES
-                    .iter()
-                    .map(|r| NotEvaluated {
-                        code: r.meta.code,
-                        reason: format!("unknown({}): {detail}", reason.as_str()),
-                    })
-                    .collect(),
-            },
-        },
+                unknown.reason.as_str()
+            ));
+            Err(unknown)
+        }
     };
-    result.notes.extend(issue_notes);
-    Ok(result)
+    let doc = aws_auth.ok().flatten().map(|i| &documents[i]);
+    let caller = match &snapshot.caller {
+        Fetched::Found(user) => Ok(user),
+        Fetched::Absent => Err(
+            "not evaluated: this cluster does not serve SelfSubjectReview (Kubernetes before 1.27)"
+                .to_string(),
+        ),
+        Fetched::Unknown(unknown) => Err(unknown_reason(unknown)),
+    };
+    let rbac = snapshot.rbac.complete().map_err(unknown_reason);
+    let mut evaluated = Vec::new();
+    let mut not_evaluated = Vec::new();
+    for rule in RULES {
+        let missing = match (&aws_auth, rule.meta.needs) {
+            (Err(unknown), _) => Some(unknown_reason(unknown)),
+            (Ok(_), Needs::AwsAuth) => None,
+            (Ok(_), Needs::Rbac) => rbac.as_ref().err().cloned(),
+            (Ok(_), Needs::Caller) => caller.as_ref().err().cloned(),
+        };
+        if let Some(reason) = missing {
+            not_evaluated.push(NotEvaluated {
+                code: rule.meta.code,
+                reason,
+            });
+            continue;
+        }
+        evaluated.push(rule.meta.code);
+        if !rule.is_offline() {
+            let facts = ClusterFacts {
+                cluster_arn,
+                aws_auth: doc,
+                caller: caller.as_ref().ok().copied(),
+                rbac: rbac.as_ref().ok().copied(),
+            };
+            findings.extend(rule.run_cluster(&facts));
+        }
+    }
+    sort_findings(&mut findings);
+    notes.extend(snapshot.issues.iter().map(|i| {
+        format!(
+            "{} {}: {}{} ({})",
+            i.operation,
+            i.resource,
+            i.code,
+            i.request_id
+                .as_ref()
+                .map_or(String::new(), |id| format!(", request id {id}")),
+            i.detail
+        )
+    }));
+    Ok(CheckResult {
+        documents,
+        findings,
+        notes,
+        coverage: Coverage {
+            complete: not_evaluated.is_empty(),
+            rules_evaluated: evaluated,
+            not_evaluated,
+        },
+        live: Some(LiveContext {
+            cluster: snapshot.cluster.clone(),
+            transport: snapshot.transport.clone(),
+            caller: caller.ok().cloned(),
+        }),
+    })
 }
 
 #[cfg(test)]

@@ -1,13 +1,27 @@
 //! Each rule alone on its own fixtures: `bad.yaml` fires exactly on the lines annotated
 //! `# expect: CODE`, `good.yaml` never fires, and `bad.snap` pins what a user reads.
 //! `UPDATE_SNAPSHOTS=1 cargo test --test rule_fixtures` rewrites the snapshots.
+//!
+//! A cluster rule reads more than aws-auth: `bad.cluster.json` and `good.cluster.json` hold
+//! the rest of what a live audit reads (`caller`, `rbac`, as a snapshot spells them), and
+//! `# expect-cluster: CODE` stands for a finding about the cluster, not a line of the file.
 
 use std::collections::BTreeSet;
 use std::path::{Path, PathBuf};
 
 use aws_auth_audit::check::{InputFile, check};
 use aws_auth_audit::finding::Finding;
-use aws_auth_audit::rules::RULES;
+use aws_auth_audit::rules::{ClusterFacts, RULES};
+use aws_auth_audit::snapshot::{Fetched, Rbac, UserInfo};
+
+/// What a cluster rule reads besides aws-auth.
+#[derive(serde::Deserialize)]
+struct ClusterFixture {
+    caller: Fetched<UserInfo>,
+    rbac: Rbac,
+}
+
+const FIXTURE_CLUSTER: &str = "arn:aws:eks:us-east-1:111122223333:cluster/fixture";
 
 fn fixture_dir(code: &str) -> PathBuf {
     Path::new(env!("CARGO_MANIFEST_DIR"))
@@ -19,15 +33,34 @@ fn findings_of(code: &str, path: &Path) -> Vec<Finding> {
     let bytes = std::fs::read(path).unwrap_or_else(|e| panic!("{}: {e}", path.display()));
     let name = format!("{code}/{}", path.file_name().unwrap().to_string_lossy());
     let result = check(&[InputFile { path: name, bytes }]).unwrap_or_else(|e| panic!("{e}"));
-    result
-        .findings
-        .into_iter()
-        .filter(|f| f.code == code)
-        .collect()
+    let rule = RULES.iter().find(|r| r.meta.code == code).unwrap();
+    if rule.is_offline() {
+        return result
+            .findings
+            .into_iter()
+            .filter(|f| f.code == code)
+            .collect();
+    }
+    let cluster_path = path.with_extension("cluster.json");
+    let text = std::fs::read_to_string(&cluster_path)
+        .unwrap_or_else(|e| panic!("{}: {e}", cluster_path.display()));
+    let fixture: ClusterFixture =
+        serde_json::from_str(&text).unwrap_or_else(|e| panic!("{}: {e}", cluster_path.display()));
+    let caller = match &fixture.caller {
+        Fetched::Found(user) => Some(user),
+        _ => None,
+    };
+    let facts = ClusterFacts {
+        cluster_arn: FIXTURE_CLUSTER,
+        aws_auth: result.documents.first(),
+        caller,
+        rbac: fixture.rbac.complete().ok(),
+    };
+    rule.run_cluster(&facts)
 }
 
-/// Lines annotated `# expect: CODE`, and the lines after `# expect-below: CODE` (for a
-/// line that cannot carry a comment, such as JSON inside a block).
+/// Lines annotated `# expect: CODE`, the lines after `# expect-below: CODE` (for a line that
+/// cannot carry a comment, such as JSON inside a block), and 0 for `# expect-cluster: CODE`.
 fn expected_lines(code: &str, path: &Path) -> BTreeSet<usize> {
     let names = |line: &str, marker: &str| {
         line.split(marker)
@@ -41,7 +74,9 @@ fn expected_lines(code: &str, path: &Path) -> BTreeSet<usize> {
         .flat_map(|(i, line)| {
             let here = names(line, "# expect:").then_some(i + 1);
             let below = names(line, "# expect-below:").then_some(i + 2);
-            here.into_iter().chain(below)
+            // A finding about the cluster has no line: 0.
+            let cluster = names(line, "# expect-cluster:").then_some(0);
+            here.into_iter().chain(below).chain(cluster)
         })
         .collect()
 }

@@ -57,6 +57,8 @@ struct Summary {
 struct Report<'a> {
     version: u32,
     tool: Tool,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    cluster: Option<&'a crate::check::LiveContext>,
     inputs: Vec<Input<'a>>,
     findings: &'a [Finding],
     notes: &'a [String],
@@ -115,6 +117,7 @@ pub fn render(result: &CheckResult) -> String {
             name: "aws-auth-audit",
             version: env!("CARGO_PKG_VERSION"),
         },
+        cluster: result.live.as_ref(),
         inputs: result.documents.iter().map(input).collect(),
         findings: &result.findings,
         notes: &result.notes,

@@ -18,22 +18,24 @@ pub fn render(result: &CheckResult) -> String {
         out.push_str("\n| severity | rule | location | finding |\n|---|---|---|---|\n");
         for f in &result.findings {
             out.push_str(&format!(
-                "| {} | {} {} | {}:{}:{} | {} |\n",
+                "| {} | {} {} | {} | {} |\n",
                 f.severity,
                 f.code,
                 markdown(f.slug),
-                markdown(&f.location.path),
-                f.location.line,
-                f.location.column,
+                markdown(&f.location.display()),
                 markdown(&f.message)
             ));
         }
         out.push_str("\n<details><summary>Remediation</summary>\n\n");
         for f in &result.findings {
             out.push_str(&format!(
-                "- **{}** line {}: {}\n",
+                "- **{}** {}: {}\n",
                 f.code,
-                f.location.line,
+                if f.location.in_file() {
+                    format!("line {}", f.location.line)
+                } else {
+                    markdown(&f.location.route)
+                },
                 markdown(&f.remediation)
             ));
         }

@@ -84,13 +84,17 @@ fn sarif_result(f: &Finding) -> SarifResult {
             .unwrap_or(0),
         level: level(f.severity),
         message: json!({"text": format!("{} Fix: {}", f.message, f.remediation)}),
-        locations: json!([{
-            "physicalLocation": {
-                "artifactLocation": {"uri": f.location.path},
-                "region": {"startLine": f.location.line.max(1), "startColumn": f.location.column.max(1)},
-            },
-            "logicalLocations": [{"fullyQualifiedName": f.location.route}],
-        }]),
+        locations: if f.location.in_file() {
+            json!([{
+                "physicalLocation": {
+                    "artifactLocation": {"uri": f.location.path},
+                    "region": {"startLine": f.location.line, "startColumn": f.location.column.max(1)},
+                },
+                "logicalLocations": [{"fullyQualifiedName": f.location.route}],
+            }])
+        } else {
+            json!([{"logicalLocations": [{"fullyQualifiedName": f.location.route}]}])
+        },
         partial_fingerprints: json!({"awsAuthAudit/v1": f.fingerprint}),
         properties: json!({"severity": f.severity.as_str(), "status": f.status.label()}),
     }

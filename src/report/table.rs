@@ -62,10 +62,7 @@ pub fn render(result: &CheckResult, colored: bool) -> String {
             table.add_row(vec![
                 severity,
                 Cell::new(format!("{} {}", f.code, f.slug)),
-                Cell::new(terminal(&format!(
-                    "{}:{}:{}",
-                    f.location.path, f.location.line, f.location.column
-                ))),
+                Cell::new(terminal(&f.location.display())),
                 Cell::new(format!(
                     "{}\nfix: {}",
                     terminal(&f.message),

@@ -24,10 +24,14 @@ pub enum At<'a> {
     EntryKey(SectionKey, &'a Entry, &'a KeyObservation),
     /// An item of `mapAccounts`.
     Account(&'a AccountEntry),
+    /// Something of the cluster with no place in aws-auth: `caller`, `rbac › clusterrolebinding X`.
+    Cluster(&'a str),
 }
 
 pub struct Emitter<'a> {
-    doc: &'a AwsAuthDocument,
+    doc: Option<&'a AwsAuthDocument>,
+    /// For cluster rules: the cluster ARN, part of routes and fingerprints.
+    cluster: Option<&'a str>,
     meta: &'a RuleMeta,
     findings: Vec<Finding>,
     seen: HashMap<String, usize>,
@@ -48,7 +52,24 @@ fn field_route(field: &str) -> String {
 impl<'a> Emitter<'a> {
     pub fn new(doc: &'a AwsAuthDocument, meta: &'a RuleMeta) -> Emitter<'a> {
         Emitter {
+            doc: Some(doc),
+            cluster: None,
+            meta,
+            findings: Vec::new(),
+            seen: HashMap::new(),
+        }
+    }
+
+    /// An emitter for a cluster rule: routes into aws-auth when there is one, else into the
+    /// cluster.
+    pub fn for_cluster(
+        cluster_arn: &'a str,
+        doc: Option<&'a AwsAuthDocument>,
+        meta: &'a RuleMeta,
+    ) -> Emitter<'a> {
+        Emitter {
             doc,
+            cluster: Some(cluster_arn),
             meta,
             findings: Vec::new(),
             seen: HashMap::new(),
@@ -65,7 +86,17 @@ impl<'a> Emitter<'a> {
         at: At<'_>,
         principal: Option<&str>,
     ) -> (String, (usize, usize), Vec<String>) {
-        let doc = self.doc;
+        if let At::Cluster(part) = at {
+            let cluster = self.cluster.unwrap_or("cluster");
+            return (
+                format!("cluster {cluster} › {part}"),
+                (0, 0),
+                vec![part.to_string()],
+            );
+        }
+        let doc = self
+            .doc
+            .expect("a route into aws-auth comes from an aws-auth document");
         let base = format!("configmap {}", doc.configmap);
         let who = |index: usize| principal.map_or(format!("[{index}]"), str::to_string);
         match at {
@@ -119,6 +150,7 @@ impl<'a> Emitter<'a> {
                 doc.file_pos(SectionKey::MapAccounts, account.pos),
                 vec!["mapAccounts".into(), account.account.clone()],
             ),
+            At::Cluster(_) => unreachable!("answered above"),
         }
     }
 
@@ -143,7 +175,12 @@ impl<'a> Emitter<'a> {
         remediation: String,
     ) {
         let (route, (line, column), parts) = self.resolve(at, principal);
-        let mut identity = format!("{}\u{0}{}", self.meta.code, self.doc.configmap);
+        let scope = match (self.cluster, self.doc) {
+            (Some(cluster), _) => cluster,
+            (None, Some(doc)) => doc.configmap.as_str(),
+            (None, None) => "",
+        };
+        let mut identity = format!("{}\u{0}{scope}", self.meta.code);
         for part in &parts {
             identity.push('\u{0}');
             identity.push_str(part);
@@ -164,7 +201,10 @@ impl<'a> Emitter<'a> {
             principal: principal.map(str::to_string),
             location: Location {
                 route,
-                path: self.doc.path.clone(),
+                path: match (line, self.doc) {
+                    (0, _) | (_, None) => String::new(),
+                    (_, Some(doc)) => doc.path.clone(),
+                },
                 line,
                 column,
             },

@@ -9,6 +9,7 @@ pub use emit::{At, Emitter};
 
 use crate::awsauth::document::AwsAuthDocument;
 use crate::finding::{Finding, Severity};
+use crate::snapshot::{RbacView, UserInfo};
 
 /// What a rule needs to be evaluated.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, serde::Serialize)]
@@ -16,6 +17,44 @@ use crate::finding::{Finding, Severity};
 pub enum Needs {
     /// The aws-auth ConfigMap alone (offline).
     AwsAuth,
+    /// aws-auth and the cluster's RBAC objects (a live cluster or a snapshot).
+    Rbac,
+    /// aws-auth and the caller's identity as the API server sees it (SelfSubjectReview).
+    Caller,
+}
+
+impl Needs {
+    /// What the rule reads, for documentation.
+    pub fn describe(self) -> &'static str {
+        match self {
+            Needs::AwsAuth => "the aws-auth ConfigMap (works offline)",
+            Needs::Rbac => {
+                "a live cluster or a snapshot: aws-auth plus ClusterRoles, ClusterRoleBindings, Roles and RoleBindings"
+            }
+            Needs::Caller => {
+                "a live cluster or a snapshot: aws-auth plus the caller's identity (SelfSubjectReview)"
+            }
+        }
+    }
+}
+
+/// What a cluster rule reads. The judge calls a rule only when what its [`Needs`] name was
+/// read; `aws_auth` is `None` when the cluster verifiably has no aws-auth.
+#[derive(Debug, Clone, Copy)]
+pub struct ClusterFacts<'a> {
+    pub cluster_arn: &'a str,
+    pub aws_auth: Option<&'a AwsAuthDocument>,
+    pub caller: Option<&'a UserInfo>,
+    pub rbac: Option<RbacView<'a>>,
+}
+
+/// How a rule is run.
+#[derive(Clone, Copy)]
+pub enum Check {
+    /// On one aws-auth document.
+    AwsAuth(fn(&AwsAuthDocument, &mut Emitter<'_>)),
+    /// On what was read from a cluster.
+    Cluster(fn(&ClusterFacts<'_>, &mut Emitter<'_>)),
 }
 
 /// A rule's identity and defaults.
@@ -32,7 +71,7 @@ pub struct Rule {
     pub meta: RuleMeta,
     /// The rule's source file; its `//!` lines are its documentation.
     source: &'static str,
-    check: fn(&AwsAuthDocument, &mut Emitter<'_>),
+    check: Check,
 }
 
 impl Rule {
@@ -62,26 +101,59 @@ impl Rule {
         Some(rest[..end].trim().to_string())
     }
 
+    /// Whether the rule reads the aws-auth ConfigMap alone (and so runs offline on files).
+    pub fn is_offline(&self) -> bool {
+        matches!(self.check, Check::AwsAuth(_))
+    }
+
+    /// Runs an offline rule on a document (a cluster rule reports nothing here).
     pub fn run(&self, doc: &AwsAuthDocument) -> Vec<Finding> {
-        let mut emitter = Emitter::new(doc, &self.meta);
-        (self.check)(doc, &mut emitter);
-        emitter.into_findings()
+        match self.check {
+            Check::AwsAuth(check) => {
+                let mut emitter = Emitter::new(doc, &self.meta);
+                check(doc, &mut emitter);
+                emitter.into_findings()
+            }
+            Check::Cluster(_) => Vec::new(),
+        }
+    }
+
+    /// Runs a cluster rule on what was read (an offline rule reports nothing here).
+    pub fn run_cluster(&self, facts: &ClusterFacts<'_>) -> Vec<Finding> {
+        match self.check {
+            Check::Cluster(check) => {
+                let mut emitter =
+                    Emitter::for_cluster(facts.cluster_arn, facts.aws_auth, &self.meta);
+                check(facts, &mut emitter);
+                emitter.into_findings()
+            }
+            Check::AwsAuth(_) => Vec::new(),
+        }
     }
 }
 
 macro_rules! registry {
-    ($($module:ident),* $(,)?) => {
-        $(mod $module;)*
+    (offline: [$($offline:ident),* $(,)?] cluster: [$($cluster:ident),* $(,)?]) => {
+        $(mod $offline;)*
+        $(mod $cluster;)*
         /// Every rule, in code order.
-        pub static RULES: &[Rule] = &[$(Rule {
-            meta: $module::META,
-            source: include_str!(concat!(stringify!($module), ".rs")),
-            check: $module::check,
-        }),*];
+        pub static RULES: &[Rule] = &[
+            $(Rule {
+                meta: $offline::META,
+                source: include_str!(concat!(stringify!($offline), ".rs")),
+                check: Check::AwsAuth($offline::check),
+            },)*
+            $(Rule {
+                meta: $cluster::META,
+                source: include_str!(concat!(stringify!($cluster), ".rs")),
+                check: Check::Cluster($cluster::check),
+            },)*
+        ];
     };
 }
 
 registry! {
+    offline: [
     ea101_section_lost,
     ea102_data_key_ignored,
     ea103_row_dropped,
@@ -106,6 +178,12 @@ registry! {
     ea122_duplicate_keys,
     ea123_empty_group,
     ea124_data_not_string,
+    ]
+    cluster: [
+    ea205_group_bound_to_admin,
+    ea206_group_bound_to_nothing,
+    ea306_hidden_admin_caller,
+    ]
 }
 
 /// The rule with this code (case-insensitive), if any.
@@ -115,9 +193,14 @@ pub fn find(code: &str) -> Option<&'static Rule> {
         .find(|r| r.meta.code.eq_ignore_ascii_case(code))
 }
 
-/// Runs every rule on a document; findings in rule order, then file order.
+/// Runs every offline rule on a document; findings in rule order, then file order.
 pub fn run_all(doc: &AwsAuthDocument) -> Vec<Finding> {
     RULES.iter().flat_map(|r| r.run(doc)).collect()
+}
+
+/// The rules that run on files alone.
+pub fn offline_rules() -> impl Iterator<Item = &'static Rule> {
+    RULES.iter().filter(|r| r.is_offline())
 }
 
 #[cfg(test)]
@@ -144,6 +227,12 @@ mod tests {
                     rule.meta.code
                 );
             }
+            assert_eq!(
+                rule.is_offline(),
+                rule.meta.needs == Needs::AwsAuth,
+                "{}: an offline rule needs aws-auth alone, a cluster rule more",
+                rule.meta.code
+            );
         }
     }
 }

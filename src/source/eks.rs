@@ -5,6 +5,7 @@ use aws_sdk_eks::error::ProvideErrorMetadata;
 
 use super::token::CredentialOptions;
 use crate::kubeconfig::ClusterEndpoint;
+use crate::snapshot::ClusterInfo;
 
 /// A call to EKS failed. Carries the operation, the error code and the request id, never a
 /// credential.
@@ -47,11 +48,12 @@ pub async fn sdk_config(options: &CredentialOptions) -> aws_config::SdkConfig {
     loader.load().await
 }
 
-/// DescribeCluster: the endpoint and CA of `name`, and the region it was found in.
+/// DescribeCluster: the endpoint and CA of `name`, and what the audit records about it
+/// (region, Kubernetes version, authentication mode).
 pub async fn describe_cluster(
     name: &str,
     options: &CredentialOptions,
-) -> Result<(ClusterEndpoint, String), EksError> {
+) -> Result<(ClusterEndpoint, ClusterInfo), EksError> {
     let config = sdk_config(options).await;
     let region = config.region().ok_or(EksError::NoRegion)?.to_string();
     let client = aws_sdk_eks::Client::new(&config);
@@ -97,13 +99,22 @@ pub async fn describe_cluster(
     if endpoint.is_empty() || ca_data.is_empty() {
         return Err(EksError::Incomplete(name.to_string()));
     }
-    Ok((
-        ClusterEndpoint {
-            name: cluster.name().unwrap_or(name).to_string(),
-            arn: cluster.arn().unwrap_or_default().to_string(),
-            endpoint: endpoint.to_string(),
-            ca_data: ca_data.to_string(),
-        },
-        region,
-    ))
+    let endpoint = ClusterEndpoint {
+        name: cluster.name().unwrap_or(name).to_string(),
+        arn: cluster.arn().unwrap_or_default().to_string(),
+        endpoint: endpoint.to_string(),
+        ca_data: ca_data.to_string(),
+    };
+    let info = ClusterInfo {
+        name: endpoint.name.clone(),
+        arn: endpoint.arn.clone(),
+        endpoint: endpoint.endpoint.clone(),
+        region: Some(region),
+        kubernetes_version: cluster.version().map(str::to_string),
+        authentication_mode: cluster
+            .access_config()
+            .and_then(|c| c.authentication_mode())
+            .map(|m| m.as_str().to_string()),
+    };
+    Ok((endpoint, info))
 }

@@ -2,6 +2,8 @@
 //! Kubernetes API, EKS, IAM, CloudTrail) add their modules here; everything they fetch
 //! becomes plain data for the pure core.
 
+pub mod collect;
+pub mod context;
 pub mod eks;
 pub mod file;
 pub mod kube;

@@ -37,6 +37,42 @@ pub struct ClusterSpec {
     /// DescribeCluster returns the CA of another authority than the one serving the API.
     #[serde(default)]
     pub wrong_ca: bool,
+    /// Faults on other reads, by resource: `selfsubjectreviews`, `clusterroles`,
+    /// `clusterrolebindings`, `roles`, `rolebindings`.
+    #[serde(default)]
+    pub faults: BTreeMap<String, Fault>,
+    /// What SelfSubjectReview answers for an IAM ARN (the authenticator's decision); an ARN
+    /// not listed gets its ARN as username and only `system:authenticated`.
+    #[serde(default)]
+    pub whoami: BTreeMap<String, UserSpec>,
+    /// RBAC objects as the API lists them; absent means empty lists.
+    #[serde(default)]
+    pub rbac: RbacSpec,
+    /// Whether the cluster serves SelfSubjectReview (Kubernetes 1.28 and later).
+    #[serde(default = "yes")]
+    pub self_subject_review: bool,
+}
+
+fn yes() -> bool {
+    true
+}
+
+#[derive(Debug, Clone, Deserialize)]
+pub struct UserSpec {
+    pub username: String,
+    pub groups: Vec<String>,
+}
+
+#[derive(Debug, Clone, Default, Deserialize)]
+pub struct RbacSpec {
+    #[serde(default)]
+    pub cluster_roles: Vec<Value>,
+    #[serde(default)]
+    pub cluster_role_bindings: Vec<Value>,
+    #[serde(default)]
+    pub roles: Vec<Value>,
+    #[serde(default)]
+    pub role_bindings: Vec<Value>,
 }
 
 /// An injected failure: answer `status` to the first `times` requests (all when absent), or
@@ -60,6 +96,8 @@ pub struct IdentitySpec {
 
 #[derive(Debug, Clone, Deserialize)]
 pub struct Scenario {
+    #[serde(default)]
+    pub description: String,
     pub clusters: Vec<ClusterSpec>,
     pub identities: Vec<IdentitySpec>,
 }
@@ -79,6 +117,7 @@ pub struct Recorded {
     pub server: &'static str,
     pub method: String,
     pub path: String,
+    pub query: String,
     pub status: u16,
     /// The IAM ARN the bearer token proved, for Kubernetes requests.
     pub identity: Option<String>,
@@ -276,10 +315,12 @@ fn record(
     status: u16,
     identity: Option<String>,
 ) {
+    let (path, query) = path.split_once('?').unwrap_or((path, ""));
     state.log.lock().unwrap().push(Recorded {
         server,
         method: method.to_string(),
         path: path.to_string(),
+        query: query.to_string(),
         status,
         identity,
     });
@@ -348,10 +389,73 @@ async fn k8s_route(
     req: Request<Incoming>,
     state: Arc<State>,
 ) -> Result<Response<Full<Bytes>>, Infallible> {
+    let audit_id = format!("audit-{:06}", state.log.lock().unwrap().len() + 1);
+    let response = k8s_answer(req, state).await?;
+    let mut response = response;
+    response
+        .headers_mut()
+        .insert("audit-id", audit_id.parse().unwrap());
+    Ok(response)
+}
+
+/// Whether the next request for `key` gets the injected fault.
+fn fault_applies(state: &State, key: String, fault: &Fault) -> bool {
+    let mut counts = state.fault_counts.lock().unwrap();
+    let count = counts.entry(key).or_insert(0);
+    *count += 1;
+    fault.hang || fault.times.is_none_or(|t| *count <= t)
+}
+
+fn fault_reason(status: u16) -> &'static str {
+    match status {
+        401 => "Unauthorized",
+        403 => "Forbidden",
+        429 => "TooManyRequests",
+        _ => "InternalError",
+    }
+}
+
+/// One page of a list: `limit` items from the offset the `continue` token names.
+fn list_page(kind: &str, items: &[Value], query: &str) -> Value {
+    let param = |name: &str| {
+        query
+            .split('&')
+            .filter_map(|p| p.split_once('='))
+            .find(|(k, _)| *k == name)
+            .map(|(_, v)| v.to_string())
+    };
+    let limit = param("limit")
+        .and_then(|l| l.parse::<usize>().ok())
+        .filter(|l| *l > 0)
+        .unwrap_or(usize::MAX);
+    let start = param("continue")
+        .and_then(|c| {
+            percent_decode(&c)
+                .strip_prefix("offset=")
+                .map(str::to_string)
+        })
+        .and_then(|o| o.parse::<usize>().ok())
+        .unwrap_or(0)
+        .min(items.len());
+    let end = start.saturating_add(limit).min(items.len());
+    let mut metadata = json!({"resourceVersion": "2001"});
+    if end < items.len() {
+        // Opaque to the client, with characters it must encode when it sends the token back.
+        metadata["continue"] = json!(format!("offset={end}"));
+    }
+    json!({"kind": kind, "apiVersion": "rbac.authorization.k8s.io/v1", "metadata": metadata, "items": &items[start..end]})
+}
+
+async fn k8s_answer(
+    req: Request<Incoming>,
+    state: Arc<State>,
+) -> Result<Response<Full<Bytes>>, Infallible> {
+    let query = req.uri().query().unwrap_or("").to_string();
+    let full_path = req.uri().to_string();
     let path = req.uri().path().to_string();
     let method = req.method().to_string();
     let Some(rest) = path.strip_prefix("/k8s/") else {
-        record(&state, "k8s", &method, &path, 404, None);
+        record(&state, "k8s", &method, &full_path, 404, None);
         return Ok(respond(
             404,
             status_body(404, "NotFound", "no such cluster"),
@@ -366,7 +470,7 @@ async fn k8s_route(
         .find(|c| c.name == cluster_name)
         .cloned()
     else {
-        record(&state, "k8s", &method, &path, 404, None);
+        record(&state, "k8s", &method, &full_path, 404, None);
         return Ok(respond(
             404,
             status_body(404, "NotFound", "no such cluster"),
@@ -389,13 +493,44 @@ async fn k8s_route(
         .ok()
     });
     let Some(identity) = identity else {
-        record(&state, "k8s", &method, &path, 401, None);
+        record(&state, "k8s", &method, &full_path, 401, None);
         return Ok(respond(
             401,
             status_body(401, "Unauthorized", "Unauthorized"),
             &[],
         ));
     };
+    let access_key_id = state
+        .scenario
+        .identities
+        .iter()
+        .find(|i| i.arn == identity)
+        .map(|i| i.access_key_id.clone())
+        .unwrap_or_default();
+    let fault_key = match resource {
+        "api/v1/namespaces/kube-system/configmaps/aws-auth" => Some("configmaps"),
+        r => r.rsplit('/').next().filter(|last| {
+            [
+                "selfsubjectreviews",
+                "clusterroles",
+                "clusterrolebindings",
+                "roles",
+                "rolebindings",
+            ]
+            .contains(last)
+        }),
+    };
+    let fault: Option<(String, Fault)> = fault_key.and_then(|key| {
+        let found = if key == "configmaps" {
+            cluster
+                .aws_auth_fault
+                .clone()
+                .or_else(|| cluster.faults.get(key).cloned())
+        } else {
+            cluster.faults.get(key).cloned()
+        };
+        found.map(|f| (key.to_string(), f))
+    });
     let (status, body) = match (method.as_str(), resource) {
         ("GET", "api") => (
             200,
@@ -411,31 +546,80 @@ async fn k8s_route(
                 {"name": "configmaps", "singularName": "configmap", "namespaced": true, "kind": "ConfigMap", "verbs": ["get", "list"], "shortNames": ["cm"]}
             ]}),
         ),
-        ("GET", "api/v1/namespaces/kube-system/configmaps/aws-auth")
-            if cluster.aws_auth_fault.is_some() && {
-                let fault = cluster.aws_auth_fault.as_ref().unwrap();
-                let mut counts = state.fault_counts.lock().unwrap();
-                let count = counts.entry(cluster.name.clone()).or_insert(0);
-                *count += 1;
-                fault.hang || fault.times.is_none_or(|t| *count <= t)
-            } =>
+        (_, resource)
+            if fault.as_ref().is_some_and(|(key, fault)| {
+                fault_applies(&state, format!("{}/{key}", cluster.name), fault)
+            }) =>
         {
-            let fault = cluster.aws_auth_fault.clone().unwrap();
+            let (_, fault) = fault.clone().unwrap();
             if fault.hang {
-                record(&state, "k8s", &method, &path, 0, Some(identity.clone()));
+                record(
+                    &state,
+                    "k8s",
+                    &method,
+                    &full_path,
+                    0,
+                    Some(identity.clone()),
+                );
                 tokio::time::sleep(Duration::from_secs(120)).await;
             }
-            let reason = match fault.status {
-                401 => "Unauthorized",
-                403 => "Forbidden",
-                429 => "TooManyRequests",
-                _ => "InternalError",
-            };
+            let _ = resource;
             (
                 fault.status,
-                status_body(fault.status, reason, &format!("injected {}", fault.status)),
+                status_body(
+                    fault.status,
+                    fault_reason(fault.status),
+                    &format!("injected {}", fault.status),
+                ),
             )
         }
+        ("POST", "apis/authentication.k8s.io/v1/selfsubjectreviews")
+            if cluster.self_subject_review =>
+        {
+            let user = cluster.whoami.get(&identity).cloned().unwrap_or(UserSpec {
+                username: identity.clone(),
+                groups: vec![],
+            });
+            let mut groups = user.groups.clone();
+            groups.push("system:authenticated".into());
+            let account = identity.split(':').nth(4).unwrap_or_default().to_string();
+            (
+                201,
+                json!({"kind": "SelfSubjectReview", "apiVersion": "authentication.k8s.io/v1",
+                "metadata": {"creationTimestamp": null},
+                "status": {"userInfo": {
+                    "username": user.username,
+                    "uid": format!("aws-iam-authenticator:{account}:AIDATESTPRINCIPAL"),
+                    "groups": groups,
+                    "extra": {
+                        "arn": [identity],
+                        "canonicalArn": [identity],
+                        "principalId": ["AIDATESTPRINCIPAL"],
+                        "sessionName": [""],
+                        "accessKeyId": [access_key_id],
+                    }
+                }}}),
+            )
+        }
+        ("GET", "apis/rbac.authorization.k8s.io/v1/clusterroles") => (
+            200,
+            list_page("ClusterRoleList", &cluster.rbac.cluster_roles, &query),
+        ),
+        ("GET", "apis/rbac.authorization.k8s.io/v1/clusterrolebindings") => (
+            200,
+            list_page(
+                "ClusterRoleBindingList",
+                &cluster.rbac.cluster_role_bindings,
+                &query,
+            ),
+        ),
+        ("GET", "apis/rbac.authorization.k8s.io/v1/roles") => {
+            (200, list_page("RoleList", &cluster.rbac.roles, &query))
+        }
+        ("GET", "apis/rbac.authorization.k8s.io/v1/rolebindings") => (
+            200,
+            list_page("RoleBindingList", &cluster.rbac.role_bindings, &query),
+        ),
         ("GET", "api/v1/namespaces/kube-system/configmaps/aws-auth") => match &cluster.aws_auth {
             Some(data) => (
                 200,
@@ -461,7 +645,7 @@ async fn k8s_route(
         &state,
         "k8s",
         &method,
-        &path,
+        &full_path,
         status,
         Some(identity.clone()),
     );

@@ -1,0 +1,100 @@
+//! ## What it does
+//! For every group that aws-auth maps a principal into, reads the cluster's
+//! ClusterRoleBindings and RoleBindings and reports each binding that gives the group
+//! `cluster-admin`, or a role that allows every verb on every resource (`verbs: ["*"]`,
+//! `resources: ["*"]`). A ClusterRoleBinding makes the principal an administrator of the whole
+//! cluster (high); a RoleBinding, of one namespace (medium).
+//!
+//! ## Why is this bad?
+//! aws-auth shows only a group name such as `platform-admins`; the power lies in RBAC, where a
+//! review of aws-auth never looks. A group bound to `cluster-admin` is as powerful as
+//! `system:masters` for everything RBAC governs (every resource, every secret), only less
+//! visible. A wildcard role keeps that power when new resource types are installed.
+//!
+//! ## Example
+//! ```yaml
+//! # aws-auth
+//! mapRoles: |
+//!   - rolearn: arn:aws:iam::111122223333:role/CI
+//!     username: ci
+//!     groups: [deployers]
+//! # RBAC
+//! kind: ClusterRoleBinding
+//! metadata: {name: deployers-admin}
+//! roleRef: {kind: ClusterRole, name: cluster-admin}
+//! subjects: [{kind: Group, name: deployers}]
+//! ```
+//!
+//! ## Remediation
+//! Bind the group to the narrowest role that does the job (`edit` or a custom role), in the
+//! namespaces where it is needed (a RoleBinding rather than a ClusterRoleBinding). Keep
+//! cluster-wide administration for a break-glass role assumable by few.
+//!
+//! ## How to verify by hand
+//! `kubectl get clusterrolebindings,rolebindings -A -o json | jq '.items[] |
+//! select(any(.subjects[]?; .kind=="Group" and .name=="GROUP")) | {name: .metadata.name,
+//! ns: .metadata.namespace, role: .roleRef}'`, then `kubectl get clusterrole NAME -o yaml` for
+//! each role it names.
+//!
+//! ## References
+//! - Kubernetes RBAC, "Default roles and role bindings" (`cluster-admin`): https://kubernetes.io/docs/reference/access-authn-authz/rbac/#user-facing-roles
+//! - Kubernetes RBAC good practices, "Least privilege" and wildcards: https://kubernetes.io/docs/concepts/security/rbac-good-practices/
+//! - Amazon EKS user guide, "Grant IAM users and roles access to Kubernetes APIs": https://docs.aws.amazon.com/eks/latest/userguide/grant-k8s-access.html
+
+use super::prelude::*;
+use super::ClusterFacts;
+use crate::rbac::{RolePower, grants_to_group};
+
+pub const META: RuleMeta = RuleMeta {
+    code: "EA205",
+    slug: "group-bound-to-admin",
+    severity: Severity::High,
+    summary: "group bound to cluster-admin or a wildcard role",
+    needs: Needs::Rbac,
+};
+
+pub fn check(facts: &ClusterFacts<'_>, out: &mut Emitter<'_>) {
+    let (Some(doc), Some(rbac)) = (facts.aws_auth, facts.rbac) else {
+        return;
+    };
+    for (section, entry) in kept_entries(doc) {
+        for (i, group) in entry.row.groups().iter().enumerate() {
+            if group.is_empty() || group.contains("{{") {
+                continue;
+            }
+            let principal = principal_of(entry);
+            let who = principal.as_deref().unwrap_or("(no principal)");
+            for grant in grants_to_group(rbac, group) {
+                let what = match &grant.power {
+                    RolePower::Admin => "full control (cluster-admin or `*` on everything)".to_string(),
+                    RolePower::Wildcard { api_groups } => format!(
+                        "every verb on every resource of API group(s) {}",
+                        api_groups
+                            .iter()
+                            .map(|g| if g.is_empty() { "\"\" (core, secrets included)".to_string() } else { g.clone() })
+                            .collect::<Vec<_>>()
+                            .join(", ")
+                    ),
+                    RolePower::Limited | RolePower::Missing => continue,
+                };
+                let (severity, scope) = match grant.namespace() {
+                    None => (Severity::High, "the whole cluster".to_string()),
+                    Some(ns) => (Severity::Medium, format!("namespace {ns}")),
+                };
+                out.emit_with(
+                    At::Entry(section, entry, &format!("groups[{i}]")),
+                    principal.as_deref(),
+                    severity,
+                    format!(
+                        "{who} is mapped into group `{group}`, which {} gives {what} over {scope}",
+                        grant.describe()
+                    ),
+                    format!(
+                        "bind `{group}` to the narrowest role that works, in the namespaces that need it, instead of {}",
+                        grant.describe()
+                    ),
+                );
+            }
+        }
+    }
+}
