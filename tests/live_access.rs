@@ -511,3 +511,98 @@ fn an_insecure_kubeconfig_is_refused_unless_asked_and_then_said() {
         table.stdout
     );
 }
+
+#[test]
+fn no_credential_in_any_output_log_or_snapshot() {
+    let bed = Testbed::start(Scenario::load("access.json"));
+    let home = common::scratch("live-canary");
+    let admin = bed.identity("admin");
+    let secret = admin.secret_access_key.clone();
+    let needles = [
+        secret.clone(),
+        secret
+            .replace('/', "%2F")
+            .replace('+', "%2B")
+            .replace('=', "%3D"),
+        {
+            use base64::Engine;
+            base64::engine::general_purpose::STANDARD.encode(&secret)
+        },
+        admin.access_key_id.clone(),
+        "k8s-aws-v1.".to_string(),
+        "X-Amz-Signature".to_string(),
+        "Bearer ".to_string(),
+    ];
+    let config = kubeconfig_for(&bed, &home, "legacy");
+    let snap = home.join("canary-snap.json");
+    let runs: Vec<Vec<String>> = vec![
+        vec!["collect", "--name", "rbac-denied", "-o"]
+            .into_iter()
+            .map(String::from)
+            .chain([snap.to_string_lossy().into_owned()])
+            .collect(),
+        ["cluster", "--name", "rbac-flaky", "--format", "json"]
+            .map(String::from)
+            .to_vec(),
+        [
+            "cluster",
+            "--context",
+            "arn:aws:eks:us-east-1:123456789012:cluster/legacy",
+            "--kubeconfig",
+            config.to_str().unwrap(),
+            "--allow-exec",
+            "--format",
+            "sarif",
+        ]
+        .map(String::from)
+        .to_vec(),
+    ];
+    let mut redacted_somewhere = false;
+    for args in &runs {
+        let output = bed
+            .command(
+                OsStr::new(env!("CARGO_BIN_EXE_aws-auth-audit")),
+                &home,
+                "admin",
+            )
+            .args(args)
+            .env("RUST_LOG", "trace")
+            .output()
+            .unwrap();
+        let stdout = String::from_utf8_lossy(&output.stdout);
+        let stderr = String::from_utf8_lossy(&output.stderr);
+        assert!(
+            !stdout.is_empty() || args[0] == "collect",
+            "{args:?}: {stderr}"
+        );
+        // The libraries did log (so the search below means something).
+        assert!(stderr.contains("TRACE"), "{args:?}: no trace log");
+        redacted_somewhere |= stderr.contains("<redacted");
+        for needle in &needles {
+            for (name, text) in [("stdout", &stdout), ("stderr", &stderr)] {
+                if let Some(at) = text.find(needle.as_str()) {
+                    let from = text[..at]
+                        .char_indices()
+                        .rev()
+                        .nth(200)
+                        .map_or(0, |(i, _)| i);
+                    panic!(
+                        "{args:?}: {needle} leaked in {name}: …{}…",
+                        &text[from..(at + needle.len()).min(text.len())]
+                    );
+                }
+            }
+        }
+    }
+    assert!(
+        redacted_somewhere,
+        "the SDK logs the resolved identity at debug: its key id must have been masked"
+    );
+    let written = std::fs::read_to_string(&snap).unwrap();
+    for needle in &needles {
+        assert!(
+            !written.contains(needle.as_str()),
+            "snapshot: {needle} leaked"
+        );
+    }
+}

@@ -179,7 +179,15 @@ pub async fn mint(cluster: &str, options: &CredentialOptions) -> Result<SignedTo
         },
     }
     .map_err(|e| TokenError::Credentials(error_chain(&e)))?;
-    presign(&credentials, &region, cluster, SystemTime::now())
+    // Whatever a library logs from here on, these never reach a log line.
+    crate::redact::register(credentials.secret_access_key());
+    crate::redact::register(credentials.access_key_id());
+    if let Some(session_token) = credentials.session_token() {
+        crate::redact::register(session_token);
+    }
+    let token = presign(&credentials, &region, cluster, SystemTime::now())?;
+    crate::redact::register(token.token.expose());
+    Ok(token)
 }
 
 /// An SDK error's message chain. The SDK's errors name sources and reasons, never key
@@ -192,7 +200,8 @@ pub fn error_chain(error: &(dyn std::error::Error + 'static)) -> String {
         message.push_str(&cause.to_string());
         source = cause.source();
     }
-    message
+    // Library errors are not ours to trust: mask anything credential-shaped.
+    crate::redact::redact(&message)
 }
 
 /// RFC 3339 in whole seconds, UTC (`2026-11-28T12:14:00Z`), as `aws eks get-token` writes it.
