@@ -63,6 +63,36 @@ pub struct LiveContext {
     pub caller: Option<crate::snapshot::UserInfo>,
 }
 
+impl LiveContext {
+    /// One line for the head of a human-readable report: which cluster, how, as whom.
+    pub fn headline(&self) -> String {
+        let mut facts = Vec::new();
+        if let Some(mode) = &self.cluster.authentication_mode {
+            facts.push(format!("authentication mode {mode}"));
+        }
+        if let Some(version) = &self.cluster.kubernetes_version {
+            facts.push(format!("Kubernetes {version}"));
+        }
+        facts.push(format!(
+            "read via {}{}",
+            self.transport.via,
+            if self.transport.tls_verified {
+                ""
+            } else {
+                " WITHOUT TLS verification"
+            }
+        ));
+        if let Some(caller) = &self.caller {
+            facts.push(format!(
+                "as `{}` (groups: {})",
+                caller.username,
+                caller.groups.join(", ")
+            ));
+        }
+        format!("cluster {}: {}", self.cluster.arn, facts.join("; "))
+    }
+}
+
 impl CheckResult {
     /// Whether a failing finding reaches `threshold` (`None`: never).
     pub fn fails_at(&self, threshold: Option<Severity>) -> bool {

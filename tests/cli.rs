@@ -181,11 +181,8 @@ fn fingerprints_survive_reindentation_and_reordering() {
     assert_ne!(pa[0].1, pa[1].1);
 }
 
-#[test]
-fn sarif_validates_against_the_2_1_0_schema_with_right_lines() {
-    let r = run(&["check", "examples/broken.yaml", "--format", "sarif"]);
-    assert_eq!(r.code, 1);
-    let sarif: Value = serde_json::from_str(&r.stdout).unwrap();
+/// Validates a SARIF log against the published 2.1.0 schema.
+fn assert_sarif_valid(sarif: &Value) {
     // The published schema's `run.language` pattern has a stray `]` that strict regex engines
     // reject; its intent (a language tag such as `en` or `en-US`) is restored before compiling.
     let schema_text = include_str!("schemas/sarif-2.1.0.json").replace(
@@ -195,10 +192,46 @@ fn sarif_validates_against_the_2_1_0_schema_with_right_lines() {
     let schema: Value = serde_json::from_str(&schema_text).unwrap();
     let validator = jsonschema::draft7::new(&schema).expect("schema compiles");
     let errors: Vec<String> = validator
-        .iter_errors(&sarif)
+        .iter_errors(sarif)
         .map(|e| format!("{e} at {}", e.instance_path()))
         .collect();
     assert!(errors.is_empty(), "SARIF invalid: {errors:#?}");
+}
+
+#[test]
+fn a_snapshot_report_has_cluster_findings_without_a_file_position() {
+    let r = run(&["check", "examples/snapshot.json", "--format", "sarif"]);
+    assert_eq!(r.code, 1, "{}", r.stderr);
+    let sarif: Value = serde_json::from_str(&r.stdout).unwrap();
+    assert_sarif_valid(&sarif);
+    let results = sarif["runs"][0]["results"].as_array().unwrap();
+    let hidden = results.iter().find(|r| r["ruleId"] == "EA306").unwrap();
+    assert!(hidden["locations"][0].get("physicalLocation").is_none());
+    assert_eq!(
+        hidden["locations"][0]["logicalLocations"][0]["fullyQualifiedName"],
+        "cluster arn:aws:eks:us-east-1:123456789012:cluster/legacy › caller"
+    );
+    let grant = results.iter().find(|r| r["ruleId"] == "EA205").unwrap();
+    assert_eq!(
+        grant["locations"][0]["physicalLocation"]["region"]["startLine"],
+        12
+    );
+    let table = run(&["check", "examples/snapshot.json", "--color", "never"]);
+    assert!(
+        table.stdout.starts_with(
+            "cluster arn:aws:eks:us-east-1:123456789012:cluster/legacy: authentication mode CONFIG_MAP;"
+        ),
+        "{}",
+        table.stdout
+    );
+}
+
+#[test]
+fn sarif_validates_against_the_2_1_0_schema_with_right_lines() {
+    let r = run(&["check", "examples/broken.yaml", "--format", "sarif"]);
+    assert_eq!(r.code, 1);
+    let sarif: Value = serde_json::from_str(&r.stdout).unwrap();
+    assert_sarif_valid(&sarif);
     let run0 = &sarif["runs"][0];
     assert_eq!(
         run0["tool"]["driver"]["rules"].as_array().unwrap().len(),

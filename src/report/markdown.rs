@@ -5,6 +5,9 @@ use crate::check::CheckResult;
 
 pub fn render(result: &CheckResult) -> String {
     let mut out = String::from("## aws-auth-audit\n\n");
+    if let Some(live) = &result.live {
+        out.push_str(&format!("{}\n\n", markdown(&live.headline())));
+    }
     let failing = result.findings.len();
     out.push_str(&match failing {
         0 if result.coverage.complete => "No findings: every rule was evaluated.\n".to_string(),

@@ -75,6 +75,21 @@ fn rule_descriptors() -> Vec<Value> {
         .collect()
 }
 
+/// A path as a URI reference (RFC 3986): characters a URI cannot hold are percent-encoded,
+/// so `my file.yaml` and the live source `arn:… (kubectl get …)` stay valid SARIF.
+fn uri_reference(path: &str) -> String {
+    let mut out = String::with_capacity(path.len());
+    for byte in path.bytes() {
+        let allowed = byte.is_ascii_alphanumeric() || b"-._~!$&'()*+,;=:@/".contains(&byte);
+        if allowed {
+            out.push(byte as char);
+        } else {
+            out.push_str(&format!("%{byte:02X}"));
+        }
+    }
+    out
+}
+
 fn sarif_result(f: &Finding) -> SarifResult {
     SarifResult {
         rule_id: f.code,
@@ -87,7 +102,7 @@ fn sarif_result(f: &Finding) -> SarifResult {
         locations: if f.location.in_file() {
             json!([{
                 "physicalLocation": {
-                    "artifactLocation": {"uri": f.location.path},
+                    "artifactLocation": {"uri": uri_reference(&f.location.path)},
                     "region": {"startLine": f.location.line, "startColumn": f.location.column.max(1)},
                 },
                 "logicalLocations": [{"fullyQualifiedName": f.location.route}],
@@ -119,4 +134,23 @@ pub fn render(result: &CheckResult) -> String {
     let mut text = serde_json::to_string_pretty(&log).expect("serialisable");
     text.push('\n');
     text
+}
+
+#[cfg(test)]
+mod tests {
+    use super::uri_reference;
+
+    #[test]
+    fn paths_become_uri_references() {
+        assert_eq!(
+            uri_reference("examples/aws-auth.yaml"),
+            "examples/aws-auth.yaml"
+        );
+        assert_eq!(uri_reference("my file%.yaml"), "my%20file%25.yaml");
+        assert_eq!(
+            uri_reference("arn:aws:eks:r:1:cluster/x (kubectl)"),
+            "arn:aws:eks:r:1:cluster/x%20(kubectl)"
+        );
+        assert_eq!(uri_reference("é"), "%C3%A9");
+    }
 }

@@ -41,6 +41,10 @@ pub fn not_evaluated_lines(result: &CheckResult) -> String {
 
 pub fn render(result: &CheckResult, colored: bool) -> String {
     let mut out = String::new();
+    if let Some(live) = &result.live {
+        out.push_str(&terminal(&live.headline()));
+        out.push('\n');
+    }
     if result.findings.is_empty() {
         out.push_str(if result.coverage.complete {
             "No findings: every rule was evaluated.\n"

@@ -48,6 +48,9 @@ pub struct ClusterSpec {
     /// RBAC objects as the API lists them; absent means empty lists.
     #[serde(default)]
     pub rbac: RbacSpec,
+    /// `accessConfig.authenticationMode` (default `API_AND_CONFIG_MAP`).
+    #[serde(default)]
+    pub authentication_mode: Option<String>,
     /// Whether the cluster serves SelfSubjectReview (Kubernetes 1.28 and later).
     #[serde(default = "yes")]
     pub self_subject_review: bool,
@@ -357,7 +360,7 @@ async fn eks_route(
                         "status": "ACTIVE",
                         "platformVersion": "eks.10",
                         "certificateAuthority": {"data": STANDARD.encode(if c.wrong_ca { &state.other_ca_pem } else { &state.ca_pem })},
-                        "accessConfig": {"authenticationMode": "API_AND_CONFIG_MAP", "bootstrapClusterCreatorAdminPermissions": true},
+                        "accessConfig": {"authenticationMode": c.authentication_mode.as_deref().unwrap_or("API_AND_CONFIG_MAP"), "bootstrapClusterCreatorAdminPermissions": true},
                     }}),
                     None,
                 ),
