@@ -48,6 +48,9 @@ pub struct ClusterSpec {
     /// RBAC objects as the API lists them; absent means empty lists.
     #[serde(default)]
     pub rbac: RbacSpec,
+    /// Milliseconds the Kubernetes API waits before each answer (network and server time).
+    #[serde(default)]
+    pub latency_ms: u64,
     /// `accessConfig.authenticationMode` (default `API_AND_CONFIG_MAP`).
     #[serde(default)]
     pub authentication_mode: Option<String>,
@@ -503,6 +506,9 @@ async fn k8s_answer(
             &[],
         ));
     };
+    if cluster.latency_ms > 0 {
+        tokio::time::sleep(Duration::from_millis(cluster.latency_ms)).await;
+    }
     let access_key_id = state
         .scenario
         .identities
