@@ -241,6 +241,9 @@ pub struct ClusterTarget {
     /// Seconds to wait for each Kubernetes request
     #[arg(long, value_name = "SECONDS", default_value_t = 10)]
     timeout: u64,
+    /// Do not resolve principals in IAM (EA401–EA404 are then reported as not evaluated)
+    #[arg(long)]
+    no_iam: bool,
     /// Items per page when listing RBAC objects
     #[arg(long, value_name = "N", default_value_t = 500, value_parser = clap::value_parser!(u32).range(1..=5000))]
     page_size: u32,
@@ -743,6 +746,8 @@ fn collect_snapshot(target: ClusterTarget) -> Result<crate::snapshot::Snapshot, 
         profile: target.profile,
         role_arn: target.role_arn,
     };
+    // IAM is read as the cluster token is signed: as --role-arn when given.
+    let iam_options = (!target.no_iam).then(|| options.clone());
     let (connection, info, transport) = match (target.name, target.context) {
         (Some(name), _) => {
             if let Err(e) = crate::source::token::validate_cluster_name(&name) {
@@ -782,6 +787,7 @@ fn collect_snapshot(target: ClusterTarget) -> Result<crate::snapshot::Snapshot, 
         info,
         transport,
         patience,
+        iam_options.as_ref(),
         collected_at,
     )))
 }

@@ -9,6 +9,7 @@ pub mod cli;
 pub mod docs;
 pub mod exit;
 pub mod finding;
+pub mod iam;
 pub mod kubeconfig;
 pub mod live;
 pub mod logging;

@@ -111,6 +111,23 @@ pub fn judge(snapshot: &Snapshot) -> Result<CheckResult, CheckError> {
         Fetched::Unknown(unknown) => Err(unknown_reason(unknown)),
     };
     let rbac = snapshot.rbac.complete().map_err(unknown_reason);
+    let iam = match &snapshot.iam {
+        Fetched::Found(evidence) => Ok(evidence),
+        Fetched::Absent => Err("not evaluated: IAM was not read".to_string()),
+        Fetched::Unknown(unknown) => Err(unknown_reason(unknown)),
+    };
+    let aws_auth_modified = match &snapshot.aws_auth {
+        Fetched::Found(object) => object.last_modified.as_deref(),
+        _ => None,
+    };
+    // A verified absent aws-auth has no history to need; a present one without a change time
+    // (an object the API returned without metadata) cannot be dated.
+    let history = match (&snapshot.aws_auth, aws_auth_modified) {
+        (Fetched::Found(_), None) => {
+            Err("not evaluated: the API gave no creation or change time for aws-auth".to_string())
+        }
+        _ => Ok(()),
+    };
     let mut evaluated = Vec::new();
     let mut not_evaluated = Vec::new();
     for rule in RULES {
@@ -119,6 +136,17 @@ pub fn judge(snapshot: &Snapshot) -> Result<CheckResult, CheckError> {
             (Ok(_), Needs::AwsAuth) => None,
             (Ok(_), Needs::Rbac) => rbac.as_ref().err().cloned(),
             (Ok(_), Needs::Caller) => caller.as_ref().err().cloned(),
+            (Ok(_), Needs::Iam) => iam.as_ref().err().cloned(),
+            (Ok(_), Needs::IamHistory) => iam
+                .as_ref()
+                .err()
+                .cloned()
+                .or_else(|| history.as_ref().err().cloned()),
+            (Ok(_), Needs::IamRbac) => iam
+                .as_ref()
+                .err()
+                .cloned()
+                .or_else(|| rbac.as_ref().err().cloned()),
         };
         if let Some(reason) = missing {
             not_evaluated.push(NotEvaluated {
@@ -134,8 +162,26 @@ pub fn judge(snapshot: &Snapshot) -> Result<CheckResult, CheckError> {
                 aws_auth: doc,
                 caller: caller.as_ref().ok().copied(),
                 rbac: rbac.as_ref().ok().copied(),
+                iam: iam.as_ref().ok().copied(),
+                aws_auth_modified,
             };
             findings.extend(rule.run_cluster(&facts));
+        }
+    }
+    // A rule that could not decide for some target evaluated the rest: it stays evaluated,
+    // and each undecided target is listed, so coverage is incomplete.
+    for finding in &findings {
+        if let crate::finding::Status::Unknown(reason) = &finding.status {
+            not_evaluated.push(NotEvaluated {
+                code: finding.code,
+                reason: format!(
+                    "unknown({reason}) for {}",
+                    finding
+                        .principal
+                        .as_deref()
+                        .unwrap_or(&finding.location.route)
+                ),
+            });
         }
     }
     sort_findings(&mut findings);
@@ -164,6 +210,7 @@ pub fn judge(snapshot: &Snapshot) -> Result<CheckResult, CheckError> {
             cluster: snapshot.cluster.clone(),
             transport: snapshot.transport.clone(),
             caller: caller.ok().cloned(),
+            iam: iam.ok().map(crate::check::IamSummary::of),
         }),
     })
 }

@@ -25,6 +25,8 @@ pub enum UnknownReason {
     NoCredentials,
     /// The server answered something we could not read (not JSON, too large).
     BadResponse,
+    /// The user asked not to read it (e.g. `--no-iam`).
+    Skipped,
 }
 
 impl UnknownReason {
@@ -38,6 +40,7 @@ impl UnknownReason {
             UnknownReason::TlsError => "tls_error",
             UnknownReason::NoCredentials => "no_credentials",
             UnknownReason::BadResponse => "bad_response",
+            UnknownReason::Skipped => "skipped",
         }
     }
 }
@@ -132,6 +135,10 @@ pub struct AwsAuthObject {
     pub data: BTreeMap<String, String>,
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub resource_version: Option<String>,
+    /// When the object last changed, as far as the API says: the latest of
+    /// `creationTimestamp` and every `managedFields[].time` (RFC 3339).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub last_modified: Option<String>,
     /// `binaryData` keys: present in the object, never read by EKS.
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub binary_data_keys: Vec<String>,
@@ -251,6 +258,84 @@ pub struct RbacView<'a> {
     pub role_bindings: &'a [RbacBinding],
 }
 
+/// An IAM role or user as IAM describes it.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct IamPrincipal {
+    /// The real ARN, with its path.
+    pub arn: String,
+    pub name: String,
+    pub path: String,
+    /// `AROA…` / `AIDA…`: what access entries key on.
+    pub id: String,
+    /// RFC 3339.
+    pub create_date: String,
+    /// RFC 3339; only GetRole returns it (a ListRoles sweep does not).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub last_used: Option<String>,
+    /// Roles: the trust policy, URL-decoded and parsed.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub trust_policy: Option<serde_json::Value>,
+}
+
+/// `role` or `user`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum IamKind {
+    Role,
+    User,
+}
+
+/// One principal a mapping names, looked up by name in its account.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct ResolvedPrincipal {
+    pub kind: IamKind,
+    pub account: String,
+    pub name: String,
+    /// Found, verified absent (`NoSuchEntity`), or unknown (denied, another account, …).
+    pub result: Fetched<IamPrincipal>,
+}
+
+/// How one account's principals were looked up, and what it cost.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct AccountLookup {
+    pub account: String,
+    /// `get` (one GetRole/GetUser per name), `list` (ListRoles/ListUsers sweeps) or `none`
+    /// (no credentials for this account).
+    pub strategy: String,
+    /// Why this strategy: the call counts each would need.
+    pub reason: String,
+    /// Calls made, by operation.
+    pub calls: std::collections::BTreeMap<String, usize>,
+}
+
+/// What IAM said about every principal the configuration names.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct IamEvidence {
+    /// The account of the credentials used (STS GetCallerIdentity).
+    pub caller_account: Fetched<String>,
+    pub accounts: Vec<AccountLookup>,
+    pub principals: Vec<ResolvedPrincipal>,
+    /// Roles under `/aws-reserved/sso.amazonaws.com/` (IAM Identity Center), read when a
+    /// mapping names one: where a stale permission-set suffix went.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub sso_roles: Option<Fetched<Vec<IamPrincipal>>>,
+}
+
+impl IamEvidence {
+    /// What IAM said about the principal `kind` `name` in `account`.
+    pub fn lookup(
+        &self,
+        kind: IamKind,
+        account: &str,
+        name: &str,
+    ) -> Option<&Fetched<IamPrincipal>> {
+        self.principals
+            .iter()
+            .find(|p| p.kind == kind && p.account == account && p.name == name)
+            .map(|p| &p.result)
+    }
+}
+
 /// Everything a live audit read, and everything it could not.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct Snapshot {
@@ -267,8 +352,15 @@ pub struct Snapshot {
     pub aws_auth: Fetched<AwsAuthObject>,
     pub caller: Fetched<UserInfo>,
     pub rbac: Rbac,
+    /// IAM resolution; `Unknown` when it was skipped or failed as a whole.
+    #[serde(default = "iam_not_collected")]
+    pub iam: Fetched<IamEvidence>,
     #[serde(default)]
     pub issues: Vec<CollectionIssue>,
+}
+
+fn iam_not_collected() -> Fetched<IamEvidence> {
+    Fetched::unknown(UnknownReason::Skipped, "IAM resolution was not run")
 }
 
 /// A snapshot file that cannot be judged.
@@ -380,6 +472,7 @@ mod tests {
                 roles: Fetched::Absent,
                 role_bindings: Fetched::unknown(UnknownReason::Timeout, "no answer"),
             },
+            iam: iam_not_collected(),
             issues: vec![CollectionIssue::new("x", "y", "z", "w")],
         }
     }

@@ -211,11 +211,15 @@ fn a_snapshot_report_has_cluster_findings_without_a_file_position() {
         hidden["locations"][0]["logicalLocations"][0]["fullyQualifiedName"],
         "cluster arn:aws:eks:us-east-1:123456789012:cluster/legacy › caller"
     );
+    // partner's `- platform` item, line 24 of the kubectl layout
     let grant = results.iter().find(|r| r["ruleId"] == "EA205").unwrap();
     assert_eq!(
         grant["locations"][0]["physicalLocation"]["region"]["startLine"],
-        12
+        24
     );
+    for code in ["EA401", "EA402", "EA403", "EA404"] {
+        assert!(results.iter().any(|r| r["ruleId"] == code), "{code}");
+    }
     let table = run(&["check", "examples/snapshot.json", "--color", "never"]);
     assert!(
         table.stdout.starts_with(
@@ -235,7 +239,7 @@ fn sarif_validates_against_the_2_1_0_schema_with_right_lines() {
     let run0 = &sarif["runs"][0];
     assert_eq!(
         run0["tool"]["driver"]["rules"].as_array().unwrap().len(),
-        27
+        31
     );
     let results = run0["results"].as_array().unwrap();
     let lost = results.iter().find(|r| r["ruleId"] == "EA101").unwrap();
@@ -456,7 +460,7 @@ fn whois_answers_as_eks_would() {
 fn rules_and_explain_come_from_the_registry() {
     let r = run(&["rules", "--format", "json"]);
     let rules: Value = serde_json::from_str(&r.stdout).unwrap();
-    assert_eq!(rules.as_array().unwrap().len(), 27);
+    assert_eq!(rules.as_array().unwrap().len(), 31);
     assert_eq!(rules[24]["code"], "EA205");
     assert_eq!(rules[24]["needs"], "rbac");
     assert_eq!(rules[12]["code"], "EA113");

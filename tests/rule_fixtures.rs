@@ -5,6 +5,8 @@
 //! A cluster rule reads more than aws-auth: `bad.cluster.json` and `good.cluster.json` hold
 //! the rest of what a live audit reads (`caller`, `rbac`, as a snapshot spells them), and
 //! `# expect-cluster: CODE` stands for a finding about the cluster, not a line of the file.
+//! IAM rules also read `iam` (what IAM said, as a snapshot spells it) and
+//! `aws_auth_modified` from there.
 
 use std::collections::BTreeSet;
 use std::path::{Path, PathBuf};
@@ -12,13 +14,17 @@ use std::path::{Path, PathBuf};
 use aws_auth_audit::check::{InputFile, check};
 use aws_auth_audit::finding::Finding;
 use aws_auth_audit::rules::{ClusterFacts, RULES};
-use aws_auth_audit::snapshot::{Fetched, Rbac, UserInfo};
+use aws_auth_audit::snapshot::{Fetched, IamEvidence, Rbac, UserInfo};
 
 /// What a cluster rule reads besides aws-auth.
 #[derive(serde::Deserialize)]
 struct ClusterFixture {
     caller: Fetched<UserInfo>,
     rbac: Rbac,
+    #[serde(default)]
+    iam: Option<IamEvidence>,
+    #[serde(default)]
+    aws_auth_modified: Option<String>,
 }
 
 const FIXTURE_CLUSTER: &str = "arn:aws:eks:us-east-1:111122223333:cluster/fixture";
@@ -55,6 +61,8 @@ fn findings_of(code: &str, path: &Path) -> Vec<Finding> {
         aws_auth: result.documents.first(),
         caller,
         rbac: fixture.rbac.complete().ok(),
+        iam: fixture.iam.as_ref(),
+        aws_auth_modified: fixture.aws_auth_modified.as_deref(),
     };
     rule.run_cluster(&facts)
 }

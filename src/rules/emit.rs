@@ -165,6 +165,26 @@ impl<'a> Emitter<'a> {
         self.emit_with(at, principal, self.meta.severity, message, remediation);
     }
 
+    /// Reports that the rule could not decide for this target: `unknown(REASON)`, never a pass.
+    pub fn emit_unknown(
+        &mut self,
+        at: At<'_>,
+        principal: Option<&str>,
+        reason: &str,
+        message: String,
+    ) {
+        self.emit_with(
+            at,
+            principal,
+            self.meta.severity,
+            message,
+            "give the audit the permission or access it lacked, and run it again".to_string(),
+        );
+        if let Some(last) = self.findings.last_mut() {
+            last.status = Status::Unknown(reason.to_string());
+        }
+    }
+
     /// Reports a finding at a severity other than the rule's default.
     pub fn emit_with(
         &mut self,

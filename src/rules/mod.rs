@@ -9,7 +9,7 @@ pub use emit::{At, Emitter};
 
 use crate::awsauth::document::AwsAuthDocument;
 use crate::finding::{Finding, Severity};
-use crate::snapshot::{RbacView, UserInfo};
+use crate::snapshot::{IamEvidence, RbacView, UserInfo};
 
 /// What a rule needs to be evaluated.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, serde::Serialize)]
@@ -21,6 +21,12 @@ pub enum Needs {
     Rbac,
     /// aws-auth and the caller's identity as the API server sees it (SelfSubjectReview).
     Caller,
+    /// aws-auth and IAM (every principal it names, looked up).
+    Iam,
+    /// aws-auth, IAM, and when the ConfigMap last changed (a live read or a snapshot).
+    IamHistory,
+    /// aws-auth, IAM and RBAC (who is an administrator, and who can become them).
+    IamRbac,
 }
 
 impl Needs {
@@ -34,6 +40,13 @@ impl Needs {
             Needs::Caller => {
                 "a live cluster or a snapshot: aws-auth plus the caller's identity (SelfSubjectReview)"
             }
+            Needs::Iam => "aws-auth plus IAM lookups of every principal it names (AWS credentials)",
+            Needs::IamHistory => {
+                "a live cluster or a snapshot: aws-auth with its last change time, plus IAM lookups"
+            }
+            Needs::IamRbac => {
+                "a live cluster or a snapshot: aws-auth, the cluster's RBAC, and IAM lookups with trust policies"
+            }
         }
     }
 }
@@ -46,6 +59,9 @@ pub struct ClusterFacts<'a> {
     pub aws_auth: Option<&'a AwsAuthDocument>,
     pub caller: Option<&'a UserInfo>,
     pub rbac: Option<RbacView<'a>>,
+    pub iam: Option<&'a IamEvidence>,
+    /// When aws-auth last changed (RFC 3339), if the API said.
+    pub aws_auth_modified: Option<&'a str>,
 }
 
 /// How a rule is run.
@@ -183,6 +199,10 @@ registry! {
     ea205_group_bound_to_admin,
     ea206_group_bound_to_nothing,
     ea306_hidden_admin_caller,
+    ea401_principal_missing,
+    ea402_principal_recreated,
+    ea403_admin_broadly_assumable,
+    ea404_sso_suffix_stale,
     ]
 }
 

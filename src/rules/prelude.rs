@@ -36,3 +36,33 @@ pub fn arn_field(section: SectionKey) -> &'static str {
         "rolearn"
     }
 }
+
+/// Every kept row that names an IAM role or user, with what IAM said about it.
+pub fn resolved_entries<'a>(
+    doc: &'a AwsAuthDocument,
+    iam: &'a crate::snapshot::IamEvidence,
+) -> impl Iterator<
+    Item = (
+        SectionKey,
+        &'a Entry,
+        crate::iam::Wanted,
+        &'a crate::snapshot::Fetched<crate::snapshot::IamPrincipal>,
+    ),
+> {
+    kept_entries(doc).filter_map(move |(section, entry)| {
+        if entry.row.sso().is_some() {
+            return None;
+        }
+        let wanted = crate::iam::Wanted::from_arn(entry.row.arn().trim())?;
+        let result = iam.lookup(wanted.kind, &wanted.account, &wanted.name)?;
+        Some((section, entry, wanted, result))
+    })
+}
+
+/// `role` or `user`, for messages.
+pub fn kind_name(kind: crate::snapshot::IamKind) -> &'static str {
+    match kind {
+        crate::snapshot::IamKind::Role => "role",
+        crate::snapshot::IamKind::User => "user",
+    }
+}

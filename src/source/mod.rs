@@ -6,5 +6,6 @@ pub mod collect;
 pub mod context;
 pub mod eks;
 pub mod file;
+pub mod iam;
 pub mod kube;
 pub mod token;

@@ -7,6 +7,9 @@
 
 #![allow(dead_code)]
 
+#[path = "moto.rs"]
+pub mod moto;
+
 use std::collections::BTreeMap;
 use std::convert::Infallible;
 use std::net::SocketAddr;
@@ -48,6 +51,10 @@ pub struct ClusterSpec {
     /// RBAC objects as the API lists them; absent means empty lists.
     #[serde(default)]
     pub rbac: RbacSpec,
+    /// When aws-auth last changed (its managedFields time): RFC 3339, or `start` for the
+    /// moment the test bed started; default 2026-01-01T00:00:00Z.
+    #[serde(default)]
+    pub aws_auth_modified: Option<String>,
     /// Milliseconds the Kubernetes API waits before each answer (network and server time).
     #[serde(default)]
     pub latency_ms: u64,
@@ -131,6 +138,7 @@ pub struct Recorded {
 
 struct State {
     scenario: Scenario,
+    started_at: String,
     k8s_url: String,
     ca_pem: String,
     other_ca_pem: String,
@@ -139,6 +147,8 @@ struct State {
 }
 
 pub struct Testbed {
+    /// moto, for IAM and STS (the tool resolves mapped principals there).
+    pub moto: moto::Moto,
     pub eks_url: String,
     pub k8s_url: String,
     pub ca_pem: String,
@@ -156,6 +166,11 @@ impl Drop for Testbed {
 
 impl Testbed {
     pub fn start(scenario: Scenario) -> Testbed {
+        Testbed::start_with_moto(scenario, moto::Moto::spawn())
+    }
+
+    /// The test bed with a moto the caller started (and perhaps seeded) itself.
+    pub fn start_with_moto(scenario: Scenario, moto: moto::Moto) -> Testbed {
         let runtime = tokio::runtime::Builder::new_multi_thread()
             .worker_threads(2)
             .enable_all()
@@ -171,7 +186,13 @@ impl Testbed {
             .unwrap();
         let eks_addr: SocketAddr = eks.local_addr().unwrap();
         let k8s_addr: SocketAddr = k8s.local_addr().unwrap();
+        let started_at = {
+            let now = aws_smithy_types::DateTime::from(SystemTime::now());
+            now.fmt(aws_smithy_types::date_time::Format::DateTime)
+                .unwrap()
+        };
         let state = Arc::new(State {
+            started_at,
             scenario,
             k8s_url: format!("https://127.0.0.1:{}", k8s_addr.port()),
             ca_pem: ca_pem.clone(),
@@ -217,6 +238,7 @@ impl Testbed {
             }
         });
         Testbed {
+            moto: moto.ready(),
             eks_url: format!("http://127.0.0.1:{}", eks_addr.port()),
             k8s_url: state.k8s_url.clone(),
             ca_pem,
@@ -250,6 +272,8 @@ impl Testbed {
             )
             .env("AWS_EC2_METADATA_DISABLED", "true")
             .env("AWS_ENDPOINT_URL_EKS", &self.eks_url)
+            .env("AWS_ENDPOINT_URL_IAM", &self.moto.url)
+            .env("AWS_ENDPOINT_URL_STS", &self.moto.url)
             .env("AWS_REGION", "us-east-1")
             .env("AWS_ACCESS_KEY_ID", &identity.access_key_id)
             .env("AWS_SECRET_ACCESS_KEY", &identity.secret_access_key);
@@ -630,12 +654,21 @@ async fn k8s_answer(
             list_page("RoleBindingList", &cluster.rbac.role_bindings, &query),
         ),
         ("GET", "api/v1/namespaces/kube-system/configmaps/aws-auth") => match &cluster.aws_auth {
-            Some(data) => (
-                200,
-                json!({"apiVersion": "v1", "kind": "ConfigMap", "metadata": {
-                "name": "aws-auth", "namespace": "kube-system", "resourceVersion": "1001",
-                "creationTimestamp": "2026-01-01T00:00:00Z"}, "data": data}),
-            ),
+            Some(data) => {
+                let modified = match cluster.aws_auth_modified.as_deref() {
+                    Some("start") => state.started_at.clone(),
+                    Some(time) => time.to_string(),
+                    None => "2026-01-01T00:00:00Z".to_string(),
+                };
+                (
+                    200,
+                    json!({"apiVersion": "v1", "kind": "ConfigMap", "metadata": {
+                    "name": "aws-auth", "namespace": "kube-system", "resourceVersion": "1001",
+                    "creationTimestamp": "2025-06-01T00:00:00Z",
+                    "managedFields": [{"manager": "kubectl-client-side-apply", "operation": "Update", "apiVersion": "v1", "time": modified}]},
+                    "data": data}),
+                )
+            }
             None => (
                 404,
                 status_body(404, "NotFound", "configmaps \"aws-auth\" not found"),

@@ -1,0 +1,458 @@
+//! IAM resolution: every role and user a configuration names, looked up by name in its
+//! account. Per account the cheaper strategy is chosen — one GetRole/GetUser per distinct
+//! name, or ListRoles/ListUsers sweeps of up to 1,000 per page — from the counts
+//! GetAccountSummary gives; lookups are bounded (4 in flight) and each name is looked up once.
+//! `NoSuchEntity` is a verified fact; `AccessDenied` and everything else are unknowns; an
+//! account the credentials do not belong to is `unknown(access_denied)`, named.
+
+use std::collections::{BTreeMap, BTreeSet};
+use std::sync::{Arc, Mutex};
+
+use aws_sdk_iam::error::ProvideErrorMetadata;
+
+use super::token::{CredentialOptions, error_chain};
+use crate::iam::{Wanted, parse_policy_document, sso_role_parts};
+use crate::snapshot::{
+    AccountLookup, Fetched, IamEvidence, IamKind, IamPrincipal, ResolvedPrincipal, UnknownReason,
+};
+
+/// Lookups in flight at once (IAM's request rate is account-wide and modest).
+const IN_FLIGHT: usize = 4;
+/// Items per ListRoles/ListUsers page: IAM's maximum.
+const PAGE: i32 = 1000;
+/// Where IAM Identity Center puts the roles it provisions.
+pub const SSO_PATH_PREFIX: &str = "/aws-reserved/sso.amazonaws.com/";
+
+/// Counts calls by operation.
+#[derive(Default, Clone)]
+struct Calls(Arc<Mutex<BTreeMap<String, usize>>>);
+
+impl Calls {
+    fn add(&self, operation: &str) {
+        *self
+            .0
+            .lock()
+            .unwrap_or_else(|e| e.into_inner())
+            .entry(operation.to_string())
+            .or_default() += 1;
+    }
+
+    fn take(&self) -> BTreeMap<String, usize> {
+        std::mem::take(&mut *self.0.lock().unwrap_or_else(|e| e.into_inner()))
+    }
+}
+
+fn date(value: Option<&aws_smithy_types::DateTime>) -> Option<String> {
+    value.and_then(|d| d.fmt(aws_smithy_types::date_time::Format::DateTime).ok())
+}
+
+fn from_role(role: &aws_sdk_iam::types::Role) -> IamPrincipal {
+    IamPrincipal {
+        arn: role.arn().to_string(),
+        name: role.role_name().to_string(),
+        path: role.path().to_string(),
+        id: role.role_id().to_string(),
+        create_date: date(Some(role.create_date())).unwrap_or_default(),
+        last_used: date(role.role_last_used().and_then(|u| u.last_used_date())),
+        trust_policy: role
+            .assume_role_policy_document()
+            .and_then(parse_policy_document),
+    }
+}
+
+fn from_user(user: &aws_sdk_iam::types::User) -> IamPrincipal {
+    IamPrincipal {
+        arn: user.arn().to_string(),
+        name: user.user_name().to_string(),
+        path: user.path().to_string(),
+        id: user.user_id().to_string(),
+        create_date: date(Some(user.create_date())).unwrap_or_default(),
+        last_used: date(user.password_last_used()),
+        trust_policy: None,
+    }
+}
+
+/// What a failed IAM call means.
+fn unknown_of<E>(error: &aws_sdk_iam::error::SdkError<E>) -> Fetched<IamPrincipal>
+where
+    E: ProvideErrorMetadata + std::error::Error + 'static,
+{
+    let status = error.raw_response().map(|r| r.status().as_u16());
+    // Some IAM endpoints answer an error body the SDK cannot read; the status still speaks.
+    let code = error.code().unwrap_or(match status {
+        Some(403) => "AccessDenied",
+        Some(429) => "Throttling",
+        _ => "",
+    });
+    let reason = match code {
+        "AccessDenied" | "AccessDeniedException" | "UnauthorizedOperation" => {
+            UnknownReason::AccessDenied
+        }
+        "Throttling" | "ThrottlingException" | "RequestLimitExceeded" => UnknownReason::Throttled,
+        "InvalidClientTokenId" | "SignatureDoesNotMatch" | "ExpiredToken" => {
+            UnknownReason::AuthRejected
+        }
+        _ => UnknownReason::Unreachable,
+    };
+    let request = error
+        .meta()
+        .extra("aws_request_id")
+        .map_or(String::new(), |id| format!(" (request id {id})"));
+    // The message, from the SDK or, when it could not read the body, from the body itself.
+    let body_message = || {
+        let body = error.raw_response()?.body().bytes()?;
+        let text = std::str::from_utf8(body).ok()?;
+        let start = text.find("<Message>")? + "<Message>".len();
+        let end = text[start..].find("</Message>")? + start;
+        Some(text[start..end].to_string())
+    };
+    let detail = match error.message().map(str::to_string).or_else(body_message) {
+        Some(message) => format!("{code}: {message}{request}"),
+        None => format!("{}{request}", error_chain(error)),
+    };
+    Fetched::unknown(reason, detail)
+}
+
+async fn get_one(
+    client: &aws_sdk_iam::Client,
+    calls: &Calls,
+    wanted: &Wanted,
+) -> Fetched<IamPrincipal> {
+    match wanted.kind {
+        IamKind::Role => {
+            calls.add("GetRole");
+            match client.get_role().role_name(&wanted.name).send().await {
+                Ok(out) => out
+                    .role()
+                    .map_or(Fetched::Absent, |r| Fetched::Found(from_role(r))),
+                Err(e)
+                    if e.as_service_error()
+                        .is_some_and(|s| s.is_no_such_entity_exception()) =>
+                {
+                    Fetched::Absent
+                }
+                Err(e) => unknown_of(&e),
+            }
+        }
+        IamKind::User => {
+            calls.add("GetUser");
+            match client.get_user().user_name(&wanted.name).send().await {
+                Ok(out) => out
+                    .user()
+                    .map_or(Fetched::Absent, |u| Fetched::Found(from_user(u))),
+                Err(e)
+                    if e.as_service_error()
+                        .is_some_and(|s| s.is_no_such_entity_exception()) =>
+                {
+                    Fetched::Absent
+                }
+                Err(e) => unknown_of(&e),
+            }
+        }
+    }
+}
+
+/// One lookup per name, at most [`IN_FLIGHT`] at a time.
+async fn get_each(
+    client: &aws_sdk_iam::Client,
+    calls: &Calls,
+    wanted: Vec<Wanted>,
+) -> Vec<(Wanted, Fetched<IamPrincipal>)> {
+    let permits = Arc::new(tokio::sync::Semaphore::new(IN_FLIGHT));
+    let mut tasks = tokio::task::JoinSet::new();
+    for (index, item) in wanted.into_iter().enumerate() {
+        let client = client.clone();
+        let calls = calls.clone();
+        let permits = permits.clone();
+        tasks.spawn(async move {
+            let _permit = permits.acquire_owned().await;
+            let result = get_one(&client, &calls, &item).await;
+            (index, item, result)
+        });
+    }
+    let mut done = Vec::new();
+    while let Some(joined) = tasks.join_next().await {
+        if let Ok(found) = joined {
+            done.push(found);
+        }
+    }
+    done.sort_by_key(|(index, _, _)| *index);
+    done.into_iter().map(|(_, w, r)| (w, r)).collect()
+}
+
+/// Every role (under `path_prefix`), all pages.
+async fn list_roles(
+    client: &aws_sdk_iam::Client,
+    calls: &Calls,
+    path_prefix: Option<&str>,
+) -> Result<Vec<IamPrincipal>, Fetched<IamPrincipal>> {
+    let mut roles = Vec::new();
+    let mut marker: Option<String> = None;
+    loop {
+        calls.add("ListRoles");
+        let page = client
+            .list_roles()
+            .max_items(PAGE)
+            .set_path_prefix(path_prefix.map(str::to_string))
+            .set_marker(marker.clone())
+            .send()
+            .await
+            .map_err(|e| unknown_of(&e))?;
+        roles.extend(page.roles().iter().map(from_role));
+        marker = page
+            .marker()
+            .map(str::to_string)
+            .filter(|_| page.is_truncated());
+        if marker.is_none() {
+            return Ok(roles);
+        }
+    }
+}
+
+async fn list_users(
+    client: &aws_sdk_iam::Client,
+    calls: &Calls,
+) -> Result<Vec<IamPrincipal>, Fetched<IamPrincipal>> {
+    let mut users = Vec::new();
+    let mut marker: Option<String> = None;
+    loop {
+        calls.add("ListUsers");
+        let page = client
+            .list_users()
+            .max_items(PAGE)
+            .set_marker(marker.clone())
+            .send()
+            .await
+            .map_err(|e| unknown_of(&e))?;
+        users.extend(page.users().iter().map(from_user));
+        marker = page
+            .marker()
+            .map(str::to_string)
+            .filter(|_| page.is_truncated());
+        if marker.is_none() {
+            return Ok(users);
+        }
+    }
+}
+
+fn pages(count: usize) -> usize {
+    count.div_ceil(PAGE as usize).max(1)
+}
+
+/// Resolves every wanted principal, and the IAM Identity Center roles when `sso` asks.
+pub async fn resolve(
+    wanted: &BTreeSet<Wanted>,
+    options: &CredentialOptions,
+    sso: bool,
+) -> IamEvidence {
+    let mut config = super::eks::sdk_config(options).await;
+    if let Some(role_arn) = &options.role_arn {
+        let provider = aws_config::sts::AssumeRoleProvider::builder(role_arn.clone())
+            .session_name("aws-auth-audit")
+            .configure(&config)
+            .build()
+            .await;
+        config = config
+            .into_builder()
+            .credentials_provider(
+                aws_credential_types::provider::SharedCredentialsProvider::new(provider),
+            )
+            .build();
+    }
+    let sts = aws_sdk_sts::Client::new(&config);
+    let client = aws_sdk_iam::Client::new(&config);
+    let calls = Calls::default();
+    let caller_account = match sts.get_caller_identity().send().await {
+        Ok(out) => Fetched::Found(out.account().unwrap_or_default().to_string()),
+        Err(e) => {
+            let code = e.code().unwrap_or("Error").to_string();
+            let reason = if code.contains("AccessDenied") {
+                UnknownReason::AccessDenied
+            } else {
+                UnknownReason::NoCredentials
+            };
+            Fetched::unknown(
+                reason,
+                format!("STS GetCallerIdentity: {}", error_chain(&e)),
+            )
+        }
+    };
+    let own = match &caller_account {
+        Fetched::Found(account) => Some(account.clone()),
+        _ => None,
+    };
+    let mut accounts = Vec::new();
+    let mut principals = Vec::new();
+    let by_account: BTreeMap<&str, Vec<&Wanted>> =
+        wanted.iter().fold(BTreeMap::new(), |mut map, w| {
+            map.entry(w.account.as_str())
+                .or_insert_with(Vec::new)
+                .push(w);
+            map
+        });
+    let mut all_roles: Option<Vec<IamPrincipal>> = None;
+    for (account, items) in by_account {
+        if own.as_deref() != Some(account) {
+            let detail = match &caller_account {
+                Fetched::Found(own) => format!(
+                    "no credentials for account {account} (the credentials in use belong to {own})"
+                ),
+                Fetched::Unknown(u) => u.detail.clone(),
+                Fetched::Absent => String::new(),
+            };
+            let reason = match &caller_account {
+                Fetched::Unknown(u) => u.reason,
+                _ => UnknownReason::AccessDenied,
+            };
+            principals.extend(items.iter().map(|w| ResolvedPrincipal {
+                kind: w.kind,
+                account: w.account.clone(),
+                name: w.name.clone(),
+                result: Fetched::unknown(reason, detail.clone()),
+            }));
+            accounts.push(AccountLookup {
+                account: account.to_string(),
+                strategy: "none".into(),
+                reason: detail,
+                calls: BTreeMap::new(),
+            });
+            continue;
+        }
+        let roles = items.iter().filter(|w| w.kind == IamKind::Role).count();
+        let users = items.len() - roles;
+        let get_cost = roles + users;
+        // With fewer than three names a sweep cannot be cheaper (one summary call plus at
+        // least one page): do not spend the summary call.
+        let mut strategy = ("get", format!("{get_cost} name(s): one call per name"));
+        if get_cost >= 3 {
+            calls.add("GetAccountSummary");
+            match client.get_account_summary().send().await {
+                Ok(summary) => {
+                    let map = summary.summary_map().cloned().unwrap_or_default();
+                    let count = |key: aws_sdk_iam::types::SummaryKeyType| {
+                        map.get(&key).copied().unwrap_or(0).max(0) as usize
+                    };
+                    let role_pages = if roles > 0 {
+                        pages(count(aws_sdk_iam::types::SummaryKeyType::Roles))
+                    } else {
+                        0
+                    };
+                    let user_pages = if users > 0 {
+                        pages(count(aws_sdk_iam::types::SummaryKeyType::Users))
+                    } else {
+                        0
+                    };
+                    let list_cost = role_pages + user_pages;
+                    let why = format!(
+                        "{roles} role name(s) and {users} user name(s): {get_cost} Get call(s), or {list_cost} List page(s) for {} roles and {} users in the account",
+                        count(aws_sdk_iam::types::SummaryKeyType::Roles),
+                        count(aws_sdk_iam::types::SummaryKeyType::Users)
+                    );
+                    if list_cost < get_cost {
+                        strategy = ("list", why);
+                    } else {
+                        strategy = ("get", why);
+                    }
+                }
+                Err(e) => {
+                    strategy = (
+                        "get",
+                        format!(
+                            "GetAccountSummary failed ({}): one call per name",
+                            e.code().unwrap_or("error")
+                        ),
+                    );
+                }
+            }
+        }
+        let results: Vec<(Wanted, Fetched<IamPrincipal>)> = if strategy.0 == "list" {
+            let role_list = if roles > 0 {
+                Some(list_roles(&client, &calls, None).await)
+            } else {
+                None
+            };
+            let user_list = if users > 0 {
+                Some(list_users(&client, &calls).await)
+            } else {
+                None
+            };
+            if let Some(Ok(list)) = &role_list {
+                all_roles = Some(list.clone());
+            }
+            items
+                .iter()
+                .map(|w| {
+                    let list = match w.kind {
+                        IamKind::Role => role_list.as_ref(),
+                        IamKind::User => user_list.as_ref(),
+                    };
+                    let result = match list {
+                        Some(Ok(list)) => list
+                            .iter()
+                            .find(|p| p.name == w.name)
+                            .cloned()
+                            .map_or(Fetched::Absent, Fetched::Found),
+                        Some(Err(unknown)) => unknown.clone(),
+                        None => Fetched::unknown(UnknownReason::Unreachable, "not listed"),
+                    };
+                    ((*w).clone(), result)
+                })
+                .collect()
+        } else {
+            get_each(
+                &client,
+                &calls,
+                items.iter().map(|w| (*w).clone()).collect(),
+            )
+            .await
+        };
+        principals.extend(results.into_iter().map(|(w, result)| ResolvedPrincipal {
+            kind: w.kind,
+            account: w.account,
+            name: w.name,
+            result,
+        }));
+        accounts.push(AccountLookup {
+            account: account.to_string(),
+            strategy: strategy.0.to_string(),
+            reason: strategy.1,
+            calls: calls.take(),
+        });
+    }
+    let sso_roles = if sso {
+        Some(match all_roles {
+            Some(roles) => Fetched::Found(
+                roles
+                    .into_iter()
+                    .filter(|r| {
+                        r.path.starts_with(SSO_PATH_PREFIX) || sso_role_parts(&r.name).is_some()
+                    })
+                    .collect(),
+            ),
+            None if own.is_some() => {
+                let listed = list_roles(&client, &calls, Some(SSO_PATH_PREFIX)).await;
+                if let Some(own) = &own
+                    && let Some(lookup) = accounts.iter_mut().find(|a| &a.account == own)
+                {
+                    for (operation, n) in calls.take() {
+                        *lookup.calls.entry(operation).or_default() += n;
+                    }
+                }
+                match listed {
+                    Ok(roles) => Fetched::Found(roles),
+                    Err(Fetched::Unknown(u)) => Fetched::Unknown(u),
+                    Err(_) => Fetched::unknown(UnknownReason::Unreachable, "ListRoles failed"),
+                }
+            }
+            None => Fetched::unknown(UnknownReason::NoCredentials, "no account to list"),
+        })
+    } else {
+        None
+    };
+    IamEvidence {
+        caller_account,
+        accounts,
+        principals,
+        sso_roles,
+    }
+}

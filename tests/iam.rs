@@ -1,0 +1,425 @@
+//! IAM resolution against moto (real AWS SDK calls over HTTP on loopback), with the cluster
+//! served by the local test bed: principals that exist (with and without paths), that were
+//! deleted or re-created after the mapping, admins with broad trust, a stale SSO suffix,
+//! another account, lookups IAM denies — and the number of IAM calls of each kind, counted by
+//! moto's own request recorder, for each lookup strategy.
+
+mod common;
+#[path = "support/testbed.rs"]
+mod testbed;
+
+use std::collections::BTreeMap;
+use std::ffi::OsStr;
+
+use serde_json::{Value, json};
+use testbed::moto::Moto;
+use testbed::{IdentitySpec, Scenario, Testbed};
+
+const ACCOUNT: &str = "123456789012";
+
+fn runtime() -> tokio::runtime::Runtime {
+    tokio::runtime::Builder::new_current_thread()
+        .enable_all()
+        .build()
+        .unwrap()
+}
+
+fn iam_client(moto: &Moto, key: &str, secret: &str) -> aws_sdk_iam::Client {
+    let credentials = aws_credential_types::Credentials::new(key, secret, None, None, "test");
+    let config = aws_sdk_iam::Config::builder()
+        .behavior_version(aws_sdk_iam::config::BehaviorVersion::latest())
+        .region(aws_sdk_iam::config::Region::new("us-east-1"))
+        .endpoint_url(&moto.url)
+        .credentials_provider(credentials)
+        .build();
+    aws_sdk_iam::Client::from_conf(config)
+}
+
+fn trust(statement: Value) -> String {
+    json!({"Version": "2012-10-17", "Statement": [statement]}).to_string()
+}
+
+fn account_root() -> String {
+    trust(
+        json!({"Effect": "Allow", "Principal": {"AWS": format!("arn:aws:iam::{ACCOUNT}:root")}, "Action": "sts:AssumeRole"}),
+    )
+}
+
+async fn create_role(client: &aws_sdk_iam::Client, name: &str, path: &str, policy: &str) {
+    client
+        .create_role()
+        .role_name(name)
+        .path(path)
+        .assume_role_policy_document(policy)
+        .send()
+        .await
+        .unwrap_or_else(|e| panic!("CreateRole {name}: {e:?}"));
+}
+
+struct Run {
+    code: i32,
+    stdout: String,
+    stderr: String,
+}
+
+fn audit(bed: &Testbed, who: &str, cluster: &str) -> Run {
+    let home = common::scratch(&format!("iam-{cluster}"));
+    let output = bed
+        .command(OsStr::new(env!("CARGO_BIN_EXE_aws-auth-audit")), &home, who)
+        .args(["cluster", "--name", cluster, "--format", "json"])
+        .output()
+        .unwrap();
+    Run {
+        code: output.status.code().unwrap(),
+        stdout: String::from_utf8_lossy(&output.stdout).into_owned(),
+        stderr: String::from_utf8_lossy(&output.stderr).into_owned(),
+    }
+}
+
+fn report(run: &Run) -> Value {
+    serde_json::from_str(&run.stdout)
+        .unwrap_or_else(|e| panic!("{e}: {}\n{}", run.stdout, run.stderr))
+}
+
+/// (code, principal, status) of every finding.
+fn findings(report: &Value) -> Vec<(String, String, String)> {
+    report["findings"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|f| {
+            (
+                f["code"].as_str().unwrap().to_string(),
+                f["principal"].as_str().unwrap_or_default().to_string(),
+                f["status"].as_str().unwrap().to_string(),
+            )
+        })
+        .collect()
+}
+
+fn has(report: &Value, code: &str, principal_suffix: &str) -> bool {
+    findings(report)
+        .iter()
+        .any(|(c, p, s)| c == code && p.ends_with(principal_suffix) && s == "fail")
+}
+
+fn counts(actions: &[String]) -> BTreeMap<String, usize> {
+    actions.iter().fold(BTreeMap::new(), |mut map, a| {
+        *map.entry(a.clone()).or_default() += 1;
+        map
+    })
+}
+
+#[test]
+fn resolution_confirms_what_exists_and_flags_the_rest() {
+    let moto = Moto::start();
+    let client = iam_client(&moto, "AKIASEED000000000001", "seed");
+    let rt = runtime();
+    rt.block_on(async {
+        let ec2 = trust(json!({"Effect": "Allow", "Principal": {"Service": "ec2.amazonaws.com"}, "Action": "sts:AssumeRole"}));
+        create_role(&client, "NodeRole", "/", &ec2).await;
+        create_role(&client, "ci", "/ci/", &account_root()).await;
+        create_role(&client, "deploy", "/team/a/", &account_root()).await;
+        create_role(&client, "admins", "/", &account_root()).await;
+        let partner = trust(json!({"Effect": "Allow", "Principal": {"AWS": "arn:aws:iam::444455556666:root"}, "Action": "sts:AssumeRole"}));
+        create_role(&client, "partner", "/", &partner).await;
+        let okta = trust(json!({"Effect": "Allow", "Principal": {"Federated": format!("arn:aws:iam::{ACCOUNT}:saml-provider/Okta")}, "Action": "sts:AssumeRoleWithSAML", "Condition": {"StringEquals": {"SAML:aud": "https://signin.aws.amazon.com/saml"}}}));
+        create_role(&client, "okta-platform", "/", &okta).await;
+        create_role(&client, "recreated", "/", &account_root()).await;
+        create_role(
+            &client,
+            "AWSReservedSSO_Admin_fedcba9876543210",
+            "/aws-reserved/sso.amazonaws.com/",
+            &account_root(),
+        )
+        .await;
+        client
+            .create_user()
+            .user_name("alice")
+            .path("/ops/")
+            .send()
+            .await
+            .unwrap();
+    });
+    let bed = Testbed::start_with_moto(Scenario::load("iam.json"), moto);
+    // aws-auth "changed" when the test bed started; `recreated` is deleted and re-created after.
+    std::thread::sleep(std::time::Duration::from_millis(1100));
+    rt.block_on(async {
+        client
+            .delete_role()
+            .role_name("recreated")
+            .send()
+            .await
+            .unwrap();
+        create_role(&client, "recreated", "/", &account_root()).await;
+    });
+    bed.moto.start_recording();
+    let run = audit(&bed, "admin", "resolved");
+    assert_eq!(run.code, 1, "{}", run.stderr);
+    let report = report(&run);
+    assert_eq!(
+        report["coverage"]["complete"], true,
+        "{}",
+        report["coverage"]
+    );
+
+    assert!(
+        has(&report, "EA401", "role/deleted"),
+        "{:?}",
+        findings(&report)
+    );
+    assert!(
+        has(&report, "EA402", "role/recreated"),
+        "{:?}",
+        findings(&report)
+    );
+    assert!(has(&report, "EA403", "role/admins"));
+    assert!(has(&report, "EA403", "role/partner"));
+    assert!(has(&report, "EA403", "role/okta-platform"));
+    assert!(has(
+        &report,
+        "EA404",
+        "AWSReservedSSO_Admin_0123456789abcdef"
+    ));
+    assert!(has(&report, "EA107", "role/team/a/deploy"));
+    // Only what is wrong: the rest exists, was mapped before it was created, and trusts
+    // narrowly (or is no admin). The stale SSO role is EA404's, not also EA401's.
+    let iam_findings: Vec<(String, String, String)> = findings(&report)
+        .into_iter()
+        .filter(|(c, _, _)| c.starts_with("EA4"))
+        .collect();
+    assert_eq!(iam_findings.len(), 6, "{iam_findings:?}");
+
+    let message = report["findings"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|f| f["code"] == "EA404")
+        .unwrap()["remediation"]
+        .as_str()
+        .unwrap()
+        .to_string();
+    assert!(
+        message.contains(&format!(
+            "arn:aws:iam::{ACCOUNT}:role/AWSReservedSSO_Admin_fedcba9876543210` in aws-auth"
+        )),
+        "{message}"
+    );
+
+    // The report carries what IAM said: the real ARN with its path, ids, who can assume.
+    let principals = report["cluster"]["iam"]["principals"].as_array().unwrap();
+    let alice = principals.iter().find(|p| p["name"] == "alice").unwrap();
+    assert_eq!(alice["status"], "found");
+    assert_eq!(
+        alice["iam"]["arn"],
+        format!("arn:aws:iam::{ACCOUNT}:user/ops/alice")
+    );
+    assert!(!alice["iam"]["id"].as_str().unwrap().is_empty());
+    let deploy = principals.iter().find(|p| p["name"] == "deploy").unwrap();
+    assert_eq!(
+        deploy["iam"]["arn"],
+        format!("arn:aws:iam::{ACCOUNT}:role/team/a/deploy")
+    );
+    let admins = principals.iter().find(|p| p["name"] == "admins").unwrap();
+    assert_eq!(
+        admins["who_can_assume"],
+        json!([format!("account {ACCOUNT} (sts:AssumeRole)")])
+    );
+    let deleted = principals.iter().find(|p| p["name"] == "deleted").unwrap();
+    assert_eq!(deleted["status"], "absent");
+
+    // Ten names in an account of ten principals: two List pages beat ten Gets.
+    let lookup = &report["cluster"]["iam"]["lookups"][0];
+    assert_eq!(lookup["strategy"], "list", "{lookup}");
+    let recorded = counts(&bed.moto.recorded_actions());
+    assert_eq!(
+        recorded,
+        BTreeMap::from([
+            ("GetAccountSummary".to_string(), 1),
+            ("GetCallerIdentity".to_string(), 1),
+            ("ListRoles".to_string(), 1),
+            ("ListUsers".to_string(), 1),
+        ]),
+    );
+    assert_eq!(
+        lookup["calls"],
+        json!({"GetAccountSummary": 1, "ListRoles": 1, "ListUsers": 1}),
+        "the report counts what moto saw"
+    );
+}
+
+fn bulk_scenario(clusters: &[(&str, usize)]) -> Scenario {
+    let clusters: Vec<Value> = clusters
+        .iter()
+        .map(|(name, mapped)| {
+            let roles: String = (0..*mapped)
+                .map(|i| {
+                    format!(
+                        "- rolearn: arn:aws:iam::{ACCOUNT}:role/bulk-{i:04}\n  username: bulk-{i:04}\n  groups:\n    - viewers\n"
+                    )
+                })
+                .collect();
+            json!({"name": name, "region": "us-east-1", "account": ACCOUNT, "version": "1.31",
+                   "aws_auth": {"mapRoles": roles}, "aws_auth_modified": "start",
+                   "rbac": {"cluster_roles": [{"metadata": {"name": "view"}, "rules": []}],
+                            "cluster_role_bindings": [{"metadata": {"name": "viewers"}, "roleRef": {"kind": "ClusterRole", "name": "view"}, "subjects": [{"kind": "Group", "name": "viewers"}]}]}})
+        })
+        .collect();
+    serde_json::from_value(json!({
+        "clusters": clusters,
+        "identities": [{"access_key_id": "AKIATESTADMIN0000001", "secret_access_key": "testbed-admin-secret-0000000000000000001", "arn": format!("arn:aws:iam::{ACCOUNT}:user/admin")}],
+    }))
+    .unwrap()
+}
+
+#[test]
+fn the_cheaper_strategy_is_chosen_and_every_page_is_walked() {
+    let moto = Moto::start();
+    let client = iam_client(&moto, "AKIASEED000000000001", "seed");
+    runtime().block_on(async {
+        let mut tasks = tokio::task::JoinSet::new();
+        let permits = std::sync::Arc::new(tokio::sync::Semaphore::new(16));
+        for i in 0..2500 {
+            let client = client.clone();
+            let permits = permits.clone();
+            tasks.spawn(async move {
+                let _permit = permits.acquire_owned().await;
+                create_role(&client, &format!("bulk-{i:04}"), "/", &account_root()).await;
+            });
+        }
+        while let Some(done) = tasks.join_next().await {
+            done.unwrap();
+        }
+    });
+    let bed = Testbed::start_with_moto(bulk_scenario(&[("few", 3), ("many", 300)]), moto);
+
+    bed.moto.start_recording();
+    let few = audit(&bed, "admin", "few");
+    assert_eq!(few.code, 0, "{}", few.stderr);
+    assert_eq!(
+        counts(&bed.moto.recorded_actions()),
+        BTreeMap::from([
+            ("GetAccountSummary".to_string(), 1),
+            ("GetCallerIdentity".to_string(), 1),
+            ("GetRole".to_string(), 3),
+        ]),
+        "3 Gets tie with 3 pages of 2,500 roles: Get, which also gives RoleLastUsed"
+    );
+    assert_eq!(
+        report(&few)["cluster"]["iam"]["lookups"][0]["strategy"],
+        "get"
+    );
+
+    bed.moto.start_recording();
+    let many = audit(&bed, "admin", "many");
+    assert_eq!(many.code, 0, "{}", many.stderr);
+    assert_eq!(
+        counts(&bed.moto.recorded_actions()),
+        BTreeMap::from([
+            ("GetAccountSummary".to_string(), 1),
+            ("GetCallerIdentity".to_string(), 1),
+            ("ListRoles".to_string(), 3),
+        ]),
+        "3 pages of 1,000 beat 300 Gets"
+    );
+    let report = report(&many);
+    let lookup = &report["cluster"]["iam"]["lookups"][0];
+    assert_eq!(lookup["strategy"], "list");
+    assert!(
+        lookup["reason"]
+            .as_str()
+            .unwrap()
+            .contains("300 Get call(s), or 3 List page(s) for 2500 roles"),
+        "{lookup}"
+    );
+    let found = report["cluster"]["iam"]["principals"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter(|p| p["status"] == "found")
+        .count();
+    assert_eq!(
+        found, 300,
+        "every page was walked: bulk-0000…bulk-0299 all found"
+    );
+}
+
+#[test]
+fn a_denied_lookup_is_unknown_never_missing() {
+    // Five set-up requests run unchecked; after them moto enforces IAM policies.
+    let moto = Moto::start_enforcing_after(5);
+    let seed = iam_client(&moto, "AKIASEED000000000001", "seed");
+    let (key, secret) = runtime().block_on(async {
+        seed.create_user().user_name("auditor").send().await.unwrap();
+        let policy = json!({"Version": "2012-10-17", "Statement": [
+            {"Effect": "Allow", "Action": ["iam:Get*", "iam:List*", "sts:GetCallerIdentity"], "Resource": "*"},
+            {"Effect": "Deny", "Action": "iam:GetRole", "Resource": format!("arn:aws:iam::{ACCOUNT}:role/secret-*")}
+        ]});
+        seed.put_user_policy()
+            .user_name("auditor")
+            .policy_name("audit")
+            .policy_document(policy.to_string())
+            .send()
+            .await
+            .unwrap();
+        let key = seed.create_access_key().user_name("auditor").send().await.unwrap();
+        let key = key.access_key().unwrap();
+        create_role(&seed, "ci", "/", &account_root()).await;
+        create_role(&seed, "secret-admins", "/", &account_root()).await;
+        (key.access_key_id().to_string(), key.secret_access_key().to_string())
+    });
+    let mut scenario = Scenario::load("iam.json");
+    scenario.identities.push(IdentitySpec {
+        access_key_id: key.clone(),
+        secret_access_key: secret,
+        arn: format!("arn:aws:iam::{ACCOUNT}:user/auditor"),
+    });
+    let bed = Testbed::start_with_moto(scenario, moto);
+
+    let denied = audit(&bed, "user/auditor", "denied");
+    assert_eq!(denied.code, 3, "{}", denied.stderr);
+    let report = report(&denied);
+    let secret_findings: Vec<(String, String, String)> = findings(&report)
+        .into_iter()
+        .filter(|(c, p, _)| c.starts_with("EA4") && p.ends_with("role/secret-admins"))
+        .collect();
+    assert_eq!(
+        secret_findings,
+        [(
+            "EA401".to_string(),
+            format!("arn:aws:iam::{ACCOUNT}:role/secret-admins"),
+            "unknown(access_denied)".to_string()
+        )],
+        "denied is unknown, never 'does not exist'"
+    );
+    assert!(!has(&report, "EA401", "role/ci"), "ci exists");
+    let missing = report["coverage"]["not_evaluated"].to_string();
+    assert!(
+        missing.contains("unknown(access_denied) for arn:aws:iam::123456789012:role/secret-admins"),
+        "{missing}"
+    );
+    let detail = report["findings"].to_string();
+    assert!(
+        detail.contains("AccessDenied: User: arn:aws:iam::123456789012:user/auditor is not authorized to perform: iam:GetRole"),
+        "{detail}"
+    );
+    assert!(!denied.stdout.contains(&key) && !denied.stderr.contains(&key));
+
+    let cross = audit(&bed, "user/auditor", "cross");
+    assert_eq!(cross.code, 3, "{}", cross.stderr);
+    let report = serde_json::from_str::<Value>(&cross.stdout).unwrap();
+    let partner = report["findings"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|f| f["principal"] == "arn:aws:iam::444455556666:role/partner-admin")
+        .unwrap();
+    assert_eq!(partner["status"], "unknown(access_denied)");
+    assert!(
+        partner["message"]
+            .as_str()
+            .unwrap()
+            .contains("no credentials for account 444455556666"),
+        "{partner}"
+    );
+}
