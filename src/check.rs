@@ -222,6 +222,15 @@ fn select_aws_auth<'a>(
 
 /// Judges every `kube-system/aws-auth` in the inputs.
 pub fn check(inputs: &[InputFile]) -> Result<CheckResult, CheckError> {
+    check_with(inputs, None)
+}
+
+/// Judges every `kube-system/aws-auth` in the inputs, with IAM's answers when the audit read
+/// IAM (rules such as EA107 then give the exact ARNs IAM knows).
+pub fn check_with(
+    inputs: &[InputFile],
+    iam: Option<&crate::snapshot::IamEvidence>,
+) -> Result<CheckResult, CheckError> {
     let mut documents = Vec::new();
     let mut notes = Vec::new();
     for input in inputs {
@@ -270,7 +279,10 @@ pub fn check(inputs: &[InputFile]) -> Result<CheckResult, CheckError> {
             "no kube-system/aws-auth ConfigMap in the inputs",
         ));
     }
-    let mut findings: Vec<Finding> = documents.iter().flat_map(rules::run_all).collect();
+    let mut findings: Vec<Finding> = documents
+        .iter()
+        .flat_map(|doc| rules::run_all(doc, iam))
+        .collect();
     sort_findings(&mut findings);
     Ok(CheckResult {
         documents,

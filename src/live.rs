@@ -8,7 +8,8 @@ use std::collections::BTreeMap;
 
 use crate::awsauth::document::AwsAuthDocument;
 use crate::check::{
-    CheckError, CheckResult, Coverage, InputFile, LiveContext, NotEvaluated, check, sort_findings,
+    CheckError, CheckResult, Coverage, InputFile, LiveContext, NotEvaluated, check_with,
+    sort_findings,
 };
 use crate::kubeconfig::yaml_string;
 use crate::rules::{ClusterFacts, Needs, RULES};
@@ -72,10 +73,17 @@ pub fn judge(snapshot: &Snapshot) -> Result<CheckResult, CheckError> {
         Fetched::Found(object) => {
             let path =
                 format!("{cluster_arn} (kubectl get configmap aws-auth -n kube-system -o yaml)");
-            let result = check(&[InputFile {
-                path,
-                bytes: configmap_yaml(&object.data).into_bytes(),
-            }])?;
+            let iam = match &snapshot.iam {
+                Fetched::Found(evidence) => Some(evidence),
+                _ => None,
+            };
+            let result = check_with(
+                &[InputFile {
+                    path,
+                    bytes: configmap_yaml(&object.data).into_bytes(),
+                }],
+                iam,
+            )?;
             findings.extend(result.findings);
             notes.extend(result.notes);
             documents.extend(result.documents);

@@ -206,6 +206,23 @@ fn resolution_confirms_what_exists_and_flags_the_rest() {
         "{message}"
     );
 
+    // EA107 gives both ARNs: path-less for aws-auth, IAM's own (with the path) for an entry.
+    let path_fix = report["findings"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|f| f["code"] == "EA107")
+        .unwrap()["remediation"]
+        .as_str()
+        .unwrap()
+        .to_string();
+    assert_eq!(
+        path_fix,
+        format!(
+            "set rolearn to `arn:aws:iam::{ACCOUNT}:role/deploy` in aws-auth; an access entry for this role takes `arn:aws:iam::{ACCOUNT}:role/team/a/deploy`"
+        )
+    );
+
     // The report carries what IAM said: the real ARN with its path, ids, who can assume.
     let principals = report["cluster"]["iam"]["principals"].as_array().unwrap();
     let alice = principals.iter().find(|p| p["name"] == "alice").unwrap();

@@ -1,7 +1,9 @@
 //! ## What it does
 //! Reports a role ARN written with a path (`role/team/dev/Deploy`, or the IAM Identity
 //! Center form `role/aws-reserved/sso.amazonaws.com/eu-west-1/AWSReservedSSO_Admin_0123`),
-//! and prints the exact path-less ARN that does match.
+//! and prints the exact path-less ARN that does match. When the audit reads IAM (a live
+//! cluster, a snapshot), it also looks the role up by name and gives the ARN IAM knows, with
+//! its real path, for an access entry — or says that no such role exists.
 //!
 //! ## Why is this bad?
 //! STS reports an assumed role as `assumed-role/NAME/SESSION`, without the role's path, and
@@ -61,11 +63,35 @@ pub fn check(doc: &AwsAuthDocument, out: &mut Emitter<'_>) {
         } else {
             format!("{written} never matches: EKS compares role ARNs without their path; write `{fixed}`")
         };
-        out.emit(
-            At::Entry(section, entry, field),
-            Some(written),
-            message,
-            format!("set {field} to `{fixed}` (the same role: names are unique whatever the path)"),
-        );
+        let known = crate::iam::Wanted::from_arn(written).and_then(|w| {
+            out.iam()
+                .and_then(|iam| iam.lookup(w.kind, &w.account, &w.name))
+        });
+        let (message, remediation) = match known {
+            Some(crate::snapshot::Fetched::Found(role)) => (
+                format!(
+                    "{message}. IAM: the role is {}{}",
+                    role.arn,
+                    if role.arn == written {
+                        String::new()
+                    } else {
+                        format!(" (path {}, not the one written)", role.path)
+                    }
+                ),
+                format!(
+                    "set {field} to `{fixed}` in aws-auth; an access entry for this role takes `{}`",
+                    role.arn
+                ),
+            ),
+            Some(crate::snapshot::Fetched::Absent) => (
+                format!("{message}. IAM has no role of that name in the account (see EA401)"),
+                format!("set {field} to `{fixed}` once the role exists, or remove the mapping"),
+            ),
+            _ => (
+                message,
+                format!("set {field} to `{fixed}` (the same role: names are unique whatever the path)"),
+            ),
+        };
+        out.emit(At::Entry(section, entry, field), Some(written), message, remediation);
     }
 }

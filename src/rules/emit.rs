@@ -30,6 +30,8 @@ pub enum At<'a> {
 
 pub struct Emitter<'a> {
     doc: Option<&'a AwsAuthDocument>,
+    /// IAM's answers, when the audit read IAM: rules may sharpen their advice with them.
+    iam: Option<&'a crate::snapshot::IamEvidence>,
     /// For cluster rules: the cluster ARN, part of routes and fingerprints.
     cluster: Option<&'a str>,
     meta: &'a RuleMeta,
@@ -53,6 +55,7 @@ impl<'a> Emitter<'a> {
     pub fn new(doc: &'a AwsAuthDocument, meta: &'a RuleMeta) -> Emitter<'a> {
         Emitter {
             doc: Some(doc),
+            iam: None,
             cluster: None,
             meta,
             findings: Vec::new(),
@@ -69,11 +72,23 @@ impl<'a> Emitter<'a> {
     ) -> Emitter<'a> {
         Emitter {
             doc,
+            iam: None,
             cluster: Some(cluster_arn),
             meta,
             findings: Vec::new(),
             seen: HashMap::new(),
         }
+    }
+
+    /// The same emitter, with IAM's answers at hand.
+    pub fn with_iam(mut self, iam: Option<&'a crate::snapshot::IamEvidence>) -> Emitter<'a> {
+        self.iam = iam;
+        self
+    }
+
+    /// What IAM said, if the audit read IAM (a live audit, a snapshot, `check --resolve`).
+    pub fn iam(&self) -> Option<&'a crate::snapshot::IamEvidence> {
+        self.iam
     }
 
     pub fn into_findings(self) -> Vec<Finding> {

@@ -124,9 +124,14 @@ impl Rule {
 
     /// Runs an offline rule on a document (a cluster rule reports nothing here).
     pub fn run(&self, doc: &AwsAuthDocument) -> Vec<Finding> {
+        self.run_with(doc, None)
+    }
+
+    /// Runs an offline rule on a document, with IAM's answers when the audit has them.
+    pub fn run_with(&self, doc: &AwsAuthDocument, iam: Option<&IamEvidence>) -> Vec<Finding> {
         match self.check {
             Check::AwsAuth(check) => {
-                let mut emitter = Emitter::new(doc, &self.meta);
+                let mut emitter = Emitter::new(doc, &self.meta).with_iam(iam);
                 check(doc, &mut emitter);
                 emitter.into_findings()
             }
@@ -214,8 +219,8 @@ pub fn find(code: &str) -> Option<&'static Rule> {
 }
 
 /// Runs every offline rule on a document; findings in rule order, then file order.
-pub fn run_all(doc: &AwsAuthDocument) -> Vec<Finding> {
-    RULES.iter().flat_map(|r| r.run(doc)).collect()
+pub fn run_all(doc: &AwsAuthDocument, iam: Option<&IamEvidence>) -> Vec<Finding> {
+    RULES.iter().flat_map(|r| r.run_with(doc, iam)).collect()
 }
 
 /// The rules that run on files alone.
