@@ -99,6 +99,16 @@ pub enum Command {
         /// Colour in the table report (NO_COLOR is honoured)
         #[arg(long, value_enum, default_value_t = ColorChoice::Auto)]
         color: ColorChoice,
+        /// Look up every mapped role and user in IAM (AWS credentials from the standard chain):
+        /// adds EA401 and EA404, and IAM's ARNs to EA107
+        #[arg(long)]
+        resolve: bool,
+        /// AWS region for --resolve (IAM is global; STS needs one)
+        #[arg(long, value_name = "REGION", requires = "resolve")]
+        region: Option<String>,
+        /// AWS profile for --resolve
+        #[arg(long, value_name = "NAME", requires = "resolve")]
+        profile: Option<String>,
     },
     /// Show the Kubernetes username and groups EKS gives an IAM principal, and which mapping decides
     Whois {
@@ -327,14 +337,57 @@ fn use_color(choice: ColorChoice, to_file: bool) -> bool {
     }
 }
 
-fn cmd_check(files: &[String], report: ReportArgs) -> ExitStatus {
+fn cmd_check(
+    files: &[String],
+    report: ReportArgs,
+    resolve: Option<CredentialOptions>,
+) -> ExitStatus {
     let inputs = match read_all(files) {
         Ok(inputs) => inputs,
         Err(status) => return status,
     };
-    match run_check(&inputs) {
+    let Some(options) = resolve else {
+        return match run_check(&inputs) {
+            Ok(result) => deliver(&result, report),
+            Err(status) => status,
+        };
+    };
+    if let Some(snapshot) = inputs
+        .iter()
+        .find(|i| std::str::from_utf8(&i.bytes).is_ok_and(crate::snapshot::Snapshot::is_snapshot))
+    {
+        print_error(&format!(
+            "{}: --resolve applies to aws-auth files; a snapshot carries the IAM answers it was collected with",
+            snapshot.path
+        ));
+        return ExitStatus::InputError;
+    }
+    // First the files alone (their errors are input errors), then IAM, then the judgement.
+    let plain = match check(&inputs) {
+        Ok(result) => result,
+        Err(e) => {
+            print_error(&e.to_string());
+            return ExitStatus::InputError;
+        }
+    };
+    let wanted: std::collections::BTreeSet<crate::iam::Wanted> = plain
+        .documents
+        .iter()
+        .flat_map(crate::iam::wanted_by)
+        .collect();
+    let sso = wanted
+        .iter()
+        .any(|w| crate::iam::sso_role_parts(&w.name).is_some());
+    let Some(runtime) = runtime() else {
+        return ExitStatus::Internal;
+    };
+    let evidence = runtime.block_on(crate::source::iam::resolve(&wanted, &options, sso));
+    match crate::resolved::check_resolved(&inputs, &crate::snapshot::Fetched::Found(evidence)) {
         Ok(result) => deliver(&result, report),
-        Err(status) => status,
+        Err(e) => {
+            print_error(&e.to_string());
+            ExitStatus::InputError
+        }
     }
 }
 
@@ -869,6 +922,9 @@ pub fn run(args: impl IntoIterator<Item = OsString>) -> ExitStatus {
             fail_on,
             allow_incomplete,
             color,
+            resolve,
+            region,
+            profile,
         } => cmd_check(
             &files,
             ReportArgs {
@@ -878,6 +934,11 @@ pub fn run(args: impl IntoIterator<Item = OsString>) -> ExitStatus {
                 allow_incomplete,
                 color,
             },
+            resolve.then_some(CredentialOptions {
+                region,
+                profile,
+                role_arn: None,
+            }),
         ),
         Command::Whois {
             arn,

@@ -19,6 +19,7 @@ pub mod policies;
 pub mod rbac;
 pub mod redact;
 pub mod report;
+pub mod resolved;
 pub mod rules;
 pub mod sample;
 pub mod snapshot;

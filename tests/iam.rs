@@ -263,6 +263,39 @@ fn resolution_confirms_what_exists_and_flags_the_rest() {
         json!({"GetAccountSummary": 1, "ListRoles": 1, "ListUsers": 1}),
         "the report counts what moto saw"
     );
+
+    // The same resolution for a file: `check --resolve`.
+    let home = common::scratch("iam-check-resolve");
+    let file = home.join("aws-auth.yaml");
+    std::fs::write(
+        &file,
+        format!(
+            "apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: aws-auth\n  namespace: kube-system\ndata:\n  mapRoles: |\n    - rolearn: arn:aws:iam::{ACCOUNT}:role/team/a/deploy\n      username: deploy\n    - rolearn: arn:aws:iam::{ACCOUNT}:role/deleted\n      username: deleted\n    - rolearn: arn:aws:iam::{ACCOUNT}:role/AWSReservedSSO_Admin_0123456789abcdef\n      username: sso\n"
+        ),
+    )
+    .unwrap();
+    let resolved = bed
+        .command(
+            OsStr::new(env!("CARGO_BIN_EXE_aws-auth-audit")),
+            &home,
+            "admin",
+        )
+        .args(["check", "--resolve", "--format", "json"])
+        .arg(&file)
+        .output()
+        .unwrap();
+    let file_report: Value = serde_json::from_slice(&resolved.stdout).unwrap();
+    assert_eq!(resolved.status.code(), Some(1));
+    assert_eq!(file_report["coverage"]["complete"], true);
+    let codes: Vec<String> = findings(&file_report).into_iter().map(|f| f.0).collect();
+    assert_eq!(codes, ["EA107", "EA401", "EA404"], "{file_report}");
+    assert!(
+        file_report["notes"]
+            .to_string()
+            .contains("IAM account 123456789012: list lookup, 2 call(s)"),
+        "{}",
+        file_report["notes"]
+    );
 }
 
 fn bulk_scenario(clusters: &[(&str, usize)]) -> Scenario {

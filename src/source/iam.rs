@@ -246,6 +246,13 @@ pub async fn resolve(
     sso: bool,
 ) -> IamEvidence {
     let mut config = super::eks::sdk_config(options).await;
+    if config.region().is_none() {
+        // IAM is global; STS only needs some region to sign for.
+        config = config
+            .into_builder()
+            .region(aws_config::Region::new("us-east-1"))
+            .build();
+    }
     if let Some(role_arn) = &options.role_arn {
         let provider = aws_config::sts::AssumeRoleProvider::builder(role_arn.clone())
             .session_name("aws-auth-audit")
