@@ -51,6 +51,37 @@ pub fn render(result: &CheckResult) -> String {
             markdown(missing.trim_end()).replace('\n', "\n> ")
         ));
     }
+    if let Some(iam) = result.live.as_ref().and_then(|l| l.iam.as_ref()) {
+        out.push_str(&format!(
+            "\n<details><summary>IAM principals ({})</summary>\n\n| principal | IAM | created | last used | who can assume |\n|---|---|---|---|---|\n",
+            iam.principals.len()
+        ));
+        for p in &iam.principals {
+            let (arn, created, used) =
+                p.iam
+                    .as_ref()
+                    .map_or((p.status.clone(), String::new(), String::new()), |i| {
+                        (
+                            i.arn.clone(),
+                            i.create_date.clone(),
+                            i.last_used.clone().unwrap_or_default(),
+                        )
+                    });
+            out.push_str(&format!(
+                "| {} {} | {} | {} | {} | {} |\n",
+                match p.kind {
+                    crate::snapshot::IamKind::Role => "role",
+                    crate::snapshot::IamKind::User => "user",
+                },
+                markdown(&p.name),
+                markdown(&arn),
+                markdown(&created),
+                markdown(&used),
+                markdown(&p.who_can_assume.join("; "))
+            ));
+        }
+        out.push_str("\n</details>\n");
+    }
     for note in &result.notes {
         out.push_str(&format!("\n> note: {}\n", markdown(note)));
     }
