@@ -297,6 +297,26 @@ pub fn check_with(
     })
 }
 
+/// Lists, in the coverage, every finding a rule could not decide (`unknown(REASON)`), with the
+/// principal it is about; any such finding makes coverage incomplete.
+pub fn list_undecided(findings: &[Finding], coverage: &mut Coverage) {
+    for finding in findings {
+        if let Status::Unknown(reason) = &finding.status {
+            coverage.not_evaluated.push(NotEvaluated {
+                code: finding.code,
+                reason: format!(
+                    "unknown({reason}) for {}",
+                    finding
+                        .principal
+                        .as_deref()
+                        .unwrap_or(&finding.location.route)
+                ),
+            });
+        }
+    }
+    coverage.complete = coverage.not_evaluated.is_empty();
+}
+
 /// Most severe first, then file order: the same order on every run.
 pub fn sort_findings(findings: &mut [Finding]) {
     findings.sort_by(|a, b| {

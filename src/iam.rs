@@ -244,26 +244,7 @@ pub fn parse_policy_document(text: &str) -> Option<Value> {
     if trimmed.starts_with('{') {
         return serde_json::from_str(trimmed).ok();
     }
-    let bytes = trimmed.as_bytes();
-    let mut decoded = Vec::with_capacity(bytes.len());
-    let mut i = 0;
-    while i < bytes.len() {
-        match bytes[i] {
-            b'%' if i + 2 < bytes.len() => {
-                let hex = std::str::from_utf8(&bytes[i + 1..i + 3]).ok()?;
-                decoded.push(u8::from_str_radix(hex, 16).ok()?);
-                i += 3;
-            }
-            b'+' => {
-                decoded.push(b' ');
-                i += 1;
-            }
-            b => {
-                decoded.push(b);
-                i += 1;
-            }
-        }
-    }
+    let decoded = crate::percent::decode(trimmed)?;
     serde_json::from_slice(&decoded).ok()
 }
 

@@ -15,6 +15,7 @@ pub mod live;
 pub mod logging;
 pub mod manifest;
 pub mod output;
+pub mod percent;
 pub mod policies;
 pub mod rbac;
 pub mod redact;

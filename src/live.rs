@@ -9,7 +9,7 @@ use std::collections::BTreeMap;
 use crate::awsauth::document::AwsAuthDocument;
 use crate::check::{
     CheckError, CheckResult, Coverage, InputFile, LiveContext, NotEvaluated, check_with,
-    sort_findings,
+    list_undecided, sort_findings,
 };
 use crate::kubeconfig::yaml_string;
 use crate::rules::{ClusterFacts, Needs, RULES};
@@ -178,20 +178,12 @@ pub fn judge(snapshot: &Snapshot) -> Result<CheckResult, CheckError> {
     }
     // A rule that could not decide for some target evaluated the rest: it stays evaluated,
     // and each undecided target is listed, so coverage is incomplete.
-    for finding in &findings {
-        if let crate::finding::Status::Unknown(reason) = &finding.status {
-            not_evaluated.push(NotEvaluated {
-                code: finding.code,
-                reason: format!(
-                    "unknown({reason}) for {}",
-                    finding
-                        .principal
-                        .as_deref()
-                        .unwrap_or(&finding.location.route)
-                ),
-            });
-        }
-    }
+    let mut coverage = Coverage {
+        complete: false,
+        rules_evaluated: evaluated,
+        not_evaluated,
+    };
+    list_undecided(&findings, &mut coverage);
     sort_findings(&mut findings);
     notes.extend(snapshot.issues.iter().map(|i| {
         format!(
@@ -209,11 +201,7 @@ pub fn judge(snapshot: &Snapshot) -> Result<CheckResult, CheckError> {
         documents,
         findings,
         notes,
-        coverage: Coverage {
-            complete: not_evaluated.is_empty(),
-            rules_evaluated: evaluated,
-            not_evaluated,
-        },
+        coverage,
         live: Some(LiveContext {
             cluster: snapshot.cluster.clone(),
             transport: snapshot.transport.clone(),

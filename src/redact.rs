@@ -9,17 +9,6 @@ fn registry() -> &'static Mutex<Vec<String>> {
     SECRETS.get_or_init(|| Mutex::new(Vec::new()))
 }
 
-fn url_encoded(text: &str) -> String {
-    text.bytes()
-        .map(|b| match b {
-            b'A'..=b'Z' | b'a'..=b'z' | b'0'..=b'9' | b'-' | b'_' | b'.' | b'~' => {
-                (b as char).to_string()
-            }
-            other => format!("%{other:02X}"),
-        })
-        .collect()
-}
-
 /// Registers a credential (secret key, session token, access key id, bearer token) so that
 /// [`redact`] masks it, raw, URL-encoded and base64-encoded.
 pub fn register(secret: &str) {
@@ -30,7 +19,7 @@ pub fn register(secret: &str) {
     let mut secrets = registry().lock().unwrap_or_else(|e| e.into_inner());
     for form in [
         secret.to_string(),
-        url_encoded(secret),
+        crate::percent::encode(secret),
         base64::engine::general_purpose::STANDARD.encode(secret),
         base64::engine::general_purpose::URL_SAFE_NO_PAD.encode(secret),
     ] {

@@ -3,7 +3,9 @@
 //! file is enough for (EA401, EA404). Rules that need what only a cluster has — its RBAC, its
 //! caller, aws-auth's change time — are not run on files.
 
-use crate::check::{CheckError, CheckResult, InputFile, NotEvaluated, check_with, sort_findings};
+use crate::check::{
+    CheckError, CheckResult, InputFile, NotEvaluated, check_with, list_undecided, sort_findings,
+};
 use crate::rules::{ClusterFacts, Needs, RULES};
 use crate::snapshot::{Fetched, IamEvidence};
 
@@ -42,21 +44,7 @@ pub fn check_resolved(
             result.findings.extend(rule.run_cluster(&facts));
         }
     }
-    for finding in &result.findings {
-        if let crate::finding::Status::Unknown(reason) = &finding.status {
-            result.coverage.not_evaluated.push(NotEvaluated {
-                code: finding.code,
-                reason: format!(
-                    "unknown({reason}) for {}",
-                    finding
-                        .principal
-                        .as_deref()
-                        .unwrap_or(&finding.location.route)
-                ),
-            });
-        }
-    }
-    result.coverage.complete = result.coverage.not_evaluated.is_empty();
+    list_undecided(&result.findings, &mut result.coverage);
     sort_findings(&mut result.findings);
     if let Some(evidence) = evidence {
         for lookup in &evidence.accounts {

@@ -212,18 +212,7 @@ fn silence_is_a_timeout_and_a_foreign_ca_is_a_tls_error() {
 #[test]
 fn no_secret_in_any_output() {
     let bed = Testbed::start(Scenario::load("faults.json"));
-    let admin = bed.identity("admin");
-    let secret = admin.secret_access_key.clone();
-    let encodings = [
-        secret.clone(),
-        secret
-            .replace('/', "%2F")
-            .replace('+', "%2B")
-            .replace('=', "%3D"),
-        base64_std(&secret),
-        "k8s-aws-v1.".to_string(),
-        "X-Amz-Signature".to_string(),
-    ];
+    let encodings = bed.credential_needles("admin");
     for cluster in ["healthy", "rejected", "forbidden", "impostor"] {
         let a = audit(&bed, cluster, &[]);
         for needle in &encodings {
@@ -233,9 +222,4 @@ fn no_secret_in_any_output() {
             );
         }
     }
-}
-
-fn base64_std(text: &str) -> String {
-    use base64::Engine;
-    base64::engine::general_purpose::STANDARD.encode(text)
 }

@@ -13,7 +13,7 @@ use std::ffi::OsStr;
 
 use serde_json::{Value, json};
 use testbed::moto::Moto;
-use testbed::{IdentitySpec, Scenario, Testbed};
+use testbed::{IdentitySpec, Run, Scenario, Testbed};
 
 const ACCOUNT: &str = "123456789012";
 
@@ -56,29 +56,17 @@ async fn create_role(client: &aws_sdk_iam::Client, name: &str, path: &str, polic
         .unwrap_or_else(|e| panic!("CreateRole {name}: {e:?}"));
 }
 
-struct Run {
-    code: i32,
-    stdout: String,
-    stderr: String,
-}
-
 fn audit(bed: &Testbed, who: &str, cluster: &str) -> Run {
     let home = common::scratch(&format!("iam-{cluster}"));
-    let output = bed
-        .command(OsStr::new(env!("CARGO_BIN_EXE_aws-auth-audit")), &home, who)
-        .args(["cluster", "--name", cluster, "--format", "json"])
-        .output()
-        .unwrap();
-    Run {
-        code: output.status.code().unwrap(),
-        stdout: String::from_utf8_lossy(&output.stdout).into_owned(),
-        stderr: String::from_utf8_lossy(&output.stderr).into_owned(),
-    }
+    bed.run(
+        &home,
+        who,
+        &["cluster", "--name", cluster, "--format", "json"],
+    )
 }
 
 fn report(run: &Run) -> Value {
-    serde_json::from_str(&run.stdout)
-        .unwrap_or_else(|e| panic!("{e}: {}\n{}", run.stdout, run.stderr))
+    run.json()
 }
 
 /// (code, principal, status) of every finding.

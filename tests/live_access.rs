@@ -12,38 +12,12 @@ use std::ffi::OsStr;
 use std::path::Path;
 
 use serde_json::Value;
-use testbed::{Scenario, Testbed};
+use testbed::{Run, Scenario, Testbed};
 
 const ADMIN: &str = "arn:aws:iam::123456789012:user/admin";
 
-struct Run {
-    code: i32,
-    stdout: String,
-    stderr: String,
-}
-
-impl Run {
-    fn json(&self) -> Value {
-        serde_json::from_str(&self.stdout)
-            .unwrap_or_else(|e| panic!("{e}: {}\n{}", self.stdout, self.stderr))
-    }
-}
-
 fn ours(bed: &Testbed, home: &Path, args: &[&str]) -> Run {
-    let output = bed
-        .command(
-            OsStr::new(env!("CARGO_BIN_EXE_aws-auth-audit")),
-            home,
-            "admin",
-        )
-        .args(args)
-        .output()
-        .unwrap();
-    Run {
-        code: output.status.code().unwrap(),
-        stdout: String::from_utf8_lossy(&output.stdout).into_owned(),
-        stderr: String::from_utf8_lossy(&output.stderr).into_owned(),
-    }
+    bed.run(home, "admin", args)
 }
 
 fn audit(bed: &Testbed, cluster: &str, extra: &[&str]) -> Run {
@@ -516,23 +490,8 @@ fn an_insecure_kubeconfig_is_refused_unless_asked_and_then_said() {
 fn no_credential_in_any_output_log_or_snapshot() {
     let bed = Testbed::start(Scenario::load("access.json"));
     let home = common::scratch("live-canary");
-    let admin = bed.identity("admin");
-    let secret = admin.secret_access_key.clone();
-    let needles = [
-        secret.clone(),
-        secret
-            .replace('/', "%2F")
-            .replace('+', "%2B")
-            .replace('=', "%3D"),
-        {
-            use base64::Engine;
-            base64::engine::general_purpose::STANDARD.encode(&secret)
-        },
-        admin.access_key_id.clone(),
-        "k8s-aws-v1.".to_string(),
-        "X-Amz-Signature".to_string(),
-        "Bearer ".to_string(),
-    ];
+    let mut needles = bed.credential_needles("admin");
+    needles.push("Bearer ".to_string());
     let config = kubeconfig_for(&bed, &home, "legacy");
     let snap = home.join("canary-snap.json");
     let runs: Vec<Vec<String>> = vec![

@@ -363,7 +363,7 @@ impl<'a> Reader<'a> {
             let mut page_path = format!("{path}?limit={}", self.patience.page_size);
             if let Some(token) = &next {
                 page_path.push_str("&continue=");
-                page_path.push_str(&percent_encode(token));
+                page_path.push_str(&crate::percent::encode(token));
             }
             let call = Call {
                 operation,
@@ -526,18 +526,6 @@ fn map_list<T, U>(fetched: Fetched<Vec<T>>, convert: fn(T) -> U) -> Fetched<Vec<
     }
 }
 
-/// Query-string encoding for a continue token (opaque, base64-ish).
-fn percent_encode(text: &str) -> String {
-    text.bytes()
-        .map(|b| match b {
-            b'A'..=b'Z' | b'a'..=b'z' | b'0'..=b'9' | b'-' | b'_' | b'.' | b'~' => {
-                (b as char).to_string()
-            }
-            other => format!("%{other:02X}"),
-        })
-        .collect()
-}
-
 #[derive(Deserialize)]
 struct RawMeta {
     name: String,
@@ -585,11 +573,6 @@ impl RawBinding {
 #[cfg(test)]
 mod tests {
     use super::*;
-
-    #[test]
-    fn continue_tokens_are_encoded() {
-        assert_eq!(percent_encode("eyJ2Ijoi+/=="), "eyJ2Ijoi%2B%2F%3D%3D");
-    }
 
     #[test]
     fn status_bodies_give_their_message_and_others_their_start() {

@@ -124,6 +124,21 @@ impl Scenario {
     }
 }
 
+/// A run of the binary: exit code and what it printed.
+pub struct Run {
+    pub code: i32,
+    pub stdout: String,
+    pub stderr: String,
+}
+
+impl Run {
+    /// The JSON report on stdout.
+    pub fn json(&self) -> Value {
+        serde_json::from_str(&self.stdout)
+            .unwrap_or_else(|e| panic!("{e}: {}\n{}", self.stdout, self.stderr))
+    }
+}
+
 /// One request the test bed answered.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Recorded {
@@ -278,6 +293,42 @@ impl Testbed {
             .env("AWS_ACCESS_KEY_ID", &identity.access_key_id)
             .env("AWS_SECRET_ACCESS_KEY", &identity.secret_access_key);
         command
+    }
+
+    /// Runs this package's binary as the identity `who`, in `home`, with `args`.
+    pub fn run(&self, home: &std::path::Path, who: &str, args: &[&str]) -> Run {
+        let output = self
+            .command(
+                std::ffi::OsStr::new(env!("CARGO_BIN_EXE_aws-auth-audit")),
+                home,
+                who,
+            )
+            .args(args)
+            .output()
+            .unwrap();
+        Run {
+            code: output.status.code().unwrap_or(-1),
+            stdout: String::from_utf8_lossy(&output.stdout).into_owned(),
+            stderr: String::from_utf8_lossy(&output.stderr).into_owned(),
+        }
+    }
+
+    /// Every form in which a credential of `who` could leak into text: the secret key raw,
+    /// URL-encoded and base64-encoded, the access key id, a token, a signature.
+    pub fn credential_needles(&self, who: &str) -> Vec<String> {
+        let identity = self.identity(who);
+        let secret = identity.secret_access_key;
+        vec![
+            secret.clone(),
+            secret
+                .replace('/', "%2F")
+                .replace('+', "%2B")
+                .replace('=', "%3D"),
+            STANDARD.encode(&secret),
+            identity.access_key_id,
+            "k8s-aws-v1.".to_string(),
+            "X-Amz-Signature".to_string(),
+        ]
     }
 
     pub fn identity(&self, arn_suffix: &str) -> IdentitySpec {
