@@ -414,7 +414,16 @@ fn a_denied_lookup_is_unknown_never_missing() {
     });
     let bed = Testbed::start_with_moto(scenario, moto);
 
+    bed.moto.start_recording();
     let denied = audit(&bed, "user/auditor", "denied");
+    assert_eq!(
+        counts(&bed.moto.recorded_actions()),
+        BTreeMap::from([
+            ("GetCallerIdentity".to_string(), 1),
+            ("GetRole".to_string(), 2),
+        ]),
+        "two names: one Get each, no summary; a denied Get is not retried as another strategy"
+    );
     assert_eq!(denied.code, 3, "{}", denied.stderr);
     let report = report(&denied);
     let secret_findings: Vec<(String, String, String)> = findings(&report)
