@@ -16,6 +16,8 @@ use testbed::{Scenario, Testbed};
 
 const ROLES: usize = 2000;
 const MAPPED: usize = 300;
+/// Under `cargo test --all-targets` (no `--bench`), a smoke run of the same path.
+const SMOKE_ROLES: usize = 60;
 const ACCOUNT: &str = "123456789012";
 
 fn scenario() -> Scenario {
@@ -36,7 +38,7 @@ fn scenario() -> Scenario {
     .unwrap()
 }
 
-fn seed(url: &str) {
+fn seed(url: &str, roles: usize) {
     let credentials =
         aws_credential_types::Credentials::new("AKIASEED000000000001", "seed", None, None, "bench");
     let config = aws_sdk_iam::Config::builder()
@@ -53,7 +55,7 @@ fn seed(url: &str) {
     runtime.block_on(async {
         let permits = std::sync::Arc::new(tokio::sync::Semaphore::new(16));
         let mut tasks = tokio::task::JoinSet::new();
-        for i in 0..ROLES {
+        for i in 0..roles {
             let client = client.clone();
             let permits = permits.clone();
             tasks.spawn(async move {
