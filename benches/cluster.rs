@@ -141,11 +141,16 @@ fn ms(d: Duration) -> f64 {
 }
 
 fn main() {
-    // `cargo bench` passes `--bench`; a number among the arguments sets the run count.
-    let runs = std::env::args()
-        .skip(1)
-        .find_map(|a| a.parse().ok())
-        .unwrap_or(10);
+    // `cargo bench` passes `--bench`; under `cargo test --all-targets` this is a smoke run.
+    let smoke = !std::env::args().any(|a| a == "--bench");
+    let runs = if smoke {
+        1
+    } else {
+        std::env::args()
+            .skip(1)
+            .find_map(|a| a.parse().ok())
+            .unwrap_or(10)
+    };
     println!(
         "cluster: {MAPPINGS} aws-auth mappings, {} bindings ({CLUSTER_ROLE_BINDINGS} ClusterRoleBindings, {ROLE_BINDINGS} RoleBindings), 61 ClusterRoles, 40 Roles",
         CLUSTER_ROLE_BINDINGS + ROLE_BINDINGS

@@ -76,15 +76,21 @@ fn seed(url: &str, roles: usize) {
 }
 
 fn main() {
-    let runs = std::env::args()
-        .skip(1)
-        .find_map(|a| a.parse().ok())
-        .unwrap_or(5usize);
+    let smoke = !std::env::args().any(|a| a == "--bench");
+    let runs = if smoke {
+        1
+    } else {
+        std::env::args()
+            .skip(1)
+            .find_map(|a| a.parse().ok())
+            .unwrap_or(5usize)
+    };
+    let roles = if smoke { SMOKE_ROLES } else { ROLES };
     let moto = testbed::moto::Moto::start();
     let seeding = Instant::now();
-    seed(&moto.url);
+    seed(&moto.url, roles);
     println!(
-        "seeded {ROLES} roles in moto in {:.1} s",
+        "seeded {roles} roles in moto in {:.1} s",
         seeding.elapsed().as_secs_f64()
     );
     let bed = Testbed::start_with_moto(scenario(), moto);
@@ -123,7 +129,7 @@ fn main() {
                 .filter(|f| f["code"] == "EA401")
                 .count();
             println!(
-                "{MAPPED} mapped principals, {ROLES} roles: strategy {} ({})",
+                "{MAPPED} mapped principals, {roles} roles: strategy {} ({})",
                 lookup["strategy"],
                 lookup["reason"].as_str().unwrap_or_default()
             );
