@@ -801,6 +801,8 @@ fn collect_snapshot(target: ClusterTarget) -> Result<crate::snapshot::Snapshot, 
     };
     // IAM is read as the cluster token is signed: as --role-arn when given.
     let iam_options = (!target.no_iam).then(|| options.clone());
+    let eks_options = options.clone();
+    let mut describe_failure: Option<String> = None;
     let (connection, info, transport) = match (target.name, target.context) {
         (Some(name), _) => {
             if let Err(e) = crate::source::token::validate_cluster_name(&name) {
@@ -825,24 +827,63 @@ fn collect_snapshot(target: ClusterTarget) -> Result<crate::snapshot::Snapshot, 
                 allow_exec: target.allow_exec,
                 insecure_skip_tls_verify: target.insecure_skip_tls_verify,
             };
-            runtime
+            let (connection, mut info, transport) = runtime
                 .block_on(crate::source::context::connect(&context, &context_options))
                 .map_err(|e| {
                     print_error(&e.to_string());
                     ExitStatus::InputError
-                })?
+                })?;
+            // A context naming an EKS cluster ARN: DescribeCluster gives its mode (the
+            // connection stays the kubeconfig's). Failure leaves the mode unknown, said below.
+            if let Some(region) = info.region.clone() {
+                let described = runtime.block_on(crate::source::eks::describe_cluster(
+                    &info.name,
+                    &CredentialOptions {
+                        region: Some(region),
+                        ..options.clone()
+                    },
+                ));
+                match described {
+                    Ok((_, described)) => {
+                        info.kubernetes_version = described.kubernetes_version;
+                        info.authentication_mode = described.authentication_mode;
+                        info.bootstrap_creator_admin = described.bootstrap_creator_admin;
+                        info.created_at = described.created_at;
+                    }
+                    Err(e) => describe_failure = Some(e.to_string()),
+                }
+            }
+            (connection, info, transport)
         }
         (None, None) => unreachable!("clap requires --name or --context"),
     };
     let collected_at = crate::source::token::rfc3339(std::time::SystemTime::now());
-    Ok(runtime.block_on(crate::source::collect::collect(
+    // The EKS API knows the cluster by name in its region: from DescribeCluster, or from an
+    // EKS cluster ARN that names the context's cluster.
+    let eks_options = info.region.as_ref().map(|region| CredentialOptions {
+        region: Some(region.clone()),
+        ..eks_options
+    });
+    let mut snapshot = runtime.block_on(crate::source::collect::collect(
         &connection,
         info,
         transport,
         patience,
-        iam_options.as_ref(),
+        crate::source::collect::AwsReads {
+            eks: eks_options.as_ref(),
+            iam: iam_options.as_ref(),
+        },
         collected_at,
-    )))
+    ));
+    if let Some(detail) = describe_failure {
+        snapshot.issues.push(crate::snapshot::CollectionIssue::new(
+            "DescribeCluster",
+            &snapshot.cluster.name.clone(),
+            "error",
+            &detail,
+        ));
+    }
+    Ok(snapshot)
 }
 
 fn cmd_cluster(target: ClusterTarget, report: ReportArgs, evidence: Option<PathBuf>) -> ExitStatus {

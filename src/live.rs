@@ -136,6 +136,25 @@ pub fn judge(snapshot: &Snapshot) -> Result<CheckResult, CheckError> {
         }
         _ => Ok(()),
     };
+    let mode = snapshot
+        .cluster
+        .authentication_mode
+        .as_ref()
+        .map(|_| ())
+        .ok_or_else(|| {
+            "not evaluated: the authentication mode is unknown (DescribeCluster gave none, or the cluster was reached through a kubeconfig context)".to_string()
+        });
+    let access_entries: Result<&[crate::snapshot::AccessEntry], String> =
+        match &snapshot.access_entries {
+            Fetched::Found(entries) => match entries.iter().find_map(|e| e.policies.as_unknown()) {
+                // An entry whose policies are unknown leaves every policy rule undecided.
+                Some(unknown) => Err(unknown_reason(unknown)),
+                None => Ok(entries),
+            },
+            // No access-entry API: the mode is CONFIG_MAP, and there are no entries.
+            Fetched::Absent => Ok(&[]),
+            Fetched::Unknown(unknown) => Err(unknown_reason(unknown)),
+        };
     let mut evaluated = Vec::new();
     let mut not_evaluated = Vec::new();
     for rule in RULES {
@@ -155,6 +174,12 @@ pub fn judge(snapshot: &Snapshot) -> Result<CheckResult, CheckError> {
                 .err()
                 .cloned()
                 .or_else(|| rbac.as_ref().err().cloned()),
+            (Ok(_), Needs::Mode) => mode.as_ref().err().cloned(),
+            (Ok(_), Needs::AccessEntries) => mode
+                .as_ref()
+                .err()
+                .cloned()
+                .or_else(|| access_entries.as_ref().err().cloned()),
         };
         if let Some(reason) = missing {
             not_evaluated.push(NotEvaluated {
@@ -172,6 +197,8 @@ pub fn judge(snapshot: &Snapshot) -> Result<CheckResult, CheckError> {
                 rbac: rbac.as_ref().ok().copied(),
                 iam: iam.as_ref().ok().copied(),
                 aws_auth_modified,
+                cluster: Some(&snapshot.cluster),
+                access_entries: access_entries.as_ref().ok().copied(),
             };
             findings.extend(rule.run_cluster(&facts));
         }

@@ -75,3 +75,39 @@ mod tests {
         assert!(groups.is_node_group("system:nodes"));
     }
 }
+
+/// One AWS-managed EKS access policy and what it amounts to.
+#[derive(Debug, Clone, serde::Deserialize)]
+pub struct AccessPolicyInfo {
+    pub name: String,
+    /// `cluster-admin`, `admin`, `edit`, `view`, `node`, `service`, `custom`.
+    pub tier: String,
+    /// Whether it can read secrets.
+    pub secrets: bool,
+    /// Whether it allows `serviceaccounts impersonate`.
+    pub impersonate: bool,
+    pub equivalent: String,
+}
+
+#[derive(Debug, Clone, serde::Deserialize)]
+pub struct AccessPolicies {
+    pub arn_prefix: String,
+    pub policies: Vec<AccessPolicyInfo>,
+}
+
+impl AccessPolicies {
+    /// The policy an ARN names, if this table knows it.
+    pub fn find(&self, arn: &str) -> Option<&AccessPolicyInfo> {
+        let name = arn.strip_prefix(&self.arn_prefix)?;
+        self.policies.iter().find(|p| p.name == name)
+    }
+}
+
+/// `policies/access-policies.json`, embedded.
+pub fn access_policies() -> &'static AccessPolicies {
+    static TABLE: std::sync::OnceLock<AccessPolicies> = std::sync::OnceLock::new();
+    TABLE.get_or_init(|| {
+        serde_json::from_str(include_str!("../policies/access-policies.json"))
+            .expect("policies/access-policies.json is valid")
+    })
+}

@@ -40,6 +40,8 @@ pub fn check_resolved(
                 rbac: None,
                 iam: Some(evidence),
                 aws_auth_modified: None,
+                cluster: None,
+                access_entries: None,
             };
             result.findings.extend(rule.run_cluster(&facts));
         }

@@ -116,6 +116,13 @@ pub struct ClusterInfo {
     pub kubernetes_version: Option<String>,
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub authentication_mode: Option<String>,
+    /// `accessConfig.bootstrapClusterCreatorAdminPermissions`: a creation-time record only
+    /// (it stays `true` after the creator's entry is deleted).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub bootstrap_creator_admin: Option<bool>,
+    /// When the cluster was created (RFC 3339).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub created_at: Option<String>,
 }
 
 /// How the Kubernetes API was reached.
@@ -258,6 +265,40 @@ pub struct RbacView<'a> {
     pub role_bindings: &'a [RbacBinding],
 }
 
+/// Where an access policy applies: `cluster`, or `namespace` with names (wildcards allowed).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct AccessScope {
+    #[serde(rename = "type")]
+    pub kind: String,
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub namespaces: Vec<String>,
+}
+
+/// An access policy associated with an access entry.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct AssociatedPolicy {
+    pub policy_arn: String,
+    pub scope: AccessScope,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub associated_at: Option<String>,
+}
+
+/// One EKS access entry (DescribeAccessEntry + ListAssociatedAccessPolicies).
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct AccessEntry {
+    pub principal_arn: String,
+    /// `STANDARD`, `EC2_LINUX`, `EC2_WINDOWS`, `FARGATE_LINUX`, `HYBRID_LINUX`, `EC2`.
+    #[serde(rename = "type")]
+    pub kind: String,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub username: Option<String>,
+    #[serde(default)]
+    pub kubernetes_groups: Vec<String>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub created_at: Option<String>,
+    pub policies: Fetched<Vec<AssociatedPolicy>>,
+}
+
 /// An IAM role or user as IAM describes it.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct IamPrincipal {
@@ -355,8 +396,16 @@ pub struct Snapshot {
     /// IAM resolution; `Unknown` when it was skipped or failed as a whole.
     #[serde(default = "iam_not_collected")]
     pub iam: Fetched<IamEvidence>,
+    /// Every access entry (EKS API); `Absent` when the cluster has no access-entry API (its
+    /// mode is `CONFIG_MAP`: the calls answer `InvalidRequestException`).
+    #[serde(default = "access_not_collected")]
+    pub access_entries: Fetched<Vec<AccessEntry>>,
     #[serde(default)]
     pub issues: Vec<CollectionIssue>,
+}
+
+fn access_not_collected() -> Fetched<Vec<AccessEntry>> {
+    Fetched::unknown(UnknownReason::Skipped, "access entries were not read")
 }
 
 fn iam_not_collected() -> Fetched<IamEvidence> {
@@ -450,6 +499,8 @@ mod tests {
                 region: Some("us-east-1".into()),
                 kubernetes_version: None,
                 authentication_mode: None,
+                bootstrap_creator_admin: None,
+                created_at: None,
             },
             transport: Transport {
                 via: "describe-cluster".into(),
@@ -473,6 +524,7 @@ mod tests {
                 role_bindings: Fetched::unknown(UnknownReason::Timeout, "no answer"),
             },
             iam: iam_not_collected(),
+            access_entries: access_not_collected(),
             issues: vec![CollectionIssue::new("x", "y", "z", "w")],
         }
     }

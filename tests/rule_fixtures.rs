@@ -6,7 +6,8 @@
 //! the rest of what a live audit reads (`caller`, `rbac`, as a snapshot spells them), and
 //! `# expect-cluster: CODE` stands for a finding about the cluster, not a line of the file.
 //! IAM rules also read `iam` (what IAM said, as a snapshot spells it) and
-//! `aws_auth_modified` from there.
+//! `aws_auth_modified` from there; access-entry and mode rules read `cluster` (as
+//! DescribeCluster described it) and `access_entries`.
 
 use std::collections::BTreeSet;
 use std::path::{Path, PathBuf};
@@ -14,7 +15,7 @@ use std::path::{Path, PathBuf};
 use aws_auth_audit::check::{InputFile, check};
 use aws_auth_audit::finding::Finding;
 use aws_auth_audit::rules::{ClusterFacts, RULES};
-use aws_auth_audit::snapshot::{Fetched, IamEvidence, Rbac, UserInfo};
+use aws_auth_audit::snapshot::{AccessEntry, ClusterInfo, Fetched, IamEvidence, Rbac, UserInfo};
 
 /// What a cluster rule reads besides aws-auth.
 #[derive(serde::Deserialize)]
@@ -25,6 +26,10 @@ struct ClusterFixture {
     iam: Option<IamEvidence>,
     #[serde(default)]
     aws_auth_modified: Option<String>,
+    #[serde(default)]
+    cluster: Option<ClusterInfo>,
+    #[serde(default)]
+    access_entries: Option<Vec<AccessEntry>>,
 }
 
 const FIXTURE_CLUSTER: &str = "arn:aws:eks:us-east-1:111122223333:cluster/fixture";
@@ -63,6 +68,8 @@ fn findings_of(code: &str, path: &Path) -> Vec<Finding> {
         rbac: fixture.rbac.complete().ok(),
         iam: fixture.iam.as_ref(),
         aws_auth_modified: fixture.aws_auth_modified.as_deref(),
+        cluster: fixture.cluster.as_ref(),
+        access_entries: fixture.access_entries.as_deref(),
     };
     rule.run_cluster(&facts)
 }

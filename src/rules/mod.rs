@@ -9,7 +9,7 @@ pub use emit::{At, Emitter};
 
 use crate::awsauth::document::AwsAuthDocument;
 use crate::finding::{Finding, Severity};
-use crate::snapshot::{IamEvidence, RbacView, UserInfo};
+use crate::snapshot::{AccessEntry, ClusterInfo, IamEvidence, RbacView, UserInfo};
 
 /// What a rule needs to be evaluated.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, serde::Serialize)]
@@ -27,6 +27,10 @@ pub enum Needs {
     IamHistory,
     /// aws-auth, IAM and RBAC (who is an administrator, and who can become them).
     IamRbac,
+    /// The cluster's authentication mode (DescribeCluster).
+    Mode,
+    /// The authentication mode and every access entry with its policies (EKS API).
+    AccessEntries,
 }
 
 impl Needs {
@@ -47,6 +51,12 @@ impl Needs {
             Needs::IamRbac => {
                 "a live cluster or a snapshot: aws-auth, the cluster's RBAC, and IAM lookups with trust policies"
             }
+            Needs::Mode => {
+                "a live cluster or a snapshot: the cluster's authentication mode (DescribeCluster)"
+            }
+            Needs::AccessEntries => {
+                "a live cluster or a snapshot: the authentication mode and every access entry with its access policies"
+            }
         }
     }
 }
@@ -62,6 +72,22 @@ pub struct ClusterFacts<'a> {
     pub iam: Option<&'a IamEvidence>,
     /// When aws-auth last changed (RFC 3339), if the API said.
     pub aws_auth_modified: Option<&'a str>,
+    /// The cluster as DescribeCluster described it (mode, creation, bootstrap flag).
+    pub cluster: Option<&'a ClusterInfo>,
+    /// Every access entry; empty when the cluster has no access-entry API (`CONFIG_MAP`).
+    pub access_entries: Option<&'a [AccessEntry]>,
+}
+
+impl ClusterFacts<'_> {
+    /// The authentication mode, when DescribeCluster gave it.
+    pub fn mode(&self) -> Option<&str> {
+        self.cluster?.authentication_mode.as_deref()
+    }
+
+    /// The cluster's account, from its ARN.
+    pub fn account(&self) -> Option<&str> {
+        crate::arn::parse(self.cluster_arn).ok().map(|a| a.account)
+    }
 }
 
 /// How a rule is run.
@@ -201,8 +227,20 @@ registry! {
     ea124_data_not_string,
     ]
     cluster: [
+    ea201_cluster_admin_policy,
+    ea202_cluster_wide_admin_or_secrets,
+    ea203_impersonate_policy,
+    ea204_unknown_access_policy,
     ea205_group_bound_to_admin,
     ea206_group_bound_to_nothing,
+    ea207_iam_user_entry,
+    ea208_cross_account_entry,
+    ea209_username_without_session,
+    ea301_hidden_creator_config_map,
+    ea302_creator_entry_present,
+    ea303_config_map_only,
+    ea304_shadowed_mapping,
+    ea305_ignored_aws_auth,
     ea306_hidden_admin_caller,
     ea401_principal_missing,
     ea402_principal_recreated,

@@ -66,3 +66,40 @@ pub fn kind_name(kind: crate::snapshot::IamKind) -> &'static str {
         crate::snapshot::IamKind::User => "user",
     }
 }
+
+/// `access-entry ARN`, the route part of an access entry.
+pub fn entry_route(entry: &crate::snapshot::AccessEntry) -> String {
+    format!("access-entry {}", entry.principal_arn)
+}
+
+/// The policy's name when it is an AWS-managed access policy ARN, else the ARN.
+pub fn policy_name(arn: &str) -> &str {
+    arn.strip_prefix(&crate::policies::access_policies().arn_prefix)
+        .unwrap_or(arn)
+}
+
+/// `cluster`, or `namespaces a, b`.
+pub fn scope_text(scope: &crate::snapshot::AccessScope) -> String {
+    if scope.kind == "namespace" {
+        format!("namespaces {}", scope.namespaces.join(", "))
+    } else {
+        "the whole cluster".to_string()
+    }
+}
+
+/// Every (entry, policy) pair whose policies were read.
+pub fn entry_policies(
+    entries: &[crate::snapshot::AccessEntry],
+) -> impl Iterator<
+    Item = (
+        &crate::snapshot::AccessEntry,
+        &crate::snapshot::AssociatedPolicy,
+    ),
+> {
+    entries.iter().flat_map(|e| match &e.policies {
+        crate::snapshot::Fetched::Found(policies) => {
+            policies.iter().map(move |p| (e, p)).collect::<Vec<_>>()
+        }
+        _ => Vec::new(),
+    })
+}

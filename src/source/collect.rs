@@ -40,26 +40,45 @@ async fn resolve_iam(
     Fetched::Found(super::iam::resolve(&wanted, options, sso).await)
 }
 
-/// Reads aws-auth, the caller's identity and the four RBAC lists, all in flight together;
-/// resolves in IAM what aws-auth names (unless `iam` is `None`); and returns them with every
-/// call that failed.
+/// What to read from AWS besides the cluster's Kubernetes API.
+pub struct AwsReads<'a> {
+    /// Credentials for the EKS API (access entries); `None` when the cluster is not known to
+    /// EKS by name (a kubeconfig context without an EKS ARN).
+    pub eks: Option<&'a CredentialOptions>,
+    /// Credentials for IAM; `None` with `--no-iam`.
+    pub iam: Option<&'a CredentialOptions>,
+}
+
+/// Reads aws-auth, the caller's identity, the four RBAC lists and the access entries, all in
+/// flight together; resolves in IAM what aws-auth names; and returns them with every call
+/// that failed.
 pub async fn collect(
     connection: &Connection,
     cluster: ClusterInfo,
     transport: Transport,
     patience: Patience,
-    iam: Option<&CredentialOptions>,
+    aws: AwsReads<'_>,
     collected_at: String,
 ) -> Snapshot {
     let reader = Reader::new(connection, patience);
-    let ((aws_auth, iam), caller, rbac) = tokio::join!(
+    let access = async {
+        match aws.eks {
+            Some(options) => super::eks::access_entries(&cluster.name, options).await,
+            None => Fetched::unknown(
+                UnknownReason::Skipped,
+                "access entries not read: the cluster is not known to EKS by name",
+            ),
+        }
+    };
+    let ((aws_auth, iam), caller, rbac, access_entries) = tokio::join!(
         async {
             let aws_auth = reader.aws_auth().await;
-            let iam = resolve_iam(&aws_auth, iam).await;
+            let iam = resolve_iam(&aws_auth, aws.iam).await;
             (aws_auth, iam)
         },
         reader.caller(),
-        reader.rbac()
+        reader.rbac(),
+        access
     );
     Snapshot {
         kind: SNAPSHOT_KIND.to_string(),
@@ -72,6 +91,7 @@ pub async fn collect(
         caller,
         rbac,
         iam,
+        access_entries,
         issues: reader.into_issues(),
     }
 }

@@ -141,6 +141,8 @@ pub async fn connect(
         region,
         kubernetes_version: None,
         authentication_mode: None,
+        bootstrap_creator_admin: None,
+        created_at: None,
     };
     let transport = Transport {
         via: format!("kubeconfig context {context}"),

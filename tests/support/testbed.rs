@@ -61,6 +61,16 @@ pub struct ClusterSpec {
     /// `accessConfig.authenticationMode` (default `API_AND_CONFIG_MAP`).
     #[serde(default)]
     pub authentication_mode: Option<String>,
+    /// Access entries as EKS describes them: `principalArn`, `type`, `username`,
+    /// `kubernetesGroups`, and `policies` (`policyArn`, `accessScope`).
+    #[serde(default)]
+    pub access_entries: Vec<Value>,
+    /// Faults on EKS operations, by operation name (`DescribeAccessEntry`, `ListAccessEntries`).
+    #[serde(default)]
+    pub eks_faults: BTreeMap<String, Fault>,
+    /// `accessConfig.bootstrapClusterCreatorAdminPermissions` (default true).
+    #[serde(default)]
+    pub bootstrap_creator_admin: Option<bool>,
     /// Whether the cluster serves SelfSubjectReview (Kubernetes 1.28 and later).
     #[serde(default = "yes")]
     pub self_subject_review: bool,
@@ -407,10 +417,113 @@ fn record(
     });
 }
 
+/// The access-entry routes: ListAccessEntries, DescribeAccessEntry,
+/// ListAssociatedAccessPolicies, as the SDK calls them (REST-JSON, label-encoded ARNs).
+fn access_entry_route(
+    state: &State,
+    cluster: &ClusterSpec,
+    rest: &[&str],
+    query: &str,
+) -> (u16, Value, Option<&'static str>) {
+    let operation = match rest {
+        [] => "ListAccessEntries",
+        [_] => "DescribeAccessEntry",
+        [_, "access-policies"] => "ListAssociatedAccessPolicies",
+        _ => "Unknown",
+    };
+    if cluster.authentication_mode.as_deref() == Some("CONFIG_MAP") {
+        return (
+            400,
+            json!({"message": "The cluster's authentication mode must be set to one of [API, API_AND_CONFIG_MAP] to perform this operation."}),
+            Some("InvalidRequestException"),
+        );
+    }
+    if let Some(fault) = cluster.eks_faults.get(operation)
+        && fault_applies(state, format!("{}/{operation}", cluster.name), fault)
+    {
+        let kind = match fault.status {
+            429 => "ThrottlingException",
+            403 => "AccessDeniedException",
+            _ => "ServerException",
+        };
+        return (
+            fault.status,
+            json!({"message": format!("injected {}", fault.status)}),
+            Some(kind),
+        );
+    }
+    let param = |name: &str| {
+        query
+            .split('&')
+            .filter_map(|p| p.split_once('='))
+            .find(|(k, _)| *k == name)
+            .map(|(_, v)| percent_decode(v))
+    };
+    let arn_of = |e: &Value| e["principalArn"].as_str().unwrap_or_default().to_string();
+    match rest {
+        [] => {
+            let max: usize = param("maxResults")
+                .and_then(|m| m.parse().ok())
+                .unwrap_or(100);
+            let start: usize = param("nextToken").and_then(|t| t.parse().ok()).unwrap_or(0);
+            let arns: Vec<String> = cluster.access_entries.iter().map(arn_of).collect();
+            let end = (start + max).min(arns.len());
+            let mut body = json!({"accessEntries": &arns[start.min(end)..end]});
+            if end < arns.len() {
+                body["nextToken"] = json!(end.to_string());
+            }
+            (200, body, None)
+        }
+        [principal, tail @ ..] => {
+            let principal = percent_decode(principal);
+            let Some(entry) = cluster
+                .access_entries
+                .iter()
+                .find(|e| arn_of(e) == principal)
+            else {
+                return (
+                    404,
+                    json!({"message": format!("The specified access entry resource is not found: {principal}")}),
+                    Some("ResourceNotFoundException"),
+                );
+            };
+            if tail.is_empty() {
+                let mut described = entry.clone();
+                described.as_object_mut().unwrap().remove("policies");
+                described["clusterName"] = json!(cluster.name);
+                described["createdAt"] = json!(1_767_225_600.0);
+                described["modifiedAt"] = json!(1_767_225_600.0);
+                if described.get("type").is_none() {
+                    described["type"] = json!("STANDARD");
+                }
+                (200, json!({"accessEntry": described}), None)
+            } else {
+                let policies: Vec<Value> = entry["policies"]
+                    .as_array()
+                    .cloned()
+                    .unwrap_or_default()
+                    .into_iter()
+                    .map(|mut p| {
+                        p["associatedAt"] = json!(1_767_225_600.0);
+                        p["modifiedAt"] = json!(1_767_225_600.0);
+                        p
+                    })
+                    .collect();
+                (
+                    200,
+                    json!({"clusterName": cluster.name, "principalArn": principal, "associatedAccessPolicies": policies}),
+                    None,
+                )
+            }
+        }
+    }
+}
+
 async fn eks_route(
     req: Request<Incoming>,
     state: Arc<State>,
 ) -> Result<Response<Full<Bytes>>, Infallible> {
+    let query = req.uri().query().unwrap_or("").to_string();
     let path = req.uri().path().to_string();
     let method = req.method().to_string();
     let segments: Vec<&str> = path.trim_matches('/').split('/').collect();
@@ -423,6 +536,16 @@ async fn eks_route(
                 .map(|c| c.name.as_str())
                 .collect();
             (200, json!({"clusters": names}), None)
+        }
+        ("GET", ["clusters", name, "access-entries", rest @ ..]) => {
+            match state.scenario.clusters.iter().find(|c| c.name == *name) {
+                Some(cluster) => access_entry_route(&state, cluster, rest, &query),
+                None => (
+                    404,
+                    json!({"message": format!("No cluster found for name: {name}.")}),
+                    Some("ResourceNotFoundException"),
+                ),
+            }
         }
         ("GET", ["clusters", name]) => {
             match state.scenario.clusters.iter().find(|c| c.name == *name) {
@@ -438,7 +561,7 @@ async fn eks_route(
                         "status": "ACTIVE",
                         "platformVersion": "eks.10",
                         "certificateAuthority": {"data": STANDARD.encode(if c.wrong_ca { &state.other_ca_pem } else { &state.ca_pem })},
-                        "accessConfig": {"authenticationMode": c.authentication_mode.as_deref().unwrap_or("API_AND_CONFIG_MAP"), "bootstrapClusterCreatorAdminPermissions": true},
+                        "accessConfig": {"authenticationMode": c.authentication_mode.as_deref().unwrap_or("API_AND_CONFIG_MAP"), "bootstrapClusterCreatorAdminPermissions": c.bootstrap_creator_admin.unwrap_or(true)},
                     }}),
                     None,
                 ),

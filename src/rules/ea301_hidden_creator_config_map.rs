@@ -1,0 +1,67 @@
+//! ## What it does
+//! Fires for every cluster whose authentication mode is `CONFIG_MAP`: the IAM principal that
+//! created it holds `system:masters` through a mapping no API shows. When the audit's own
+//! caller is in `system:masters` with no visible mapping (EA306), that caller is named as the
+//! likely creator. (Naming the creator from CloudTrail's `CreateCluster` event is not built
+//! yet; `bootstrapClusterCreatorAdminPermissions` cannot be false in this mode.)
+//!
+//! ## Why is this bad?
+//! In `CONFIG_MAP` mode the creator's superuser access is invisible — not in aws-auth, not in
+//! any AWS API — and cannot be revoked: deleting the principal is the only way, and a
+//! re-created principal of the same name gets it back. Access reviews that read aws-auth miss
+//! the most powerful identity on the cluster.
+//!
+//! ## Example
+//! `aws eks describe-cluster --name prod --query cluster.accessConfig` answers
+//! `{"authenticationMode": "CONFIG_MAP", "bootstrapClusterCreatorAdminPermissions": true}`.
+//!
+//! ## Remediation
+//! Move the cluster to `API_AND_CONFIG_MAP` (`aws eks update-cluster-config --access-config
+//! authenticationMode=API_AND_CONFIG_MAP`): EKS then shows the creator's access as an access
+//! entry you can delete. Until then, find the creator (CloudTrail `CreateCluster`, 90 days)
+//! and guard who can use it.
+//!
+//! ## How to verify by hand
+//! `aws cloudtrail lookup-events --lookup-attributes
+//! AttributeKey=EventName,AttributeValue=CreateCluster` (within 90 days of creation), and
+//! `kubectl auth whoami` as that principal.
+//!
+//! ## References
+//! - Amazon EKS user guide, cluster creator and aws-auth ("This principal doesn't appear in any visible configuration"): https://docs.aws.amazon.com/eks/latest/userguide/auth-configmap.html
+//! - Amazon EKS best practices, iam.adoc: in CONFIG_MAP mode "this access cannot be revoked"
+
+use super::ClusterFacts;
+use super::prelude::*;
+
+pub const META: RuleMeta = RuleMeta {
+    code: "EA301",
+    slug: "hidden-creator-config-map",
+    severity: Severity::High,
+    summary: "hidden creator admin: `CONFIG_MAP` mode gives the creator an invisible, unrevocable `system:masters`",
+    needs: Needs::Mode,
+};
+
+pub fn check(facts: &ClusterFacts<'_>, out: &mut Emitter<'_>) {
+    if facts.mode() != Some("CONFIG_MAP") {
+        return;
+    }
+    let masters = &crate::policies::privileged_groups().superuser_group.name;
+    let likely = facts
+        .caller
+        .filter(|c| c.groups.iter().any(|g| g == masters))
+        .and_then(|c| c.extra_value("canonicalArn").or(c.extra_value("arn")));
+    let who = match likely {
+        Some(arn) => format!(
+            "; the audit's own caller, {arn}, is in system:masters with no visible mapping (EA306): it is likely the creator"
+        ),
+        None => "; the creator is not named here (find it in CloudTrail's CreateCluster event)".to_string(),
+    };
+    out.emit(
+        At::Cluster("authentication mode"),
+        likely,
+        format!(
+            "the cluster's authentication mode is CONFIG_MAP: the IAM principal that created it holds system:masters invisibly, and it cannot be revoked{who}"
+        ),
+        "move the cluster to API_AND_CONFIG_MAP so the creator's access becomes a visible, deletable access entry; meanwhile guard and monitor the creator principal".to_string(),
+    );
+}
