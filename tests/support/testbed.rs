@@ -491,8 +491,10 @@ fn access_entry_route(
                 let mut described = entry.clone();
                 described.as_object_mut().unwrap().remove("policies");
                 described["clusterName"] = json!(cluster.name);
-                described["createdAt"] = json!(1_767_225_600.0);
-                described["modifiedAt"] = json!(1_767_225_600.0);
+                if described.get("createdAt").is_none() {
+                    described["createdAt"] = json!(1_767_225_600.0 + 86_400.0);
+                }
+                described["modifiedAt"] = described["createdAt"].clone();
                 if described.get("type").is_none() {
                     described["type"] = json!("STANDARD");
                 }
@@ -578,7 +580,12 @@ async fn eks_route(
             Some("NotFoundException"),
         ),
     };
-    record(&state, "eks", &method, &path, status, None);
+    let recorded = if query.is_empty() {
+        path.clone()
+    } else {
+        format!("{path}?{query}")
+    };
+    record(&state, "eks", &method, &recorded, status, None);
     let headers: Vec<(&str, &str)> = error_type
         .map(|t| vec![("x-amzn-errortype", t)])
         .unwrap_or_default();
