@@ -64,6 +64,9 @@ pub struct LiveContext {
     /// What IAM said about the principals aws-auth names, when IAM was read.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub iam: Option<IamSummary>,
+    /// The access matrix: every way in, with its power and whether it is in effect.
+    #[serde(skip)]
+    pub principals: Vec<crate::access::Principal>,
 }
 
 /// IAM resolution as a report shows it: how each account was looked up, and each principal.

@@ -1,6 +1,7 @@
 //! aws-auth-audit: who can get into an Amazon EKS cluster, read exactly as EKS reads it.
 #![forbid(unsafe_code)]
 
+pub mod access;
 pub mod arn;
 pub mod awsauth;
 pub mod certificate;

@@ -180,6 +180,12 @@ pub fn judge(snapshot: &Snapshot) -> Result<CheckResult, CheckError> {
                 .err()
                 .cloned()
                 .or_else(|| access_entries.as_ref().err().cloned()),
+            (Ok(_), Needs::AccessMatrix) => mode
+                .as_ref()
+                .err()
+                .cloned()
+                .or_else(|| access_entries.as_ref().err().cloned())
+                .or_else(|| rbac.as_ref().err().cloned()),
         };
         if let Some(reason) = missing {
             not_evaluated.push(NotEvaluated {
@@ -201,6 +207,26 @@ pub fn judge(snapshot: &Snapshot) -> Result<CheckResult, CheckError> {
                 access_entries: access_entries.as_ref().ok().copied(),
             };
             findings.extend(rule.run_cluster(&facts));
+        }
+    }
+    let principals = match &aws_auth {
+        Ok(_) => crate::access::matrix(crate::access::AccessInputs {
+            mode: snapshot.cluster.authentication_mode.as_deref(),
+            aws_auth: doc,
+            entries: access_entries.as_ref().ok().copied(),
+            rbac: rbac.as_ref().ok().copied(),
+            caller: caller.as_ref().ok().copied(),
+        }),
+        Err(_) => Vec::new(),
+    };
+    for (what, missing) in [
+        ("access entries", access_entries.as_ref().err()),
+        ("RBAC tiers", rbac.as_ref().err()),
+    ] {
+        if let (Some(reason), false) = (missing, principals.is_empty()) {
+            notes.push(format!(
+                "{cluster_arn}: the access matrix lacks {what}: {reason}"
+            ));
         }
     }
     // A rule that could not decide for some target evaluated the rest: it stays evaluated,
@@ -234,6 +260,7 @@ pub fn judge(snapshot: &Snapshot) -> Result<CheckResult, CheckError> {
             transport: snapshot.transport.clone(),
             caller: caller.ok().cloned(),
             iam: iam.ok().map(crate::check::IamSummary::of),
+            principals,
         }),
     })
 }

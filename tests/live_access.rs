@@ -159,7 +159,7 @@ fn a_denied_rbac_list_stops_only_the_rules_that_need_it() {
     let report = a.json();
     let missing = not_evaluated(&report);
     let codes: Vec<&str> = missing.iter().map(|(c, _)| c.as_str()).collect();
-    assert_eq!(codes, ["EA205", "EA206", "EA403"], "{report}");
+    assert_eq!(codes, ["EA205", "EA206", "EA307", "EA403"], "{report}");
     assert!(
         missing[0].1.starts_with("unknown(access_denied)"),
         "{missing:?}"

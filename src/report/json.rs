@@ -60,6 +60,9 @@ struct Report<'a> {
     #[serde(skip_serializing_if = "Option::is_none")]
     cluster: Option<&'a crate::check::LiveContext>,
     inputs: Vec<Input<'a>>,
+    /// The access matrix of a live audit: one row per way in.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    principals: Option<&'a [crate::access::Principal]>,
     findings: &'a [Finding],
     notes: &'a [String],
     coverage: &'a Coverage,
@@ -119,6 +122,7 @@ pub fn render(result: &CheckResult) -> String {
         },
         cluster: result.live.as_ref(),
         inputs: result.documents.iter().map(input).collect(),
+        principals: result.live.as_ref().map(|l| l.principals.as_slice()),
         findings: &result.findings,
         notes: &result.notes,
         coverage: &result.coverage,

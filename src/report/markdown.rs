@@ -51,6 +51,30 @@ pub fn render(result: &CheckResult) -> String {
             markdown(missing.trim_end()).replace('\n', "\n> ")
         ));
     }
+    if let Some(live) = result.live.as_ref().filter(|l| !l.principals.is_empty()) {
+        out.push_str(&format!(
+            "\n<details><summary>Access matrix ({} ways in)</summary>\n\n| principal | source | username | groups | policies | power | in effect |\n|---|---|---|---|---|---|---|\n",
+            live.principals.len()
+        ));
+        for p in &live.principals {
+            out.push_str(&format!(
+                "| {} | {} | {} | {} | {} | {} ({}) | {} |\n",
+                markdown(&p.arn),
+                markdown(&p.source),
+                markdown(&p.username),
+                markdown(&p.groups.join(", ")),
+                markdown(&p.policies.join("; ")),
+                p.tier.as_str(),
+                markdown(&p.tier_reason),
+                if p.in_effect {
+                    "yes".to_string()
+                } else {
+                    format!("no: {}", markdown(&p.note))
+                }
+            ));
+        }
+        out.push_str("\n</details>\n");
+    }
     if let Some(iam) = result.live.as_ref().and_then(|l| l.iam.as_ref()) {
         out.push_str(&format!(
             "\n<details><summary>IAM principals ({})</summary>\n\n| principal | IAM | created | last used | who can assume |\n|---|---|---|---|---|\n",

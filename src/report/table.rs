@@ -39,6 +39,54 @@ pub fn not_evaluated_lines(result: &CheckResult) -> String {
         .collect()
 }
 
+/// The access matrix: one row per way in, with its power and whether EKS uses it.
+fn access_matrix(principals: &[crate::access::Principal], colored: bool) -> String {
+    let mut table = Table::new();
+    table
+        .load_style(presets::UTF8_FULL_CONDENSED)
+        .set_content_arrangement(ContentArrangement::Dynamic)
+        .set_width(160)
+        .set_header(["principal", "source", "as", "power", "in effect"]);
+    for p in principals {
+        let mut grants = vec![format!("user {}", p.username)];
+        if !p.groups.is_empty() {
+            grants.push(format!("groups {}", p.groups.join(", ")));
+        }
+        grants.extend(p.policies.iter().cloned());
+        table.add_row(vec![
+            Cell::new(terminal(&p.arn)),
+            Cell::new(terminal(&p.source)),
+            Cell::new(
+                grants
+                    .iter()
+                    .map(|g| terminal(g))
+                    .collect::<Vec<_>>()
+                    .join("\n"),
+            ),
+            Cell::new(format!(
+                "{}\n({})",
+                p.tier.as_str(),
+                terminal(&p.tier_reason)
+            )),
+            Cell::new(if p.in_effect {
+                if p.note.is_empty() {
+                    "yes".to_string()
+                } else {
+                    format!("yes: {}", terminal(&p.note))
+                }
+            } else {
+                format!("no: {}", terminal(&p.note))
+            }),
+        ]);
+    }
+    if colored {
+        table.enforce_styling();
+    } else {
+        table.force_no_tty();
+    }
+    format!("access matrix ({} way(s) in):\n{table}\n", principals.len())
+}
+
 pub fn render(result: &CheckResult, colored: bool) -> String {
     let mut out = String::new();
     if let Some(live) = &result.live {
@@ -81,6 +129,9 @@ pub fn render(result: &CheckResult, colored: bool) -> String {
         }
         out.push_str(&table.to_string());
         out.push('\n');
+    }
+    if let Some(live) = result.live.as_ref().filter(|l| !l.principals.is_empty()) {
+        out.push_str(&access_matrix(&live.principals, colored));
     }
     for note in &result.notes {
         out.push_str(&format!("note: {}\n", terminal(note)));

@@ -31,6 +31,8 @@ pub enum Needs {
     Mode,
     /// The authentication mode and every access entry with its policies (EKS API).
     AccessEntries,
+    /// Everything the access matrix is built from: aws-auth, mode, access entries, RBAC.
+    AccessMatrix,
 }
 
 impl Needs {
@@ -57,6 +59,9 @@ impl Needs {
             Needs::AccessEntries => {
                 "a live cluster or a snapshot: the authentication mode and every access entry with its access policies"
             }
+            Needs::AccessMatrix => {
+                "a live cluster or a snapshot: aws-auth, the authentication mode, the access entries and RBAC"
+            }
         }
     }
 }
@@ -82,6 +87,17 @@ impl ClusterFacts<'_> {
     /// The authentication mode, when DescribeCluster gave it.
     pub fn mode(&self) -> Option<&str> {
         self.cluster?.authentication_mode.as_deref()
+    }
+
+    /// The access matrix from these facts.
+    pub fn principals(&self) -> Vec<crate::access::Principal> {
+        crate::access::matrix(crate::access::AccessInputs {
+            mode: self.mode(),
+            aws_auth: self.aws_auth,
+            entries: self.access_entries,
+            rbac: self.rbac,
+            caller: self.caller,
+        })
     }
 
     /// The cluster's account, from its ARN.
@@ -242,6 +258,7 @@ registry! {
     ea304_shadowed_mapping,
     ea305_ignored_aws_auth,
     ea306_hidden_admin_caller,
+    ea307_single_admin_path,
     ea401_principal_missing,
     ea402_principal_recreated,
     ea403_admin_broadly_assumable,

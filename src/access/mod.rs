@@ -1,0 +1,219 @@
+//! Effective access: who can get in, as whom, with what power — aws-auth rows and access
+//! entries merged the way EKS merges them under the cluster's authentication mode, plus the
+//! hidden creator when the evidence shows it. Pure: reads what the snapshot holds.
+
+mod tier;
+
+pub use tier::Tier;
+
+use serde::Serialize;
+
+use crate::awsauth::document::AwsAuthDocument;
+use crate::awsauth::{Row, SectionKey};
+use crate::iam::Wanted;
+use crate::policies::access_policies;
+use crate::rbac::{RolePower, grants_to_group};
+use crate::snapshot::{AccessEntry, Fetched, RbacView, UserInfo};
+
+/// One way into the cluster.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct Principal {
+    /// The ARN as the source names it (an aws-auth row, an access entry).
+    pub arn: String,
+    /// `aws-auth mapRoles[1]`, `access entry`, `creator (hidden)`.
+    pub source: String,
+    pub username: String,
+    pub groups: Vec<String>,
+    /// Access policies with their scope: `AmazonEKSViewPolicy (namespaces a, b)`.
+    pub policies: Vec<String>,
+    pub tier: Tier,
+    /// Why this tier.
+    pub tier_reason: String,
+    /// Whether EKS uses this source for this principal under the mode.
+    pub in_effect: bool,
+    /// Why not, or what the verdict rests on.
+    #[serde(skip_serializing_if = "String::is_empty")]
+    pub note: String,
+}
+
+/// What the matrix is built from.
+#[derive(Debug, Clone, Copy)]
+pub struct AccessInputs<'a> {
+    pub mode: Option<&'a str>,
+    pub aws_auth: Option<&'a AwsAuthDocument>,
+    pub entries: Option<&'a [AccessEntry]>,
+    pub rbac: Option<RbacView<'a>>,
+    pub caller: Option<&'a UserInfo>,
+}
+
+/// The tier RBAC gives these groups (and the reason), when RBAC is known.
+fn rbac_tier(rbac: Option<RbacView<'_>>, groups: &[String]) -> (Tier, String) {
+    let mut best = (Tier::None, String::new());
+    let privileged = crate::policies::privileged_groups();
+    for group in groups {
+        let (tier, reason) = if *group == privileged.superuser_group.name {
+            (Tier::ClusterAdmin, format!("group {group} (superuser)"))
+        } else if privileged.is_node_group(group) {
+            (Tier::Node, format!("node group {group}"))
+        } else if let Some(rbac) = rbac {
+            let grants = grants_to_group(rbac, group);
+            match grants
+                .iter()
+                .map(|g| match (&g.power, g.namespace()) {
+                    (RolePower::Admin, None) => (Tier::ClusterAdmin, g.describe()),
+                    (RolePower::Admin | RolePower::Wildcard { .. }, _) => {
+                        (Tier::Admin, g.describe())
+                    }
+                    (RolePower::Limited, _) => (Tier::Custom, g.describe()),
+                    (RolePower::Missing, _) => (Tier::None, g.describe()),
+                })
+                .max_by_key(|(t, _)| *t)
+            {
+                Some(found) => found,
+                None => (Tier::None, format!("group {group}: no binding")),
+            }
+        } else {
+            (Tier::Unknown, format!("group {group}: RBAC not read"))
+        };
+        if tier > best.0 || best.1.is_empty() {
+            best = (tier, reason);
+        }
+    }
+    best
+}
+
+fn policy_tier(entry: &AccessEntry) -> (Tier, String, Vec<String>) {
+    let Fetched::Found(policies) = &entry.policies else {
+        return (Tier::Unknown, "policies not read".into(), Vec::new());
+    };
+    let mut best = (Tier::None, String::new());
+    let mut listed = Vec::new();
+    for policy in policies {
+        let name = policy
+            .policy_arn
+            .strip_prefix(&access_policies().arn_prefix)
+            .unwrap_or(&policy.policy_arn);
+        let scope = if policy.scope.kind == "namespace" {
+            format!("namespaces {}", policy.scope.namespaces.join(", "))
+        } else {
+            "cluster".to_string()
+        };
+        listed.push(format!("{name} ({scope})"));
+        let cluster_scope = policy.scope.kind != "namespace";
+        let tier = match access_policies().find(&policy.policy_arn) {
+            None => Tier::Unknown,
+            Some(known) => Tier::from_policy(&known.tier, cluster_scope),
+        };
+        if tier > best.0 || best.1.is_empty() {
+            best = (tier, format!("{name} at {scope} scope"));
+        }
+    }
+    (best.0, best.1, listed)
+}
+
+/// Every principal aws-auth or an access entry names, and the hidden creator when the caller
+/// is it, with its tier and whether it is in effect under the mode.
+pub fn matrix(inputs: AccessInputs<'_>) -> Vec<Principal> {
+    let mut out = Vec::new();
+    let entries = inputs.entries.unwrap_or(&[]);
+    for entry in entries {
+        let (policy, policy_reason, policies) = policy_tier(entry);
+        let (group, group_reason) = rbac_tier(inputs.rbac, &entry.kubernetes_groups);
+        let (tier, reason) = if group > policy {
+            (group, group_reason)
+        } else {
+            (policy, policy_reason)
+        };
+        let (in_effect, note) = match inputs.mode {
+            Some("CONFIG_MAP") => (
+                false,
+                "CONFIG_MAP mode: access entries are not used".to_string(),
+            ),
+            _ => (true, String::new()),
+        };
+        out.push(Principal {
+            arn: entry.principal_arn.clone(),
+            source: format!("access entry ({})", entry.kind),
+            username: entry.username.clone().unwrap_or_default(),
+            groups: entry.kubernetes_groups.clone(),
+            policies,
+            tier,
+            tier_reason: reason,
+            in_effect,
+            note,
+        });
+    }
+    if let Some(doc) = inputs.aws_auth {
+        for section in [SectionKey::MapRoles, SectionKey::MapUsers] {
+            for row in doc.section(section).kept() {
+                let arn = row.row.arn().trim().to_string();
+                let (tier, reason) = rbac_tier(inputs.rbac, row.row.groups());
+                let wanted = Wanted::from_arn(&arn);
+                let shadowed = entries
+                    .iter()
+                    .any(|e| wanted.is_some() && Wanted::from_arn(&e.principal_arn) == wanted);
+                let has_path = matches!(&row.row, Row::Role(r)
+                    if crate::arn::parse(r.rolearn.trim())
+                        .is_ok_and(|p| p.service == "iam" && p.resource.split('/').count() > 2));
+                let (in_effect, note) = match inputs.mode {
+                    Some("API") => (false, "API mode: aws-auth is ignored".to_string()),
+                    _ if has_path => (false, "the ARN has a path: it never matches".to_string()),
+                    Some("API_AND_CONFIG_MAP") if shadowed => (
+                        false,
+                        "an access entry for the same principal takes priority".to_string(),
+                    ),
+                    None => (
+                        true,
+                        "in effect unless the mode is API (mode unknown)".to_string(),
+                    ),
+                    _ => (true, String::new()),
+                };
+                out.push(Principal {
+                    arn: if arn.is_empty() {
+                        row.row.principal()
+                    } else {
+                        arn
+                    },
+                    source: format!("aws-auth {section}[{}]", row.index),
+                    username: row.row.username().to_string(),
+                    groups: row.row.groups().to_vec(),
+                    policies: Vec::new(),
+                    tier,
+                    tier_reason: reason,
+                    in_effect,
+                    note,
+                });
+            }
+        }
+    }
+    let masters = &crate::policies::privileged_groups().superuser_group.name;
+    if let Some(caller) = inputs.caller
+        && caller.groups.iter().any(|g| g == masters)
+    {
+        let arn = caller
+            .extra_value("canonicalArn")
+            .or(caller.extra_value("arn"))
+            .unwrap_or(&caller.username)
+            .to_string();
+        let visible = out.iter().any(|p| {
+            p.in_effect
+                && p.tier == Tier::ClusterAdmin
+                && Wanted::from_arn(&p.arn).is_some()
+                && Wanted::from_arn(&p.arn) == Wanted::from_arn(&arn)
+        });
+        if !visible {
+            out.push(Principal {
+                arn,
+                source: "creator (hidden; the audit's caller)".to_string(),
+                username: caller.username.clone(),
+                groups: caller.groups.clone(),
+                policies: Vec::new(),
+                tier: Tier::ClusterAdmin,
+                tier_reason: "system:masters with no visible mapping".to_string(),
+                in_effect: true,
+                note: "seen through SelfSubjectReview; no configuration shows it".to_string(),
+            });
+        }
+    }
+    out
+}
