@@ -200,6 +200,35 @@ fn every_entry_is_read_and_judged_under_the_mode() {
             .iter()
             .any(|(c, _)| c == "EA301" || c == "EA303" || c == "EA305")
     );
+    // The access matrix: the shadowed aws-auth row is not in effect, the entry that shadows
+    // it is; the creator's entry is cluster-admin.
+    let principals = report["principals"].as_array().unwrap();
+    assert_eq!(
+        principals.len(),
+        148 + 1,
+        "148 entries and one aws-auth row"
+    );
+    let row = principals
+        .iter()
+        .find(|p| p["source"] == "aws-auth mapRoles[0]")
+        .unwrap();
+    assert_eq!(row["in_effect"], false);
+    assert_eq!(
+        row["tier"], "cluster-admin",
+        "system:masters, were it in effect"
+    );
+    assert!(row["note"].as_str().unwrap().contains("access entry"));
+    let by_arn = |suffix: &str| {
+        principals
+            .iter()
+            .find(|p| p["arn"].as_str().unwrap().ends_with(suffix))
+            .unwrap()
+    };
+    assert_eq!(by_arn("role/ops/ops")["tier"], "view");
+    assert_eq!(by_arn("role/ops/ops")["in_effect"], true);
+    assert_eq!(by_arn("role/terraform")["tier"], "cluster-admin");
+    assert_eq!(by_arn("role/team")["tier"], "edit");
+    assert_eq!(by_arn("role/argo")["tier"], "unknown");
     // None of the 140 namespace-scoped viewers is reported.
     assert!(
         !found.iter().any(|(_, p)| p.contains("filler")),

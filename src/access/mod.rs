@@ -217,3 +217,100 @@ pub fn matrix(inputs: AccessInputs<'_>) -> Vec<Principal> {
     }
     out
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::check::{InputFile, check};
+    use crate::snapshot::{AccessScope, AssociatedPolicy};
+
+    fn doc() -> AwsAuthDocument {
+        let yaml = "apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: aws-auth\n  namespace: kube-system\ndata:\n  mapRoles: |\n    - rolearn: arn:aws:iam::111122223333:role/ops\n      username: ops\n      groups: [system:masters]\n    - rolearn: arn:aws:iam::111122223333:role/team/dev\n      username: dev\n      groups: [system:masters]\n";
+        check(&[InputFile {
+            path: "a.yaml".into(),
+            bytes: yaml.as_bytes().to_vec(),
+        }])
+        .unwrap()
+        .documents
+        .remove(0)
+    }
+
+    fn entry(arn: &str, policy: &str) -> AccessEntry {
+        AccessEntry {
+            principal_arn: arn.into(),
+            kind: "STANDARD".into(),
+            username: None,
+            kubernetes_groups: Vec::new(),
+            created_at: None,
+            policies: Fetched::Found(vec![AssociatedPolicy {
+                policy_arn: format!("arn:aws:eks::aws:cluster-access-policy/{policy}"),
+                scope: AccessScope {
+                    kind: "cluster".into(),
+                    namespaces: Vec::new(),
+                },
+                associated_at: None,
+            }]),
+        }
+    }
+
+    /// (source, tier, in effect) for each row, under `mode`.
+    fn rows(mode: &str) -> Vec<(String, Tier, bool)> {
+        let doc = doc();
+        let entries = [entry(
+            "arn:aws:iam::111122223333:role/x/ops",
+            "AmazonEKSViewPolicy",
+        )];
+        matrix(AccessInputs {
+            mode: Some(mode),
+            aws_auth: Some(&doc),
+            entries: Some(&entries),
+            rbac: None,
+            caller: None,
+        })
+        .into_iter()
+        .map(|p| (p.source, p.tier, p.in_effect))
+        .collect()
+    }
+
+    #[test]
+    fn the_mode_decides_which_source_is_in_effect() {
+        let entry = "access entry (STANDARD)".to_string();
+        let ops = "aws-auth mapRoles[0]".to_string();
+        let dev = "aws-auth mapRoles[1]".to_string();
+        assert_eq!(
+            rows("CONFIG_MAP"),
+            [
+                (entry.clone(), Tier::View, false),
+                (ops.clone(), Tier::ClusterAdmin, true),
+                (dev.clone(), Tier::ClusterAdmin, false),
+            ]
+        );
+        assert_eq!(
+            rows("API_AND_CONFIG_MAP"),
+            [
+                (entry.clone(), Tier::View, true),
+                (ops.clone(), Tier::ClusterAdmin, false),
+                (dev.clone(), Tier::ClusterAdmin, false),
+            ],
+            "the entry for role ops (with a path) shadows the row; the path row never matches"
+        );
+        assert_eq!(
+            rows("API"),
+            [
+                (entry, Tier::View, true),
+                (ops, Tier::ClusterAdmin, false),
+                (dev, Tier::ClusterAdmin, false),
+            ]
+        );
+    }
+
+    #[test]
+    fn tiers_order_and_policies() {
+        assert!(
+            Tier::ClusterAdmin > Tier::Admin && Tier::Admin > Tier::Edit && Tier::Edit > Tier::View
+        );
+        assert_eq!(Tier::from_policy("cluster-admin", true), Tier::ClusterAdmin);
+        assert_eq!(Tier::from_policy("cluster-admin", false), Tier::Admin);
+        assert_eq!(Tier::from_policy("mystery", true), Tier::Unknown);
+    }
+}
