@@ -82,6 +82,7 @@ fn measure(latency_ms: u64, page_size: u32, runs: usize) {
     let mut per_run: BTreeMap<String, usize> = BTreeMap::new();
     for run in 0..runs {
         let before = bed.requests().len();
+        bed.moto.start_recording();
         let started = Instant::now();
         let output = bed
             .command(
@@ -119,6 +120,9 @@ fn measure(latency_ms: u64, page_size: u32, runs: usize) {
                         kind(&request.method, &request.path)
                     ))
                     .or_default() += 1;
+            }
+            for action in bed.moto.recorded_actions() {
+                *per_run.entry(format!("aws {action}")).or_default() += 1;
             }
         }
     }
