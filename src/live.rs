@@ -155,6 +155,11 @@ pub fn judge(snapshot: &Snapshot) -> Result<CheckResult, CheckError> {
             Fetched::Absent => Ok(&[]),
             Fetched::Unknown(unknown) => Err(unknown_reason(unknown)),
         };
+    let node_roles: Result<&[crate::snapshot::NodeRole], String> = match &snapshot.node_roles {
+        Fetched::Found(roles) => Ok(roles),
+        Fetched::Absent => Ok(&[]),
+        Fetched::Unknown(unknown) => Err(unknown_reason(unknown)),
+    };
     let mut evaluated = Vec::new();
     let mut not_evaluated = Vec::new();
     for rule in RULES {
@@ -180,6 +185,12 @@ pub fn judge(snapshot: &Snapshot) -> Result<CheckResult, CheckError> {
                 .err()
                 .cloned()
                 .or_else(|| access_entries.as_ref().err().cloned()),
+            (Ok(_), Needs::NodeRoles) => mode
+                .as_ref()
+                .err()
+                .cloned()
+                .or_else(|| access_entries.as_ref().err().cloned())
+                .or_else(|| node_roles.as_ref().err().cloned()),
             (Ok(_), Needs::AccessMatrix) => mode
                 .as_ref()
                 .err()
@@ -205,6 +216,7 @@ pub fn judge(snapshot: &Snapshot) -> Result<CheckResult, CheckError> {
                 aws_auth_modified,
                 cluster: Some(&snapshot.cluster),
                 access_entries: access_entries.as_ref().ok().copied(),
+                node_roles: node_roles.as_ref().ok().copied(),
             };
             findings.extend(rule.run_cluster(&facts));
         }

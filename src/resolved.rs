@@ -42,6 +42,7 @@ pub fn check_resolved(
                 aws_auth_modified: None,
                 cluster: None,
                 access_entries: None,
+                node_roles: None,
             };
             result.findings.extend(rule.run_cluster(&facts));
         }

@@ -299,6 +299,15 @@ pub struct AccessEntry {
     pub policies: Fetched<Vec<AssociatedPolicy>>,
 }
 
+/// A role that nodes or pods run as: a managed node group's node role, or a Fargate
+/// profile's pod execution role. EKS must be able to map it, or they cannot join.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct NodeRole {
+    /// `nodegroup NAME` or `fargate-profile NAME`.
+    pub owner: String,
+    pub role_arn: String,
+}
+
 /// An IAM role or user as IAM describes it.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct IamPrincipal {
@@ -400,8 +409,18 @@ pub struct Snapshot {
     /// mode is `CONFIG_MAP`: the calls answer `InvalidRequestException`).
     #[serde(default = "access_not_collected")]
     pub access_entries: Fetched<Vec<AccessEntry>>,
+    /// Managed node groups' node roles and Fargate profiles' pod execution roles.
+    #[serde(default = "node_roles_not_collected")]
+    pub node_roles: Fetched<Vec<NodeRole>>,
     #[serde(default)]
     pub issues: Vec<CollectionIssue>,
+}
+
+fn node_roles_not_collected() -> Fetched<Vec<NodeRole>> {
+    Fetched::unknown(
+        UnknownReason::Skipped,
+        "node groups and Fargate profiles were not read",
+    )
 }
 
 fn access_not_collected() -> Fetched<Vec<AccessEntry>> {
@@ -525,6 +544,7 @@ mod tests {
             },
             iam: iam_not_collected(),
             access_entries: access_not_collected(),
+            node_roles: node_roles_not_collected(),
             issues: vec![CollectionIssue::new("x", "y", "z", "w")],
         }
     }

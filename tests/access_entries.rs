@@ -75,7 +75,9 @@ fn scenario() -> Scenario {
     };
     let mut mixed = base("mixed", "API_AND_CONFIG_MAP");
     mixed["access_entries"] = json!(entries);
-    let legacy = base("legacy", "CONFIG_MAP");
+    let mut legacy = base("legacy", "CONFIG_MAP");
+    legacy["nodegroups"] = json!([{"nodegroupName": "workers", "nodeRole": format!("arn:aws:iam::{ACCOUNT}:role/eks-workers")}]);
+    legacy["fargate_profiles"] = json!([{"fargateProfileName": "default", "podExecutionRoleArn": format!("arn:aws:iam::{ACCOUNT}:role/ops")}]);
     let mut api = base("api", "API");
     api["access_entries"] = json!([entry(
         "role/ops",

@@ -15,7 +15,9 @@ use std::path::{Path, PathBuf};
 use aws_auth_audit::check::{InputFile, check};
 use aws_auth_audit::finding::Finding;
 use aws_auth_audit::rules::{ClusterFacts, RULES};
-use aws_auth_audit::snapshot::{AccessEntry, ClusterInfo, Fetched, IamEvidence, Rbac, UserInfo};
+use aws_auth_audit::snapshot::{
+    AccessEntry, ClusterInfo, Fetched, IamEvidence, NodeRole, Rbac, UserInfo,
+};
 
 /// What a cluster rule reads besides aws-auth.
 #[derive(serde::Deserialize)]
@@ -30,6 +32,8 @@ struct ClusterFixture {
     cluster: Option<ClusterInfo>,
     #[serde(default)]
     access_entries: Option<Vec<AccessEntry>>,
+    #[serde(default)]
+    node_roles: Option<Vec<NodeRole>>,
 }
 
 const FIXTURE_CLUSTER: &str = "arn:aws:eks:us-east-1:111122223333:cluster/fixture";
@@ -70,6 +74,7 @@ fn findings_of(code: &str, path: &Path) -> Vec<Finding> {
         aws_auth_modified: fixture.aws_auth_modified.as_deref(),
         cluster: fixture.cluster.as_ref(),
         access_entries: fixture.access_entries.as_deref(),
+        node_roles: fixture.node_roles.as_deref(),
     };
     rule.run_cluster(&facts)
 }

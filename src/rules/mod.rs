@@ -9,7 +9,7 @@ pub use emit::{At, Emitter};
 
 use crate::awsauth::document::AwsAuthDocument;
 use crate::finding::{Finding, Severity};
-use crate::snapshot::{AccessEntry, ClusterInfo, IamEvidence, RbacView, UserInfo};
+use crate::snapshot::{AccessEntry, ClusterInfo, IamEvidence, NodeRole, RbacView, UserInfo};
 
 /// What a rule needs to be evaluated.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, serde::Serialize)]
@@ -33,6 +33,8 @@ pub enum Needs {
     AccessEntries,
     /// Everything the access matrix is built from: aws-auth, mode, access entries, RBAC.
     AccessMatrix,
+    /// aws-auth, the mode, access entries, and the node groups' and Fargate profiles' roles.
+    NodeRoles,
 }
 
 impl Needs {
@@ -59,6 +61,9 @@ impl Needs {
             Needs::AccessEntries => {
                 "a live cluster or a snapshot: the authentication mode and every access entry with its access policies"
             }
+            Needs::NodeRoles => {
+                "a live cluster or a snapshot: aws-auth, the mode, access entries, and the roles of node groups and Fargate profiles"
+            }
             Needs::AccessMatrix => {
                 "a live cluster or a snapshot: aws-auth, the authentication mode, the access entries and RBAC"
             }
@@ -81,6 +86,8 @@ pub struct ClusterFacts<'a> {
     pub cluster: Option<&'a ClusterInfo>,
     /// Every access entry; empty when the cluster has no access-entry API (`CONFIG_MAP`).
     pub access_entries: Option<&'a [AccessEntry]>,
+    /// The roles node groups and Fargate profiles run as.
+    pub node_roles: Option<&'a [NodeRole]>,
 }
 
 impl ClusterFacts<'_> {
@@ -259,6 +266,7 @@ registry! {
     ea305_ignored_aws_auth,
     ea306_hidden_admin_caller,
     ea307_single_admin_path,
+    ea308_node_role_unmapped,
     ea401_principal_missing,
     ea402_principal_recreated,
     ea403_admin_broadly_assumable,

@@ -70,7 +70,16 @@ pub async fn collect(
             ),
         }
     };
-    let ((aws_auth, iam), caller, rbac, access_entries) = tokio::join!(
+    let nodes = async {
+        match aws.eks {
+            Some(options) => super::eks::node_roles(&cluster.name, options).await,
+            None => Fetched::unknown(
+                UnknownReason::Skipped,
+                "node groups not read: the cluster is not known to EKS by name",
+            ),
+        }
+    };
+    let ((aws_auth, iam), caller, rbac, access_entries, node_roles) = tokio::join!(
         async {
             let aws_auth = reader.aws_auth().await;
             let iam = resolve_iam(&aws_auth, aws.iam).await;
@@ -78,7 +87,8 @@ pub async fn collect(
         },
         reader.caller(),
         reader.rbac(),
-        access
+        access,
+        nodes
     );
     Snapshot {
         kind: SNAPSHOT_KIND.to_string(),
@@ -92,6 +102,7 @@ pub async fn collect(
         rbac,
         iam,
         access_entries,
+        node_roles,
         issues: reader.into_issues(),
     }
 }

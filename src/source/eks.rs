@@ -6,7 +6,8 @@ use aws_sdk_eks::error::ProvideErrorMetadata;
 use super::token::CredentialOptions;
 use crate::kubeconfig::ClusterEndpoint;
 use crate::snapshot::{
-    AccessEntry, AccessScope, AssociatedPolicy, ClusterInfo, Fetched, Unknown, UnknownReason,
+    AccessEntry, AccessScope, AssociatedPolicy, ClusterInfo, Fetched, NodeRole, Unknown,
+    UnknownReason,
 };
 
 /// A call to EKS failed. Carries the operation, the error code and the request id, never a
@@ -292,4 +293,120 @@ pub async fn access_entries(
         }
     }
     Fetched::Found(entries)
+}
+
+/// Every managed node group's node role and every Fargate profile's pod execution role
+/// (ListNodegroups / ListFargateProfiles, all pages; each described, 4 at a time).
+pub async fn node_roles(cluster: &str, options: &CredentialOptions) -> Fetched<Vec<NodeRole>> {
+    let config = sdk_config(options).await;
+    let client = aws_sdk_eks::Client::new(&config);
+    let mut nodegroups = Vec::new();
+    let mut token: Option<String> = None;
+    loop {
+        match client
+            .list_nodegroups()
+            .cluster_name(cluster)
+            .set_next_token(token.clone())
+            .send()
+            .await
+        {
+            Ok(page) => {
+                nodegroups.extend(page.nodegroups().iter().cloned());
+                token = page.next_token().map(str::to_string);
+                if token.is_none() {
+                    break;
+                }
+            }
+            Err(e) => return Fetched::Unknown(unknown_of("ListNodegroups", &e)),
+        }
+    }
+    let mut profiles = Vec::new();
+    let mut token: Option<String> = None;
+    loop {
+        match client
+            .list_fargate_profiles()
+            .cluster_name(cluster)
+            .set_next_token(token.clone())
+            .send()
+            .await
+        {
+            Ok(page) => {
+                profiles.extend(page.fargate_profile_names().iter().cloned());
+                token = page.next_token().map(str::to_string);
+                if token.is_none() {
+                    break;
+                }
+            }
+            Err(e) => return Fetched::Unknown(unknown_of("ListFargateProfiles", &e)),
+        }
+    }
+    let permits = std::sync::Arc::new(tokio::sync::Semaphore::new(IN_FLIGHT));
+    let mut tasks = tokio::task::JoinSet::new();
+    let work = nodegroups
+        .into_iter()
+        .map(|n| (true, n))
+        .chain(profiles.into_iter().map(|p| (false, p)));
+    for (index, (is_nodegroup, name)) in work.enumerate() {
+        let client = client.clone();
+        let cluster = cluster.to_string();
+        let permits = permits.clone();
+        tasks.spawn(async move {
+            let _permit = permits.acquire_owned().await;
+            let found = if is_nodegroup {
+                client
+                    .describe_nodegroup()
+                    .cluster_name(&cluster)
+                    .nodegroup_name(&name)
+                    .send()
+                    .await
+                    .map(|out| NodeRole {
+                        owner: format!("nodegroup {name}"),
+                        role_arn: out
+                            .nodegroup()
+                            .and_then(|n| n.node_role())
+                            .unwrap_or_default()
+                            .to_string(),
+                    })
+                    .map_err(|e| unknown_of("DescribeNodegroup", &e))
+            } else {
+                client
+                    .describe_fargate_profile()
+                    .cluster_name(&cluster)
+                    .fargate_profile_name(&name)
+                    .send()
+                    .await
+                    .map(|out| NodeRole {
+                        owner: format!("fargate-profile {name}"),
+                        role_arn: out
+                            .fargate_profile()
+                            .and_then(|p| p.pod_execution_role_arn())
+                            .unwrap_or_default()
+                            .to_string(),
+                    })
+                    .map_err(|e| unknown_of("DescribeFargateProfile", &e))
+            };
+            (index, found)
+        });
+    }
+    let mut done = Vec::new();
+    while let Some(joined) = tasks.join_next().await {
+        match joined {
+            Ok(found) => done.push(found),
+            Err(e) => {
+                return Fetched::unknown(
+                    UnknownReason::Unreachable,
+                    format!("a lookup task failed: {e}"),
+                );
+            }
+        }
+    }
+    done.sort_by_key(|(index, _)| *index);
+    let mut roles = Vec::new();
+    for (_, found) in done {
+        match found {
+            Ok(role) => roles.push(role),
+            Err(unknown) => return Fetched::Unknown(unknown),
+        }
+    }
+    Fetched::Found(roles)
 }

@@ -68,6 +68,12 @@ pub struct ClusterSpec {
     /// Faults on EKS operations, by operation name (`DescribeAccessEntry`, `ListAccessEntries`).
     #[serde(default)]
     pub eks_faults: BTreeMap<String, Fault>,
+    /// Managed node groups: `nodegroupName`, `nodeRole`.
+    #[serde(default)]
+    pub nodegroups: Vec<Value>,
+    /// Fargate profiles: `fargateProfileName`, `podExecutionRoleArn`.
+    #[serde(default)]
+    pub fargate_profiles: Vec<Value>,
     /// `accessConfig.bootstrapClusterCreatorAdminPermissions` (default true).
     #[serde(default)]
     pub bootstrap_creator_admin: Option<bool>,
@@ -546,6 +552,61 @@ async fn eks_route(
                     404,
                     json!({"message": format!("No cluster found for name: {name}.")}),
                     Some("ResourceNotFoundException"),
+                ),
+            }
+        }
+        (
+            "GET",
+            [
+                "clusters",
+                name,
+                kind @ ("node-groups" | "fargate-profiles"),
+                rest @ ..,
+            ],
+        ) => {
+            let Some(cluster) = state.scenario.clusters.iter().find(|c| c.name == *name) else {
+                return Ok(respond(
+                    404,
+                    json!({"message": "no cluster"}),
+                    &[("x-amzn-errortype", "ResourceNotFoundException")],
+                ));
+            };
+            let (items, name_key, list_key, one_key) = if *kind == "node-groups" {
+                (
+                    &cluster.nodegroups,
+                    "nodegroupName",
+                    "nodegroups",
+                    "nodegroup",
+                )
+            } else {
+                (
+                    &cluster.fargate_profiles,
+                    "fargateProfileName",
+                    "fargateProfileNames",
+                    "fargateProfile",
+                )
+            };
+            match rest {
+                [] => {
+                    let names: Vec<&Value> = items.iter().map(|i| &i[name_key]).collect();
+                    (200, json!({list_key: names}), None)
+                }
+                [item] => match items.iter().find(|i| i[name_key] == *item) {
+                    Some(found) => {
+                        let mut found = found.clone();
+                        found["clusterName"] = json!(cluster.name);
+                        (200, json!({one_key: found}), None)
+                    }
+                    None => (
+                        404,
+                        json!({"message": "not found"}),
+                        Some("ResourceNotFoundException"),
+                    ),
+                },
+                _ => (
+                    404,
+                    json!({"message": "unknown route"}),
+                    Some("NotFoundException"),
                 ),
             }
         }
