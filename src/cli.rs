@@ -111,12 +111,22 @@ pub enum Command {
         profile: Option<String>,
     },
     /// Show the Kubernetes username and groups EKS gives an IAM principal, and which mapping decides
+    #[command(group(clap::ArgGroup::new("source").required(true).args(["file", "snapshot", "cluster"])))]
     Whois {
         /// The caller's ARN: an IAM role or user, or an STS assumed-role session
         arn: String,
         /// The aws-auth manifest to read
         #[arg(long, value_name = "FILE")]
-        file: String,
+        file: Option<String>,
+        /// A snapshot written by `collect`: aws-auth and access entries under the cluster's mode
+        #[arg(long, value_name = "FILE")]
+        snapshot: Option<String>,
+        /// A live cluster (by name): aws-auth and access entries under its mode
+        #[arg(long, value_name = "NAME")]
+        cluster: Option<String>,
+        /// AWS region of --cluster (default: AWS_REGION or the profile's region)
+        #[arg(long, value_name = "REGION", requires = "cluster")]
+        region: Option<String>,
         /// Session name for a role ARN (an assumed-role ARN carries its own)
         #[arg(long, value_name = "NAME")]
         session_name: Option<String>,
@@ -574,6 +584,183 @@ fn cmd_whois(
     write_stdout(&text)
 }
 
+/// `whois` against a snapshot or a live cluster: access entries and aws-auth under the mode.
+fn cmd_whois_cluster(
+    arn: &str,
+    snapshot_path: Option<&str>,
+    cluster: Option<(String, Option<String>)>,
+    session_name: Option<&str>,
+    format: TextOrJson,
+) -> ExitStatus {
+    use crate::snapshot::{Fetched, Snapshot};
+    let identity = match Identity::from_arn(arn, session_name) {
+        Ok(identity) => identity,
+        Err(e) => {
+            print_error(&format!("{arn}: {e}"));
+            return ExitStatus::InputError;
+        }
+    };
+    let snapshot = match (snapshot_path, cluster) {
+        (Some(path), _) => {
+            let inputs = match read_all(&[path.to_string()]) {
+                Ok(inputs) => inputs,
+                Err(status) => return status,
+            };
+            let text = String::from_utf8_lossy(&inputs[0].bytes).into_owned();
+            match Snapshot::from_json(&text) {
+                Ok(snapshot) => snapshot,
+                Err(e) => {
+                    print_error(&format!("{path}: {e}"));
+                    return ExitStatus::InputError;
+                }
+            }
+        }
+        (None, Some((name, region))) => {
+            let target = ClusterTarget {
+                name: Some(name),
+                context: None,
+                kubeconfig: None,
+                allow_exec: false,
+                insecure_skip_tls_verify: false,
+                region,
+                profile: None,
+                role_arn: None,
+                timeout: 10,
+                no_iam: true,
+                page_size: 500,
+            };
+            match collect_snapshot(target) {
+                Ok(snapshot) => snapshot,
+                Err(status) => return status,
+            }
+        }
+        (None, None) => unreachable!("clap requires --file, --snapshot or --cluster"),
+    };
+    let result = match crate::live::judge(&snapshot) {
+        Ok(result) => result,
+        Err(e) => {
+            print_error(&e.to_string());
+            return ExitStatus::InputError;
+        }
+    };
+    let mut incomplete = Vec::new();
+    let doc = result.documents.first();
+    if let Fetched::Unknown(u) = &snapshot.aws_auth {
+        incomplete.push(format!(
+            "aws-auth: unknown({}): {}",
+            u.reason.as_str(),
+            u.detail
+        ));
+    }
+    let entries: &[crate::snapshot::AccessEntry] = match &snapshot.access_entries {
+        Fetched::Found(entries) => entries,
+        Fetched::Absent => &[],
+        Fetched::Unknown(u) => {
+            incomplete.push(format!(
+                "access entries: unknown({}): {}",
+                u.reason.as_str(),
+                u.detail
+            ));
+            &[]
+        }
+    };
+    let caller = match &snapshot.caller {
+        Fetched::Found(user) => Some(user),
+        _ => None,
+    };
+    let outcome = doc.map(|d| lookup(d.lookup_sections(), &identity, false));
+    let mode = snapshot.cluster.authentication_mode.as_deref();
+    let decision = crate::access::whois::decide(mode, &identity, outcome.as_ref(), entries, caller);
+    let text = match format {
+        TextOrJson::Json => {
+            let mut value = match (doc, &outcome) {
+                (Some(doc), Some(outcome)) => whois_json(&identity, outcome, doc, false),
+                _ => {
+                    json!({"arn": identity.arn, "canonical_arn": identity.canonical_arn, "outcome": "no_aws_auth"})
+                }
+            };
+            let aws_auth = value.clone();
+            value = json!({
+                "arn": identity.arn,
+                "canonical_arn": identity.canonical_arn,
+                "cluster": snapshot.cluster.arn,
+                "mode": mode,
+                "decided_by": decision.decided_by,
+                "reason": decision.reason,
+                "access_entry": decision.access_entry,
+                "aws_auth": aws_auth,
+                "incomplete": incomplete,
+            });
+            format!(
+                "{}\n",
+                serde_json::to_string_pretty(&value).expect("serialisable")
+            )
+        }
+        TextOrJson::Text => {
+            let mut text = format!(
+                "{} on {} (mode {}): decided by {}\n{}\n",
+                identity.arn,
+                snapshot.cluster.arn,
+                mode.unwrap_or("unknown"),
+                serde_json::to_value(&decision.decided_by)
+                    .ok()
+                    .and_then(|v| v.as_str().map(str::to_string))
+                    .unwrap_or_default(),
+                decision.reason
+            );
+            if let Some(entry) = decision.access_entry {
+                let policies = match &entry.policies {
+                    Fetched::Found(p) => p
+                        .iter()
+                        .map(|p| {
+                            format!(
+                                "{} ({})",
+                                p.policy_arn.rsplit('/').next().unwrap_or(&p.policy_arn),
+                                if p.scope.kind == "namespace" {
+                                    format!("namespaces {}", p.scope.namespaces.join(", "))
+                                } else {
+                                    "cluster".to_string()
+                                }
+                            )
+                        })
+                        .collect::<Vec<_>>()
+                        .join(", "),
+                    _ => "unknown".to_string(),
+                };
+                text.push_str(&format!(
+                    "access entry {} ({}): username {}, groups [{}], policies: {}\n",
+                    entry.principal_arn,
+                    entry.kind,
+                    entry.username.as_deref().unwrap_or("(generated)"),
+                    entry.kubernetes_groups.join(", "),
+                    if policies.is_empty() {
+                        "none".to_string()
+                    } else {
+                        policies
+                    }
+                ));
+            }
+            if let (Some(doc), Some(outcome)) = (doc, &outcome) {
+                text.push_str("aws-auth: ");
+                text.push_str(&whois_text(&identity, outcome, doc));
+            }
+            for line in &incomplete {
+                text.push_str(&format!("not read: {line}\n"));
+            }
+            terminal(&text).replace("\\u{000a}", "\n")
+        }
+    };
+    let written = write_stdout(&text);
+    if written != ExitStatus::Clean {
+        return written;
+    }
+    if incomplete.is_empty() {
+        ExitStatus::Clean
+    } else {
+        ExitStatus::Incomplete
+    }
+}
+
 fn cmd_rules(format: TextOrJson) -> ExitStatus {
     let text = match format {
         TextOrJson::Json => {
@@ -984,10 +1171,22 @@ pub fn run(args: impl IntoIterator<Item = OsString>) -> ExitStatus {
         Command::Whois {
             arn,
             file,
+            snapshot,
+            cluster,
+            region,
             session_name,
             sso_role_match,
             format,
-        } => cmd_whois(&arn, &file, session_name.as_deref(), sso_role_match, format),
+        } => match file {
+            Some(file) => cmd_whois(&arn, &file, session_name.as_deref(), sso_role_match, format),
+            None => cmd_whois_cluster(
+                &arn,
+                snapshot.as_deref(),
+                cluster.map(|name| (name, region)),
+                session_name.as_deref(),
+                format,
+            ),
+        },
         Command::Rules { format } => cmd_rules(format),
         Command::Cluster {
             target,

@@ -342,3 +342,43 @@ fn throttling_is_retried_by_the_sdk_then_unknown() {
         .count();
     assert_eq!(describes, 3, "the SDK's standard retry: three attempts");
 }
+
+#[test]
+fn whois_answers_across_both_sources_under_the_mode() {
+    let bed = Testbed::start(scenario());
+    let home = common::scratch("entries-whois");
+    let ask = |cluster: &str, arn: &str| {
+        bed.run(
+            &home,
+            "admin",
+            &["whois", arn, "--cluster", cluster, "--format", "json"],
+        )
+    };
+    // role ops: aws-auth maps it to system:masters, but its access entry (with a path) wins.
+    let session = format!("arn:aws:sts::{ACCOUNT}:assumed-role/ops/alice");
+    let mixed = ask("mixed", &session);
+    assert_eq!(mixed.code, 0, "{}", mixed.stderr);
+    let answer = mixed.json();
+    assert_eq!(answer["decided_by"], "access_entry", "{answer}");
+    assert_eq!(
+        answer["access_entry"]["principal_arn"],
+        format!("arn:aws:iam::{ACCOUNT}:role/ops/ops")
+    );
+    assert_eq!(
+        answer["aws_auth"]["groups"],
+        json!(["system:masters"]),
+        "shown, not applied"
+    );
+    assert!(
+        answer["reason"]
+            .as_str()
+            .unwrap()
+            .contains("takes priority")
+    );
+    // CONFIG_MAP: the same role is decided by aws-auth; entries are not consulted.
+    let legacy = ask("legacy", &session).json();
+    assert_eq!(legacy["decided_by"], "aws_auth");
+    // API: aws-auth is ignored; a principal without an entry is refused.
+    let api = ask("api", &format!("arn:aws:iam::{ACCOUNT}:role/nobody")).json();
+    assert_eq!(api["decided_by"], "nobody");
+}

@@ -231,6 +231,37 @@ fn a_snapshot_report_has_cluster_findings_without_a_file_position() {
 }
 
 #[test]
+fn whois_reads_a_snapshot_under_its_mode() {
+    let creator = run(&[
+        "whois",
+        "arn:aws:sts::123456789012:assumed-role/Platform/alice",
+        "--snapshot",
+        "examples/snapshot.json",
+        "--format",
+        "json",
+    ]);
+    assert_eq!(creator.code, 0, "{}", creator.stderr);
+    let answer: Value = serde_json::from_str(&creator.stdout).unwrap();
+    assert_eq!(answer["decided_by"], "hidden_creator");
+    assert_eq!(answer["aws_auth"]["outcome"], "not_mapped");
+    let admin = run(&[
+        "whois",
+        "arn:aws:iam::123456789012:role/admins",
+        "--snapshot",
+        "examples/snapshot.json",
+    ]);
+    assert!(
+        admin
+            .stdout
+            .contains("decided by aws_auth\nCONFIG_MAP: aws-auth only"),
+        "{}",
+        admin.stdout
+    );
+    let both = run(&["whois", "x", "--file", "a", "--snapshot", "b"]);
+    assert_eq!(both.code, 2);
+}
+
+#[test]
 fn sarif_validates_against_the_2_1_0_schema_with_right_lines() {
     let r = run(&["check", "examples/broken.yaml", "--format", "sarif"]);
     assert_eq!(r.code, 1);

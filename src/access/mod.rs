@@ -3,6 +3,7 @@
 //! hidden creator when the evidence shows it. Pure: reads what the snapshot holds.
 
 mod tier;
+pub mod whois;
 
 pub use tier::Tier;
 
