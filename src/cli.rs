@@ -261,6 +261,10 @@ pub struct ClusterTarget {
     /// Seconds to wait for each Kubernetes request
     #[arg(long, value_name = "SECONDS", default_value_t = 10)]
     timeout: u64,
+    /// The IAM principal that created the cluster, when you know it (CloudTrail is then not
+    /// asked; it keeps 90 days of events)
+    #[arg(long, value_name = "ARN")]
+    creator: Option<String>,
     /// Do not resolve principals in IAM (EA401–EA404 are then reported as not evaluated)
     #[arg(long)]
     no_iam: bool,
@@ -626,6 +630,7 @@ fn cmd_whois_cluster(
                 profile: None,
                 role_arn: None,
                 timeout: 10,
+                creator: None,
                 no_iam: true,
                 page_size: 500,
             };
@@ -990,6 +995,7 @@ fn collect_snapshot(target: ClusterTarget) -> Result<crate::snapshot::Snapshot, 
     let iam_options = (!target.no_iam).then(|| options.clone());
     let eks_options = options.clone();
     let mut describe_failure: Option<String> = None;
+    let creator = target.creator.clone();
     let (connection, info, transport) = match (target.name, target.context) {
         (Some(name), _) => {
             if let Err(e) = crate::source::token::validate_cluster_name(&name) {
@@ -1059,6 +1065,7 @@ fn collect_snapshot(target: ClusterTarget) -> Result<crate::snapshot::Snapshot, 
         crate::source::collect::AwsReads {
             eks: eks_options.as_ref(),
             iam: iam_options.as_ref(),
+            creator: creator.as_deref(),
         },
         collected_at,
     ));

@@ -217,6 +217,7 @@ pub fn judge(snapshot: &Snapshot) -> Result<CheckResult, CheckError> {
                 cluster: Some(&snapshot.cluster),
                 access_entries: access_entries.as_ref().ok().copied(),
                 node_roles: node_roles.as_ref().ok().copied(),
+                creator: Some(&snapshot.creator),
             };
             findings.extend(rule.run_cluster(&facts));
         }
@@ -228,6 +229,10 @@ pub fn judge(snapshot: &Snapshot) -> Result<CheckResult, CheckError> {
             entries: access_entries.as_ref().ok().copied(),
             rbac: rbac.as_ref().ok().copied(),
             caller: caller.as_ref().ok().copied(),
+            creator: match &snapshot.creator {
+                Fetched::Found(creator) => Some(creator),
+                _ => None,
+            },
         }),
         Err(_) => Vec::new(),
     };

@@ -43,6 +43,7 @@ pub fn check_resolved(
                 cluster: None,
                 access_entries: None,
                 node_roles: None,
+                creator: None,
             };
             result.findings.extend(rule.run_cluster(&facts));
         }

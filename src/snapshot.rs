@@ -308,6 +308,24 @@ pub struct NodeRole {
     pub role_arn: String,
 }
 
+/// Who created the cluster, and what it asked for.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Creator {
+    /// The IAM role (a session's issuer) or user that signed `CreateCluster`.
+    pub arn: String,
+    /// `cloudtrail` (a `CreateCluster` event) or `user` (`--creator`).
+    pub source: String,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub event_time: Option<String>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub event_id: Option<String>,
+    /// The access configuration the creator asked for, when the event records it.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub requested_mode: Option<String>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub requested_bootstrap_admin: Option<bool>,
+}
+
 /// An IAM role or user as IAM describes it.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct IamPrincipal {
@@ -409,11 +427,19 @@ pub struct Snapshot {
     /// mode is `CONFIG_MAP`: the calls answer `InvalidRequestException`).
     #[serde(default = "access_not_collected")]
     pub access_entries: Fetched<Vec<AccessEntry>>,
+    /// Who created the cluster: found (CloudTrail or `--creator`), absent (CloudTrail has no
+    /// event: older than its 90 days), or unknown (denied, throttled).
+    #[serde(default = "creator_not_collected")]
+    pub creator: Fetched<Creator>,
     /// Managed node groups' node roles and Fargate profiles' pod execution roles.
     #[serde(default = "node_roles_not_collected")]
     pub node_roles: Fetched<Vec<NodeRole>>,
     #[serde(default)]
     pub issues: Vec<CollectionIssue>,
+}
+
+fn creator_not_collected() -> Fetched<Creator> {
+    Fetched::unknown(UnknownReason::Skipped, "CloudTrail was not read")
 }
 
 fn node_roles_not_collected() -> Fetched<Vec<NodeRole>> {
@@ -545,6 +571,7 @@ mod tests {
             iam: iam_not_collected(),
             access_entries: access_not_collected(),
             node_roles: node_roles_not_collected(),
+            creator: creator_not_collected(),
             issues: vec![CollectionIssue::new("x", "y", "z", "w")],
         }
     }

@@ -74,8 +74,15 @@ fn scenario() -> Scenario {
                "rbac": {"cluster_roles": [{"metadata": {"name": "view"}, "rules": []}]}})
     };
     let mut mixed = base("mixed", "API_AND_CONFIG_MAP");
+    mixed["creator_identity"] = json!({"type": "AssumedRole",
+        "arn": format!("arn:aws:sts::{ACCOUNT}:assumed-role/terraform/ci-run"),
+        "sessionContext": {"sessionIssuer": {"type": "Role", "arn": format!("arn:aws:iam::{ACCOUNT}:role/terraform")}}});
     mixed["access_entries"] = json!(entries);
     let mut legacy = base("legacy", "CONFIG_MAP");
+    legacy["created_days_ago"] = json!(10);
+    legacy["creator_identity"] = json!({"type": "AssumedRole",
+        "arn": format!("arn:aws:sts::{ACCOUNT}:assumed-role/Platform/alice"),
+        "sessionContext": {"sessionIssuer": {"type": "Role", "arn": format!("arn:aws:iam::{ACCOUNT}:role/Platform")}}});
     legacy["nodegroups"] = json!([{"nodegroupName": "workers", "nodeRole": format!("arn:aws:iam::{ACCOUNT}:role/eks-workers")}]);
     legacy["fargate_profiles"] = json!([{"fargateProfileName": "default", "podExecutionRoleArn": format!("arn:aws:iam::{ACCOUNT}:role/ops")}]);
     let mut api = base("api", "API");
@@ -238,6 +245,28 @@ fn every_entry_is_read_and_judged_under_the_mode() {
     );
 
     // 148 entries: two pages of at most 100, then one describe and one policy list each.
+    // Created 2026-01-01, beyond CloudTrail's 90 days: not asked; the creator's entry is found
+    // by the heuristic, which says so.
+    assert_eq!(
+        bed.requests()
+            .iter()
+            .filter(|r| r.server == "cloudtrail")
+            .count(),
+        0
+    );
+    let creator_entry = report["findings"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|f| f["code"] == "EA302")
+        .unwrap();
+    assert!(
+        creator_entry["message"]
+            .as_str()
+            .unwrap()
+            .contains("a heuristic"),
+        "{creator_entry}"
+    );
     let requests = eks_requests(&bed, "mixed");
     let lists: Vec<&String> = requests
         .iter()
@@ -279,6 +308,41 @@ fn config_map_mode_has_no_entries_and_a_hidden_creator() {
         [("list?maxResults=100".to_string(), 400)]
     );
     assert!(!report["notes"].to_string().contains("ListAccessEntries"));
+    // CloudTrail names the creator: the session's issuing role.
+    let hidden = report["findings"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|f| f["code"] == "EA301")
+        .unwrap();
+    assert_eq!(
+        hidden["principal"],
+        format!("arn:aws:iam::{ACCOUNT}:role/Platform")
+    );
+    assert!(
+        hidden["message"]
+            .as_str()
+            .unwrap()
+            .contains("(CloudTrail CreateCluster event of "),
+        "{hidden}"
+    );
+    let creator_row = report["principals"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|p| p["source"].as_str().unwrap().starts_with("creator"))
+        .unwrap();
+    assert_eq!(creator_row["tier"], "cluster-admin");
+    assert_eq!(
+        creator_row["arn"],
+        format!("arn:aws:iam::{ACCOUNT}:role/Platform")
+    );
+    let lookups = bed
+        .requests()
+        .iter()
+        .filter(|r| r.server == "cloudtrail")
+        .count();
+    assert_eq!(lookups, 1, "one LookupEvents page");
 }
 
 #[test]
@@ -381,4 +445,74 @@ fn whois_answers_across_both_sources_under_the_mode() {
     // API: aws-auth is ignored; a principal without an entry is refused.
     let api = ask("api", &format!("arn:aws:iam::{ACCOUNT}:role/nobody")).json();
     assert_eq!(api["decided_by"], "nobody");
+}
+
+#[test]
+fn cloudtrail_denied_leaves_the_creator_unnamed_and_said_so() {
+    let mut denied = scenario();
+    denied.clusters[1].cloudtrail_fault = Some(testbed::Fault {
+        status: 403,
+        times: None,
+        hang: false,
+    });
+    let bed = Testbed::start(denied);
+    let report = audit(&bed, "legacy").json();
+    let hidden = report["findings"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|f| f["code"] == "EA301")
+        .unwrap();
+    let message = hidden["message"].as_str().unwrap();
+    assert!(
+        message.contains("CloudTrail could not be read: unknown(access_denied)")
+            && message.contains("pass --creator ARN"),
+        "{message}"
+    );
+    // The user can say who it is: CloudTrail is then not asked.
+    let before = bed
+        .requests()
+        .iter()
+        .filter(|r| r.server == "cloudtrail")
+        .count();
+    let home = common::scratch("entries-creator");
+    let named = bed
+        .run(
+            &home,
+            "admin",
+            &[
+                "cluster",
+                "--name",
+                "legacy",
+                "--format",
+                "json",
+                "--no-iam",
+                "--allow-incomplete",
+                "--creator",
+                "arn:aws:iam::123456789012:role/Founder",
+            ],
+        )
+        .json();
+    let after = bed
+        .requests()
+        .iter()
+        .filter(|r| r.server == "cloudtrail")
+        .count();
+    assert_eq!(before, after, "--creator: no CloudTrail call");
+    let hidden = named["findings"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|f| f["code"] == "EA301")
+        .unwrap();
+    assert_eq!(
+        hidden["principal"],
+        "arn:aws:iam::123456789012:role/Founder"
+    );
+    assert!(
+        hidden["message"]
+            .as_str()
+            .unwrap()
+            .contains("named by --creator")
+    );
 }

@@ -16,7 +16,7 @@ use aws_auth_audit::check::{InputFile, check};
 use aws_auth_audit::finding::Finding;
 use aws_auth_audit::rules::{ClusterFacts, RULES};
 use aws_auth_audit::snapshot::{
-    AccessEntry, ClusterInfo, Fetched, IamEvidence, NodeRole, Rbac, UserInfo,
+    AccessEntry, ClusterInfo, Creator, Fetched, IamEvidence, NodeRole, Rbac, UserInfo,
 };
 
 /// What a cluster rule reads besides aws-auth.
@@ -34,6 +34,8 @@ struct ClusterFixture {
     access_entries: Option<Vec<AccessEntry>>,
     #[serde(default)]
     node_roles: Option<Vec<NodeRole>>,
+    #[serde(default)]
+    creator: Option<Fetched<Creator>>,
 }
 
 const FIXTURE_CLUSTER: &str = "arn:aws:eks:us-east-1:111122223333:cluster/fixture";
@@ -75,6 +77,7 @@ fn findings_of(code: &str, path: &Path) -> Vec<Finding> {
         cluster: fixture.cluster.as_ref(),
         access_entries: fixture.access_entries.as_deref(),
         node_roles: fixture.node_roles.as_deref(),
+        creator: fixture.creator.as_ref(),
     };
     rule.run_cluster(&facts)
 }

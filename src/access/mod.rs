@@ -45,6 +45,8 @@ pub struct AccessInputs<'a> {
     pub entries: Option<&'a [AccessEntry]>,
     pub rbac: Option<RbacView<'a>>,
     pub caller: Option<&'a UserInfo>,
+    /// The creator, when CloudTrail or the user named it.
+    pub creator: Option<&'a crate::snapshot::Creator>,
 }
 
 /// The tier RBAC gives these groups (and the reason), when RBAC is known.
@@ -187,6 +189,31 @@ pub fn matrix(inputs: AccessInputs<'_>) -> Vec<Principal> {
             }
         }
     }
+    if let (Some("CONFIG_MAP"), Some(creator)) = (inputs.mode, inputs.creator) {
+        out.push(Principal {
+            arn: creator.arn.clone(),
+            source: format!(
+                "creator (hidden; {})",
+                if creator.source == "cloudtrail" {
+                    "CloudTrail CreateCluster"
+                } else {
+                    "named by --creator"
+                }
+            ),
+            username: String::new(),
+            groups: vec![
+                crate::policies::privileged_groups()
+                    .superuser_group
+                    .name
+                    .clone(),
+            ],
+            policies: Vec::new(),
+            tier: Tier::ClusterAdmin,
+            tier_reason: "CONFIG_MAP gives the creator system:masters".to_string(),
+            in_effect: true,
+            note: "no configuration shows it, and it cannot be revoked".to_string(),
+        });
+    }
     let masters = &crate::policies::privileged_groups().superuser_group.name;
     if let Some(caller) = inputs.caller
         && caller.groups.iter().any(|g| g == masters)
@@ -267,6 +294,7 @@ mod tests {
             entries: Some(&entries),
             rbac: None,
             caller: None,
+            creator: None,
         })
         .into_iter()
         .map(|p| (p.source, p.tier, p.in_effect))

@@ -50,15 +50,46 @@ pub fn check(facts: &ClusterFacts<'_>, out: &mut Emitter<'_>) {
         .caller
         .filter(|c| c.groups.iter().any(|g| g == masters))
         .and_then(|c| c.extra_value("canonicalArn").or(c.extra_value("arn")));
-    let who = match likely {
-        Some(arn) => format!(
-            "; the audit's own caller, {arn}, is in system:masters with no visible mapping (EA306): it is likely the creator"
+    let cloudtrail = match facts.creator {
+        Some(crate::snapshot::Fetched::Found(_)) | None => String::new(),
+        Some(crate::snapshot::Fetched::Absent) => {
+            "CloudTrail has no CreateCluster event for it (older than its 90 days)".to_string()
+        }
+        Some(crate::snapshot::Fetched::Unknown(u)) => {
+            format!("CloudTrail could not be read: unknown({})", u.reason.as_str())
+        }
+    };
+    let (named, who) = match (facts.known_creator(), likely) {
+        (Some(creator), _) => (
+            Some(creator.arn.as_str()),
+            format!(
+                "; the creator is {} ({})",
+                creator.arn,
+                match (creator.source.as_str(), &creator.event_time) {
+                    ("cloudtrail", Some(time)) => format!("CloudTrail CreateCluster event of {time}"),
+                    ("cloudtrail", None) => "CloudTrail CreateCluster event".to_string(),
+                    _ => "named by --creator".to_string(),
+                }
+            ),
         ),
-        None => "; the creator is not named here (find it in CloudTrail's CreateCluster event)".to_string(),
+        (None, Some(arn)) => (
+            Some(arn),
+            format!(
+                "; {}the audit's own caller, {arn}, is in system:masters with no visible mapping (EA306): it is likely the creator",
+                if cloudtrail.is_empty() { String::new() } else { format!("{cloudtrail}, but ") }
+            ),
+        ),
+        (None, None) => (
+            None,
+            format!(
+                "; the creator is not named{} (pass --creator ARN if you know it)",
+                if cloudtrail.is_empty() { String::new() } else { format!(": {cloudtrail}") }
+            ),
+        ),
     };
     out.emit(
         At::Cluster("authentication mode"),
-        likely,
+        named,
         format!(
             "the cluster's authentication mode is CONFIG_MAP: the IAM principal that created it holds system:masters invisibly, and it cannot be revoked{who}"
         ),

@@ -1,9 +1,9 @@
 //! ## What it does
-//! In an access-entry mode, reports an access entry that looks like the cluster creator's
-//! bootstrap entry and still has `AmazonEKSClusterAdminPolicy`: a `STANDARD` entry created
-//! within ten minutes of the cluster itself, on a cluster whose
-//! `bootstrapClusterCreatorAdminPermissions` is true. This is a heuristic (the EKS API does not
-//! mark the creator's entry), and the finding says so.
+//! In an access-entry mode, reports the cluster creator's access entry when it still has
+//! `AmazonEKSClusterAdminPolicy`. The creator comes from CloudTrail's `CreateCluster` event
+//! (or `--creator`); without it, a heuristic stands in — a `STANDARD` entry created within ten
+//! minutes of the cluster, on a cluster whose `bootstrapClusterCreatorAdminPermissions` is
+//! true (the EKS API does not mark the creator's entry) — and the finding says which.
 //!
 //! ## Why is this bad?
 //! The creator is usually a pipeline or a person's everyday role that needed admin once, to
@@ -48,6 +48,28 @@ pub fn check(facts: &ClusterFacts<'_>, out: &mut Emitter<'_>) {
     let (Some(entries), Some(cluster)) = (facts.access_entries, facts.cluster) else {
         return;
     };
+    if let Some(creator) = facts.known_creator() {
+        let wanted = crate::iam::Wanted::from_arn(&creator.arn);
+        for (entry, policy) in entry_policies(entries) {
+            if policy_name(&policy.policy_arn) != "AmazonEKSClusterAdminPolicy"
+                || wanted.is_none()
+                || crate::iam::Wanted::from_arn(&entry.principal_arn) != wanted
+            {
+                continue;
+            }
+            out.emit(
+                At::Cluster(&entry_route(entry)),
+                Some(&entry.principal_arn),
+                format!(
+                    "{} is the cluster creator ({}) and still has cluster-admin through its access entry",
+                    entry.principal_arn,
+                    if creator.source == "cloudtrail" { "CloudTrail CreateCluster" } else { "named by --creator" }
+                ),
+                "once another admin path exists, delete this entry or disassociate AmazonEKSClusterAdminPolicy".to_string(),
+            );
+        }
+        return;
+    }
     if cluster.bootstrap_creator_admin != Some(true) {
         return;
     }

@@ -9,7 +9,9 @@ pub use emit::{At, Emitter};
 
 use crate::awsauth::document::AwsAuthDocument;
 use crate::finding::{Finding, Severity};
-use crate::snapshot::{AccessEntry, ClusterInfo, IamEvidence, NodeRole, RbacView, UserInfo};
+use crate::snapshot::{
+    AccessEntry, ClusterInfo, Creator, Fetched, IamEvidence, NodeRole, RbacView, UserInfo,
+};
 
 /// What a rule needs to be evaluated.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, serde::Serialize)]
@@ -88,6 +90,8 @@ pub struct ClusterFacts<'a> {
     pub access_entries: Option<&'a [AccessEntry]>,
     /// The roles node groups and Fargate profiles run as.
     pub node_roles: Option<&'a [NodeRole]>,
+    /// Who created the cluster, as far as CloudTrail (or the user) says.
+    pub creator: Option<&'a Fetched<Creator>>,
 }
 
 impl ClusterFacts<'_> {
@@ -104,7 +108,16 @@ impl ClusterFacts<'_> {
             entries: self.access_entries,
             rbac: self.rbac,
             caller: self.caller,
+            creator: self.known_creator(),
         })
+    }
+
+    /// The creator, when CloudTrail or the user named it.
+    pub fn known_creator(&self) -> Option<&Creator> {
+        match self.creator? {
+            Fetched::Found(creator) => Some(creator),
+            _ => None,
+        }
     }
 
     /// The cluster's account, from its ARN.

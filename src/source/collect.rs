@@ -47,6 +47,8 @@ pub struct AwsReads<'a> {
     pub eks: Option<&'a CredentialOptions>,
     /// Credentials for IAM; `None` with `--no-iam`.
     pub iam: Option<&'a CredentialOptions>,
+    /// The creator as the user knows it (`--creator`): CloudTrail is then not asked.
+    pub creator: Option<&'a str>,
 }
 
 /// Reads aws-auth, the caller's identity, the four RBAC lists and the access entries, all in
@@ -79,7 +81,32 @@ pub async fn collect(
             ),
         }
     };
-    let ((aws_auth, iam), caller, rbac, access_entries, node_roles) = tokio::join!(
+    let creator = async {
+        match (aws.creator, aws.eks) {
+            (Some(arn), _) => Fetched::Found(crate::snapshot::Creator {
+                arn: arn.to_string(),
+                source: "user".into(),
+                event_time: None,
+                event_id: None,
+                requested_mode: None,
+                requested_bootstrap_admin: None,
+            }),
+            (None, Some(options)) => {
+                super::cloudtrail::creator(
+                    &cluster.name,
+                    cluster.created_at.as_deref(),
+                    options,
+                    std::time::SystemTime::now(),
+                )
+                .await
+            }
+            (None, None) => Fetched::unknown(
+                UnknownReason::Skipped,
+                "CloudTrail not read: the cluster is not known to EKS by name",
+            ),
+        }
+    };
+    let ((aws_auth, iam), caller, rbac, access_entries, node_roles, creator) = tokio::join!(
         async {
             let aws_auth = reader.aws_auth().await;
             let iam = resolve_iam(&aws_auth, aws.iam).await;
@@ -88,7 +115,8 @@ pub async fn collect(
         reader.caller(),
         reader.rbac(),
         access,
-        nodes
+        nodes,
+        creator
     );
     Snapshot {
         kind: SNAPSHOT_KIND.to_string(),
@@ -103,6 +131,7 @@ pub async fn collect(
         iam,
         access_entries,
         node_roles,
+        creator,
         issues: reader.into_issues(),
     }
 }

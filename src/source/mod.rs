@@ -2,6 +2,7 @@
 //! Kubernetes API, EKS, IAM, CloudTrail) add their modules here; everything they fetch
 //! becomes plain data for the pure core.
 
+pub mod cloudtrail;
 pub mod collect;
 pub mod context;
 pub mod eks;

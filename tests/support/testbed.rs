@@ -68,6 +68,17 @@ pub struct ClusterSpec {
     /// Faults on EKS operations, by operation name (`DescribeAccessEntry`, `ListAccessEntries`).
     #[serde(default)]
     pub eks_faults: BTreeMap<String, Fault>,
+    /// The `userIdentity` of this cluster's CloudTrail `CreateCluster` event; absent means no
+    /// event (older than CloudTrail's 90 days).
+    #[serde(default)]
+    pub creator_identity: Option<Value>,
+    /// The cluster was created this many days before the test bed started (default: it was
+    /// created 2026-01-01T00:00:00Z).
+    #[serde(default)]
+    pub created_days_ago: Option<u64>,
+    /// A fault on CloudTrail LookupEvents.
+    #[serde(default)]
+    pub cloudtrail_fault: Option<Fault>,
     /// Managed node groups: `nodegroupName`, `nodeRole`.
     #[serde(default)]
     pub nodegroups: Vec<Value>,
@@ -303,6 +314,7 @@ impl Testbed {
             )
             .env("AWS_EC2_METADATA_DISABLED", "true")
             .env("AWS_ENDPOINT_URL_EKS", &self.eks_url)
+            .env("AWS_ENDPOINT_URL_CLOUDTRAIL", &self.eks_url)
             .env("AWS_ENDPOINT_URL_IAM", &self.moto.url)
             .env("AWS_ENDPOINT_URL_STS", &self.moto.url)
             .env("AWS_REGION", "us-east-1")
@@ -527,10 +539,68 @@ fn access_entry_route(
     }
 }
 
+/// CloudTrail LookupEvents (JSON 1.1): the `CreateCluster` events of the scenario's clusters
+/// that have a creator. A fault on any cluster applies to the call.
+fn lookup_events(state: &State) -> (u16, Value, Option<&'static str>) {
+    if let Some(fault) = state
+        .scenario
+        .clusters
+        .iter()
+        .find_map(|c| c.cloudtrail_fault.as_ref().map(|f| (c, f)))
+        .and_then(|(c, f)| fault_applies(state, format!("{}/LookupEvents", c.name), f).then_some(f))
+    {
+        let kind = if fault.status == 403 {
+            "AccessDeniedException"
+        } else {
+            "ThrottlingException"
+        };
+        return (
+            fault.status,
+            json!({"__type": kind, "message": format!("injected {}", fault.status)}),
+            Some(kind),
+        );
+    }
+    let events: Vec<Value> = state
+        .scenario
+        .clusters
+        .iter()
+        .filter_map(|c| {
+            let identity = c.creator_identity.clone()?;
+            let detail = json!({
+                "eventVersion": "1.09", "eventSource": "eks.amazonaws.com", "eventName": "CreateCluster",
+                "userIdentity": identity,
+                "requestParameters": {"name": c.name, "accessConfig": {
+                    "authenticationMode": c.authentication_mode.as_deref().unwrap_or("API_AND_CONFIG_MAP"),
+                    "bootstrapClusterCreatorAdminPermissions": c.bootstrap_creator_admin.unwrap_or(true)}},
+            });
+            let time = c.created_days_ago.map_or(1_767_225_600.0, |days| {
+                (SystemTime::now().duration_since(SystemTime::UNIX_EPOCH).unwrap().as_secs() - days * 86_400) as f64
+            });
+            Some(json!({"EventId": format!("event-{}", c.name), "EventName": "CreateCluster",
+                        "EventTime": time, "CloudTrailEvent": detail.to_string()}))
+        })
+        .collect();
+    (200, json!({"Events": events}), None)
+}
+
 async fn eks_route(
     req: Request<Incoming>,
     state: Arc<State>,
 ) -> Result<Response<Full<Bytes>>, Infallible> {
+    let target = req
+        .headers()
+        .get("x-amz-target")
+        .and_then(|v| v.to_str().ok())
+        .unwrap_or_default()
+        .to_string();
+    if target.ends_with(".LookupEvents") {
+        let (status, body, error_type) = lookup_events(&state);
+        record(&state, "cloudtrail", "POST", "LookupEvents", status, None);
+        let headers: Vec<(&str, &str)> = error_type
+            .map(|t| vec![("x-amzn-errortype", t)])
+            .unwrap_or_default();
+        return Ok(respond(status, body, &headers));
+    }
     let query = req.uri().query().unwrap_or("").to_string();
     let path = req.uri().path().to_string();
     let method = req.method().to_string();
@@ -617,7 +687,9 @@ async fn eks_route(
                     json!({"cluster": {
                         "name": c.name,
                         "arn": format!("arn:aws:eks:{}:{}:cluster/{}", c.region, c.account, c.name),
-                        "createdAt": 1_767_225_600.0,
+                        "createdAt": c.created_days_ago.map_or(1_767_225_600.0, |days| {
+                            (SystemTime::now().duration_since(SystemTime::UNIX_EPOCH).unwrap().as_secs() - days * 86_400) as f64
+                        }),
                         "version": c.version,
                         "endpoint": format!("{}/k8s/{}", state.k8s_url, c.name),
                         "roleArn": format!("arn:aws:iam::{}:role/eks-cluster-role", c.account),

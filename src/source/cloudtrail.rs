@@ -1,0 +1,151 @@
+//! Who created the cluster: CloudTrail's `CreateCluster` event (LookupEvents keeps 90 days of
+//! management events). The window is narrowed to an hour around the cluster's creation time,
+//! so one page usually holds it; pages are spaced to stay under LookupEvents' rate (2 per
+//! second per account and region).
+
+use std::time::Duration;
+
+use aws_sdk_cloudtrail::error::ProvideErrorMetadata;
+use aws_sdk_cloudtrail::types::{LookupAttribute, LookupAttributeKey};
+use serde_json::Value;
+
+use super::token::CredentialOptions;
+use crate::snapshot::{Creator, Fetched, UnknownReason};
+
+/// CloudTrail's event history: events older than this are gone.
+const HISTORY_DAYS: i64 = 90;
+/// Pages read at most (one is the usual case).
+const MAX_PAGES: usize = 10;
+
+/// The principal an event's `userIdentity` names: a session's issuer for an assumed role, the
+/// user for an IAM user, the ARN otherwise.
+pub fn creator_of(event: &Value) -> Option<String> {
+    let identity = &event["userIdentity"];
+    let issuer = identity["sessionContext"]["sessionIssuer"]["arn"].as_str();
+    match identity["type"].as_str() {
+        Some("AssumedRole") => issuer.or(identity["arn"].as_str()),
+        _ => identity["arn"].as_str(),
+    }
+    .map(str::to_string)
+}
+
+/// Finds the `CreateCluster` event of `cluster` created at `created_at` (RFC 3339).
+pub async fn creator(
+    cluster: &str,
+    created_at: Option<&str>,
+    options: &CredentialOptions,
+    now: std::time::SystemTime,
+) -> Fetched<Creator> {
+    let created = created_at.and_then(|t| {
+        aws_smithy_types::DateTime::from_str(t, aws_smithy_types::date_time::Format::DateTime).ok()
+    });
+    let now_secs = now
+        .duration_since(std::time::UNIX_EPOCH)
+        .map_or(0, |d| d.as_secs() as i64);
+    if let Some(created) = created
+        && now_secs - created.secs() > HISTORY_DAYS * 86_400
+    {
+        return Fetched::Absent;
+    }
+    let config = super::eks::sdk_config(options).await;
+    let client = aws_sdk_cloudtrail::Client::new(&config);
+    let mut token: Option<String> = None;
+    for page in 0..MAX_PAGES {
+        if page > 0 {
+            tokio::time::sleep(Duration::from_millis(550)).await;
+        }
+        let mut request = client
+            .lookup_events()
+            .lookup_attributes(
+                LookupAttribute::builder()
+                    .attribute_key(LookupAttributeKey::EventName)
+                    .attribute_value("CreateCluster")
+                    .build()
+                    .expect("key and value are set"),
+            )
+            .set_next_token(token.clone());
+        if let Some(created) = created {
+            request = request
+                .start_time(aws_smithy_types::DateTime::from_secs(created.secs() - 3600))
+                .end_time(aws_smithy_types::DateTime::from_secs(created.secs() + 3600));
+        }
+        let out = match request.send().await {
+            Ok(out) => out,
+            Err(e) => {
+                let status = e.raw_response().map(|r| r.status().as_u16());
+                let code = e.code().unwrap_or(match status {
+                    Some(403) => "AccessDeniedException",
+                    _ => "",
+                });
+                let reason = if code.starts_with("AccessDenied") || code == "UnauthorizedOperation"
+                {
+                    UnknownReason::AccessDenied
+                } else if code.contains("Throttl") {
+                    UnknownReason::Throttled
+                } else {
+                    UnknownReason::Unreachable
+                };
+                let message = e
+                    .message()
+                    .map_or_else(|| super::token::error_chain(&e), str::to_string);
+                return Fetched::unknown(
+                    reason,
+                    format!("CloudTrail LookupEvents: {code}: {message}"),
+                );
+            }
+        };
+        for event in out.events() {
+            let Some(detail) = event
+                .cloud_trail_event()
+                .and_then(|text| serde_json::from_str::<Value>(text).ok())
+            else {
+                continue;
+            };
+            if detail["requestParameters"]["name"] != cluster || detail["errorCode"].is_string() {
+                continue;
+            }
+            let Some(arn) = creator_of(&detail) else {
+                continue;
+            };
+            let access = &detail["requestParameters"]["accessConfig"];
+            return Fetched::Found(Creator {
+                arn,
+                source: "cloudtrail".into(),
+                event_time: event
+                    .event_time()
+                    .and_then(|t| t.fmt(aws_smithy_types::date_time::Format::DateTime).ok()),
+                event_id: event.event_id().map(str::to_string),
+                requested_mode: access["authenticationMode"].as_str().map(str::to_string),
+                requested_bootstrap_admin: access["bootstrapClusterCreatorAdminPermissions"]
+                    .as_bool(),
+            });
+        }
+        token = out.next_token().map(str::to_string);
+        if token.is_none() {
+            break;
+        }
+    }
+    Fetched::Absent
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use serde_json::json;
+
+    #[test]
+    fn the_creator_is_the_session_issuer_or_the_user() {
+        let role = json!({"userIdentity": {"type": "AssumedRole", "arn": "arn:aws:sts::1:assumed-role/Platform/alice",
+            "sessionContext": {"sessionIssuer": {"type": "Role", "arn": "arn:aws:iam::1:role/Platform"}}}});
+        assert_eq!(
+            creator_of(&role).as_deref(),
+            Some("arn:aws:iam::1:role/Platform")
+        );
+        let user = json!({"userIdentity": {"type": "IAMUser", "arn": "arn:aws:iam::1:user/bob"}});
+        assert_eq!(
+            creator_of(&user).as_deref(),
+            Some("arn:aws:iam::1:user/bob")
+        );
+        assert_eq!(creator_of(&json!({})), None);
+    }
+}
