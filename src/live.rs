@@ -246,6 +246,11 @@ pub fn judge(snapshot: &Snapshot) -> Result<CheckResult, CheckError> {
             ));
         }
     }
+    let iam_summary = iam.as_ref().ok().map(|e| crate::check::IamSummary::of(e));
+    let mut principals = principals;
+    if let Some(summary) = &iam_summary {
+        crate::access::attach_iam(&mut principals, summary);
+    }
     // A rule that could not decide for some target evaluated the rest: it stays evaluated,
     // and each undecided target is listed, so coverage is incomplete.
     let mut coverage = Coverage {
@@ -276,7 +281,7 @@ pub fn judge(snapshot: &Snapshot) -> Result<CheckResult, CheckError> {
             cluster: snapshot.cluster.clone(),
             transport: snapshot.transport.clone(),
             caller: caller.ok().cloned(),
-            iam: iam.ok().map(crate::check::IamSummary::of),
+            iam: iam_summary,
             principals,
         }),
     })

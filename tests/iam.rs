@@ -232,6 +232,26 @@ fn resolution_confirms_what_exists_and_flags_the_rest() {
     );
     let deleted = principals.iter().find(|p| p["name"] == "deleted").unwrap();
     assert_eq!(deleted["status"], "absent");
+    // The access matrix carries the same, row by row.
+    let matrix = report["principals"].as_array().unwrap();
+    let alice_row = matrix
+        .iter()
+        .find(|p| p["arn"] == format!("arn:aws:iam::{ACCOUNT}:user/ops/alice"))
+        .unwrap();
+    assert_eq!(alice_row["iam"]["status"], "found");
+    assert_eq!(
+        alice_row["iam"]["iam"]["arn"],
+        format!("arn:aws:iam::{ACCOUNT}:user/ops/alice")
+    );
+    let admins_row = matrix
+        .iter()
+        .find(|p| p["arn"] == format!("arn:aws:iam::{ACCOUNT}:role/admins"))
+        .unwrap();
+    assert_eq!(admins_row["tier"], "cluster-admin");
+    assert_eq!(
+        admins_row["iam"]["who_can_assume"],
+        json!([format!("account {ACCOUNT} (sts:AssumeRole)")])
+    );
 
     // Ten names in an account of ten principals: two List pages beat ten Gets.
     let lookup = &report["cluster"]["iam"]["lookups"][0];

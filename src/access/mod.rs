@@ -17,7 +17,7 @@ use crate::rbac::{RolePower, grants_to_group};
 use crate::snapshot::{AccessEntry, Fetched, RbacView, UserInfo};
 
 /// One way into the cluster.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Serialize)]
 pub struct Principal {
     /// The ARN as the source names it (an aws-auth row, an access entry).
     pub arn: String,
@@ -35,6 +35,10 @@ pub struct Principal {
     /// Why not, or what the verdict rests on.
     #[serde(skip_serializing_if = "String::is_empty")]
     pub note: String,
+    /// What IAM says of the principal (real ARN with path, id, dates, who can assume), when
+    /// the audit read IAM.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub iam: Option<crate::check::PrincipalView>,
 }
 
 /// What the matrix is built from.
@@ -114,6 +118,21 @@ fn policy_tier(entry: &AccessEntry) -> (Tier, String, Vec<String>) {
     (best.0, best.1, listed)
 }
 
+/// Attaches what IAM said to each row of the matrix (matched by account, kind and name:
+/// names are unique per account whatever the path).
+pub fn attach_iam(principals: &mut [Principal], iam: &crate::check::IamSummary) {
+    for principal in principals {
+        let Some(wanted) = Wanted::from_arn(&principal.arn) else {
+            continue;
+        };
+        principal.iam = iam
+            .principals
+            .iter()
+            .find(|p| p.kind == wanted.kind && p.account == wanted.account && p.name == wanted.name)
+            .cloned();
+    }
+}
+
 /// Every principal aws-auth or an access entry names, and the hidden creator when the caller
 /// is it, with its tier and whether it is in effect under the mode.
 pub fn matrix(inputs: AccessInputs<'_>) -> Vec<Principal> {
@@ -144,6 +163,7 @@ pub fn matrix(inputs: AccessInputs<'_>) -> Vec<Principal> {
             tier_reason: reason,
             in_effect,
             note,
+            iam: None,
         });
     }
     if let Some(doc) = inputs.aws_auth {
@@ -185,6 +205,7 @@ pub fn matrix(inputs: AccessInputs<'_>) -> Vec<Principal> {
                     tier_reason: reason,
                     in_effect,
                     note,
+                    iam: None,
                 });
             }
         }
@@ -212,6 +233,7 @@ pub fn matrix(inputs: AccessInputs<'_>) -> Vec<Principal> {
             tier_reason: "CONFIG_MAP gives the creator system:masters".to_string(),
             in_effect: true,
             note: "no configuration shows it, and it cannot be revoked".to_string(),
+            iam: None,
         });
     }
     let masters = &crate::policies::privileged_groups().superuser_group.name;
@@ -240,6 +262,7 @@ pub fn matrix(inputs: AccessInputs<'_>) -> Vec<Principal> {
                 tier_reason: "system:masters with no visible mapping".to_string(),
                 in_effect: true,
                 note: "seen through SelfSubjectReview; no configuration shows it".to_string(),
+                iam: None,
             });
         }
     }
