@@ -309,6 +309,25 @@ fn a_collected_snapshot_replays_byte_for_byte() {
             "{cluster}"
         );
     }
+    // A read the user skipped is still a read not made: collect says so and exits 3.
+    let skipped = ours(
+        &bed,
+        &home,
+        &[
+            "collect",
+            "--name",
+            "legacy",
+            "--no-iam",
+            "-o",
+            home.join("skipped.json").to_str().unwrap(),
+        ],
+    );
+    assert_eq!(skipped.code, 3, "{}", skipped.stderr);
+    assert!(
+        skipped.stderr.contains("not read: IAM: unknown(skipped)"),
+        "{}",
+        skipped.stderr
+    );
     // The replay makes no request: counting them before and after.
     let before = bed.requests().len();
     let replay = ours(&bed, &home, &["check", snap_arg]);
