@@ -9,6 +9,8 @@ use std::time::{Duration, Instant};
 pub struct Moto {
     pub url: String,
     child: Child,
+    /// moto's working directory (its request recording), removed on drop.
+    scratch: std::path::PathBuf,
 }
 
 impl Moto {
@@ -35,7 +37,12 @@ impl Moto {
             .local_addr()
             .unwrap()
             .port();
+        // moto's request recorder writes a file: keep it out of the working tree.
+        let scratch = std::env::temp_dir().join(format!("aws-auth-audit-moto-{port}"));
+        std::fs::create_dir_all(&scratch).unwrap();
         let child = Command::new("python3")
+            .current_dir(&scratch)
+            .env("MOTO_RECORDER_FILEPATH", scratch.join("recording"))
             .envs(env.iter().map(|(k, v)| (*k, v.as_str())))
             .args([
                 "-m",
@@ -52,6 +59,7 @@ impl Moto {
         Moto {
             url: format!("http://127.0.0.1:{port}"),
             child,
+            scratch,
         }
     }
 
@@ -140,5 +148,6 @@ impl Drop for Moto {
     fn drop(&mut self) {
         let _ = self.child.kill();
         let _ = self.child.wait();
+        let _ = std::fs::remove_dir_all(&self.scratch);
     }
 }
