@@ -141,6 +141,16 @@ fn findings(report: &Value) -> Vec<(String, String)> {
         .collect()
 }
 
+/// The first finding of `code`.
+fn finding<'a>(report: &'a Value, code: &str) -> &'a Value {
+    report["findings"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|f| f["code"] == code)
+        .unwrap_or_else(|| panic!("no {code} in {report}"))
+}
+
 fn eks_requests(bed: &Testbed, cluster: &str) -> Vec<(String, u16)> {
     let prefix = format!("/clusters/{cluster}/access-entries");
     bed.requests()
@@ -254,12 +264,7 @@ fn every_entry_is_read_and_judged_under_the_mode() {
             .count(),
         0
     );
-    let creator_entry = report["findings"]
-        .as_array()
-        .unwrap()
-        .iter()
-        .find(|f| f["code"] == "EA302")
-        .unwrap();
+    let creator_entry = finding(&report, "EA302");
     assert!(
         creator_entry["message"]
             .as_str()
@@ -309,12 +314,7 @@ fn config_map_mode_has_no_entries_and_a_hidden_creator() {
     );
     assert!(!report["notes"].to_string().contains("ListAccessEntries"));
     // CloudTrail names the creator: the session's issuing role.
-    let hidden = report["findings"]
-        .as_array()
-        .unwrap()
-        .iter()
-        .find(|f| f["code"] == "EA301")
-        .unwrap();
+    let hidden = finding(&report, "EA301");
     assert_eq!(
         hidden["principal"],
         format!("arn:aws:iam::{ACCOUNT}:role/Platform")
@@ -457,12 +457,7 @@ fn cloudtrail_denied_leaves_the_creator_unnamed_and_said_so() {
     });
     let bed = Testbed::start(denied);
     let report = audit(&bed, "legacy").json();
-    let hidden = report["findings"]
-        .as_array()
-        .unwrap()
-        .iter()
-        .find(|f| f["code"] == "EA301")
-        .unwrap();
+    let hidden = finding(&report, "EA301");
     let message = hidden["message"].as_str().unwrap();
     assert!(
         message.contains("CloudTrail could not be read: unknown(access_denied)")
@@ -499,12 +494,7 @@ fn cloudtrail_denied_leaves_the_creator_unnamed_and_said_so() {
         .filter(|r| r.server == "cloudtrail")
         .count();
     assert_eq!(before, after, "--creator: no CloudTrail call");
-    let hidden = named["findings"]
-        .as_array()
-        .unwrap()
-        .iter()
-        .find(|f| f["code"] == "EA301")
-        .unwrap();
+    let hidden = finding(&named, "EA301");
     assert_eq!(
         hidden["principal"],
         "arn:aws:iam::123456789012:role/Founder"

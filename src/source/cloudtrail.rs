@@ -111,9 +111,7 @@ pub async fn creator(
             return Fetched::Found(Creator {
                 arn,
                 source: "cloudtrail".into(),
-                event_time: event
-                    .event_time()
-                    .and_then(|t| t.fmt(aws_smithy_types::date_time::Format::DateTime).ok()),
+                event_time: super::eks::date(event.event_time()),
                 event_id: event.event_id().map(str::to_string),
                 requested_mode: access["authenticationMode"].as_str().map(str::to_string),
                 requested_bootstrap_admin: access["bootstrapClusterCreatorAdminPermissions"]

@@ -126,7 +126,8 @@ pub async fn describe_cluster(
     Ok((endpoint, info))
 }
 
-fn date(value: Option<&aws_smithy_types::DateTime>) -> Option<String> {
+/// An SDK timestamp as RFC 3339, as the snapshot keeps times.
+pub(crate) fn date(value: Option<&aws_smithy_types::DateTime>) -> Option<String> {
     value.and_then(|d| d.fmt(aws_smithy_types::date_time::Format::DateTime).ok())
 }
 

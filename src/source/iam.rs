@@ -10,6 +10,7 @@ use std::sync::{Arc, Mutex};
 
 use aws_sdk_iam::error::ProvideErrorMetadata;
 
+use super::eks::date;
 use super::token::{CredentialOptions, error_chain};
 use crate::iam::{Wanted, parse_policy_document, sso_role_parts};
 use crate::snapshot::{
@@ -40,10 +41,6 @@ impl Calls {
     fn take(&self) -> BTreeMap<String, usize> {
         std::mem::take(&mut *self.0.lock().unwrap_or_else(|e| e.into_inner()))
     }
-}
-
-fn date(value: Option<&aws_smithy_types::DateTime>) -> Option<String> {
-    value.and_then(|d| d.fmt(aws_smithy_types::date_time::Format::DateTime).ok())
 }
 
 fn from_role(role: &aws_sdk_iam::types::Role) -> IamPrincipal {
