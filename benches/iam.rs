@@ -48,29 +48,21 @@ fn seed(url: &str, roles: usize) {
         .credentials_provider(credentials)
         .build();
     let client = aws_sdk_iam::Client::from_conf(config);
-    let runtime = tokio::runtime::Builder::new_multi_thread()
+    let runtime = tokio::runtime::Builder::new_current_thread()
         .enable_all()
         .build()
         .unwrap();
+    // One CreateRole at a time: moto's CreateRole scans every role for a duplicate name while
+    // another request thread may insert one, which fails the request with a 500.
     runtime.block_on(async {
-        let permits = std::sync::Arc::new(tokio::sync::Semaphore::new(16));
-        let mut tasks = tokio::task::JoinSet::new();
         for i in 0..roles {
-            let client = client.clone();
-            let permits = permits.clone();
-            tasks.spawn(async move {
-                let _permit = permits.acquire_owned().await;
-                client
-                    .create_role()
-                    .role_name(format!("role-{i:04}"))
-                    .assume_role_policy_document(r#"{"Version":"2012-10-17","Statement":[]}"#)
-                    .send()
-                    .await
-                    .unwrap();
-            });
-        }
-        while let Some(done) = tasks.join_next().await {
-            done.unwrap();
+            client
+                .create_role()
+                .role_name(format!("role-{i:04}"))
+                .assume_role_policy_document(r#"{"Version":"2012-10-17","Statement":[]}"#)
+                .send()
+                .await
+                .unwrap();
         }
     });
 }
