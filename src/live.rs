@@ -218,6 +218,11 @@ pub fn judge(snapshot: &Snapshot) -> Result<CheckResult, CheckError> {
                 access_entries: access_entries.as_ref().ok().copied(),
                 node_roles: node_roles.as_ref().ok().copied(),
                 creator: Some(&snapshot.creator),
+                mode_changes: Some(&snapshot.mode_changes),
+                offered_policies: match &snapshot.offered_policies {
+                    Fetched::Found(offered) => Some(offered),
+                    _ => None,
+                },
             };
             findings.extend(rule.run_cluster(&facts));
         }

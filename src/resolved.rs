@@ -40,10 +40,7 @@ pub fn check_resolved(
                 rbac: None,
                 iam: Some(evidence),
                 aws_auth_modified: None,
-                cluster: None,
-                access_entries: None,
-                node_roles: None,
-                creator: None,
+                ..ClusterFacts::default()
             };
             result.findings.extend(rule.run_cluster(&facts));
         }

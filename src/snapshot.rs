@@ -123,6 +123,34 @@ pub struct ClusterInfo {
     /// When the cluster was created (RFC 3339).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub created_at: Option<String>,
+    /// The cluster's tags (DescribeCluster): provenance hints such as
+    /// `aws:cloudformation:stack-name` or eksctl's and Terraform's tags.
+    #[serde(default, skip_serializing_if = "BTreeMap::is_empty")]
+    pub tags: BTreeMap<String, String>,
+}
+
+/// One change of the cluster's authentication mode: an EKS update of type
+/// `AccessConfigUpdate` (ListUpdates / DescribeUpdate). It dates a migration from
+/// `CONFIG_MAP`, which is when EKS materialises the legacy creator's access entry.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct ModeChange {
+    pub id: String,
+    /// `Successful`, `InProgress`, `Failed`, `Cancelled`.
+    pub status: String,
+    /// RFC 3339.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub created_at: Option<String>,
+    /// The `AuthenticationMode` it asked for.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub mode: Option<String>,
+}
+
+/// An access policy EKS offers (ListAccessPolicies): names only; the API does not expose
+/// what a policy grants.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct OfferedPolicy {
+    pub name: String,
+    pub arn: String,
 }
 
 /// How the Kubernetes API was reached.
@@ -434,6 +462,13 @@ pub struct Snapshot {
     /// Managed node groups' node roles and Fargate profiles' pod execution roles.
     #[serde(default = "node_roles_not_collected")]
     pub node_roles: Fetched<Vec<NodeRole>>,
+    /// The cluster's authentication-mode changes, oldest first; `Absent` when EKS was not
+    /// asked because the cluster is still in `CONFIG_MAP` mode.
+    #[serde(default = "mode_changes_not_collected")]
+    pub mode_changes: Fetched<Vec<ModeChange>>,
+    /// The access policies EKS offers in this region (ListAccessPolicies).
+    #[serde(default = "offered_policies_not_collected")]
+    pub offered_policies: Fetched<Vec<OfferedPolicy>>,
     #[serde(default)]
     pub issues: Vec<CollectionIssue>,
 }
@@ -446,6 +481,20 @@ fn node_roles_not_collected() -> Fetched<Vec<NodeRole>> {
     Fetched::unknown(
         UnknownReason::Skipped,
         "node groups and Fargate profiles were not read",
+    )
+}
+
+fn mode_changes_not_collected() -> Fetched<Vec<ModeChange>> {
+    Fetched::unknown(
+        UnknownReason::Skipped,
+        "the cluster's updates were not read",
+    )
+}
+
+fn offered_policies_not_collected() -> Fetched<Vec<OfferedPolicy>> {
+    Fetched::unknown(
+        UnknownReason::Skipped,
+        "the access policies EKS offers were not read",
     )
 }
 
@@ -553,6 +602,7 @@ mod tests {
                 authentication_mode: None,
                 bootstrap_creator_admin: None,
                 created_at: None,
+                tags: Default::default(),
             },
             transport: Transport {
                 via: "describe-cluster".into(),
@@ -578,6 +628,8 @@ mod tests {
             iam: iam_not_collected(),
             access_entries: access_not_collected(),
             node_roles: node_roles_not_collected(),
+            mode_changes: mode_changes_not_collected(),
+            offered_policies: offered_policies_not_collected(),
             creator: creator_not_collected(),
             issues: vec![CollectionIssue::new("x", "y", "z", "w")],
         }

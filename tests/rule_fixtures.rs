@@ -16,7 +16,8 @@ use aws_auth_audit::check::{InputFile, check};
 use aws_auth_audit::finding::Finding;
 use aws_auth_audit::rules::{ClusterFacts, RULES};
 use aws_auth_audit::snapshot::{
-    AccessEntry, ClusterInfo, Creator, Fetched, IamEvidence, NodeRole, Rbac, UserInfo,
+    AccessEntry, ClusterInfo, Creator, Fetched, IamEvidence, ModeChange, NodeRole, OfferedPolicy,
+    Rbac, UserInfo,
 };
 
 /// What a cluster rule reads besides aws-auth.
@@ -36,6 +37,10 @@ struct ClusterFixture {
     node_roles: Option<Vec<NodeRole>>,
     #[serde(default)]
     creator: Option<Fetched<Creator>>,
+    #[serde(default)]
+    mode_changes: Option<Fetched<Vec<ModeChange>>>,
+    #[serde(default)]
+    offered_policies: Option<Vec<OfferedPolicy>>,
 }
 
 const FIXTURE_CLUSTER: &str = "arn:aws:eks:us-east-1:111122223333:cluster/fixture";
@@ -78,6 +83,8 @@ fn findings_of(code: &str, path: &Path) -> Vec<Finding> {
         access_entries: fixture.access_entries.as_deref(),
         node_roles: fixture.node_roles.as_deref(),
         creator: fixture.creator.as_ref(),
+        mode_changes: fixture.mode_changes.as_ref(),
+        offered_policies: fixture.offered_policies.as_deref(),
     };
     rule.run_cluster(&facts)
 }

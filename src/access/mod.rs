@@ -210,17 +210,37 @@ pub fn matrix(inputs: AccessInputs<'_>) -> Vec<Principal> {
             }
         }
     }
+    let named_by = |creator: &crate::snapshot::Creator| {
+        if creator.source == "cloudtrail" {
+            "CloudTrail CreateCluster"
+        } else {
+            "named by --creator"
+        }
+    };
+    if let (Some("API" | "API_AND_CONFIG_MAP"), Some(creator)) = (inputs.mode, inputs.creator) {
+        let wanted = Wanted::from_arn(&creator.arn);
+        let has_entry = entries
+            .iter()
+            .any(|e| wanted.is_some() && Wanted::from_arn(&e.principal_arn) == wanted);
+        if !has_entry {
+            out.push(Principal {
+                arn: creator.arn.clone(),
+                source: format!("creator ({})", named_by(creator)),
+                username: String::new(),
+                groups: Vec::new(),
+                policies: Vec::new(),
+                tier: Tier::None,
+                tier_reason: "no access entry names the creator".to_string(),
+                in_effect: false,
+                note: "in an access-entry mode the creator's admin is an access entry, and it is gone (deleted, or never made: bootstrapClusterCreatorAdminPermissions=false); EKS documents no residual grant, which has not been verified on a live cluster".to_string(),
+                iam: None,
+            });
+        }
+    }
     if let (Some("CONFIG_MAP"), Some(creator)) = (inputs.mode, inputs.creator) {
         out.push(Principal {
             arn: creator.arn.clone(),
-            source: format!(
-                "creator (hidden; {})",
-                if creator.source == "cloudtrail" {
-                    "CloudTrail CreateCluster"
-                } else {
-                    "named by --creator"
-                }
-            ),
+            source: format!("creator (hidden; {})", named_by(creator)),
             username: String::new(),
             groups: vec![
                 crate::policies::privileged_groups()

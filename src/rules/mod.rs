@@ -10,7 +10,8 @@ pub use emit::{At, Emitter};
 use crate::awsauth::document::AwsAuthDocument;
 use crate::finding::{Finding, Severity};
 use crate::snapshot::{
-    AccessEntry, ClusterInfo, Creator, Fetched, IamEvidence, NodeRole, RbacView, UserInfo,
+    AccessEntry, ClusterInfo, Creator, Fetched, IamEvidence, ModeChange, NodeRole, OfferedPolicy,
+    RbacView, UserInfo,
 };
 
 /// What a rule needs to be evaluated.
@@ -75,7 +76,7 @@ impl Needs {
 
 /// What a cluster rule reads. The judge calls a rule only when what its [`Needs`] name was
 /// read; `aws_auth` is `None` when the cluster verifiably has no aws-auth.
-#[derive(Debug, Clone, Copy)]
+#[derive(Debug, Clone, Copy, Default)]
 pub struct ClusterFacts<'a> {
     pub cluster_arn: &'a str,
     pub aws_auth: Option<&'a AwsAuthDocument>,
@@ -92,6 +93,11 @@ pub struct ClusterFacts<'a> {
     pub node_roles: Option<&'a [NodeRole]>,
     /// Who created the cluster, as far as CloudTrail (or the user) says.
     pub creator: Option<&'a Fetched<Creator>>,
+    /// The cluster's authentication-mode changes (`AccessConfigUpdate`), oldest first, when
+    /// they were read: what dates a migration from `CONFIG_MAP`.
+    pub mode_changes: Option<&'a Fetched<Vec<ModeChange>>>,
+    /// The access policies EKS offers, when they were read.
+    pub offered_policies: Option<&'a [OfferedPolicy]>,
 }
 
 impl ClusterFacts<'_> {

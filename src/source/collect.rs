@@ -3,20 +3,22 @@
 use super::kube::{Connection, Patience, Reader};
 use super::token::CredentialOptions;
 use crate::snapshot::{
-    AwsAuthObject, ClusterInfo, Fetched, IamEvidence, SNAPSHOT_KIND, SNAPSHOT_VERSION, Snapshot,
-    Transport, UnknownReason,
+    AccessEntry, AwsAuthObject, ClusterInfo, Fetched, IamEvidence, SNAPSHOT_KIND, SNAPSHOT_VERSION,
+    Snapshot, Transport, UnknownReason,
 };
 
-/// Resolves the IAM principals the aws-auth read names (nothing to resolve when it could not
-/// be read: IAM is then unknown for the same reason).
+/// Resolves the IAM principals the aws-auth read and the access entries name (nothing to
+/// resolve when aws-auth could not be read: IAM is then unknown for the same reason, since no
+/// rule runs without aws-auth).
 async fn resolve_iam(
     aws_auth: &Fetched<AwsAuthObject>,
+    access_entries: &Fetched<Vec<AccessEntry>>,
     iam: Option<&CredentialOptions>,
 ) -> Fetched<IamEvidence> {
     let Some(options) = iam else {
         return Fetched::unknown(UnknownReason::Skipped, "IAM resolution skipped (--no-iam)");
     };
-    let wanted = match aws_auth {
+    let mut wanted = match aws_auth {
         Fetched::Found(object) => {
             let text = crate::live::configmap_yaml(&object.data);
             match crate::check::check(&[crate::check::InputFile {
@@ -34,6 +36,13 @@ async fn resolve_iam(
         Fetched::Absent => Default::default(),
         Fetched::Unknown(unknown) => return Fetched::Unknown(unknown.clone()),
     };
+    if let Fetched::Found(entries) = access_entries {
+        wanted.extend(
+            entries
+                .iter()
+                .filter_map(|e| crate::iam::Wanted::from_arn(&e.principal_arn)),
+        );
+    }
     let sso = wanted
         .iter()
         .any(|w| crate::iam::sso_role_parts(&w.name).is_some());
@@ -106,17 +115,48 @@ pub async fn collect(
             ),
         }
     };
-    let ((aws_auth, iam), caller, rbac, access_entries, node_roles, creator) = tokio::join!(
+    // Neither exists before a cluster leaves CONFIG_MAP mode: no call, `Absent`.
+    let in_config_map = cluster.authentication_mode.as_deref() == Some("CONFIG_MAP");
+    let mode_changes = async {
+        match aws.eks {
+            Some(_) if in_config_map => Fetched::Absent,
+            Some(options) => super::eks::mode_changes(&cluster.name, options).await,
+            None => Fetched::unknown(
+                UnknownReason::Skipped,
+                "updates not read: the cluster is not known to EKS by name",
+            ),
+        }
+    };
+    let offered = async {
+        match aws.eks {
+            Some(_) if in_config_map => Fetched::Absent,
+            Some(options) => super::eks::offered_policies(options).await,
+            None => Fetched::unknown(
+                UnknownReason::Skipped,
+                "access policies not read: the cluster is not known to EKS by name",
+            ),
+        }
+    };
+    let (
+        (aws_auth, access_entries, iam),
+        caller,
+        rbac,
+        node_roles,
+        creator,
+        mode_changes,
+        offered_policies,
+    ) = tokio::join!(
         async {
-            let aws_auth = reader.aws_auth().await;
-            let iam = resolve_iam(&aws_auth, aws.iam).await;
-            (aws_auth, iam)
+            let (aws_auth, access_entries) = tokio::join!(reader.aws_auth(), access);
+            let iam = resolve_iam(&aws_auth, &access_entries, aws.iam).await;
+            (aws_auth, access_entries, iam)
         },
         reader.caller(),
         reader.rbac(),
-        access,
         nodes,
-        creator
+        creator,
+        mode_changes,
+        offered
     );
     Snapshot {
         kind: SNAPSHOT_KIND.to_string(),
@@ -131,6 +171,8 @@ pub async fn collect(
         iam,
         access_entries,
         node_roles,
+        mode_changes,
+        offered_policies,
         creator,
         issues: reader.into_issues(),
     }

@@ -143,6 +143,7 @@ pub async fn connect(
         authentication_mode: None,
         bootstrap_creator_admin: None,
         created_at: None,
+        tags: Default::default(),
     };
     let transport = Transport {
         via: format!("kubeconfig context {context}"),

@@ -6,8 +6,8 @@ use aws_sdk_eks::error::ProvideErrorMetadata;
 use super::token::CredentialOptions;
 use crate::kubeconfig::ClusterEndpoint;
 use crate::snapshot::{
-    AccessEntry, AccessScope, AssociatedPolicy, ClusterInfo, Fetched, NodeRole, Unknown,
-    UnknownReason,
+    AccessEntry, AccessScope, AssociatedPolicy, ClusterInfo, Fetched, ModeChange, NodeRole,
+    OfferedPolicy, Unknown, UnknownReason,
 };
 
 /// A call to EKS failed. Carries the operation, the error code and the request id, never a
@@ -122,6 +122,10 @@ pub async fn describe_cluster(
             .access_config()
             .and_then(|c| c.bootstrap_cluster_creator_admin_permissions()),
         created_at: date(cluster.created_at()),
+        tags: cluster
+            .tags()
+            .map(|tags| tags.iter().map(|(k, v)| (k.clone(), v.clone())).collect())
+            .unwrap_or_default(),
     };
     Ok((endpoint, info))
 }
@@ -131,8 +135,9 @@ pub(crate) fn date(value: Option<&aws_smithy_types::DateTime>) -> Option<String>
     value.and_then(|d| d.fmt(aws_smithy_types::date_time::Format::DateTime).ok())
 }
 
-/// Lookups in flight at once against the EKS API.
-const IN_FLIGHT: usize = 4;
+/// Lookups in flight at once against the EKS API (each access entry takes two calls in a
+/// row: DescribeAccessEntry, then ListAssociatedAccessPolicies).
+const IN_FLIGHT: usize = 8;
 
 /// What a failed EKS call means, with its request id.
 fn unknown_of<E>(operation: &str, error: &aws_sdk_eks::error::SdkError<E>) -> Unknown
@@ -226,7 +231,7 @@ async fn describe_entry(
 }
 
 /// Every access entry of `cluster`: ListAccessEntries (all pages), then DescribeAccessEntry
-/// and ListAssociatedAccessPolicies for each, 4 entries at a time. A cluster whose mode is
+/// and ListAssociatedAccessPolicies for each, [`IN_FLIGHT`] entries at a time. A cluster whose mode is
 /// `CONFIG_MAP` answers `InvalidRequestException`: that is "no access-entry API", `Absent`.
 pub async fn access_entries(
     cluster: &str,
@@ -297,7 +302,7 @@ pub async fn access_entries(
 }
 
 /// Every managed node group's node role and every Fargate profile's pod execution role
-/// (ListNodegroups / ListFargateProfiles, all pages; each described, 4 at a time).
+/// (ListNodegroups / ListFargateProfiles, all pages; each described, [`IN_FLIGHT`] at a time).
 pub async fn node_roles(cluster: &str, options: &CredentialOptions) -> Fetched<Vec<NodeRole>> {
     let config = sdk_config(options).await;
     let client = aws_sdk_eks::Client::new(&config);
@@ -410,4 +415,113 @@ pub async fn node_roles(cluster: &str, options: &CredentialOptions) -> Fetched<V
         }
     }
     Fetched::Found(roles)
+}
+
+/// The cluster's authentication-mode changes, oldest first: ListUpdates (all pages), then
+/// DescribeUpdate for each update, keeping those of type `AccessConfigUpdate`.
+pub async fn mode_changes(cluster: &str, options: &CredentialOptions) -> Fetched<Vec<ModeChange>> {
+    let config = sdk_config(options).await;
+    let client = aws_sdk_eks::Client::new(&config);
+    let mut ids = Vec::new();
+    let mut token: Option<String> = None;
+    loop {
+        match client
+            .list_updates()
+            .name(cluster)
+            .max_results(100)
+            .set_next_token(token.clone())
+            .send()
+            .await
+        {
+            Ok(page) => {
+                ids.extend(page.update_ids().iter().cloned());
+                token = page.next_token().map(str::to_string);
+                if token.is_none() {
+                    break;
+                }
+            }
+            Err(e) => return Fetched::Unknown(unknown_of("ListUpdates", &e)),
+        }
+    }
+    let permits = std::sync::Arc::new(tokio::sync::Semaphore::new(IN_FLIGHT));
+    let mut tasks = tokio::task::JoinSet::new();
+    for id in ids {
+        let client = client.clone();
+        let cluster = cluster.to_string();
+        let permits = permits.clone();
+        tasks.spawn(async move {
+            let _permit = permits.acquire_owned().await;
+            client
+                .describe_update()
+                .name(&cluster)
+                .update_id(&id)
+                .send()
+                .await
+                .map_err(|e| unknown_of("DescribeUpdate", &e))
+                .map(|out| {
+                    out.update()
+                        .filter(|u| {
+                            u.r#type() == Some(&aws_sdk_eks::types::UpdateType::AccessConfigUpdate)
+                        })
+                        .map(|u| ModeChange {
+                            id: u.id().unwrap_or(&id).to_string(),
+                            status: u.status().map_or("", |s| s.as_str()).to_string(),
+                            created_at: date(u.created_at()),
+                            mode: u
+                                .params()
+                                .iter()
+                                .find(|p| {
+                                    p.r#type()
+                                        == Some(&aws_sdk_eks::types::UpdateParamType::AuthenticationMode)
+                                })
+                                .and_then(|p| p.value())
+                                .map(str::to_string),
+                        })
+                })
+        });
+    }
+    let mut changes = Vec::new();
+    while let Some(joined) = tasks.join_next().await {
+        match joined {
+            Ok(Ok(change)) => changes.extend(change),
+            Ok(Err(unknown)) => return Fetched::Unknown(unknown),
+            Err(e) => {
+                return Fetched::unknown(
+                    UnknownReason::Unreachable,
+                    format!("a lookup task failed: {e}"),
+                );
+            }
+        }
+    }
+    changes.sort_by(|a, b| (&a.created_at, &a.id).cmp(&(&b.created_at, &b.id)));
+    Fetched::Found(changes)
+}
+
+/// The access policies EKS offers (ListAccessPolicies, all pages).
+pub async fn offered_policies(options: &CredentialOptions) -> Fetched<Vec<OfferedPolicy>> {
+    let config = sdk_config(options).await;
+    let client = aws_sdk_eks::Client::new(&config);
+    let mut policies = Vec::new();
+    let mut token: Option<String> = None;
+    loop {
+        match client
+            .list_access_policies()
+            .max_results(100)
+            .set_next_token(token.clone())
+            .send()
+            .await
+        {
+            Ok(page) => {
+                policies.extend(page.access_policies().iter().map(|p| OfferedPolicy {
+                    name: p.name().unwrap_or_default().to_string(),
+                    arn: p.arn().unwrap_or_default().to_string(),
+                }));
+                token = page.next_token().map(str::to_string);
+                if token.is_none() {
+                    break Fetched::Found(policies);
+                }
+            }
+            Err(e) => break Fetched::Unknown(unknown_of("ListAccessPolicies", &e)),
+        }
+    }
 }

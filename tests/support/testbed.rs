@@ -88,6 +88,17 @@ pub struct ClusterSpec {
     /// `accessConfig.bootstrapClusterCreatorAdminPermissions` (default true).
     #[serde(default)]
     pub bootstrap_creator_admin: Option<bool>,
+    /// Milliseconds the EKS API waits before each answer about this cluster.
+    #[serde(default)]
+    pub eks_latency_ms: u64,
+    /// The cluster's tags (DescribeCluster).
+    #[serde(default)]
+    pub tags: BTreeMap<String, String>,
+    /// The cluster's updates (ListUpdates / DescribeUpdate): `id`, `type` (default
+    /// `AccessConfigUpdate`), `status` (default `Successful`), `createdAt` (epoch seconds),
+    /// and `mode` (the `AuthenticationMode` parameter).
+    #[serde(default)]
+    pub updates: Vec<Value>,
     /// Whether the cluster serves SelfSubjectReview (Kubernetes 1.28 and later).
     #[serde(default = "yes")]
     pub self_subject_review: bool,
@@ -539,6 +550,81 @@ fn access_entry_route(
     }
 }
 
+/// What ListAccessPolicies answers: the AWS-managed access policies as of 2026, plus one
+/// this tool's table does not know (`AmazonEKSFuturePolicy`).
+const ACCESS_POLICIES: &[&str] = &[
+    "AmazonEKSAdminPolicy",
+    "AmazonEKSAdminViewPolicy",
+    "AmazonEKSClusterAdminPolicy",
+    "AmazonEKSEditPolicy",
+    "AmazonEKSViewPolicy",
+    "AmazonEKSFuturePolicy",
+];
+
+/// ListUpdates / DescribeUpdate for the scenario's updates (a fault named `ListUpdates` or
+/// `DescribeUpdate` applies).
+fn update_route(
+    state: &State,
+    cluster: &ClusterSpec,
+    rest: &[&str],
+) -> (u16, Value, Option<&'static str>) {
+    let operation = if rest.is_empty() {
+        "ListUpdates"
+    } else {
+        "DescribeUpdate"
+    };
+    if let Some(fault) = cluster.eks_faults.get(operation)
+        && fault_applies(state, format!("{}/{operation}", cluster.name), fault)
+    {
+        let kind = if fault.status == 403 {
+            "AccessDeniedException"
+        } else {
+            "ServerException"
+        };
+        return (
+            fault.status,
+            json!({"message": format!("injected {}", fault.status)}),
+            Some(kind),
+        );
+    }
+    match rest {
+        [] => {
+            let ids: Vec<&Value> = cluster.updates.iter().map(|u| &u["id"]).collect();
+            (200, json!({"updateIds": ids}), None)
+        }
+        [id] => match cluster.updates.iter().find(|u| u["id"] == *id) {
+            Some(update) => {
+                let mut params = Vec::new();
+                if let Some(mode) = update.get("mode") {
+                    params.push(json!({"type": "AuthenticationMode", "value": mode}));
+                }
+                (
+                    200,
+                    json!({"update": {
+                        "id": update["id"],
+                        "status": update.get("status").cloned().unwrap_or(json!("Successful")),
+                        "type": update.get("type").cloned().unwrap_or(json!("AccessConfigUpdate")),
+                        "params": params,
+                        "createdAt": update["createdAt"],
+                        "errors": [],
+                    }}),
+                    None,
+                )
+            }
+            None => (
+                404,
+                json!({"message": format!("No update found for id: {id}.")}),
+                Some("ResourceNotFoundException"),
+            ),
+        },
+        _ => (
+            404,
+            json!({"message": "unknown route"}),
+            Some("NotFoundException"),
+        ),
+    }
+}
+
 /// CloudTrail LookupEvents (JSON 1.1): the `CreateCluster` events of the scenario's clusters
 /// that have a creator. A fault on any cluster applies to the call.
 fn lookup_events(state: &State) -> (u16, Value, Option<&'static str>) {
@@ -605,6 +691,12 @@ async fn eks_route(
     let path = req.uri().path().to_string();
     let method = req.method().to_string();
     let segments: Vec<&str> = path.trim_matches('/').split('/').collect();
+    if let ["clusters", name, ..] = segments.as_slice()
+        && let Some(cluster) = state.scenario.clusters.iter().find(|c| c.name == *name)
+        && cluster.eks_latency_ms > 0
+    {
+        tokio::time::sleep(Duration::from_millis(cluster.eks_latency_ms)).await;
+    }
     let (status, body, error_type) = match (method.as_str(), segments.as_slice()) {
         ("GET", ["clusters"]) => {
             let names: Vec<&str> = state
@@ -614,6 +706,23 @@ async fn eks_route(
                 .map(|c| c.name.as_str())
                 .collect();
             (200, json!({"clusters": names}), None)
+        }
+        ("GET", ["access-policies"]) => {
+            let policies: Vec<Value> = ACCESS_POLICIES
+                .iter()
+                .map(|name| json!({"name": name, "arn": format!("arn:aws:eks::aws:cluster-access-policy/{name}")}))
+                .collect();
+            (200, json!({"accessPolicies": policies}), None)
+        }
+        ("GET", ["clusters", name, "updates", rest @ ..]) => {
+            match state.scenario.clusters.iter().find(|c| c.name == *name) {
+                Some(cluster) => update_route(&state, cluster, rest),
+                None => (
+                    404,
+                    json!({"message": format!("No cluster found for name: {name}.")}),
+                    Some("ResourceNotFoundException"),
+                ),
+            }
         }
         ("GET", ["clusters", name, "access-entries", rest @ ..]) => {
             match state.scenario.clusters.iter().find(|c| c.name == *name) {
@@ -697,6 +806,7 @@ async fn eks_route(
                         "platformVersion": "eks.10",
                         "certificateAuthority": {"data": STANDARD.encode(if c.wrong_ca { &state.other_ca_pem } else { &state.ca_pem })},
                         "accessConfig": {"authenticationMode": c.authentication_mode.as_deref().unwrap_or("API_AND_CONFIG_MAP"), "bootstrapClusterCreatorAdminPermissions": c.bootstrap_creator_admin.unwrap_or(true)},
+                        "tags": c.tags,
                     }}),
                     None,
                 ),
