@@ -191,6 +191,12 @@ pub fn judge(snapshot: &Snapshot) -> Result<CheckResult, CheckError> {
                 .cloned()
                 .or_else(|| access_entries.as_ref().err().cloned())
                 .or_else(|| node_roles.as_ref().err().cloned()),
+            (Ok(_), Needs::IamEntries) => mode
+                .as_ref()
+                .err()
+                .cloned()
+                .or_else(|| access_entries.as_ref().err().cloned())
+                .or_else(|| iam.as_ref().err().cloned()),
             (Ok(_), Needs::AccessMatrix) => mode
                 .as_ref()
                 .err()

@@ -1,9 +1,13 @@
 //! ## What it does
-//! For every group that aws-auth maps a principal into, reports the groups that no
+//! For every group that aws-auth maps a principal into, and every `kubernetesGroups` name of a
+//! `STANDARD` access entry (when the audit read the entries), reports the groups that no
 //! ClusterRoleBinding or RoleBinding names, or that are named only by bindings whose role does
 //! not exist. Groups that carry power without RBAC are left out: `system:masters` (superuser),
 //! `system:nodes` (the Node authorizer) and `system:authenticated` (everyone has it).
 //! Templated groups (`{{…}}`) are skipped: which binding they meet depends on the caller.
+//! EKS does not check an access entry's groups either: "if you create an access entry for a
+//! group that currently doesn't exist, EKS will create the group instead of returning an
+//! error".
 //!
 //! ## Why is this bad?
 //! The mapping authenticates the principal but grants it nothing, which is dead configuration
@@ -48,46 +52,74 @@ pub const META: RuleMeta = RuleMeta {
 /// Groups whose power does not come from RBAC bindings.
 const NOT_RBAC: [&str; 3] = ["system:masters", "system:nodes", "system:authenticated"];
 
+/// Why `group` grants nothing, or `None` when a binding gives it some power.
+fn why_powerless(rbac: crate::snapshot::RbacView<'_>, group: &str) -> Option<String> {
+    if group.is_empty() || group.contains("{{") || NOT_RBAC.contains(&group) {
+        return None;
+    }
+    let grants = grants_to_group(rbac, group);
+    if grants.iter().any(|g| g.power != RolePower::Missing) {
+        return None;
+    }
+    let near = rbac
+        .cluster_role_bindings
+        .iter()
+        .chain(rbac.role_bindings)
+        .flat_map(|b| &b.subjects)
+        .find(|s| s.kind == "Group" && s.name != group && s.name.eq_ignore_ascii_case(group));
+    Some(if grants.is_empty() {
+        match near {
+            Some(s) => format!(
+                "no binding names it (bindings name `{}`: group names are case-sensitive)",
+                s.name
+            ),
+            None => "no ClusterRoleBinding or RoleBinding names it".to_string(),
+        }
+    } else {
+        format!(
+            "the only bindings that name it point at roles that do not exist ({})",
+            grants.iter().map(|g| g.describe()).collect::<Vec<_>>().join("; ")
+        )
+    })
+}
+
 pub fn check(facts: &ClusterFacts<'_>, out: &mut Emitter<'_>) {
-    let (Some(doc), Some(rbac)) = (facts.aws_auth, facts.rbac) else {
+    let Some(rbac) = facts.rbac else {
         return;
     };
-    for (section, entry) in kept_entries(doc) {
+    for (section, entry) in facts.aws_auth.into_iter().flat_map(kept_entries) {
         for (i, group) in entry.row.groups().iter().enumerate() {
-            if group.is_empty() || group.contains("{{") || NOT_RBAC.contains(&group.as_str()) {
+            let Some(why) = why_powerless(rbac, group) else {
                 continue;
-            }
-            let grants = grants_to_group(rbac, group);
-            if grants.iter().any(|g| g.power != RolePower::Missing) {
-                continue;
-            }
+            };
             let principal = principal_of(entry);
             let who = principal.as_deref().unwrap_or("(no principal)");
-            let near = rbac
-                .cluster_role_bindings
-                .iter()
-                .chain(rbac.role_bindings)
-                .flat_map(|b| &b.subjects)
-                .find(|s| s.kind == "Group" && s.name != *group && s.name.eq_ignore_ascii_case(group));
-            let why = if grants.is_empty() {
-                match near {
-                    Some(s) => format!(
-                        "no binding names it (bindings name `{}`: group names are case-sensitive)",
-                        s.name
-                    ),
-                    None => "no ClusterRoleBinding or RoleBinding names it".to_string(),
-                }
-            } else {
-                format!(
-                    "the only bindings that name it point at roles that do not exist ({})",
-                    grants.iter().map(|g| g.describe()).collect::<Vec<_>>().join("; ")
-                )
-            };
             out.emit(
                 At::Entry(section, entry, &format!("groups[{i}]")),
                 principal.as_deref(),
                 format!("{who} is mapped into group `{group}`, but {why}: the group grants nothing"),
                 format!("correct the group name to one a binding uses, add the intended binding, or remove `{group}` from the mapping"),
+            );
+        }
+    }
+    let entries = facts.access_entries.unwrap_or_default();
+    for entry in entries.iter().filter(|e| e.kind == "STANDARD") {
+        for (i, group) in entry.kubernetes_groups.iter().enumerate() {
+            let Some(why) = why_powerless(rbac, group) else {
+                continue;
+            };
+            out.emit(
+                At::Cluster(&format!("{} › kubernetesGroups[{i}]", entry_route(entry))),
+                Some(&entry.principal_arn),
+                format!(
+                    "the access entry of {} puts it in group `{group}`, but {why}: the group grants nothing",
+                    entry.principal_arn
+                ),
+                format!(
+                    "aws eks update-access-entry --cluster-name {} --principal-arn {} --kubernetes-groups with the group a binding uses, or add the intended binding",
+                    facts.cluster_name(),
+                    entry.principal_arn
+                ),
             );
         }
     }

@@ -38,6 +38,8 @@ pub enum Needs {
     AccessMatrix,
     /// aws-auth, the mode, access entries, and the node groups' and Fargate profiles' roles.
     NodeRoles,
+    /// The mode, every access entry, and IAM lookups of their principals.
+    IamEntries,
 }
 
 impl Needs {
@@ -66,6 +68,9 @@ impl Needs {
             }
             Needs::NodeRoles => {
                 "a live cluster or a snapshot: aws-auth, the mode, access entries, and the roles of node groups and Fargate profiles"
+            }
+            Needs::IamEntries => {
+                "a live cluster or a snapshot: every access entry, and IAM lookups of their principals"
             }
             Needs::AccessMatrix => {
                 "a live cluster or a snapshot: aws-auth, the authentication mode, the access entries and RBAC"
@@ -124,6 +129,11 @@ impl ClusterFacts<'_> {
             Fetched::Found(creator) => Some(creator),
             _ => None,
         }
+    }
+
+    /// The cluster's name for `aws eks … --cluster-name`, or `CLUSTER` when not known.
+    pub fn cluster_name(&self) -> &str {
+        self.cluster.map_or("CLUSTER", |c| c.name.as_str())
     }
 
     /// The cluster's account, from its ARN.
@@ -278,6 +288,7 @@ registry! {
     ea207_iam_user_entry,
     ea208_cross_account_entry,
     ea209_username_without_session,
+    ea210_dead_access_entry,
     ea301_hidden_creator_config_map,
     ea302_creator_entry_present,
     ea303_config_map_only,
