@@ -297,6 +297,7 @@ registry! {
     ea306_hidden_admin_caller,
     ea307_single_admin_path,
     ea308_node_role_unmapped,
+    ea309_api_mode_blocker,
     ea401_principal_missing,
     ea402_principal_recreated,
     ea403_admin_broadly_assumable,
