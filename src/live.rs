@@ -257,6 +257,38 @@ pub fn judge(snapshot: &Snapshot) -> Result<CheckResult, CheckError> {
             ));
         }
     }
+    if let Fetched::Found(offered) = &snapshot.offered_policies {
+        let unknown: Vec<&str> = offered
+            .iter()
+            .filter(|o| crate::policies::access_policies().find(&o.arn).is_none())
+            .map(|o| o.name.as_str())
+            .collect();
+        if !unknown.is_empty() {
+            notes.push(format!(
+                "{cluster_arn}: EKS offers access policies this release's table does not know: {} (an entry associated with one is reported as EA204, its power not judged)",
+                unknown.join(", ")
+            ));
+        }
+    }
+    for (what, read) in [
+        (
+            "the cluster's authentication-mode changes",
+            snapshot.mode_changes.as_unknown(),
+        ),
+        (
+            "the access policies EKS offers",
+            snapshot.offered_policies.as_unknown(),
+        ),
+    ] {
+        if let Some(unknown) = read.filter(|u| u.reason != crate::snapshot::UnknownReason::Skipped)
+        {
+            notes.push(format!(
+                "{cluster_arn}: {what} could not be read: unknown({}): {}",
+                unknown.reason.as_str(),
+                unknown.detail
+            ));
+        }
+    }
     let iam_summary = iam.as_ref().ok().map(|e| crate::check::IamSummary::of(e));
     let mut principals = principals;
     if let Some(summary) = &iam_summary {

@@ -483,3 +483,70 @@ fn a_denied_lookup_is_unknown_never_missing() {
         "{partner}"
     );
 }
+
+#[test]
+fn an_access_entry_outlived_by_its_principal_is_dead() {
+    let moto = Moto::start();
+    let client = iam_client(&moto, "AKIASEED000000000001", "seed");
+    runtime().block_on(async {
+        create_role(&client, "alive", "/", &account_root()).await;
+        create_role(&client, "reborn", "/", &account_root()).await;
+    });
+    let now = std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .unwrap()
+        .as_secs_f64();
+    let entry = |role: &str, created: f64| {
+        json!({"principalArn": format!("arn:aws:iam::{ACCOUNT}:role/{role}"), "type": "STANDARD",
+               "createdAt": created, "kubernetesGroups": [],
+               "policies": [{"policyArn": "arn:aws:eks::aws:cluster-access-policy/AmazonEKSViewPolicy", "accessScope": {"type": "cluster"}}]})
+    };
+    let scenario: Scenario = serde_json::from_value(json!({
+        "clusters": [{"name": "entries", "region": "us-east-1", "account": ACCOUNT, "version": "1.31",
+                      "authentication_mode": "API",
+                      "aws_auth": {"mapRoles": ""},
+                      // `alive` got its entry after IAM made it; `reborn`'s entry dates from
+                      // 2026-01-02, before this role of that name existed; `gone` is not in IAM.
+                      "access_entries": [entry("alive", now + 3600.0), entry("reborn", 1_767_312_000.0), entry("gone", 1_767_312_000.0)]}],
+        "identities": [{"access_key_id": "AKIATESTADMIN0000001", "secret_access_key": "testbed-admin-secret-0000000000000000001", "arn": format!("arn:aws:iam::{ACCOUNT}:user/admin")}],
+    }))
+    .unwrap();
+    let bed = Testbed::start_with_moto(scenario, moto);
+    let run = audit(&bed, "admin", "entries");
+    // Medium findings only: below the default --fail-on high.
+    assert_eq!(run.code, 0, "{}", run.stderr);
+    let report = report(&run);
+    assert_eq!(
+        report["coverage"]["complete"], true,
+        "{}",
+        report["coverage"]
+    );
+    let mut dead: Vec<String> = findings(&report)
+        .into_iter()
+        .filter(|(c, _, s)| c == "EA210" && s == "fail")
+        .map(|(_, p, _)| p)
+        .collect();
+    dead.sort();
+    assert_eq!(
+        dead,
+        [
+            format!("arn:aws:iam::{ACCOUNT}:role/gone"),
+            format!("arn:aws:iam::{ACCOUNT}:role/reborn")
+        ],
+        "{:?}",
+        findings(&report)
+    );
+    let reborn = report["findings"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|f| f["code"] == "EA210" && f["principal"].as_str().unwrap().ends_with("reborn"))
+        .unwrap();
+    assert!(
+        reborn["message"]
+            .as_str()
+            .unwrap()
+            .contains("the entry dates from 2026-01-02T00:00:00Z"),
+        "{reborn}"
+    );
+}

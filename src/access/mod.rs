@@ -2,9 +2,11 @@
 //! entries merged the way EKS merges them under the cluster's authentication mode, plus the
 //! hidden creator when the evidence shows it. Pure: reads what the snapshot holds.
 
+mod provenance;
 mod tier;
 pub mod whois;
 
+pub use provenance::creator_hints;
 pub use tier::Tier;
 
 use serde::Serialize;

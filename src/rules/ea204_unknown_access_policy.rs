@@ -43,11 +43,18 @@ pub fn check(facts: &ClusterFacts<'_>, out: &mut Emitter<'_>) {
             continue;
         }
         let route = format!("{} › {}", entry_route(entry), policy_name(&policy.policy_arn));
+        let offered = match facts.offered_policies {
+            Some(offered) if offered.iter().any(|o| o.arn == policy.policy_arn) => {
+                " (EKS offers it, per ListAccessPolicies, but the API does not say what a policy grants)"
+            }
+            Some(_) => " (EKS's ListAccessPolicies does not list it either)",
+            None => "",
+        };
         out.emit(
             At::Cluster(&route),
             Some(&entry.principal_arn),
             format!(
-                "{} has {} over {}, a policy this audit does not know: what it allows is not judged",
+                "{} has {} over {}, a policy this audit does not know{offered}: what it allows is not judged",
                 entry.principal_arn,
                 policy.policy_arn,
                 scope_text(&policy.scope)

@@ -1,9 +1,11 @@
 //! ## What it does
 //! Fires for every cluster whose authentication mode is `CONFIG_MAP`: the IAM principal that
-//! created it holds `system:masters` through a mapping no API shows. When the audit's own
-//! caller is in `system:masters` with no visible mapping (EA306), that caller is named as the
-//! likely creator. (Naming the creator from CloudTrail's `CreateCluster` event is not built
-//! yet; `bootstrapClusterCreatorAdminPermissions` cannot be false in this mode.)
+//! created it holds `system:masters` through a mapping no API shows. The finding names the
+//! creator from CloudTrail's `CreateCluster` event (the last 90 days) or `--creator`; failing
+//! that, the audit's own caller when it is in `system:masters` with no visible mapping (EA306);
+//! failing that, what the cluster's tags say of the tool that created it (a CloudFormation
+//! stack, eksctl, Terraform), labelled as a heuristic. It says why CloudTrail could not name
+//! it. (`bootstrapClusterCreatorAdminPermissions` cannot be false in this mode.)
 //!
 //! ## Why is this bad?
 //! In `CONFIG_MAP` mode the creator's superuser access is invisible — not in aws-auth, not in
@@ -59,6 +61,18 @@ pub fn check(facts: &ClusterFacts<'_>, out: &mut Emitter<'_>) {
             format!("CloudTrail could not be read: unknown({})", u.reason.as_str())
         }
     };
+    let hints = facts
+        .cluster
+        .map(|c| crate::access::creator_hints(&c.tags))
+        .unwrap_or_default();
+    let hinted = if hints.is_empty() {
+        String::new()
+    } else {
+        format!(
+            "; heuristics from the cluster's tags (they name the pipeline, not the principal): {}",
+            hints.join("; ")
+        )
+    };
     let (named, who) = match (facts.known_creator(), likely) {
         (Some(creator), _) => (
             Some(creator.arn.as_str()),
@@ -91,7 +105,8 @@ pub fn check(facts: &ClusterFacts<'_>, out: &mut Emitter<'_>) {
         At::Cluster("authentication mode"),
         named,
         format!(
-            "the cluster's authentication mode is CONFIG_MAP: the IAM principal that created it holds system:masters invisibly, and it cannot be revoked{who}"
+            "the cluster's authentication mode is CONFIG_MAP: the IAM principal that created it holds system:masters invisibly, and it cannot be revoked{who}{}",
+            if facts.known_creator().is_some() { "" } else { hinted.as_str() }
         ),
         "move the cluster to API_AND_CONFIG_MAP so the creator's access becomes a visible, deletable access entry; meanwhile guard and monitor the creator principal".to_string(),
     );

@@ -3,7 +3,12 @@
 //! `AmazonEKSClusterAdminPolicy`. The creator comes from CloudTrail's `CreateCluster` event
 //! (or `--creator`); without it, a heuristic stands in — a `STANDARD` entry created within ten
 //! minutes of the cluster, on a cluster whose `bootstrapClusterCreatorAdminPermissions` is
-//! true (the EKS API does not mark the creator's entry) — and the finding says which.
+//! true, or within ten minutes of the update that moved a legacy cluster out of `CONFIG_MAP`
+//! (ListUpdates/DescribeUpdate, type `AccessConfigUpdate`): EKS then materialises the
+//! creator's old, invisible admin as an entry. The EKS API does not mark the creator's entry,
+//! and the entry's creation time on a migrated cluster is not documented, so the finding says
+//! it rests on a heuristic. When the updates could not be read and nothing else matched, the
+//! rule says the question is unknown rather than passing it.
 //!
 //! ## Why is this bad?
 //! The creator is usually a pipeline or a person's everyday role that needed admin once, to
@@ -12,7 +17,9 @@
 //!
 //! ## Example
 //! The cluster was created at 2026-01-01T00:00:00Z; the entry for `role/terraform` at
-//! 2026-01-01T00:00:02Z with `AmazonEKSClusterAdminPolicy`.
+//! 2026-01-01T00:00:02Z with `AmazonEKSClusterAdminPolicy`. Or: a cluster created in 2023 in
+//! `CONFIG_MAP` mode moved to `API_AND_CONFIG_MAP` at 2026-03-01T10:00:00Z, and the entry for
+//! `user/alice` (who created it) dates from 2026-03-01T10:00:04Z.
 //!
 //! ## Remediation
 //! Once another administrator path exists, `aws eks delete-access-entry` for the creator (or
@@ -29,6 +36,7 @@
 
 use super::ClusterFacts;
 use super::prelude::*;
+use crate::snapshot::Fetched;
 
 pub const META: RuleMeta = RuleMeta {
     code: "EA302",
@@ -70,31 +78,73 @@ pub fn check(facts: &ClusterFacts<'_>, out: &mut Emitter<'_>) {
         }
         return;
     }
-    if cluster.bootstrap_creator_admin != Some(true) {
-        return;
+    // No named creator: the entry created with the cluster (when the bootstrap flag asked for
+    // one), or the one EKS materialised when a legacy cluster left CONFIG_MAP.
+    let mut anchors: Vec<(i64, String)> = Vec::new();
+    if cluster.bootstrap_creator_admin == Some(true)
+        && let Some(created) = cluster.created_at.as_deref().and_then(seconds)
+    {
+        anchors.push((created, "the cluster was created".to_string()));
     }
-    let Some(created) = cluster.created_at.as_deref().and_then(seconds) else {
-        return;
-    };
+    let mut history_unknown = None;
+    match facts.mode_changes {
+        Some(Fetched::Found(changes)) => {
+            // Modes only move forward (CONFIG_MAP → API_AND_CONFIG_MAP → API): a change to
+            // API_AND_CONFIG_MAP is the one that left CONFIG_MAP.
+            if let Some((at, change)) = changes
+                .iter()
+                .filter(|c| c.status == "Successful" && c.mode.as_deref() == Some("API_AND_CONFIG_MAP"))
+                .find_map(|c| Some((c.created_at.as_deref().and_then(seconds)?, c)))
+            {
+                anchors.push((
+                    at,
+                    format!(
+                        "the cluster left CONFIG_MAP (update {} of {}), when EKS materialises the legacy creator's admin as an entry",
+                        change.id,
+                        change.created_at.as_deref().unwrap_or_default()
+                    ),
+                ));
+            }
+        }
+        Some(Fetched::Unknown(unknown)) => history_unknown = Some(unknown),
+        Some(Fetched::Absent) | None => {}
+    }
+    let mut matched = false;
     for (entry, policy) in entry_policies(entries) {
+        if entry.kind != "STANDARD" || policy_name(&policy.policy_arn) != "AmazonEKSClusterAdminPolicy" {
+            continue;
+        }
         let Some(entry_created) = entry.created_at.as_deref().and_then(seconds) else {
             continue;
         };
-        if entry.kind != "STANDARD"
-            || policy_name(&policy.policy_arn) != "AmazonEKSClusterAdminPolicy"
-            || (entry_created - created).abs() > 600
-        {
+        let Some((anchor, when)) = anchors
+            .iter()
+            .find(|(anchor, _)| (entry_created - anchor).abs() <= 600)
+        else {
             continue;
-        }
+        };
+        matched = true;
         out.emit(
             At::Cluster(&entry_route(entry)),
             Some(&entry.principal_arn),
             format!(
-                "{} is likely the cluster creator's bootstrap entry (created {} s after the cluster; a heuristic: EKS does not mark it) and still has cluster-admin",
+                "{} is likely the cluster creator's entry (created {} s {} {when}; a heuristic: EKS does not mark it, and CloudTrail did not name the creator) and still has cluster-admin",
                 entry.principal_arn,
-                entry_created - created
+                (entry_created - anchor).abs(),
+                if entry_created >= *anchor { "after" } else { "before" }
             ),
             "once another admin path exists, delete this entry or disassociate AmazonEKSClusterAdminPolicy".to_string(),
+        );
+    }
+    if let (false, Some(unknown)) = (matched, history_unknown) {
+        out.emit_unknown(
+            At::Cluster("authentication mode"),
+            None,
+            unknown.reason.as_str(),
+            format!(
+                "whether a creator entry materialised by a migration from CONFIG_MAP is still present is unknown: the cluster's updates could not be read ({})",
+                unknown.detail
+            ),
         );
     }
 }
