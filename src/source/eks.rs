@@ -135,8 +135,8 @@ pub(crate) fn date(value: Option<&aws_smithy_types::DateTime>) -> Option<String>
     value.and_then(|d| d.fmt(aws_smithy_types::date_time::Format::DateTime).ok())
 }
 
-/// Lookups in flight at once against the EKS API (each access entry takes two calls in a
-/// row: DescribeAccessEntry, then ListAssociatedAccessPolicies).
+/// Lookups in flight at once against the EKS API (an access entry's two calls,
+/// DescribeAccessEntry and ListAssociatedAccessPolicies, count as one lookup).
 const IN_FLIGHT: usize = 8;
 
 /// What a failed EKS call means, with its request id.
@@ -168,23 +168,15 @@ where
     }
 }
 
-/// One entry, described, with its associated policies (all pages).
-async fn describe_entry(
+/// Every page of one entry's associated access policies.
+async fn associated_policies(
     client: &aws_sdk_eks::Client,
     cluster: &str,
     principal: &str,
-) -> Result<AccessEntry, Unknown> {
-    let described = client
-        .describe_access_entry()
-        .cluster_name(cluster)
-        .principal_arn(principal)
-        .send()
-        .await
-        .map_err(|e| unknown_of("DescribeAccessEntry", &e))?;
-    let entry = described.access_entry();
+) -> Fetched<Vec<AssociatedPolicy>> {
     let mut policies = Vec::new();
     let mut token: Option<String> = None;
-    let policies = loop {
+    loop {
         let page = client
             .list_associated_access_policies()
             .cluster_name(cluster)
@@ -209,12 +201,31 @@ async fn describe_entry(
                 }));
                 token = page.next_token().map(str::to_string);
                 if token.is_none() {
-                    break Fetched::Found(policies);
+                    return Fetched::Found(policies);
                 }
             }
-            Err(e) => break Fetched::Unknown(unknown_of("ListAssociatedAccessPolicies", &e)),
+            Err(e) => return Fetched::Unknown(unknown_of("ListAssociatedAccessPolicies", &e)),
         }
-    };
+    }
+}
+
+/// One entry, described, with its associated policies: the two calls need only the
+/// principal's ARN, so they are in flight together.
+async fn describe_entry(
+    client: &aws_sdk_eks::Client,
+    cluster: &str,
+    principal: &str,
+) -> Result<AccessEntry, Unknown> {
+    let (described, policies) = tokio::join!(
+        client
+            .describe_access_entry()
+            .cluster_name(cluster)
+            .principal_arn(principal)
+            .send(),
+        associated_policies(client, cluster, principal)
+    );
+    let described = described.map_err(|e| unknown_of("DescribeAccessEntry", &e))?;
+    let entry = described.access_entry();
     Ok(AccessEntry {
         principal_arn: principal.to_string(),
         kind: entry
