@@ -220,6 +220,19 @@ fn a_snapshot_report_has_cluster_findings_without_a_file_position() {
     for code in ["EA401", "EA402", "EA403", "EA404"] {
         assert!(results.iter().any(|r| r["ruleId"] == code), "{code}");
     }
+    // What SARIF has no place for rides in the run's property bag: the access matrix (the
+    // hidden creator among its rows), the cluster, and what could not be checked.
+    let properties = &sarif["runs"][0]["properties"];
+    let matrix = properties["accessMatrix"].as_array().unwrap();
+    assert!(
+        matrix.iter().any(
+            |p| p["source"].as_str().unwrap().starts_with("creator (hidden")
+                && p["tier"] == "cluster-admin"
+        ),
+        "{matrix:?}"
+    );
+    assert_eq!(properties["cluster"]["authentication_mode"], "CONFIG_MAP");
+    assert_eq!(properties["coverage"]["complete"], true);
     let table = run(&["check", "examples/snapshot.json", "--color", "never"]);
     assert!(
         table.stdout.starts_with(

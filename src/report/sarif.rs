@@ -41,18 +41,31 @@ struct SarifResult {
 
 #[derive(Serialize)]
 #[serde(rename_all = "camelCase")]
-struct Run {
+struct Run<'a> {
     tool: Value,
     column_kind: &'static str,
     results: Vec<SarifResult>,
+    /// What SARIF has no place for: which rules ran and which could not (a check not done is
+    /// never a pass), and for a live audit the cluster and its access matrix.
+    properties: RunProperties<'a>,
 }
 
 #[derive(Serialize)]
-struct Log {
+#[serde(rename_all = "camelCase")]
+struct RunProperties<'a> {
+    coverage: &'a crate::check::Coverage,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    cluster: Option<&'a crate::check::LiveContext>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    access_matrix: Option<&'a [crate::access::Principal]>,
+}
+
+#[derive(Serialize)]
+struct Log<'a> {
     #[serde(rename = "$schema")]
     schema: &'static str,
     version: &'static str,
-    runs: [Run; 1],
+    runs: [Run<'a>; 1],
 }
 
 fn rule_descriptors() -> Vec<Value> {
@@ -129,6 +142,11 @@ pub fn render(result: &CheckResult) -> String {
             }}),
             column_kind: "unicodeCodePoints",
             results: result.findings.iter().map(sarif_result).collect(),
+            properties: RunProperties {
+                coverage: &result.coverage,
+                cluster: result.live.as_ref(),
+                access_matrix: result.live.as_ref().map(|l| l.principals.as_slice()),
+            },
         }],
     };
     let mut text = serde_json::to_string_pretty(&log).expect("serialisable");
