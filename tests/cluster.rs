@@ -140,7 +140,7 @@ fn denied_is_unknown_never_absent() {
         "{text}"
     );
     assert!(
-        text.contains("not evaluated (45 rules, EA101–EA404): unknown(access_denied)"),
+        text.contains("not evaluated (47 rules, EA101–EA404): unknown(access_denied)"),
         "{text}"
     );
     let allowed = audit(&bed, "forbidden", &["--allow-incomplete"]);
