@@ -17,6 +17,9 @@ use crate::rules::{self, RULES};
 use crate::source::file::read_input;
 use crate::source::token::{CredentialOptions, exec_credential, mint};
 
+mod baseline;
+mod diff;
+
 #[derive(Debug, Parser)]
 #[command(
     name = "aws-auth-audit",
@@ -109,6 +112,36 @@ pub enum Command {
         /// AWS profile for --resolve
         #[arg(long, value_name = "NAME", requires = "resolve")]
         profile: Option<String>,
+        /// A previous JSON report: only findings whose fingerprints it lacks are reported
+        /// (for scheduled jobs that alert on drift)
+        #[arg(long, value_name = "REPORT.json")]
+        baseline: Option<String>,
+    },
+    /// Compare two versions of aws-auth: what the change does to access, and the findings it
+    /// introduces or fixes
+    #[command(after_help = EXIT_CODES)]
+    Diff {
+        /// BASE and HEAD files (ConfigMap manifests or snapshots); with --git, only the file
+        #[arg(required = true, num_args = 1..=2, value_name = "FILE")]
+        files: Vec<String>,
+        /// Read BASE from this git revision, for the same path (a file missing there is empty)
+        #[arg(long, value_name = "REV")]
+        git: Option<String>,
+        /// Report format
+        #[arg(long, value_enum, default_value_t = Format::Table)]
+        format: Format,
+        /// Write the report to this file (mode 0600, written atomically) instead of stdout
+        #[arg(long, short = 'o', value_name = "FILE")]
+        output: Option<PathBuf>,
+        /// Exit 1 when the change introduces a verdict or finding of this severity or higher
+        #[arg(long, value_enum, default_value_t = FailOn::High)]
+        fail_on: FailOn,
+        /// Findings HEAD shares with BASE count toward --fail-on too
+        #[arg(long)]
+        fail_on_existing: bool,
+        /// Exit 0 instead of 3 when a snapshot compared could not be judged completely
+        #[arg(long)]
+        allow_incomplete: bool,
     },
     /// Show the Kubernetes username and groups EKS gives an IAM principal, and which mapping decides
     #[command(group(clap::ArgGroup::new("source").required(true).args(["file", "snapshot", "cluster"])))]
@@ -355,14 +388,28 @@ fn cmd_check(
     files: &[String],
     report: ReportArgs,
     resolve: Option<CredentialOptions>,
+    baseline: Option<&str>,
 ) -> ExitStatus {
     let inputs = match read_all(files) {
         Ok(inputs) => inputs,
         Err(status) => return status,
     };
+    let baseline = match baseline.map(baseline::read).transpose() {
+        Ok(baseline) => baseline,
+        Err(e) => {
+            print_error(&e.to_string());
+            return ExitStatus::InputError;
+        }
+    };
+    let deliver = |mut result: CheckResult| {
+        if let Some(baseline) = &baseline {
+            baseline.apply(&mut result);
+        }
+        deliver(&result, report)
+    };
     let Some(options) = resolve else {
         return match run_check(&inputs) {
-            Ok(result) => deliver(&result, report),
+            Ok(result) => deliver(result),
             Err(status) => status,
         };
     };
@@ -397,7 +444,7 @@ fn cmd_check(
     };
     let evidence = runtime.block_on(crate::source::iam::resolve(&wanted, &options, sso));
     match crate::resolved::check_resolved(&inputs, &crate::snapshot::Fetched::Found(evidence)) {
-        Ok(result) => deliver(&result, report),
+        Ok(result) => deliver(result),
         Err(e) => {
             print_error(&e.to_string());
             ExitStatus::InputError
@@ -414,6 +461,7 @@ fn deliver(result: &CheckResult, report: ReportArgs) -> ExitStatus {
         Format::Json => report::json::render(result),
         Format::Sarif => report::sarif::render(result),
         Format::Markdown => report::markdown::render(result),
+        Format::Junit => report::junit::check(result, report.fail_on.threshold()),
     };
     let written = match &report.output {
         Some(path) => match crate::output::write_private_atomic(path, text.as_bytes()) {
@@ -1160,6 +1208,7 @@ pub fn run(args: impl IntoIterator<Item = OsString>) -> ExitStatus {
             resolve,
             region,
             profile,
+            baseline,
         } => cmd_check(
             &files,
             ReportArgs {
@@ -1174,7 +1223,25 @@ pub fn run(args: impl IntoIterator<Item = OsString>) -> ExitStatus {
                 profile,
                 role_arn: None,
             }),
+            baseline.as_deref(),
         ),
+        Command::Diff {
+            files,
+            git,
+            format,
+            output,
+            fail_on,
+            fail_on_existing,
+            allow_incomplete,
+        } => diff::cmd_diff(diff::DiffArgs {
+            files,
+            git,
+            format,
+            output,
+            fail_on,
+            fail_on_existing,
+            allow_incomplete,
+        }),
         Command::Whois {
             arn,
             file,

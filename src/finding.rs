@@ -60,7 +60,7 @@ impl Serialize for Status {
 
 /// Where a finding points: a symbolic route into the configuration, resolved to a file
 /// position when there is a file.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize)]
 pub struct Location {
     pub route: String,
     pub path: String,

@@ -7,6 +7,7 @@ pub mod awsauth;
 pub mod certificate;
 pub mod check;
 pub mod cli;
+pub mod diff;
 pub mod docs;
 pub mod exit;
 pub mod finding;

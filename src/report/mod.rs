@@ -1,7 +1,9 @@
 //! Reporters: one per `--format`, each a function of the check result.
 
+pub mod diff;
 pub mod escape;
 pub mod json;
+pub mod junit;
 pub mod markdown;
 pub mod sarif;
 pub mod table;
@@ -13,6 +15,8 @@ pub enum Format {
     Json,
     Sarif,
     Markdown,
+    // JUnit XML: one test case per rule (a failure per finding at or above --fail-on).
+    Junit,
 }
 
 /// Version of the JSON report's shape; bumped on any incompatible change.

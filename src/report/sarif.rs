@@ -8,7 +8,7 @@ use crate::check::CheckResult;
 use crate::finding::{Finding, Severity};
 use crate::rules::RULES;
 
-fn level(severity: Severity) -> &'static str {
+pub(crate) fn level(severity: Severity) -> &'static str {
     match severity {
         Severity::Critical | Severity::High => "error",
         Severity::Medium => "warning",
@@ -17,7 +17,7 @@ fn level(severity: Severity) -> &'static str {
 }
 
 /// GitHub code scanning's numeric severity (0–10).
-fn security_severity(severity: Severity) -> &'static str {
+pub(crate) fn security_severity(severity: Severity) -> &'static str {
     match severity {
         Severity::Critical => "9.5",
         Severity::High => "8.0",
@@ -29,7 +29,7 @@ fn security_severity(severity: Severity) -> &'static str {
 
 #[derive(Serialize)]
 #[serde(rename_all = "camelCase")]
-struct SarifResult {
+pub(crate) struct SarifResult {
     rule_id: &'static str,
     rule_index: usize,
     level: &'static str,
@@ -68,7 +68,7 @@ struct Log<'a> {
     runs: [Run<'a>; 1],
 }
 
-fn rule_descriptors() -> Vec<Value> {
+pub(crate) fn rule_descriptors() -> Vec<Value> {
     RULES
         .iter()
         .map(|rule| {
@@ -90,7 +90,7 @@ fn rule_descriptors() -> Vec<Value> {
 
 /// A path as a URI reference (RFC 3986): characters a URI cannot hold are percent-encoded,
 /// so `my file.yaml` and the live source `arn:… (kubectl get …)` stay valid SARIF.
-fn uri_reference(path: &str) -> String {
+pub(crate) fn uri_reference(path: &str) -> String {
     let mut out = String::with_capacity(path.len());
     for byte in path.bytes() {
         let allowed = byte.is_ascii_alphanumeric() || b"-._~!$&'()*+,;=:@/".contains(&byte);
@@ -103,7 +103,7 @@ fn uri_reference(path: &str) -> String {
     out
 }
 
-fn sarif_result(f: &Finding) -> SarifResult {
+pub(crate) fn sarif_result(f: &Finding) -> SarifResult {
     SarifResult {
         rule_id: f.code,
         rule_index: RULES

@@ -7,6 +7,7 @@ pub mod collect;
 pub mod context;
 pub mod eks;
 pub mod file;
+pub mod git;
 pub mod iam;
 pub mod kube;
 pub mod token;

@@ -80,3 +80,20 @@ pub fn configmap(data: &str) -> String {
         "apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: aws-auth\n  namespace: kube-system\ndata:\n{data}"
     )
 }
+
+/// Validates a SARIF log against the published 2.1.0 schema.
+pub fn assert_sarif_valid(sarif: &serde_json::Value) {
+    // The published schema's `run.language` pattern has a stray `]` that strict regex engines
+    // reject; its intent (a language tag such as `en` or `en-US`) is restored before compiling.
+    let schema_text = include_str!("../schemas/sarif-2.1.0.json").replace(
+        "^[a-zA-Z]{2}|^[a-zA-Z]{2}-[a-zA-Z]{2}]?$",
+        "^[a-zA-Z]{2}(-[a-zA-Z]{2})?$",
+    );
+    let schema: serde_json::Value = serde_json::from_str(&schema_text).unwrap();
+    let validator = jsonschema::draft7::new(&schema).expect("schema compiles");
+    let errors: Vec<String> = validator
+        .iter_errors(sarif)
+        .map(|e| format!("{e} at {}", e.instance_path()))
+        .collect();
+    assert!(errors.is_empty(), "SARIF invalid: {errors:#?}");
+}

@@ -1,0 +1,74 @@
+//! `check --baseline REPORT.json`: report only what a previous JSON report did not have, by
+//! fingerprint (fingerprints survive re-indentation and reordering, so drift is real change).
+
+use std::collections::BTreeSet;
+
+use crate::check::CheckResult;
+use crate::source::file::read_input;
+
+/// The baseline report could not be used.
+#[derive(Debug, thiserror::Error)]
+pub enum BaselineError {
+    #[error("{0}")]
+    Read(#[from] crate::source::file::ReadError),
+    #[error("{path}:{line}:{column}: not a JSON report of aws-auth-audit: {message}")]
+    Invalid {
+        path: String,
+        line: usize,
+        column: usize,
+        message: String,
+    },
+}
+
+/// The fingerprints a previous report had.
+pub struct Baseline {
+    path: String,
+    fingerprints: BTreeSet<String>,
+}
+
+/// Reads a report written by `check --format json` (or `cluster --format json`).
+pub fn read(path: &str) -> Result<Baseline, BaselineError> {
+    let input = read_input(path)?;
+    let invalid = |line, column, message: String| BaselineError::Invalid {
+        path: path.to_string(),
+        line,
+        column,
+        message,
+    };
+    let value: serde_json::Value = serde_json::from_slice(&input.bytes)
+        .map_err(|e| invalid(e.line(), e.column(), e.to_string()))?;
+    let findings = value
+        .get("findings")
+        .and_then(|f| f.as_array())
+        .filter(|_| value.get("version").is_some())
+        .ok_or_else(|| invalid(1, 1, "no `version` and `findings[]`".to_string()))?;
+    let fingerprints = findings
+        .iter()
+        .map(|f| {
+            f.get("fingerprint")
+                .and_then(|p| p.as_str())
+                .map(str::to_string)
+                .ok_or_else(|| invalid(1, 1, "a finding without a `fingerprint`".to_string()))
+        })
+        .collect::<Result<_, _>>()?;
+    Ok(Baseline {
+        path: path.to_string(),
+        fingerprints,
+    })
+}
+
+impl Baseline {
+    /// Drops the findings the baseline had, and says how many.
+    pub fn apply(&self, result: &mut CheckResult) {
+        let before = result.findings.len();
+        result
+            .findings
+            .retain(|f| !self.fingerprints.contains(&f.fingerprint));
+        let known = before - result.findings.len();
+        result.notes.push(format!(
+            "baseline {}: {known} finding(s) it already had are not reported; {} new",
+            self.path,
+            result.findings.len()
+        ));
+    }
+}

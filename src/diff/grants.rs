@@ -1,0 +1,108 @@
+//! What one version of aws-auth grants: one [`Grant`] per row EKS keeps (after `Validate()`
+//! and last-wins duplicates), keyed the way the authenticator keys its maps, and one per
+//! `mapAccounts` account.
+
+use std::collections::BTreeMap;
+
+use crate::awsauth::document::AwsAuthDocument;
+use crate::awsauth::{Row, SectionKey};
+use crate::finding::Location;
+
+/// One way in that a version of aws-auth grants.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Grant {
+    /// The key EKS stores the row under: a role ARN lower-cased, a user ARN as written, an
+    /// `sso:` matcher, or `account:ID`.
+    pub key: String,
+    /// What to call it in a message: the ARN as written, the SSO pattern, the account.
+    pub principal: String,
+    pub section: SectionKey,
+    pub username: String,
+    pub groups: Vec<String>,
+    /// A role ARN with a path: EKS compares path-less ARNs, so the row never matches.
+    pub never_matches: bool,
+    pub location: Location,
+}
+
+impl Grant {
+    /// Mapped into `system:masters`.
+    pub fn is_admin(&self) -> bool {
+        let masters = &crate::policies::privileged_groups().superuser_group.name;
+        !self.never_matches && self.groups.iter().any(|g| g == masters)
+    }
+
+    /// Mapped into `system:nodes`: nodes join with it.
+    pub fn is_node(&self) -> bool {
+        !self.never_matches && self.groups.iter().any(|g| g == "system:nodes")
+    }
+}
+
+/// The rows EKS keeps in `doc`, by key (a later row with the same key replaces an earlier one,
+/// as `saveMap` does).
+pub fn grants(doc: &AwsAuthDocument) -> BTreeMap<String, Grant> {
+    let mut out = BTreeMap::new();
+    for section in [SectionKey::MapRoles, SectionKey::MapUsers] {
+        for entry in doc.section(section).kept() {
+            let arn = entry.row.arn().trim().to_string();
+            let key = match &entry.row {
+                Row::Role(r) if r.sso.is_some() => entry.row.principal(),
+                Row::Role(_) => arn.to_lowercase(),
+                Row::User(_) => arn.clone(),
+            };
+            // A role ARN with a path never matches, in mapRoles or filed under mapUsers.
+            let never_matches = entry.row.sso().is_none()
+                && crate::arn::strip_path(&arn).is_ok_and(|stripped| stripped != arn);
+            let field = if section == SectionKey::MapUsers {
+                "userarn"
+            } else {
+                "rolearn"
+            };
+            let (line, column) = doc.file_pos(section, entry.pos_of(field));
+            out.insert(
+                key.clone(),
+                Grant {
+                    key,
+                    principal: entry.row.principal(),
+                    section,
+                    username: entry.row.username().to_string(),
+                    groups: entry.row.groups().to_vec(),
+                    never_matches,
+                    location: Location {
+                        route: format!(
+                            "configmap {} › data.{section} › [{}]",
+                            doc.configmap, entry.index
+                        ),
+                        path: doc.path.clone(),
+                        line,
+                        column,
+                    },
+                },
+            );
+        }
+    }
+    for account in doc.section(SectionKey::MapAccounts).kept_accounts() {
+        let (line, column) = doc.file_pos(SectionKey::MapAccounts, account.pos);
+        let key = format!("account:{}", account.account);
+        out.insert(
+            key.clone(),
+            Grant {
+                key,
+                principal: format!("account {}", account.account),
+                section: SectionKey::MapAccounts,
+                username: String::new(),
+                groups: Vec::new(),
+                never_matches: false,
+                location: Location {
+                    route: format!(
+                        "configmap {} › data.mapAccounts › [{}]",
+                        doc.configmap, account.index
+                    ),
+                    path: doc.path.clone(),
+                    line,
+                    column,
+                },
+            },
+        );
+    }
+    out
+}

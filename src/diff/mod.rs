@@ -1,0 +1,455 @@
+//! `diff BASE HEAD`: what a change to aws-auth does to access, not which lines it touches.
+//! Pure: both versions are judged by `check` first; this compares what each grants (the rows
+//! EKS keeps, keyed as EKS keys them) and their findings (by fingerprint, which survives
+//! re-indentation and reordering), and gives verdicts a reviewer can act on.
+
+mod grants;
+
+use std::collections::BTreeMap;
+
+use serde::Serialize;
+
+pub use grants::{Grant, grants};
+
+use crate::awsauth::SectionKey;
+use crate::check::CheckResult;
+use crate::finding::{Finding, Location, Severity, Status};
+
+/// What kind of change a verdict reports.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Serialize)]
+#[serde(rename_all = "snake_case")]
+pub enum VerdictKind {
+    /// A section that parsed no longer does: every row in it is dropped.
+    SectionLost,
+    /// A node role's mapping is gone: nodes using it can no longer join.
+    NodeRoleDropped,
+    /// A principal gains `system:masters`.
+    AdminGranted,
+    /// The last visible admin path is gone (only the hidden creator is left).
+    LastAdminRemoved,
+    /// An account is added to `mapAccounts`.
+    AccountAdded,
+    /// A new row that EKS will never match (a role ARN with a path).
+    NeverMatchesAdded,
+    /// A section that did not parse parses again.
+    SectionRestored,
+    Added,
+    Removed,
+    Changed,
+}
+
+/// One access change, with what it means.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct Verdict {
+    pub kind: VerdictKind,
+    pub severity: Severity,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub principal: Option<String>,
+    pub message: String,
+    /// Where it is: in HEAD, or in BASE for what HEAD no longer has.
+    pub location: Location,
+    /// `head` or `base`: which version `location` points into.
+    pub side: &'static str,
+}
+
+/// Findings compared by fingerprint.
+#[derive(Debug, Clone, Default, PartialEq, Serialize)]
+pub struct FindingChanges {
+    /// In HEAD, not in BASE: what the change introduces.
+    pub new: Vec<Finding>,
+    /// In BASE, not in HEAD: what the change fixes.
+    pub fixed: Vec<Finding>,
+    /// In both.
+    pub unchanged: Vec<Finding>,
+}
+
+/// The whole comparison.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct DiffResult {
+    pub base: String,
+    pub head: String,
+    pub verdicts: Vec<Verdict>,
+    pub findings: FindingChanges,
+    /// Things worth saying that are not verdicts (what the comparison could not see).
+    pub notes: Vec<String>,
+}
+
+impl DiffResult {
+    /// Whether the change introduces anything at or above `threshold`; with `existing`,
+    /// findings both versions have count too.
+    pub fn fails_at(&self, threshold: Option<Severity>, existing: bool) -> bool {
+        let Some(threshold) = threshold else {
+            return false;
+        };
+        let failing = |f: &&Finding| f.status == Status::Fail && f.severity >= threshold;
+        self.verdicts.iter().any(|v| v.severity >= threshold)
+            || self.findings.new.iter().any(|f| failing(&f))
+            || (existing && self.findings.unchanged.iter().any(|f| failing(&f)))
+    }
+
+    /// Whether anything about access changed.
+    pub fn changes_access(&self) -> bool {
+        !self.verdicts.is_empty()
+    }
+}
+
+fn groups_text(groups: &[String]) -> String {
+    if groups.is_empty() {
+        "no groups".to_string()
+    } else {
+        groups.join(", ")
+    }
+}
+
+fn describe(grant: &Grant) -> String {
+    if grant.section == SectionKey::MapAccounts {
+        return format!("{} (mapAccounts)", grant.principal);
+    }
+    format!(
+        "{} as `{}` with {}",
+        grant.principal,
+        grant.username,
+        groups_text(&grant.groups)
+    )
+}
+
+/// Where a section's key sits in HEAD, when HEAD has the ConfigMap: the place to annotate
+/// for what HEAD no longer has.
+fn section_location(head: &CheckResult, section: SectionKey) -> Option<Location> {
+    let doc = head.documents.first()?;
+    let key = doc.data_key(section.as_str())?;
+    let (line, column) = (key.key_pos.line, key.key_pos.column);
+    Some(Location {
+        route: format!("configmap {} › data.{section}", doc.configmap),
+        path: doc.path.clone(),
+        line,
+        column,
+    })
+}
+
+/// Compares two judged versions of aws-auth.
+pub fn diff(
+    base: &CheckResult,
+    head: &CheckResult,
+    base_name: &str,
+    head_name: &str,
+) -> DiffResult {
+    let base_grants = base.documents.first().map(grants).unwrap_or_default();
+    let head_grants = head.documents.first().map(grants).unwrap_or_default();
+    let mut verdicts = Vec::new();
+    let failed = |result: &CheckResult, section: SectionKey| {
+        result
+            .documents
+            .first()
+            .is_some_and(|d| d.section(section).failure.is_some())
+    };
+    // Sections whose rows are lost wholesale: one verdict, not one per row.
+    let mut lost_sections = Vec::new();
+    for section in [
+        SectionKey::MapRoles,
+        SectionKey::MapUsers,
+        SectionKey::MapAccounts,
+    ] {
+        let before: Vec<&Grant> = base_grants
+            .values()
+            .filter(|g| g.section == section)
+            .collect();
+        if failed(head, section) && !failed(base, section) {
+            lost_sections.push(section);
+            let nodes = before.iter().filter(|g| g.is_node()).count();
+            let finding = head.findings.iter().find(|f| {
+                f.code == "EA101" && f.location.route.ends_with(&format!("data.{section}"))
+            });
+            verdicts.push(Verdict {
+                kind: VerdictKind::SectionLost,
+                severity: Severity::Critical,
+                principal: None,
+                message: format!(
+                    "`{section}` no longer parses: every {} mapping ({} of them{}) would be dropped{}",
+                    match section {
+                        SectionKey::MapRoles => "role",
+                        SectionKey::MapUsers => "user",
+                        SectionKey::MapAccounts => "account",
+                    },
+                    before.len(),
+                    if nodes > 0 { format!(", {nodes} of them node roles: nodes stop joining") } else { String::new() },
+                    finding.map_or(String::new(), |f| format!(" — {}", f.message)),
+                ),
+                location: finding
+                    .map(|f| f.location.clone())
+                    .or_else(|| section_location(head, section))
+                    .unwrap_or_default(),
+                side: "head",
+            });
+        } else if failed(base, section) && !failed(head, section) {
+            let after = head_grants
+                .values()
+                .filter(|g| g.section == section)
+                .count();
+            verdicts.push(Verdict {
+                kind: VerdictKind::SectionRestored,
+                severity: Severity::Info,
+                principal: None,
+                message: format!(
+                    "`{section}` parses again: its {after} mapping(s) come back into force"
+                ),
+                location: section_location(head, section).unwrap_or_default(),
+                side: "head",
+            });
+        }
+    }
+    for (key, old) in &base_grants {
+        if lost_sections.contains(&old.section) {
+            continue;
+        }
+        let new = head_grants.get(key);
+        if old.is_node() && !new.is_some_and(Grant::is_node) {
+            verdicts.push(Verdict {
+                kind: VerdictKind::NodeRoleDropped,
+                severity: Severity::Critical,
+                principal: Some(old.principal.clone()),
+                message: format!(
+                    "drops the node role {}: nodes using it can no longer join{}",
+                    old.principal,
+                    match new {
+                        Some(n) if n.never_matches =>
+                            " (its new row has a path, which never matches)".to_string(),
+                        Some(n) => format!(" (its groups become {})", groups_text(&n.groups)),
+                        None => String::new(),
+                    }
+                ),
+                location: match new {
+                    Some(n) => n.location.clone(),
+                    None => old.location.clone(),
+                },
+                side: if new.is_some() { "head" } else { "base" },
+            });
+            continue;
+        }
+        match new {
+            None => verdicts.push(Verdict {
+                kind: VerdictKind::Removed,
+                severity: Severity::Info,
+                principal: Some(old.principal.clone()),
+                message: format!("removes {}", describe(old)),
+                location: section_location(head, old.section)
+                    .unwrap_or_else(|| old.location.clone()),
+                side: if section_location(head, old.section).is_some() {
+                    "head"
+                } else {
+                    "base"
+                },
+            }),
+            Some(new)
+                if new.username != old.username
+                    || new.groups != old.groups
+                    || new.never_matches != old.never_matches =>
+            {
+                let mut parts = Vec::new();
+                if new.username != old.username {
+                    parts.push(format!("username `{}` → `{}`", old.username, new.username));
+                }
+                if new.groups != old.groups {
+                    parts.push(format!(
+                        "groups {} → {}",
+                        groups_text(&old.groups),
+                        groups_text(&new.groups)
+                    ));
+                }
+                if new.never_matches && !old.never_matches {
+                    parts.push("its ARN now has a path, so it never matches".to_string());
+                }
+                verdicts.push(Verdict {
+                    kind: VerdictKind::Changed,
+                    severity: Severity::Info,
+                    principal: Some(new.principal.clone()),
+                    message: format!("changes {}: {}", new.principal, parts.join("; ")),
+                    location: new.location.clone(),
+                    side: "head",
+                });
+            }
+            Some(_) => {}
+        }
+    }
+    for (key, new) in &head_grants {
+        let old = base_grants.get(key);
+        if old.is_none() {
+            let (kind, severity) = if new.section == SectionKey::MapAccounts {
+                (VerdictKind::AccountAdded, Severity::High)
+            } else if new.never_matches {
+                (VerdictKind::NeverMatchesAdded, Severity::Medium)
+            } else {
+                (VerdictKind::Added, Severity::Info)
+            };
+            let message = match kind {
+                VerdictKind::AccountAdded => format!(
+                    "adds {} to mapAccounts: every IAM principal of that account can authenticate",
+                    new.principal
+                ),
+                VerdictKind::NeverMatchesAdded => format!(
+                    "adds a mapping that will never match (role path): {} — EKS compares the path-less ARN",
+                    new.principal
+                ),
+                _ => format!("adds {}", describe(new)),
+            };
+            verdicts.push(Verdict {
+                kind,
+                severity,
+                principal: Some(new.principal.clone()),
+                message,
+                location: new.location.clone(),
+                side: "head",
+            });
+        }
+    }
+    let (before, after) = (
+        admin_paths(base, &base_grants),
+        admin_paths(head, &head_grants),
+    );
+    for (key, path) in &after {
+        if before.contains_key(key) {
+            continue;
+        }
+        let known = base_grants.contains_key(key)
+            || base
+                .live
+                .as_ref()
+                .is_some_and(|l| l.principals.iter().any(|p| p.arn.to_lowercase() == *key));
+        verdicts.push(Verdict {
+            kind: VerdictKind::AdminGranted,
+            severity: Severity::High,
+            principal: Some(path.principal.clone()),
+            message: format!(
+                "grants {} to {} ({}){}",
+                path.power,
+                path.principal,
+                path.how,
+                if known {
+                    "; it had access before, without admin"
+                } else {
+                    "; a new admin path"
+                }
+            ),
+            location: path.location.clone(),
+            side: "head",
+        });
+    }
+    if !before.is_empty() && after.is_empty() {
+        verdicts.push(Verdict {
+            kind: VerdictKind::LastAdminRemoved,
+            severity: Severity::High,
+            principal: None,
+            message: format!(
+                "removes the last admin path other than the hidden creator: BASE gives {} admin, HEAD nobody",
+                before.values().map(|p| p.principal.as_str()).collect::<Vec<_>>().join(", ")
+            ),
+            location: section_location(head, SectionKey::MapRoles).unwrap_or_default(),
+            side: "head",
+        });
+    }
+    verdicts.sort_by(|a, b| {
+        b.severity
+            .cmp(&a.severity)
+            .then(a.kind.cmp(&b.kind))
+            .then(a.principal.cmp(&b.principal))
+    });
+    let findings = compare_findings(&base.findings, &head.findings);
+    let mut notes = vec![
+        "admin paths through RBAC (a group bound to cluster-admin) and access entries are not visible in a file: run `cluster` or `check` on a snapshot for them".to_string(),
+    ];
+    notes.extend(head.notes.iter().cloned());
+    DiffResult {
+        base: base_name.to_string(),
+        head: head_name.to_string(),
+        verdicts,
+        findings,
+        notes,
+    }
+}
+
+/// One way to administer the cluster that a version grants.
+struct AdminPath {
+    principal: String,
+    /// `system:masters`, or `cluster-admin`.
+    power: &'static str,
+    /// How: the group, the binding, the access policy.
+    how: String,
+    location: Location,
+}
+
+/// Every admin path a version grants other than the hidden creator, by lower-cased principal
+/// key: from a file, the rows mapped into `system:masters`; from a snapshot, every row of the
+/// access matrix in effect with cluster-admin power (groups bound to `cluster-admin`, access
+/// entries with `AmazonEKSClusterAdminPolicy` included).
+fn admin_paths(
+    result: &CheckResult,
+    grants: &BTreeMap<String, Grant>,
+) -> BTreeMap<String, AdminPath> {
+    let mut out = BTreeMap::new();
+    if let Some(live) = &result.live {
+        for p in &live.principals {
+            if !p.in_effect
+                || p.tier != crate::access::Tier::ClusterAdmin
+                || p.source.starts_with("creator")
+            {
+                continue;
+            }
+            let key = p.arn.to_lowercase();
+            let location = grants
+                .get(&key)
+                .or_else(|| grants.get(&p.arn))
+                .filter(|_| p.source.starts_with("aws-auth"))
+                .map(|g| g.location.clone())
+                .unwrap_or_else(|| Location {
+                    route: format!("{} {}", p.source, p.arn),
+                    ..Location::default()
+                });
+            out.insert(
+                key,
+                AdminPath {
+                    principal: p.arn.clone(),
+                    power: "cluster-admin",
+                    how: format!("{}: {}", p.source, p.tier_reason),
+                    location,
+                },
+            );
+        }
+        return out;
+    }
+    for grant in grants.values().filter(|g| g.is_admin()) {
+        out.insert(
+            grant.key.to_lowercase(),
+            AdminPath {
+                principal: grant.principal.clone(),
+                power: "system:masters",
+                how: format!("{} groups {}", grant.section, grant.groups.join(", ")),
+                location: grant.location.clone(),
+            },
+        );
+    }
+    out
+}
+
+fn compare_findings(base: &[Finding], head: &[Finding]) -> FindingChanges {
+    let in_base: std::collections::BTreeSet<&str> =
+        base.iter().map(|f| f.fingerprint.as_str()).collect();
+    let in_head: std::collections::BTreeSet<&str> =
+        head.iter().map(|f| f.fingerprint.as_str()).collect();
+    FindingChanges {
+        new: head
+            .iter()
+            .filter(|f| !in_base.contains(f.fingerprint.as_str()))
+            .cloned()
+            .collect(),
+        fixed: base
+            .iter()
+            .filter(|f| !in_head.contains(f.fingerprint.as_str()))
+            .cloned()
+            .collect(),
+        unchanged: head
+            .iter()
+            .filter(|f| in_base.contains(f.fingerprint.as_str()))
+            .cloned()
+            .collect(),
+    }
+}
