@@ -121,7 +121,8 @@ pub enum Command {
     /// introduces or fixes
     #[command(after_help = EXIT_CODES)]
     Diff {
-        /// BASE and HEAD files (ConfigMap manifests or snapshots); with --git, only the file
+        /// BASE and HEAD files (ConfigMap manifests or snapshots); with --git, only the file; a
+        /// Terraform plan (`terraform show -json`) alone compares its before and after
         #[arg(required = true, num_args = 1..=2, value_name = "FILE")]
         files: Vec<String>,
         /// Read BASE from this git revision, for the same path (a file missing there is empty)
@@ -342,11 +343,40 @@ fn read_all(files: &[String]) -> Result<Vec<InputFile>, ExitStatus> {
         .collect()
 }
 
+/// The two sides of a Terraform plan, judged, when `input` is one.
+fn run_plan(input: &InputFile) -> Option<Result<(CheckResult, CheckResult), ExitStatus>> {
+    let text = std::str::from_utf8(&input.bytes).ok()?;
+    if !crate::terraform::is_plan(text) {
+        return None;
+    }
+    let fail = |message: String| {
+        print_error(&message);
+        ExitStatus::InputError
+    };
+    Some(
+        crate::terraform::read_plan(text)
+            .map_err(|e| fail(format!("{}: {e}", input.path)))
+            .and_then(|(before, after)| {
+                let judge = |side, which| {
+                    crate::terraform::judge(side, &input.path, which)
+                        .map_err(|e| fail(e.to_string()))
+                };
+                Ok((judge(&before, "before")?, judge(&after, "after")?))
+            }),
+    )
+}
+
 fn run_check(inputs: &[InputFile]) -> Result<CheckResult, ExitStatus> {
     let fail = |message: String| {
         print_error(&message);
         ExitStatus::InputError
     };
+    if let [input] = inputs
+        && let Some(judged) = run_plan(input)
+    {
+        // A plan is judged as it leaves things after apply.
+        return judged.map(|(_, after)| after);
+    }
     let snapshot = inputs.iter().position(|i| {
         std::str::from_utf8(&i.bytes).is_ok_and(crate::snapshot::Snapshot::is_snapshot)
     });

@@ -27,4 +27,5 @@ pub mod rules;
 pub mod sample;
 pub mod snapshot;
 pub mod source;
+pub mod terraform;
 pub mod yaml;

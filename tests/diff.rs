@@ -307,9 +307,25 @@ fn snapshots_show_admin_through_rbac_and_access_entries() {
         "entry-head.json",
         with_entry("AmazonEKSClusterAdminPolicy"),
     );
+    // The example snapshot's IAM evidence never looked up role/release: EA210 cannot decide
+    // for it, so each side is incomplete (exit 3) unless allowed.
     let r = run(&["diff", &base, &head, "--format", "json"]);
+    assert_eq!(r.code, 3, "{}", r.stderr);
+    let r = run(&[
+        "diff",
+        &base,
+        &head,
+        "--format",
+        "json",
+        "--allow-incomplete",
+    ]);
     assert_eq!(r.code, 1, "{}", r.stderr);
     let report: Value = serde_json::from_str(&r.stdout).unwrap();
+    assert!(
+        report["notes"].to_string().contains("EA210"),
+        "{}",
+        report["notes"]
+    );
     let granted: Vec<&Value> = report["verdicts"]
         .as_array()
         .unwrap()
@@ -474,4 +490,85 @@ fn a_baseline_keeps_only_drift() {
     let r = run(&["check", "examples/clean.yaml", "--baseline", &bad]);
     assert_eq!(r.code, 2);
     assert!(r.stderr.contains("bad.json:1:"), "{}", r.stderr);
+}
+
+#[test]
+fn a_terraform_plan_is_compared_before_and_after_apply() {
+    // The classic overwrite: the ConfigMap is replaced without the node role, and an access
+    // entry's policy is switched to AmazonEKSClusterAdminPolicy.
+    let r = run(&[
+        "diff",
+        "tests/plans/replace-drops-node-role.json",
+        "--format",
+        "json",
+    ]);
+    assert_eq!(r.code, 1, "{}", r.stderr);
+    let report: Value = serde_json::from_str(&r.stdout).unwrap();
+    let found = verdicts(&report);
+    assert_eq!(
+        found,
+        [
+            (
+                "node_role_dropped".to_string(),
+                "critical".to_string(),
+                Some("arn:aws:iam::111122223333:role/eks-node-group-general".to_string())
+            ),
+            (
+                "admin_granted".to_string(),
+                "high".to_string(),
+                Some("arn:aws:iam::111122223333:role/release".to_string())
+            ),
+            (
+                "changed".to_string(),
+                "info".to_string(),
+                Some("arn:aws:iam::111122223333:role/release".to_string())
+            ),
+        ],
+        "{}",
+        report["verdicts"]
+    );
+    assert!(codes(&report["findings"]["new"]).contains(&"EA201".to_string()));
+    assert!(report["base"].as_str().unwrap().ends_with("(before)"));
+    // `check` judges the plan as apply leaves it: the entry rules run on its entries.
+    let r = run(&[
+        "check",
+        "tests/plans/replace-drops-node-role.json",
+        "--format",
+        "json",
+    ]);
+    assert_eq!(r.code, 1, "{}", r.stderr);
+    let report: Value = serde_json::from_str(&r.stdout).unwrap();
+    assert!(codes(&report["findings"]).contains(&"EA201".to_string()));
+}
+
+#[test]
+fn what_a_plan_knows_only_after_apply_is_never_a_pass() {
+    let r = run(&["diff", "tests/plans/unknown-principal.json"]);
+    assert_eq!(r.code, 3, "{}", r.stdout);
+    assert!(
+        r.stdout
+            .contains("known only after apply: aws_eks_access_entry.deployer: principal_arn"),
+        "{}",
+        r.stdout
+    );
+    let allowed = run(&[
+        "diff",
+        "tests/plans/unknown-principal.json",
+        "--allow-incomplete",
+    ]);
+    assert_eq!(allowed.code, 0, "{}", allowed.stdout);
+    // One file that is not a plan: told what to give.
+    let r = run(&["diff", "examples/clean.yaml"]);
+    assert_eq!(r.code, 2);
+    assert!(r.stderr.contains("Terraform plan"), "{}", r.stderr);
+    // A broken plan: its line and column.
+    let dir = scratch("diff-bad-plan");
+    let bad = write(
+        &dir,
+        "plan.json",
+        b"{\"format_version\": \"1.2\",\n \"resource_changes\": [\n  {\"type\": }\n]}",
+    );
+    let r = run(&["diff", &bad]);
+    assert_eq!(r.code, 2);
+    assert!(r.stderr.contains("line 3, column"), "{}", r.stderr);
 }

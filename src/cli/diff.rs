@@ -2,7 +2,7 @@
 
 use std::path::PathBuf;
 
-use super::{FailOn, print_error, read_all, run_check, write_stdout};
+use super::{FailOn, print_error, read_all, run_check, run_plan, write_stdout};
 use crate::check::{CheckResult, Coverage};
 use crate::exit::ExitStatus;
 use crate::report::{self, Format};
@@ -77,6 +77,27 @@ pub fn cmd_diff(args: DiffArgs) -> ExitStatus {
             let base_result = judged.pop().expect("two inputs");
             (base_result, head_result, base.clone(), head.clone())
         }
+        (None, [file]) => {
+            let input = match read_all(std::slice::from_ref(file)) {
+                Ok(mut inputs) => inputs.remove(0),
+                Err(status) => return status,
+            };
+            match run_plan(&input) {
+                Some(Ok((before, after))) => (
+                    before,
+                    after,
+                    format!("{file} (before)"),
+                    format!("{file} (after apply)"),
+                ),
+                Some(Err(status)) => return status,
+                None => {
+                    print_error(&format!(
+                        "{file}: one FILE is compared only when it is a Terraform plan (`terraform show -json`); otherwise give BASE and HEAD, or --git REV FILE"
+                    ));
+                    return ExitStatus::InputError;
+                }
+            }
+        }
         (None, _) => {
             print_error("give BASE and HEAD, or --git REV and one FILE");
             return ExitStatus::InputError;
@@ -88,8 +109,13 @@ pub fn cmd_diff(args: DiffArgs) -> ExitStatus {
         .filter(|(_, r)| !r.coverage.complete)
         .map(|(name, r)| {
             format!(
-                "{name} could not be judged completely ({} check(s) not evaluated): the comparison may miss changes",
-                r.coverage.not_evaluated.len()
+                "{name} could not be judged completely, so the comparison may miss changes: {}",
+                r.coverage
+                    .not_evaluated
+                    .iter()
+                    .map(|n| format!("{} {}", n.code, n.reason))
+                    .collect::<Vec<_>>()
+                    .join("; ")
             )
         })
         .collect();

@@ -31,6 +31,8 @@ pub enum VerdictKind {
     AccountAdded,
     /// A new row that EKS will never match (a role ARN with a path).
     NeverMatchesAdded,
+    /// The authentication mode changes (which source EKS reads).
+    ModeChanged,
     /// A section that did not parse parses again.
     SectionRestored,
     Added,
@@ -347,6 +349,7 @@ pub fn diff(
             side: "head",
         });
     }
+    entry_verdicts(base, head, &mut verdicts);
     verdicts.sort_by(|a, b| {
         b.severity
             .cmp(&a.severity)
@@ -354,9 +357,17 @@ pub fn diff(
             .then(a.principal.cmp(&b.principal))
     });
     let findings = compare_findings(&base.findings, &head.findings);
-    let mut notes = vec![
-        "admin paths through RBAC (a group bound to cluster-admin) and access entries are not visible in a file: run `cluster` or `check` on a snapshot for them".to_string(),
-    ];
+    let via = |r: &CheckResult| r.live.as_ref().map(|l| l.transport.via.clone());
+    let mut notes = Vec::new();
+    match (via(base), via(head)) {
+        (None, None) => notes.push(
+            "admin paths through RBAC (a group bound to cluster-admin) and access entries are not visible in a file: compare snapshots for them".to_string(),
+        ),
+        (Some(a), Some(b)) if a == "terraform plan" && b == a => notes.push(
+            "what RBAC binds the mapped groups to is not in a plan: an admin path through a group bound to cluster-admin is not visible here".to_string(),
+        ),
+        _ => {}
+    }
     notes.extend(head.notes.iter().cloned());
     DiffResult {
         base: base_name.to_string(),
@@ -364,6 +375,132 @@ pub fn diff(
         verdicts,
         findings,
         notes,
+    }
+}
+
+/// The access-entry rows of a version's access matrix (snapshots and plans), by lower-cased
+/// principal ARN.
+fn entry_rows(result: &CheckResult) -> BTreeMap<String, &crate::access::Principal> {
+    result
+        .live
+        .iter()
+        .flat_map(|l| &l.principals)
+        .filter(|p| p.source.starts_with("access entry"))
+        .map(|p| (p.arn.to_lowercase(), p))
+        .collect()
+}
+
+fn entry_location(p: &crate::access::Principal) -> Location {
+    Location {
+        route: format!("access-entry {}", p.arn),
+        ..Location::default()
+    }
+}
+
+fn policies_text(p: &crate::access::Principal) -> String {
+    if p.policies.is_empty() {
+        "no access policy".to_string()
+    } else {
+        p.policies.join("; ")
+    }
+}
+
+/// Access entries added, removed, changed; a node-type entry removed; the mode changed.
+fn entry_verdicts(base: &CheckResult, head: &CheckResult, verdicts: &mut Vec<Verdict>) {
+    let (before, after) = (entry_rows(base), entry_rows(head));
+    for (key, old) in &before {
+        let node_type = !old.source.contains("(STANDARD)");
+        match after.get(key) {
+            None if node_type => verdicts.push(Verdict {
+                kind: VerdictKind::NodeRoleDropped,
+                severity: Severity::Critical,
+                principal: Some(old.arn.clone()),
+                message: format!(
+                    "removes the {} for {}: nodes using the role can no longer join (unless aws-auth maps it, in a mode that reads aws-auth)",
+                    old.source, old.arn
+                ),
+                location: entry_location(old),
+                side: "base",
+            }),
+            None => verdicts.push(Verdict {
+                kind: VerdictKind::Removed,
+                severity: Severity::Info,
+                principal: Some(old.arn.clone()),
+                message: format!("removes the access entry of {} ({})", old.arn, policies_text(old)),
+                location: entry_location(old),
+                side: "base",
+            }),
+            Some(new) if new.groups != old.groups || new.policies != old.policies || new.username != old.username => {
+                let mut parts = Vec::new();
+                if new.policies != old.policies {
+                    parts.push(format!("policies {} → {}", policies_text(old), policies_text(new)));
+                }
+                if new.groups != old.groups {
+                    parts.push(format!("groups {} → {}", groups_text(&old.groups), groups_text(&new.groups)));
+                }
+                if new.username != old.username {
+                    parts.push(format!("username `{}` → `{}`", old.username, new.username));
+                }
+                verdicts.push(Verdict {
+                    kind: VerdictKind::Changed,
+                    severity: Severity::Info,
+                    principal: Some(new.arn.clone()),
+                    message: format!("changes the access entry of {}: {}", new.arn, parts.join("; ")),
+                    location: entry_location(new),
+                    side: "head",
+                });
+            }
+            Some(_) => {}
+        }
+    }
+    for (key, new) in &after {
+        if !before.contains_key(key) {
+            verdicts.push(Verdict {
+                kind: VerdictKind::Added,
+                severity: Severity::Info,
+                principal: Some(new.arn.clone()),
+                message: format!(
+                    "adds an access entry for {} ({}; power {})",
+                    new.arn,
+                    policies_text(new),
+                    new.tier.as_str()
+                ),
+                location: entry_location(new),
+                side: "head",
+            });
+        }
+    }
+    let mode = |r: &CheckResult| {
+        r.live
+            .as_ref()
+            .and_then(|l| l.cluster.authentication_mode.clone())
+    };
+    if let (Some(old), Some(new)) = (mode(base), mode(head))
+        && old != new
+    {
+        let rows = head.documents.first().map_or(0, |d| grants(d).len());
+        let (severity, consequence) = match new.as_str() {
+            "API" if rows > 0 => (
+                Severity::High,
+                format!("aws-auth is ignored from now on: its {rows} mapping(s) stop granting anything, and the switch cannot be undone"),
+            ),
+            "API" => (Severity::Medium, "aws-auth is ignored from now on, and the switch cannot be undone".to_string()),
+            _ => (
+                Severity::Medium,
+                "access entries now apply, and win over the same principal's aws-auth row; EKS materialises the creator's admin as an entry; the switch cannot be undone".to_string(),
+            ),
+        };
+        verdicts.push(Verdict {
+            kind: VerdictKind::ModeChanged,
+            severity,
+            principal: None,
+            message: format!("switches the authentication mode {old} → {new}: {consequence}"),
+            location: Location {
+                route: "aws_eks_cluster access_config.authentication_mode".to_string(),
+                ..Location::default()
+            },
+            side: "head",
+        });
     }
 }
 

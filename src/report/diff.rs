@@ -153,7 +153,7 @@ fn verdict_rule(kind: VerdictKind) -> String {
     format!("diff/{}", kind_name(kind))
 }
 
-const VERDICT_KINDS: [(VerdictKind, &str); 10] = [
+const VERDICT_KINDS: [(VerdictKind, &str); 11] = [
     (
         VerdictKind::SectionLost,
         "a section that parsed no longer does: every row in it is dropped",
@@ -178,6 +178,7 @@ const VERDICT_KINDS: [(VerdictKind, &str); 10] = [
         VerdictKind::NeverMatchesAdded,
         "a new mapping that EKS never matches (role path)",
     ),
+    (VerdictKind::ModeChanged, "the authentication mode changes"),
     (VerdictKind::SectionRestored, "a section parses again"),
     (VerdictKind::Added, "a mapping is added"),
     (VerdictKind::Removed, "a mapping is removed"),
