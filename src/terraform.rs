@@ -220,59 +220,6 @@ pub fn read_plan(text: &str) -> Result<(PlanSide, PlanSide), PlanError> {
     Ok((side(changes, false), side(changes, true)))
 }
 
-#[cfg(test)]
-mod tests {
-    use super::*;
-    use serde_json::json;
-
-    #[test]
-    fn both_sides_and_what_is_unknown_are_read() {
-        let plan = json!({"format_version": "1.2", "resource_changes": [
-            {"address": "kubernetes_config_map_v1_data.aws_auth", "type": "kubernetes_config_map_v1_data",
-             "change": {"actions": ["update"],
-                "before": {"metadata": [{"name": "aws-auth", "namespace": "kube-system"}], "data": {"mapRoles": "- rolearn: a\n"}},
-                "after": {"metadata": [{"name": "aws-auth", "namespace": "kube-system"}], "data": {"mapRoles": "- rolearn: b\n"}},
-                "after_unknown": {}}},
-            {"address": "aws_eks_access_entry.ci", "type": "aws_eks_access_entry",
-             "change": {"actions": ["create"], "before": null,
-                "after": {"principal_arn": null, "type": "STANDARD", "kubernetes_groups": []},
-                "after_unknown": {"principal_arn": true}}},
-            {"address": "aws_eks_access_policy_association.admin", "type": "aws_eks_access_policy_association",
-             "change": {"actions": ["create"], "before": null,
-                "after": {"principal_arn": "arn:aws:iam::1:role/x", "policy_arn": "arn:aws:eks::aws:cluster-access-policy/AmazonEKSViewPolicy",
-                          "access_scope": [{"type": "namespace", "namespaces": ["a"]}]},
-                "after_unknown": {}}},
-            {"address": "kubernetes_config_map.other", "type": "kubernetes_config_map",
-             "change": {"actions": ["create"], "before": null,
-                "after": {"metadata": [{"name": "other", "namespace": "default"}], "data": {}}, "after_unknown": {}}}
-        ]});
-        let text = plan.to_string();
-        assert!(is_plan(&text));
-        let (before, after) = read_plan(&text).unwrap();
-        assert_eq!(
-            before.aws_auth.as_ref().unwrap().1["mapRoles"],
-            "- rolearn: a\n"
-        );
-        assert_eq!(
-            after.aws_auth.as_ref().unwrap().1["mapRoles"],
-            "- rolearn: b\n"
-        );
-        assert!(before.entries.is_empty());
-        assert_eq!(after.unknown[0], "aws_eks_access_entry.ci: principal_arn");
-        // The association without a managed entry still counts, and is said.
-        assert_eq!(after.entries.len(), 1);
-        assert_eq!(after.entries[0].principal_arn, "arn:aws:iam::1:role/x");
-        assert!(after.unknown[1].contains("does not manage"));
-    }
-
-    #[test]
-    fn what_is_not_a_plan_is_said_with_its_position() {
-        assert!(!is_plan("{\"kind\": \"ConfigMap\"}"));
-        let e = read_plan("{\"format_version\": \"1.2\",\n \"resource_changes\": [}").unwrap_err();
-        assert_eq!(e.line, 2);
-    }
-}
-
 /// Judges one side of a plan: its aws-auth through every offline rule (laid out as `kubectl
 /// get -o yaml` prints it, so lines point into that layout), and the access matrix of its
 /// aws-auth and access entries under its mode. Values known only after apply leave the
@@ -367,4 +314,57 @@ pub fn judge(
         result.coverage.complete = false;
     }
     Ok(result)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use serde_json::json;
+
+    #[test]
+    fn both_sides_and_what_is_unknown_are_read() {
+        let plan = json!({"format_version": "1.2", "resource_changes": [
+            {"address": "kubernetes_config_map_v1_data.aws_auth", "type": "kubernetes_config_map_v1_data",
+             "change": {"actions": ["update"],
+                "before": {"metadata": [{"name": "aws-auth", "namespace": "kube-system"}], "data": {"mapRoles": "- rolearn: a\n"}},
+                "after": {"metadata": [{"name": "aws-auth", "namespace": "kube-system"}], "data": {"mapRoles": "- rolearn: b\n"}},
+                "after_unknown": {}}},
+            {"address": "aws_eks_access_entry.ci", "type": "aws_eks_access_entry",
+             "change": {"actions": ["create"], "before": null,
+                "after": {"principal_arn": null, "type": "STANDARD", "kubernetes_groups": []},
+                "after_unknown": {"principal_arn": true}}},
+            {"address": "aws_eks_access_policy_association.admin", "type": "aws_eks_access_policy_association",
+             "change": {"actions": ["create"], "before": null,
+                "after": {"principal_arn": "arn:aws:iam::1:role/x", "policy_arn": "arn:aws:eks::aws:cluster-access-policy/AmazonEKSViewPolicy",
+                          "access_scope": [{"type": "namespace", "namespaces": ["a"]}]},
+                "after_unknown": {}}},
+            {"address": "kubernetes_config_map.other", "type": "kubernetes_config_map",
+             "change": {"actions": ["create"], "before": null,
+                "after": {"metadata": [{"name": "other", "namespace": "default"}], "data": {}}, "after_unknown": {}}}
+        ]});
+        let text = plan.to_string();
+        assert!(is_plan(&text));
+        let (before, after) = read_plan(&text).unwrap();
+        assert_eq!(
+            before.aws_auth.as_ref().unwrap().1["mapRoles"],
+            "- rolearn: a\n"
+        );
+        assert_eq!(
+            after.aws_auth.as_ref().unwrap().1["mapRoles"],
+            "- rolearn: b\n"
+        );
+        assert!(before.entries.is_empty());
+        assert_eq!(after.unknown[0], "aws_eks_access_entry.ci: principal_arn");
+        // The association without a managed entry still counts, and is said.
+        assert_eq!(after.entries.len(), 1);
+        assert_eq!(after.entries[0].principal_arn, "arn:aws:iam::1:role/x");
+        assert!(after.unknown[1].contains("does not manage"));
+    }
+
+    #[test]
+    fn what_is_not_a_plan_is_said_with_its_position() {
+        assert!(!is_plan("{\"kind\": \"ConfigMap\"}"));
+        let e = read_plan("{\"format_version\": \"1.2\",\n \"resource_changes\": [}").unwrap_err();
+        assert_eq!(e.line, 2);
+    }
 }
