@@ -358,7 +358,7 @@ fn run_plan(input: &InputFile) -> Option<Result<(CheckResult, CheckResult), Exit
             .map_err(|e| fail(format!("{}: {e}", input.path)))
             .and_then(|(before, after)| {
                 let judge = |side, which| {
-                    crate::terraform::judge(side, &input.path, which)
+                    crate::declared::judge(side, &input.path, "terraform plan", which)
                         .map_err(|e| fail(e.to_string()))
                 };
                 Ok((judge(&before, "before")?, judge(&after, "after")?))
@@ -376,6 +376,19 @@ fn run_check(inputs: &[InputFile]) -> Result<CheckResult, ExitStatus> {
     {
         // A plan is judged as it leaves things after apply.
         return judged.map(|(_, after)| after);
+    }
+    if let [input] = inputs
+        && let Ok(text) = std::str::from_utf8(&input.bytes)
+        && crate::eksctl::is_cluster_config(text)
+    {
+        let declared = crate::eksctl::read_cluster_config(text).map_err(|e| {
+            fail(format!(
+                "{}:{}:{}: {}",
+                input.path, e.line, e.column, e.message
+            ))
+        })?;
+        return crate::declared::judge(&declared, &input.path, "eksctl ClusterConfig", "declared")
+            .map_err(|e| fail(e.to_string()));
     }
     let snapshot = inputs.iter().position(|i| {
         std::str::from_utf8(&i.bytes).is_ok_and(crate::snapshot::Snapshot::is_snapshot)

@@ -9,19 +9,8 @@ use std::collections::BTreeMap;
 
 use serde_json::Value;
 
+use crate::declared::DeclaredAccess;
 use crate::snapshot::{AccessEntry, AccessScope, AssociatedPolicy, Fetched};
-
-/// One side of a plan: what exists before it, or what it leaves after apply.
-#[derive(Debug, Clone, Default, PartialEq)]
-pub struct PlanSide {
-    /// The aws-auth ConfigMap's data, with the resource's address.
-    pub aws_auth: Option<(String, BTreeMap<String, String>)>,
-    pub entries: Vec<AccessEntry>,
-    /// The cluster's `access_config.authentication_mode`, when the plan has the cluster.
-    pub mode: Option<String>,
-    /// `ADDRESS: what` for every value known only after apply.
-    pub unknown: Vec<String>,
-}
 
 /// The plan could not be read.
 #[derive(Debug, thiserror::Error)]
@@ -98,8 +87,8 @@ fn unknown_paths(value: &Value, prefix: &str, out: &mut Vec<String>) {
 }
 
 /// What one side of the plan holds.
-fn side(changes: &[Value], after: bool) -> PlanSide {
-    let mut out = PlanSide::default();
+fn side(changes: &[Value], after: bool) -> DeclaredAccess {
+    let mut out = DeclaredAccess::default();
     let mut policies: BTreeMap<String, Vec<AssociatedPolicy>> = BTreeMap::new();
     for change in changes {
         let kind = change["type"].as_str().unwrap_or_default();
@@ -206,7 +195,7 @@ fn side(changes: &[Value], after: bool) -> PlanSide {
 }
 
 /// The plan's two sides: before it, and after apply.
-pub fn read_plan(text: &str) -> Result<(PlanSide, PlanSide), PlanError> {
+pub fn read_plan(text: &str) -> Result<(DeclaredAccess, DeclaredAccess), PlanError> {
     let value: Value = serde_json::from_str(text).map_err(|e| PlanError {
         line: e.line(),
         column: e.column(),
@@ -218,102 +207,6 @@ pub fn read_plan(text: &str) -> Result<(PlanSide, PlanSide), PlanError> {
         message: "no `resource_changes` array".to_string(),
     })?;
     Ok((side(changes, false), side(changes, true)))
-}
-
-/// Judges one side of a plan: its aws-auth through every offline rule (laid out as `kubectl
-/// get -o yaml` prints it, so lines point into that layout), and the access matrix of its
-/// aws-auth and access entries under its mode. Values known only after apply leave the
-/// judgement incomplete, and say which.
-pub fn judge(
-    side: &PlanSide,
-    plan_path: &str,
-    which: &str,
-) -> Result<crate::check::CheckResult, crate::check::CheckError> {
-    use crate::check::{CheckResult, Coverage, InputFile, LiveContext, NotEvaluated};
-    let mut result = match &side.aws_auth {
-        Some((address, data)) => crate::check::check(&[InputFile {
-            path: format!("{plan_path} › {address} ({which})"),
-            bytes: crate::live::configmap_yaml(data).into_bytes(),
-        }])?,
-        None => CheckResult {
-            documents: Vec::new(),
-            findings: Vec::new(),
-            notes: Vec::new(),
-            coverage: Coverage {
-                complete: true,
-                rules_evaluated: Vec::new(),
-                not_evaluated: Vec::new(),
-            },
-            live: None,
-        },
-    };
-    if let Some((address, _)) = &side.aws_auth {
-        result.notes.push(format!(
-            "{address} ({which}): lines refer to the ConfigMap as `kubectl get -o yaml` would print it from the plan's values"
-        ));
-    }
-    // Beyond the file's own rules: those that read only access entries and the mode, which a
-    // plan holds. RBAC, IAM and the caller are out of a plan's scope, as they are of a file's.
-    let cluster = crate::snapshot::ClusterInfo {
-        name: plan_path.to_string(),
-        arn: format!("terraform plan {plan_path} ({which})"),
-        endpoint: String::new(),
-        region: None,
-        kubernetes_version: None,
-        authentication_mode: side.mode.clone(),
-        bootstrap_creator_admin: None,
-        created_at: None,
-        tags: BTreeMap::new(),
-    };
-    let facts = crate::rules::ClusterFacts {
-        cluster_arn: &cluster.arn,
-        aws_auth: result.documents.first(),
-        cluster: Some(&cluster),
-        access_entries: Some(&side.entries),
-        ..crate::rules::ClusterFacts::default()
-    };
-    let mut extra = Vec::new();
-    for rule in crate::rules::RULES {
-        let runs = match rule.meta.needs {
-            crate::rules::Needs::AccessEntries => true,
-            crate::rules::Needs::Mode => side.mode.is_some(),
-            _ => false,
-        };
-        if runs && !rule.is_offline() {
-            result.coverage.rules_evaluated.push(rule.meta.code);
-            extra.extend(rule.run_cluster(&facts));
-        }
-    }
-    result.findings.extend(extra);
-    crate::check::sort_findings(&mut result.findings);
-    let principals = crate::access::matrix(crate::access::AccessInputs {
-        mode: side.mode.as_deref(),
-        aws_auth: result.documents.first(),
-        entries: Some(&side.entries),
-        rbac: None,
-        caller: None,
-        creator: None,
-    });
-    result.live = Some(LiveContext {
-        cluster,
-        transport: crate::snapshot::Transport {
-            via: "terraform plan".to_string(),
-            tls_verified: true,
-        },
-        caller: None,
-        iam: None,
-        principals,
-    });
-    for unknown in &side.unknown {
-        result.coverage.not_evaluated.push(NotEvaluated {
-            code: "plan",
-            reason: format!("known only after apply: {unknown}"),
-        });
-    }
-    if !side.unknown.is_empty() {
-        result.coverage.complete = false;
-    }
-    Ok(result)
 }
 
 #[cfg(test)]

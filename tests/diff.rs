@@ -547,7 +547,7 @@ fn what_a_plan_knows_only_after_apply_is_never_a_pass() {
     assert_eq!(r.code, 3, "{}", r.stdout);
     assert!(
         r.stdout
-            .contains("known only after apply: aws_eks_access_entry.deployer: principal_arn"),
+            .contains("not known until apply: aws_eks_access_entry.deployer: principal_arn"),
         "{}",
         r.stdout
     );
@@ -571,4 +571,33 @@ fn what_a_plan_knows_only_after_apply_is_never_a_pass() {
     let r = run(&["diff", &bad]);
     assert_eq!(r.code, 2);
     assert!(r.stderr.contains("line 3, column"), "{}", r.stderr);
+}
+
+#[test]
+fn an_eksctl_cluster_config_is_judged_as_the_aws_auth_it_writes() {
+    let r = run(&[
+        "check",
+        "tests/diff/eksctl-admin-entry/head.yaml",
+        "--format",
+        "json",
+    ]);
+    assert_eq!(r.code, 1, "{}", r.stderr);
+    let report: Value = serde_json::from_str(&r.stdout).unwrap();
+    // EA201 for the admin entry; EA309 (info) for the mapping no entry replaces yet.
+    assert_eq!(codes(&report["findings"]), ["EA201", "EA309"]);
+    // The identity mappings became aws-auth rows, judged by the offline rules.
+    assert_eq!(
+        report["inputs"][0]["aws_auth"]["map_roles"][0]["rolearn"],
+        "arn:aws:iam::111122223333:role/platform-operators"
+    );
+    // An item eksctl would reject is an input error at its line.
+    let dir = scratch("eksctl-bad");
+    let bad = write(
+        &dir,
+        "cluster.yaml",
+        b"apiVersion: eksctl.io/v1alpha5\nkind: ClusterConfig\nmetadata:\n  name: x\niamIdentityMappings:\n  - groups: [a]\n",
+    );
+    let r = run(&["check", &bad]);
+    assert_eq!(r.code, 2);
+    assert!(r.stderr.contains("cluster.yaml:6:"), "{}", r.stderr);
 }

@@ -358,13 +358,14 @@ pub fn diff(
     });
     let findings = compare_findings(&base.findings, &head.findings);
     let via = |r: &CheckResult| r.live.as_ref().map(|l| l.transport.via.clone());
+    let declared = |via: &str| via == "terraform plan" || via == "eksctl ClusterConfig";
     let mut notes = Vec::new();
     match (via(base), via(head)) {
         (None, None) => notes.push(
             "admin paths through RBAC (a group bound to cluster-admin) and access entries are not visible in a file: compare snapshots for them".to_string(),
         ),
-        (Some(a), Some(b)) if a == "terraform plan" && b == a => notes.push(
-            "what RBAC binds the mapped groups to is not in a plan: an admin path through a group bound to cluster-admin is not visible here".to_string(),
+        (Some(a), Some(b)) if declared(&a) && declared(&b) => notes.push(
+            "what RBAC binds the mapped groups to is not in infrastructure code: an admin path through a group bound to cluster-admin is not visible here".to_string(),
         ),
         _ => {}
     }
