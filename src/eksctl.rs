@@ -167,6 +167,7 @@ pub fn read_cluster_config(text: &str) -> Result<DeclaredAccess, ClusterConfigEr
                 kubernetes_groups: strings(entry.get("kubernetesGroups")),
                 created_at: None,
                 policies: Fetched::Found(policies),
+                unread: None,
             });
         }
     }

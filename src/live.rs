@@ -144,16 +144,47 @@ pub fn judge(snapshot: &Snapshot) -> Result<CheckResult, CheckError> {
         .ok_or_else(|| {
             "not evaluated: the authentication mode is unknown (DescribeCluster gave none, or the cluster was reached through a kubeconfig context)".to_string()
         });
+    // An entry that could not be described, or whose policies could not be listed, is
+    // undecided on its own for the rules that judge entries one by one; the rules that judge
+    // the set (what no entry grants) cannot decide at all.
+    let undecided_entry =
+        |e: &crate::snapshot::AccessEntry| e.unread.as_ref().or(e.policies.as_unknown()).cloned();
+    let read_entries: Vec<crate::snapshot::AccessEntry> = match &snapshot.access_entries {
+        Fetched::Found(entries) => entries
+            .iter()
+            .filter(|e| undecided_entry(e).is_none())
+            .cloned()
+            .collect(),
+        _ => Vec::new(),
+    };
+    let unread_entries: Vec<(String, String)> = match &snapshot.access_entries {
+        Fetched::Found(entries) => entries
+            .iter()
+            .filter_map(|e| {
+                undecided_entry(e).map(|u| {
+                    (
+                        e.principal_arn.clone(),
+                        format!("access entry {}: {}", e.principal_arn, unknown_reason(&u)),
+                    )
+                })
+            })
+            .collect(),
+        _ => Vec::new(),
+    };
     let access_entries: Result<&[crate::snapshot::AccessEntry], String> =
         match &snapshot.access_entries {
-            Fetched::Found(entries) => match entries.iter().find_map(|e| e.policies.as_unknown()) {
-                // An entry whose policies are unknown leaves every policy rule undecided.
-                Some(unknown) => Err(unknown_reason(unknown)),
+            Fetched::Found(entries) => match unread_entries.first() {
+                Some((_, reason)) => Err(reason.clone()),
                 None => Ok(entries),
             },
             // No access-entry API: the mode is CONFIG_MAP, and there are no entries.
             Fetched::Absent => Ok(&[]),
             Fetched::Unknown(unknown) => Err(unknown_reason(unknown)),
+        };
+    let entries_one_by_one: Result<&[crate::snapshot::AccessEntry], String> =
+        match &snapshot.access_entries {
+            Fetched::Found(_) => Ok(&read_entries),
+            _ => access_entries.clone(),
         };
     let node_roles: Result<&[crate::snapshot::NodeRole], String> = match &snapshot.node_roles {
         Fetched::Found(roles) => Ok(roles),
@@ -184,6 +215,11 @@ pub fn judge(snapshot: &Snapshot) -> Result<CheckResult, CheckError> {
                 .as_ref()
                 .err()
                 .cloned()
+                .or_else(|| entries_one_by_one.as_ref().err().cloned()),
+            (Ok(_), Needs::EntrySet) => mode
+                .as_ref()
+                .err()
+                .cloned()
                 .or_else(|| access_entries.as_ref().err().cloned()),
             (Ok(_), Needs::NodeRoles) => mode
                 .as_ref()
@@ -195,7 +231,7 @@ pub fn judge(snapshot: &Snapshot) -> Result<CheckResult, CheckError> {
                 .as_ref()
                 .err()
                 .cloned()
-                .or_else(|| access_entries.as_ref().err().cloned())
+                .or_else(|| entries_one_by_one.as_ref().err().cloned())
                 .or_else(|| iam.as_ref().err().cloned()),
             (Ok(_), Needs::AccessMatrix) => mode
                 .as_ref()
@@ -212,6 +248,13 @@ pub fn judge(snapshot: &Snapshot) -> Result<CheckResult, CheckError> {
             continue;
         }
         evaluated.push(rule.meta.code);
+        let one_by_one = matches!(rule.meta.needs, Needs::AccessEntries | Needs::IamEntries);
+        if one_by_one {
+            not_evaluated.extend(unread_entries.iter().map(|(_, reason)| NotEvaluated {
+                code: rule.meta.code,
+                reason: reason.clone(),
+            }));
+        }
         if !rule.is_offline() {
             let facts = ClusterFacts {
                 cluster_arn,
@@ -221,7 +264,11 @@ pub fn judge(snapshot: &Snapshot) -> Result<CheckResult, CheckError> {
                 iam: iam.as_ref().ok().copied(),
                 aws_auth_modified,
                 cluster: Some(&snapshot.cluster),
-                access_entries: access_entries.as_ref().ok().copied(),
+                access_entries: if one_by_one {
+                    entries_one_by_one.as_ref().ok().copied()
+                } else {
+                    access_entries.as_ref().ok().copied()
+                },
                 node_roles: node_roles.as_ref().ok().copied(),
                 creator: Some(&snapshot.creator),
                 mode_changes: Some(&snapshot.mode_changes),
@@ -237,7 +284,12 @@ pub fn judge(snapshot: &Snapshot) -> Result<CheckResult, CheckError> {
         Ok(_) => crate::access::matrix(crate::access::AccessInputs {
             mode: snapshot.cluster.authentication_mode.as_deref(),
             aws_auth: doc,
-            entries: access_entries.as_ref().ok().copied(),
+            // Every entry, an unread one included (its power shows as unknown).
+            entries: match &snapshot.access_entries {
+                Fetched::Found(entries) => Some(entries),
+                Fetched::Absent => Some(&[]),
+                Fetched::Unknown(_) => None,
+            },
             rbac: rbac.as_ref().ok().copied(),
             caller: caller.as_ref().ok().copied(),
             creator: match &snapshot.creator {
@@ -248,7 +300,7 @@ pub fn judge(snapshot: &Snapshot) -> Result<CheckResult, CheckError> {
         Err(_) => Vec::new(),
     };
     for (what, missing) in [
-        ("access entries", access_entries.as_ref().err()),
+        ("access entries", entries_one_by_one.as_ref().err()),
         ("RBAC tiers", rbac.as_ref().err()),
     ] {
         if let (Some(reason), false) = (missing, principals.is_empty()) {

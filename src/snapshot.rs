@@ -325,6 +325,10 @@ pub struct AccessEntry {
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub created_at: Option<String>,
     pub policies: Fetched<Vec<AssociatedPolicy>>,
+    /// Set when ListAccessEntries named this principal but DescribeAccessEntry failed: only
+    /// the ARN is known, and the checks that need the rest say so for this entry alone.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub unread: Option<Unknown>,
 }
 
 /// A role that nodes or pods run as: a managed node group's node role, or a Fargate

@@ -142,6 +142,7 @@ fn side(changes: &[Value], after: bool) -> DeclaredAccess {
                     kubernetes_groups: strings(&values["kubernetes_groups"]),
                     created_at: None,
                     policies: Fetched::Found(Vec::new()),
+                    unread: None,
                 });
             }
             "aws_eks_access_policy_association" => {
@@ -189,6 +190,7 @@ fn side(changes: &[Value], after: bool) -> DeclaredAccess {
             kubernetes_groups: Vec::new(),
             created_at: None,
             policies: Fetched::Found(found),
+            unread: None,
         });
     }
     out

@@ -707,3 +707,100 @@ fn without_cloudtrail_the_tags_point_at_the_pipeline() {
         bed.requests()
     );
 }
+
+#[test]
+fn one_unreadable_entry_is_undecided_alone() {
+    let mut scenario = scenario();
+    let throttled = scenario
+        .clusters
+        .iter_mut()
+        .find(|c| c.name == "throttled")
+        .unwrap();
+    throttled.access_entries = vec![
+        entry(
+            "role/admin-a",
+            "AmazonEKSClusterAdminPolicy",
+            json!({"type": "cluster"}),
+        ),
+        entry(
+            "role/ops",
+            "AmazonEKSViewPolicy",
+            json!({"type": "cluster"}),
+        ),
+        entry(
+            "user/bob",
+            "AmazonEKSViewPolicy",
+            json!({"type": "cluster"}),
+        ),
+    ];
+    throttled.eks_faults = serde_json::from_value(json!({
+        format!("DescribeAccessEntry arn:aws:iam::{ACCOUNT}:role/ops"): {"status": 429}
+    }))
+    .unwrap();
+    let bed = Testbed::start(scenario);
+    let home = common::scratch("entries-one-unread");
+    let run = bed.run(
+        &home,
+        "admin",
+        &[
+            "cluster",
+            "--name",
+            "throttled",
+            "--format",
+            "json",
+            "--no-iam",
+        ],
+    );
+    assert_eq!(run.code, 3, "{}", run.stderr);
+    let report = run.json();
+    // The readable entries are judged: admin-a's policy (EA201), bob is a user (EA207).
+    let found = findings(&report);
+    assert!(
+        found
+            .iter()
+            .any(|(c, p)| c == "EA201" && p.ends_with("role/admin-a")),
+        "{found:?}"
+    );
+    assert!(
+        found
+            .iter()
+            .any(|(c, p)| c == "EA207" && p.ends_with("user/bob")),
+        "{found:?}"
+    );
+    // role/ops is undecided for each entry rule, by name; the set rules cannot decide at all.
+    let missing = not_evaluated(&report);
+    let about_ops: Vec<&String> = missing
+        .iter()
+        .filter(|n| {
+            n.contains(&format!(
+                "access entry arn:aws:iam::{ACCOUNT}:role/ops: unknown(throttled)"
+            ))
+        })
+        .collect();
+    for code in [
+        "EA201", "EA202", "EA203", "EA204", "EA207", "EA208", "EA209",
+    ] {
+        assert!(
+            about_ops.iter().any(|n| n.starts_with(code)),
+            "{code}: {missing:?}"
+        );
+    }
+    for code in ["EA302", "EA304", "EA307", "EA308", "EA309"] {
+        assert!(
+            missing.iter().any(|n| n.starts_with(code)),
+            "{code}: {missing:?}"
+        );
+    }
+    // In the matrix, the entry is there with unknown power, and says why.
+    let row = report["principals"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|p| {
+            p["arn"] == format!("arn:aws:iam::{ACCOUNT}:role/ops")
+                && p["source"] == "access entry (UNKNOWN)"
+        })
+        .unwrap_or_else(|| panic!("{}", report["principals"]));
+    assert_eq!(row["tier"], "unknown");
+    assert!(row["note"].as_str().unwrap().contains("could not be read"));
+}

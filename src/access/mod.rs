@@ -148,10 +148,17 @@ pub fn matrix(inputs: AccessInputs<'_>) -> Vec<Principal> {
         } else {
             (policy, policy_reason)
         };
-        let (in_effect, note) = match inputs.mode {
-            Some("CONFIG_MAP") => (
+        let (in_effect, note) = match (inputs.mode, &entry.unread) {
+            (Some("CONFIG_MAP"), _) => (
                 false,
                 "CONFIG_MAP mode: access entries are not used".to_string(),
+            ),
+            (_, Some(unread)) => (
+                true,
+                format!(
+                    "could not be read, so its power is unknown: {}",
+                    unread.detail
+                ),
             ),
             _ => (true, String::new()),
         };
@@ -323,6 +330,7 @@ mod tests {
                 },
                 associated_at: None,
             }]),
+            unread: None,
         }
     }
 

@@ -32,8 +32,12 @@ pub enum Needs {
     IamRbac,
     /// The cluster's authentication mode (DescribeCluster).
     Mode,
-    /// The authentication mode and every access entry with its policies (EKS API).
+    /// The authentication mode and the access entries with their policies (EKS API), judged
+    /// one by one: an entry that could not be read is undecided on its own.
     AccessEntries,
+    /// The authentication mode and the complete list of access entries (what no entry says
+    /// counts too): one entry that could not be read leaves the rule undecided.
+    EntrySet,
     /// Everything the access matrix is built from: aws-auth, mode, access entries, RBAC.
     AccessMatrix,
     /// aws-auth, the mode, access entries, and the node groups' and Fargate profiles' roles.
@@ -65,6 +69,9 @@ impl Needs {
             }
             Needs::AccessEntries => {
                 "a live cluster or a snapshot: the authentication mode and every access entry with its access policies"
+            }
+            Needs::EntrySet => {
+                "a live cluster or a snapshot: the authentication mode and the complete list of access entries with their access policies"
             }
             Needs::NodeRoles => {
                 "a live cluster or a snapshot: aws-auth, the mode, access entries, and the roles of node groups and Fargate profiles"

@@ -238,6 +238,7 @@ async fn describe_entry(
             .unwrap_or_default(),
         created_at: date(entry.and_then(|e| e.created_at())),
         policies,
+        unread: None,
     })
 }
 
@@ -285,7 +286,8 @@ pub async fn access_entries(
         let permits = permits.clone();
         tasks.spawn(async move {
             let _permit = permits.acquire_owned().await;
-            (index, describe_entry(&client, &cluster, &principal).await)
+            let described = describe_entry(&client, &cluster, &principal).await;
+            (index, principal, described)
         });
     }
     let mut described = Vec::new();
@@ -300,15 +302,23 @@ pub async fn access_entries(
             }
         }
     }
-    described.sort_by_key(|(index, _)| *index);
-    let mut entries = Vec::new();
-    for (_, entry) in described {
-        match entry {
-            Ok(entry) => entries.push(entry),
-            // One entry we cannot describe leaves the list incomplete: unknown as a whole.
-            Err(unknown) => return Fetched::Unknown(unknown),
-        }
-    }
+    described.sort_by_key(|(index, _, _)| *index);
+    // An entry that cannot be described is kept with what is known, its ARN: the checks that
+    // need the rest are undecided for it alone, and say so.
+    let entries = described
+        .into_iter()
+        .map(|(_, principal, entry)| {
+            entry.unwrap_or_else(|unknown| AccessEntry {
+                principal_arn: principal,
+                kind: "UNKNOWN".to_string(),
+                username: None,
+                kubernetes_groups: Vec::new(),
+                created_at: None,
+                policies: Fetched::Unknown(unknown.clone()),
+                unread: Some(unknown),
+            })
+        })
+        .collect();
     Fetched::Found(entries)
 }
 

@@ -65,7 +65,8 @@ pub struct ClusterSpec {
     /// `kubernetesGroups`, and `policies` (`policyArn`, `accessScope`).
     #[serde(default)]
     pub access_entries: Vec<Value>,
-    /// Faults on EKS operations, by operation name (`DescribeAccessEntry`, `ListAccessEntries`).
+    /// Faults on EKS operations, by operation name (`DescribeAccessEntry`, `ListAccessEntries`),
+    /// or by operation and principal (`DescribeAccessEntry arn:aws:iam::…`).
     #[serde(default)]
     pub eks_faults: BTreeMap<String, Fault>,
     /// The `userIdentity` of this cluster's CloudTrail `CreateCluster` event; absent means no
@@ -467,8 +468,17 @@ fn access_entry_route(
             Some("InvalidRequestException"),
         );
     }
-    if let Some(fault) = cluster.eks_faults.get(operation)
-        && fault_applies(state, format!("{}/{operation}", cluster.name), fault)
+    // A fault for one principal (`DescribeAccessEntry ARN`), else for the operation.
+    let one = rest
+        .first()
+        .map(|p| format!("{operation} {}", percent_decode(p)))
+        .unwrap_or_default();
+    let (key, fault) = match cluster.eks_faults.get(&one) {
+        Some(fault) => (one.clone(), Some(fault)),
+        None => (operation.to_string(), cluster.eks_faults.get(operation)),
+    };
+    if let Some(fault) = fault
+        && fault_applies(state, format!("{}/{key}", cluster.name), fault)
     {
         let kind = match fault.status {
             429 => "ThrottlingException",
