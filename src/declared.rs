@@ -78,7 +78,7 @@ pub fn judge(
     let mut extra = Vec::new();
     for rule in crate::rules::RULES {
         let runs = match rule.meta.needs {
-            crate::rules::Needs::AccessEntries => true,
+            crate::rules::Needs::AccessEntries | crate::rules::Needs::EntrySet => true,
             crate::rules::Needs::Mode => side.mode.is_some(),
             _ => false,
         };
