@@ -174,6 +174,21 @@ impl LiveContext {
 
 impl CheckResult {
     /// Whether a failing finding reaches `threshold` (`None`: never).
+    /// Nothing judged: no document, no finding, nothing left undecided.
+    pub fn empty() -> CheckResult {
+        CheckResult {
+            documents: Vec::new(),
+            findings: Vec::new(),
+            notes: Vec::new(),
+            coverage: Coverage {
+                complete: true,
+                rules_evaluated: Vec::new(),
+                not_evaluated: Vec::new(),
+            },
+            live: None,
+        }
+    }
+
     pub fn fails_at(&self, threshold: Option<Severity>) -> bool {
         threshold.is_some_and(|t| {
             self.findings

@@ -506,20 +506,25 @@ fn deliver(result: &CheckResult, report: ReportArgs) -> ExitStatus {
         Format::Markdown => report::markdown::render(result),
         Format::Junit => report::junit::check(result, report.fail_on.threshold()),
     };
-    let written = match &report.output {
-        Some(path) => match crate::output::write_private_atomic(path, text.as_bytes()) {
-            Ok(()) => ExitStatus::Clean,
-            Err(e) => {
-                print_error(&format!("{}: {e}", path.display()));
-                return ExitStatus::InputError;
-            }
-        },
-        None => write_stdout(&text),
-    };
+    let written = write_report(report.output.as_deref(), &text);
     if written != ExitStatus::Clean {
         return written;
     }
     exit_status(result, report.fail_on, report.allow_incomplete)
+}
+
+/// Writes a report to `output` (0600, atomically) or to stdout.
+fn write_report(output: Option<&std::path::Path>, text: &str) -> ExitStatus {
+    match output {
+        Some(path) => match crate::output::write_private_atomic(path, text.as_bytes()) {
+            Ok(()) => ExitStatus::Clean,
+            Err(e) => {
+                print_error(&format!("{}: {e}", path.display()));
+                ExitStatus::InputError
+            }
+        },
+        None => write_stdout(text),
+    }
 }
 
 /// The exit code a complete report earns: incomplete coverage first (unless allowed), then

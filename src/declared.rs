@@ -30,23 +30,13 @@ pub fn judge(
     via: &str,
     which: &str,
 ) -> Result<crate::check::CheckResult, crate::check::CheckError> {
-    use crate::check::{CheckResult, Coverage, InputFile, LiveContext, NotEvaluated};
+    use crate::check::{CheckResult, InputFile, LiveContext, NotEvaluated};
     let mut result = match &side.aws_auth {
         Some((address, data)) => crate::check::check(&[InputFile {
             path: format!("{path} › {address} ({which})"),
             bytes: crate::live::configmap_yaml(data).into_bytes(),
         }])?,
-        None => CheckResult {
-            documents: Vec::new(),
-            findings: Vec::new(),
-            notes: Vec::new(),
-            coverage: Coverage {
-                complete: true,
-                rules_evaluated: Vec::new(),
-                not_evaluated: Vec::new(),
-            },
-            live: None,
-        },
+        None => CheckResult::empty(),
     };
     if let Some((address, _)) = &side.aws_auth {
         result.notes.push(format!(

@@ -8,25 +8,8 @@ use std::path::Path;
 use std::process::Command;
 
 use aws_auth_audit::yaml::{Budget, parse_stream};
-use common::{assert_sarif_valid, repo, scratch};
+use common::{assert_sarif_valid, git, repo, scratch};
 use serde_json::Value;
-
-fn git(dir: &Path, args: &[&str]) {
-    let out = Command::new("git")
-        .args(args)
-        .current_dir(dir)
-        .env("GIT_AUTHOR_NAME", "test")
-        .env("GIT_AUTHOR_EMAIL", "test@example.com")
-        .env("GIT_COMMITTER_NAME", "test")
-        .env("GIT_COMMITTER_EMAIL", "test@example.com")
-        .output()
-        .unwrap();
-    assert!(
-        out.status.success(),
-        "git {args:?}: {}",
-        String::from_utf8_lossy(&out.stderr)
-    );
-}
 
 fn copy(from: &str, dir: &Path, to: &str) {
     let target = dir.join(to);

@@ -8,7 +8,7 @@ mod common;
 use std::path::Path;
 use std::process::Command;
 
-use common::{assert_sarif_valid, repo, run, scratch, write};
+use common::{assert_sarif_valid, git, repo, run, scratch, write};
 use serde_json::{Value, json};
 
 fn verdicts(report: &Value) -> Vec<(String, String, Option<String>)> {
@@ -344,23 +344,6 @@ fn snapshots_show_admin_through_rbac_and_access_entries() {
             .contains("access entry"),
         "{}",
         granted[0]
-    );
-}
-
-fn git(dir: &Path, args: &[&str]) {
-    let out = Command::new("git")
-        .args(args)
-        .current_dir(dir)
-        .env("GIT_AUTHOR_NAME", "test")
-        .env("GIT_AUTHOR_EMAIL", "test@example.com")
-        .env("GIT_COMMITTER_NAME", "test")
-        .env("GIT_COMMITTER_EMAIL", "test@example.com")
-        .output()
-        .unwrap();
-    assert!(
-        out.status.success(),
-        "git {args:?}: {}",
-        String::from_utf8_lossy(&out.stderr)
     );
 }
 

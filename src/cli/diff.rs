@@ -2,8 +2,8 @@
 
 use std::path::PathBuf;
 
-use super::{FailOn, print_error, read_all, run_check, run_plan, write_stdout};
-use crate::check::{CheckResult, Coverage};
+use super::{FailOn, print_error, read_all, run_check, run_plan, write_report};
+use crate::check::CheckResult;
 use crate::exit::ExitStatus;
 use crate::report::{self, Format};
 
@@ -15,21 +15,6 @@ pub struct DiffArgs {
     pub fail_on: FailOn,
     pub fail_on_existing: bool,
     pub allow_incomplete: bool,
-}
-
-/// A version that does not exist (the file is new at HEAD): it grants nothing.
-fn nothing() -> CheckResult {
-    CheckResult {
-        documents: Vec::new(),
-        findings: Vec::new(),
-        notes: Vec::new(),
-        coverage: Coverage {
-            complete: true,
-            rules_evaluated: Vec::new(),
-            not_evaluated: Vec::new(),
-        },
-        live: None,
-    }
 }
 
 pub fn cmd_diff(args: DiffArgs) -> ExitStatus {
@@ -44,7 +29,8 @@ pub fn cmd_diff(args: DiffArgs) -> ExitStatus {
                     Ok(result) => result,
                     Err(status) => return status,
                 },
-                Ok(None) => nothing(),
+                // The file is new at HEAD: BASE grants nothing.
+                Ok(None) => CheckResult::empty(),
                 Err(e) => {
                     print_error(&e.to_string());
                     return ExitStatus::InputError;
@@ -128,16 +114,7 @@ pub fn cmd_diff(args: DiffArgs) -> ExitStatus {
         Format::Markdown => report::diff::markdown_comment(&result),
         Format::Junit => report::junit::diff(&result, threshold, args.fail_on_existing),
     };
-    let written = match &args.output {
-        Some(path) => match crate::output::write_private_atomic(path, text.as_bytes()) {
-            Ok(()) => ExitStatus::Clean,
-            Err(e) => {
-                print_error(&format!("{}: {e}", path.display()));
-                return ExitStatus::InputError;
-            }
-        },
-        None => write_stdout(&text),
-    };
+    let written = write_report(args.output.as_deref(), &text);
     if written != ExitStatus::Clean {
         return written;
     }

@@ -127,20 +127,10 @@ pub fn markdown_comment(diff: &DiffResult) -> String {
             continue;
         }
         out.push_str(&format!(
-            "\n<details><summary>{title} ({})</summary>\n\n| severity | rule | location | finding |\n|---|---|---|---|\n",
-            findings.len()
+            "\n<details><summary>{title} ({})</summary>\n\n{}\n</details>\n",
+            findings.len(),
+            super::markdown::findings_table(findings)
         ));
-        for f in findings {
-            out.push_str(&format!(
-                "| {} | {} {} | {} | {} |\n",
-                f.severity,
-                f.code,
-                markdown(f.slug),
-                markdown(&f.location.display()),
-                markdown(&f.message)
-            ));
-        }
-        out.push_str("\n</details>\n");
     }
     for note in &diff.notes {
         out.push_str(&format!("\n> note: {}\n", markdown(note)));

@@ -3,6 +3,22 @@
 use super::escape::markdown;
 use crate::check::CheckResult;
 
+/// Findings as a Markdown table: severity, rule, location, message.
+pub fn findings_table(findings: &[crate::finding::Finding]) -> String {
+    let mut out = String::from("| severity | rule | location | finding |\n|---|---|---|---|\n");
+    for f in findings {
+        out.push_str(&format!(
+            "| {} | {} {} | {} | {} |\n",
+            f.severity,
+            f.code,
+            markdown(f.slug),
+            markdown(&f.location.display()),
+            markdown(&f.message)
+        ));
+    }
+    out
+}
+
 pub fn render(result: &CheckResult) -> String {
     let mut out = String::from("## aws-auth-audit\n\n");
     if let Some(live) = &result.live {
@@ -18,17 +34,8 @@ pub fn render(result: &CheckResult) -> String {
         ),
     });
     if failing > 0 {
-        out.push_str("\n| severity | rule | location | finding |\n|---|---|---|---|\n");
-        for f in &result.findings {
-            out.push_str(&format!(
-                "| {} | {} {} | {} | {} |\n",
-                f.severity,
-                f.code,
-                markdown(f.slug),
-                markdown(&f.location.display()),
-                markdown(&f.message)
-            ));
-        }
+        out.push('\n');
+        out.push_str(&findings_table(&result.findings));
         out.push_str("\n<details><summary>Remediation</summary>\n\n");
         for f in &result.findings {
             out.push_str(&format!(

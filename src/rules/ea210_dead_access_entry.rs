@@ -43,11 +43,6 @@ pub const META: RuleMeta = RuleMeta {
     needs: Needs::IamEntries,
 };
 
-/// RFC 3339 instants compared as instants.
-fn instant(text: &str) -> Option<aws_smithy_types::DateTime> {
-    aws_smithy_types::DateTime::from_str(text, aws_smithy_types::date_time::Format::DateTime).ok()
-}
-
 pub fn check(facts: &ClusterFacts<'_>, out: &mut Emitter<'_>) {
     let (Some(entries), Some(iam)) = (facts.access_entries, facts.iam) else {
         return;

@@ -46,12 +46,6 @@ pub const META: RuleMeta = RuleMeta {
     needs: Needs::EntrySet,
 };
 
-fn seconds(text: &str) -> Option<i64> {
-    aws_smithy_types::DateTime::from_str(text, aws_smithy_types::date_time::Format::DateTime)
-        .ok()
-        .map(|d| d.secs())
-}
-
 pub fn check(facts: &ClusterFacts<'_>, out: &mut Emitter<'_>) {
     let (Some(entries), Some(cluster)) = (facts.access_entries, facts.cluster) else {
         return;
@@ -82,7 +76,7 @@ pub fn check(facts: &ClusterFacts<'_>, out: &mut Emitter<'_>) {
     // one), or the one EKS materialised when a legacy cluster left CONFIG_MAP.
     let mut anchors: Vec<(i64, String)> = Vec::new();
     if cluster.bootstrap_creator_admin == Some(true)
-        && let Some(created) = cluster.created_at.as_deref().and_then(seconds)
+        && let Some(created) = cluster.created_at.as_deref().and_then(instant).map(|d| d.secs())
     {
         anchors.push((created, "the cluster was created".to_string()));
     }
@@ -94,7 +88,7 @@ pub fn check(facts: &ClusterFacts<'_>, out: &mut Emitter<'_>) {
             if let Some((at, change)) = changes
                 .iter()
                 .filter(|c| c.status == "Successful" && c.mode.as_deref() == Some("API_AND_CONFIG_MAP"))
-                .find_map(|c| Some((c.created_at.as_deref().and_then(seconds)?, c)))
+                .find_map(|c| Some((c.created_at.as_deref().and_then(instant).map(|d| d.secs())?, c)))
             {
                 anchors.push((
                     at,
@@ -114,7 +108,7 @@ pub fn check(facts: &ClusterFacts<'_>, out: &mut Emitter<'_>) {
         if entry.kind != "STANDARD" || policy_name(&policy.policy_arn) != "AmazonEKSClusterAdminPolicy" {
             continue;
         }
-        let Some(entry_created) = entry.created_at.as_deref().and_then(seconds) else {
+        let Some(entry_created) = entry.created_at.as_deref().and_then(instant).map(|d| d.secs()) else {
             continue;
         };
         let Some((anchor, when)) = anchors

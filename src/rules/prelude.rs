@@ -59,6 +59,11 @@ pub fn resolved_entries<'a>(
     })
 }
 
+/// An RFC 3339 time as an instant, so times with fractions or offsets compare as times.
+pub fn instant(text: &str) -> Option<aws_smithy_types::DateTime> {
+    aws_smithy_types::DateTime::from_str(text, aws_smithy_types::date_time::Format::DateTime).ok()
+}
+
 /// `role` or `user`, for messages.
 pub fn kind_name(kind: crate::snapshot::IamKind) -> &'static str {
     match kind {

@@ -97,3 +97,21 @@ pub fn assert_sarif_valid(sarif: &serde_json::Value) {
         .collect();
     assert!(errors.is_empty(), "SARIF invalid: {errors:#?}");
 }
+
+/// Runs git in `dir` with a fixed identity; fails the test when git fails.
+pub fn git(dir: &Path, args: &[&str]) {
+    let out = Command::new("git")
+        .args(args)
+        .current_dir(dir)
+        .env("GIT_AUTHOR_NAME", "test")
+        .env("GIT_AUTHOR_EMAIL", "test@example.com")
+        .env("GIT_COMMITTER_NAME", "test")
+        .env("GIT_COMMITTER_EMAIL", "test@example.com")
+        .output()
+        .unwrap();
+    assert!(
+        out.status.success(),
+        "git {args:?}: {}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+}
