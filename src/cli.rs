@@ -295,6 +295,10 @@ pub struct ClusterTarget {
     /// Seconds to wait for each Kubernetes request
     #[arg(long, value_name = "SECONDS", default_value_t = 10)]
     timeout: u64,
+    /// Seconds the whole collection may take: what has not been read by then is reported as
+    /// unknown(timeout), and the rest is judged
+    #[arg(long, value_name = "SECONDS", default_value_t = 300, value_parser = clap::value_parser!(u64).range(1..))]
+    deadline: u64,
     /// The IAM principal that created the cluster, when you know it (CloudTrail is then not
     /// asked; it keeps 90 days of events)
     #[arg(long, value_name = "ARN")]
@@ -726,6 +730,7 @@ fn cmd_whois_cluster(
                 profile: None,
                 role_arn: None,
                 timeout: 10,
+                deadline: 300,
                 creator: None,
                 no_iam: true,
                 page_size: 500,
@@ -1080,6 +1085,7 @@ fn collect_snapshot(target: ClusterTarget) -> Result<crate::snapshot::Snapshot, 
     let patience = Patience {
         request_timeout: std::time::Duration::from_secs(target.timeout.max(1)),
         page_size: target.page_size,
+        deadline: std::time::Duration::from_secs(target.deadline),
         ..Patience::default()
     };
     let options = CredentialOptions {

@@ -804,3 +804,70 @@ fn one_unreadable_entry_is_undecided_alone() {
     assert_eq!(row["tier"], "unknown");
     assert!(row["note"].as_str().unwrap().contains("could not be read"));
 }
+
+#[test]
+fn a_silent_eks_api_is_cut_off_by_the_deadline() {
+    let mut scenario = scenario();
+    let api = scenario
+        .clusters
+        .iter_mut()
+        .find(|c| c.name == "api")
+        .unwrap();
+    api.eks_faults = serde_json::from_value(json!({"ListAccessEntries": {"hang": true}})).unwrap();
+    let bed = Testbed::start(scenario);
+    let home = common::scratch("entries-deadline");
+    let mut child = bed
+        .command(
+            std::ffi::OsStr::new(env!("CARGO_BIN_EXE_aws-auth-audit")),
+            &home,
+            "admin",
+        )
+        .args([
+            "cluster",
+            "--name",
+            "api",
+            "--format",
+            "json",
+            "--no-iam",
+            "--deadline",
+            "2",
+        ])
+        .stdout(std::process::Stdio::piped())
+        .stderr(std::process::Stdio::piped())
+        .spawn()
+        .unwrap();
+    // A watchdog far above the deadline: the audit must end on its own.
+    let pid = child.id();
+    let (sender, receiver) = std::sync::mpsc::channel();
+    std::thread::spawn(move || {
+        let _ = sender.send(child.wait_with_output());
+    });
+    let output = match receiver.recv_timeout(std::time::Duration::from_secs(60)) {
+        Ok(output) => output.unwrap(),
+        Err(_) => {
+            let _ = std::process::Command::new("kill")
+                .args(["-9", &pid.to_string()])
+                .status();
+            panic!("the audit did not end at its deadline");
+        }
+    };
+    assert_eq!(
+        output.status.code(),
+        Some(3),
+        "{}",
+        String::from_utf8_lossy(&output.stderr)
+    );
+    let report: Value = serde_json::from_slice(&output.stdout).unwrap();
+    let missing = not_evaluated(&report);
+    let ea201 = missing.iter().find(|n| n.starts_with("EA201")).unwrap();
+    assert!(
+        ea201.contains("unknown(timeout)")
+            && ea201.contains("access entries: not finished within the audit's deadline"),
+        "{ea201}"
+    );
+    // What answered is judged: aws-auth is read, and the API mode ignores it (EA305).
+    assert!(
+        findings(&report).iter().any(|(c, _)| c == "EA305"),
+        "{missing:?}"
+    );
+}

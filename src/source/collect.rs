@@ -49,6 +49,25 @@ async fn resolve_iam(
     Fetched::Found(super::iam::resolve(&wanted, options, sso).await)
 }
 
+/// `read`, or `unknown(timeout)` when it has not finished by `deadline`.
+async fn within<T>(
+    deadline: tokio::time::Instant,
+    what: &str,
+    read: impl std::future::Future<Output = Fetched<T>>,
+) -> Fetched<T> {
+    tokio::time::timeout_at(deadline, read)
+        .await
+        .unwrap_or_else(|_| late(what))
+}
+
+/// What a read left unfinished at the deadline is.
+fn late<T>(what: &str) -> Fetched<T> {
+    Fetched::unknown(
+        UnknownReason::Timeout,
+        format!("{what}: not finished within the audit's deadline (--deadline)"),
+    )
+}
+
 /// What to read from AWS besides the cluster's Kubernetes API.
 pub struct AwsReads<'a> {
     /// Credentials for the EKS API (access entries); `None` when the cluster is not known to
@@ -71,6 +90,7 @@ pub async fn collect(
     aws: AwsReads<'_>,
     collected_at: String,
 ) -> Snapshot {
+    let deadline = tokio::time::Instant::now() + patience.deadline;
     let reader = Reader::new(connection, patience);
     let access = async {
         match aws.eks {
@@ -147,16 +167,37 @@ pub async fn collect(
         offered_policies,
     ) = tokio::join!(
         async {
-            let (aws_auth, access_entries) = tokio::join!(reader.aws_auth(), access);
-            let iam = resolve_iam(&aws_auth, &access_entries, aws.iam).await;
+            let (aws_auth, access_entries) = tokio::join!(
+                within(
+                    deadline,
+                    "configmap kube-system/aws-auth",
+                    reader.aws_auth()
+                ),
+                within(deadline, "access entries", access)
+            );
+            let iam = within(
+                deadline,
+                "IAM",
+                resolve_iam(&aws_auth, &access_entries, aws.iam),
+            )
+            .await;
             (aws_auth, access_entries, iam)
         },
-        reader.caller(),
-        reader.rbac(),
-        nodes,
-        creator,
-        mode_changes,
-        offered
+        within(deadline, "selfsubjectreview", reader.caller()),
+        async {
+            tokio::time::timeout_at(deadline, reader.rbac())
+                .await
+                .unwrap_or_else(|_| crate::snapshot::Rbac {
+                    cluster_roles: late("clusterroles"),
+                    cluster_role_bindings: late("clusterrolebindings"),
+                    roles: late("roles"),
+                    role_bindings: late("rolebindings"),
+                })
+        },
+        within(deadline, "node groups and Fargate profiles", nodes),
+        within(deadline, "CloudTrail", creator),
+        within(deadline, "updates", mode_changes),
+        within(deadline, "access policies", offered)
     );
     Snapshot {
         kind: SNAPSHOT_KIND.to_string(),

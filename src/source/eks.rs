@@ -39,9 +39,20 @@ pub enum EksError {
     Incomplete(String),
 }
 
-/// Loads the SDK configuration for these options (region, profile).
+/// How long one attempt of an AWS call may take. The SDK sets no read or attempt timeout by
+/// default, so an endpoint that accepts the connection and never answers would hold the tool
+/// forever; a timed-out attempt is retried like any transient failure, then reported.
+const ATTEMPT_TIMEOUT: std::time::Duration = std::time::Duration::from_secs(30);
+
+/// Loads the SDK configuration for these options (region, profile), with a timeout on every
+/// attempt of every call.
 pub async fn sdk_config(options: &CredentialOptions) -> aws_config::SdkConfig {
-    let mut loader = aws_config::defaults(aws_config::BehaviorVersion::latest());
+    let mut loader = aws_config::defaults(aws_config::BehaviorVersion::latest()).timeout_config(
+        aws_config::timeout::TimeoutConfig::builder()
+            .connect_timeout(std::time::Duration::from_millis(3100))
+            .operation_attempt_timeout(ATTEMPT_TIMEOUT)
+            .build(),
+    );
     if let Some(region) = &options.region {
         loader = loader.region(aws_config::Region::new(region.clone()));
     }

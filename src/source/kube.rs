@@ -31,6 +31,10 @@ pub struct Patience {
     pub backoff: Duration,
     /// Items per page of a list.
     pub page_size: u32,
+    /// The whole collection's time: a read not finished by then is `unknown(timeout)` (the
+    /// AWS SDK sets no read timeout of its own, so a silent EKS, IAM or CloudTrail endpoint
+    /// would otherwise hold the audit forever).
+    pub deadline: Duration,
 }
 
 impl Default for Patience {
@@ -40,6 +44,7 @@ impl Default for Patience {
             retries: 3,
             backoff: Duration::from_millis(200),
             page_size: 500,
+            deadline: Duration::from_secs(300),
         }
     }
 }

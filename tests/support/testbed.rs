@@ -707,6 +707,17 @@ async fn eks_route(
     {
         tokio::time::sleep(Duration::from_millis(cluster.eks_latency_ms)).await;
     }
+    // A `hang` fault on ListAccessEntries: the request is accepted and never answered.
+    if let ["clusters", name, "access-entries"] = segments.as_slice()
+        && let Some(cluster) = state.scenario.clusters.iter().find(|c| c.name == *name)
+        && cluster
+            .eks_faults
+            .get("ListAccessEntries")
+            .is_some_and(|f| f.hang)
+    {
+        record(&state, "eks", &method, &path, 0, None);
+        tokio::time::sleep(Duration::from_secs(3600)).await;
+    }
     let (status, body, error_type) = match (method.as_str(), segments.as_slice()) {
         ("GET", ["clusters"]) => {
             let names: Vec<&str> = state
