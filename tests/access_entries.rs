@@ -816,7 +816,7 @@ fn a_silent_eks_api_is_cut_off_by_the_deadline() {
     api.eks_faults = serde_json::from_value(json!({"ListAccessEntries": {"hang": true}})).unwrap();
     let bed = Testbed::start(scenario);
     let home = common::scratch("entries-deadline");
-    let mut child = bed
+    let child = bed
         .command(
             std::ffi::OsStr::new(env!("CARGO_BIN_EXE_aws-auth-audit")),
             &home,
