@@ -181,6 +181,11 @@ pub fn judge(snapshot: &Snapshot) -> Result<CheckResult, CheckError> {
             Fetched::Absent => Ok(&[]),
             Fetched::Unknown(unknown) => Err(unknown_reason(unknown)),
         };
+    // What a rule that reads entries beside its own needs (EA206) must say it could not see.
+    let entries_undecided: Vec<(String, String)> = match &snapshot.access_entries {
+        Fetched::Unknown(unknown) => vec![(String::new(), unknown_reason(unknown))],
+        _ => unread_entries.clone(),
+    };
     let entries_one_by_one: Result<&[crate::snapshot::AccessEntry], String> =
         match &snapshot.access_entries {
             Fetched::Found(_) => Ok(&read_entries),
@@ -249,6 +254,10 @@ pub fn judge(snapshot: &Snapshot) -> Result<CheckResult, CheckError> {
         }
         evaluated.push(rule.meta.code);
         let one_by_one = matches!(rule.meta.needs, Needs::AccessEntries | Needs::IamEntries);
+        let whole_set = matches!(
+            rule.meta.needs,
+            Needs::EntrySet | Needs::AccessMatrix | Needs::NodeRoles
+        );
         if one_by_one {
             not_evaluated.extend(unread_entries.iter().map(|(_, reason)| NotEvaluated {
                 code: rule.meta.code,
@@ -264,11 +273,12 @@ pub fn judge(snapshot: &Snapshot) -> Result<CheckResult, CheckError> {
                 iam: iam.as_ref().ok().copied(),
                 aws_auth_modified,
                 cluster: Some(&snapshot.cluster),
-                access_entries: if one_by_one {
-                    entries_one_by_one.as_ref().ok().copied()
-                } else {
+                access_entries: if whole_set {
                     access_entries.as_ref().ok().copied()
+                } else {
+                    entries_one_by_one.as_ref().ok().copied()
                 },
+                entries_undecided: &entries_undecided,
                 node_roles: node_roles.as_ref().ok().copied(),
                 creator: Some(&snapshot.creator),
                 mode_changes: Some(&snapshot.mode_changes),

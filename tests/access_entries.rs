@@ -791,6 +791,16 @@ fn one_unreadable_entry_is_undecided_alone() {
             "{code}: {missing:?}"
         );
     }
+    // EA206 judges the readable entries' groups and says it could not see role/ops's.
+    let undecided = report["findings"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|f| {
+            f["code"] == "EA206" && f["principal"] == format!("arn:aws:iam::{ACCOUNT}:role/ops")
+        })
+        .unwrap_or_else(|| panic!("{}", report["findings"]));
+    assert_eq!(undecided["status"], "unknown(entry-not-read)");
     // In the matrix, the entry is there with unknown power, and says why.
     let row = report["principals"]
         .as_array()

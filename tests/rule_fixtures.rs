@@ -85,6 +85,7 @@ fn findings_of(code: &str, path: &Path) -> Vec<Finding> {
         creator: fixture.creator.as_ref(),
         mode_changes: fixture.mode_changes.as_ref(),
         offered_policies: fixture.offered_policies.as_deref(),
+        entries_undecided: &[],
     };
     rule.run_cluster(&facts)
 }

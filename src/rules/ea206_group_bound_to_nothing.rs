@@ -5,6 +5,7 @@
 //! not exist. Groups that carry power without RBAC are left out: `system:masters` (superuser),
 //! `system:nodes` (the Node authorizer) and `system:authenticated` (everyone has it).
 //! Templated groups (`{{…}}`) are skipped: which binding they meet depends on the caller.
+//! An entry that could not be read is reported as undecided, never skipped.
 //! EKS does not check an access entry's groups either: "if you create an access entry for a
 //! group that currently doesn't exist, EKS will create the group instead of returning an
 //! error".
@@ -101,6 +102,25 @@ pub fn check(facts: &ClusterFacts<'_>, out: &mut Emitter<'_>) {
                 format!("correct the group name to one a binding uses, add the intended binding, or remove `{group}` from the mapping"),
             );
         }
+    }
+    for (principal, reason) in facts.entries_undecided {
+        let (route, message) = if principal.is_empty() {
+            (
+                "access entries".to_string(),
+                format!("the access entries' groups are not judged: {reason}"),
+            )
+        } else {
+            (
+                format!("access-entry {principal}"),
+                format!("the groups of {principal}'s access entry are not judged: {reason}"),
+            )
+        };
+        out.emit_unknown(
+            At::Cluster(&route),
+            (!principal.is_empty()).then_some(principal.as_str()),
+            "entry-not-read",
+            message,
+        );
     }
     let entries = facts.access_entries.unwrap_or_default();
     for entry in entries.iter().filter(|e| e.kind == "STANDARD") {

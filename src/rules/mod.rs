@@ -110,6 +110,10 @@ pub struct ClusterFacts<'a> {
     pub mode_changes: Option<&'a Fetched<Vec<ModeChange>>>,
     /// The access policies EKS offers, when they were read.
     pub offered_policies: Option<&'a [OfferedPolicy]>,
+    /// Access entries that could not be read (principal, why), or the whole list's reason
+    /// (principal empty): a rule that reads entries alongside what its `Needs` names (EA206)
+    /// reports them as undecided instead of skipping them.
+    pub entries_undecided: &'a [(String, String)],
 }
 
 impl ClusterFacts<'_> {
