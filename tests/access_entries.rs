@@ -840,7 +840,7 @@ fn a_silent_eks_api_is_cut_off_by_the_deadline() {
             "json",
             "--no-iam",
             "--deadline",
-            "2",
+            "5",
         ])
         .stdout(std::process::Stdio::piped())
         .stderr(std::process::Stdio::piped())
