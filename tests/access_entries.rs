@@ -826,13 +826,12 @@ fn a_silent_eks_api_is_cut_off_by_the_deadline() {
     api.eks_faults = serde_json::from_value(json!({"ListAccessEntries": {"hang": true}})).unwrap();
     let bed = Testbed::start(scenario);
     let home = common::scratch("entries-deadline");
-    let child = bed
-        .command(
-            std::ffi::OsStr::new(env!("CARGO_BIN_EXE_aws-auth-audit")),
-            &home,
-            "admin",
-        )
-        .args([
+    // The test bed's watchdog (two minutes) is far above the deadline: the audit must end on
+    // its own.
+    let run = bed.run(
+        &home,
+        "admin",
+        &[
             "cluster",
             "--name",
             "api",
@@ -841,33 +840,10 @@ fn a_silent_eks_api_is_cut_off_by_the_deadline() {
             "--no-iam",
             "--deadline",
             "5",
-        ])
-        .stdout(std::process::Stdio::piped())
-        .stderr(std::process::Stdio::piped())
-        .spawn()
-        .unwrap();
-    // A watchdog far above the deadline: the audit must end on its own.
-    let pid = child.id();
-    let (sender, receiver) = std::sync::mpsc::channel();
-    std::thread::spawn(move || {
-        let _ = sender.send(child.wait_with_output());
-    });
-    let output = match receiver.recv_timeout(std::time::Duration::from_secs(60)) {
-        Ok(output) => output.unwrap(),
-        Err(_) => {
-            let _ = std::process::Command::new("kill")
-                .args(["-9", &pid.to_string()])
-                .status();
-            panic!("the audit did not end at its deadline");
-        }
-    };
-    assert_eq!(
-        output.status.code(),
-        Some(3),
-        "{}",
-        String::from_utf8_lossy(&output.stderr)
+        ],
     );
-    let report: Value = serde_json::from_slice(&output.stdout).unwrap();
+    assert_eq!(run.code, 3, "{}", run.stderr);
+    let report = run.json();
     let missing = not_evaluated(&report);
     let ea201 = missing.iter().find(|n| n.starts_with("EA201")).unwrap();
     assert!(

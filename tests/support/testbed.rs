@@ -336,16 +336,34 @@ impl Testbed {
     }
 
     /// Runs this package's binary as the identity `who`, in `home`, with `args`.
+    /// Runs the binary as `who`; a run that has not ended after two minutes is killed and
+    /// fails the test (a hang is a defect, never a wait).
     pub fn run(&self, home: &std::path::Path, who: &str, args: &[&str]) -> Run {
-        let output = self
+        let child = self
             .command(
                 std::ffi::OsStr::new(env!("CARGO_BIN_EXE_aws-auth-audit")),
                 home,
                 who,
             )
             .args(args)
-            .output()
+            .stdout(std::process::Stdio::piped())
+            .stderr(std::process::Stdio::piped())
+            .spawn()
             .unwrap();
+        let pid = child.id();
+        let (sender, receiver) = std::sync::mpsc::channel();
+        std::thread::spawn(move || {
+            let _ = sender.send(child.wait_with_output());
+        });
+        let output = match receiver.recv_timeout(Duration::from_secs(120)) {
+            Ok(output) => output.unwrap(),
+            Err(_) => {
+                let _ = std::process::Command::new("kill")
+                    .args(["-9", &pid.to_string()])
+                    .status();
+                panic!("aws-auth-audit {args:?} did not end within two minutes");
+            }
+        };
         Run {
             code: output.status.code().unwrap_or(-1),
             stdout: String::from_utf8_lossy(&output.stdout).into_owned(),
