@@ -1,0 +1,122 @@
+//! The reports users and scripts read are pinned byte for byte: every bundled example, every
+//! Terraform plan and diff scenario, and snapshots collected from the live test scenarios
+//! (`tests/pinned/snapshots/`, judged exactly as `cluster` judges what it reads), in every
+//! format. A refactoring must leave them unchanged; a deliberate change of a report is
+//! re-pinned with `UPDATE_PINNED=1 cargo test --test pinned_reports` and reviewed as a diff.
+
+mod common;
+
+use std::path::{Path, PathBuf};
+
+const FORMATS: [&str; 5] = ["json", "sarif", "markdown", "table", "junit"];
+
+/// Every input whose reports are pinned, relative to the repository.
+fn inputs() -> Vec<PathBuf> {
+    let repo = common::repo();
+    let mut inputs: Vec<PathBuf> = ["aws-auth.yaml", "broken.yaml", "clean.yaml", "snapshot.json"]
+        .iter()
+        .map(|f| PathBuf::from("examples").join(f))
+        .collect();
+    for dir in ["tests/pinned/snapshots", "tests/plans"] {
+        let mut files: Vec<PathBuf> = std::fs::read_dir(repo.join(dir))
+            .unwrap()
+            .map(|e| e.unwrap().path())
+            .filter(|p| p.extension().is_some_and(|e| e == "json"))
+            .map(|p| p.strip_prefix(&repo).unwrap().to_path_buf())
+            .collect();
+        files.sort();
+        inputs.extend(files);
+    }
+    inputs
+}
+
+fn pinned_name(input: &Path, format: &str) -> String {
+    format!(
+        "{}.{format}.txt",
+        input.to_string_lossy().replace('/', "__")
+    )
+}
+
+#[test]
+fn reports_are_byte_identical_to_the_pinned_ones() {
+    let update = std::env::var_os("UPDATE_PINNED").is_some();
+    let pinned = common::repo().join("tests/pinned/reports");
+    let mut differ = Vec::new();
+    let mut count = 0;
+    for input in inputs() {
+        let path = input.to_str().unwrap();
+        for format in FORMATS {
+            let run = common::run(&["check", path, "--format", format, "--color", "never"]);
+            assert!(
+                run.code != 2 && run.code != 4,
+                "{path} {format}: exit {}: {}",
+                run.code,
+                run.stderr
+            );
+            let text = format!("exit {}\n{}", run.code, run.stdout);
+            let file = pinned.join(pinned_name(&input, format));
+            count += 1;
+            if update {
+                std::fs::write(&file, &text).unwrap();
+            } else if std::fs::read_to_string(&file).ok().as_deref() != Some(text.as_str()) {
+                differ.push(file.display().to_string());
+            }
+        }
+    }
+    assert!(count >= 40, "only {count} reports pinned");
+    assert!(
+        differ.is_empty(),
+        "{} report(s) differ from the pinned ones (UPDATE_PINNED=1 re-pins; review the diff): {differ:#?}",
+        differ.len()
+    );
+}
+
+#[test]
+fn diff_reports_are_byte_identical_to_the_pinned_ones() {
+    let update = std::env::var_os("UPDATE_PINNED").is_some();
+    let pinned = common::repo().join("tests/pinned/reports");
+    let mut differ = Vec::new();
+    let mut scenarios: Vec<PathBuf> = std::fs::read_dir(common::repo().join("tests/diff"))
+        .unwrap()
+        .map(|e| e.unwrap().path())
+        .collect();
+    scenarios.sort();
+    let mut pairs: Vec<(String, Vec<String>)> = Vec::new();
+    for dir in &scenarios {
+        let name = dir.file_name().unwrap().to_string_lossy().into_owned();
+        let mut files: Vec<String> = std::fs::read_dir(dir)
+            .unwrap()
+            .map(|e| e.unwrap().path())
+            .filter(|p| {
+                p.file_stem()
+                    .is_some_and(|s| s == "base" || s == "head")
+            })
+            .map(|p| p.strip_prefix(common::repo()).unwrap().to_string_lossy().into_owned())
+            .collect();
+        files.sort();
+        if files.len() == 2 {
+            pairs.push((format!("diff-{name}"), files));
+        }
+    }
+    for plan in ["tests/plans/replace-drops-node-role.json", "tests/plans/unknown-principal.json"] {
+        pairs.push((format!("diff-{}", plan.replace('/', "__")), vec![plan.to_string()]));
+    }
+    assert!(pairs.len() >= 8, "{pairs:?}");
+    for (name, files) in pairs {
+        for format in FORMATS {
+            let mut args = vec!["diff"];
+            args.extend(files.iter().map(String::as_str));
+            args.extend(["--format", format]);
+            let run = common::run(&args);
+            assert!(run.code != 2 && run.code != 4, "{name} {format}: {}", run.stderr);
+            let text = format!("exit {}\n{}", run.code, run.stdout);
+            let file = pinned.join(format!("{name}.{format}.txt"));
+            if update {
+                std::fs::write(&file, &text).unwrap();
+            } else if std::fs::read_to_string(&file).ok().as_deref() != Some(text.as_str()) {
+                differ.push(file.display().to_string());
+            }
+        }
+    }
+    assert!(differ.is_empty(), "differ from the pinned ones: {differ:#?}");
+}
