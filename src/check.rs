@@ -1,31 +1,14 @@
-//! `check`: manifests in, findings out. Pure: the caller reads the files.
+//! What a judgement produces: findings, notes, coverage and, for a cluster, its context and
+//! access matrix (`CheckResult`); and the inputs a judgement reads. The judging itself is
+//! `crate::judge`.
 
 use serde::Serialize;
 
 use crate::awsauth::document::AwsAuthDocument;
 use crate::finding::{Finding, Severity, Status};
-use crate::manifest::{self, ConfigMapDoc};
-use crate::rules;
 
-/// ConfigMap data limit the API server enforces (`data` plus `binaryData`).
-pub const MAX_CONFIGMAP_DATA_BYTES: usize = 1024 * 1024;
-
-/// One input as read by a source.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct InputFile {
-    pub path: String,
-    pub bytes: Vec<u8>,
-}
-
-/// An input we could not judge. Always names the file, line and column.
-#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
-#[error("{path}:{line}:{column}: {message}")]
-pub struct CheckError {
-    pub path: String,
-    pub line: usize,
-    pub column: usize,
-    pub message: String,
-}
+pub use crate::judge::{check, check_with};
+pub use crate::manifest::{CheckError, InputFile, MAX_CONFIGMAP_DATA_BYTES};
 
 /// Which rules ran. Offline, every aws-auth rule runs on every judged ConfigMap.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
@@ -196,123 +179,6 @@ impl CheckResult {
                 .any(|f| f.status == Status::Fail && f.severity >= t)
         })
     }
-}
-
-fn error(path: &str, line: usize, column: usize, message: impl Into<String>) -> CheckError {
-    CheckError {
-        path: path.to_string(),
-        line,
-        column,
-        message: message.into(),
-    }
-}
-
-fn select_aws_auth<'a>(
-    path: &str,
-    configmaps: &'a [ConfigMapDoc],
-    notes: &mut Vec<String>,
-) -> Result<Option<&'a ConfigMapDoc>, CheckError> {
-    let mut chosen: Option<&ConfigMapDoc> = None;
-    for cm in configmaps {
-        if !cm.is_aws_auth() {
-            notes.push(format!(
-                "{path}:{}: ConfigMap {} is not kube-system/aws-auth: not judged",
-                cm.pos.line,
-                cm.display_name()
-            ));
-            continue;
-        }
-        if let Some(first) = chosen {
-            return Err(error(
-                path,
-                cm.pos.line,
-                cm.pos.column,
-                format!(
-                    "a second kube-system/aws-auth ConfigMap (the first is at line {}): which one would be applied is ambiguous",
-                    first.pos.line
-                ),
-            ));
-        }
-        chosen = Some(cm);
-    }
-    Ok(chosen)
-}
-
-/// Judges every `kube-system/aws-auth` in the inputs.
-pub fn check(inputs: &[InputFile]) -> Result<CheckResult, CheckError> {
-    check_with(inputs, None)
-}
-
-/// Judges every `kube-system/aws-auth` in the inputs, with IAM's answers when the audit read
-/// IAM (rules such as EA107 then give the exact ARNs IAM knows).
-pub fn check_with(
-    inputs: &[InputFile],
-    iam: Option<&crate::snapshot::IamEvidence>,
-) -> Result<CheckResult, CheckError> {
-    let mut documents = Vec::new();
-    let mut notes = Vec::new();
-    for input in inputs {
-        let path = input.path.as_str();
-        let text = manifest::decode_text(&input.bytes)
-            .map_err(|e| error(path, e.line, e.column, e.message))?;
-        let parsed = manifest::read_configmaps(&text)
-            .map_err(|e| error(path, e.pos.line, e.pos.column, e.message))?;
-        for (kind, pos) in &parsed.other_objects {
-            notes.push(format!("{path}:{}: a {kind} object: not judged", pos.line));
-        }
-        if parsed.configmaps.is_empty() {
-            return Err(error(path, 1, 1, "no ConfigMap in this input"));
-        }
-        let Some(cm) = select_aws_auth(path, &parsed.configmaps, &mut notes)? else {
-            notes.push(format!("{path}: no kube-system/aws-auth ConfigMap"));
-            continue;
-        };
-        if cm.data_bytes > MAX_CONFIGMAP_DATA_BYTES {
-            return Err(error(
-                path,
-                cm.pos.line,
-                cm.pos.column,
-                format!(
-                    "ConfigMap data is {} bytes, over the 1 MiB ({MAX_CONFIGMAP_DATA_BYTES} bytes) the API server accepts",
-                    cm.data_bytes
-                ),
-            ));
-        }
-        if cm.namespace.is_none() {
-            notes.push(format!(
-                "{path}:{}: aws-auth has no namespace; judged as kube-system/aws-auth",
-                cm.pos.line
-            ));
-        }
-        let doc = AwsAuthDocument::from_configmap(path, cm)
-            .map_err(|e| error(path, e.line, e.column, e.to_string()))?;
-        documents.push(doc);
-    }
-    if documents.is_empty() {
-        let path = inputs.first().map_or("-", |i| i.path.as_str());
-        return Err(error(
-            path,
-            1,
-            1,
-            "no kube-system/aws-auth ConfigMap in the inputs",
-        ));
-    }
-    let mut findings: Vec<Finding> = documents
-        .iter()
-        .flat_map(|doc| rules::run_all(doc, iam))
-        .collect();
-    sort_findings(&mut findings);
-    Ok(CheckResult {
-        documents,
-        findings,
-        notes,
-        coverage: Coverage {
-            complete: true,
-            rules_evaluated: rules::offline_rules().map(|r| r.meta.code).collect(),
-            not_evaluated: Vec::new(),
-        },
-        live: None,
-    })
 }
 
 /// Lists, in the coverage, every finding a rule could not decide (`unknown(REASON)`), with the

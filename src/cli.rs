@@ -14,6 +14,7 @@ use crate::exit::{EXIT_CODES, ExitStatus};
 use crate::finding::Severity;
 use crate::report::{self, Format, escape::terminal};
 use crate::rules::{self, RULES};
+use crate::source::aws::AwsSession;
 use crate::source::file::read_input;
 use crate::source::token::{CredentialOptions, exec_credential, mint};
 
@@ -362,7 +363,7 @@ fn run_plan(input: &InputFile) -> Option<Result<(CheckResult, CheckResult), Exit
             .map_err(|e| fail(format!("{}: {e}", input.path)))
             .and_then(|(before, after)| {
                 let judge = |side, which| {
-                    crate::declared::judge(side, &input.path, "terraform plan", which)
+                    crate::judge::judge_declared(side, &input.path, "terraform plan", which)
                         .map_err(|e| fail(e.to_string()))
                 };
                 Ok((judge(&before, "before")?, judge(&after, "after")?))
@@ -391,8 +392,13 @@ fn run_check(inputs: &[InputFile]) -> Result<CheckResult, ExitStatus> {
                 input.path, e.line, e.column, e.message
             ))
         })?;
-        return crate::declared::judge(&declared, &input.path, "eksctl ClusterConfig", "declared")
-            .map_err(|e| fail(e.to_string()));
+        return crate::judge::judge_declared(
+            &declared,
+            &input.path,
+            "eksctl ClusterConfig",
+            "declared",
+        )
+        .map_err(|e| fail(e.to_string()));
     }
     let snapshot = inputs.iter().position(|i| {
         std::str::from_utf8(&i.bytes).is_ok_and(crate::snapshot::Snapshot::is_snapshot)
@@ -414,7 +420,7 @@ fn run_check(inputs: &[InputFile]) -> Result<CheckResult, ExitStatus> {
             } => fail(format!("{}:{line}:{column}: {message}", input.path)),
             other => fail(format!("{}: {other}", input.path)),
         })?;
-        return crate::live::judge(&snapshot).map_err(|e| fail(e.to_string()));
+        return crate::judge::judge_snapshot(&snapshot).map_err(|e| fail(e.to_string()));
     }
     check(inputs).map_err(|e| fail(e.to_string()))
 }
@@ -489,8 +495,9 @@ fn cmd_check(
     let Some(runtime) = runtime() else {
         return ExitStatus::Internal;
     };
-    let evidence = runtime.block_on(crate::source::iam::resolve(&wanted, &options, sso));
-    match crate::resolved::check_resolved(&inputs, &crate::snapshot::Fetched::Found(evidence)) {
+    let session = runtime.block_on(AwsSession::new(&options));
+    let evidence = runtime.block_on(crate::source::iam::resolve(&wanted, &session, sso));
+    match crate::judge::check_with(&inputs, &crate::snapshot::Fetched::Found(evidence)) {
         Ok(result) => deliver(result),
         Err(e) => {
             print_error(&e.to_string());
@@ -742,7 +749,7 @@ fn cmd_whois_cluster(
         }
         (None, None) => unreachable!("clap requires --file, --snapshot or --cluster"),
     };
-    let result = match crate::live::judge(&snapshot) {
+    let result = match crate::judge::judge_snapshot(&snapshot) {
         Ok(result) => result,
         Err(e) => {
             print_error(&e.to_string());
@@ -915,7 +922,8 @@ fn cmd_token(cluster: &str, options: CredentialOptions) -> ExitStatus {
             return ExitStatus::Internal;
         }
     };
-    match runtime.block_on(mint(cluster, &options)) {
+    let session = runtime.block_on(AwsSession::new(&options));
+    match runtime.block_on(mint(cluster, &session)) {
         Ok(token) => write_stdout(&exec_credential(&token)),
         Err(e) => {
             print_error(&e.to_string());
@@ -968,8 +976,9 @@ fn cmd_kubeconfig(args: KubeconfigArgs, options: CredentialOptions) -> ExitStatu
     let Some(runtime) = runtime() else {
         return ExitStatus::Internal;
     };
+    let session = runtime.block_on(AwsSession::new(&options));
     let (cluster, info) =
-        match runtime.block_on(crate::source::eks::describe_cluster(&args.name, &options)) {
+        match runtime.block_on(crate::source::eks::describe_cluster(&args.name, &session)) {
             Ok(found) => found,
             Err(e) => {
                 print_error(&e.to_string());
@@ -1077,109 +1086,43 @@ struct ReportArgs {
 /// Reads the cluster the target names into a snapshot. Errors that stop the audit before
 /// any read (bad name, no cluster, a kubeconfig we refuse) are exit 2.
 fn collect_snapshot(target: ClusterTarget) -> Result<crate::snapshot::Snapshot, ExitStatus> {
-    use crate::snapshot::Transport;
-    use crate::source::kube::{Connection, Patience};
+    use crate::source::audit::{AuditOptions, Target, collect_target};
     let Some(runtime) = runtime() else {
         return Err(ExitStatus::Internal);
     };
-    let patience = Patience {
-        request_timeout: std::time::Duration::from_secs(target.timeout.max(1)),
-        page_size: target.page_size,
-        deadline: std::time::Duration::from_secs(target.deadline),
-        ..Patience::default()
-    };
-    let options = CredentialOptions {
+    let options = AuditOptions::new(
+        std::time::Duration::from_secs(target.timeout.max(1)),
+        target.page_size,
+        std::time::Duration::from_secs(target.deadline),
+        !target.no_iam,
+        target.creator.clone(),
+    );
+    let credentials = CredentialOptions {
         region: target.region,
         profile: target.profile,
         role_arn: target.role_arn,
     };
-    // IAM is read as the cluster token is signed: as --role-arn when given.
-    let iam_options = (!target.no_iam).then(|| options.clone());
-    let eks_options = options.clone();
-    let mut describe_failure: Option<String> = None;
-    let creator = target.creator.clone();
-    let (connection, info, transport) = match (target.name, target.context) {
-        (Some(name), _) => {
-            if let Err(e) = crate::source::token::validate_cluster_name(&name) {
-                print_error(&e.to_string());
-                return Err(ExitStatus::InputError);
-            }
-            let (cluster, info) = runtime
-                .block_on(crate::source::eks::describe_cluster(&name, &options))
-                .map_err(|e| {
-                    print_error(&e.to_string());
-                    ExitStatus::InputError
-                })?;
-            let transport = Transport {
-                via: "describe-cluster".into(),
-                tls_verified: true,
-            };
-            (Connection::Eks { cluster, options }, info, transport)
-        }
-        (None, Some(context)) => {
-            let context_options = crate::source::context::ContextOptions {
+    let audit_target = match (target.name, target.context) {
+        (Some(name), _) => Target::Name(name),
+        (None, Some(context)) => Target::Context {
+            context,
+            options: crate::source::context::ContextOptions {
                 kubeconfig: target.kubeconfig,
                 allow_exec: target.allow_exec,
                 insecure_skip_tls_verify: target.insecure_skip_tls_verify,
-            };
-            let (connection, mut info, transport) = runtime
-                .block_on(crate::source::context::connect(&context, &context_options))
-                .map_err(|e| {
-                    print_error(&e.to_string());
-                    ExitStatus::InputError
-                })?;
-            // A context naming an EKS cluster ARN: DescribeCluster gives its mode (the
-            // connection stays the kubeconfig's). Failure leaves the mode unknown, said below.
-            if let Some(region) = info.region.clone() {
-                let described = runtime.block_on(crate::source::eks::describe_cluster(
-                    &info.name,
-                    &CredentialOptions {
-                        region: Some(region),
-                        ..options.clone()
-                    },
-                ));
-                match described {
-                    Ok((_, described)) => {
-                        info.kubernetes_version = described.kubernetes_version;
-                        info.authentication_mode = described.authentication_mode;
-                        info.bootstrap_creator_admin = described.bootstrap_creator_admin;
-                        info.created_at = described.created_at;
-                    }
-                    Err(e) => describe_failure = Some(e.to_string()),
-                }
-            }
-            (connection, info, transport)
-        }
+            },
+        },
         (None, None) => unreachable!("clap requires --name or --context"),
     };
-    let collected_at = crate::source::token::rfc3339(std::time::SystemTime::now());
-    // The EKS API knows the cluster by name in its region: from DescribeCluster, or from an
-    // EKS cluster ARN that names the context's cluster.
-    let eks_options = info.region.as_ref().map(|region| CredentialOptions {
-        region: Some(region.clone()),
-        ..eks_options
-    });
-    let mut snapshot = runtime.block_on(crate::source::collect::collect(
-        &connection,
-        info,
-        transport,
-        patience,
-        crate::source::collect::AwsReads {
-            eks: eks_options.as_ref(),
-            iam: iam_options.as_ref(),
-            creator: creator.as_deref(),
-        },
-        collected_at,
-    ));
-    if let Some(detail) = describe_failure {
-        snapshot.issues.push(crate::snapshot::CollectionIssue::new(
-            "DescribeCluster",
-            &snapshot.cluster.name.clone(),
-            "error",
-            &detail,
-        ));
-    }
-    Ok(snapshot)
+    runtime.block_on(async {
+        let session = AwsSession::new(&credentials).await;
+        collect_target(&session, &audit_target, &options)
+            .await
+            .map_err(|e| {
+                print_error(&e.to_string());
+                ExitStatus::InputError
+            })
+    })
 }
 
 fn cmd_cluster(target: ClusterTarget, report: ReportArgs, evidence: Option<PathBuf>) -> ExitStatus {
@@ -1193,7 +1136,7 @@ fn cmd_cluster(target: ClusterTarget, report: ReportArgs, evidence: Option<PathB
         print_error(&format!("{}: {e}", path.display()));
         return ExitStatus::InputError;
     }
-    match crate::live::judge(&snapshot) {
+    match crate::judge::judge_snapshot(&snapshot) {
         Ok(result) => deliver(&result, report),
         Err(e) => {
             print_error(&e.to_string());

@@ -13,7 +13,7 @@ pub fn rule_page(rule: &Rule) -> String {
         rule.meta.code,
         rule.meta.slug,
         rule.meta.severity,
-        rule.meta.needs.describe(),
+        crate::rules::describe_needs(rule.meta.needs),
         rule.doc()
     )
 }

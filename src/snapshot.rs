@@ -71,6 +71,14 @@ impl<T> Fetched<T> {
         })
     }
 
+    /// The value, when it was found.
+    pub fn found(&self) -> Option<&T> {
+        match self {
+            Fetched::Found(value) => Some(value),
+            _ => None,
+        }
+    }
+
     pub fn as_unknown(&self) -> Option<&Unknown> {
         match self {
             Fetched::Unknown(unknown) => Some(unknown),

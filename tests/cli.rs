@@ -489,7 +489,7 @@ fn rules_and_explain_come_from_the_registry() {
     let rules: Value = serde_json::from_str(&r.stdout).unwrap();
     assert_eq!(rules.as_array().unwrap().len(), 47);
     assert_eq!(rules[28]["code"], "EA205");
-    assert_eq!(rules[28]["needs"], "rbac");
+    assert_eq!(rules[28]["needs"], serde_json::json!(["aws-auth", "rbac"]));
     assert_eq!(rules[12]["code"], "EA113");
     let explain = run(&["explain", "ea113"]);
     assert_eq!(explain.code, 0);

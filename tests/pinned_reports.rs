@@ -13,10 +13,15 @@ const FORMATS: [&str; 5] = ["json", "sarif", "markdown", "table", "junit"];
 /// Every input whose reports are pinned, relative to the repository.
 fn inputs() -> Vec<PathBuf> {
     let repo = common::repo();
-    let mut inputs: Vec<PathBuf> = ["aws-auth.yaml", "broken.yaml", "clean.yaml", "snapshot.json"]
-        .iter()
-        .map(|f| PathBuf::from("examples").join(f))
-        .collect();
+    let mut inputs: Vec<PathBuf> = [
+        "aws-auth.yaml",
+        "broken.yaml",
+        "clean.yaml",
+        "snapshot.json",
+    ]
+    .iter()
+    .map(|f| PathBuf::from("examples").join(f))
+    .collect();
     for dir in ["tests/pinned/snapshots", "tests/plans"] {
         let mut files: Vec<PathBuf> = std::fs::read_dir(repo.join(dir))
             .unwrap()
@@ -87,19 +92,27 @@ fn diff_reports_are_byte_identical_to_the_pinned_ones() {
         let mut files: Vec<String> = std::fs::read_dir(dir)
             .unwrap()
             .map(|e| e.unwrap().path())
-            .filter(|p| {
-                p.file_stem()
-                    .is_some_and(|s| s == "base" || s == "head")
+            .filter(|p| p.file_stem().is_some_and(|s| s == "base" || s == "head"))
+            .map(|p| {
+                p.strip_prefix(common::repo())
+                    .unwrap()
+                    .to_string_lossy()
+                    .into_owned()
             })
-            .map(|p| p.strip_prefix(common::repo()).unwrap().to_string_lossy().into_owned())
             .collect();
         files.sort();
         if files.len() == 2 {
             pairs.push((format!("diff-{name}"), files));
         }
     }
-    for plan in ["tests/plans/replace-drops-node-role.json", "tests/plans/unknown-principal.json"] {
-        pairs.push((format!("diff-{}", plan.replace('/', "__")), vec![plan.to_string()]));
+    for plan in [
+        "tests/plans/replace-drops-node-role.json",
+        "tests/plans/unknown-principal.json",
+    ] {
+        pairs.push((
+            format!("diff-{}", plan.replace('/', "__")),
+            vec![plan.to_string()],
+        ));
     }
     assert!(pairs.len() >= 8, "{pairs:?}");
     for (name, files) in pairs {
@@ -108,7 +121,11 @@ fn diff_reports_are_byte_identical_to_the_pinned_ones() {
             args.extend(files.iter().map(String::as_str));
             args.extend(["--format", format]);
             let run = common::run(&args);
-            assert!(run.code != 2 && run.code != 4, "{name} {format}: {}", run.stderr);
+            assert!(
+                run.code != 2 && run.code != 4,
+                "{name} {format}: {}",
+                run.stderr
+            );
             let text = format!("exit {}\n{}", run.code, run.stdout);
             let file = pinned.join(format!("{name}.{format}.txt"));
             if update {
@@ -118,5 +135,8 @@ fn diff_reports_are_byte_identical_to_the_pinned_ones() {
             }
         }
     }
-    assert!(differ.is_empty(), "differ from the pinned ones: {differ:#?}");
+    assert!(
+        differ.is_empty(),
+        "differ from the pinned ones: {differ:#?}"
+    );
 }

@@ -14,7 +14,9 @@ use std::path::{Path, PathBuf};
 
 use aws_auth_audit::check::{InputFile, check};
 use aws_auth_audit::finding::Finding;
-use aws_auth_audit::rules::{ClusterFacts, RULES};
+use aws_auth_audit::judge::{Availability, Evidence, judge};
+use aws_auth_audit::manifest::read_documents;
+use aws_auth_audit::rules::{ClusterFacts, Input, RULES};
 use aws_auth_audit::snapshot::{
     AccessEntry, ClusterInfo, Creator, Fetched, IamEvidence, ModeChange, NodeRole, OfferedPolicy,
     Rbac, UserInfo,
@@ -54,7 +56,11 @@ fn fixture_dir(code: &str) -> PathBuf {
 fn findings_of(code: &str, path: &Path) -> Vec<Finding> {
     let bytes = std::fs::read(path).unwrap_or_else(|e| panic!("{}: {e}", path.display()));
     let name = format!("{code}/{}", path.file_name().unwrap().to_string_lossy());
-    let result = check(&[InputFile { path: name, bytes }]).unwrap_or_else(|e| panic!("{e}"));
+    let result = check(&[InputFile {
+        path: name.clone(),
+        bytes,
+    }])
+    .unwrap_or_else(|e| panic!("{e}"));
     let rule = RULES.iter().find(|r| r.meta.code == code).unwrap();
     if rule.is_offline() {
         return result
@@ -68,26 +74,41 @@ fn findings_of(code: &str, path: &Path) -> Vec<Finding> {
         .unwrap_or_else(|e| panic!("{}: {e}", cluster_path.display()));
     let fixture: ClusterFixture =
         serde_json::from_str(&text).unwrap_or_else(|e| panic!("{}: {e}", cluster_path.display()));
-    let caller = match &fixture.caller {
-        Fetched::Found(user) => Some(user),
-        _ => None,
+    let (documents, _) = read_documents(&[InputFile {
+        path: name,
+        bytes: std::fs::read(path).unwrap(),
+    }])
+    .unwrap_or_else(|e| panic!("{e}"));
+    // The fixture holds everything that was read: the same judgement pipeline as a live
+    // audit's decides what the rule sees.
+    let evidence = Evidence {
+        documents,
+        inputs: Input::ALL
+            .iter()
+            .map(|&input| (input, Availability::Read))
+            .collect(),
+        facts: ClusterFacts {
+            cluster_arn: FIXTURE_CLUSTER,
+            caller: fixture.caller.found(),
+            rbac: fixture.rbac.complete().ok(),
+            iam: fixture.iam.as_ref(),
+            aws_auth_modified: fixture.aws_auth_modified.as_deref(),
+            cluster: fixture.cluster.as_ref(),
+            access_entries: fixture.access_entries.as_deref(),
+            node_roles: fixture.node_roles.as_deref(),
+            creator: fixture.creator.as_ref(),
+            mode_changes: fixture.mode_changes.as_ref(),
+            offered_policies: fixture.offered_policies.as_deref(),
+            ..ClusterFacts::default()
+        },
+        cluster_arn: Some(FIXTURE_CLUSTER.to_string()),
+        ..Evidence::default()
     };
-    let facts = ClusterFacts {
-        cluster_arn: FIXTURE_CLUSTER,
-        aws_auth: result.documents.first(),
-        caller,
-        rbac: fixture.rbac.complete().ok(),
-        iam: fixture.iam.as_ref(),
-        aws_auth_modified: fixture.aws_auth_modified.as_deref(),
-        cluster: fixture.cluster.as_ref(),
-        access_entries: fixture.access_entries.as_deref(),
-        node_roles: fixture.node_roles.as_deref(),
-        creator: fixture.creator.as_ref(),
-        mode_changes: fixture.mode_changes.as_ref(),
-        offered_policies: fixture.offered_policies.as_deref(),
-        entries_undecided: &[],
-    };
-    rule.run_cluster(&facts)
+    judge(evidence, &[])
+        .findings
+        .into_iter()
+        .filter(|f| f.code == code)
+        .collect()
 }
 
 /// Lines annotated `# expect: CODE`, the lines after `# expect-below: CODE` (for a line that

@@ -48,6 +48,8 @@ pub struct Principal {
 pub struct AccessInputs<'a> {
     pub mode: Option<&'a str>,
     pub aws_auth: Option<&'a AwsAuthDocument>,
+    /// aws-auth was in scope but could not be read: why. Its side of the matrix is unknown.
+    pub aws_auth_unread: Option<&'a str>,
     pub entries: Option<&'a [AccessEntry]>,
     pub rbac: Option<RbacView<'a>>,
     pub caller: Option<&'a UserInfo>,
@@ -219,6 +221,20 @@ pub fn matrix(inputs: AccessInputs<'_>) -> Vec<Principal> {
             }
         }
     }
+    if let Some(reason) = inputs.aws_auth_unread {
+        out.push(Principal {
+            arn: "kube-system/aws-auth".to_string(),
+            source: "aws-auth (not read)".to_string(),
+            username: String::new(),
+            groups: Vec::new(),
+            policies: Vec::new(),
+            tier: Tier::Unknown,
+            tier_reason: "aws-auth could not be read".to_string(),
+            in_effect: !matches!(inputs.mode, Some("API")),
+            note: format!("every mapping it holds is unknown: {reason}"),
+            iam: None,
+        });
+    }
     let named_by = |creator: &crate::snapshot::Creator| {
         if creator.source == "cloudtrail" {
             "CloudTrail CreateCluster"
@@ -266,7 +282,8 @@ pub fn matrix(inputs: AccessInputs<'_>) -> Vec<Principal> {
         });
     }
     let masters = &crate::policies::privileged_groups().superuser_group.name;
-    if let Some(caller) = inputs.caller
+    // With aws-auth unread, a caller in system:masters may well be mapped there: not hidden.
+    if let Some(caller) = inputs.caller.filter(|_| inputs.aws_auth_unread.is_none())
         && caller.groups.iter().any(|g| g == masters)
     {
         let arn = caller
@@ -342,6 +359,7 @@ mod tests {
             "AmazonEKSViewPolicy",
         )];
         matrix(AccessInputs {
+            aws_auth_unread: None,
             mode: Some(mode),
             aws_auth: Some(&doc),
             entries: Some(&entries),

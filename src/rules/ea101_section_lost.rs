@@ -43,7 +43,7 @@ pub const META: RuleMeta = RuleMeta {
     slug: "section-lost",
     severity: Severity::Critical,
     summary: "section lost to a YAML/JSON syntax error",
-    needs: Needs::AwsAuth,
+    needs: &[Input::AwsAuth],
 };
 
 fn what_is_lost(section: SectionKey) -> &'static str {

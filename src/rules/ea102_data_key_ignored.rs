@@ -34,7 +34,7 @@ pub const META: RuleMeta = RuleMeta {
     slug: "data-key-ignored",
     severity: Severity::High,
     summary: "data key ignored (wrong case, unknown key)",
-    needs: Needs::AwsAuth,
+    needs: &[Input::AwsAuth],
 };
 
 /// Levenshtein distance, for "did you mean".

@@ -40,7 +40,7 @@ pub const META: RuleMeta = RuleMeta {
     slug: "row-dropped",
     severity: Severity::High,
     summary: "row dropped by validation",
-    needs: Needs::AwsAuth,
+    needs: &[Input::AwsAuth],
 };
 
 pub fn check(doc: &AwsAuthDocument, out: &mut Emitter<'_>) {

@@ -41,7 +41,7 @@ pub const META: RuleMeta = RuleMeta {
     slug: "wrong-type",
     severity: Severity::Medium,
     summary: "value of the wrong type (field emptied)",
-    needs: Needs::AwsAuth,
+    needs: &[Input::AwsAuth],
 };
 
 fn effect(field: &str) -> &'static str {

@@ -32,7 +32,7 @@ pub const META: RuleMeta = RuleMeta {
     slug: "empty-username",
     severity: Severity::Medium,
     summary: "empty or missing username",
-    needs: Needs::AwsAuth,
+    needs: &[Input::AwsAuth],
 };
 
 pub fn check(doc: &AwsAuthDocument, out: &mut Emitter<'_>) {

@@ -36,7 +36,7 @@ pub const META: RuleMeta = RuleMeta {
     slug: "unknown-entry-key",
     severity: Severity::Medium,
     summary: "unknown or misspelled entry key",
-    needs: Needs::AwsAuth,
+    needs: &[Input::AwsAuth],
 };
 
 const ROLE_KEYS: &[&str] = &["rolearn", "sso", "username", "groups"];

@@ -42,7 +42,7 @@ pub const META: RuleMeta = RuleMeta {
     slug: "role-path",
     severity: Severity::High,
     summary: "role ARN with a path never matches",
-    needs: Needs::AwsAuth,
+    needs: &[Input::AwsAuth],
 };
 
 pub fn check(doc: &AwsAuthDocument, out: &mut Emitter<'_>) {

@@ -35,7 +35,7 @@ pub const META: RuleMeta = RuleMeta {
     slug: "sts-arn",
     severity: Severity::High,
     summary: "STS/assumed-role ARN never matches",
-    needs: Needs::AwsAuth,
+    needs: &[Input::AwsAuth],
 };
 
 pub fn check(doc: &AwsAuthDocument, out: &mut Emitter<'_>) {

@@ -39,7 +39,7 @@ pub const META: RuleMeta = RuleMeta {
     slug: "invalid-arn",
     severity: Severity::High,
     summary: "invalid ARN, partition, account id or wildcard",
-    needs: Needs::AwsAuth,
+    needs: &[Input::AwsAuth],
 };
 
 fn problem(written: &str) -> Option<String> {

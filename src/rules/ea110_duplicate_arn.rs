@@ -38,7 +38,7 @@ pub const META: RuleMeta = RuleMeta {
     slug: "duplicate-arn",
     severity: Severity::High,
     summary: "duplicate role ARN, last wins",
-    needs: Needs::AwsAuth,
+    needs: &[Input::AwsAuth],
 };
 
 pub fn check(doc: &AwsAuthDocument, out: &mut Emitter<'_>) {

@@ -35,7 +35,7 @@ pub const META: RuleMeta = RuleMeta {
     slug: "user-case-variants",
     severity: Severity::High,
     summary: "user ARNs differing only in case, nondeterministic",
-    needs: Needs::AwsAuth,
+    needs: &[Input::AwsAuth],
 };
 
 pub fn check(doc: &AwsAuthDocument, out: &mut Emitter<'_>) {

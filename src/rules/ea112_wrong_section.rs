@@ -32,7 +32,7 @@ pub const META: RuleMeta = RuleMeta {
     slug: "wrong-section",
     severity: Severity::Low,
     summary: "principal in the wrong section",
-    needs: Needs::AwsAuth,
+    needs: &[Input::AwsAuth],
 };
 
 pub fn check(doc: &AwsAuthDocument, out: &mut Emitter<'_>) {

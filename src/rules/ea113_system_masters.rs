@@ -39,7 +39,7 @@ pub const META: RuleMeta = RuleMeta {
     slug: "system-masters-grant",
     severity: Severity::High,
     summary: "`system:masters` grant",
-    needs: Needs::AwsAuth,
+    needs: &[Input::AwsAuth],
 };
 
 pub fn check(doc: &AwsAuthDocument, out: &mut Emitter<'_>) {

@@ -39,7 +39,7 @@ pub const META: RuleMeta = RuleMeta {
     slug: "privileged-system-group",
     severity: Severity::High,
     summary: "other privileged `system:` group on a non-node mapping",
-    needs: Needs::AwsAuth,
+    needs: &[Input::AwsAuth],
 };
 
 pub fn check(doc: &AwsAuthDocument, out: &mut Emitter<'_>) {

@@ -46,7 +46,7 @@ pub const META: RuleMeta = RuleMeta {
     slug: "node-identity",
     severity: Severity::Medium,
     summary: "node identity incomplete or on a non-node role",
-    needs: Needs::AwsAuth,
+    needs: &[Input::AwsAuth],
 };
 
 pub fn check(doc: &AwsAuthDocument, out: &mut Emitter<'_>) {

@@ -35,7 +35,7 @@ pub const META: RuleMeta = RuleMeta {
     slug: "caller-controlled-username",
     severity: Severity::High,
     summary: "username controlled by the caller (`{{SessionName}}` alone)",
-    needs: Needs::AwsAuth,
+    needs: &[Input::AwsAuth],
 };
 
 const SESSION: [&str; 2] = ["{{SessionName}}", "{{SessionNameRaw}}"];

@@ -34,7 +34,7 @@ pub const META: RuleMeta = RuleMeta {
     slug: "unknown-template",
     severity: Severity::Low,
     summary: "unknown template placeholder",
-    needs: Needs::AwsAuth,
+    needs: &[Input::AwsAuth],
 };
 
 fn nearest(text: &str) -> String {

@@ -33,7 +33,7 @@ pub const META: RuleMeta = RuleMeta {
     slug: "map-accounts-grant",
     severity: Severity::High,
     summary: "`mapAccounts` grant",
-    needs: Needs::AwsAuth,
+    needs: &[Input::AwsAuth],
 };
 
 pub fn check(doc: &AwsAuthDocument, out: &mut Emitter<'_>) {

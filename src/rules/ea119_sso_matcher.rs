@@ -45,7 +45,7 @@ pub const META: RuleMeta = RuleMeta {
     slug: "sso-matcher",
     severity: Severity::Medium,
     summary: "`sso:` matcher pitfalls (feature gate, partition bug, prefix over-match)",
-    needs: Needs::AwsAuth,
+    needs: &[Input::AwsAuth],
 };
 
 pub fn check(doc: &AwsAuthDocument, out: &mut Emitter<'_>) {

@@ -31,7 +31,7 @@ pub const META: RuleMeta = RuleMeta {
     slug: "ignored-document",
     severity: Severity::Low,
     summary: "content after a document end ignored",
-    needs: Needs::AwsAuth,
+    needs: &[Input::AwsAuth],
 };
 
 pub fn check(doc: &AwsAuthDocument, out: &mut Emitter<'_>) {

@@ -28,7 +28,7 @@ pub const META: RuleMeta = RuleMeta {
     slug: "whitespace-in-arn",
     severity: Severity::Low,
     summary: "whitespace inside an ARN",
-    needs: Needs::AwsAuth,
+    needs: &[Input::AwsAuth],
 };
 
 pub fn check(doc: &AwsAuthDocument, out: &mut Emitter<'_>) {

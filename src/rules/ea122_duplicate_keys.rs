@@ -38,7 +38,7 @@ pub const META: RuleMeta = RuleMeta {
     slug: "duplicate-keys",
     severity: Severity::Low,
     summary: "duplicate or case-variant keys in one entry",
-    needs: Needs::AwsAuth,
+    needs: &[Input::AwsAuth],
 };
 
 pub fn check(doc: &AwsAuthDocument, out: &mut Emitter<'_>) {

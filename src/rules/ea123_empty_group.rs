@@ -33,7 +33,7 @@ pub const META: RuleMeta = RuleMeta {
     slug: "empty-group",
     severity: Severity::Low,
     summary: "empty group name",
-    needs: Needs::AwsAuth,
+    needs: &[Input::AwsAuth],
 };
 
 pub fn check(doc: &AwsAuthDocument, out: &mut Emitter<'_>) {

@@ -31,7 +31,7 @@ pub const META: RuleMeta = RuleMeta {
     slug: "data-not-string",
     severity: Severity::High,
     summary: "data value that is not a string (API server rejects the object)",
-    needs: Needs::AwsAuth,
+    needs: &[Input::AwsAuth],
 };
 
 pub fn check(doc: &AwsAuthDocument, out: &mut Emitter<'_>) {

@@ -34,7 +34,7 @@ pub const META: RuleMeta = RuleMeta {
     slug: "cluster-admin-policy",
     severity: Severity::High,
     summary: "`AmazonEKSClusterAdminPolicy`",
-    needs: Needs::AccessEntries,
+    needs: &[Input::AccessEntries],
 };
 
 pub fn check(facts: &ClusterFacts<'_>, out: &mut Emitter<'_>) {

@@ -34,7 +34,7 @@ pub const META: RuleMeta = RuleMeta {
     slug: "cluster-wide-admin-or-secrets",
     severity: Severity::Medium,
     summary: "secrets-reading or admin policy at cluster scope",
-    needs: Needs::AccessEntries,
+    needs: &[Input::AccessEntries],
 };
 
 pub fn check(facts: &ClusterFacts<'_>, out: &mut Emitter<'_>) {

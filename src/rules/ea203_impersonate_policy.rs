@@ -34,7 +34,7 @@ pub const META: RuleMeta = RuleMeta {
     slug: "impersonate-policy",
     severity: Severity::Medium,
     summary: "policy that allows `serviceaccounts impersonate`",
-    needs: Needs::AccessEntries,
+    needs: &[Input::AccessEntries],
 };
 
 pub fn check(facts: &ClusterFacts<'_>, out: &mut Emitter<'_>) {

@@ -31,7 +31,7 @@ pub const META: RuleMeta = RuleMeta {
     slug: "unknown-access-policy",
     severity: Severity::Medium,
     summary: "access policy unknown to the built-in table",
-    needs: Needs::AccessEntries,
+    needs: &[Input::AccessEntries],
 };
 
 pub fn check(facts: &ClusterFacts<'_>, out: &mut Emitter<'_>) {

@@ -50,7 +50,7 @@ pub const META: RuleMeta = RuleMeta {
     slug: "group-bound-to-admin",
     severity: Severity::High,
     summary: "group bound to cluster-admin or a wildcard role",
-    needs: Needs::Rbac,
+    needs: &[Input::AwsAuth, Input::Rbac],
 };
 
 pub fn check(facts: &ClusterFacts<'_>, out: &mut Emitter<'_>) {

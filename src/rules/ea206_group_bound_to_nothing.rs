@@ -47,7 +47,7 @@ pub const META: RuleMeta = RuleMeta {
     slug: "group-bound-to-nothing",
     severity: Severity::Low,
     summary: "group bound to nothing",
-    needs: Needs::Rbac,
+    needs: &[Input::AwsAuth, Input::Rbac],
 };
 
 /// Groups whose power does not come from RBAC bindings.

@@ -28,7 +28,7 @@ pub const META: RuleMeta = RuleMeta {
     slug: "iam-user-entry",
     severity: Severity::Low,
     summary: "IAM user instead of a role",
-    needs: Needs::AccessEntries,
+    needs: &[Input::AccessEntries],
 };
 
 pub fn check(facts: &ClusterFacts<'_>, out: &mut Emitter<'_>) {

@@ -29,7 +29,7 @@ pub const META: RuleMeta = RuleMeta {
     slug: "cross-account-entry",
     severity: Severity::Medium,
     summary: "principal from another account",
-    needs: Needs::AccessEntries,
+    needs: &[Input::AccessEntries],
 };
 
 pub fn check(facts: &ClusterFacts<'_>, out: &mut Emitter<'_>) {

@@ -29,7 +29,7 @@ pub const META: RuleMeta = RuleMeta {
     slug: "username-without-session",
     severity: Severity::Low,
     summary: "custom username without the session name",
-    needs: Needs::AccessEntries,
+    needs: &[Input::AccessEntries],
 };
 
 pub fn check(facts: &ClusterFacts<'_>, out: &mut Emitter<'_>) {

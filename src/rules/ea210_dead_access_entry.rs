@@ -40,7 +40,7 @@ pub const META: RuleMeta = RuleMeta {
     slug: "dead-access-entry",
     severity: Severity::Medium,
     summary: "entry whose principal was deleted or re-created (dead entry)",
-    needs: Needs::IamEntries,
+    needs: &[Input::AccessEntries, Input::Iam],
 };
 
 pub fn check(facts: &ClusterFacts<'_>, out: &mut Emitter<'_>) {

@@ -40,7 +40,7 @@ pub const META: RuleMeta = RuleMeta {
     slug: "hidden-creator-config-map",
     severity: Severity::High,
     summary: "hidden creator admin: `CONFIG_MAP` mode gives the creator an invisible, unrevocable `system:masters`",
-    needs: Needs::Mode,
+    needs: &[Input::Mode],
 };
 
 pub fn check(facts: &ClusterFacts<'_>, out: &mut Emitter<'_>) {

@@ -43,7 +43,7 @@ pub const META: RuleMeta = RuleMeta {
     slug: "creator-entry-present",
     severity: Severity::Medium,
     summary: "the creator's cluster-admin access entry is still present",
-    needs: Needs::EntrySet,
+    needs: &[Input::EntrySet],
 };
 
 pub fn check(facts: &ClusterFacts<'_>, out: &mut Emitter<'_>) {

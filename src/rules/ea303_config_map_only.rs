@@ -31,7 +31,7 @@ pub const META: RuleMeta = RuleMeta {
     slug: "config-map-only",
     severity: Severity::Medium,
     summary: "`CONFIG_MAP`-only authentication",
-    needs: Needs::Mode,
+    needs: &[Input::Mode],
 };
 
 pub fn check(facts: &ClusterFacts<'_>, out: &mut Emitter<'_>) {

@@ -32,7 +32,7 @@ pub const META: RuleMeta = RuleMeta {
     slug: "shadowed-mapping",
     severity: Severity::Low,
     summary: "aws-auth mapping shadowed by an access entry",
-    needs: Needs::EntrySet,
+    needs: &[Input::AwsAuth, Input::Mode, Input::EntrySet],
 };
 
 pub fn check(facts: &ClusterFacts<'_>, out: &mut Emitter<'_>) {

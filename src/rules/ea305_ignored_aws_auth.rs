@@ -28,7 +28,7 @@ pub const META: RuleMeta = RuleMeta {
     slug: "ignored-aws-auth",
     severity: Severity::Low,
     summary: "aws-auth present but ignored (`API` mode)",
-    needs: Needs::Mode,
+    needs: &[Input::AwsAuth, Input::Mode],
 };
 
 pub fn check(facts: &ClusterFacts<'_>, out: &mut Emitter<'_>) {

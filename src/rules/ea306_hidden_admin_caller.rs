@@ -56,7 +56,7 @@ pub const META: RuleMeta = RuleMeta {
     slug: "hidden-admin-caller",
     severity: Severity::High,
     summary: "the caller is an admin that no visible configuration names",
-    needs: Needs::Caller,
+    needs: &[Input::AwsAuth, Input::Caller],
 };
 
 /// Whether a visible aws-auth mapping that matches `arn` grants `group`.

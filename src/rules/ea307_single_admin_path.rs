@@ -36,7 +36,7 @@ pub const META: RuleMeta = RuleMeta {
     slug: "single-admin-path",
     severity: Severity::Medium,
     summary: "one admin path only: lockout risk",
-    needs: Needs::AccessMatrix,
+    needs: &[Input::AwsAuth, Input::Mode, Input::EntrySet, Input::Rbac],
 };
 
 pub fn check(facts: &ClusterFacts<'_>, out: &mut Emitter<'_>) {

@@ -37,7 +37,7 @@ pub const META: RuleMeta = RuleMeta {
     slug: "node-role-unmapped",
     severity: Severity::Critical,
     summary: "node group or Fargate role not mapped: nodes cannot join",
-    needs: Needs::NodeRoles,
+    needs: &[Input::AwsAuth, Input::Mode, Input::EntrySet, Input::NodeRoles],
 };
 
 const NODE_ENTRY_TYPES: [&str; 4] = ["EC2_LINUX", "EC2_WINDOWS", "FARGATE_LINUX", "EC2"];

@@ -53,7 +53,7 @@ pub const META: RuleMeta = RuleMeta {
     slug: "api-mode-blocker",
     severity: Severity::Info,
     summary: "migration blocker for the `API` mode",
-    needs: Needs::EntrySet,
+    needs: &[Input::AwsAuth, Input::Mode, Input::EntrySet],
 };
 
 /// Username prefixes access entries reject.

@@ -42,7 +42,7 @@ pub const META: RuleMeta = RuleMeta {
     slug: "principal-missing",
     severity: Severity::High,
     summary: "mapped principal does not exist: whoever creates that name inherits the access",
-    needs: Needs::Iam,
+    needs: &[Input::AwsAuth, Input::Iam],
 };
 
 /// Whether EA404 explains this missing role better (an SSO role whose permission set lives on

@@ -40,7 +40,7 @@ pub const META: RuleMeta = RuleMeta {
     slug: "principal-recreated",
     severity: Severity::High,
     summary: "principal re-created after it was mapped",
-    needs: Needs::IamHistory,
+    needs: &[Input::AwsAuth, Input::Iam, Input::AwsAuthHistory],
 };
 
 pub fn check(facts: &ClusterFacts<'_>, out: &mut Emitter<'_>) {

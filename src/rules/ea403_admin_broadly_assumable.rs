@@ -44,7 +44,7 @@ pub const META: RuleMeta = RuleMeta {
     slug: "admin-broadly-assumable",
     severity: Severity::High,
     summary: "admin role assumable by a whole account, another account, or `*`",
-    needs: Needs::IamRbac,
+    needs: &[Input::AwsAuth, Input::Iam, Input::Rbac],
 };
 
 /// Why this row makes its principal a cluster administrator, if it does.

@@ -38,7 +38,7 @@ pub const META: RuleMeta = RuleMeta {
     slug: "sso-suffix-stale",
     severity: Severity::High,
     summary: "SSO role whose permission set suffix no longer exists",
-    needs: Needs::Iam,
+    needs: &[Input::AwsAuth, Input::Iam],
 };
 
 pub fn check(facts: &ClusterFacts<'_>, out: &mut Emitter<'_>) {

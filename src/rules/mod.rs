@@ -14,79 +14,88 @@ use crate::snapshot::{
     RbacView, UserInfo,
 };
 
-/// What a rule needs to be evaluated.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, serde::Serialize)]
+/// One kind of input a rule reads. A rule declares the set it needs; the judgement pipeline
+/// (`crate::judge`) runs it only when every one was read, lists it as not evaluated (with the
+/// first missing input's reason, in the order the rule lists them) when one could not be read,
+/// and leaves it out when one is not something the evidence at hand can have (RBAC of a file).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, serde::Serialize)]
 #[serde(rename_all = "kebab-case")]
-pub enum Needs {
-    /// The aws-auth ConfigMap alone (offline).
+pub enum Input {
+    /// The aws-auth ConfigMap: a file, or read from the cluster (found or verified absent).
     AwsAuth,
-    /// aws-auth and the cluster's RBAC objects (a live cluster or a snapshot).
-    Rbac,
-    /// aws-auth and the caller's identity as the API server sees it (SelfSubjectReview).
+    /// When aws-auth last changed (its creation or managed-fields time).
+    AwsAuthHistory,
+    /// The caller's identity as the API server sees it (SelfSubjectReview).
     Caller,
-    /// aws-auth and IAM (every principal it names, looked up).
+    /// ClusterRoles, ClusterRoleBindings, Roles and RoleBindings.
+    Rbac,
+    /// IAM lookups of the principals named.
     Iam,
-    /// aws-auth, IAM, and when the ConfigMap last changed (a live read or a snapshot).
-    IamHistory,
-    /// aws-auth, IAM and RBAC (who is an administrator, and who can become them).
-    IamRbac,
     /// The cluster's authentication mode (DescribeCluster).
     Mode,
-    /// The authentication mode and the access entries with their policies (EKS API), judged
-    /// one by one: an entry that could not be read is undecided on its own.
+    /// The access entries with their policies, judged one by one: an entry that could not be
+    /// read is undecided on its own.
     AccessEntries,
-    /// The authentication mode and the complete list of access entries (what no entry says
-    /// counts too): one entry that could not be read leaves the rule undecided.
+    /// The complete list of access entries (what no entry says counts too): one entry that
+    /// could not be read leaves the rule undecided.
     EntrySet,
-    /// Everything the access matrix is built from: aws-auth, mode, access entries, RBAC.
-    AccessMatrix,
-    /// aws-auth, the mode, access entries, and the node groups' and Fargate profiles' roles.
+    /// The roles of managed node groups and Fargate profiles.
     NodeRoles,
-    /// The mode, every access entry, and IAM lookups of their principals.
-    IamEntries,
 }
 
-impl Needs {
-    /// What the rule reads, for documentation.
+impl Input {
+    /// Every input, in declaration order.
+    pub const ALL: [Input; 9] = [
+        Input::AwsAuth,
+        Input::AwsAuthHistory,
+        Input::Caller,
+        Input::Rbac,
+        Input::Iam,
+        Input::Mode,
+        Input::AccessEntries,
+        Input::EntrySet,
+        Input::NodeRoles,
+    ];
+
+    /// What the input is, for documentation.
     pub fn describe(self) -> &'static str {
         match self {
-            Needs::AwsAuth => "the aws-auth ConfigMap (works offline)",
-            Needs::Rbac => {
-                "a live cluster or a snapshot: aws-auth plus ClusterRoles, ClusterRoleBindings, Roles and RoleBindings"
-            }
-            Needs::Caller => {
-                "a live cluster or a snapshot: aws-auth plus the caller's identity (SelfSubjectReview)"
-            }
-            Needs::Iam => "aws-auth plus IAM lookups of every principal it names (AWS credentials)",
-            Needs::IamHistory => {
-                "a live cluster or a snapshot: aws-auth with its last change time, plus IAM lookups"
-            }
-            Needs::IamRbac => {
-                "a live cluster or a snapshot: aws-auth, the cluster's RBAC, and IAM lookups with trust policies"
-            }
-            Needs::Mode => {
-                "a live cluster or a snapshot: the cluster's authentication mode (DescribeCluster)"
-            }
-            Needs::AccessEntries => {
-                "a live cluster or a snapshot: the authentication mode and every access entry with its access policies"
-            }
-            Needs::EntrySet => {
-                "a live cluster or a snapshot: the authentication mode and the complete list of access entries with their access policies"
-            }
-            Needs::NodeRoles => {
-                "a live cluster or a snapshot: aws-auth, the mode, access entries, and the roles of node groups and Fargate profiles"
-            }
-            Needs::IamEntries => {
-                "a live cluster or a snapshot: every access entry, and IAM lookups of their principals"
-            }
-            Needs::AccessMatrix => {
-                "a live cluster or a snapshot: aws-auth, the authentication mode, the access entries and RBAC"
-            }
+            Input::AwsAuth => "the aws-auth ConfigMap",
+            Input::AwsAuthHistory => "when aws-auth last changed (a live read or a snapshot)",
+            Input::Caller => "the caller's identity (SelfSubjectReview)",
+            Input::Rbac => "ClusterRoles, ClusterRoleBindings, Roles and RoleBindings",
+            Input::Iam => "IAM lookups of the principals named (AWS credentials)",
+            Input::Mode => "the cluster's authentication mode (DescribeCluster)",
+            Input::AccessEntries => "the access entries with their access policies",
+            Input::EntrySet => "the complete list of access entries with their access policies",
+            Input::NodeRoles => "the roles of node groups and Fargate profiles",
         }
     }
 }
 
-/// What a cluster rule reads. The judge calls a rule only when what its [`Needs`] name was
+/// What a rule with these needs reads, for documentation.
+pub fn describe_needs(needs: &[Input]) -> String {
+    if needs == [Input::AwsAuth] {
+        return "the aws-auth ConfigMap (works offline)".to_string();
+    }
+    let parts: Vec<&str> = needs.iter().map(|i| i.describe()).collect();
+    let within = |kinds: &[Input]| needs.iter().all(|i| kinds.contains(i));
+    let where_from = if within(&[Input::AwsAuth, Input::Iam]) {
+        "a file with `--resolve`, a live cluster or a snapshot"
+    } else if within(&[
+        Input::AwsAuth,
+        Input::Mode,
+        Input::AccessEntries,
+        Input::EntrySet,
+    ]) {
+        "a live cluster, a snapshot, or access declared by a Terraform plan or an eksctl ClusterConfig"
+    } else {
+        "a live cluster or a snapshot"
+    };
+    format!("{where_from}: {}", parts.join("; "))
+}
+
+/// What a cluster rule reads. The judge calls a rule only when every [`Input`] it needs was
 /// read; `aws_auth` is `None` when the cluster verifiably has no aws-auth.
 #[derive(Debug, Clone, Copy, Default)]
 pub struct ClusterFacts<'a> {
@@ -127,6 +136,7 @@ impl ClusterFacts<'_> {
         crate::access::matrix(crate::access::AccessInputs {
             mode: self.mode(),
             aws_auth: self.aws_auth,
+            aws_auth_unread: None,
             entries: self.access_entries,
             rbac: self.rbac,
             caller: self.caller,
@@ -169,7 +179,8 @@ pub struct RuleMeta {
     pub slug: &'static str,
     pub severity: Severity,
     pub summary: &'static str,
-    pub needs: Needs,
+    /// The inputs the rule reads, in the order a missing one is reported.
+    pub needs: &'static [Input],
 }
 
 pub struct Rule {
@@ -323,11 +334,6 @@ pub fn find(code: &str) -> Option<&'static Rule> {
         .find(|r| r.meta.code.eq_ignore_ascii_case(code))
 }
 
-/// Runs every offline rule on a document; findings in rule order, then file order.
-pub fn run_all(doc: &AwsAuthDocument, iam: Option<&IamEvidence>) -> Vec<Finding> {
-    RULES.iter().flat_map(|r| r.run_with(doc, iam)).collect()
-}
-
 /// The rules that run on files alone.
 pub fn offline_rules() -> impl Iterator<Item = &'static Rule> {
     RULES.iter().filter(|r| r.is_offline())
@@ -359,8 +365,17 @@ mod tests {
             }
             assert_eq!(
                 rule.is_offline(),
-                rule.meta.needs == Needs::AwsAuth,
+                rule.meta.needs == [Input::AwsAuth],
                 "{}: an offline rule needs aws-auth alone, a cluster rule more",
+                rule.meta.code
+            );
+            let mut seen = rule.meta.needs.to_vec();
+            seen.sort();
+            seen.dedup();
+            assert_eq!(
+                seen.len(),
+                rule.meta.needs.len(),
+                "{}: an input twice",
                 rule.meta.code
             );
         }

@@ -1,6 +1,6 @@
 //! What most rules use.
 
-pub use super::{At, Emitter, Needs, RuleMeta};
+pub use super::{At, Emitter, Input, RuleMeta};
 pub use crate::awsauth::document::AwsAuthDocument;
 pub use crate::awsauth::{Entry, Row, SectionKey};
 pub use crate::finding::Severity;

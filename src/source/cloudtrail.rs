@@ -5,12 +5,11 @@
 
 use std::time::Duration;
 
-use aws_sdk_cloudtrail::error::ProvideErrorMetadata;
 use aws_sdk_cloudtrail::types::{LookupAttribute, LookupAttributeKey};
 use serde_json::Value;
 
-use super::token::CredentialOptions;
-use crate::snapshot::{Creator, Fetched, UnknownReason};
+use super::aws::{AwsSession, classify};
+use crate::snapshot::{Creator, Fetched};
 
 /// CloudTrail's event history: events older than this are gone.
 const HISTORY_DAYS: i64 = 90;
@@ -33,7 +32,7 @@ pub fn creator_of(event: &Value) -> Option<String> {
 pub async fn creator(
     cluster: &str,
     created_at: Option<&str>,
-    options: &CredentialOptions,
+    session: &AwsSession,
     now: std::time::SystemTime,
 ) -> Fetched<Creator> {
     let created = created_at.and_then(|t| {
@@ -47,8 +46,7 @@ pub async fn creator(
     {
         return Fetched::Absent;
     }
-    let config = super::eks::sdk_config(options).await;
-    let client = aws_sdk_cloudtrail::Client::new(&config);
+    let client = session.cloudtrail();
     let mut token: Option<String> = None;
     for page in 0..MAX_PAGES {
         if page > 0 {
@@ -72,26 +70,8 @@ pub async fn creator(
         let out = match request.send().await {
             Ok(out) => out,
             Err(e) => {
-                let status = e.raw_response().map(|r| r.status().as_u16());
-                let code = e.code().unwrap_or(match status {
-                    Some(403) => "AccessDeniedException",
-                    _ => "",
-                });
-                let reason = if code.starts_with("AccessDenied") || code == "UnauthorizedOperation"
-                {
-                    UnknownReason::AccessDenied
-                } else if code.contains("Throttl") {
-                    UnknownReason::Throttled
-                } else {
-                    UnknownReason::Unreachable
-                };
-                let message = e
-                    .message()
-                    .map_or_else(|| super::token::error_chain(&e), str::to_string);
-                return Fetched::unknown(
-                    reason,
-                    format!("CloudTrail LookupEvents: {code}: {message}"),
-                );
+                let failure = classify("CloudTrail LookupEvents", &e);
+                return Fetched::unknown(failure.reason(), failure.detail());
             }
         };
         for event in out.events() {

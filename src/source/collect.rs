@@ -1,40 +1,38 @@
 //! A live audit's collection: everything read from the cluster and IAM, in one [`Snapshot`].
 
+use super::aws::AwsSession;
 use super::kube::{Connection, Patience, Reader};
-use super::token::CredentialOptions;
 use crate::snapshot::{
     AccessEntry, AwsAuthObject, ClusterInfo, Fetched, IamEvidence, SNAPSHOT_KIND, SNAPSHOT_VERSION,
     Snapshot, Transport, UnknownReason,
 };
 
-/// Resolves the IAM principals the aws-auth read and the access entries name (nothing to
-/// resolve when aws-auth could not be read: IAM is then unknown for the same reason, since no
-/// rule runs without aws-auth).
+/// Resolves the IAM principals the aws-auth read and the access entries name (when aws-auth
+/// could not be read, the entries' principals alone: the rules that judge entries still run).
 async fn resolve_iam(
     aws_auth: &Fetched<AwsAuthObject>,
     access_entries: &Fetched<Vec<AccessEntry>>,
-    iam: Option<&CredentialOptions>,
+    iam: Option<&AwsSession>,
 ) -> Fetched<IamEvidence> {
     let Some(options) = iam else {
         return Fetched::unknown(UnknownReason::Skipped, "IAM resolution skipped (--no-iam)");
     };
     let mut wanted = match aws_auth {
         Fetched::Found(object) => {
-            let text = crate::live::configmap_yaml(&object.data);
-            match crate::check::check(&[crate::check::InputFile {
+            let text = crate::manifest::configmap_yaml(&object.data);
+            match crate::manifest::read_documents(&[crate::manifest::InputFile {
                 path: "aws-auth".into(),
                 bytes: text.into_bytes(),
             }]) {
-                Ok(result) => result
-                    .documents
+                Ok((documents, _)) => documents
                     .first()
                     .map(crate::iam::wanted_by)
                     .unwrap_or_default(),
                 Err(_) => Default::default(),
             }
         }
-        Fetched::Absent => Default::default(),
-        Fetched::Unknown(unknown) => return Fetched::Unknown(unknown.clone()),
+        // An unread aws-auth names no principal; the access entries' are still resolved.
+        Fetched::Absent | Fetched::Unknown(_) => Default::default(),
     };
     if let Fetched::Found(entries) = access_entries {
         wanted.extend(
@@ -70,11 +68,11 @@ fn late<T>(what: &str) -> Fetched<T> {
 
 /// What to read from AWS besides the cluster's Kubernetes API.
 pub struct AwsReads<'a> {
-    /// Credentials for the EKS API (access entries); `None` when the cluster is not known to
-    /// EKS by name (a kubeconfig context without an EKS ARN).
-    pub eks: Option<&'a CredentialOptions>,
-    /// Credentials for IAM; `None` with `--no-iam`.
-    pub iam: Option<&'a CredentialOptions>,
+    /// The session for the EKS API and CloudTrail, in the cluster's region; `None` when the
+    /// cluster is not known to EKS by name (a kubeconfig context without an EKS ARN).
+    pub eks: Option<&'a AwsSession>,
+    /// The session for IAM; `None` with `--no-iam`.
+    pub iam: Option<&'a AwsSession>,
     /// The creator as the user knows it (`--creator`): CloudTrail is then not asked.
     pub creator: Option<&'a str>,
 }

@@ -1,9 +1,7 @@
 //! The EKS API: DescribeCluster, through the AWS SDK (so `AWS_ENDPOINT_URL_EKS`, profiles and
 //! the credential chain behave as everywhere in AWS tooling).
 
-use aws_sdk_eks::error::ProvideErrorMetadata;
-
-use super::token::CredentialOptions;
+use super::aws::{AwsSession, classify};
 use crate::kubeconfig::ClusterEndpoint;
 use crate::snapshot::{
     AccessEntry, AccessScope, AssociatedPolicy, ClusterInfo, Fetched, ModeChange, NodeRole,
@@ -33,60 +31,33 @@ pub enum EksError {
         code: String,
         message: String,
         request: String,
+        failure: super::aws::AwsFailure,
     },
     /// The answer lacks the endpoint or the CA (a cluster still being created).
     #[error("DescribeCluster {0}: the cluster has no endpoint or certificate authority yet")]
     Incomplete(String),
 }
 
-/// How long one attempt of an AWS call may take. The SDK sets no read or attempt timeout by
-/// default, so an endpoint that accepts the connection and never answers would hold the tool
-/// forever; a timed-out attempt is retried like any transient failure, then reported.
-const ATTEMPT_TIMEOUT: std::time::Duration = std::time::Duration::from_secs(30);
-
-/// Loads the SDK configuration for these options (region, profile), with a timeout on every
-/// attempt of every call.
-pub async fn sdk_config(options: &CredentialOptions) -> aws_config::SdkConfig {
-    let mut loader = aws_config::defaults(aws_config::BehaviorVersion::latest()).timeout_config(
-        aws_config::timeout::TimeoutConfig::builder()
-            .connect_timeout(std::time::Duration::from_millis(3100))
-            .operation_attempt_timeout(ATTEMPT_TIMEOUT)
-            .build(),
-    );
-    if let Some(region) = &options.region {
-        loader = loader.region(aws_config::Region::new(region.clone()));
-    }
-    if let Some(profile) = &options.profile {
-        loader = loader.profile_name(profile);
-    }
-    loader.load().await
-}
-
 /// DescribeCluster: the endpoint and CA of `name`, and what the audit records about it
 /// (region, Kubernetes version, authentication mode).
 pub async fn describe_cluster(
     name: &str,
-    options: &CredentialOptions,
+    session: &AwsSession,
 ) -> Result<(ClusterEndpoint, ClusterInfo), EksError> {
-    let config = sdk_config(options).await;
-    let region = config.region().ok_or(EksError::NoRegion)?.to_string();
-    let client = aws_sdk_eks::Client::new(&config);
-    let output = client
+    let region = session.region().ok_or(EksError::NoRegion)?.to_string();
+    let output = session
+        .eks()
         .describe_cluster()
         .name(name)
         .send()
         .await
         .map_err(|e| {
-            let request = e
-                .meta()
-                .extra("aws_request_id")
-                .or_else(|| {
-                    e.as_service_error()
-                        .and_then(|s| s.meta().extra("aws_request_id"))
-                })
+            let failure = classify("DescribeCluster", &e);
+            let request = failure
+                .request_id
+                .as_ref()
                 .map_or(String::new(), |id| format!(", request id {id}"));
-            let service = e.as_service_error();
-            if service.is_some_and(|s| s.is_resource_not_found_exception()) {
+            if failure.class == super::aws::AwsErrorClass::NotFound {
                 return EksError::NotFound {
                     name: name.to_string(),
                     region: region.clone(),
@@ -95,11 +66,14 @@ pub async fn describe_cluster(
             }
             EksError::Call {
                 name: name.to_string(),
-                code: e.code().unwrap_or("Error").to_string(),
-                message: e
-                    .message()
-                    .map_or_else(|| super::token::error_chain(&e), str::to_string),
+                code: if failure.code.is_empty() {
+                    "Error".to_string()
+                } else {
+                    failure.code.clone()
+                },
+                message: failure.message.clone(),
                 request,
+                failure,
             }
         })?;
     let cluster = output
@@ -151,32 +125,17 @@ pub(crate) fn date(value: Option<&aws_smithy_types::DateTime>) -> Option<String>
 const IN_FLIGHT: usize = 8;
 
 /// What a failed EKS call means, with its request id.
-fn unknown_of<E>(operation: &str, error: &aws_sdk_eks::error::SdkError<E>) -> Unknown
+fn unknown_of<E>(
+    operation: &str,
+    error: &aws_sdk_eks::error::SdkError<
+        E,
+        aws_smithy_runtime_api::client::orchestrator::HttpResponse,
+    >,
+) -> Unknown
 where
-    E: ProvideErrorMetadata + std::error::Error + 'static,
+    E: aws_sdk_eks::error::ProvideErrorMetadata + std::error::Error + 'static,
 {
-    let status = error.raw_response().map(|r| r.status().as_u16());
-    let code = error.code().unwrap_or(match status {
-        Some(403) => "AccessDeniedException",
-        Some(429) => "ThrottlingException",
-        _ => "",
-    });
-    let reason = match code {
-        c if c.starts_with("AccessDenied") => UnknownReason::AccessDenied,
-        c if c.contains("Throttl") || c == "TooManyRequestsException" => UnknownReason::Throttled,
-        _ => UnknownReason::Unreachable,
-    };
-    let request = error
-        .meta()
-        .extra("aws_request_id")
-        .map_or(String::new(), |id| format!(", request id {id}"));
-    let message = error
-        .message()
-        .map_or_else(|| super::token::error_chain(error), str::to_string);
-    Unknown {
-        reason,
-        detail: format!("{operation}: {code}: {message}{request}"),
-    }
+    classify(operation, error).unknown()
 }
 
 /// Every page of one entry's associated access policies.
@@ -256,12 +215,8 @@ async fn describe_entry(
 /// Every access entry of `cluster`: ListAccessEntries (all pages), then DescribeAccessEntry
 /// and ListAssociatedAccessPolicies for each, [`IN_FLIGHT`] entries at a time. A cluster whose mode is
 /// `CONFIG_MAP` answers `InvalidRequestException`: that is "no access-entry API", `Absent`.
-pub async fn access_entries(
-    cluster: &str,
-    options: &CredentialOptions,
-) -> Fetched<Vec<AccessEntry>> {
-    let config = sdk_config(options).await;
-    let client = aws_sdk_eks::Client::new(&config);
+pub async fn access_entries(cluster: &str, session: &AwsSession) -> Fetched<Vec<AccessEntry>> {
+    let client = session.eks();
     let mut principals = Vec::new();
     let mut token: Option<String> = None;
     loop {
@@ -335,9 +290,8 @@ pub async fn access_entries(
 
 /// Every managed node group's node role and every Fargate profile's pod execution role
 /// (ListNodegroups / ListFargateProfiles, all pages; each described, [`IN_FLIGHT`] at a time).
-pub async fn node_roles(cluster: &str, options: &CredentialOptions) -> Fetched<Vec<NodeRole>> {
-    let config = sdk_config(options).await;
-    let client = aws_sdk_eks::Client::new(&config);
+pub async fn node_roles(cluster: &str, session: &AwsSession) -> Fetched<Vec<NodeRole>> {
+    let client = session.eks();
     let mut nodegroups = Vec::new();
     let mut token: Option<String> = None;
     loop {
@@ -451,9 +405,8 @@ pub async fn node_roles(cluster: &str, options: &CredentialOptions) -> Fetched<V
 
 /// The cluster's authentication-mode changes, oldest first: ListUpdates (all pages), then
 /// DescribeUpdate for each update, keeping those of type `AccessConfigUpdate`.
-pub async fn mode_changes(cluster: &str, options: &CredentialOptions) -> Fetched<Vec<ModeChange>> {
-    let config = sdk_config(options).await;
-    let client = aws_sdk_eks::Client::new(&config);
+pub async fn mode_changes(cluster: &str, session: &AwsSession) -> Fetched<Vec<ModeChange>> {
+    let client = session.eks();
     let mut ids = Vec::new();
     let mut token: Option<String> = None;
     loop {
@@ -530,9 +483,8 @@ pub async fn mode_changes(cluster: &str, options: &CredentialOptions) -> Fetched
 }
 
 /// The access policies EKS offers (ListAccessPolicies, all pages).
-pub async fn offered_policies(options: &CredentialOptions) -> Fetched<Vec<OfferedPolicy>> {
-    let config = sdk_config(options).await;
-    let client = aws_sdk_eks::Client::new(&config);
+pub async fn offered_policies(session: &AwsSession) -> Fetched<Vec<OfferedPolicy>> {
+    let client = session.eks();
     let mut policies = Vec::new();
     let mut token: Option<String> = None;
     loop {

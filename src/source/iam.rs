@@ -10,8 +10,8 @@ use std::sync::{Arc, Mutex};
 
 use aws_sdk_iam::error::ProvideErrorMetadata;
 
+use super::aws::{AwsSession, classify};
 use super::eks::date;
-use super::token::{CredentialOptions, error_chain};
 use crate::iam::{Wanted, parse_policy_document, sso_role_parts};
 use crate::snapshot::{
     AccountLookup, Fetched, IamEvidence, IamKind, IamPrincipal, ResolvedPrincipal, UnknownReason,
@@ -70,44 +70,17 @@ fn from_user(user: &aws_sdk_iam::types::User) -> IamPrincipal {
 }
 
 /// What a failed IAM call means.
-fn unknown_of<E>(error: &aws_sdk_iam::error::SdkError<E>) -> Fetched<IamPrincipal>
+fn unknown_of<E>(
+    operation: &str,
+    error: &aws_sdk_iam::error::SdkError<
+        E,
+        aws_smithy_runtime_api::client::orchestrator::HttpResponse,
+    >,
+) -> Fetched<IamPrincipal>
 where
     E: ProvideErrorMetadata + std::error::Error + 'static,
 {
-    let status = error.raw_response().map(|r| r.status().as_u16());
-    // Some IAM endpoints answer an error body the SDK cannot read; the status still speaks.
-    let code = error.code().unwrap_or(match status {
-        Some(403) => "AccessDenied",
-        Some(429) => "Throttling",
-        _ => "",
-    });
-    let reason = match code {
-        "AccessDenied" | "AccessDeniedException" | "UnauthorizedOperation" => {
-            UnknownReason::AccessDenied
-        }
-        "Throttling" | "ThrottlingException" | "RequestLimitExceeded" => UnknownReason::Throttled,
-        "InvalidClientTokenId" | "SignatureDoesNotMatch" | "ExpiredToken" => {
-            UnknownReason::AuthRejected
-        }
-        _ => UnknownReason::Unreachable,
-    };
-    let request = error
-        .meta()
-        .extra("aws_request_id")
-        .map_or(String::new(), |id| format!(" (request id {id})"));
-    // The message, from the SDK or, when it could not read the body, from the body itself.
-    let body_message = || {
-        let body = error.raw_response()?.body().bytes()?;
-        let text = std::str::from_utf8(body).ok()?;
-        let start = text.find("<Message>")? + "<Message>".len();
-        let end = text[start..].find("</Message>")? + start;
-        Some(text[start..end].to_string())
-    };
-    let detail = match error.message().map(str::to_string).or_else(body_message) {
-        Some(message) => format!("{code}: {message}{request}"),
-        None => format!("{}{request}", error_chain(error)),
-    };
-    Fetched::unknown(reason, detail)
+    Fetched::Unknown(classify(operation, error).unknown())
 }
 
 async fn get_one(
@@ -128,7 +101,7 @@ async fn get_one(
                 {
                     Fetched::Absent
                 }
-                Err(e) => unknown_of(&e),
+                Err(e) => unknown_of("GetRole", &e),
             }
         }
         IamKind::User => {
@@ -143,7 +116,7 @@ async fn get_one(
                 {
                     Fetched::Absent
                 }
-                Err(e) => unknown_of(&e),
+                Err(e) => unknown_of("GetUser", &e),
             }
         }
     }
@@ -194,7 +167,7 @@ async fn list_roles(
             .set_marker(marker.clone())
             .send()
             .await
-            .map_err(|e| unknown_of(&e))?;
+            .map_err(|e| unknown_of("ListRoles", &e))?;
         roles.extend(page.roles().iter().map(from_role));
         marker = page
             .marker()
@@ -220,7 +193,7 @@ async fn list_users(
             .set_marker(marker.clone())
             .send()
             .await
-            .map_err(|e| unknown_of(&e))?;
+            .map_err(|e| unknown_of("ListUsers", &e))?;
         users.extend(page.users().iter().map(from_user));
         marker = page
             .marker()
@@ -237,48 +210,15 @@ fn pages(count: usize) -> usize {
 }
 
 /// Resolves every wanted principal, and the IAM Identity Center roles when `sso` asks.
-pub async fn resolve(
-    wanted: &BTreeSet<Wanted>,
-    options: &CredentialOptions,
-    sso: bool,
-) -> IamEvidence {
-    let mut config = super::eks::sdk_config(options).await;
-    if config.region().is_none() {
-        // IAM is global; STS only needs some region to sign for.
-        config = config
-            .into_builder()
-            .region(aws_config::Region::new("us-east-1"))
-            .build();
-    }
-    if let Some(role_arn) = &options.role_arn {
-        let provider = aws_config::sts::AssumeRoleProvider::builder(role_arn.clone())
-            .session_name("aws-auth-audit")
-            .configure(&config)
-            .build()
-            .await;
-        config = config
-            .into_builder()
-            .credentials_provider(
-                aws_credential_types::provider::SharedCredentialsProvider::new(provider),
-            )
-            .build();
-    }
-    let sts = aws_sdk_sts::Client::new(&config);
-    let client = aws_sdk_iam::Client::new(&config);
+pub async fn resolve(wanted: &BTreeSet<Wanted>, session: &AwsSession, sso: bool) -> IamEvidence {
+    let sts = session.sts();
+    let client = session.iam();
     let calls = Calls::default();
     let caller_account = match sts.get_caller_identity().send().await {
         Ok(out) => Fetched::Found(out.account().unwrap_or_default().to_string()),
         Err(e) => {
-            let code = e.code().unwrap_or("Error").to_string();
-            let reason = if code.contains("AccessDenied") {
-                UnknownReason::AccessDenied
-            } else {
-                UnknownReason::NoCredentials
-            };
-            Fetched::unknown(
-                reason,
-                format!("STS GetCallerIdentity: {}", error_chain(&e)),
-            )
+            let failure = classify("STS GetCallerIdentity", &e);
+            Fetched::unknown(failure.reason(), failure.detail())
         }
     };
     let own = match &caller_account {

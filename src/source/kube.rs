@@ -14,7 +14,8 @@ use http_body_util::BodyExt;
 use serde::Deserialize;
 use serde::de::DeserializeOwned;
 
-use super::token::{CredentialOptions, mint};
+use super::aws::AwsSession;
+use super::token::{TokenError, mint};
 use crate::kubeconfig::ClusterEndpoint;
 use crate::snapshot::{
     AwsAuthObject, CollectionIssue, Fetched, PolicyRule, Rbac, RbacBinding, RbacRole, RoleRef,
@@ -59,7 +60,7 @@ pub enum Connection {
     /// From DescribeCluster: CA and endpoint from EKS, token signed in-process.
     Eks {
         cluster: ClusterEndpoint,
-        options: CredentialOptions,
+        session: AwsSession,
     },
     /// From a kubeconfig context, already vetted (exec and insecure TLS only when allowed).
     Kubeconfig(Box<kube::Config>),
@@ -83,7 +84,7 @@ fn ca_certificates(ca_data: &str) -> Result<Vec<Vec<u8>>, String> {
 impl Connection {
     async fn client(&self, patience: &Patience) -> Result<kube::Client, (UnknownReason, String)> {
         let mut config = match self {
-            Connection::Eks { cluster, options } => {
+            Connection::Eks { cluster, session } => {
                 let uri: http::Uri = cluster.endpoint.parse().map_err(|e| {
                     (
                         UnknownReason::Unreachable,
@@ -92,9 +93,13 @@ impl Connection {
                 })?;
                 let roots =
                     ca_certificates(&cluster.ca_data).map_err(|e| (UnknownReason::TlsError, e))?;
-                let token = mint(&cluster.name, options)
-                    .await
-                    .map_err(|e| (UnknownReason::NoCredentials, e.to_string()))?;
+                let token = mint(&cluster.name, session).await.map_err(|e| {
+                    let reason = match &e {
+                        TokenError::Credentials(failure) => failure.reason(),
+                        _ => UnknownReason::NoCredentials,
+                    };
+                    (reason, e.to_string())
+                })?;
                 let mut config = kube::Config::new(uri);
                 config.root_cert = Some(roots);
                 config.accept_invalid_certs = false;

@@ -2,6 +2,8 @@
 //! Kubernetes API, EKS, IAM, CloudTrail) add their modules here; everything they fetch
 //! becomes plain data for the pure core.
 
+pub mod audit;
+pub mod aws;
 pub mod cloudtrail;
 pub mod collect;
 pub mod context;

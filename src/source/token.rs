@@ -9,7 +9,6 @@
 use std::time::{Duration, SystemTime};
 
 use aws_credential_types::Credentials;
-use aws_credential_types::provider::ProvideCredentials;
 use aws_sigv4::http_request::{
     SignableBody, SignableRequest, SignatureLocation, SigningSettings, sign,
 };
@@ -17,6 +16,8 @@ use aws_sigv4::sign::v4::SigningParams;
 use aws_smithy_runtime_api::client::identity::Identity;
 use base64::Engine;
 use base64::engine::general_purpose::URL_SAFE_NO_PAD;
+
+use super::aws::AwsSession;
 
 /// Every EKS token starts with this.
 pub const TOKEN_PREFIX: &str = "k8s-aws-v1.";
@@ -64,7 +65,7 @@ pub enum TokenError {
     NoRegion,
     /// The credential chain found nothing usable, or assuming the role failed.
     #[error("no AWS credentials: {0}")]
-    Credentials(String),
+    Credentials(super::aws::AwsFailure),
     /// The request could not be signed.
     #[error("signing the token failed: {0}")]
     Signing(String),
@@ -145,63 +146,20 @@ pub fn presign(
     })
 }
 
-/// Where the credentials come from.
-#[derive(Debug, Clone, Default)]
-pub struct CredentialOptions {
-    pub region: Option<String>,
-    pub profile: Option<String>,
-    /// Assume this role first, as `aws eks get-token --role-arn` does.
-    pub role_arn: Option<String>,
-}
+pub use super::aws::{CredentialOptions, error_chain};
 
-/// Resolves credentials through the SDK's standard chain (environment, profile, SSO, process,
-/// web identity, container, instance), optionally assumes a role, and signs a token.
-pub async fn mint(cluster: &str, options: &CredentialOptions) -> Result<SignedToken, TokenError> {
+/// Signs a token for `cluster` with the session's credentials (the assumed role's with
+/// `--role-arn`).
+pub async fn mint(cluster: &str, session: &AwsSession) -> Result<SignedToken, TokenError> {
     validate_cluster_name(cluster)?;
-    let config = super::eks::sdk_config(options).await;
-    let region = config.region().ok_or(TokenError::NoRegion)?.to_string();
-    let credentials = match &options.role_arn {
-        Some(role_arn) => {
-            let provider = aws_config::sts::AssumeRoleProvider::builder(role_arn.clone())
-                .session_name("aws-auth-audit")
-                .configure(&config)
-                .build()
-                .await;
-            provider.provide_credentials().await
-        }
-        None => match config.credentials_provider() {
-            Some(provider) => provider.provide_credentials().await,
-            None => {
-                return Err(TokenError::Credentials(
-                    "no credential provider configured".into(),
-                ));
-            }
-        },
-    }
-    .map_err(|e| TokenError::Credentials(error_chain(&e)))?;
-    // Whatever a library logs from here on, these never reach a log line.
-    crate::redact::register(credentials.secret_access_key());
-    crate::redact::register(credentials.access_key_id());
-    if let Some(session_token) = credentials.session_token() {
-        crate::redact::register(session_token);
-    }
+    let region = session.region().ok_or(TokenError::NoRegion)?.to_string();
+    let credentials = session
+        .credentials()
+        .await
+        .map_err(TokenError::Credentials)?;
     let token = presign(&credentials, &region, cluster, SystemTime::now())?;
     crate::redact::register(token.token.expose());
     Ok(token)
-}
-
-/// An SDK error's message chain. The SDK's errors name sources and reasons, never key
-/// material.
-pub fn error_chain(error: &(dyn std::error::Error + 'static)) -> String {
-    let mut message = error.to_string();
-    let mut source = error.source();
-    while let Some(cause) = source {
-        message.push_str(": ");
-        message.push_str(&cause.to_string());
-        source = cause.source();
-    }
-    // Library errors are not ours to trust: mask anything credential-shaped.
-    crate::redact::redact(&message)
 }
 
 /// RFC 3339 in whole seconds, UTC (`2026-11-28T12:14:00Z`), as `aws eks get-token` writes it.

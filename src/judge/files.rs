@@ -1,0 +1,64 @@
+//! Evidence from aws-auth files: every `kube-system/aws-auth` ConfigMap in the inputs, and, for
+//! `check --resolve`, IAM's answers about the principals they name. Rules that need what only a
+//! cluster has (its RBAC, its caller, aws-auth's change time, access entries) are out of a
+//! file's scope.
+
+use std::collections::BTreeMap;
+
+use super::{Availability, Evidence, unknown_reason};
+use crate::check::CheckResult;
+use crate::manifest::{CheckError, InputFile, read_documents};
+use crate::rules::Input;
+use crate::snapshot::{Fetched, IamEvidence};
+
+/// The evidence of aws-auth files; with `iam`, what IAM said of the principals they name
+/// (found, or why it is unknown).
+pub fn file_evidence<'a>(
+    inputs: &[InputFile],
+    iam: Option<&'a Fetched<IamEvidence>>,
+) -> Result<Evidence<'a>, CheckError> {
+    let (documents, notes) = read_documents(inputs)?;
+    let mut available = BTreeMap::from([(Input::AwsAuth, Availability::Read)]);
+    let mut evidence = Evidence {
+        documents,
+        notes,
+        ..Evidence::default()
+    };
+    if let Some(iam) = iam {
+        let availability = match iam {
+            Fetched::Found(found) => {
+                evidence.facts.iam = Some(found);
+                Availability::Read
+            }
+            Fetched::Absent => Availability::Missing("not evaluated: IAM was not read".into()),
+            Fetched::Unknown(u) => Availability::Missing(unknown_reason(u)),
+        };
+        available.insert(Input::Iam, availability);
+        if let Fetched::Found(found) = iam {
+            for lookup in &found.accounts {
+                let calls: usize = lookup.calls.values().sum();
+                evidence.trailing_notes.push(format!(
+                    "IAM account {}: {} lookup, {calls} call(s) ({})",
+                    lookup.account, lookup.strategy, lookup.reason
+                ));
+            }
+        }
+    }
+    evidence.inputs = available;
+    Ok(evidence)
+}
+
+/// Judges every `kube-system/aws-auth` in the inputs.
+pub fn check(inputs: &[InputFile]) -> Result<CheckResult, CheckError> {
+    Ok(super::judge(file_evidence(inputs, None)?, &[]))
+}
+
+/// Judges every `kube-system/aws-auth` in the inputs with IAM's answers (`check --resolve`):
+/// the offline rules with IAM at hand (EA107 gives IAM's ARN), and the IAM rules a file is
+/// enough for (EA401, EA404).
+pub fn check_with(
+    inputs: &[InputFile],
+    iam: &Fetched<IamEvidence>,
+) -> Result<CheckResult, CheckError> {
+    Ok(super::judge(file_evidence(inputs, Some(iam))?, &[]))
+}

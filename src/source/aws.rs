@@ -1,0 +1,487 @@
+//! One AWS session per target: the SDK configuration built once from the region, the profile
+//! and an optional role to assume, shared by every client (EKS, IAM, STS, CloudTrail) and by
+//! the EKS token signer, so that `--role-arn` applies to every AWS read alike; and one
+//! classifier that says what a failed AWS call means.
+
+use std::time::{Duration, SystemTime};
+
+use aws_credential_types::Credentials;
+use aws_credential_types::provider::{ProvideCredentials, SharedCredentialsProvider};
+use aws_sdk_eks::error::ProvideErrorMetadata;
+use aws_smithy_runtime_api::client::orchestrator::HttpResponse;
+use aws_smithy_runtime_api::client::result::SdkError;
+
+use crate::snapshot::{Unknown, UnknownReason};
+
+/// Where the credentials come from.
+#[derive(Debug, Clone, Default)]
+pub struct CredentialOptions {
+    pub region: Option<String>,
+    pub profile: Option<String>,
+    /// Assume this role first, as `aws eks get-token --role-arn` does.
+    pub role_arn: Option<String>,
+}
+
+/// How long one attempt of an AWS call may take. The SDK sets no read or attempt timeout by
+/// default, so an endpoint that accepts the connection and never answers would hold the tool
+/// forever; a timed-out attempt is retried like any transient failure, then reported.
+const ATTEMPT_TIMEOUT: Duration = Duration::from_secs(30);
+/// How long a TCP (and TLS) connection may take to open.
+const CONNECT_TIMEOUT: Duration = Duration::from_millis(3100);
+/// The session name of an assumed role, as CloudTrail records it.
+const SESSION_NAME: &str = "aws-auth-audit";
+/// IAM and STS are global; the SDK still needs a region to sign for.
+const GLOBAL_REGION: &str = "us-east-1";
+/// Credentials this close to expiry are resolved again before they sign anything.
+const REFRESH_BEFORE: Duration = Duration::from_secs(300);
+
+/// The AWS session of one audit target: configuration, credentials and clients.
+#[derive(Clone)]
+pub struct AwsSession {
+    config: aws_config::SdkConfig,
+    options: CredentialOptions,
+    credentials: std::sync::Arc<tokio::sync::Mutex<Option<Credentials>>>,
+}
+
+impl std::fmt::Debug for AwsSession {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("AwsSession")
+            .field("region", &self.region())
+            .field("options", &self.options)
+            .finish_non_exhaustive()
+    }
+}
+
+impl AwsSession {
+    /// Loads the configuration (region, profile, the standard credential chain), with a
+    /// timeout on every attempt of every call; with `role_arn`, every client and the token
+    /// signer use the role's credentials.
+    pub async fn new(options: &CredentialOptions) -> AwsSession {
+        let mut loader = aws_config::defaults(aws_config::BehaviorVersion::latest())
+            .timeout_config(
+                aws_config::timeout::TimeoutConfig::builder()
+                    .connect_timeout(CONNECT_TIMEOUT)
+                    .operation_attempt_timeout(ATTEMPT_TIMEOUT)
+                    .build(),
+            );
+        if let Some(region) = &options.region {
+            loader = loader.region(aws_config::Region::new(region.clone()));
+        }
+        if let Some(profile) = &options.profile {
+            loader = loader.profile_name(profile);
+        }
+        let mut config = loader.load().await;
+        if let Some(role_arn) = &options.role_arn {
+            let sts_region = config
+                .region()
+                .cloned()
+                .unwrap_or_else(|| aws_config::Region::new(GLOBAL_REGION));
+            let provider = aws_config::sts::AssumeRoleProvider::builder(role_arn.clone())
+                .session_name(SESSION_NAME)
+                .configure(&config)
+                .region(sts_region)
+                .build()
+                .await;
+            config = config
+                .into_builder()
+                .credentials_provider(SharedCredentialsProvider::new(provider))
+                .build();
+        }
+        AwsSession {
+            config,
+            options: options.clone(),
+            credentials: Default::default(),
+        }
+    }
+
+    /// The region, from `--region`, `AWS_REGION` or the profile.
+    pub fn region(&self) -> Option<&str> {
+        self.config.region().map(|r| r.as_ref())
+    }
+
+    /// What the session was built from (carried into a kubeconfig's exec plugin).
+    pub fn options(&self) -> &CredentialOptions {
+        &self.options
+    }
+
+    /// The same credentials in another region (a cluster named by an ARN of that region).
+    pub fn in_region(&self, region: &str) -> AwsSession {
+        AwsSession {
+            config: self
+                .config
+                .to_builder()
+                .region(aws_config::Region::new(region.to_string()))
+                .build(),
+            options: CredentialOptions {
+                region: Some(region.to_string()),
+                ..self.options.clone()
+            },
+            credentials: self.credentials.clone(),
+        }
+    }
+
+    /// The configuration of a global service (IAM, STS): the session's, with a region to
+    /// sign for when it has none.
+    fn global(&self) -> aws_config::SdkConfig {
+        if self.config.region().is_some() {
+            return self.config.clone();
+        }
+        self.config
+            .to_builder()
+            .region(aws_config::Region::new(GLOBAL_REGION))
+            .build()
+    }
+
+    pub fn eks(&self) -> aws_sdk_eks::Client {
+        aws_sdk_eks::Client::new(&self.config)
+    }
+
+    pub fn cloudtrail(&self) -> aws_sdk_cloudtrail::Client {
+        aws_sdk_cloudtrail::Client::new(&self.config)
+    }
+
+    pub fn iam(&self) -> aws_sdk_iam::Client {
+        aws_sdk_iam::Client::new(&self.global())
+    }
+
+    pub fn sts(&self) -> aws_sdk_sts::Client {
+        aws_sdk_sts::Client::new(&self.global())
+    }
+
+    /// The session's credentials (the assumed role's with `--role-arn`), resolved once and
+    /// again only near their expiry. Every secret part is registered with the log redactor.
+    pub async fn credentials(&self) -> Result<Credentials, AwsFailure> {
+        let mut cached = self.credentials.lock().await;
+        let fresh = |c: &Credentials| {
+            c.expiry()
+                .is_none_or(|at| at > SystemTime::now() + REFRESH_BEFORE)
+        };
+        if let Some(credentials) = cached.as_ref().filter(|c| fresh(c)) {
+            return Ok(credentials.clone());
+        }
+        let provider = self
+            .config
+            .credentials_provider()
+            .ok_or_else(|| AwsFailure {
+                class: AwsErrorClass::NoCredentials,
+                operation: "credentials".into(),
+                code: String::new(),
+                message: "no credential provider configured".into(),
+                request_id: None,
+            })?;
+        let credentials = provider
+            .provide_credentials()
+            .await
+            .map_err(|e| credentials_failure(&e))?;
+        crate::redact::register(credentials.secret_access_key());
+        crate::redact::register(credentials.access_key_id());
+        if let Some(session_token) = credentials.session_token() {
+            crate::redact::register(session_token);
+        }
+        *cached = Some(credentials.clone());
+        Ok(credentials)
+    }
+}
+
+/// What a failed AWS call means, whatever the service.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum AwsErrorClass {
+    /// No credentials could be found or loaded (nothing configured, an SSO session to log in).
+    NoCredentials,
+    /// The credentials were found but have expired (`ExpiredToken`, an expired SSO token).
+    ExpiredCredentials,
+    /// The service does not accept the credentials (unknown key, bad signature).
+    RejectedCredentials,
+    /// The credentials are valid and lack the permission.
+    AccessDenied,
+    /// The resource does not exist.
+    NotFound,
+    /// The service asked us to slow down, and kept asking through the SDK's retries.
+    Throttled,
+    /// No answer: the name did not resolve, the connection was refused, TLS failed, or the
+    /// service failed (5xx).
+    Unreachable,
+    /// The service did not answer in time.
+    Timeout,
+    /// Anything else the service answered.
+    Other,
+}
+
+/// A failed AWS call: its class, the operation, the service's error code and message, and
+/// the request id the service gave (never a credential).
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+#[error("{}", self.detail())]
+pub struct AwsFailure {
+    pub class: AwsErrorClass,
+    pub operation: String,
+    pub code: String,
+    pub message: String,
+    pub request_id: Option<String>,
+}
+
+impl AwsFailure {
+    /// `OPERATION: CODE: message, request id ID`.
+    pub fn detail(&self) -> String {
+        let mut out = self.operation.clone();
+        if !self.code.is_empty() {
+            out.push_str(&format!(": {}", self.code));
+        }
+        if !self.message.is_empty() {
+            out.push_str(&format!(": {}", self.message));
+        }
+        if let Some(id) = &self.request_id {
+            out.push_str(&format!(", request id {id}"));
+        }
+        out
+    }
+
+    /// The reason a report gives for what this call left unread.
+    pub fn reason(&self) -> UnknownReason {
+        match self.class {
+            AwsErrorClass::NoCredentials => UnknownReason::NoCredentials,
+            AwsErrorClass::ExpiredCredentials | AwsErrorClass::RejectedCredentials => {
+                UnknownReason::AuthRejected
+            }
+            AwsErrorClass::AccessDenied => UnknownReason::AccessDenied,
+            AwsErrorClass::Throttled => UnknownReason::Throttled,
+            AwsErrorClass::Timeout => UnknownReason::Timeout,
+            AwsErrorClass::NotFound | AwsErrorClass::Unreachable | AwsErrorClass::Other => {
+                UnknownReason::Unreachable
+            }
+        }
+    }
+
+    pub fn unknown(&self) -> Unknown {
+        Unknown {
+            reason: self.reason(),
+            detail: self.detail(),
+        }
+    }
+}
+
+/// The class of a service error code (the same codes across EKS, IAM, STS and CloudTrail).
+fn class_of_code(code: &str) -> Option<AwsErrorClass> {
+    Some(match code {
+        c if c.starts_with("AccessDenied") || c == "UnauthorizedOperation" => {
+            AwsErrorClass::AccessDenied
+        }
+        "ExpiredToken" | "ExpiredTokenException" | "RequestExpired" => {
+            AwsErrorClass::ExpiredCredentials
+        }
+        "InvalidClientTokenId"
+        | "SignatureDoesNotMatch"
+        | "UnrecognizedClientException"
+        | "IncompleteSignature"
+        | "InvalidSignatureException"
+        | "AuthFailure"
+        | "MissingAuthenticationToken" => AwsErrorClass::RejectedCredentials,
+        c if c.contains("Throttl")
+            || c == "TooManyRequestsException"
+            || c == "RequestLimitExceeded"
+            || c == "SlowDown" =>
+        {
+            AwsErrorClass::Throttled
+        }
+        "ResourceNotFoundException" | "NoSuchEntity" | "NotFoundException" => {
+            AwsErrorClass::NotFound
+        }
+        _ => return None,
+    })
+}
+
+/// Every message of an error's chain, joined, with anything credential-shaped masked.
+pub fn error_chain(error: &(dyn std::error::Error + 'static)) -> String {
+    let mut message = error.to_string();
+    let mut source = error.source();
+    while let Some(cause) = source {
+        message.push_str(": ");
+        message.push_str(&cause.to_string());
+        source = cause.source();
+    }
+    // Library errors are not ours to trust: mask anything credential-shaped.
+    crate::redact::redact(&message)
+}
+
+/// What a failure to load credentials means: none configured, or expired.
+fn credentials_failure(
+    error: &aws_credential_types::provider::error::CredentialsError,
+) -> AwsFailure {
+    let chain = error_chain(error);
+    let lower = chain.to_lowercase();
+    let class = if lower.contains("expired") {
+        AwsErrorClass::ExpiredCredentials
+    } else if lower.contains("timed out") || lower.contains("timeout") {
+        AwsErrorClass::Timeout
+    } else if lower.contains("accessdenied") || lower.contains("not authorized") {
+        AwsErrorClass::AccessDenied
+    } else {
+        AwsErrorClass::NoCredentials
+    };
+    AwsFailure {
+        class,
+        operation: "loading credentials".into(),
+        code: String::new(),
+        message: chain,
+        request_id: None,
+    }
+}
+
+/// Classifies a failed SDK call of `operation`.
+pub fn classify<E>(operation: &str, error: &SdkError<E, HttpResponse>) -> AwsFailure
+where
+    E: ProvideErrorMetadata + std::error::Error + 'static,
+{
+    let status = error.raw_response().map(|r| r.status().as_u16());
+    let request_id = error
+        .meta()
+        .extra("aws_request_id")
+        .map(str::to_string)
+        .or_else(|| {
+            let headers = error.raw_response()?.headers();
+            ["x-amzn-requestid", "x-amz-request-id"]
+                .iter()
+                .find_map(|h| headers.get(*h))
+                .map(str::to_string)
+        });
+    // Some endpoints answer an error body the SDK cannot read; the status still speaks, and
+    // an XML body may still carry the message.
+    let code = error.code().unwrap_or(match status {
+        Some(403) => "AccessDenied",
+        Some(429) => "Throttling",
+        _ => "",
+    });
+    let body_message = || {
+        let body = error.raw_response()?.body().bytes()?;
+        let text = std::str::from_utf8(body).ok()?;
+        let start = text.find("<Message>")? + "<Message>".len();
+        let end = text[start..].find("</Message>")? + start;
+        Some(text[start..end].to_string())
+    };
+    let (class, message) = match error {
+        SdkError::TimeoutError(_) => (AwsErrorClass::Timeout, error_chain(error)),
+        SdkError::DispatchFailure(failure) => {
+            let chain = error_chain(error);
+            let credentials =
+                has_source::<aws_credential_types::provider::error::CredentialsError>(error);
+            let class = if let Some(credentials) = credentials {
+                credentials_failure(credentials).class
+            } else if failure.is_timeout() {
+                AwsErrorClass::Timeout
+            } else {
+                AwsErrorClass::Unreachable
+            };
+            (class, chain)
+        }
+        _ => {
+            let class = class_of_code(code).unwrap_or(match status {
+                Some(s) if s >= 500 => AwsErrorClass::Unreachable,
+                None => AwsErrorClass::Unreachable,
+                Some(_) => AwsErrorClass::Other,
+            });
+            let message = error
+                .message()
+                .map(str::to_string)
+                .or_else(body_message)
+                .unwrap_or_else(|| error_chain(error));
+            (class, message)
+        }
+    };
+    AwsFailure {
+        class,
+        operation: operation.to_string(),
+        code: code.to_string(),
+        message: crate::redact::redact(&message),
+        request_id,
+    }
+}
+
+/// The first error of type `T` in `error`'s source chain.
+fn has_source<'a, T: std::error::Error + 'static>(
+    error: &'a (dyn std::error::Error + 'static),
+) -> Option<&'a T> {
+    let mut current: Option<&(dyn std::error::Error + 'static)> = Some(error);
+    while let Some(e) = current {
+        if let Some(found) = e.downcast_ref::<T>() {
+            return Some(found);
+        }
+        current = e.source();
+    }
+    None
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn service_codes_map_to_one_class_each() {
+        let cases = [
+            ("AccessDeniedException", Some(AwsErrorClass::AccessDenied)),
+            ("AccessDenied", Some(AwsErrorClass::AccessDenied)),
+            ("UnauthorizedOperation", Some(AwsErrorClass::AccessDenied)),
+            ("ExpiredToken", Some(AwsErrorClass::ExpiredCredentials)),
+            (
+                "ExpiredTokenException",
+                Some(AwsErrorClass::ExpiredCredentials),
+            ),
+            (
+                "InvalidClientTokenId",
+                Some(AwsErrorClass::RejectedCredentials),
+            ),
+            (
+                "SignatureDoesNotMatch",
+                Some(AwsErrorClass::RejectedCredentials),
+            ),
+            (
+                "UnrecognizedClientException",
+                Some(AwsErrorClass::RejectedCredentials),
+            ),
+            ("ThrottlingException", Some(AwsErrorClass::Throttled)),
+            ("Throttling", Some(AwsErrorClass::Throttled)),
+            ("TooManyRequestsException", Some(AwsErrorClass::Throttled)),
+            ("RequestLimitExceeded", Some(AwsErrorClass::Throttled)),
+            ("ResourceNotFoundException", Some(AwsErrorClass::NotFound)),
+            ("NoSuchEntity", Some(AwsErrorClass::NotFound)),
+            ("InvalidParameterException", None),
+        ];
+        for (code, class) in cases {
+            assert_eq!(class_of_code(code), class, "{code}");
+        }
+    }
+
+    #[test]
+    fn each_class_has_its_reason_and_the_detail_keeps_the_request_id() {
+        let failure = AwsFailure {
+            class: AwsErrorClass::ExpiredCredentials,
+            operation: "DescribeCluster".into(),
+            code: "ExpiredTokenException".into(),
+            message: "The security token included in the request is expired".into(),
+            request_id: Some("req-1".into()),
+        };
+        assert_eq!(failure.reason(), UnknownReason::AuthRejected);
+        assert_eq!(
+            failure.detail(),
+            "DescribeCluster: ExpiredTokenException: The security token included in the request is expired, request id req-1"
+        );
+        for (class, reason) in [
+            (AwsErrorClass::NoCredentials, UnknownReason::NoCredentials),
+            (
+                AwsErrorClass::RejectedCredentials,
+                UnknownReason::AuthRejected,
+            ),
+            (AwsErrorClass::AccessDenied, UnknownReason::AccessDenied),
+            (AwsErrorClass::Throttled, UnknownReason::Throttled),
+            (AwsErrorClass::Unreachable, UnknownReason::Unreachable),
+            (AwsErrorClass::Timeout, UnknownReason::Timeout),
+        ] {
+            assert_eq!(
+                AwsFailure {
+                    class,
+                    ..failure.clone()
+                }
+                .reason(),
+                reason
+            );
+        }
+    }
+}
