@@ -4,7 +4,7 @@
 //! (bounded), so the wall time must stay far below the 600 × 20 ms a one-by-one walk would
 //! take. Run with `cargo bench --bench access [-- RUNS]`; figures in docs/performance.md.
 
-#[path = "../tests/support/testbed.rs"]
+#[path = "../tests/integration/support/testbed.rs"]
 mod testbed;
 
 use std::collections::BTreeMap;

@@ -3,7 +3,7 @@
 //! requests of each kind, with and without simulated API latency, and with smaller pages.
 //! Run with `cargo bench --bench cluster [-- RUNS]`; figures in docs/performance.md.
 
-#[path = "../tests/support/testbed.rs"]
+#[path = "../tests/integration/support/testbed.rs"]
 mod testbed;
 
 use std::collections::BTreeMap;

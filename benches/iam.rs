@@ -4,7 +4,7 @@
 //! whole `cluster` process. Run with `cargo bench --bench iam [-- RUNS]`; figures in
 //! docs/performance.md.
 
-#[path = "../tests/support/testbed.rs"]
+#[path = "../tests/integration/support/testbed.rs"]
 mod testbed;
 
 use std::collections::BTreeMap;

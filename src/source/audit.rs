@@ -69,7 +69,7 @@ pub async fn collect_target(
             (
                 Connection::Eks {
                     cluster,
-                    session: session.clone(),
+                    session: Box::new(session.clone()),
                 },
                 info,
                 transport,

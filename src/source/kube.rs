@@ -60,7 +60,7 @@ pub enum Connection {
     /// From DescribeCluster: CA and endpoint from EKS, token signed in-process.
     Eks {
         cluster: ClusterEndpoint,
-        session: AwsSession,
+        session: Box<AwsSession>,
     },
     /// From a kubeconfig context, already vetted (exec and insecure TLS only when allowed).
     Kubeconfig(Box<kube::Config>),

@@ -3,9 +3,8 @@
 //! policies, `CONFIG_MAP`'s InvalidRequestException as "no entries", throttling retried by the
 //! SDK then unknown — and the rules that judge them.
 
-mod common;
-#[path = "support/testbed.rs"]
-mod testbed;
+use crate::common;
+use crate::support::testbed;
 
 use serde_json::{Value, json};
 use testbed::{Scenario, Testbed};
@@ -859,7 +858,7 @@ fn a_silent_eks_api_is_cut_off_by_the_deadline() {
 }
 
 /// Writes this file's scenario's snapshots for the report pin (`tests/pinned_reports.rs`).
-/// Dev tooling: `cargo test --test access_entries -- --ignored capture_pinned_snapshots`.
+/// Dev tooling: `cargo test --test integration -- --ignored access_entries::capture_pinned_snapshots`.
 #[test]
 #[ignore]
 fn capture_pinned_snapshots() {

@@ -85,7 +85,7 @@ pub fn configmap(data: &str) -> String {
 pub fn assert_sarif_valid(sarif: &serde_json::Value) {
     // The published schema's `run.language` pattern has a stray `]` that strict regex engines
     // reject; its intent (a language tag such as `en` or `en-US`) is restored before compiling.
-    let schema_text = include_str!("../schemas/sarif-2.1.0.json").replace(
+    let schema_text = include_str!("../../schemas/sarif-2.1.0.json").replace(
         "^[a-zA-Z]{2}|^[a-zA-Z]{2}-[a-zA-Z]{2}]?$",
         "^[a-zA-Z]{2}(-[a-zA-Z]{2})?$",
     );

@@ -1,5 +1,5 @@
 //! Generated documentation must match the code: one page per rule, the rule index, and the
-//! CLI reference (which also pins `--help`). `UPDATE_DOCS=1 cargo test --test generated_docs`
+//! CLI reference (which also pins `--help`). `UPDATE_DOCS=1 cargo test --test integration generated_docs`
 //! rewrites them.
 
 use std::path::Path;

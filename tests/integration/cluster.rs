@@ -1,9 +1,8 @@
 //! `cluster` against the local test bed: the aws-auth of a live cluster judged by the offline
 //! rules, and every failure turned into an explicit unknown with exit code 3, never a pass.
 
-mod common;
-#[path = "support/testbed.rs"]
-mod testbed;
+use crate::common;
+use crate::support::testbed;
 
 use std::ffi::OsStr;
 

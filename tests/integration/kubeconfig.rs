@@ -1,9 +1,8 @@
 //! `kubeconfig` against the local EKS + Kubernetes test bed, and kubectl as a real client of
 //! the kubeconfig and token we generate.
 
-mod common;
-#[path = "support/testbed.rs"]
-mod testbed;
+use crate::common;
+use crate::support::testbed;
 
 use std::path::Path;
 use std::process::Command;

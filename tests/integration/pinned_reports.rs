@@ -2,9 +2,9 @@
 //! Terraform plan and diff scenario, and snapshots collected from the live test scenarios
 //! (`tests/pinned/snapshots/`, judged exactly as `cluster` judges what it reads), in every
 //! format. A refactoring must leave them unchanged; a deliberate change of a report is
-//! re-pinned with `UPDATE_PINNED=1 cargo test --test pinned_reports` and reviewed as a diff.
+//! re-pinned with `UPDATE_PINNED=1 cargo test --test integration pinned_reports` and reviewed as a diff.
 
-mod common;
+use crate::common;
 
 use std::path::{Path, PathBuf};
 

@@ -2,7 +2,7 @@
 //! against a repository made for the test with two commits, as a pull request would have
 //! them; and the pre-commit hook's definition.
 
-mod common;
+use crate::common;
 
 use std::path::Path;
 use std::process::Command;

@@ -1,6 +1,6 @@
 //! Each rule alone on its own fixtures: `bad.yaml` fires exactly on the lines annotated
 //! `# expect: CODE`, `good.yaml` never fires, and `bad.snap` pins what a user reads.
-//! `UPDATE_SNAPSHOTS=1 cargo test --test rule_fixtures` rewrites the snapshots.
+//! `UPDATE_SNAPSHOTS=1 cargo test --test integration rule_fixtures` rewrites the snapshots.
 //!
 //! A cluster rule reads more than aws-auth: `bad.cluster.json` and `good.cluster.json` hold
 //! the rest of what a live audit reads (`caller`, `rbac`, as a snapshot spells them), and

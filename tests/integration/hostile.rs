@@ -1,7 +1,7 @@
 //! Hostile input: every case ends in exit 2 with `file:line:column`, never a panic, a crash
 //! or a hang (the runner kills a run after 20 s). Speed is measured in `benches/`, not here.
 
-mod common;
+use crate::common;
 
 use aws_auth_audit::check::{InputFile, check};
 use common::{configmap, run, scratch, write};

@@ -10,7 +10,7 @@ use aws_auth_audit::awsauth::{Row, Section, SectionFailure, SectionKey, parse_se
 use aws_auth_audit::manifest::{decode_text, read_configmaps};
 use serde_json::{Value, json};
 
-const VECTORS: &str = include_str!("conformance/authenticator-vectors.jsonl");
+const VECTORS: &str = include_str!("../conformance/authenticator-vectors.jsonl");
 
 fn vectors() -> Vec<Value> {
     VECTORS

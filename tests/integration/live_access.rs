@@ -4,9 +4,8 @@
 //! replays byte for byte; `--context` through an existing kubeconfig, with `--allow-exec`
 //! and `--insecure-skip-tls-verify` as the only ways past its exec plugin and insecure flag.
 
-mod common;
-#[path = "support/testbed.rs"]
-mod testbed;
+use crate::common;
+use crate::support::testbed;
 
 use std::ffi::OsStr;
 use std::path::Path;
@@ -587,7 +586,7 @@ fn no_credential_in_any_output_log_or_snapshot() {
 
 /// Writes the snapshots the report pin (`tests/pinned_reports.rs`) judges: every cluster of
 /// the file scenarios, collected live. Dev tooling, run by hand when a scenario changes:
-/// `cargo test --test live_access -- --ignored capture_pinned_snapshots`.
+/// `cargo test --test integration -- --ignored live_access::capture_pinned_snapshots`.
 #[test]
 #[ignore]
 fn capture_pinned_snapshots() {

@@ -1,6 +1,6 @@
 //! The command line as a user meets it: exit codes, formats, files, stdin, whois, rules.
 
-mod common;
+use crate::common;
 
 use common::{assert_sarif_valid, configmap, run, run_with_stdin, scratch, write};
 use serde_json::Value;

@@ -4,9 +4,8 @@
 //! another account, lookups IAM denies — and the number of IAM calls of each kind, counted by
 //! moto's own request recorder, for each lookup strategy.
 
-mod common;
-#[path = "support/testbed.rs"]
-mod testbed;
+use crate::common;
+use crate::support::testbed;
 
 use std::collections::BTreeMap;
 use std::ffi::OsStr;

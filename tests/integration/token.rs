@@ -1,9 +1,8 @@
 //! The EKS token: a known-answer test against botocore's signer (what `aws eks get-token`
 //! uses), and the `token` command as a kubeconfig exec plugin runs it.
 
-mod common;
-#[path = "support/moto.rs"]
-mod moto;
+use crate::common;
+use crate::support::testbed::moto;
 
 use std::process::Command;
 use std::time::{Duration, SystemTime};
@@ -20,7 +19,7 @@ const SECRET_KEY: &str = "wJalrXUtnFEMI/K7MDENG+bPxRfiCYEXAMPLEKEY";
 const SIGNED_AT: u64 = 1_795_867_200;
 
 fn reference_url(session: Option<&str>, region: &str, cluster: &str) -> String {
-    let script = common::repo().join("tests/support/eks_token_reference.py");
+    let script = common::repo().join("tests/integration/support/eks_token_reference.py");
     let output = Command::new("python3")
         .arg(script)
         .args([

@@ -1,7 +1,7 @@
 //! What `check` accepts: multi-document YAML, `kind: List`, `kubectl get -o json` output,
 //! several files; which ConfigMap it judges; the limits it enforces before parsing.
 
-mod common;
+use crate::common;
 
 use common::{configmap, run, scratch, write};
 use serde_json::Value;

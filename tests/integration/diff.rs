@@ -3,7 +3,7 @@
 //! the findings new and fixed, the exit code); snapshots (RBAC and access entries); `--git`
 //! against a repository made for the test; every format.
 
-mod common;
+use crate::common;
 
 use std::path::Path;
 use std::process::Command;

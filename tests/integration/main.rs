@@ -1,0 +1,23 @@
+//! Every integration test, in one crate: one link of the AWS SDKs, kube and aws-lc instead of
+//! one per file, and one moto pool shared by the tests (`support/moto.rs`). Each module is one
+//! area, named as its file; `cargo test --test integration AREA` runs one.
+
+mod common;
+mod support;
+
+mod access_entries;
+mod action;
+mod cli;
+mod cluster;
+mod conformance;
+mod diff;
+mod generated_docs;
+mod hostile;
+mod iam;
+mod inputs;
+mod kubeconfig;
+mod live_access;
+mod mutations;
+mod pinned_reports;
+mod rule_fixtures;
+mod token;
