@@ -7,7 +7,7 @@ use serde::Serialize;
 use crate::awsauth::document::AwsAuthDocument;
 use crate::finding::{Finding, Severity, Status};
 
-pub use crate::judge::{check, check_with};
+pub use crate::judge::check;
 pub use crate::manifest::{CheckError, InputFile, MAX_CONFIGMAP_DATA_BYTES};
 
 /// Which rules ran. Offline, every aws-auth rule runs on every judged ConfigMap.

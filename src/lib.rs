@@ -9,7 +9,6 @@ pub mod check;
 pub mod cli;
 pub mod declared;
 pub mod diff;
-pub mod docs;
 pub mod eksctl;
 pub mod exit;
 pub mod finding;

@@ -2,7 +2,10 @@
 
 use std::path::PathBuf;
 
-use super::{FailOn, print_error, read_all, run_check, run_plan, write_report};
+use super::args::FailOn;
+use super::check::{judge_inputs, judge_plan, read_all};
+use super::error::{CliError, CliResult};
+use super::output::write_report;
 use crate::check::CheckResult;
 use crate::exit::ExitStatus;
 use crate::report::{self, Format};
@@ -17,76 +20,55 @@ pub struct DiffArgs {
     pub allow_incomplete: bool,
 }
 
-pub fn cmd_diff(args: DiffArgs) -> ExitStatus {
+pub fn run(args: DiffArgs) -> CliResult {
     let (base, head, base_name, head_name) = match (&args.git, args.files.as_slice()) {
         (Some(rev), [file]) => {
-            let head = match read_all(std::slice::from_ref(file)) {
-                Ok(mut inputs) => inputs.remove(0),
-                Err(status) => return status,
-            };
-            let base = match crate::source::git::file_at(rev, file) {
-                Ok(Some(input)) => match run_check(&[input]) {
-                    Ok(result) => result,
-                    Err(status) => return status,
-                },
+            let head = read_all(std::slice::from_ref(file))?.remove(0);
+            let base = match crate::source::git::file_at(rev, file)
+                .map_err(|e| CliError::input(e.to_string()))?
+            {
+                Some(input) => judge_inputs(&[input], &[])?,
                 // The file is new at HEAD: BASE grants nothing.
-                Ok(None) => CheckResult::empty(),
-                Err(e) => {
-                    print_error(&e.to_string());
-                    return ExitStatus::InputError;
-                }
+                None => CheckResult::empty(),
             };
             let head_name = head.path.clone();
-            let head = match run_check(&[head]) {
-                Ok(result) => result,
-                Err(status) => return status,
-            };
+            let head = judge_inputs(&[head], &[])?;
             (base, head, format!("{rev}:{file}"), head_name)
         }
         (Some(_), _) => {
-            print_error("with --git REV, give one FILE: BASE is that file at REV");
-            return ExitStatus::InputError;
+            return Err(CliError::input(
+                "with --git REV, give one FILE: BASE is that file at REV",
+            ));
         }
         (None, [base, head]) => {
-            let inputs = match read_all(&[base.clone(), head.clone()]) {
-                Ok(inputs) => inputs,
-                Err(status) => return status,
-            };
-            let mut judged = Vec::new();
-            for input in inputs {
-                match run_check(&[input]) {
-                    Ok(result) => judged.push(result),
-                    Err(status) => return status,
-                }
-            }
-            let head_result = judged.pop().expect("two inputs");
-            let base_result = judged.pop().expect("two inputs");
+            let inputs = read_all(&[base.clone(), head.clone()])?;
+            let base_result = judge_inputs(&inputs[..1], &[])?;
+            let head_result = judge_inputs(&inputs[1..], &[])?;
             (base_result, head_result, base.clone(), head.clone())
         }
         (None, [file]) => {
-            let input = match read_all(std::slice::from_ref(file)) {
-                Ok(mut inputs) => inputs.remove(0),
-                Err(status) => return status,
-            };
-            match run_plan(&input) {
-                Some(Ok((before, after))) => (
-                    before,
-                    after,
-                    format!("{file} (before)"),
-                    format!("{file} (after apply)"),
-                ),
-                Some(Err(status)) => return status,
+            let input = read_all(std::slice::from_ref(file))?.remove(0);
+            match judge_plan(&input, &[]) {
+                Some(judged) => {
+                    let (before, after) = judged?;
+                    (
+                        before,
+                        after,
+                        format!("{file} (before)"),
+                        format!("{file} (after apply)"),
+                    )
+                }
                 None => {
-                    print_error(&format!(
+                    return Err(CliError::input(format!(
                         "{file}: one FILE is compared only when it is a Terraform plan (`terraform show -json`); otherwise give BASE and HEAD, or --git REV FILE"
-                    ));
-                    return ExitStatus::InputError;
+                    )));
                 }
             }
         }
         (None, _) => {
-            print_error("give BASE and HEAD, or --git REV and one FILE");
-            return ExitStatus::InputError;
+            return Err(CliError::input(
+                "give BASE and HEAD, or --git REV and one FILE",
+            ));
         }
     };
     let mut result = crate::diff::diff(&base, &head, &base_name, &head_name);
@@ -114,15 +96,12 @@ pub fn cmd_diff(args: DiffArgs) -> ExitStatus {
         Format::Markdown => report::diff::markdown_comment(&result),
         Format::Junit => report::junit::diff(&result, threshold, args.fail_on_existing),
     };
-    let written = write_report(args.output.as_deref(), &text);
-    if written != ExitStatus::Clean {
-        return written;
-    }
-    if !incomplete.is_empty() && !args.allow_incomplete {
+    write_report(args.output.as_deref(), &text)?;
+    Ok(if !incomplete.is_empty() && !args.allow_incomplete {
         ExitStatus::Incomplete
     } else if result.fails_at(threshold, args.fail_on_existing) {
         ExitStatus::Findings
     } else {
         ExitStatus::Clean
-    }
+    })
 }

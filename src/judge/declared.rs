@@ -18,6 +18,7 @@ pub fn judge_declared(
     path: &str,
     via: &str,
     which: &str,
+    finish: &[&dyn super::Finish],
 ) -> Result<CheckResult, CheckError> {
     let (documents, notes) = match &side.aws_auth {
         Some((address, data)) => {
@@ -87,5 +88,5 @@ pub fn judge_declared(
         open,
         ..Evidence::default()
     };
-    Ok(super::judge(evidence, &[]))
+    Ok(super::judge(evidence, finish))
 }

@@ -50,15 +50,16 @@ pub fn file_evidence<'a>(
 
 /// Judges every `kube-system/aws-auth` in the inputs.
 pub fn check(inputs: &[InputFile]) -> Result<CheckResult, CheckError> {
-    Ok(super::judge(file_evidence(inputs, None)?, &[]))
+    judge_files(inputs, None, &[])
 }
 
-/// Judges every `kube-system/aws-auth` in the inputs with IAM's answers (`check --resolve`):
-/// the offline rules with IAM at hand (EA107 gives IAM's ARN), and the IAM rules a file is
-/// enough for (EA401, EA404).
-pub fn check_with(
+/// Judges every `kube-system/aws-auth` in the inputs; with `iam` (`check --resolve`), the
+/// offline rules with IAM at hand (EA107 gives IAM's ARN) and the IAM rules a file is enough
+/// for (EA401, EA404). Then the finishing steps.
+pub fn judge_files(
     inputs: &[InputFile],
-    iam: &Fetched<IamEvidence>,
+    iam: Option<&Fetched<IamEvidence>>,
+    finish: &[&dyn super::Finish],
 ) -> Result<CheckResult, CheckError> {
-    Ok(super::judge(file_evidence(inputs, Some(iam))?, &[]))
+    Ok(super::judge(file_evidence(inputs, iam)?, finish))
 }

@@ -9,12 +9,13 @@
 //! Adding an input kind means building its evidence (see `files.rs`, `snapshot.rs`,
 //! `declared.rs`) and nothing else. Pure: no I/O, no clock.
 
+pub mod baseline;
 mod declared;
 mod files;
 mod snapshot;
 
 pub use declared::judge_declared;
-pub use files::{check, check_with};
+pub use files::{check, judge_files};
 pub use snapshot::judge_snapshot;
 
 use std::collections::BTreeMap;
@@ -295,7 +296,7 @@ mod tests {
 
     /// The rules a judgement listed as not evaluated.
     fn stopped(snapshot: &Snapshot) -> BTreeSet<&'static str> {
-        judge_snapshot(snapshot)
+        judge_snapshot(snapshot, &[])
             .unwrap()
             .coverage
             .not_evaluated
@@ -315,7 +316,7 @@ mod tests {
 
     #[test]
     fn a_complete_snapshot_leaves_nothing_unevaluated() {
-        let result = judge_snapshot(&complete()).unwrap();
+        let result = judge_snapshot(&complete(), &[]).unwrap();
         assert!(result.coverage.complete, "{:?}", result.coverage);
         assert_eq!(result.coverage.rules_evaluated.len(), RULES.len());
     }
@@ -390,7 +391,7 @@ mod tests {
         }))
         .unwrap();
         snapshot.access_entries = Fetched::Found(vec![entry]);
-        let result = judge_snapshot(&snapshot).unwrap();
+        let result = judge_snapshot(&snapshot, &[]).unwrap();
         assert!(
             result.findings.iter().any(|f| f.code == "EA201"),
             "{:#?}",

@@ -204,6 +204,9 @@ pub fn snapshot_evidence(snapshot: &Snapshot) -> Result<Evidence<'_>, CheckError
 }
 
 /// Judges everything a live audit read.
-pub fn judge_snapshot(snapshot: &Snapshot) -> Result<CheckResult, CheckError> {
-    Ok(super::judge(snapshot_evidence(snapshot)?, &[]))
+pub fn judge_snapshot(
+    snapshot: &Snapshot,
+    finish: &[&dyn super::Finish],
+) -> Result<CheckResult, CheckError> {
+    Ok(super::judge(snapshot_evidence(snapshot)?, finish))
 }

@@ -217,6 +217,11 @@ impl Rule {
         Some(rest[..end].trim().to_string())
     }
 
+    /// The rule's page: what `explain` prints and `docs/rules/CODE.md` holds.
+    pub fn page(&self) -> String {
+        rule_page(self)
+    }
+
     /// Whether the rule reads the aws-auth ConfigMap alone (and so runs offline on files).
     pub fn is_offline(&self) -> bool {
         matches!(self.check, Check::AwsAuth(_))
@@ -325,6 +330,35 @@ registry! {
     ea403_admin_broadly_assumable,
     ea404_sso_suffix_stale,
     ]
+}
+
+/// A rule's page: what `explain` prints and `docs/rules/CODE.md` holds.
+pub fn rule_page(rule: &Rule) -> String {
+    format!(
+        "# {} {}\n\nDefault severity: **{}**. Needs: {}.\n\n{}\n",
+        rule.meta.code,
+        rule.meta.slug,
+        rule.meta.severity,
+        describe_needs(rule.meta.needs),
+        rule.doc()
+    )
+}
+
+/// `docs/rules/README.md`.
+pub fn rules_index() -> String {
+    let mut out = String::from(
+        "# Rules\n\nGenerated from the rule registry (`src/rules/`); do not edit by hand.\n\n| code | name | severity | summary |\n|---|---|---|---|\n",
+    );
+    for rule in RULES {
+        out.push_str(&format!(
+            "| [{code}]({code}.md) | {} | {} | {} |\n",
+            rule.meta.slug,
+            rule.meta.severity,
+            rule.meta.summary.replace('|', "\\|"),
+            code = rule.meta.code
+        ));
+    }
+    out
 }
 
 /// The rule with this code (case-insensitive), if any.

@@ -4,8 +4,9 @@
 
 use std::path::Path;
 
-use aws_auth_audit::docs::{cli_reference, rule_page, rules_index};
+use aws_auth_audit::cli::cli_reference;
 use aws_auth_audit::rules::RULES;
+use aws_auth_audit::rules::{rule_page, rules_index};
 
 fn compare(relative: &str, expected: &str, stale: &mut Vec<String>) {
     let path = Path::new(env!("CARGO_MANIFEST_DIR")).join(relative);

@@ -1,16 +1,14 @@
-//! `check --baseline REPORT.json`: report only what a previous JSON report did not have, by
+//! A finishing step of the judgement, `check --baseline REPORT.json`: report only what a previous JSON report did not have, by
 //! fingerprint (fingerprints survive re-indentation and reordering, so drift is real change).
 
 use std::collections::BTreeSet;
 
 use crate::check::CheckResult;
-use crate::source::file::read_input;
+use crate::manifest::InputFile;
 
 /// The baseline report could not be used.
 #[derive(Debug, thiserror::Error)]
 pub enum BaselineError {
-    #[error("{0}")]
-    Read(#[from] crate::source::file::ReadError),
     #[error("{path}:{line}:{column}: not a JSON report of aws-auth-audit: {message}")]
     Invalid {
         path: String,
@@ -27,8 +25,8 @@ pub struct Baseline {
 }
 
 /// Reads a report written by `check --format json` (or `cluster --format json`).
-pub fn read(path: &str) -> Result<Baseline, BaselineError> {
-    let input = read_input(path)?;
+pub fn read(input: &InputFile) -> Result<Baseline, BaselineError> {
+    let path = input.path.as_str();
     let invalid = |line, column, message: String| BaselineError::Invalid {
         path: path.to_string(),
         line,
@@ -57,9 +55,9 @@ pub fn read(path: &str) -> Result<Baseline, BaselineError> {
     })
 }
 
-impl Baseline {
+impl super::Finish for Baseline {
     /// Drops the findings the baseline had, and says how many.
-    pub fn apply(&self, result: &mut CheckResult) {
+    fn finish(&self, result: &mut CheckResult) {
         let before = result.findings.len();
         result
             .findings

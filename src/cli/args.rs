@@ -1,0 +1,317 @@
+//! The command line's grammar: every command and option, as clap parses them. `--help`, the
+//! generated CLI reference, the completions and the man page come from here.
+
+use std::path::PathBuf;
+
+use clap::{Parser, Subcommand, ValueEnum};
+
+use crate::exit::EXIT_CODES;
+use crate::finding::Severity;
+use crate::report::Format;
+
+#[derive(Debug, Parser)]
+#[command(
+    name = "aws-auth-audit",
+    version,
+    about = "Audit who can get into an Amazon EKS cluster, reading aws-auth exactly as EKS reads it",
+    after_help = EXIT_CODES,
+    term_width = 100,
+    max_term_width = 100
+)]
+pub struct Cli {
+    #[command(subcommand)]
+    pub command: Command,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum FailOn {
+    Critical,
+    High,
+    Medium,
+    Low,
+    Info,
+    None,
+}
+
+impl FailOn {
+    pub fn threshold(self) -> Option<Severity> {
+        match self {
+            FailOn::Critical => Some(Severity::Critical),
+            FailOn::High => Some(Severity::High),
+            FailOn::Medium => Some(Severity::Medium),
+            FailOn::Low => Some(Severity::Low),
+            FailOn::Info => Some(Severity::Info),
+            FailOn::None => None,
+        }
+    }
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum ColorChoice {
+    Auto,
+    Always,
+    Never,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum ExecChoice {
+    /// Run this binary's `token` command
+    #[value(name = "self")]
+    SelfBinary,
+    /// Run `aws eks get-token`
+    Aws,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum TextOrJson {
+    Text,
+    Json,
+}
+
+#[derive(Debug, Subcommand)]
+pub enum Command {
+    /// Audit aws-auth manifests offline (ConfigMap YAML or JSON, multi-document, List, kubectl output)
+    #[command(after_help = EXIT_CODES)]
+    Check {
+        /// Files to read; `-` reads standard input
+        #[arg(required = true, value_name = "FILE")]
+        files: Vec<String>,
+        /// Report format
+        #[arg(long, value_enum, default_value_t = Format::Table)]
+        format: Format,
+        /// Write the report to this file (mode 0600, written atomically) instead of stdout
+        #[arg(long, short = 'o', value_name = "FILE")]
+        output: Option<PathBuf>,
+        /// Exit 1 when a finding has this severity or higher
+        #[arg(long, value_enum, default_value_t = FailOn::High)]
+        fail_on: FailOn,
+        /// Exit 0 instead of 3 when some check could not be evaluated (the report still says so)
+        #[arg(long)]
+        allow_incomplete: bool,
+        /// Colour in the table report (NO_COLOR is honoured)
+        #[arg(long, value_enum, default_value_t = ColorChoice::Auto)]
+        color: ColorChoice,
+        /// Look up every mapped role and user in IAM (AWS credentials from the standard chain):
+        /// adds EA401 and EA404, and IAM's ARNs to EA107
+        #[arg(long)]
+        resolve: bool,
+        /// AWS region for --resolve (IAM is global; STS needs one)
+        #[arg(long, value_name = "REGION", requires = "resolve")]
+        region: Option<String>,
+        /// AWS profile for --resolve
+        #[arg(long, value_name = "NAME", requires = "resolve")]
+        profile: Option<String>,
+        /// A previous JSON report: only findings whose fingerprints it lacks are reported
+        /// (for scheduled jobs that alert on drift)
+        #[arg(long, value_name = "REPORT.json")]
+        baseline: Option<String>,
+    },
+    /// Compare two versions of aws-auth: what the change does to access, and the findings it
+    /// introduces or fixes
+    #[command(after_help = EXIT_CODES)]
+    Diff {
+        /// BASE and HEAD files (ConfigMap manifests or snapshots); with --git, only the file; a
+        /// Terraform plan (`terraform show -json`) alone compares its before and after
+        #[arg(required = true, num_args = 1..=2, value_name = "FILE")]
+        files: Vec<String>,
+        /// Read BASE from this git revision, for the same path (a file missing there is empty)
+        #[arg(long, value_name = "REV")]
+        git: Option<String>,
+        /// Report format
+        #[arg(long, value_enum, default_value_t = Format::Table)]
+        format: Format,
+        /// Write the report to this file (mode 0600, written atomically) instead of stdout
+        #[arg(long, short = 'o', value_name = "FILE")]
+        output: Option<PathBuf>,
+        /// Exit 1 when the change introduces a verdict or finding of this severity or higher
+        #[arg(long, value_enum, default_value_t = FailOn::High)]
+        fail_on: FailOn,
+        /// Findings HEAD shares with BASE count toward --fail-on too
+        #[arg(long)]
+        fail_on_existing: bool,
+        /// Exit 0 instead of 3 when a snapshot compared could not be judged completely
+        #[arg(long)]
+        allow_incomplete: bool,
+    },
+    /// Show the Kubernetes username and groups EKS gives an IAM principal, and which mapping decides
+    #[command(group(clap::ArgGroup::new("source").required(true).args(["file", "snapshot", "cluster"])))]
+    Whois {
+        /// The caller's ARN: an IAM role or user, or an STS assumed-role session
+        arn: String,
+        /// The aws-auth manifest to read
+        #[arg(long, value_name = "FILE")]
+        file: Option<String>,
+        /// A snapshot written by `collect`: aws-auth and access entries under the cluster's mode
+        #[arg(long, value_name = "FILE")]
+        snapshot: Option<String>,
+        /// A live cluster (by name): aws-auth and access entries under its mode
+        #[arg(long, value_name = "NAME")]
+        cluster: Option<String>,
+        /// AWS region of --cluster (default: AWS_REGION or the profile's region)
+        #[arg(long, value_name = "REGION", requires = "cluster")]
+        region: Option<String>,
+        /// Session name for a role ARN (an assumed-role ARN carries its own)
+        #[arg(long, value_name = "NAME")]
+        session_name: Option<String>,
+        /// Assume the authenticator's SSORoleMatch feature gate is on (unknown on EKS; off by default)
+        #[arg(long)]
+        sso_role_match: bool,
+        /// Output format
+        #[arg(long, value_enum, default_value_t = TextOrJson::Text)]
+        format: TextOrJson,
+    },
+    /// List the rule catalogue
+    Rules {
+        /// Output format
+        #[arg(long, value_enum, default_value_t = TextOrJson::Text)]
+        format: TextOrJson,
+    },
+    /// Print an ExecCredential with an EKS bearer token (a drop-in for `aws eks get-token`)
+    Token {
+        /// The EKS cluster the token is for (signed into it)
+        #[arg(long, value_name = "NAME")]
+        cluster_name: String,
+        /// AWS region of the cluster (default: AWS_REGION or the profile's region)
+        #[arg(long, value_name = "REGION")]
+        region: Option<String>,
+        /// Assume this IAM role first, as `aws eks get-token --role-arn` does
+        #[arg(long, value_name = "ARN")]
+        role_arn: Option<String>,
+        /// AWS profile to take credentials from (default: AWS_PROFILE, then `default`)
+        #[arg(long, value_name = "NAME")]
+        profile: Option<String>,
+    },
+    /// Write a kubeconfig entry for an EKS cluster (endpoint and CA from DescribeCluster)
+    Kubeconfig {
+        /// The EKS cluster's name
+        #[arg(long, value_name = "NAME")]
+        name: String,
+        /// AWS region of the cluster (default: AWS_REGION or the profile's region)
+        #[arg(long, value_name = "REGION")]
+        region: Option<String>,
+        /// Context name (default: the cluster ARN)
+        #[arg(long, value_name = "ALIAS")]
+        alias: Option<String>,
+        /// Kubeconfig to merge into (default: first KUBECONFIG entry, else ~/.kube/config)
+        #[arg(long, value_name = "PATH")]
+        output: Option<PathBuf>,
+        /// Credential plugin: this binary's `token` command, or `aws eks get-token`
+        #[arg(long, value_enum, default_value_t = ExecChoice::SelfBinary)]
+        exec: ExecChoice,
+        /// Role the plugin assumes before signing (carried into its arguments)
+        #[arg(long, value_name = "ARN")]
+        role_arn: Option<String>,
+        /// AWS profile for DescribeCluster and for the plugin (carried into its environment)
+        #[arg(long, value_name = "NAME")]
+        profile: Option<String>,
+        /// Print the resulting kubeconfig instead of writing it
+        #[arg(long)]
+        dry_run: bool,
+    },
+    /// Audit a live cluster: DescribeCluster, then its Kubernetes API with an in-memory client
+    #[command(after_help = EXIT_CODES)]
+    Cluster {
+        #[command(flatten)]
+        target: ClusterTarget,
+        /// Report format
+        #[arg(long, value_enum, default_value_t = Format::Table)]
+        format: Format,
+        /// Write the report to this file (mode 0600, written atomically) instead of stdout
+        #[arg(long, short = 'o', value_name = "FILE")]
+        output: Option<PathBuf>,
+        /// Exit 1 when a finding has this severity or higher
+        #[arg(long, value_enum, default_value_t = FailOn::High)]
+        fail_on: FailOn,
+        /// Exit 0 instead of 3 when some check could not be evaluated (the report still says so)
+        #[arg(long)]
+        allow_incomplete: bool,
+        /// Colour in the table report (NO_COLOR is honoured)
+        #[arg(long, value_enum, default_value_t = ColorChoice::Auto)]
+        color: ColorChoice,
+        /// Also write the evidence snapshot this report judged (mode 0600, atomically);
+        /// `check FILE` reproduces the report from it
+        #[arg(long, value_name = "FILE")]
+        snapshot: Option<PathBuf>,
+    },
+    /// Read a live cluster and write the evidence snapshot (judge it later with `check FILE`)
+    #[command(after_help = EXIT_CODES)]
+    Collect {
+        #[command(flatten)]
+        target: ClusterTarget,
+        /// The snapshot file (mode 0600, written atomically); `-` for stdout
+        #[arg(long, short = 'o', value_name = "FILE")]
+        output: PathBuf,
+        /// Exit 0 instead of 3 when some read failed (the snapshot still records it)
+        #[arg(long)]
+        allow_incomplete: bool,
+    },
+    /// Print one rule's documentation
+    Explain {
+        /// A rule code, e.g. EA113
+        code: String,
+    },
+}
+
+/// Which cluster a live command reads, and how.
+#[derive(Debug, clap::Args)]
+#[command(group(clap::ArgGroup::new("target").required(true).args(["name", "context"])))]
+pub struct ClusterTarget {
+    /// The EKS cluster's name: endpoint and CA from DescribeCluster, token signed in-process
+    #[arg(long, value_name = "NAME")]
+    pub name: Option<String>,
+    /// Instead of --name: a context of an existing kubeconfig (KUBECONFIG, else ~/.kube/config)
+    #[arg(long, value_name = "NAME")]
+    pub context: Option<String>,
+    /// The kubeconfig file for --context
+    #[arg(long, value_name = "FILE", requires = "context")]
+    pub kubeconfig: Option<PathBuf>,
+    /// Let the kubeconfig's exec credential plugin run (a kubeconfig is data, not a program)
+    #[arg(long, requires = "context")]
+    pub allow_exec: bool,
+    /// Accept a kubeconfig cluster marked insecure-skip-tls-verify; every result then says the
+    /// transport was unverified
+    #[arg(long, requires = "context")]
+    pub insecure_skip_tls_verify: bool,
+    /// AWS region of the cluster (default: AWS_REGION or the profile's region)
+    #[arg(long, value_name = "REGION")]
+    pub region: Option<String>,
+    /// AWS profile for the credentials (default: AWS_PROFILE, then `default`)
+    #[arg(long, value_name = "NAME")]
+    pub profile: Option<String>,
+    /// Assume this IAM role first, and sign the cluster token as it
+    #[arg(long, value_name = "ARN")]
+    pub role_arn: Option<String>,
+    /// Seconds to wait for each Kubernetes request
+    #[arg(long, value_name = "SECONDS", default_value_t = 10)]
+    pub timeout: u64,
+    /// Seconds the whole collection may take: what has not been read by then is reported as
+    /// unknown(timeout), and the rest is judged
+    #[arg(long, value_name = "SECONDS", default_value_t = 300, value_parser = clap::value_parser!(u64).range(1..))]
+    pub deadline: u64,
+    /// The IAM principal that created the cluster, when you know it (CloudTrail is then not
+    /// asked; it keeps 90 days of events)
+    #[arg(long, value_name = "ARN")]
+    pub creator: Option<String>,
+    /// Do not resolve principals in IAM (EA401–EA404 are then reported as not evaluated)
+    #[arg(long)]
+    pub no_iam: bool,
+    /// Items per page when listing RBAC objects
+    #[arg(long, value_name = "N", default_value_t = 500, value_parser = clap::value_parser!(u32).range(1..=5000))]
+    pub page_size: u32,
+}
+
+impl ClusterTarget {
+    /// `--name NAME [--region R]` with every other option at the default this grammar gives
+    /// it (`whois --cluster` reads a cluster the way `cluster --name` does).
+    pub fn named(name: &str, region: Option<&str>) -> ClusterTarget {
+        use clap::{Args, FromArgMatches};
+        let mut argv = vec!["target".to_string(), format!("--name={name}")];
+        if let Some(region) = region {
+            argv.push(format!("--region={region}"));
+        }
+        let matches = ClusterTarget::augment_args(clap::Command::new("target"))
+            .try_get_matches_from(argv)
+            .expect("a name and a region parse");
+        ClusterTarget::from_arg_matches(&matches).expect("the matches are the target's")
+    }
+}

@@ -1,0 +1,46 @@
+//! `rules` and `explain CODE`: the rule catalogue, from the registry and the rules' own
+//! documentation.
+
+use serde_json::json;
+
+use super::args::TextOrJson;
+use super::error::{CliError, CliResult};
+use super::output::write_stdout;
+use crate::exit::ExitStatus;
+use crate::rules::{self, RULES};
+
+pub fn run_rules(format: TextOrJson) -> CliResult {
+    let text = match format {
+        TextOrJson::Json => {
+            let rules: Vec<_> = RULES
+                .iter()
+                .map(|r| json!({"code": r.meta.code, "slug": r.meta.slug, "severity": r.meta.severity, "summary": r.meta.summary, "needs": r.meta.needs}))
+                .collect();
+            format!(
+                "{}\n",
+                serde_json::to_string_pretty(&rules).expect("serialisable")
+            )
+        }
+        TextOrJson::Text => RULES
+            .iter()
+            .map(|r| {
+                format!(
+                    "{}  {:<8}  {:<30}  {}\n",
+                    r.meta.code, r.meta.severity, r.meta.slug, r.meta.summary
+                )
+            })
+            .collect(),
+    };
+    write_stdout(&text)?;
+    Ok(ExitStatus::Clean)
+}
+
+pub fn run_explain(code: &str) -> CliResult {
+    let rule = rules::find(code).ok_or_else(|| {
+        CliError::input(format!(
+            "no rule `{code}`; `aws-auth-audit rules` lists them"
+        ))
+    })?;
+    write_stdout(&rule.page())?;
+    Ok(ExitStatus::Clean)
+}

@@ -1,0 +1,142 @@
+//! `check FILE…`: what the inputs are (aws-auth manifests, a snapshot, a Terraform plan, an
+//! eksctl ClusterConfig), each judged by the one pipeline; `--resolve` adds IAM's answers;
+//! `--baseline` is a finishing step.
+
+use super::error::{CliError, CliResult};
+use super::output::{ReportArgs, deliver, runtime};
+use crate::check::CheckResult;
+use crate::judge::Finish;
+use crate::manifest::InputFile;
+use crate::snapshot::{Fetched, Snapshot};
+use crate::source::aws::{AwsSession, CredentialOptions};
+use crate::source::file::read_input;
+
+/// Reads every input (`-` once at most: standard input).
+pub fn read_all(files: &[String]) -> Result<Vec<InputFile>, CliError> {
+    if files.iter().filter(|f| *f == "-").count() > 1 {
+        return Err(CliError::input(
+            "`-` (standard input) can be given only once",
+        ));
+    }
+    Ok(files
+        .iter()
+        .map(|f| read_input(f))
+        .collect::<Result<_, _>>()?)
+}
+
+fn is_snapshot(input: &InputFile) -> bool {
+    std::str::from_utf8(&input.bytes).is_ok_and(Snapshot::is_snapshot)
+}
+
+/// The two sides of a Terraform plan, judged, when `input` is one.
+pub fn judge_plan(
+    input: &InputFile,
+    finish: &[&dyn Finish],
+) -> Option<Result<(CheckResult, CheckResult), CliError>> {
+    let text = std::str::from_utf8(&input.bytes).ok()?;
+    if !crate::terraform::is_plan(text) {
+        return None;
+    }
+    let judged = crate::terraform::read_plan(text)
+        .map_err(|e| CliError::input(format!("{}: {e}", input.path)))
+        .and_then(|(before, after)| {
+            let judge = |side, which| {
+                crate::judge::judge_declared(side, &input.path, "terraform plan", which, finish)
+                    .map_err(CliError::from)
+            };
+            Ok((judge(&before, "before")?, judge(&after, "after")?))
+        });
+    Some(judged)
+}
+
+/// Judges the inputs as what they are: a Terraform plan (after apply), an eksctl
+/// ClusterConfig, a snapshot, or aws-auth manifests.
+pub fn judge_inputs(inputs: &[InputFile], finish: &[&dyn Finish]) -> Result<CheckResult, CliError> {
+    if let [input] = inputs
+        && let Some(judged) = judge_plan(input, finish)
+    {
+        // A plan is judged as it leaves things after apply.
+        return judged.map(|(_, after)| after);
+    }
+    if let [input] = inputs
+        && let Ok(text) = std::str::from_utf8(&input.bytes)
+        && crate::eksctl::is_cluster_config(text)
+    {
+        let declared = crate::eksctl::read_cluster_config(text).map_err(|e| {
+            CliError::input(format!(
+                "{}:{}:{}: {}",
+                input.path, e.line, e.column, e.message
+            ))
+        })?;
+        return Ok(crate::judge::judge_declared(
+            &declared,
+            &input.path,
+            "eksctl ClusterConfig",
+            "declared",
+            finish,
+        )?);
+    }
+    if let Some(input) = inputs.iter().find(|i| is_snapshot(i)) {
+        if inputs.len() > 1 {
+            return Err(CliError::input(format!(
+                "{}: a snapshot is judged on its own; check it separately from other inputs",
+                input.path
+            )));
+        }
+        let snapshot = read_snapshot(input)?;
+        return Ok(crate::judge::judge_snapshot(&snapshot, finish)?);
+    }
+    Ok(crate::judge::judge_files(inputs, None, finish)?)
+}
+
+/// A snapshot file, parsed; its errors name the file, line and column.
+pub fn read_snapshot(input: &InputFile) -> Result<Snapshot, CliError> {
+    let text = String::from_utf8_lossy(&input.bytes);
+    Snapshot::from_json(&text).map_err(|e| match e {
+        crate::snapshot::SnapshotError::Invalid {
+            line,
+            column,
+            message,
+        } => CliError::input(format!("{}:{line}:{column}: {message}", input.path)),
+        other => CliError::input(format!("{}: {other}", input.path)),
+    })
+}
+
+/// `check`.
+pub fn run(
+    files: &[String],
+    report: ReportArgs,
+    resolve: Option<CredentialOptions>,
+    baseline: Option<&str>,
+) -> CliResult {
+    let inputs = read_all(files)?;
+    let baseline = baseline
+        .map(|path| -> Result<_, CliError> {
+            let input = read_input(path)?;
+            crate::judge::baseline::read(&input).map_err(|e| CliError::input(e.to_string()))
+        })
+        .transpose()?;
+    let finish: Vec<&dyn Finish> = baseline.iter().map(|b| b as &dyn Finish).collect();
+    let Some(options) = resolve else {
+        return deliver(&judge_inputs(&inputs, &finish)?, &report);
+    };
+    if let Some(snapshot) = inputs.iter().find(|i| is_snapshot(i)) {
+        return Err(CliError::input(format!(
+            "{}: --resolve applies to aws-auth files; a snapshot carries the IAM answers it was collected with",
+            snapshot.path
+        )));
+    }
+    // First the files alone (their errors are input errors), then IAM, then the judgement.
+    let (documents, _) = crate::manifest::read_documents(&inputs)?;
+    let wanted: std::collections::BTreeSet<crate::iam::Wanted> =
+        documents.iter().flat_map(crate::iam::wanted_by).collect();
+    let sso = wanted
+        .iter()
+        .any(|w| crate::iam::sso_role_parts(&w.name).is_some());
+    let evidence = runtime()?.block_on(async {
+        let session = AwsSession::new(&options).await;
+        crate::source::iam::resolve(&wanted, &session, sso).await
+    });
+    let result = crate::judge::judge_files(&inputs, Some(&Fetched::Found(evidence)), &finish)?;
+    deliver(&result, &report)
+}

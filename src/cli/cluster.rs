@@ -1,0 +1,81 @@
+//! `cluster` and `collect`: a live cluster read through the collection entry point
+//! (`crate::source::audit`), then judged, or written as a snapshot.
+
+use std::io::Write;
+use std::path::PathBuf;
+
+use super::args::ClusterTarget;
+use super::error::{CliError, CliResult};
+use super::output::{ReportArgs, deliver, runtime, write_file, write_stdout};
+use crate::exit::ExitStatus;
+use crate::report::escape::terminal;
+use crate::snapshot::Snapshot;
+use crate::source::audit::{AuditOptions, Target, collect_target};
+use crate::source::aws::{AwsSession, CredentialOptions};
+
+/// Reads the cluster the target names into a snapshot. Errors that stop the audit before any
+/// read (bad name, no cluster, a kubeconfig we refuse) are exit 2.
+pub fn collect_snapshot(target: ClusterTarget) -> Result<Snapshot, CliError> {
+    let options = AuditOptions::new(
+        std::time::Duration::from_secs(target.timeout.max(1)),
+        target.page_size,
+        std::time::Duration::from_secs(target.deadline),
+        !target.no_iam,
+        target.creator.clone(),
+    );
+    let credentials = CredentialOptions {
+        region: target.region,
+        profile: target.profile,
+        role_arn: target.role_arn,
+    };
+    let audit_target = match (target.name, target.context) {
+        (Some(name), _) => Target::Name(name),
+        (None, Some(context)) => Target::Context {
+            context,
+            options: crate::source::context::ContextOptions {
+                kubeconfig: target.kubeconfig,
+                allow_exec: target.allow_exec,
+                insecure_skip_tls_verify: target.insecure_skip_tls_verify,
+            },
+        },
+        (None, None) => unreachable!("clap requires --name or --context"),
+    };
+    Ok(runtime()?.block_on(async {
+        let session = AwsSession::new(&credentials).await;
+        collect_target(&session, &audit_target, &options).await
+    })?)
+}
+
+/// `cluster`: read, optionally keep the snapshot, judge.
+pub fn run(target: ClusterTarget, report: ReportArgs, evidence: Option<PathBuf>) -> CliResult {
+    let snapshot = collect_snapshot(target)?;
+    if let Some(path) = evidence {
+        write_file(&path, &snapshot.to_json())?;
+    }
+    deliver(&crate::judge::judge_snapshot(&snapshot, &[])?, &report)
+}
+
+/// `collect`: read and write the snapshot; exit 3 when a read failed (unless allowed).
+pub fn run_collect(target: ClusterTarget, output: PathBuf, allow_incomplete: bool) -> CliResult {
+    let snapshot = collect_snapshot(target)?;
+    let text = snapshot.to_json();
+    if output.as_os_str() == "-" {
+        write_stdout(&text)?;
+    } else {
+        write_file(&output, &text)?;
+    }
+    let unknown = snapshot.unknown_reads();
+    for (what, unknown) in &unknown {
+        let _ = writeln!(
+            std::io::stderr(),
+            "not read: {what}: unknown({}): {}",
+            unknown.reason.as_str(),
+            terminal(&unknown.detail)
+        );
+    }
+    Ok(if unknown.is_empty() || allow_incomplete {
+        ExitStatus::Clean
+    } else {
+        ExitStatus::Incomplete
+    })
+}

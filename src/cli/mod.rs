@@ -1,0 +1,285 @@
+//! The command line: one file per command, one place for format dispatch and writing
+//! (`output.rs`), one for how commands fail (`error.rs`), the grammar in `args.rs`. `main.rs`
+//! only calls [`run`]; every command returns `Result<ExitStatus, CliError>`.
+
+mod args;
+mod catalogue;
+mod check;
+mod cluster;
+mod diff;
+mod error;
+mod kubeconfig;
+mod output;
+mod reference;
+mod token;
+mod whois;
+
+use std::ffi::OsString;
+use std::io::Write;
+
+use clap::Parser;
+
+pub use args::{Cli, ClusterTarget, ColorChoice, Command, ExecChoice, FailOn, TextOrJson};
+pub use error::{CliError, CliResult};
+pub use output::exit_status;
+pub use reference::cli_reference;
+
+use crate::exit::ExitStatus;
+use crate::report::escape::terminal;
+use crate::source::aws::CredentialOptions;
+use output::ReportArgs;
+
+/// Parses the arguments and runs the command; a failure is said once, on stderr.
+pub fn run(args: impl IntoIterator<Item = OsString>) -> ExitStatus {
+    let cli = match Cli::try_parse_from(args) {
+        Ok(cli) => cli,
+        Err(e) => {
+            let _ = e.print();
+            return if e.use_stderr() {
+                ExitStatus::InputError
+            } else {
+                ExitStatus::Clean
+            };
+        }
+    };
+    match dispatch(cli.command) {
+        Ok(status) => status,
+        Err(error) => {
+            let _ = writeln!(std::io::stderr(), "error: {}", terminal(&error.message));
+            error.status
+        }
+    }
+}
+
+fn dispatch(command: Command) -> CliResult {
+    match command {
+        Command::Check {
+            files,
+            format,
+            output,
+            fail_on,
+            allow_incomplete,
+            color,
+            resolve,
+            region,
+            profile,
+            baseline,
+        } => check::run(
+            &files,
+            ReportArgs {
+                format,
+                output,
+                fail_on,
+                allow_incomplete,
+                color,
+            },
+            resolve.then_some(CredentialOptions {
+                region,
+                profile,
+                role_arn: None,
+            }),
+            baseline.as_deref(),
+        ),
+        Command::Diff {
+            files,
+            git,
+            format,
+            output,
+            fail_on,
+            fail_on_existing,
+            allow_incomplete,
+        } => diff::run(diff::DiffArgs {
+            files,
+            git,
+            format,
+            output,
+            fail_on,
+            fail_on_existing,
+            allow_incomplete,
+        }),
+        Command::Whois {
+            arn,
+            file,
+            snapshot,
+            cluster,
+            region,
+            session_name,
+            sso_role_match,
+            format,
+        } => match file {
+            Some(file) => {
+                whois::run_file(&arn, &file, session_name.as_deref(), sso_role_match, format)
+            }
+            None => whois::run_cluster(
+                &arn,
+                snapshot.as_deref(),
+                cluster.map(|name| {
+                    // whois reads what decides the caller's identity: IAM is not needed.
+                    let mut target = ClusterTarget::named(&name, region.as_deref());
+                    target.no_iam = true;
+                    target
+                }),
+                session_name.as_deref(),
+                format,
+            ),
+        },
+        Command::Rules { format } => catalogue::run_rules(format),
+        Command::Explain { code } => catalogue::run_explain(&code),
+        Command::Cluster {
+            target,
+            format,
+            output,
+            fail_on,
+            allow_incomplete,
+            color,
+            snapshot,
+        } => cluster::run(
+            target,
+            ReportArgs {
+                format,
+                output,
+                fail_on,
+                allow_incomplete,
+                color,
+            },
+            snapshot,
+        ),
+        Command::Collect {
+            target,
+            output,
+            allow_incomplete,
+        } => cluster::run_collect(target, output, allow_incomplete),
+        Command::Kubeconfig {
+            name,
+            region,
+            alias,
+            output,
+            exec,
+            role_arn,
+            profile,
+            dry_run,
+        } => kubeconfig::run(
+            kubeconfig::KubeconfigArgs {
+                name,
+                alias,
+                output,
+                exec,
+                dry_run,
+            },
+            CredentialOptions {
+                region,
+                profile,
+                role_arn,
+            },
+        ),
+        Command::Token {
+            cluster_name,
+            region,
+            role_arn,
+            profile,
+        } => token::run(
+            &cluster_name,
+            CredentialOptions {
+                region,
+                profile,
+                role_arn,
+            },
+        ),
+    }
+}
+
+/// Runs `f`, turning a panic into exit code 4.
+pub fn guard(f: impl FnOnce() -> ExitStatus + std::panic::UnwindSafe) -> ExitStatus {
+    std::panic::catch_unwind(f).unwrap_or(ExitStatus::Internal)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::args::FailOn;
+    use super::output::exit_status;
+    use super::*;
+    use crate::check::{CheckResult, Coverage, NotEvaluated};
+    use crate::exit::ExitStatus;
+    use crate::finding::Severity;
+    use crate::finding::{Finding, Location, Status};
+
+    fn result(severities: &[Severity], complete: bool) -> CheckResult {
+        CheckResult {
+            documents: Vec::new(),
+            findings: severities
+                .iter()
+                .map(|&severity| Finding {
+                    code: "EA113",
+                    slug: "system-masters-grant",
+                    severity,
+                    status: Status::Fail,
+                    message: String::new(),
+                    principal: None,
+                    location: Location {
+                        route: String::new(),
+                        path: String::new(),
+                        line: 1,
+                        column: 1,
+                    },
+                    remediation: String::new(),
+                    fingerprint: String::new(),
+                })
+                .collect(),
+            notes: Vec::new(),
+            coverage: Coverage {
+                complete,
+                rules_evaluated: Vec::new(),
+                not_evaluated: if complete {
+                    Vec::new()
+                } else {
+                    vec![NotEvaluated {
+                        code: "EA901",
+                        reason: "access_denied".into(),
+                    }]
+                },
+            },
+            live: None,
+        }
+    }
+
+    #[test]
+    fn exit_codes_follow_the_contract() {
+        use ExitStatus::{Clean, Findings, Incomplete};
+        // (findings, coverage complete, --fail-on, --allow-incomplete, expected)
+        let cases: &[(&[Severity], bool, FailOn, bool, ExitStatus)] = &[
+            (&[], true, FailOn::High, false, Clean),
+            (&[Severity::Medium], true, FailOn::High, false, Clean),
+            (&[Severity::High], true, FailOn::High, false, Findings),
+            (&[Severity::Critical], true, FailOn::None, false, Clean),
+            (&[Severity::Info], true, FailOn::Info, false, Findings),
+            // incomplete wins over findings, and --allow-incomplete turns it off
+            (&[Severity::High], false, FailOn::High, false, Incomplete),
+            (&[], false, FailOn::High, true, Clean),
+            (&[Severity::High], false, FailOn::High, true, Findings),
+        ];
+        for (severities, complete, fail_on, allow, expected) in cases {
+            assert_eq!(
+                exit_status(&result(severities, *complete), *fail_on, *allow),
+                *expected,
+                "{severities:?} complete={complete} --fail-on {fail_on:?} allow={allow}"
+            );
+        }
+    }
+
+    #[test]
+    fn a_panic_is_exit_code_4() {
+        assert_eq!(guard(|| panic!("bug")), ExitStatus::Internal);
+        assert_eq!(guard(|| ExitStatus::Clean), ExitStatus::Clean);
+        let codes: Vec<u8> = [
+            ExitStatus::Clean,
+            ExitStatus::Findings,
+            ExitStatus::InputError,
+            ExitStatus::Incomplete,
+            ExitStatus::Internal,
+        ]
+        .iter()
+        .map(|s| s.code())
+        .collect();
+        assert_eq!(codes, [0, 1, 2, 3, 4]);
+    }
+}

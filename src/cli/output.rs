@@ -1,0 +1,99 @@
+//! Where reports go and what they earn: the one format dispatch, writing to stdout or to a
+//! file (0600, atomically), and the exit status of a judged result.
+
+use std::io::{IsTerminal, Write};
+use std::path::{Path, PathBuf};
+
+use super::args::{ColorChoice, FailOn};
+use super::error::{CliError, CliResult};
+use crate::check::CheckResult;
+use crate::exit::ExitStatus;
+use crate::report::{self, Format};
+
+/// How the report of a judgement is rendered, where it goes, and what fails the run.
+pub struct ReportArgs {
+    pub format: Format,
+    pub output: Option<PathBuf>,
+    pub fail_on: FailOn,
+    pub allow_incomplete: bool,
+    pub color: ColorChoice,
+}
+
+/// Whether the table report is coloured.
+pub fn use_color(choice: ColorChoice, to_file: bool) -> bool {
+    match choice {
+        ColorChoice::Always => true,
+        ColorChoice::Never => false,
+        ColorChoice::Auto => {
+            !to_file
+                && std::env::var_os("NO_COLOR").is_none_or(|v| v.is_empty())
+                && std::io::stdout().is_terminal()
+        }
+    }
+}
+
+/// The report of a judgement in the chosen format.
+pub fn render(result: &CheckResult, report: &ReportArgs) -> String {
+    match report.format {
+        Format::Table => {
+            report::table::render(result, use_color(report.color, report.output.is_some()))
+        }
+        Format::Json => report::json::render(result),
+        Format::Sarif => report::sarif::render(result),
+        Format::Markdown => report::markdown::render(result),
+        Format::Junit => report::junit::check(result, report.fail_on.threshold()),
+    }
+}
+
+/// Renders a report, writes it, and gives the exit code it earns.
+pub fn deliver(result: &CheckResult, report: &ReportArgs) -> CliResult {
+    write_report(report.output.as_deref(), &render(result, report))?;
+    Ok(exit_status(result, report.fail_on, report.allow_incomplete))
+}
+
+/// Writes text to stdout. A closed pipe (`| head`) is not an error worth a message.
+pub fn write_stdout(text: &str) -> Result<(), CliError> {
+    let mut stdout = std::io::stdout().lock();
+    match stdout
+        .write_all(text.as_bytes())
+        .and_then(|()| stdout.flush())
+    {
+        Ok(()) => Ok(()),
+        Err(e) if e.kind() == std::io::ErrorKind::BrokenPipe => Ok(()),
+        Err(e) => Err(CliError::input(format!("writing the report: {e}"))),
+    }
+}
+
+/// Writes `text` to `path` with mode 0600, atomically.
+pub fn write_file(path: &Path, text: &str) -> Result<(), CliError> {
+    crate::output::write_private_atomic(path, text.as_bytes())
+        .map_err(|e| CliError::input(format!("{}: {e}", path.display())))
+}
+
+/// Writes a report to `output` (0600, atomically) or to stdout. Either failing is exit 2.
+pub fn write_report(output: Option<&Path>, text: &str) -> Result<(), CliError> {
+    match output {
+        Some(path) => write_file(path, text),
+        None => write_stdout(text),
+    }
+}
+
+/// The exit code a report earns: incomplete coverage first (unless allowed), then findings at
+/// or above the threshold.
+pub fn exit_status(result: &CheckResult, fail_on: FailOn, allow_incomplete: bool) -> ExitStatus {
+    if !result.coverage.complete && !allow_incomplete {
+        ExitStatus::Incomplete
+    } else if result.fails_at(fail_on.threshold()) {
+        ExitStatus::Findings
+    } else {
+        ExitStatus::Clean
+    }
+}
+
+/// A single-threaded async runtime for the commands that read AWS or a cluster.
+pub fn runtime() -> Result<tokio::runtime::Runtime, CliError> {
+    tokio::runtime::Builder::new_current_thread()
+        .enable_all()
+        .build()
+        .map_err(|e| CliError::internal(format!("starting the async runtime: {e}")))
+}

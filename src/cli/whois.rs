@@ -1,0 +1,134 @@
+//! `whois ARN`: the Kubernetes identity EKS gives a caller, from an aws-auth file, or across
+//! access entries and aws-auth under the mode of a snapshot or a live cluster.
+
+use serde_json::json;
+
+use super::args::{ClusterTarget, TextOrJson};
+use super::check::{judge_inputs, read_all, read_snapshot};
+use super::cluster::collect_snapshot;
+use super::error::{CliError, CliResult};
+use super::output::write_stdout;
+use crate::awsauth::lookup::{Identity, lookup};
+use crate::exit::ExitStatus;
+use crate::report::escape::terminal;
+use crate::report::whois::{ClusterWhois, aws_auth_json, aws_auth_text};
+use crate::snapshot::Fetched;
+
+fn identity(arn: &str, session_name: Option<&str>) -> Result<Identity, CliError> {
+    Identity::from_arn(arn, session_name).map_err(|e| CliError::input(format!("{arn}: {e}")))
+}
+
+/// `whois ARN --file FILE`.
+pub fn run_file(
+    arn: &str,
+    file: &str,
+    session_name: Option<&str>,
+    sso: bool,
+    format: TextOrJson,
+) -> CliResult {
+    let identity = identity(arn, session_name)?;
+    let inputs = read_all(&[file.to_string()])?;
+    let result = judge_inputs(&inputs, &[])?;
+    let doc = result
+        .documents
+        .first()
+        .ok_or_else(|| CliError::input(format!("{file}: no aws-auth to look the caller up in")))?;
+    let outcome = lookup(doc.lookup_sections(), &identity, sso);
+    // Whether EKS enables SSORoleMatch is not public: say when the answer depends on it.
+    let other = lookup(doc.lookup_sections(), &identity, !sso);
+    let gate_note = (other != outcome).then(|| {
+        format!(
+            "with the SSORoleMatch feature gate {} (unknown on EKS), the outcome would be `{}`",
+            if sso { "off" } else { "on" },
+            other.name()
+        )
+    });
+    let text = match format {
+        TextOrJson::Json => {
+            let mut value = aws_auth_json(&identity, &outcome, doc, sso);
+            value["notes"] = json!(gate_note.iter().collect::<Vec<_>>());
+            format!(
+                "{}\n",
+                serde_json::to_string_pretty(&value).expect("serialisable")
+            )
+        }
+        TextOrJson::Text => {
+            let mut text = aws_auth_text(&identity, &outcome, doc);
+            if let Some(note) = &gate_note {
+                text.push_str(&format!("note: {}\n", terminal(note)));
+            }
+            text
+        }
+    };
+    write_stdout(&text)?;
+    Ok(ExitStatus::Clean)
+}
+
+/// `whois ARN --snapshot FILE` or `whois ARN --cluster NAME`: access entries and aws-auth
+/// under the cluster's mode. Exit 3 when something it needed could not be read.
+pub fn run_cluster(
+    arn: &str,
+    snapshot_path: Option<&str>,
+    cluster: Option<ClusterTarget>,
+    session_name: Option<&str>,
+    format: TextOrJson,
+) -> CliResult {
+    let identity = identity(arn, session_name)?;
+    let snapshot = match (snapshot_path, cluster) {
+        (Some(path), _) => read_snapshot(&read_all(&[path.to_string()])?.remove(0))?,
+        (None, Some(target)) => collect_snapshot(target)?,
+        (None, None) => unreachable!("clap requires --file, --snapshot or --cluster"),
+    };
+    let result = crate::judge::judge_snapshot(&snapshot, &[])?;
+    let mut incomplete = Vec::new();
+    if let Fetched::Unknown(u) = &snapshot.aws_auth {
+        incomplete.push(format!(
+            "aws-auth: unknown({}): {}",
+            u.reason.as_str(),
+            u.detail
+        ));
+    }
+    let entries: &[crate::snapshot::AccessEntry] = match &snapshot.access_entries {
+        Fetched::Found(entries) => entries,
+        Fetched::Absent => &[],
+        Fetched::Unknown(u) => {
+            incomplete.push(format!(
+                "access entries: unknown({}): {}",
+                u.reason.as_str(),
+                u.detail
+            ));
+            &[]
+        }
+    };
+    let doc = result.documents.first();
+    let outcome = doc.map(|d| lookup(d.lookup_sections(), &identity, false));
+    let mode = snapshot.cluster.authentication_mode.as_deref();
+    let decision = crate::access::whois::decide(
+        mode,
+        &identity,
+        outcome.as_ref(),
+        entries,
+        snapshot.caller.found(),
+    );
+    let view = ClusterWhois {
+        identity: &identity,
+        cluster_arn: &snapshot.cluster.arn,
+        mode,
+        decision: &decision,
+        aws_auth: doc.zip(outcome.as_ref()),
+        incomplete: &incomplete,
+    };
+    let text = match format {
+        TextOrJson::Json => format!(
+            "{}\n",
+            serde_json::to_string_pretty(&view.json()).expect("serialisable")
+        ),
+        TextOrJson::Text => view.text(),
+    };
+    write_stdout(&text)?;
+    Ok(if incomplete.is_empty() {
+        ExitStatus::Clean
+    } else {
+        ExitStatus::Incomplete
+    })
+}
