@@ -1,9 +1,13 @@
 //! `check` on generated ConfigMaps of growing size: the cost should grow linearly.
 //! Run with `cargo bench --bench check`; see docs/performance.md for figures.
 
-use aws_auth_audit::check::{InputFile, check};
-use aws_auth_audit::sample::large_configmap;
+use aws_auth_audit::inputs::manifest::InputFile;
+use aws_auth_audit::judge::check;
+#[path = "support/sample.rs"]
+mod sample;
+
 use criterion::{BenchmarkId, Criterion, Throughput, criterion_group, criterion_main};
+use sample::large_configmap;
 
 fn bench_check(c: &mut Criterion) {
     let mut group = c.benchmark_group("check");

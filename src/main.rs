@@ -5,6 +5,6 @@ use std::process::ExitCode;
 use aws_auth_audit::cli::{guard, run};
 
 fn main() -> ExitCode {
-    aws_auth_audit::logging::init();
+    aws_auth_audit::infra::logging::init();
     ExitCode::from(guard(|| run(std::env::args_os())).code())
 }

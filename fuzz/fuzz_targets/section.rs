@@ -2,7 +2,7 @@
 //! panic; budget errors are the only errors.
 #![no_main]
 
-use aws_auth_audit::awsauth::{SectionKey, parse_section};
+use aws_auth_audit::model::awsauth::{SectionKey, parse_section};
 use libfuzzer_sys::fuzz_target;
 
 fuzz_target!(|text: &str| {

@@ -5,9 +5,9 @@ use std::path::PathBuf;
 
 use clap::{Parser, Subcommand, ValueEnum};
 
-use crate::exit::EXIT_CODES;
-use crate::finding::Severity;
+use crate::cli::exit::EXIT_CODES;
 use crate::report::Format;
+use crate::rules::finding::Severity;
 
 #[derive(Debug, Parser)]
 #[command(

@@ -6,7 +6,7 @@ use serde_json::json;
 use super::args::TextOrJson;
 use super::error::{CliError, CliResult};
 use super::output::write_stdout;
-use crate::exit::ExitStatus;
+use crate::cli::exit::ExitStatus;
 use crate::rules::{self, RULES};
 
 pub fn run_rules(format: TextOrJson) -> CliResult {

@@ -4,10 +4,10 @@
 
 use super::error::{CliError, CliResult};
 use super::output::{ReportArgs, deliver, runtime};
-use crate::check::CheckResult;
+use crate::evidence::{Fetched, Snapshot};
+use crate::inputs::manifest::InputFile;
 use crate::judge::Finish;
-use crate::manifest::InputFile;
-use crate::snapshot::{Fetched, Snapshot};
+use crate::judge::result::CheckResult;
 use crate::source::aws::{AwsSession, CredentialOptions};
 use crate::source::file::read_input;
 
@@ -34,10 +34,10 @@ pub fn judge_plan(
     finish: &[&dyn Finish],
 ) -> Option<Result<(CheckResult, CheckResult), CliError>> {
     let text = std::str::from_utf8(&input.bytes).ok()?;
-    if !crate::terraform::is_plan(text) {
+    if !crate::inputs::terraform::is_plan(text) {
         return None;
     }
-    let judged = crate::terraform::read_plan(text)
+    let judged = crate::inputs::terraform::read_plan(text)
         .map_err(|e| CliError::input(format!("{}: {e}", input.path)))
         .and_then(|(before, after)| {
             let judge = |side, which| {
@@ -60,9 +60,9 @@ pub fn judge_inputs(inputs: &[InputFile], finish: &[&dyn Finish]) -> Result<Chec
     }
     if let [input] = inputs
         && let Ok(text) = std::str::from_utf8(&input.bytes)
-        && crate::eksctl::is_cluster_config(text)
+        && crate::inputs::eksctl::is_cluster_config(text)
     {
-        let declared = crate::eksctl::read_cluster_config(text).map_err(|e| {
+        let declared = crate::inputs::eksctl::read_cluster_config(text).map_err(|e| {
             CliError::input(format!(
                 "{}:{}:{}: {}",
                 input.path, e.line, e.column, e.message
@@ -93,7 +93,7 @@ pub fn judge_inputs(inputs: &[InputFile], finish: &[&dyn Finish]) -> Result<Chec
 pub fn read_snapshot(input: &InputFile) -> Result<Snapshot, CliError> {
     let text = String::from_utf8_lossy(&input.bytes);
     Snapshot::from_json(&text).map_err(|e| match e {
-        crate::snapshot::SnapshotError::Invalid {
+        crate::evidence::SnapshotError::Invalid {
             line,
             column,
             message,
@@ -127,12 +127,14 @@ pub fn run(
         )));
     }
     // First the files alone (their errors are input errors), then IAM, then the judgement.
-    let (documents, _) = crate::manifest::read_documents(&inputs)?;
-    let wanted: std::collections::BTreeSet<crate::iam::Wanted> =
-        documents.iter().flat_map(crate::iam::wanted_by).collect();
+    let (documents, _) = crate::model::awsauth::documents::read_documents(&inputs)?;
+    let wanted: std::collections::BTreeSet<crate::model::iam::Wanted> = documents
+        .iter()
+        .flat_map(crate::model::iam::wanted_by)
+        .collect();
     let sso = wanted
         .iter()
-        .any(|w| crate::iam::sso_role_parts(&w.name).is_some());
+        .any(|w| crate::model::iam::sso_role_parts(&w.name).is_some());
     let evidence = runtime()?.block_on(async {
         let session = AwsSession::new(&options).await;
         crate::source::iam::resolve(&wanted, &session, sso).await

@@ -7,9 +7,9 @@ use std::path::PathBuf;
 use super::args::ClusterTarget;
 use super::error::{CliError, CliResult};
 use super::output::{ReportArgs, deliver, runtime, write_file, write_stdout};
-use crate::exit::ExitStatus;
+use crate::cli::exit::ExitStatus;
+use crate::evidence::Snapshot;
 use crate::report::escape::terminal;
-use crate::snapshot::Snapshot;
 use crate::source::audit::{AuditOptions, Target, collect_target};
 use crate::source::aws::{AwsSession, CredentialOptions};
 

@@ -6,8 +6,8 @@ use super::args::FailOn;
 use super::check::{judge_inputs, judge_plan, read_all};
 use super::error::{CliError, CliResult};
 use super::output::write_report;
-use crate::check::CheckResult;
-use crate::exit::ExitStatus;
+use crate::cli::exit::ExitStatus;
+use crate::judge::result::CheckResult;
 use crate::report::{self, Format};
 
 pub struct DiffArgs {

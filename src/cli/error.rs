@@ -2,7 +2,7 @@
 //! `Result<ExitStatus, CliError>`, so `?` carries every failure to the one place that prints
 //! it (`error: …`, escaped for the terminal) and exits.
 
-use crate::exit::ExitStatus;
+use crate::cli::exit::ExitStatus;
 
 /// A command that could not finish.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
@@ -34,8 +34,8 @@ impl CliError {
     }
 }
 
-impl From<crate::manifest::CheckError> for CliError {
-    fn from(error: crate::manifest::CheckError) -> CliError {
+impl From<crate::inputs::manifest::CheckError> for CliError {
+    fn from(error: crate::inputs::manifest::CheckError) -> CliError {
         CliError::input(error.to_string())
     }
 }

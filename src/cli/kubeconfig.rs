@@ -7,8 +7,8 @@ use std::path::PathBuf;
 use super::args::ExecChoice;
 use super::error::{CliError, CliResult};
 use super::output::{runtime, write_file, write_stdout};
-use crate::exit::ExitStatus;
-use crate::kubeconfig::{ExecPlugin, KubeconfigEntry, merge, parse, to_yaml};
+use crate::cli::exit::ExitStatus;
+use crate::inputs::kubeconfig::{ExecPlugin, KubeconfigEntry, merge, parse, to_yaml};
 use crate::report::escape::terminal;
 use crate::source::aws::{AwsSession, CredentialOptions};
 
@@ -33,7 +33,7 @@ fn kubeconfig_path(output: Option<PathBuf>) -> Option<PathBuf> {
 /// The CA's subject, issuer and validity, one line each, with a warning near expiry.
 fn certificate_report(ca_data: &str) -> String {
     let mut report = String::new();
-    match crate::certificate::summarize(ca_data, std::time::SystemTime::now()) {
+    match crate::inputs::certificate::summarize(ca_data, std::time::SystemTime::now()) {
         Ok(certificates) => {
             for c in certificates {
                 report.push_str(&format!(

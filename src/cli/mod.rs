@@ -8,6 +8,7 @@ mod check;
 mod cluster;
 mod diff;
 mod error;
+pub mod exit;
 mod kubeconfig;
 mod output;
 mod reference;
@@ -24,7 +25,7 @@ pub use error::{CliError, CliResult};
 pub use output::exit_status;
 pub use reference::cli_reference;
 
-use crate::exit::ExitStatus;
+use crate::cli::exit::ExitStatus;
 use crate::report::escape::terminal;
 use crate::source::aws::CredentialOptions;
 use output::ReportArgs;
@@ -198,10 +199,10 @@ mod tests {
     use super::args::FailOn;
     use super::output::exit_status;
     use super::*;
-    use crate::check::{CheckResult, Coverage, NotEvaluated};
-    use crate::exit::ExitStatus;
-    use crate::finding::Severity;
-    use crate::finding::{Finding, Location, Status};
+    use crate::cli::exit::ExitStatus;
+    use crate::judge::result::{CheckResult, Coverage, NotEvaluated};
+    use crate::rules::finding::Severity;
+    use crate::rules::finding::{Finding, Location, Status};
 
     fn result(severities: &[Severity], complete: bool) -> CheckResult {
         CheckResult {

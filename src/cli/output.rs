@@ -6,8 +6,8 @@ use std::path::{Path, PathBuf};
 
 use super::args::{ColorChoice, FailOn};
 use super::error::{CliError, CliResult};
-use crate::check::CheckResult;
-use crate::exit::ExitStatus;
+use crate::cli::exit::ExitStatus;
+use crate::judge::result::CheckResult;
 use crate::report::{self, Format};
 
 /// How the report of a judgement is rendered, where it goes, and what fails the run.
@@ -66,7 +66,7 @@ pub fn write_stdout(text: &str) -> Result<(), CliError> {
 
 /// Writes `text` to `path` with mode 0600, atomically.
 pub fn write_file(path: &Path, text: &str) -> Result<(), CliError> {
-    crate::output::write_private_atomic(path, text.as_bytes())
+    crate::infra::output::write_private_atomic(path, text.as_bytes())
         .map_err(|e| CliError::input(format!("{}: {e}", path.display())))
 }
 

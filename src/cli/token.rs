@@ -3,7 +3,7 @@
 
 use super::error::CliResult;
 use super::output::{runtime, write_stdout};
-use crate::exit::ExitStatus;
+use crate::cli::exit::ExitStatus;
 use crate::source::aws::{AwsSession, CredentialOptions};
 use crate::source::token::{exec_credential, mint};
 

@@ -8,11 +8,11 @@ use super::check::{judge_inputs, read_all, read_snapshot};
 use super::cluster::collect_snapshot;
 use super::error::{CliError, CliResult};
 use super::output::write_stdout;
-use crate::awsauth::lookup::{Identity, lookup};
-use crate::exit::ExitStatus;
+use crate::cli::exit::ExitStatus;
+use crate::evidence::Fetched;
+use crate::model::awsauth::lookup::{Identity, lookup};
 use crate::report::escape::terminal;
 use crate::report::whois::{ClusterWhois, aws_auth_json, aws_auth_text};
-use crate::snapshot::Fetched;
 
 fn identity(arn: &str, session_name: Option<&str>) -> Result<Identity, CliError> {
     Identity::from_arn(arn, session_name).map_err(|e| CliError::input(format!("{arn}: {e}")))
@@ -88,7 +88,7 @@ pub fn run_cluster(
             u.detail
         ));
     }
-    let entries: &[crate::snapshot::AccessEntry] = match &snapshot.access_entries {
+    let entries: &[crate::evidence::AccessEntry] = match &snapshot.access_entries {
         Fetched::Found(entries) => entries,
         Fetched::Absent => &[],
         Fetched::Unknown(u) => {
@@ -103,7 +103,7 @@ pub fn run_cluster(
     let doc = result.documents.first();
     let outcome = doc.map(|d| lookup(d.lookup_sections(), &identity, false));
     let mode = snapshot.cluster.authentication_mode.as_deref();
-    let decision = crate::access::whois::decide(
+    let decision = crate::model::access::whois::decide(
         mode,
         &identity,
         outcome.as_ref(),

@@ -4,9 +4,9 @@
 
 use std::collections::BTreeMap;
 
-use crate::awsauth::document::AwsAuthDocument;
-use crate::awsauth::{Row, SectionKey};
-use crate::finding::Location;
+use crate::model::awsauth::document::AwsAuthDocument;
+use crate::model::awsauth::{Row, SectionKey};
+use crate::rules::finding::Location;
 
 /// One way in that a version of aws-auth grants.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -27,7 +27,9 @@ pub struct Grant {
 impl Grant {
     /// Mapped into `system:masters`.
     pub fn is_admin(&self) -> bool {
-        let masters = &crate::policies::privileged_groups().superuser_group.name;
+        let masters = &crate::model::policies::privileged_groups()
+            .superuser_group
+            .name;
         !self.never_matches && self.groups.iter().any(|g| g == masters)
     }
 
@@ -51,7 +53,7 @@ pub fn grants(doc: &AwsAuthDocument) -> BTreeMap<String, Grant> {
             };
             // A role ARN with a path never matches, in mapRoles or filed under mapUsers.
             let never_matches = entry.row.sso().is_none()
-                && crate::arn::strip_path(&arn).is_ok_and(|stripped| stripped != arn);
+                && crate::model::arn::strip_path(&arn).is_ok_and(|stripped| stripped != arn);
             let field = if section == SectionKey::MapUsers {
                 "userarn"
             } else {

@@ -11,9 +11,9 @@ use serde::Serialize;
 
 pub use grants::{Grant, grants};
 
-use crate::awsauth::SectionKey;
-use crate::check::CheckResult;
-use crate::finding::{Finding, Location, Severity, Status};
+use crate::judge::result::CheckResult;
+use crate::model::awsauth::SectionKey;
+use crate::rules::finding::{Finding, Location, Severity, Status};
 
 /// What kind of change a verdict reports.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Serialize)]
@@ -381,7 +381,7 @@ pub fn diff(
 
 /// The access-entry rows of a version's access matrix (snapshots and plans), by lower-cased
 /// principal ARN.
-fn entry_rows(result: &CheckResult) -> BTreeMap<String, &crate::access::Principal> {
+fn entry_rows(result: &CheckResult) -> BTreeMap<String, &crate::model::access::Principal> {
     result
         .live
         .iter()
@@ -391,14 +391,14 @@ fn entry_rows(result: &CheckResult) -> BTreeMap<String, &crate::access::Principa
         .collect()
 }
 
-fn entry_location(p: &crate::access::Principal) -> Location {
+fn entry_location(p: &crate::model::access::Principal) -> Location {
     Location {
         route: format!("access-entry {}", p.arn),
         ..Location::default()
     }
 }
 
-fn policies_text(p: &crate::access::Principal) -> String {
+fn policies_text(p: &crate::model::access::Principal) -> String {
     if p.policies.is_empty() {
         "no access policy".to_string()
     } else {
@@ -527,7 +527,7 @@ fn admin_paths(
     if let Some(live) = &result.live {
         for p in &live.principals {
             if !p.in_effect
-                || p.tier != crate::access::Tier::ClusterAdmin
+                || p.tier != crate::model::access::Tier::ClusterAdmin
                 || p.source.starts_with("creator")
             {
                 continue;

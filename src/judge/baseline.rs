@@ -3,8 +3,8 @@
 
 use std::collections::BTreeSet;
 
-use crate::check::CheckResult;
-use crate::manifest::InputFile;
+use crate::inputs::manifest::InputFile;
+use crate::judge::result::CheckResult;
 
 /// The baseline report could not be used.
 #[derive(Debug, thiserror::Error)]

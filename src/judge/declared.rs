@@ -7,8 +7,8 @@
 use std::collections::BTreeMap;
 
 use super::{Availability, Evidence};
-use crate::check::{CheckError, CheckResult, InputFile, LiveContext, NotEvaluated};
-use crate::declared::DeclaredAccess;
+use crate::inputs::declared::DeclaredAccess;
+use crate::judge::result::{CheckError, CheckResult, InputFile, LiveContext, NotEvaluated};
 use crate::rules::{ClusterFacts, Input};
 
 /// Judges declared access. `via` names the source (`terraform plan`, `eksctl ClusterConfig`);
@@ -22,10 +22,11 @@ pub fn judge_declared(
 ) -> Result<CheckResult, CheckError> {
     let (documents, notes) = match &side.aws_auth {
         Some((address, data)) => {
-            let (documents, mut notes) = crate::manifest::read_documents(&[InputFile {
-                path: format!("{path} › {address} ({which})"),
-                bytes: crate::manifest::configmap_yaml(data).into_bytes(),
-            }])?;
+            let (documents, mut notes) =
+                crate::model::awsauth::documents::read_documents(&[InputFile {
+                    path: format!("{path} › {address} ({which})"),
+                    bytes: crate::inputs::manifest::configmap_yaml(data).into_bytes(),
+                }])?;
             notes.push(format!(
                 "{address} ({which}): lines refer to the ConfigMap as `kubectl get -o yaml` would print it from these values"
             ));
@@ -33,7 +34,7 @@ pub fn judge_declared(
         }
         None => (Vec::new(), Vec::new()),
     };
-    let cluster = crate::snapshot::ClusterInfo {
+    let cluster = crate::evidence::ClusterInfo {
         name: path.to_string(),
         // The same for every file and side, so findings keep their fingerprints across a diff.
         arn: via.to_string(),
@@ -77,7 +78,7 @@ pub fn judge_declared(
         notes,
         context: Some(LiveContext {
             cluster: cluster.clone(),
-            transport: crate::snapshot::Transport {
+            transport: crate::evidence::Transport {
                 via: via.to_string(),
                 tls_verified: true,
             },

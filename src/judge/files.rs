@@ -6,10 +6,11 @@
 use std::collections::BTreeMap;
 
 use super::{Availability, Evidence, unknown_reason};
-use crate::check::CheckResult;
-use crate::manifest::{CheckError, InputFile, read_documents};
+use crate::evidence::{Fetched, IamEvidence};
+use crate::inputs::manifest::{CheckError, InputFile};
+use crate::judge::result::CheckResult;
+use crate::model::awsauth::documents::read_documents;
 use crate::rules::Input;
-use crate::snapshot::{Fetched, IamEvidence};
 
 /// The evidence of aws-auth files; with `iam`, what IAM said of the principals they name
 /// (found, or why it is unknown).

@@ -12,6 +12,7 @@
 pub mod baseline;
 mod declared;
 mod files;
+pub mod result;
 mod snapshot;
 
 pub use declared::judge_declared;
@@ -20,11 +21,11 @@ pub use snapshot::judge_snapshot;
 
 use std::collections::BTreeMap;
 
-use crate::awsauth::document::AwsAuthDocument;
-use crate::check::{CheckResult, Coverage, LiveContext, NotEvaluated};
-use crate::finding::Finding;
+use crate::evidence::{AccessEntry, Unknown};
+use crate::judge::result::{CheckResult, Coverage, LiveContext, NotEvaluated};
+use crate::model::awsauth::document::AwsAuthDocument;
+use crate::rules::finding::Finding;
 use crate::rules::{ClusterFacts, Input, RULES, Rule};
-use crate::snapshot::{AccessEntry, Unknown};
 
 /// Whether one input was read.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -229,10 +230,10 @@ pub fn judge(evidence: Evidence<'_>, finish: &[&dyn Finish]) -> CheckResult {
         rules_evaluated: evaluated,
         not_evaluated,
     };
-    crate::check::list_undecided(&findings, &mut coverage);
-    crate::check::sort_findings(&mut findings);
+    crate::judge::result::list_undecided(&findings, &mut coverage);
+    crate::judge::result::sort_findings(&mut findings);
     let context = context.map(|mut context| {
-        context.principals = crate::access::matrix(crate::access::AccessInputs {
+        context.principals = crate::model::access::matrix(crate::model::access::AccessInputs {
             mode: facts.mode(),
             aws_auth: documents.first(),
             aws_auth_unread: aws_auth_unread.as_deref(),
@@ -245,7 +246,7 @@ pub fn judge(evidence: Evidence<'_>, finish: &[&dyn Finish]) -> CheckResult {
             creator: facts.known_creator(),
         });
         if let Some(summary) = &context.iam {
-            crate::access::attach_iam(&mut context.principals, summary);
+            crate::model::access::attach_iam(&mut context.principals, summary);
         }
         // What the matrix could not show: said once, beside it.
         if !context.principals.is_empty() {
@@ -284,7 +285,7 @@ mod tests {
     use std::collections::BTreeSet;
 
     use super::*;
-    use crate::snapshot::{Fetched, Snapshot, UnknownReason};
+    use crate::evidence::{Fetched, Snapshot, UnknownReason};
 
     fn complete() -> Snapshot {
         Snapshot::from_json(include_str!("../../examples/snapshot.json")).unwrap()
@@ -403,7 +404,7 @@ mod tests {
             .iter()
             .find(|p| p.source == "aws-auth (not read)")
             .expect("the aws-auth side is marked");
-        assert_eq!(aws_auth.tier, crate::access::Tier::Unknown);
+        assert_eq!(aws_auth.tier, crate::model::access::Tier::Unknown);
         assert!(!result.coverage.complete);
     }
 
@@ -411,7 +412,7 @@ mod tests {
     /// listed; an undecided finding makes any of them incomplete.
     #[test]
     fn files_run_the_offline_rules_only() {
-        let result = check(&[crate::manifest::InputFile {
+        let result = check(&[crate::inputs::manifest::InputFile {
             path: "aws-auth.yaml".into(),
             bytes: include_bytes!("../../examples/aws-auth.yaml").to_vec(),
         }])

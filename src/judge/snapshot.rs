@@ -7,9 +7,9 @@
 use std::collections::BTreeMap;
 
 use super::{Availability, Evidence, unknown_reason};
-use crate::check::{CheckError, CheckResult, InputFile, LiveContext};
+use crate::evidence::{Fetched, Snapshot, UnknownReason};
+use crate::judge::result::{CheckError, CheckResult, InputFile, LiveContext};
 use crate::rules::{ClusterFacts, Input};
-use crate::snapshot::{Fetched, Snapshot, UnknownReason};
 
 /// The evidence of a snapshot.
 pub fn snapshot_evidence(snapshot: &Snapshot) -> Result<Evidence<'_>, CheckError> {
@@ -23,7 +23,7 @@ pub fn snapshot_evidence(snapshot: &Snapshot) -> Result<Evidence<'_>, CheckError
     let mut inputs = BTreeMap::new();
     let mut documents = Vec::new();
     let mut aws_auth_unread = None;
-    let read_or = |fetched: Option<&crate::snapshot::Unknown>| match fetched {
+    let read_or = |fetched: Option<&crate::evidence::Unknown>| match fetched {
         None => Availability::Read,
         Some(unknown) => Availability::Missing(unknown_reason(unknown)),
     };
@@ -31,10 +31,11 @@ pub fn snapshot_evidence(snapshot: &Snapshot) -> Result<Evidence<'_>, CheckError
         Fetched::Found(object) => {
             let path =
                 format!("{cluster_arn} (kubectl get configmap aws-auth -n kube-system -o yaml)");
-            let (docs, read_notes) = crate::manifest::read_documents(&[InputFile {
-                path,
-                bytes: crate::manifest::configmap_yaml(&object.data).into_bytes(),
-            }])?;
+            let (docs, read_notes) =
+                crate::model::awsauth::documents::read_documents(&[InputFile {
+                    path,
+                    bytes: crate::inputs::manifest::configmap_yaml(&object.data).into_bytes(),
+                }])?;
             documents = docs;
             notes.extend(read_notes);
             if !object.binary_data_keys.is_empty() {
@@ -116,7 +117,11 @@ pub fn snapshot_evidence(snapshot: &Snapshot) -> Result<Evidence<'_>, CheckError
     if let Fetched::Found(offered) = &snapshot.offered_policies {
         let unknown: Vec<&str> = offered
             .iter()
-            .filter(|o| crate::policies::access_policies().find(&o.arn).is_none())
+            .filter(|o| {
+                crate::model::policies::access_policies()
+                    .find(&o.arn)
+                    .is_none()
+            })
             .map(|o| o.name.as_str())
             .collect();
         if !unknown.is_empty() {
@@ -195,7 +200,7 @@ pub fn snapshot_evidence(snapshot: &Snapshot) -> Result<Evidence<'_>, CheckError
             cluster: snapshot.cluster.clone(),
             transport: snapshot.transport.clone(),
             caller: snapshot.caller.found().cloned(),
-            iam: iam.map(crate::check::IamSummary::of),
+            iam: iam.map(crate::model::access::IamSummary::of),
             principals: Vec::new(),
         }),
         aws_auth_unread,

@@ -6,7 +6,7 @@ use serde_json::{Value, json};
 use super::escape::{markdown, terminal};
 use super::sarif::{level, rule_descriptors, sarif_result, security_severity, uri_reference};
 use crate::diff::{DiffResult, Verdict, VerdictKind};
-use crate::finding::Finding;
+use crate::rules::finding::Finding;
 
 /// One line a reader can act on: `2 access changes (1 high), 1 new finding, 1 fixed`.
 pub fn summary(diff: &DiffResult) -> String {
@@ -197,7 +197,7 @@ fn verdict_result(v: &Verdict, rule_index: usize) -> Value {
         "level": level(v.severity),
         "message": {"text": v.message},
         "locations": locations,
-        "partialFingerprints": {"awsAuthAudit/v1": crate::finding::fingerprint(&[&verdict_rule(v.kind), v.principal.as_deref().unwrap_or(&v.location.route)])},
+        "partialFingerprints": {"awsAuthAudit/v1": crate::rules::finding::fingerprint(&[&verdict_rule(v.kind), v.principal.as_deref().unwrap_or(&v.location.route)])},
         "properties": {"severity": v.severity.as_str()},
     })
 }
@@ -211,7 +211,7 @@ pub fn sarif(diff: &DiffResult) -> String {
             .verdicts
             .iter()
             .find(|v| v.kind == kind)
-            .map_or(crate::finding::Severity::Info, |v| v.severity);
+            .map_or(crate::rules::finding::Severity::Info, |v| v.severity);
         rules.push(json!({
             "id": verdict_rule(kind),
             "name": kind_name(kind),

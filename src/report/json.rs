@@ -3,10 +3,10 @@
 use serde::Serialize;
 
 use super::JSON_REPORT_VERSION;
-use crate::awsauth::document::AwsAuthDocument;
-use crate::awsauth::{Row, SectionKey};
-use crate::check::{CheckResult, Coverage};
-use crate::finding::{Finding, Severity, Status};
+use crate::judge::result::{CheckResult, Coverage};
+use crate::model::awsauth::document::AwsAuthDocument;
+use crate::model::awsauth::{Row, SectionKey};
+use crate::rules::finding::{Finding, Severity, Status};
 
 #[derive(Serialize)]
 struct Tool {
@@ -18,8 +18,8 @@ struct Tool {
 #[derive(Serialize)]
 #[serde(untagged)]
 enum KeptRow<'a> {
-    Role(&'a crate::awsauth::RoleMapping),
-    User(&'a crate::awsauth::UserMapping),
+    Role(&'a crate::model::awsauth::RoleMapping),
+    User(&'a crate::model::awsauth::UserMapping),
 }
 
 #[derive(Serialize)]
@@ -58,11 +58,11 @@ struct Report<'a> {
     version: u32,
     tool: Tool,
     #[serde(skip_serializing_if = "Option::is_none")]
-    cluster: Option<&'a crate::check::LiveContext>,
+    cluster: Option<&'a crate::judge::result::LiveContext>,
     inputs: Vec<Input<'a>>,
     /// The access matrix of a live audit: one row per way in.
     #[serde(skip_serializing_if = "Option::is_none")]
-    principals: Option<&'a [crate::access::Principal]>,
+    principals: Option<&'a [crate::model::access::Principal]>,
     findings: &'a [Finding],
     notes: &'a [String],
     coverage: &'a Coverage,

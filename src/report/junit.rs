@@ -2,10 +2,10 @@
 //! failure per finding at or above `--fail-on`, an error when the rule could not be
 //! evaluated), one per verdict and new finding for `diff`.
 
-use crate::check::CheckResult;
 use crate::diff::DiffResult;
-use crate::finding::{Finding, Severity, Status};
+use crate::judge::result::CheckResult;
 use crate::rules::RULES;
+use crate::rules::finding::{Finding, Severity, Status};
 
 /// Text as XML character data or attribute value: markup escaped, and the characters XML 1.0
 /// cannot hold at all (C0 controls other than tab and newlines) shown as `\u{…}`.

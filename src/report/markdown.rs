@@ -1,10 +1,10 @@
 //! A Markdown report, for pull-request comments and job summaries.
 
 use super::escape::markdown;
-use crate::check::CheckResult;
+use crate::judge::result::CheckResult;
 
 /// Findings as a Markdown table: severity, rule, location, message.
-pub fn findings_table(findings: &[crate::finding::Finding]) -> String {
+pub fn findings_table(findings: &[crate::rules::finding::Finding]) -> String {
     let mut out = String::from("| severity | rule | location | finding |\n|---|---|---|---|\n");
     for f in findings {
         out.push_str(&format!(
@@ -101,8 +101,8 @@ pub fn render(result: &CheckResult) -> String {
             out.push_str(&format!(
                 "| {} {} | {} | {} | {} | {} |\n",
                 match p.kind {
-                    crate::snapshot::IamKind::Role => "role",
-                    crate::snapshot::IamKind::User => "user",
+                    crate::evidence::IamKind::Role => "role",
+                    crate::evidence::IamKind::User => "user",
                 },
                 markdown(&p.name),
                 markdown(&arn),

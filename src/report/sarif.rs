@@ -4,9 +4,9 @@
 use serde::Serialize;
 use serde_json::{Value, json};
 
-use crate::check::CheckResult;
-use crate::finding::{Finding, Severity};
+use crate::judge::result::CheckResult;
 use crate::rules::RULES;
+use crate::rules::finding::{Finding, Severity};
 
 pub(crate) fn level(severity: Severity) -> &'static str {
     match severity {
@@ -53,11 +53,11 @@ struct Run<'a> {
 #[derive(Serialize)]
 #[serde(rename_all = "camelCase")]
 struct RunProperties<'a> {
-    coverage: &'a crate::check::Coverage,
+    coverage: &'a crate::judge::result::Coverage,
     #[serde(skip_serializing_if = "Option::is_none")]
-    cluster: Option<&'a crate::check::LiveContext>,
+    cluster: Option<&'a crate::judge::result::LiveContext>,
     #[serde(skip_serializing_if = "Option::is_none")]
-    access_matrix: Option<&'a [crate::access::Principal]>,
+    access_matrix: Option<&'a [crate::model::access::Principal]>,
 }
 
 #[derive(Serialize)]

@@ -3,8 +3,8 @@
 use comfy_table::{Cell, Color, ContentArrangement, Table, presets};
 
 use super::escape::terminal;
-use crate::check::CheckResult;
-use crate::finding::Severity;
+use crate::judge::result::CheckResult;
+use crate::rules::finding::Severity;
 
 fn color(severity: Severity) -> Color {
     match severity {
@@ -40,7 +40,7 @@ pub fn not_evaluated_lines(result: &CheckResult) -> String {
 }
 
 /// The access matrix: one row per way in, with its power and whether EKS uses it.
-fn access_matrix(principals: &[crate::access::Principal], colored: bool) -> String {
+fn access_matrix(principals: &[crate::model::access::Principal], colored: bool) -> String {
     let mut table = Table::new();
     table
         .load_style(presets::UTF8_FULL_CONDENSED)

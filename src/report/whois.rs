@@ -6,11 +6,11 @@
 use serde_json::{Value, json};
 
 use super::escape::terminal;
-use crate::access::whois::Decision;
-use crate::awsauth::SectionKey;
-use crate::awsauth::document::AwsAuthDocument;
-use crate::awsauth::lookup::{Identity, Outcome};
-use crate::snapshot::Fetched;
+use crate::evidence::Fetched;
+use crate::model::access::whois::Decision;
+use crate::model::awsauth::SectionKey;
+use crate::model::awsauth::document::AwsAuthDocument;
+use crate::model::awsauth::lookup::{Identity, Outcome};
 
 /// What aws-auth answers for `identity`, as JSON.
 pub fn aws_auth_json(

@@ -36,7 +36,7 @@
 //! - Amazon EKS user guide, "Grant IAM users and roles access to Kubernetes APIs" (aws-auth ConfigMap)
 
 use super::prelude::*;
-use crate::awsauth::SectionFailure;
+use crate::model::awsauth::SectionFailure;
 
 pub const META: RuleMeta = RuleMeta {
     code: "EA101",

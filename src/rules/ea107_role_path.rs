@@ -35,7 +35,7 @@
 //! - Amazon EKS user guide, troubleshooting IAM: "ARNs in aws-auth ConfigMap entries can't include a path"
 
 use super::prelude::*;
-use crate::arn;
+use crate::model::arn;
 
 pub const META: RuleMeta = RuleMeta {
     code: "EA107",
@@ -63,12 +63,12 @@ pub fn check(doc: &AwsAuthDocument, out: &mut Emitter<'_>) {
         } else {
             format!("{written} never matches: EKS compares role ARNs without their path; write `{fixed}`")
         };
-        let known = crate::iam::Wanted::from_arn(written).and_then(|w| {
+        let known = crate::model::iam::Wanted::from_arn(written).and_then(|w| {
             out.iam()
                 .and_then(|iam| iam.lookup(w.kind, &w.account, &w.name))
         });
         let (message, remediation) = match known {
-            Some(crate::snapshot::Fetched::Found(role)) => (
+            Some(crate::evidence::Fetched::Found(role)) => (
                 format!(
                     "{message}. IAM: the role is {}{}",
                     role.arn,
@@ -83,7 +83,7 @@ pub fn check(doc: &AwsAuthDocument, out: &mut Emitter<'_>) {
                     role.arn
                 ),
             ),
-            Some(crate::snapshot::Fetched::Absent) => (
+            Some(crate::evidence::Fetched::Absent) => (
                 format!("{message}. IAM has no role of that name in the account (see EA401)"),
                 format!("set {field} to `{fixed}` once the role exists, or remove the mapping"),
             ),

@@ -28,7 +28,7 @@
 //! - aws-iam-authenticator `pkg/mapper/file/mapper_test.go` ("test compatibility with eks")
 
 use super::prelude::*;
-use crate::arn;
+use crate::model::arn;
 
 pub const META: RuleMeta = RuleMeta {
     code: "EA108",

@@ -32,7 +32,7 @@
 //! - aws-iam-authenticator `pkg/mapper/configmap/mapper.go` (literal, case-insensitive comparison)
 
 use super::prelude::*;
-use crate::arn::{self, ArnError};
+use crate::model::arn::{self, ArnError};
 
 pub const META: RuleMeta = RuleMeta {
     code: "EA109",

@@ -28,7 +28,7 @@
 //! - aws-iam-authenticator `pkg/mapper/configmap/configmap.go` (`saveMap`, `UserMapping` lookup with `strings.EqualFold`)
 
 use super::prelude::*;
-use crate::awsauth::lookup::eq_fold;
+use crate::model::awsauth::lookup::eq_fold;
 
 pub const META: RuleMeta = RuleMeta {
     code: "EA111",

@@ -25,7 +25,7 @@
 //! - aws-iam-authenticator `pkg/mapper/configmap/mapper.go` (`mapRoles` before `mapUsers`, no type check)
 
 use super::prelude::*;
-use crate::arn::{self, PrincipalType};
+use crate::model::arn::{self, PrincipalType};
 
 pub const META: RuleMeta = RuleMeta {
     code: "EA112",

@@ -32,7 +32,7 @@
 //! - Amazon EKS best practices guide, identity and access management: avoid `system:masters` in aws-auth
 
 use super::prelude::*;
-use crate::policies::privileged_groups;
+use crate::model::policies::privileged_groups;
 
 pub const META: RuleMeta = RuleMeta {
     code: "EA113",

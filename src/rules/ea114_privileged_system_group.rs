@@ -32,7 +32,7 @@
 //! - Kubernetes, service account groups: https://kubernetes.io/docs/reference/access-authn-authz/service-accounts-admin/
 
 use super::prelude::*;
-use crate::policies::privileged_groups;
+use crate::model::policies::privileged_groups;
 
 pub const META: RuleMeta = RuleMeta {
     code: "EA114",

@@ -38,8 +38,8 @@
 //! - aws-iam-authenticator `pkg/server/server.go` (`renderTemplate`: `{{EC2PrivateDNSName}}` needs an instance id)
 
 use super::prelude::*;
-use crate::arn::{self, PrincipalType};
-use crate::policies::privileged_groups;
+use crate::model::arn::{self, PrincipalType};
+use crate::model::policies::privileged_groups;
 
 pub const META: RuleMeta = RuleMeta {
     code: "EA115",

@@ -27,7 +27,7 @@
 //! - aws-iam-authenticator `pkg/server/server.go` (`renderTemplate` uses `strings.ReplaceAll` for five names)
 
 use super::prelude::*;
-use crate::awsauth::template::{KNOWN, placeholders};
+use crate::model::awsauth::template::{KNOWN, placeholders};
 
 pub const META: RuleMeta = RuleMeta {
     code: "EA117",

@@ -26,7 +26,7 @@
 //! - aws-iam-authenticator README, "mapAccounts"
 
 use super::prelude::*;
-use crate::arn::is_account_id;
+use crate::model::arn::is_account_id;
 
 pub const META: RuleMeta = RuleMeta {
     code: "EA118",

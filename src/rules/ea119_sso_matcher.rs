@@ -38,7 +38,7 @@
 //! - aws/containers-roadmap issue #474
 
 use super::prelude::*;
-use crate::awsauth::lookup::arn_like;
+use crate::model::awsauth::lookup::arn_like;
 
 pub const META: RuleMeta = RuleMeta {
     code: "EA119",

@@ -31,7 +31,7 @@
 //! - aws-iam-authenticator fixture `aws-auth-crazy-case-keys.yaml`
 
 use super::prelude::*;
-use crate::awsauth::decode::is_unicode_folded;
+use crate::model::awsauth::decode::is_unicode_folded;
 
 pub const META: RuleMeta = RuleMeta {
     code: "EA122",

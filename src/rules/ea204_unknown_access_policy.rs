@@ -24,7 +24,7 @@
 
 use super::ClusterFacts;
 use super::prelude::*;
-use crate::policies::access_policies;
+use crate::model::policies::access_policies;
 
 pub const META: RuleMeta = RuleMeta {
     code: "EA204",

@@ -43,7 +43,7 @@
 
 use super::prelude::*;
 use super::ClusterFacts;
-use crate::rbac::{RolePower, grants_to_group};
+use crate::model::rbac::{RolePower, grants_to_group};
 
 pub const META: RuleMeta = RuleMeta {
     code: "EA205",

@@ -40,7 +40,7 @@
 
 use super::ClusterFacts;
 use super::prelude::*;
-use crate::rbac::{RolePower, grants_to_group};
+use crate::model::rbac::{RolePower, grants_to_group};
 
 pub const META: RuleMeta = RuleMeta {
     code: "EA206",
@@ -54,7 +54,7 @@ pub const META: RuleMeta = RuleMeta {
 const NOT_RBAC: [&str; 3] = ["system:masters", "system:nodes", "system:authenticated"];
 
 /// Why `group` grants nothing, or `None` when a binding gives it some power.
-fn why_powerless(rbac: crate::snapshot::RbacView<'_>, group: &str) -> Option<String> {
+fn why_powerless(rbac: crate::evidence::RbacView<'_>, group: &str) -> Option<String> {
     if group.is_empty() || group.contains("{{") || NOT_RBAC.contains(&group) {
         return None;
     }

@@ -36,7 +36,7 @@ pub fn check(facts: &ClusterFacts<'_>, out: &mut Emitter<'_>) {
         return;
     };
     for entry in entries {
-        if crate::arn::classify(&entry.principal_arn) != Ok(crate::arn::PrincipalType::User) {
+        if crate::model::arn::classify(&entry.principal_arn) != Ok(crate::model::arn::PrincipalType::User) {
             continue;
         }
         out.emit(

@@ -37,7 +37,7 @@ pub fn check(facts: &ClusterFacts<'_>, out: &mut Emitter<'_>) {
         return;
     };
     for entry in entries {
-        let Ok(arn) = crate::arn::parse(&entry.principal_arn) else {
+        let Ok(arn) = crate::model::arn::parse(&entry.principal_arn) else {
             continue;
         };
         if arn.account == account || arn.account.is_empty() {

@@ -41,7 +41,7 @@ pub fn check(facts: &ClusterFacts<'_>, out: &mut Emitter<'_>) {
             continue;
         };
         if entry.kind != "STANDARD"
-            || crate::arn::classify(&entry.principal_arn) != Ok(crate::arn::PrincipalType::Role)
+            || crate::model::arn::classify(&entry.principal_arn) != Ok(crate::model::arn::PrincipalType::Role)
             || username.contains("{{SessionName}}")
             || username.contains("{{SessionNameRaw}}")
             || username.starts_with("arn:aws:sts::")

@@ -32,8 +32,8 @@
 
 use super::ClusterFacts;
 use super::prelude::*;
-use crate::iam::Wanted;
-use crate::snapshot::Fetched;
+use crate::model::iam::Wanted;
+use crate::evidence::Fetched;
 
 pub const META: RuleMeta = RuleMeta {
     code: "EA210",

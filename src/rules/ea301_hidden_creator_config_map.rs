@@ -47,23 +47,23 @@ pub fn check(facts: &ClusterFacts<'_>, out: &mut Emitter<'_>) {
     if facts.mode() != Some("CONFIG_MAP") {
         return;
     }
-    let masters = &crate::policies::privileged_groups().superuser_group.name;
+    let masters = &crate::model::policies::privileged_groups().superuser_group.name;
     let likely = facts
         .caller
         .filter(|c| c.groups.iter().any(|g| g == masters))
         .and_then(|c| c.extra_value("canonicalArn").or(c.extra_value("arn")));
     let cloudtrail = match facts.creator {
-        Some(crate::snapshot::Fetched::Found(_)) | None => String::new(),
-        Some(crate::snapshot::Fetched::Absent) => {
+        Some(crate::evidence::Fetched::Found(_)) | None => String::new(),
+        Some(crate::evidence::Fetched::Absent) => {
             "CloudTrail has no CreateCluster event for it (older than its 90 days)".to_string()
         }
-        Some(crate::snapshot::Fetched::Unknown(u)) => {
+        Some(crate::evidence::Fetched::Unknown(u)) => {
             format!("CloudTrail could not be read: unknown({})", u.reason.as_str())
         }
     };
     let hints = facts
         .cluster
-        .map(|c| crate::access::creator_hints(&c.tags))
+        .map(|c| crate::model::access::creator_hints(&c.tags))
         .unwrap_or_default();
     let hinted = if hints.is_empty() {
         String::new()

@@ -36,7 +36,7 @@
 
 use super::ClusterFacts;
 use super::prelude::*;
-use crate::snapshot::Fetched;
+use crate::evidence::Fetched;
 
 pub const META: RuleMeta = RuleMeta {
     code: "EA302",
@@ -51,11 +51,11 @@ pub fn check(facts: &ClusterFacts<'_>, out: &mut Emitter<'_>) {
         return;
     };
     if let Some(creator) = facts.known_creator() {
-        let wanted = crate::iam::Wanted::from_arn(&creator.arn);
+        let wanted = crate::model::iam::Wanted::from_arn(&creator.arn);
         for (entry, policy) in entry_policies(entries) {
             if policy_name(&policy.policy_arn) != "AmazonEKSClusterAdminPolicy"
                 || wanted.is_none()
-                || crate::iam::Wanted::from_arn(&entry.principal_arn) != wanted
+                || crate::model::iam::Wanted::from_arn(&entry.principal_arn) != wanted
             {
                 continue;
             }

@@ -25,7 +25,7 @@
 
 use super::ClusterFacts;
 use super::prelude::*;
-use crate::iam::Wanted;
+use crate::model::iam::Wanted;
 
 pub const META: RuleMeta = RuleMeta {
     code: "EA304",

@@ -48,8 +48,8 @@
 
 use super::ClusterFacts;
 use super::prelude::*;
-use crate::awsauth::lookup::{Identity, Outcome, lookup};
-use crate::policies::privileged_groups;
+use crate::model::awsauth::lookup::{Identity, Outcome, lookup};
+use crate::model::policies::privileged_groups;
 
 pub const META: RuleMeta = RuleMeta {
     code: "EA306",

@@ -29,7 +29,7 @@
 
 use super::ClusterFacts;
 use super::prelude::*;
-use crate::access::Tier;
+use crate::model::access::Tier;
 
 pub const META: RuleMeta = RuleMeta {
     code: "EA307",
@@ -46,7 +46,7 @@ pub fn check(facts: &ClusterFacts<'_>, out: &mut Emitter<'_>) {
         .iter()
         .filter(|p| p.in_effect && p.tier == Tier::ClusterAdmin)
         .map(|p| {
-            let key = crate::iam::Wanted::from_arn(&p.arn)
+            let key = crate::model::iam::Wanted::from_arn(&p.arn)
                 .map_or(p.arn.clone(), |w| format!("{}:{}", w.account, w.name));
             (key, p.arn.clone())
         })

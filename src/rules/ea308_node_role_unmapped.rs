@@ -30,7 +30,7 @@
 
 use super::ClusterFacts;
 use super::prelude::*;
-use crate::iam::Wanted;
+use crate::model::iam::Wanted;
 
 pub const META: RuleMeta = RuleMeta {
     code: "EA308",
@@ -57,7 +57,7 @@ pub fn check(facts: &ClusterFacts<'_>, out: &mut Emitter<'_>) {
                 kept_entries(doc).any(|(_, e)| {
                     let arn = e.row.arn().trim();
                     // EKS compares the path-less role ARN: a row with a path never matches.
-                    crate::arn::strip_path(arn).is_ok_and(|stripped| stripped == arn)
+                    crate::model::arn::strip_path(arn).is_ok_and(|stripped| stripped == arn)
                         && Wanted::from_arn(arn).as_ref() == Some(&wanted)
                         && e.row.groups().iter().any(|g| g == "system:nodes")
                 })

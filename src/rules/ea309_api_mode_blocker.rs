@@ -46,7 +46,7 @@
 
 use super::ClusterFacts;
 use super::prelude::*;
-use crate::iam::Wanted;
+use crate::model::iam::Wanted;
 
 pub const META: RuleMeta = RuleMeta {
     code: "EA309",
@@ -61,7 +61,7 @@ const RESERVED_PREFIXES: [&str; 5] = ["system:", "eks:", "aws:", "amazon:", "iam
 
 /// Why this row cannot become an access entry as it is written.
 fn cannot_move(row: &Row) -> Vec<String> {
-    let privileged = crate::policies::privileged_groups();
+    let privileged = crate::model::policies::privileged_groups();
     let is_node_group = |g: &str| privileged.node_groups.iter().any(|n| n.name == g);
     let node_row = row.groups().iter().any(|g| is_node_group(g));
     let mut reasons = Vec::new();
@@ -136,7 +136,7 @@ pub fn check(facts: &ClusterFacts<'_>, out: &mut Emitter<'_>) {
     for (section, entry) in kept_entries(doc) {
         let arn = entry.row.arn().trim();
         // A row with a path never matches (EA107): it grants nothing to lose.
-        if crate::arn::strip_path(arn).is_ok_and(|stripped| stripped != arn) {
+        if crate::model::arn::strip_path(arn).is_ok_and(|stripped| stripped != arn) {
             continue;
         }
         let wanted = Wanted::from_arn(arn);

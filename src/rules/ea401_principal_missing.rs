@@ -34,8 +34,8 @@
 
 use super::ClusterFacts;
 use super::prelude::*;
-use crate::iam::sso_role_parts;
-use crate::snapshot::Fetched;
+use crate::model::iam::sso_role_parts;
+use crate::evidence::Fetched;
 
 pub const META: RuleMeta = RuleMeta {
     code: "EA401",

@@ -33,7 +33,7 @@
 
 use super::ClusterFacts;
 use super::prelude::*;
-use crate::snapshot::Fetched;
+use crate::evidence::Fetched;
 
 pub const META: RuleMeta = RuleMeta {
     code: "EA402",

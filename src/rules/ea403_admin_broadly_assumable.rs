@@ -34,10 +34,10 @@
 
 use super::ClusterFacts;
 use super::prelude::*;
-use crate::iam::admissions;
-use crate::policies::privileged_groups;
-use crate::rbac::{RolePower, grants_to_group};
-use crate::snapshot::{Fetched, IamKind};
+use crate::model::iam::admissions;
+use crate::model::policies::privileged_groups;
+use crate::model::rbac::{RolePower, grants_to_group};
+use crate::evidence::{Fetched, IamKind};
 
 pub const META: RuleMeta = RuleMeta {
     code: "EA403",

@@ -30,8 +30,8 @@
 
 use super::ClusterFacts;
 use super::prelude::*;
-use crate::iam::sso_role_parts;
-use crate::snapshot::Fetched;
+use crate::model::iam::sso_role_parts;
+use crate::evidence::Fetched;
 
 pub const META: RuleMeta = RuleMeta {
     code: "EA404",
@@ -55,7 +55,7 @@ pub fn check(facts: &ClusterFacts<'_>, out: &mut Emitter<'_>) {
         let Some((set, suffix)) = sso_role_parts(&wanted.name) else {
             continue;
         };
-        let current: Vec<&crate::snapshot::IamPrincipal> = sso_roles
+        let current: Vec<&crate::evidence::IamPrincipal> = sso_roles
             .iter()
             .filter(|r| sso_role_parts(&r.name).is_some_and(|(s, _)| s == set))
             .collect();
@@ -63,7 +63,7 @@ pub fn check(facts: &ClusterFacts<'_>, out: &mut Emitter<'_>) {
             continue;
         };
         let arn = entry.row.arn().trim().to_string();
-        let pathless = crate::arn::strip_path(&now.arn).unwrap_or_else(|_| now.arn.clone());
+        let pathless = crate::model::arn::strip_path(&now.arn).unwrap_or_else(|_| now.arn.clone());
         out.emit(
             At::Entry(section, entry, arn_field(section)),
             Some(&arn),

@@ -4,10 +4,10 @@
 use std::collections::HashMap;
 
 use super::RuleMeta;
-use crate::awsauth::document::AwsAuthDocument;
-use crate::awsauth::{AccountEntry, Entry, KeyObservation, SectionKey};
-use crate::finding::{Finding, Location, Severity, Status, fingerprint};
-use crate::yaml::Pos;
+use crate::inputs::yaml::Pos;
+use crate::model::awsauth::document::AwsAuthDocument;
+use crate::model::awsauth::{AccountEntry, Entry, KeyObservation, SectionKey};
+use crate::rules::finding::{Finding, Location, Severity, Status, fingerprint};
 
 /// What a finding points at.
 #[derive(Debug, Clone, Copy)]
@@ -31,7 +31,7 @@ pub enum At<'a> {
 pub struct Emitter<'a> {
     doc: Option<&'a AwsAuthDocument>,
     /// IAM's answers, when the audit read IAM: rules may sharpen their advice with them.
-    iam: Option<&'a crate::snapshot::IamEvidence>,
+    iam: Option<&'a crate::evidence::IamEvidence>,
     /// For cluster rules: the cluster ARN, part of routes and fingerprints.
     cluster: Option<&'a str>,
     meta: &'a RuleMeta,
@@ -81,13 +81,13 @@ impl<'a> Emitter<'a> {
     }
 
     /// The same emitter, with IAM's answers at hand.
-    pub fn with_iam(mut self, iam: Option<&'a crate::snapshot::IamEvidence>) -> Emitter<'a> {
+    pub fn with_iam(mut self, iam: Option<&'a crate::evidence::IamEvidence>) -> Emitter<'a> {
         self.iam = iam;
         self
     }
 
     /// What IAM said, if the audit read IAM (a live audit, a snapshot, `check --resolve`).
-    pub fn iam(&self) -> Option<&'a crate::snapshot::IamEvidence> {
+    pub fn iam(&self) -> Option<&'a crate::evidence::IamEvidence> {
         self.iam
     }
 
@@ -225,7 +225,7 @@ impl<'a> Emitter<'a> {
         *occurrence += 1;
         if *occurrence > 1 {
             // The same target reported twice by one rule: tell the two apart, stably.
-            fingerprint = crate::finding::fingerprint(&[&identity, &occurrence.to_string()]);
+            fingerprint = crate::rules::finding::fingerprint(&[&identity, &occurrence.to_string()]);
         }
         self.findings.push(Finding {
             code: self.meta.code,

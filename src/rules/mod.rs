@@ -3,16 +3,17 @@
 //! SARIF help). Adding a rule means adding its file, its fixtures, and one line below.
 
 mod emit;
+pub mod finding;
 mod prelude;
 
 pub use emit::{At, Emitter};
 
-use crate::awsauth::document::AwsAuthDocument;
-use crate::finding::{Finding, Severity};
-use crate::snapshot::{
+use crate::evidence::{
     AccessEntry, ClusterInfo, Creator, Fetched, IamEvidence, ModeChange, NodeRole, OfferedPolicy,
     RbacView, UserInfo,
 };
+use crate::model::awsauth::document::AwsAuthDocument;
+use crate::rules::finding::{Finding, Severity};
 
 /// One kind of input a rule reads. A rule declares the set it needs; the judgement pipeline
 /// (`crate::judge`) runs it only when every one was read, lists it as not evaluated (with the
@@ -132,8 +133,8 @@ impl ClusterFacts<'_> {
     }
 
     /// The access matrix from these facts.
-    pub fn principals(&self) -> Vec<crate::access::Principal> {
-        crate::access::matrix(crate::access::AccessInputs {
+    pub fn principals(&self) -> Vec<crate::model::access::Principal> {
+        crate::model::access::matrix(crate::model::access::AccessInputs {
             mode: self.mode(),
             aws_auth: self.aws_auth,
             aws_auth_unread: None,
@@ -159,7 +160,9 @@ impl ClusterFacts<'_> {
 
     /// The cluster's account, from its ARN.
     pub fn account(&self) -> Option<&str> {
-        crate::arn::parse(self.cluster_arn).ok().map(|a| a.account)
+        crate::model::arn::parse(self.cluster_arn)
+            .ok()
+            .map(|a| a.account)
     }
 }
 

@@ -1,9 +1,9 @@
 //! What most rules use.
 
 pub use super::{At, Emitter, Input, RuleMeta};
-pub use crate::awsauth::document::AwsAuthDocument;
-pub use crate::awsauth::{Entry, Row, SectionKey};
-pub use crate::finding::Severity;
+pub use crate::model::awsauth::document::AwsAuthDocument;
+pub use crate::model::awsauth::{Entry, Row, SectionKey};
+pub use crate::rules::finding::Severity;
 
 /// The two sections whose items are mappings, with their kept or dropped entries.
 pub fn mapping_sections(doc: &AwsAuthDocument) -> impl Iterator<Item = (SectionKey, &Entry)> {
@@ -40,20 +40,20 @@ pub fn arn_field(section: SectionKey) -> &'static str {
 /// Every kept row that names an IAM role or user, with what IAM said about it.
 pub fn resolved_entries<'a>(
     doc: &'a AwsAuthDocument,
-    iam: &'a crate::snapshot::IamEvidence,
+    iam: &'a crate::evidence::IamEvidence,
 ) -> impl Iterator<
     Item = (
         SectionKey,
         &'a Entry,
-        crate::iam::Wanted,
-        &'a crate::snapshot::Fetched<crate::snapshot::IamPrincipal>,
+        crate::model::iam::Wanted,
+        &'a crate::evidence::Fetched<crate::evidence::IamPrincipal>,
     ),
 > {
     kept_entries(doc).filter_map(move |(section, entry)| {
         if entry.row.sso().is_some() {
             return None;
         }
-        let wanted = crate::iam::Wanted::from_arn(entry.row.arn().trim())?;
+        let wanted = crate::model::iam::Wanted::from_arn(entry.row.arn().trim())?;
         let result = iam.lookup(wanted.kind, &wanted.account, &wanted.name)?;
         Some((section, entry, wanted, result))
     })
@@ -65,26 +65,26 @@ pub fn instant(text: &str) -> Option<aws_smithy_types::DateTime> {
 }
 
 /// `role` or `user`, for messages.
-pub fn kind_name(kind: crate::snapshot::IamKind) -> &'static str {
+pub fn kind_name(kind: crate::evidence::IamKind) -> &'static str {
     match kind {
-        crate::snapshot::IamKind::Role => "role",
-        crate::snapshot::IamKind::User => "user",
+        crate::evidence::IamKind::Role => "role",
+        crate::evidence::IamKind::User => "user",
     }
 }
 
 /// `access-entry ARN`, the route part of an access entry.
-pub fn entry_route(entry: &crate::snapshot::AccessEntry) -> String {
+pub fn entry_route(entry: &crate::evidence::AccessEntry) -> String {
     format!("access-entry {}", entry.principal_arn)
 }
 
 /// The policy's name when it is an AWS-managed access policy ARN, else the ARN.
 pub fn policy_name(arn: &str) -> &str {
-    arn.strip_prefix(&crate::policies::access_policies().arn_prefix)
+    arn.strip_prefix(&crate::model::policies::access_policies().arn_prefix)
         .unwrap_or(arn)
 }
 
 /// `cluster`, or `namespaces a, b`.
-pub fn scope_text(scope: &crate::snapshot::AccessScope) -> String {
+pub fn scope_text(scope: &crate::evidence::AccessScope) -> String {
     if scope.kind == "namespace" {
         format!("namespaces {}", scope.namespaces.join(", "))
     } else {
@@ -94,15 +94,15 @@ pub fn scope_text(scope: &crate::snapshot::AccessScope) -> String {
 
 /// Every (entry, policy) pair whose policies were read.
 pub fn entry_policies(
-    entries: &[crate::snapshot::AccessEntry],
+    entries: &[crate::evidence::AccessEntry],
 ) -> impl Iterator<
     Item = (
-        &crate::snapshot::AccessEntry,
-        &crate::snapshot::AssociatedPolicy,
+        &crate::evidence::AccessEntry,
+        &crate::evidence::AssociatedPolicy,
     ),
 > {
     entries.iter().flat_map(|e| match &e.policies {
-        crate::snapshot::Fetched::Found(policies) => {
+        crate::evidence::Fetched::Found(policies) => {
             policies.iter().map(move |p| (e, p)).collect::<Vec<_>>()
         }
         _ => Vec::new(),

@@ -10,7 +10,7 @@ use super::context::{ContextError, ContextOptions};
 use super::eks::EksError;
 use super::kube::{Connection, Patience};
 use super::token::TokenError;
-use crate::snapshot::{CollectionIssue, Snapshot, Transport};
+use crate::evidence::{CollectionIssue, Snapshot, Transport};
 
 /// Which cluster to audit, and how to reach it.
 #[derive(Debug, Clone)]

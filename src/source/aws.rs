@@ -11,7 +11,7 @@ use aws_sdk_eks::error::ProvideErrorMetadata;
 use aws_smithy_runtime_api::client::orchestrator::HttpResponse;
 use aws_smithy_runtime_api::client::result::SdkError;
 
-use crate::snapshot::{Unknown, UnknownReason};
+use crate::evidence::{Unknown, UnknownReason};
 
 /// Where the credentials come from.
 #[derive(Debug, Clone, Default)]
@@ -173,10 +173,10 @@ impl AwsSession {
             .provide_credentials()
             .await
             .map_err(|e| credentials_failure(&e))?;
-        crate::redact::register(credentials.secret_access_key());
-        crate::redact::register(credentials.access_key_id());
+        crate::infra::redact::register(credentials.secret_access_key());
+        crate::infra::redact::register(credentials.access_key_id());
         if let Some(session_token) = credentials.session_token() {
-            crate::redact::register(session_token);
+            crate::infra::redact::register(session_token);
         }
         *cached = Some(credentials.clone());
         Ok(credentials)
@@ -299,7 +299,7 @@ pub fn error_chain(error: &(dyn std::error::Error + 'static)) -> String {
         source = cause.source();
     }
     // Library errors are not ours to trust: mask anything credential-shaped.
-    crate::redact::redact(&message)
+    crate::infra::redact::redact(&message)
 }
 
 /// What a failure to load credentials means: none configured, or expired.
@@ -390,7 +390,7 @@ where
         class,
         operation: operation.to_string(),
         code: code.to_string(),
-        message: crate::redact::redact(&message),
+        message: crate::infra::redact::redact(&message),
         request_id,
     }
 }

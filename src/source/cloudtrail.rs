@@ -9,7 +9,7 @@ use aws_sdk_cloudtrail::types::{LookupAttribute, LookupAttributeKey};
 use serde_json::Value;
 
 use super::aws::{AwsSession, classify};
-use crate::snapshot::{Creator, Fetched};
+use crate::evidence::{Creator, Fetched};
 
 /// CloudTrail's event history: events older than this are gone.
 const HISTORY_DAYS: i64 = 90;

@@ -2,7 +2,7 @@
 
 use super::aws::AwsSession;
 use super::kube::{Connection, Patience, Reader};
-use crate::snapshot::{
+use crate::evidence::{
     AccessEntry, AwsAuthObject, ClusterInfo, Fetched, IamEvidence, SNAPSHOT_KIND, SNAPSHOT_VERSION,
     Snapshot, Transport, UnknownReason,
 };
@@ -19,14 +19,16 @@ async fn resolve_iam(
     };
     let mut wanted = match aws_auth {
         Fetched::Found(object) => {
-            let text = crate::manifest::configmap_yaml(&object.data);
-            match crate::manifest::read_documents(&[crate::manifest::InputFile {
-                path: "aws-auth".into(),
-                bytes: text.into_bytes(),
-            }]) {
+            let text = crate::inputs::manifest::configmap_yaml(&object.data);
+            match crate::model::awsauth::documents::read_documents(&[
+                crate::inputs::manifest::InputFile {
+                    path: "aws-auth".into(),
+                    bytes: text.into_bytes(),
+                },
+            ]) {
                 Ok((documents, _)) => documents
                     .first()
-                    .map(crate::iam::wanted_by)
+                    .map(crate::model::iam::wanted_by)
                     .unwrap_or_default(),
                 Err(_) => Default::default(),
             }
@@ -38,12 +40,12 @@ async fn resolve_iam(
         wanted.extend(
             entries
                 .iter()
-                .filter_map(|e| crate::iam::Wanted::from_arn(&e.principal_arn)),
+                .filter_map(|e| crate::model::iam::Wanted::from_arn(&e.principal_arn)),
         );
     }
     let sso = wanted
         .iter()
-        .any(|w| crate::iam::sso_role_parts(&w.name).is_some());
+        .any(|w| crate::model::iam::sso_role_parts(&w.name).is_some());
     Fetched::Found(super::iam::resolve(&wanted, options, sso).await)
 }
 
@@ -110,7 +112,7 @@ pub async fn collect(
     };
     let creator = async {
         match (aws.creator, aws.eks) {
-            (Some(arn), _) => Fetched::Found(crate::snapshot::Creator {
+            (Some(arn), _) => Fetched::Found(crate::evidence::Creator {
                 arn: arn.to_string(),
                 source: "user".into(),
                 event_time: None,
@@ -185,7 +187,7 @@ pub async fn collect(
         async {
             tokio::time::timeout_at(deadline, reader.rbac())
                 .await
-                .unwrap_or_else(|_| crate::snapshot::Rbac {
+                .unwrap_or_else(|_| crate::evidence::Rbac {
                     cluster_roles: late("clusterroles"),
                     cluster_role_bindings: late("clusterrolebindings"),
                     roles: late("roles"),

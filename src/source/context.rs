@@ -8,7 +8,7 @@ use std::path::PathBuf;
 use kube::config::{KubeConfigOptions, Kubeconfig};
 
 use super::kube::Connection;
-use crate::snapshot::{ClusterInfo, Transport};
+use crate::evidence::{ClusterInfo, Transport};
 
 /// What the user allowed for this kubeconfig.
 #[derive(Debug, Clone, Default)]

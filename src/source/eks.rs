@@ -2,11 +2,11 @@
 //! the credential chain behave as everywhere in AWS tooling).
 
 use super::aws::{AwsSession, classify};
-use crate::kubeconfig::ClusterEndpoint;
-use crate::snapshot::{
+use crate::evidence::{
     AccessEntry, AccessScope, AssociatedPolicy, ClusterInfo, Fetched, ModeChange, NodeRole,
     OfferedPolicy, Unknown, UnknownReason,
 };
+use crate::inputs::kubeconfig::ClusterEndpoint;
 
 /// A call to EKS failed. Carries the operation, the error code and the request id, never a
 /// credential.

@@ -3,8 +3,8 @@
 
 use std::io::Read;
 
-use crate::check::InputFile;
-use crate::manifest::MAX_INPUT_BYTES;
+use crate::inputs::manifest::InputFile;
+use crate::inputs::manifest::MAX_INPUT_BYTES;
 
 /// A file could not be read.
 #[derive(Debug, thiserror::Error)]

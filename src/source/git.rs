@@ -1,8 +1,8 @@
 //! A file as it was at a git revision (`diff --git REV FILE`), read with `git show`, capped
 //! like any other input.
 
-use crate::check::InputFile;
-use crate::manifest::MAX_INPUT_BYTES;
+use crate::inputs::manifest::InputFile;
+use crate::inputs::manifest::MAX_INPUT_BYTES;
 
 /// `git show` could not give the file.
 #[derive(Debug, thiserror::Error)]

@@ -12,10 +12,10 @@ use aws_sdk_iam::error::ProvideErrorMetadata;
 
 use super::aws::{AwsSession, classify};
 use super::eks::date;
-use crate::iam::{Wanted, parse_policy_document, sso_role_parts};
-use crate::snapshot::{
+use crate::evidence::{
     AccountLookup, Fetched, IamEvidence, IamKind, IamPrincipal, ResolvedPrincipal, UnknownReason,
 };
+use crate::model::iam::{Wanted, parse_policy_document, sso_role_parts};
 
 /// Lookups in flight at once (IAM's request rate is account-wide and modest).
 const IN_FLIGHT: usize = 4;

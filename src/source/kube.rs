@@ -16,11 +16,11 @@ use serde::de::DeserializeOwned;
 
 use super::aws::AwsSession;
 use super::token::{TokenError, mint};
-use crate::kubeconfig::ClusterEndpoint;
-use crate::snapshot::{
+use crate::evidence::{
     AwsAuthObject, CollectionIssue, Fetched, PolicyRule, Rbac, RbacBinding, RbacRole, RoleRef,
     Subject, UnknownReason, UserInfo,
 };
+use crate::inputs::kubeconfig::ClusterEndpoint;
 
 /// How hard to try.
 #[derive(Debug, Clone, Copy)]
@@ -373,7 +373,7 @@ impl<'a> Reader<'a> {
             let mut page_path = format!("{path}?limit={}", self.patience.page_size);
             if let Some(token) = &next {
                 page_path.push_str("&continue=");
-                page_path.push_str(&crate::percent::encode(token));
+                page_path.push_str(&crate::infra::percent::encode(token));
             }
             let call = Call {
                 operation,

@@ -147,6 +147,7 @@ pub fn presign(
 }
 
 pub use super::aws::{CredentialOptions, error_chain};
+pub use crate::infra::time::rfc3339;
 
 /// Signs a token for `cluster` with the session's credentials (the assumed role's with
 /// `--role-arn`).
@@ -158,18 +159,8 @@ pub async fn mint(cluster: &str, session: &AwsSession) -> Result<SignedToken, To
         .await
         .map_err(TokenError::Credentials)?;
     let token = presign(&credentials, &region, cluster, SystemTime::now())?;
-    crate::redact::register(token.token.expose());
+    crate::infra::redact::register(token.token.expose());
     Ok(token)
-}
-
-/// RFC 3339 in whole seconds, UTC (`2026-11-28T12:14:00Z`), as `aws eks get-token` writes it.
-pub fn rfc3339(time: SystemTime) -> String {
-    let secs = time
-        .duration_since(SystemTime::UNIX_EPOCH)
-        .map_or(0, |d| d.as_secs() as i64);
-    aws_smithy_types::DateTime::from_secs(secs)
-        .fmt(aws_smithy_types::date_time::Format::DateTime)
-        .unwrap_or_default()
 }
 
 /// The `ExecCredential` (`client.authentication.k8s.io/v1beta1`) a kubeconfig exec plugin

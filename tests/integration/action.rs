@@ -7,7 +7,7 @@ use crate::common;
 use std::path::Path;
 use std::process::Command;
 
-use aws_auth_audit::yaml::{Budget, parse_stream};
+use aws_auth_audit::inputs::yaml::{Budget, parse_stream};
 use common::{assert_sarif_valid, git, repo, scratch};
 use serde_json::Value;
 
@@ -139,7 +139,7 @@ fn the_entry_script_compares_a_pull_request_with_its_base() {
     assert_eq!(out2.status.code(), Some(2));
 }
 
-fn yaml_root(path: &str) -> aws_auth_audit::yaml::Node {
+fn yaml_root(path: &str) -> aws_auth_audit::inputs::yaml::Node {
     let text = std::fs::read_to_string(repo().join(path)).unwrap();
     parse_stream(&text, Budget::MANIFEST)
         .unwrap_or_else(|e| panic!("{path}: {e}"))
@@ -155,7 +155,7 @@ fn the_action_and_the_hook_are_wired_to_what_exists() {
     let runs = action.get("runs").unwrap();
     assert_eq!(runs.get("using").unwrap().str_value(), Some("composite"));
     let steps = runs.get("steps").unwrap();
-    let aws_auth_audit::yaml::NodeKind::Sequence(steps) = &steps.kind else {
+    let aws_auth_audit::inputs::yaml::NodeKind::Sequence(steps) = &steps.kind else {
         panic!("steps is a list");
     };
     let scripts: Vec<&str> = steps
@@ -177,7 +177,7 @@ fn the_action_and_the_hook_are_wired_to_what_exists() {
     }
 
     let hooks = yaml_root(".pre-commit-hooks.yaml");
-    let aws_auth_audit::yaml::NodeKind::Sequence(hooks) = &hooks.kind else {
+    let aws_auth_audit::inputs::yaml::NodeKind::Sequence(hooks) = &hooks.kind else {
         panic!("a list of hooks");
     };
     let entry = hooks[0].get("entry").unwrap().str_value().unwrap();

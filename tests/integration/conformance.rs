@@ -3,11 +3,11 @@
 
 use std::collections::BTreeSet;
 
-use aws_auth_audit::arn;
-use aws_auth_audit::awsauth::document::AwsAuthDocument;
-use aws_auth_audit::awsauth::lookup::{Identity, Outcome, Sections, lookup};
-use aws_auth_audit::awsauth::{Row, Section, SectionFailure, SectionKey, parse_section};
-use aws_auth_audit::manifest::{decode_text, read_configmaps};
+use aws_auth_audit::inputs::manifest::{decode_text, read_configmaps};
+use aws_auth_audit::model::arn;
+use aws_auth_audit::model::awsauth::document::AwsAuthDocument;
+use aws_auth_audit::model::awsauth::lookup::{Identity, Outcome, Sections, lookup};
+use aws_auth_audit::model::awsauth::{Row, Section, SectionFailure, SectionKey, parse_section};
 use serde_json::{Value, json};
 
 const VECTORS: &str = include_str!("../conformance/authenticator-vectors.jsonl");

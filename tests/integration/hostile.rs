@@ -3,7 +3,8 @@
 
 use crate::common;
 
-use aws_auth_audit::check::{InputFile, check};
+use aws_auth_audit::inputs::manifest::InputFile;
+use aws_auth_audit::judge::check;
 use common::{configmap, run, scratch, write};
 
 fn expect_input_error(name: &str, bytes: &[u8], want: &str) {

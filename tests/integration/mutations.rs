@@ -2,7 +2,8 @@
 //! report or an input error — never a panic. (A cheap, deterministic stand-in for fuzzing
 //! that runs on stable in every CI run.)
 
-use aws_auth_audit::check::{InputFile, check};
+use aws_auth_audit::inputs::manifest::InputFile;
+use aws_auth_audit::judge::check;
 
 /// xorshift64*: deterministic, no dependency.
 struct Rng(u64);

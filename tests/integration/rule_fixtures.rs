@@ -12,15 +12,16 @@
 use std::collections::BTreeSet;
 use std::path::{Path, PathBuf};
 
-use aws_auth_audit::check::{InputFile, check};
-use aws_auth_audit::finding::Finding;
-use aws_auth_audit::judge::{Availability, Evidence, judge};
-use aws_auth_audit::manifest::read_documents;
-use aws_auth_audit::rules::{ClusterFacts, Input, RULES};
-use aws_auth_audit::snapshot::{
+use aws_auth_audit::evidence::{
     AccessEntry, ClusterInfo, Creator, Fetched, IamEvidence, ModeChange, NodeRole, OfferedPolicy,
     Rbac, UserInfo,
 };
+use aws_auth_audit::inputs::manifest::InputFile;
+use aws_auth_audit::judge::check;
+use aws_auth_audit::judge::{Availability, Evidence, judge};
+use aws_auth_audit::model::awsauth::documents::read_documents;
+use aws_auth_audit::rules::finding::Finding;
+use aws_auth_audit::rules::{ClusterFacts, Input, RULES};
 
 /// What a cluster rule reads besides aws-auth.
 #[derive(serde::Deserialize)]

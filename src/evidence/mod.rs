@@ -1,0 +1,16 @@
+//! The evidence of a live audit: what was read, and every call that failed. Everything the
+//! judgement needs is here, so a live audit can be replayed offline (`collect`, then
+//! `check snap.json`). Kubernetes and SDK types are converted to these at the source
+//! boundary; everything after this is pure.
+
+mod cluster;
+mod fetched;
+mod iam;
+mod kubernetes;
+mod snapshot;
+
+pub use cluster::*;
+pub use fetched::*;
+pub use iam::*;
+pub use kubernetes::*;
+pub use snapshot::*;

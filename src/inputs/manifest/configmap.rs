@@ -1,0 +1,309 @@
+//! Finds the ConfigMaps in a manifest and reads their `data` the way the API server would
+//! store it: values must be strings (YAML 1.1 typing, as `kubectl` converts YAML to JSON).
+
+use super::source_map::SourceMap;
+use crate::inputs::yaml::{
+    Budget, Node, NodeKind, Pos, Resolved, ScalarStyle, YamlError, parse_stream, resolve_plain,
+    resolve_tagged,
+};
+
+/// The manifest is not YAML we can read, or breaks a limit.
+#[derive(Debug, Clone, PartialEq, thiserror::Error)]
+#[error("{message}")]
+pub struct ManifestError {
+    pub pos: Pos,
+    pub message: String,
+}
+
+impl From<YamlError> for ManifestError {
+    fn from(e: YamlError) -> Self {
+        let message = match &e {
+            YamlError::Syntax { message, .. } => format!("YAML syntax error: {message}"),
+            YamlError::Budget { message, .. } => format!("YAML budget exceeded: {message}"),
+        };
+        ManifestError {
+            pos: e.pos(),
+            message,
+        }
+    }
+}
+
+/// One `data` value.
+#[derive(Debug, Clone, PartialEq)]
+pub enum DataValue {
+    /// A string, with the map from positions inside it to the file.
+    Text {
+        text: String,
+        pos: Pos,
+        map: SourceMap,
+    },
+    /// Not a string: the API server rejects the whole object.
+    NotAString { found: &'static str, pos: Pos },
+}
+
+#[derive(Debug, Clone, PartialEq)]
+pub struct DataItem {
+    pub key: String,
+    pub key_pos: Pos,
+    pub value: DataValue,
+}
+
+/// A ConfigMap found in a manifest.
+#[derive(Debug, Clone, PartialEq)]
+pub struct ConfigMapDoc {
+    pub name: Option<String>,
+    pub namespace: Option<String>,
+    pub pos: Pos,
+    pub data: Vec<DataItem>,
+    /// Keys that appear more than once in `data` (the last one is used), with positions.
+    pub duplicate_data_keys: Vec<(String, Pos)>,
+    /// Bytes of `data` and `binaryData` values, counted as Kubernetes counts them.
+    pub data_bytes: usize,
+}
+
+impl ConfigMapDoc {
+    pub fn is_aws_auth(&self) -> bool {
+        self.name.as_deref() == Some("aws-auth")
+            && matches!(self.namespace.as_deref(), None | Some("kube-system"))
+    }
+
+    pub fn display_name(&self) -> String {
+        format!(
+            "{}/{}",
+            self.namespace.as_deref().unwrap_or("(no namespace)"),
+            self.name.as_deref().unwrap_or("(no name)")
+        )
+    }
+}
+
+/// The YAML core tags a manifest may use; anything else (`!custom`, `!!python/object`) is
+/// refused rather than guessed at.
+const KNOWN_TAGS: &[&str] = &[
+    "str",
+    "int",
+    "bool",
+    "float",
+    "null",
+    "map",
+    "seq",
+    "binary",
+    "timestamp",
+    "merge",
+];
+
+fn check_tags(node: &Node) -> Result<(), ManifestError> {
+    let mut stack = vec![node];
+    while let Some(n) = stack.pop() {
+        if let Some(tag) = &n.tag
+            && !KNOWN_TAGS
+                .iter()
+                .any(|known| tag.strip_prefix("tag:yaml.org,2002:") == Some(known))
+        {
+            return Err(ManifestError {
+                pos: n.start,
+                message: format!(
+                    "unknown YAML tag `{tag}`: Kubernetes manifests do not use custom tags"
+                ),
+            });
+        }
+        match &n.kind {
+            NodeKind::Scalar(_) => {}
+            NodeKind::Sequence(items) => stack.extend(items),
+            NodeKind::Mapping(pairs) => {
+                for (k, v) in pairs {
+                    stack.push(k);
+                    stack.push(v);
+                }
+            }
+        }
+    }
+    Ok(())
+}
+
+fn scalar_text(node: &Node) -> Result<Option<String>, ManifestError> {
+    let Some(scalar) = node.as_scalar() else {
+        return Ok(None);
+    };
+    let resolved = match &node.tag {
+        Some(tag) => resolve_tagged(tag, &scalar.value).map_err(|message| ManifestError {
+            pos: node.start,
+            message,
+        })?,
+        None if scalar.style == ScalarStyle::Plain => resolve_plain(&scalar.value),
+        None => Resolved::Str(scalar.value.clone()),
+    };
+    Ok(match resolved {
+        Resolved::Str(s) => Some(s),
+        // JSON null into a Go string is a no-op: the value is stored as "".
+        Resolved::Null => Some(String::new()),
+        _ => None,
+    })
+}
+
+/// The text between two character indices (the parser counts characters, not bytes).
+fn char_slice(text: &str, start: usize, end: usize) -> &str {
+    let mut offsets = text.char_indices().map(|(b, _)| b).skip(start);
+    let from = offsets.next().unwrap_or(text.len());
+    let to = offsets
+        .nth(end.saturating_sub(start + 1))
+        .unwrap_or(text.len());
+    &text[from..to.max(from)]
+}
+
+fn data_value(text: &str, node: &Node) -> Result<DataValue, ManifestError> {
+    if let Some(value) = scalar_text(node)? {
+        let scalar = node.as_scalar().expect("scalar_text returned Some");
+        let source = char_slice(text, node.start.index, node.end.index);
+        let map = if value.is_empty() {
+            SourceMap::Start(node.start)
+        } else {
+            SourceMap::build(source, node.start, scalar.style, &value)
+        };
+        return Ok(DataValue::Text {
+            text: value,
+            pos: node.start,
+            map,
+        });
+    }
+    let found = match (
+        &node.kind,
+        node.as_scalar().map(|s| resolve_plain(&s.value)),
+    ) {
+        (NodeKind::Sequence(_), _) => "a list",
+        (NodeKind::Mapping(_), _) => "a mapping",
+        (_, Some(Resolved::Bool(_))) => "a boolean",
+        (_, Some(Resolved::Int(_) | Resolved::Float(_))) => "a number",
+        _ => "not a string",
+    };
+    Ok(DataValue::NotAString {
+        found,
+        pos: node.start,
+    })
+}
+
+/// Decoded length of a base64 `binaryData` value.
+fn base64_len(value: &str) -> usize {
+    let significant = value
+        .bytes()
+        .filter(|b| !b.is_ascii_whitespace() && *b != b'=')
+        .count();
+    significant * 3 / 4
+}
+
+fn read_configmap(text: &str, root: &Node) -> Result<ConfigMapDoc, ManifestError> {
+    let metadata = root.get("metadata");
+    let field = |name: &str| {
+        metadata
+            .and_then(|m| m.get(name))
+            .and_then(|n| n.str_value())
+            .map(str::to_string)
+    };
+    let mut doc = ConfigMapDoc {
+        name: field("name"),
+        namespace: field("namespace"),
+        pos: root.start,
+        data: Vec::new(),
+        duplicate_data_keys: Vec::new(),
+        data_bytes: 0,
+    };
+    if let Some(data) = root.get("data") {
+        match &data.kind {
+            NodeKind::Mapping(pairs) => {
+                for (key, value) in pairs {
+                    let Some(key_text) = scalar_text(key)? else {
+                        return Err(ManifestError {
+                            pos: key.start,
+                            message: "a data key must be a string".into(),
+                        });
+                    };
+                    let value = data_value(text, value)?;
+                    if let Some(previous) = doc.data.iter().position(|d| d.key == key_text) {
+                        let old = doc.data.remove(previous);
+                        doc.duplicate_data_keys.push((old.key, old.key_pos));
+                    }
+                    doc.data.push(DataItem {
+                        key: key_text,
+                        key_pos: key.start,
+                        value,
+                    });
+                }
+            }
+            NodeKind::Scalar(s)
+                if s.style == ScalarStyle::Plain && resolve_plain(&s.value) == Resolved::Null => {}
+            _ => {
+                return Err(ManifestError {
+                    pos: data.start,
+                    message: format!(
+                        "`data` must be a mapping of strings, found a {}",
+                        data.kind_name()
+                    ),
+                });
+            }
+        }
+    }
+    doc.data_bytes = doc
+        .data
+        .iter()
+        .map(|d| match &d.value {
+            DataValue::Text { text, .. } => text.len(),
+            DataValue::NotAString { .. } => 0,
+        })
+        .sum();
+    if let Some(NodeKind::Mapping(pairs)) = root.get("binaryData").map(|b| &b.kind) {
+        doc.data_bytes += pairs
+            .iter()
+            .filter_map(|(_, v)| v.str_value())
+            .map(base64_len)
+            .sum::<usize>();
+    }
+    Ok(doc)
+}
+
+/// What a manifest holds: its ConfigMaps, and a count of other objects.
+#[derive(Debug, Clone, PartialEq, Default)]
+pub struct Manifest {
+    pub configmaps: Vec<ConfigMapDoc>,
+    pub other_objects: Vec<(String, Pos)>,
+}
+
+fn collect(text: &str, node: &Node, out: &mut Manifest) -> Result<(), ManifestError> {
+    let kind = node.get("kind").and_then(|k| k.str_value()).unwrap_or("");
+    match (kind, node.get("items").map(|i| &i.kind)) {
+        ("ConfigMap", _) => out.configmaps.push(read_configmap(text, node)?),
+        (k, Some(NodeKind::Sequence(items))) if k.ends_with("List") => {
+            for item in items {
+                collect(text, item, out)?;
+            }
+        }
+        _ => out.other_objects.push((
+            if kind.is_empty() {
+                "(no kind)".to_string()
+            } else {
+                kind.to_string()
+            },
+            node.start,
+        )),
+    }
+    Ok(())
+}
+
+/// Reads every ConfigMap in a manifest text.
+pub fn read_configmaps(text: &str) -> Result<Manifest, ManifestError> {
+    let stream = parse_stream(text, Budget::MANIFEST)?;
+    let mut manifest = Manifest::default();
+    for document in &stream.documents {
+        let Some(root) = &document.root else { continue };
+        check_tags(root)?;
+        if root.as_mapping().is_none() {
+            return Err(ManifestError {
+                pos: root.start,
+                message: format!(
+                    "expected a Kubernetes object (a mapping), found a {}",
+                    root.kind_name()
+                ),
+            });
+        }
+        collect(text, root, &mut manifest)?;
+    }
+    Ok(manifest)
+}

@@ -1,0 +1,157 @@
+//! What a judgement produces: findings, notes, coverage and, for a cluster, its context and
+//! access matrix (`CheckResult`); and the inputs a judgement reads. The judging itself is
+//! `crate::judge`.
+
+use serde::Serialize;
+
+use crate::model::awsauth::document::AwsAuthDocument;
+use crate::rules::finding::{Finding, Severity, Status};
+
+pub use crate::inputs::manifest::{CheckError, InputFile, MAX_CONFIGMAP_DATA_BYTES};
+
+/// Which rules ran. Offline, every aws-auth rule runs on every judged ConfigMap.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct Coverage {
+    pub complete: bool,
+    pub rules_evaluated: Vec<&'static str>,
+    pub not_evaluated: Vec<NotEvaluated>,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct NotEvaluated {
+    pub code: &'static str,
+    pub reason: String,
+}
+
+#[derive(Debug, Clone, PartialEq)]
+pub struct CheckResult {
+    pub documents: Vec<AwsAuthDocument>,
+    pub findings: Vec<Finding>,
+    /// Things worth saying that are not findings (other ConfigMaps, assumptions).
+    pub notes: Vec<String>,
+    pub coverage: Coverage,
+    /// For a live audit (or a snapshot): which cluster, how it was reached, who asked.
+    pub live: Option<LiveContext>,
+}
+
+/// What a report says about the cluster a live audit read.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct LiveContext {
+    #[serde(flatten)]
+    pub cluster: crate::evidence::ClusterInfo,
+    pub transport: crate::evidence::Transport,
+    /// The caller as the API server saw it, when SelfSubjectReview answered.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub caller: Option<crate::evidence::UserInfo>,
+    /// What IAM said about the principals aws-auth names, when IAM was read.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub iam: Option<crate::model::access::IamSummary>,
+    /// The access matrix: every way in, with its power and whether it is in effect.
+    #[serde(skip)]
+    pub principals: Vec<crate::model::access::Principal>,
+}
+
+impl LiveContext {
+    /// One line for the head of a human-readable report: which cluster, how, as whom.
+    pub fn headline(&self) -> String {
+        let mut facts = Vec::new();
+        if let Some(mode) = &self.cluster.authentication_mode {
+            facts.push(format!("authentication mode {mode}"));
+        }
+        if let Some(version) = &self.cluster.kubernetes_version {
+            facts.push(format!("Kubernetes {version}"));
+        }
+        facts.push(format!(
+            "read via {}{}",
+            self.transport.via,
+            if self.transport.tls_verified {
+                ""
+            } else {
+                " WITHOUT TLS verification"
+            }
+        ));
+        if let Some(caller) = &self.caller {
+            facts.push(format!(
+                "as `{}` (groups: {})",
+                caller.username,
+                caller.groups.join(", ")
+            ));
+        }
+        if let Some(iam) = &self.iam {
+            for lookup in &iam.lookups {
+                let calls: usize = lookup.calls.values().sum();
+                facts.push(format!(
+                    "IAM account {}: {} lookup, {calls} call(s)",
+                    lookup.account, lookup.strategy
+                ));
+            }
+        }
+        format!("cluster {}: {}", self.cluster.arn, facts.join("; "))
+    }
+}
+
+impl CheckResult {
+    /// Whether a failing finding reaches `threshold` (`None`: never).
+    /// Nothing judged: no document, no finding, nothing left undecided.
+    pub fn empty() -> CheckResult {
+        CheckResult {
+            documents: Vec::new(),
+            findings: Vec::new(),
+            notes: Vec::new(),
+            coverage: Coverage {
+                complete: true,
+                rules_evaluated: Vec::new(),
+                not_evaluated: Vec::new(),
+            },
+            live: None,
+        }
+    }
+
+    pub fn fails_at(&self, threshold: Option<Severity>) -> bool {
+        threshold.is_some_and(|t| {
+            self.findings
+                .iter()
+                .any(|f| f.status == Status::Fail && f.severity >= t)
+        })
+    }
+}
+
+/// Lists, in the coverage, every finding a rule could not decide (`unknown(REASON)`), with the
+/// principal it is about; any such finding makes coverage incomplete.
+pub fn list_undecided(findings: &[Finding], coverage: &mut Coverage) {
+    for finding in findings {
+        if let Status::Unknown(reason) = &finding.status {
+            coverage.not_evaluated.push(NotEvaluated {
+                code: finding.code,
+                reason: format!(
+                    "unknown({reason}) for {}",
+                    finding
+                        .principal
+                        .as_deref()
+                        .unwrap_or(&finding.location.route)
+                ),
+            });
+        }
+    }
+    coverage.complete = coverage.not_evaluated.is_empty();
+}
+
+/// Most severe first, then file order: the same order on every run.
+pub fn sort_findings(findings: &mut [Finding]) {
+    findings.sort_by(|a, b| {
+        (
+            b.severity,
+            &a.location.path,
+            a.location.line,
+            a.location.column,
+            a.code,
+        )
+            .cmp(&(
+                a.severity,
+                &b.location.path,
+                b.location.line,
+                b.location.column,
+                b.code,
+            ))
+    });
+}

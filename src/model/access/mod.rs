@@ -1,0 +1,421 @@
+//! Effective access: who can get in, as whom, with what power — aws-auth rows and access
+//! entries merged the way EKS merges them under the cluster's authentication mode, plus the
+//! hidden creator when the evidence shows it. Pure: reads what the snapshot holds.
+
+mod iam_view;
+mod provenance;
+mod tier;
+pub mod whois;
+
+pub use iam_view::{IamSummary, PrincipalView};
+pub use provenance::creator_hints;
+pub use tier::Tier;
+
+use serde::Serialize;
+
+use crate::evidence::{AccessEntry, Fetched, RbacView, UserInfo};
+use crate::model::awsauth::document::AwsAuthDocument;
+use crate::model::awsauth::{Row, SectionKey};
+use crate::model::iam::Wanted;
+use crate::model::policies::access_policies;
+use crate::model::rbac::{RolePower, grants_to_group};
+
+/// One way into the cluster.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct Principal {
+    /// The ARN as the source names it (an aws-auth row, an access entry).
+    pub arn: String,
+    /// `aws-auth mapRoles[1]`, `access entry`, `creator (hidden)`.
+    pub source: String,
+    pub username: String,
+    pub groups: Vec<String>,
+    /// Access policies with their scope: `AmazonEKSViewPolicy (namespaces a, b)`.
+    pub policies: Vec<String>,
+    pub tier: Tier,
+    /// Why this tier.
+    pub tier_reason: String,
+    /// Whether EKS uses this source for this principal under the mode.
+    pub in_effect: bool,
+    /// Why not, or what the verdict rests on.
+    #[serde(skip_serializing_if = "String::is_empty")]
+    pub note: String,
+    /// What IAM says of the principal (real ARN with path, id, dates, who can assume), when
+    /// the audit read IAM.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub iam: Option<PrincipalView>,
+}
+
+/// What the matrix is built from.
+#[derive(Debug, Clone, Copy)]
+pub struct AccessInputs<'a> {
+    pub mode: Option<&'a str>,
+    pub aws_auth: Option<&'a AwsAuthDocument>,
+    /// aws-auth was in scope but could not be read: why. Its side of the matrix is unknown.
+    pub aws_auth_unread: Option<&'a str>,
+    pub entries: Option<&'a [AccessEntry]>,
+    pub rbac: Option<RbacView<'a>>,
+    pub caller: Option<&'a UserInfo>,
+    /// The creator, when CloudTrail or the user named it.
+    pub creator: Option<&'a crate::evidence::Creator>,
+}
+
+/// The tier RBAC gives these groups (and the reason), when RBAC is known.
+fn rbac_tier(rbac: Option<RbacView<'_>>, groups: &[String]) -> (Tier, String) {
+    let mut best = (Tier::None, String::new());
+    let privileged = crate::model::policies::privileged_groups();
+    for group in groups {
+        let (tier, reason) = if *group == privileged.superuser_group.name {
+            (Tier::ClusterAdmin, format!("group {group} (superuser)"))
+        } else if privileged.is_node_group(group) {
+            (Tier::Node, format!("node group {group}"))
+        } else if let Some(rbac) = rbac {
+            let grants = grants_to_group(rbac, group);
+            match grants
+                .iter()
+                .map(|g| match (&g.power, g.namespace()) {
+                    (RolePower::Admin, None) => (Tier::ClusterAdmin, g.describe()),
+                    (RolePower::Admin | RolePower::Wildcard { .. }, _) => {
+                        (Tier::Admin, g.describe())
+                    }
+                    (RolePower::Limited, _) => (Tier::Custom, g.describe()),
+                    (RolePower::Missing, _) => (Tier::None, g.describe()),
+                })
+                .max_by_key(|(t, _)| *t)
+            {
+                Some(found) => found,
+                None => (Tier::None, format!("group {group}: no binding")),
+            }
+        } else {
+            (Tier::Unknown, format!("group {group}: RBAC not read"))
+        };
+        if tier > best.0 || best.1.is_empty() {
+            best = (tier, reason);
+        }
+    }
+    best
+}
+
+fn policy_tier(entry: &AccessEntry) -> (Tier, String, Vec<String>) {
+    let Fetched::Found(policies) = &entry.policies else {
+        return (Tier::Unknown, "policies not read".into(), Vec::new());
+    };
+    let mut best = (Tier::None, String::new());
+    let mut listed = Vec::new();
+    for policy in policies {
+        let name = policy
+            .policy_arn
+            .strip_prefix(&access_policies().arn_prefix)
+            .unwrap_or(&policy.policy_arn);
+        let scope = if policy.scope.kind == "namespace" {
+            format!("namespaces {}", policy.scope.namespaces.join(", "))
+        } else {
+            "cluster".to_string()
+        };
+        listed.push(format!("{name} ({scope})"));
+        let cluster_scope = policy.scope.kind != "namespace";
+        let tier = match access_policies().find(&policy.policy_arn) {
+            None => Tier::Unknown,
+            Some(known) => Tier::from_policy(&known.tier, cluster_scope),
+        };
+        if tier > best.0 || best.1.is_empty() {
+            best = (tier, format!("{name} at {scope} scope"));
+        }
+    }
+    (best.0, best.1, listed)
+}
+
+/// Attaches what IAM said to each row of the matrix (matched by account, kind and name:
+/// names are unique per account whatever the path).
+pub fn attach_iam(principals: &mut [Principal], iam: &IamSummary) {
+    for principal in principals {
+        let Some(wanted) = Wanted::from_arn(&principal.arn) else {
+            continue;
+        };
+        principal.iam = iam
+            .principals
+            .iter()
+            .find(|p| p.kind == wanted.kind && p.account == wanted.account && p.name == wanted.name)
+            .cloned();
+    }
+}
+
+/// Every principal aws-auth or an access entry names, and the hidden creator when the caller
+/// is it, with its tier and whether it is in effect under the mode.
+pub fn matrix(inputs: AccessInputs<'_>) -> Vec<Principal> {
+    let mut out = Vec::new();
+    let entries = inputs.entries.unwrap_or(&[]);
+    for entry in entries {
+        let (policy, policy_reason, policies) = policy_tier(entry);
+        let (group, group_reason) = rbac_tier(inputs.rbac, &entry.kubernetes_groups);
+        let (tier, reason) = if group > policy {
+            (group, group_reason)
+        } else {
+            (policy, policy_reason)
+        };
+        let (in_effect, note) = match (inputs.mode, &entry.unread) {
+            (Some("CONFIG_MAP"), _) => (
+                false,
+                "CONFIG_MAP mode: access entries are not used".to_string(),
+            ),
+            (_, Some(unread)) => (
+                true,
+                format!(
+                    "could not be read, so its power is unknown: {}",
+                    unread.detail
+                ),
+            ),
+            _ => (true, String::new()),
+        };
+        out.push(Principal {
+            arn: entry.principal_arn.clone(),
+            source: format!("access entry ({})", entry.kind),
+            username: entry.username.clone().unwrap_or_default(),
+            groups: entry.kubernetes_groups.clone(),
+            policies,
+            tier,
+            tier_reason: reason,
+            in_effect,
+            note,
+            iam: None,
+        });
+    }
+    if let Some(doc) = inputs.aws_auth {
+        for section in [SectionKey::MapRoles, SectionKey::MapUsers] {
+            for row in doc.section(section).kept() {
+                let arn = row.row.arn().trim().to_string();
+                let (tier, reason) = rbac_tier(inputs.rbac, row.row.groups());
+                let wanted = Wanted::from_arn(&arn);
+                let shadowed = entries
+                    .iter()
+                    .any(|e| wanted.is_some() && Wanted::from_arn(&e.principal_arn) == wanted);
+                let has_path = matches!(&row.row, Row::Role(r)
+                    if crate::model::arn::parse(r.rolearn.trim())
+                        .is_ok_and(|p| p.service == "iam" && p.resource.split('/').count() > 2));
+                let (in_effect, note) = match inputs.mode {
+                    Some("API") => (false, "API mode: aws-auth is ignored".to_string()),
+                    _ if has_path => (false, "the ARN has a path: it never matches".to_string()),
+                    Some("API_AND_CONFIG_MAP") if shadowed => (
+                        false,
+                        "an access entry for the same principal takes priority".to_string(),
+                    ),
+                    None => (
+                        true,
+                        "in effect unless the mode is API (mode unknown)".to_string(),
+                    ),
+                    _ => (true, String::new()),
+                };
+                out.push(Principal {
+                    arn: if arn.is_empty() {
+                        row.row.principal()
+                    } else {
+                        arn
+                    },
+                    source: format!("aws-auth {section}[{}]", row.index),
+                    username: row.row.username().to_string(),
+                    groups: row.row.groups().to_vec(),
+                    policies: Vec::new(),
+                    tier,
+                    tier_reason: reason,
+                    in_effect,
+                    note,
+                    iam: None,
+                });
+            }
+        }
+    }
+    if let Some(reason) = inputs.aws_auth_unread {
+        out.push(Principal {
+            arn: "kube-system/aws-auth".to_string(),
+            source: "aws-auth (not read)".to_string(),
+            username: String::new(),
+            groups: Vec::new(),
+            policies: Vec::new(),
+            tier: Tier::Unknown,
+            tier_reason: "aws-auth could not be read".to_string(),
+            in_effect: !matches!(inputs.mode, Some("API")),
+            note: format!("every mapping it holds is unknown: {reason}"),
+            iam: None,
+        });
+    }
+    let named_by = |creator: &crate::evidence::Creator| {
+        if creator.source == "cloudtrail" {
+            "CloudTrail CreateCluster"
+        } else {
+            "named by --creator"
+        }
+    };
+    if let (Some("API" | "API_AND_CONFIG_MAP"), Some(creator)) = (inputs.mode, inputs.creator) {
+        let wanted = Wanted::from_arn(&creator.arn);
+        let has_entry = entries
+            .iter()
+            .any(|e| wanted.is_some() && Wanted::from_arn(&e.principal_arn) == wanted);
+        if !has_entry {
+            out.push(Principal {
+                arn: creator.arn.clone(),
+                source: format!("creator ({})", named_by(creator)),
+                username: String::new(),
+                groups: Vec::new(),
+                policies: Vec::new(),
+                tier: Tier::None,
+                tier_reason: "no access entry names the creator".to_string(),
+                in_effect: false,
+                note: "in an access-entry mode the creator's admin is an access entry, and it is gone (deleted, or never made: bootstrapClusterCreatorAdminPermissions=false); EKS documents no residual grant, which has not been verified on a live cluster".to_string(),
+                iam: None,
+            });
+        }
+    }
+    if let (Some("CONFIG_MAP"), Some(creator)) = (inputs.mode, inputs.creator) {
+        out.push(Principal {
+            arn: creator.arn.clone(),
+            source: format!("creator (hidden; {})", named_by(creator)),
+            username: String::new(),
+            groups: vec![
+                crate::model::policies::privileged_groups()
+                    .superuser_group
+                    .name
+                    .clone(),
+            ],
+            policies: Vec::new(),
+            tier: Tier::ClusterAdmin,
+            tier_reason: "CONFIG_MAP gives the creator system:masters".to_string(),
+            in_effect: true,
+            note: "no configuration shows it, and it cannot be revoked".to_string(),
+            iam: None,
+        });
+    }
+    let masters = &crate::model::policies::privileged_groups()
+        .superuser_group
+        .name;
+    // With aws-auth unread, a caller in system:masters may well be mapped there: not hidden.
+    if let Some(caller) = inputs.caller.filter(|_| inputs.aws_auth_unread.is_none())
+        && caller.groups.iter().any(|g| g == masters)
+    {
+        let arn = caller
+            .extra_value("canonicalArn")
+            .or(caller.extra_value("arn"))
+            .unwrap_or(&caller.username)
+            .to_string();
+        let visible = out.iter().any(|p| {
+            p.in_effect
+                && p.tier == Tier::ClusterAdmin
+                && Wanted::from_arn(&p.arn).is_some()
+                && Wanted::from_arn(&p.arn) == Wanted::from_arn(&arn)
+        });
+        if !visible {
+            out.push(Principal {
+                arn,
+                source: "creator (hidden; the audit's caller)".to_string(),
+                username: caller.username.clone(),
+                groups: caller.groups.clone(),
+                policies: Vec::new(),
+                tier: Tier::ClusterAdmin,
+                tier_reason: "system:masters with no visible mapping".to_string(),
+                in_effect: true,
+                note: "seen through SelfSubjectReview; no configuration shows it".to_string(),
+                iam: None,
+            });
+        }
+    }
+    out
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::evidence::{AccessScope, AssociatedPolicy};
+    use crate::inputs::manifest::InputFile;
+    use crate::model::awsauth::documents::read_documents;
+
+    fn doc() -> AwsAuthDocument {
+        let yaml = "apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: aws-auth\n  namespace: kube-system\ndata:\n  mapRoles: |\n    - rolearn: arn:aws:iam::111122223333:role/ops\n      username: ops\n      groups: [system:masters]\n    - rolearn: arn:aws:iam::111122223333:role/team/dev\n      username: dev\n      groups: [system:masters]\n";
+        read_documents(&[InputFile {
+            path: "a.yaml".into(),
+            bytes: yaml.as_bytes().to_vec(),
+        }])
+        .unwrap()
+        .0
+        .remove(0)
+    }
+
+    fn entry(arn: &str, policy: &str) -> AccessEntry {
+        AccessEntry {
+            principal_arn: arn.into(),
+            kind: "STANDARD".into(),
+            username: None,
+            kubernetes_groups: Vec::new(),
+            created_at: None,
+            policies: Fetched::Found(vec![AssociatedPolicy {
+                policy_arn: format!("arn:aws:eks::aws:cluster-access-policy/{policy}"),
+                scope: AccessScope {
+                    kind: "cluster".into(),
+                    namespaces: Vec::new(),
+                },
+                associated_at: None,
+            }]),
+            unread: None,
+        }
+    }
+
+    /// (source, tier, in effect) for each row, under `mode`.
+    fn rows(mode: &str) -> Vec<(String, Tier, bool)> {
+        let doc = doc();
+        let entries = [entry(
+            "arn:aws:iam::111122223333:role/x/ops",
+            "AmazonEKSViewPolicy",
+        )];
+        matrix(AccessInputs {
+            aws_auth_unread: None,
+            mode: Some(mode),
+            aws_auth: Some(&doc),
+            entries: Some(&entries),
+            rbac: None,
+            caller: None,
+            creator: None,
+        })
+        .into_iter()
+        .map(|p| (p.source, p.tier, p.in_effect))
+        .collect()
+    }
+
+    #[test]
+    fn the_mode_decides_which_source_is_in_effect() {
+        let entry = "access entry (STANDARD)".to_string();
+        let ops = "aws-auth mapRoles[0]".to_string();
+        let dev = "aws-auth mapRoles[1]".to_string();
+        assert_eq!(
+            rows("CONFIG_MAP"),
+            [
+                (entry.clone(), Tier::View, false),
+                (ops.clone(), Tier::ClusterAdmin, true),
+                (dev.clone(), Tier::ClusterAdmin, false),
+            ]
+        );
+        assert_eq!(
+            rows("API_AND_CONFIG_MAP"),
+            [
+                (entry.clone(), Tier::View, true),
+                (ops.clone(), Tier::ClusterAdmin, false),
+                (dev.clone(), Tier::ClusterAdmin, false),
+            ],
+            "the entry for role ops (with a path) shadows the row; the path row never matches"
+        );
+        assert_eq!(
+            rows("API"),
+            [
+                (entry, Tier::View, true),
+                (ops, Tier::ClusterAdmin, false),
+                (dev, Tier::ClusterAdmin, false),
+            ]
+        );
+    }
+
+    #[test]
+    fn tiers_order_and_policies() {
+        assert!(
+            Tier::ClusterAdmin > Tier::Admin && Tier::Admin > Tier::Edit && Tier::Edit > Tier::View
+        );
+        assert_eq!(Tier::from_policy("cluster-admin", true), Tier::ClusterAdmin);
+        assert_eq!(Tier::from_policy("cluster-admin", false), Tier::Admin);
+        assert_eq!(Tier::from_policy("mystery", true), Tier::Unknown);
+    }
+}

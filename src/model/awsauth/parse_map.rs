@@ -1,0 +1,286 @@
+//! `ParseMap` (`pkg/mapper/configmap/configmap.go`): each data key read on its own, with the
+//! decoder the authenticator uses for it, then validated row by row and keyed as `saveMap`
+//! keys them (role ARNs lower-cased, user ARNs as written, the last duplicate winning).
+
+use std::collections::HashMap;
+
+use super::decode::decode_section;
+use super::json_value::to_json;
+use super::model::{AccountEntry, Row, Section, SectionFailure, SectionKey};
+use super::validate::validate;
+use crate::inputs::yaml::{
+    Budget, Node, NodeKind, Pos, Resolved, ScalarStyle, YamlError, parse_stream,
+};
+use crate::inputs::yaml::{resolve_plain, resolve_tagged};
+
+/// The auditor could not read a section within its budget (hostile or absurd input).
+#[derive(Debug, Clone, PartialEq, thiserror::Error)]
+#[error("{message}")]
+pub struct SectionBudgetError {
+    pub pos: Pos,
+    pub message: String,
+}
+
+/// `isSkippable`: empty after trimming, or only `""`, `''` or two backticks.
+pub fn is_skippable(text: &str) -> bool {
+    matches!(text.trim(), "" | "\"\"" | "''" | "``")
+}
+
+fn pos_of_line_column(text: &str, line: usize, column: usize) -> Pos {
+    let mut index = 0;
+    for (i, l) in text.split('\n').enumerate() {
+        if i + 1 == line {
+            return Pos {
+                index: index + column.saturating_sub(1),
+                line,
+                column,
+            };
+        }
+        index += l.chars().count() + 1;
+    }
+    Pos {
+        index,
+        line,
+        column,
+    }
+}
+
+/// Whether the text after a `---` holds anything but comments and blank lines.
+fn has_content_after(text: &str, at: Pos) -> bool {
+    text.chars()
+        .skip(at.index)
+        .collect::<String>()
+        .lines()
+        .enumerate()
+        .any(|(i, line)| {
+            let line = if i == 0 {
+                line.trim_start_matches("---")
+            } else {
+                line
+            };
+            let line = line.trim();
+            !line.is_empty() && !line.starts_with('#')
+        })
+}
+
+/// The scanner reports a tab somewhere near it (the start of the token it was scanning, or
+/// just past the tab); the tab itself, the first one from the start of that line on, is what
+/// the user has to fix.
+fn first_tab_from(text: &str, from: Pos) -> Pos {
+    let (mut line, mut column) = (1, 1);
+    for (index, c) in text.chars().enumerate() {
+        if line >= from.line && c == '\t' {
+            return Pos {
+                index,
+                line,
+                column,
+            };
+        }
+        if c == '\n' {
+            line += 1;
+            column = 1;
+        } else {
+            column += 1;
+        }
+    }
+    from
+}
+
+/// The first document of a section, and where an ignored second one starts.
+struct ParsedYaml {
+    root: Option<Node>,
+    ignored_document_at: Option<Pos>,
+}
+
+fn parse_yaml(text: &str) -> Result<Result<ParsedYaml, SectionFailure>, SectionBudgetError> {
+    match parse_stream(text, Budget::SECTION) {
+        Ok(stream) => {
+            let root = stream.documents.into_iter().next().and_then(|d| d.root);
+            let ignored = stream
+                .unread_document_at
+                .filter(|at| has_content_after(text, *at));
+            Ok(Ok(ParsedYaml {
+                root,
+                ignored_document_at: ignored,
+            }))
+        }
+        Err(YamlError::Syntax { pos, message }) => Ok(Err(SectionFailure::Syntax {
+            pos: if message.contains("tab") {
+                first_tab_from(text, pos)
+            } else {
+                pos
+            },
+            message,
+        })),
+        Err(YamlError::Budget { pos, message }) => Err(SectionBudgetError { pos, message }),
+    }
+}
+
+/// Reads one data value. `key` decides the decoder; the caller passes only the three keys.
+pub fn parse_section(key: SectionKey, text: &str) -> Result<Section, SectionBudgetError> {
+    let mut section = Section {
+        present: true,
+        ..Section::default()
+    };
+    if is_skippable(text) {
+        section.skipped_as_empty = true;
+        return Ok(section);
+    }
+    if key == SectionKey::MapAccounts {
+        read_accounts(text, &mut section)?;
+        return Ok(section);
+    }
+    let trimmed = text.trim_start();
+    if trimmed.starts_with('{') {
+        let leading = text.chars().count() - trimmed.chars().count();
+        let failure = match serde_json::from_str::<serde_json::Value>(text) {
+            Err(e) => SectionFailure::Json {
+                pos: pos_of_line_column(text, e.line(), e.column()),
+                message: format!("JSON syntax error: {e}"),
+            },
+            Ok(_) => SectionFailure::Json {
+                pos: pos_of_line_column(text, 1, 1 + leading),
+                message: "a JSON object, not a list".into(),
+            },
+        };
+        section.failure = Some(failure);
+        return Ok(section);
+    }
+    let ParsedYaml {
+        root,
+        ignored_document_at: ignored,
+    } = match parse_yaml(text)? {
+        Ok(parsed) => parsed,
+        Err(failure) => {
+            section.failure = Some(failure);
+            return Ok(section);
+        }
+    };
+    section.ignored_document_at = ignored;
+    let Some(root) = root else {
+        return Ok(section);
+    };
+    let converted = to_json(&root);
+    drop(root); // the YAML tree is no longer needed: keep peak memory to one tree
+    let json = match converted {
+        Ok(json) => json,
+        Err(e) => {
+            section.failure = Some(SectionFailure::Syntax {
+                pos: e.pos,
+                message: e.message,
+            });
+            return Ok(section);
+        }
+    };
+    match decode_section(key, &json) {
+        Ok(entries) => section.entries = entries,
+        Err(failure) => {
+            section.failure = Some(failure);
+            return Ok(section);
+        }
+    }
+    for entry in &mut section.entries {
+        entry.validation_error = validate(&entry.row).err();
+    }
+    mark_overrides(&mut section);
+    Ok(section)
+}
+
+/// The key `saveMap` stores a row under.
+pub fn store_key(row: &Row) -> String {
+    match row {
+        Row::Role(r) if !r.rolearn.is_empty() => r.rolearn.to_lowercase(),
+        Row::Role(r) => r.sso.as_ref().map(|s| s.arn_like()).unwrap_or_default(),
+        Row::User(u) => u.userarn.clone(),
+    }
+}
+
+fn mark_overrides(section: &mut Section) {
+    let mut last: HashMap<String, usize> = HashMap::new();
+    for (i, entry) in section.entries.iter().enumerate() {
+        if entry.is_valid() {
+            last.insert(store_key(&entry.row), i);
+        }
+    }
+    for i in 0..section.entries.len() {
+        if !section.entries[i].is_valid() {
+            continue;
+        }
+        let winner = last[&store_key(&section.entries[i].row)];
+        if winner != i {
+            section.entries[i].overridden_by = Some(section.entries[winner].index);
+        }
+    }
+}
+
+/// `mapAccounts`: yaml.v2 straight into `[]string`, which assigns each scalar's source text
+/// (no number typing), `""` for null, and drops items that are not scalars.
+fn read_accounts(text: &str, section: &mut Section) -> Result<(), SectionBudgetError> {
+    let ParsedYaml {
+        root,
+        ignored_document_at: ignored,
+    } = match parse_yaml(text)? {
+        Ok(parsed) => parsed,
+        Err(failure) => {
+            section.failure = Some(failure);
+            return Ok(());
+        }
+    };
+    section.ignored_document_at = ignored;
+    let Some(root) = root else { return Ok(()) };
+    let items = match &root.kind {
+        NodeKind::Sequence(items) => items,
+        NodeKind::Scalar(s)
+            if s.style == ScalarStyle::Plain && resolve_plain(&s.value) == Resolved::Null =>
+        {
+            return Ok(());
+        }
+        _ => {
+            section.failure = Some(SectionFailure::NotAList {
+                pos: root.start,
+                found: match root.kind {
+                    NodeKind::Mapping(_) => "mapping",
+                    _ => "string",
+                },
+            });
+            return Ok(());
+        }
+    };
+    for (index, item) in items.iter().enumerate() {
+        let mut entry = AccountEntry {
+            index,
+            pos: item.start,
+            account: String::new(),
+            type_error: None,
+        };
+        match item.as_scalar() {
+            None => entry.type_error = Some(format!("a {} is not a string", item.kind_name())),
+            Some(scalar) => {
+                let resolved = match &item.tag {
+                    Some(tag) => match resolve_tagged(tag, &scalar.value) {
+                        Ok(r) => r,
+                        Err(message) => {
+                            section.failure = Some(SectionFailure::Syntax {
+                                pos: item.start,
+                                message,
+                            });
+                            section.accounts.clear();
+                            return Ok(());
+                        }
+                    },
+                    None if scalar.style == ScalarStyle::Plain => resolve_plain(&scalar.value),
+                    None => Resolved::Str(scalar.value.clone()),
+                };
+                entry.account = match resolved {
+                    Resolved::Null => String::new(),
+                    Resolved::Str(s) if item.tag.as_deref() == Some("tag:yaml.org,2002:binary") => {
+                        s
+                    }
+                    _ => scalar.value.clone(),
+                };
+            }
+        }
+        section.accounts.push(entry);
+    }
+    Ok(())
+}

@@ -1,0 +1,272 @@
+//! What Kubernetes RBAC grants a group: the bindings that name it, the roles they point at,
+//! and how much power those roles carry. Pure: reads a [`RbacView`] from the snapshot.
+
+use crate::evidence::{RbacBinding, RbacRole, RbacView};
+
+/// How much a role can do.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum RolePower {
+    /// `cluster-admin`, or a role whose rules allow every verb on every resource of every API
+    /// group: the same power.
+    Admin,
+    /// Every verb on every resource of some API groups (`verbs: ["*"]`, `resources: ["*"]`).
+    Wildcard { api_groups: Vec<String> },
+    /// Anything narrower.
+    Limited,
+    /// The role the binding points at does not exist: the binding grants nothing (yet).
+    Missing,
+}
+
+/// One binding that names a group, and what it grants.
+#[derive(Debug, Clone)]
+pub struct Grant<'a> {
+    pub binding: &'a RbacBinding,
+    /// `ClusterRoleBinding` or `RoleBinding`.
+    pub binding_kind: &'static str,
+    pub role: Option<&'a RbacRole>,
+    pub power: RolePower,
+}
+
+impl Grant<'_> {
+    /// `ClusterRoleBinding X → ClusterRole Y`, `RoleBinding ns/X → Role Y`.
+    pub fn describe(&self) -> String {
+        let binding = match &self.binding.namespace {
+            Some(ns) => format!("{} {ns}/{}", self.binding_kind, self.binding.name),
+            None => format!("{} {}", self.binding_kind, self.binding.name),
+        };
+        format!(
+            "{binding} → {} {}",
+            self.binding.role_ref.kind, self.binding.role_ref.name
+        )
+    }
+
+    /// Where the grant applies: `None` for the whole cluster, else the namespace.
+    pub fn namespace(&self) -> Option<&str> {
+        self.binding.namespace.as_deref()
+    }
+}
+
+fn has(list: &[String], value: &str) -> bool {
+    list.iter().any(|v| v == value)
+}
+
+/// The power of a role from its rules (and its name, for `cluster-admin`).
+pub fn role_power(role: &RbacRole, is_cluster_role: bool) -> RolePower {
+    if is_cluster_role && role.name == "cluster-admin" {
+        return RolePower::Admin;
+    }
+    let mut groups = Vec::new();
+    for rule in &role.rules {
+        if has(&rule.verbs, "*") && has(&rule.resources, "*") && rule.resource_names.is_empty() {
+            if has(&rule.api_groups, "*") {
+                return RolePower::Admin;
+            }
+            groups.extend(rule.api_groups.iter().cloned());
+        }
+    }
+    if groups.is_empty() {
+        RolePower::Limited
+    } else {
+        groups.sort();
+        groups.dedup();
+        RolePower::Wildcard { api_groups: groups }
+    }
+}
+
+fn names_group(binding: &RbacBinding, group: &str) -> bool {
+    binding
+        .subjects
+        .iter()
+        .any(|s| s.kind == "Group" && s.name == group)
+}
+
+fn resolve<'a>(rbac: RbacView<'a>, binding: &'a RbacBinding) -> (Option<&'a RbacRole>, RolePower) {
+    let role = match binding.role_ref.kind.as_str() {
+        "ClusterRole" => rbac
+            .cluster_roles
+            .iter()
+            .find(|r| r.name == binding.role_ref.name)
+            .map(|r| (r, true)),
+        "Role" => rbac
+            .roles
+            .iter()
+            .find(|r| r.name == binding.role_ref.name && r.namespace == binding.namespace)
+            .map(|r| (r, false)),
+        _ => None,
+    };
+    match role {
+        Some((role, is_cluster_role)) => (Some(role), role_power(role, is_cluster_role)),
+        None => (None, RolePower::Missing),
+    }
+}
+
+/// Every binding that names `group` (exact, case-sensitive, as Kubernetes compares), in the
+/// order ClusterRoleBindings then RoleBindings, each as listed.
+pub fn grants_to_group<'a>(rbac: RbacView<'a>, group: &str) -> Vec<Grant<'a>> {
+    let cluster = rbac
+        .cluster_role_bindings
+        .iter()
+        .filter(|b| names_group(b, group))
+        .map(|b| ("ClusterRoleBinding", b));
+    let namespaced = rbac
+        .role_bindings
+        .iter()
+        .filter(|b| names_group(b, group))
+        .map(|b| ("RoleBinding", b));
+    cluster
+        .chain(namespaced)
+        .map(|(binding_kind, binding)| {
+            let (role, power) = resolve(rbac, binding);
+            Grant {
+                binding,
+                binding_kind,
+                role,
+                power,
+            }
+        })
+        .collect()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::evidence::{PolicyRule, RoleRef, Subject};
+
+    fn rule(groups: &[&str], resources: &[&str], verbs: &[&str]) -> PolicyRule {
+        let strings = |l: &[&str]| l.iter().map(|s| s.to_string()).collect();
+        PolicyRule {
+            api_groups: strings(groups),
+            resources: strings(resources),
+            verbs: strings(verbs),
+            ..PolicyRule::default()
+        }
+    }
+
+    fn role(name: &str, namespace: Option<&str>, rules: Vec<PolicyRule>) -> RbacRole {
+        RbacRole {
+            namespace: namespace.map(str::to_string),
+            name: name.into(),
+            rules,
+        }
+    }
+
+    fn binding(
+        name: &str,
+        namespace: Option<&str>,
+        kind: &str,
+        role: &str,
+        group: &str,
+    ) -> RbacBinding {
+        RbacBinding {
+            namespace: namespace.map(str::to_string),
+            name: name.into(),
+            role_ref: RoleRef {
+                kind: kind.into(),
+                name: role.into(),
+            },
+            subjects: vec![Subject {
+                kind: "Group".into(),
+                name: group.into(),
+                namespace: None,
+            }],
+        }
+    }
+
+    #[test]
+    fn power_of_roles() {
+        let cases = [
+            (role("cluster-admin", None, vec![]), true, RolePower::Admin),
+            (
+                role("cluster-admin", Some("ns"), vec![]),
+                false,
+                RolePower::Limited,
+            ),
+            (
+                role("all", None, vec![rule(&["*"], &["*"], &["*"])]),
+                true,
+                RolePower::Admin,
+            ),
+            (
+                role("core", None, vec![rule(&[""], &["*"], &["*"])]),
+                true,
+                RolePower::Wildcard {
+                    api_groups: vec![String::new()],
+                },
+            ),
+            (
+                role(
+                    "named",
+                    None,
+                    vec![PolicyRule {
+                        resource_names: vec!["x".into()],
+                        ..rule(&["*"], &["*"], &["*"])
+                    }],
+                ),
+                true,
+                RolePower::Limited,
+            ),
+            (
+                role("view", None, vec![rule(&["*"], &["*"], &["get", "list"])]),
+                true,
+                RolePower::Limited,
+            ),
+            (
+                role("pods", None, vec![rule(&[""], &["pods"], &["*"])]),
+                true,
+                RolePower::Limited,
+            ),
+        ];
+        for (role, cluster, expected) in cases {
+            assert_eq!(role_power(&role, cluster), expected, "{}", role.name);
+        }
+    }
+
+    #[test]
+    fn grants_resolve_roles_by_kind_and_namespace() {
+        let cluster_roles = vec![role("cluster-admin", None, vec![])];
+        let roles = vec![role(
+            "deployer",
+            Some("apps"),
+            vec![rule(&["apps"], &["*"], &["*"])],
+        )];
+        let crbs = vec![
+            binding("ops", None, "ClusterRole", "cluster-admin", "ops"),
+            binding("x", None, "ClusterRole", "cluster-admin", "Ops"),
+        ];
+        let rbs = vec![
+            binding("d", Some("apps"), "Role", "deployer", "ops"),
+            binding("gone", Some("web"), "Role", "deployer", "ops"),
+        ];
+        let view = RbacView {
+            cluster_roles: &cluster_roles,
+            cluster_role_bindings: &crbs,
+            roles: &roles,
+            role_bindings: &rbs,
+        };
+        let grants = grants_to_group(view, "ops");
+        let summary: Vec<(String, RolePower)> = grants
+            .iter()
+            .map(|g| (g.describe(), g.power.clone()))
+            .collect();
+        assert_eq!(
+            summary,
+            vec![
+                (
+                    "ClusterRoleBinding ops → ClusterRole cluster-admin".to_string(),
+                    RolePower::Admin
+                ),
+                (
+                    "RoleBinding apps/d → Role deployer".to_string(),
+                    RolePower::Wildcard {
+                        api_groups: vec!["apps".into()]
+                    }
+                ),
+                (
+                    "RoleBinding web/gone → Role deployer".to_string(),
+                    RolePower::Missing
+                ),
+            ]
+        );
+        assert!(grants_to_group(view, "nobody").is_empty());
+    }
+}
