@@ -24,6 +24,12 @@ pub enum EksError {
         region: String,
         request: String,
     },
+    /// No usable credentials: none found, expired, or rejected.
+    #[error("DescribeCluster {name}: no usable AWS credentials: {}", .failure.detail())]
+    Credentials {
+        name: String,
+        failure: super::aws::AwsFailure,
+    },
     /// Any other failure, with what the service said.
     #[error("DescribeCluster {name}: {code}: {message}{request}")]
     Call {
@@ -57,6 +63,17 @@ pub async fn describe_cluster(
                 .request_id
                 .as_ref()
                 .map_or(String::new(), |id| format!(", request id {id}"));
+            if matches!(
+                failure.class,
+                super::aws::AwsErrorClass::NoCredentials
+                    | super::aws::AwsErrorClass::ExpiredCredentials
+                    | super::aws::AwsErrorClass::RejectedCredentials
+            ) {
+                return EksError::Credentials {
+                    name: name.to_string(),
+                    failure,
+                };
+            }
             if failure.class == super::aws::AwsErrorClass::NotFound {
                 return EksError::NotFound {
                     name: name.to_string(),

@@ -522,6 +522,7 @@ fn cloudtrail_denied_leaves_the_creator_unnamed_and_said_so() {
         status: 403,
         times: None,
         hang: false,
+        code: None,
     });
     let bed = Testbed::start(denied);
     let report = audit(&bed, "legacy").json();

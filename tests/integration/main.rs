@@ -20,4 +20,5 @@ mod live_access;
 mod mutations;
 mod pinned_reports;
 mod rule_fixtures;
+mod session;
 mod token;

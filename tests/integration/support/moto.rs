@@ -120,7 +120,7 @@ main(sys.argv[1:])\n";
 }
 
 /// One HTTP/1.1 request to moto's own API; the response, or why there was none.
-fn moto_api(url: &str, method: &str, path: &str) -> std::io::Result<String> {
+pub fn moto_api(url: &str, method: &str, path: &str) -> std::io::Result<String> {
     use std::io::{Read, Write};
     let address = url.trim_start_matches("http://");
     let mut stream = TcpStream::connect(address)?;

@@ -37,6 +37,10 @@ pub struct ClusterSpec {
     /// A fault to inject on reads of aws-auth.
     #[serde(default)]
     pub aws_auth_fault: Option<Fault>,
+    /// EKS shows the cluster only to requests signed with credentials of its `account`, as
+    /// EKS does (another account's caller gets ResourceNotFoundException).
+    #[serde(default)]
+    pub own_account_only: bool,
     /// DescribeCluster returns the CA of another authority than the one serving the API.
     #[serde(default)]
     pub wrong_ca: bool,
@@ -137,6 +141,9 @@ pub struct Fault {
     pub times: Option<usize>,
     #[serde(default)]
     pub hang: bool,
+    /// The AWS error code to answer with (default: by status).
+    #[serde(default)]
+    pub code: Option<String>,
 }
 
 #[derive(Debug, Clone, Deserialize)]
@@ -192,6 +199,8 @@ pub struct Recorded {
 
 struct State {
     scenario: Scenario,
+    /// moto's URL: the credentials it issued (assumed roles) are known identities too.
+    moto_url: String,
     started_at: String,
     k8s_url: String,
     ca_pem: String,
@@ -248,6 +257,7 @@ impl Testbed {
         let state = Arc::new(State {
             started_at,
             scenario,
+            moto_url: moto.url.clone(),
             k8s_url: format!("https://127.0.0.1:{}", k8s_addr.port()),
             ca_pem: ca_pem.clone(),
             other_ca_pem,
@@ -339,12 +349,30 @@ impl Testbed {
     /// Runs the binary as `who`; a run that has not ended after two minutes is killed and
     /// fails the test (a hang is a defect, never a wait).
     pub fn run(&self, home: &std::path::Path, who: &str, args: &[&str]) -> Run {
-        let child = self
-            .command(
-                std::ffi::OsStr::new(env!("CARGO_BIN_EXE_aws-auth-audit")),
-                home,
-                who,
-            )
+        self.run_with_env(home, who, args, &[])
+    }
+
+    /// [`Testbed::run`] with some environment variables set or, given an empty value, removed.
+    pub fn run_with_env(
+        &self,
+        home: &std::path::Path,
+        who: &str,
+        args: &[&str],
+        env: &[(&str, &str)],
+    ) -> Run {
+        let mut command = self.command(
+            std::ffi::OsStr::new(env!("CARGO_BIN_EXE_aws-auth-audit")),
+            home,
+            who,
+        );
+        for (key, value) in env {
+            if value.is_empty() {
+                command.env_remove(key);
+            } else {
+                command.env(key, value);
+            }
+        }
+        let child = command
             .args(args)
             .stdout(std::process::Stdio::piped())
             .stderr(std::process::Stdio::piped())
@@ -498,15 +526,19 @@ fn access_entry_route(
     if let Some(fault) = fault
         && fault_applies(state, format!("{}/{key}", cluster.name), fault)
     {
-        let kind = match fault.status {
-            429 => "ThrottlingException",
-            403 => "AccessDeniedException",
-            _ => "ServerException",
-        };
+        let kind = fault.code.clone().unwrap_or_else(|| {
+            match fault.status {
+                429 => "ThrottlingException",
+                403 => "AccessDeniedException",
+                _ => "ServerException",
+            }
+            .to_string()
+        });
         return (
             fault.status,
-            json!({"message": format!("injected {}", fault.status)}),
-            Some(kind),
+            json!({"message": format!("injected {} {kind}", fault.status)}),
+            // A test server: the few codes a scenario names live as long as the process.
+            Some(Box::leak(kind.into_boxed_str())),
         );
     }
     let param = |name: &str| {
@@ -709,16 +741,31 @@ async fn eks_route(
         .to_string();
     if target.ends_with(".LookupEvents") {
         let (status, body, error_type) = lookup_events(&state);
-        record(&state, "cloudtrail", "POST", "LookupEvents", status, None);
+        let caller = signer(&state, &req);
+        record(&state, "cloudtrail", "POST", "LookupEvents", status, caller);
         let headers: Vec<(&str, &str)> = error_type
             .map(|t| vec![("x-amzn-errortype", t)])
             .unwrap_or_default();
         return Ok(respond(status, body, &headers));
     }
+    let caller = signer(&state, &req);
     let query = req.uri().query().unwrap_or("").to_string();
     let path = req.uri().path().to_string();
     let method = req.method().to_string();
     let segments: Vec<&str> = path.trim_matches('/').split('/').collect();
+    // A cluster of another account does not exist for this caller.
+    if let ["clusters", name, ..] = segments.as_slice()
+        && let Some(cluster) = state.scenario.clusters.iter().find(|c| c.name == *name)
+        && cluster.own_account_only
+        && account_of(caller.as_deref()) != Some(cluster.account.as_str())
+    {
+        record(&state, "eks", &method, &path, 404, caller);
+        return Ok(respond(
+            404,
+            json!({"message": format!("No cluster found for name: {name}.")}),
+            &[("x-amzn-errortype", "ResourceNotFoundException")],
+        ));
+    }
     if let ["clusters", name, ..] = segments.as_slice()
         && let Some(cluster) = state.scenario.clusters.iter().find(|c| c.name == *name)
         && cluster.eks_latency_ms > 0
@@ -867,11 +914,59 @@ async fn eks_route(
     } else {
         format!("{path}?{query}")
     };
-    record(&state, "eks", &method, &recorded, status, None);
+    record(&state, "eks", &method, &recorded, status, caller);
     let headers: Vec<(&str, &str)> = error_type
         .map(|t| vec![("x-amzn-errortype", t)])
         .unwrap_or_default();
     Ok(respond(status, body, &headers))
+}
+
+/// The scenario's identities and the credentials moto issued (assumed roles, with the
+/// assumed-role ARN), read from moto's state.
+fn known_identities(state: &State) -> Vec<IdentitySpec> {
+    let mut identities = state.scenario.identities.clone();
+    let dump = moto::moto_api(&state.moto_url, "GET", "/moto-api/data.json")
+        .ok()
+        .and_then(|r| {
+            let body = r.split_once("\r\n\r\n")?.1.to_string();
+            serde_json::from_str::<Value>(&body).ok()
+        });
+    if let Some(roles) = dump
+        .as_ref()
+        .and_then(|d| d["sts"]["AssumedRole"].as_array())
+    {
+        identities.extend(roles.iter().filter_map(|r| {
+            Some(IdentitySpec {
+                access_key_id: r["access_key_id"].as_str()?.to_string(),
+                secret_access_key: r["secret_access_key"].as_str()?.to_string(),
+                arn: r["arn"].as_str()?.to_string(),
+            })
+        }));
+    }
+    identities
+}
+
+/// The ARN of whoever signed an AWS request (SigV4 `Credential=KEY/…`), or `key KEY` when the
+/// key is not known.
+fn signer<B>(state: &State, req: &Request<B>) -> Option<String> {
+    let header = req.headers().get("authorization")?.to_str().ok()?;
+    let key = header.split("Credential=").nth(1)?.split('/').next()?;
+    let find = |identities: &[IdentitySpec]| {
+        identities
+            .iter()
+            .find(|i| i.access_key_id == key)
+            .map(|i| i.arn.clone())
+    };
+    Some(
+        find(&state.scenario.identities)
+            .or_else(|| find(&known_identities(state)))
+            .unwrap_or_else(|| format!("key {key}")),
+    )
+}
+
+/// The account of an IAM or STS ARN.
+fn account_of(arn: Option<&str>) -> Option<&str> {
+    arn?.split(':').nth(4).filter(|a| !a.is_empty())
 }
 
 fn status_body(code: u16, reason: &str, message: &str) -> Value {
@@ -976,6 +1071,8 @@ async fn k8s_answer(
         .and_then(|v| v.to_str().ok())
         .and_then(|v| v.strip_prefix("Bearer "))
         .map(str::to_string);
+    // The scenario's identities first; moto's assumed roles only for another key (asking
+    // moto costs a request).
     let identity = bearer.and_then(|token| {
         verify_token(
             &token,
@@ -983,6 +1080,14 @@ async fn k8s_answer(
             &state.scenario.identities,
             SystemTime::now(),
         )
+        .or_else(|_| {
+            verify_token(
+                &token,
+                &cluster.name,
+                &known_identities(&state),
+                SystemTime::now(),
+            )
+        })
         .ok()
     });
     let Some(identity) = identity else {
@@ -996,12 +1101,14 @@ async fn k8s_answer(
     if cluster.latency_ms > 0 {
         tokio::time::sleep(Duration::from_millis(cluster.latency_ms)).await;
     }
-    let access_key_id = state
-        .scenario
-        .identities
-        .iter()
-        .find(|i| i.arn == identity)
-        .map(|i| i.access_key_id.clone())
+    let key_of = |identities: &[IdentitySpec]| {
+        identities
+            .iter()
+            .find(|i| i.arn == identity)
+            .map(|i| i.access_key_id.clone())
+    };
+    let access_key_id = key_of(&state.scenario.identities)
+        .or_else(|| key_of(&known_identities(&state)))
         .unwrap_or_default();
     let fault_key = match resource {
         "api/v1/namespaces/kube-system/configmaps/aws-auth" => Some("configmaps"),
