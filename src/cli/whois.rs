@@ -102,7 +102,7 @@ pub fn run_cluster(
     };
     let doc = result.documents.first();
     let outcome = doc.map(|d| lookup(d.lookup_sections(), &identity, false));
-    let mode = snapshot.cluster.authentication_mode.as_deref();
+    let mode = snapshot.cluster.authentication_mode.as_ref();
     let decision = crate::model::access::whois::decide(
         mode,
         &identity,

@@ -50,8 +50,27 @@ pub struct Verdict {
     pub message: String,
     /// Where it is: in HEAD, or in BASE for what HEAD no longer has.
     pub location: Location,
-    /// `head` or `base`: which version `location` points into.
-    pub side: &'static str,
+    /// Which version `location` points into.
+    pub side: Side,
+}
+
+/// One of the two versions a diff compares.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "lowercase")]
+pub enum Side {
+    /// The version before the change.
+    Base,
+    /// The version after it.
+    Head,
+}
+
+impl std::fmt::Display for Side {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(match self {
+            Side::Base => "base",
+            Side::Head => "head",
+        })
+    }
 }
 
 /// Findings compared by fingerprint.
@@ -181,7 +200,7 @@ pub fn diff(
                     .map(|f| f.location.clone())
                     .or_else(|| section_location(head, section))
                     .unwrap_or_default(),
-                side: "head",
+                side: Side::Head,
             });
         } else if failed(base, section) && !failed(head, section) {
             let after = head_grants
@@ -196,7 +215,7 @@ pub fn diff(
                     "`{section}` parses again: its {after} mapping(s) come back into force"
                 ),
                 location: section_location(head, section).unwrap_or_default(),
-                side: "head",
+                side: Side::Head,
             });
         }
     }
@@ -224,7 +243,11 @@ pub fn diff(
                     Some(n) => n.location.clone(),
                     None => old.location.clone(),
                 },
-                side: if new.is_some() { "head" } else { "base" },
+                side: if new.is_some() {
+                    Side::Head
+                } else {
+                    Side::Base
+                },
             });
             continue;
         }
@@ -237,9 +260,9 @@ pub fn diff(
                 location: section_location(head, old.section)
                     .unwrap_or_else(|| old.location.clone()),
                 side: if section_location(head, old.section).is_some() {
-                    "head"
+                    Side::Head
                 } else {
-                    "base"
+                    Side::Base
                 },
             }),
             Some(new)
@@ -267,7 +290,7 @@ pub fn diff(
                     principal: Some(new.principal.clone()),
                     message: format!("changes {}: {}", new.principal, parts.join("; ")),
                     location: new.location.clone(),
-                    side: "head",
+                    side: Side::Head,
                 });
             }
             Some(_) => {}
@@ -300,7 +323,7 @@ pub fn diff(
                 principal: Some(new.principal.clone()),
                 message,
                 location: new.location.clone(),
-                side: "head",
+                side: Side::Head,
             });
         }
     }
@@ -333,7 +356,7 @@ pub fn diff(
                 }
             ),
             location: path.location.clone(),
-            side: "head",
+            side: Side::Head,
         });
     }
     if !before.is_empty() && after.is_empty() {
@@ -346,7 +369,7 @@ pub fn diff(
                 before.values().map(|p| p.principal.as_str()).collect::<Vec<_>>().join(", ")
             ),
             location: section_location(head, SectionKey::MapRoles).unwrap_or_default(),
-            side: "head",
+            side: Side::Head,
         });
     }
     entry_verdicts(base, head, &mut verdicts);
@@ -386,7 +409,7 @@ fn entry_rows(result: &CheckResult) -> BTreeMap<String, &crate::model::access::P
         .live
         .iter()
         .flat_map(|l| &l.principals)
-        .filter(|p| p.source.starts_with("access entry"))
+        .filter(|p| p.source.is_access_entry())
         .map(|p| (p.arn.to_lowercase(), p))
         .collect()
 }
@@ -410,7 +433,12 @@ fn policies_text(p: &crate::model::access::Principal) -> String {
 fn entry_verdicts(base: &CheckResult, head: &CheckResult, verdicts: &mut Vec<Verdict>) {
     let (before, after) = (entry_rows(base), entry_rows(head));
     for (key, old) in &before {
-        let node_type = !old.source.contains("(STANDARD)");
+        let node_type = !matches!(
+            old.source,
+            crate::model::access::PrincipalSource::AccessEntry(
+                crate::evidence::AccessEntryType::Standard
+            )
+        );
         match after.get(key) {
             None if node_type => verdicts.push(Verdict {
                 kind: VerdictKind::NodeRoleDropped,
@@ -421,7 +449,7 @@ fn entry_verdicts(base: &CheckResult, head: &CheckResult, verdicts: &mut Vec<Ver
                     old.source, old.arn
                 ),
                 location: entry_location(old),
-                side: "base",
+                side: Side::Base,
             }),
             None => verdicts.push(Verdict {
                 kind: VerdictKind::Removed,
@@ -429,7 +457,7 @@ fn entry_verdicts(base: &CheckResult, head: &CheckResult, verdicts: &mut Vec<Ver
                 principal: Some(old.arn.clone()),
                 message: format!("removes the access entry of {} ({})", old.arn, policies_text(old)),
                 location: entry_location(old),
-                side: "base",
+                side: Side::Base,
             }),
             Some(new) if new.groups != old.groups || new.policies != old.policies || new.username != old.username => {
                 let mut parts = Vec::new();
@@ -448,7 +476,7 @@ fn entry_verdicts(base: &CheckResult, head: &CheckResult, verdicts: &mut Vec<Ver
                     principal: Some(new.arn.clone()),
                     message: format!("changes the access entry of {}: {}", new.arn, parts.join("; ")),
                     location: entry_location(new),
-                    side: "head",
+                    side: Side::Head,
                 });
             }
             Some(_) => {}
@@ -467,7 +495,7 @@ fn entry_verdicts(base: &CheckResult, head: &CheckResult, verdicts: &mut Vec<Ver
                     new.tier.as_str()
                 ),
                 location: entry_location(new),
-                side: "head",
+                side: Side::Head,
             });
         }
     }
@@ -500,7 +528,7 @@ fn entry_verdicts(base: &CheckResult, head: &CheckResult, verdicts: &mut Vec<Ver
                 route: "aws_eks_cluster access_config.authentication_mode".to_string(),
                 ..Location::default()
             },
-            side: "head",
+            side: Side::Head,
         });
     }
 }
@@ -528,7 +556,7 @@ fn admin_paths(
         for p in &live.principals {
             if !p.in_effect
                 || p.tier != crate::model::access::Tier::ClusterAdmin
-                || p.source.starts_with("creator")
+                || p.source.is_creator()
             {
                 continue;
             }
@@ -536,7 +564,7 @@ fn admin_paths(
             let location = grants
                 .get(&key)
                 .or_else(|| grants.get(&p.arn))
-                .filter(|_| p.source.starts_with("aws-auth"))
+                .filter(|_| p.source.is_aws_auth_row())
                 .map(|g| g.location.clone())
                 .unwrap_or_else(|| Location {
                     route: format!("{} {}", p.source, p.arn),

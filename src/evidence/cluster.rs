@@ -5,7 +5,7 @@ use std::collections::BTreeMap;
 
 use serde::{Deserialize, Serialize};
 
-use super::{Fetched, Unknown};
+use super::{AccessEntryType, AuthenticationMode, CreatorSource, Fetched, ScopeKind, Unknown};
 
 /// The cluster as DescribeCluster (or the kubeconfig context) named it.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
@@ -19,7 +19,7 @@ pub struct ClusterInfo {
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub kubernetes_version: Option<String>,
     #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub authentication_mode: Option<String>,
+    pub authentication_mode: Option<AuthenticationMode>,
     /// `accessConfig.bootstrapClusterCreatorAdminPermissions`: a creation-time record only
     /// (it stays `true` after the creator's entry is deleted).
     #[serde(default, skip_serializing_if = "Option::is_none")]
@@ -46,7 +46,7 @@ pub struct ModeChange {
     pub created_at: Option<String>,
     /// The `AuthenticationMode` it asked for.
     #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub mode: Option<String>,
+    pub mode: Option<AuthenticationMode>,
 }
 
 /// An access policy EKS offers (ListAccessPolicies): names only; the API does not expose
@@ -71,7 +71,7 @@ pub struct Transport {
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct AccessScope {
     #[serde(rename = "type")]
-    pub kind: String,
+    pub kind: ScopeKind,
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub namespaces: Vec<String>,
 }
@@ -91,7 +91,7 @@ pub struct AccessEntry {
     pub principal_arn: String,
     /// `STANDARD`, `EC2_LINUX`, `EC2_WINDOWS`, `FARGATE_LINUX`, `HYBRID_LINUX`, `EC2`.
     #[serde(rename = "type")]
-    pub kind: String,
+    pub kind: AccessEntryType,
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub username: Option<String>,
     #[serde(default)]
@@ -120,7 +120,7 @@ pub struct Creator {
     /// The IAM role (a session's issuer) or user that signed `CreateCluster`.
     pub arn: String,
     /// `cloudtrail` (a `CreateCluster` event) or `user` (`--creator`).
-    pub source: String,
+    pub source: CreatorSource,
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub event_time: Option<String>,
     #[serde(default, skip_serializing_if = "Option::is_none")]

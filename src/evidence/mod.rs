@@ -8,9 +8,11 @@ mod fetched;
 mod iam;
 mod kubernetes;
 mod snapshot;
+mod vocabulary;
 
 pub use cluster::*;
 pub use fetched::*;
 pub use iam::*;
 pub use kubernetes::*;
 pub use snapshot::*;
+pub use vocabulary::*;

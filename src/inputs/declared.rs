@@ -14,7 +14,7 @@ pub struct DeclaredAccess {
     pub aws_auth: Option<(String, BTreeMap<String, String>)>,
     pub entries: Vec<AccessEntry>,
     /// The cluster's `access_config.authentication_mode`, when the plan has the cluster.
-    pub mode: Option<String>,
+    pub mode: Option<crate::evidence::AuthenticationMode>,
     /// `WHERE: what` for every value not known until apply.
     pub unknown: Vec<String>,
 }

@@ -5,7 +5,10 @@
 
 use std::collections::BTreeMap;
 
-use crate::evidence::{AccessEntry, AccessScope, AssociatedPolicy, Fetched};
+use crate::evidence::{
+    AccessEntry, AccessEntryType, AccessScope, AssociatedPolicy, AuthenticationMode, Fetched,
+    ScopeKind,
+};
 use crate::inputs::declared::DeclaredAccess;
 use crate::inputs::yaml::{Budget, Node, NodeKind, parse_stream};
 
@@ -126,7 +129,7 @@ pub fn read_cluster_config(text: &str) -> Result<DeclaredAccess, ClusterConfigEr
         out.mode = access
             .get("authenticationMode")
             .and_then(Node::str_value)
-            .map(str::to_string);
+            .map(AuthenticationMode::parse);
         for entry in items(access.get("accessEntries")) {
             let Some(principal) = entry.get("principalARN").and_then(Node::str_value) else {
                 return Err(error_at(
@@ -145,8 +148,7 @@ pub fn read_cluster_config(text: &str) -> Result<DeclaredAccess, ClusterConfigEr
                             kind: scope
                                 .and_then(|s| s.get("type"))
                                 .and_then(Node::str_value)
-                                .unwrap_or("cluster")
-                                .to_string(),
+                                .map_or(ScopeKind::Cluster, ScopeKind::parse),
                             namespaces: strings(scope.and_then(|s| s.get("namespaces"))),
                         },
                         associated_at: None,
@@ -158,8 +160,7 @@ pub fn read_cluster_config(text: &str) -> Result<DeclaredAccess, ClusterConfigEr
                 kind: entry
                     .get("type")
                     .and_then(Node::str_value)
-                    .unwrap_or("STANDARD")
-                    .to_string(),
+                    .map_or(AccessEntryType::Standard, AccessEntryType::parse),
                 username: entry
                     .get("username")
                     .and_then(Node::str_value)
@@ -215,9 +216,9 @@ accessConfig:
             data["mapUsers"].starts_with("- userarn: \"arn:aws:iam::111122223333:user/alice\"")
         );
         assert_eq!(data["mapAccounts"], "- \"444455556666\"\n");
-        assert_eq!(declared.mode.as_deref(), Some("API_AND_CONFIG_MAP"));
+        assert_eq!(declared.mode, Some(AuthenticationMode::ApiAndConfigMap));
         let entry = &declared.entries[0];
-        assert_eq!(entry.kind, "STANDARD");
+        assert_eq!(entry.kind, AccessEntryType::Standard);
         let Fetched::Found(policies) = &entry.policies else {
             panic!()
         };

@@ -9,7 +9,10 @@ use std::collections::BTreeMap;
 
 use serde_json::Value;
 
-use crate::evidence::{AccessEntry, AccessScope, AssociatedPolicy, Fetched};
+use crate::evidence::{
+    AccessEntry, AccessEntryType, AccessScope, AssociatedPolicy, AuthenticationMode, Fetched,
+    ScopeKind,
+};
 use crate::inputs::declared::DeclaredAccess;
 
 /// The plan could not be read.
@@ -137,7 +140,8 @@ fn side(changes: &[Value], after: bool) -> DeclaredAccess {
                 };
                 out.entries.push(AccessEntry {
                     principal_arn: principal,
-                    kind: text(&values["type"]).unwrap_or_else(|| "STANDARD".to_string()),
+                    kind: text(&values["type"])
+                        .map_or(AccessEntryType::Standard, |t| AccessEntryType::parse(&t)),
                     username: text(&values["user_name"]).filter(|u| !u.is_empty()),
                     kubernetes_groups: strings(&values["kubernetes_groups"]),
                     created_at: None,
@@ -160,7 +164,8 @@ fn side(changes: &[Value], after: bool) -> DeclaredAccess {
                     .push(AssociatedPolicy {
                         policy_arn: policy,
                         scope: AccessScope {
-                            kind: text(&scope["type"]).unwrap_or_else(|| "cluster".to_string()),
+                            kind: text(&scope["type"])
+                                .map_or(ScopeKind::Cluster, |t| ScopeKind::parse(&t)),
                             namespaces: strings(&scope["namespaces"]),
                         },
                         associated_at: None,
@@ -168,7 +173,8 @@ fn side(changes: &[Value], after: bool) -> DeclaredAccess {
             }
             "aws_eks_cluster" => {
                 out.unknown.extend(relevant(&["access_config"]));
-                out.mode = text(&block(&values["access_config"])["authentication_mode"]);
+                out.mode = text(&block(&values["access_config"])["authentication_mode"])
+                    .map(|m| AuthenticationMode::parse(&m));
             }
             _ => {}
         }
@@ -185,7 +191,7 @@ fn side(changes: &[Value], after: bool) -> DeclaredAccess {
         ));
         out.entries.push(AccessEntry {
             principal_arn: principal,
-            kind: "STANDARD".to_string(),
+            kind: AccessEntryType::Standard,
             username: None,
             kubernetes_groups: Vec::new(),
             created_at: None,

@@ -402,7 +402,7 @@ mod tests {
         assert!(principals.iter().any(|p| p.arn.ends_with("role/admin")));
         let aws_auth = principals
             .iter()
-            .find(|p| p.source == "aws-auth (not read)")
+            .find(|p| p.source == crate::model::access::PrincipalSource::AwsAuthUnread)
             .expect("the aws-auth side is marked");
         assert_eq!(aws_auth.tier, crate::model::access::Tier::Unknown);
         assert!(!result.coverage.complete);

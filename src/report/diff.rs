@@ -5,7 +5,7 @@ use serde_json::{Value, json};
 
 use super::escape::{markdown, terminal};
 use super::sarif::{level, rule_descriptors, sarif_result, security_severity, uri_reference};
-use crate::diff::{DiffResult, Verdict, VerdictKind};
+use crate::diff::{DiffResult, Side, Verdict, VerdictKind};
 use crate::rules::finding::Finding;
 
 /// One line a reader can act on: `2 access changes (1 high), 1 new finding, 1 fixed`.
@@ -30,7 +30,7 @@ fn kind_name(kind: VerdictKind) -> String {
 
 fn where_of(verdict: &Verdict) -> String {
     let place = verdict.location.display();
-    if verdict.side == "base" {
+    if verdict.side == Side::Base {
         format!("{place} (BASE)")
     } else {
         place
@@ -180,7 +180,7 @@ const VERDICT_KINDS: [(VerdictKind, &str); 11] = [
 
 fn verdict_result(v: &Verdict, rule_index: usize) -> Value {
     // Annotations belong on HEAD's lines; what only BASE has gets a logical location.
-    let locations = if v.side == "head" && v.location.in_file() {
+    let locations = if v.side == Side::Head && v.location.in_file() {
         json!([{
             "physicalLocation": {
                 "artifactLocation": {"uri": uri_reference(&v.location.path)},

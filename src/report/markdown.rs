@@ -67,7 +67,7 @@ pub fn render(result: &CheckResult) -> String {
             out.push_str(&format!(
                 "| {} | {} | {} | {} | {} | {} ({}) | {} |\n",
                 markdown(&p.arn),
-                markdown(&p.source),
+                markdown(&p.source.to_string()),
                 markdown(&p.username),
                 markdown(&p.groups.join(", ")),
                 markdown(&p.policies.join("; ")),

@@ -55,7 +55,7 @@ fn access_matrix(principals: &[crate::model::access::Principal], colored: bool) 
         grants.extend(p.policies.iter().cloned());
         table.add_row(vec![
             Cell::new(terminal(&p.arn)),
-            Cell::new(terminal(&p.source)),
+            Cell::new(terminal(&p.source.to_string())),
             Cell::new(
                 grants
                     .iter()

@@ -150,7 +150,7 @@ pub fn aws_auth_text(identity: &Identity, outcome: &Outcome, doc: &AwsAuthDocume
 pub struct ClusterWhois<'a> {
     pub identity: &'a Identity,
     pub cluster_arn: &'a str,
-    pub mode: Option<&'a str>,
+    pub mode: Option<&'a crate::evidence::AuthenticationMode>,
     pub decision: &'a Decision<'a>,
     /// aws-auth's own answer, when aws-auth was read.
     pub aws_auth: Option<(&'a AwsAuthDocument, &'a Outcome)>,
@@ -185,7 +185,7 @@ impl ClusterWhois<'_> {
             "{} on {} (mode {}): decided by {}\n{}\n",
             terminal(&self.identity.arn),
             terminal(self.cluster_arn),
-            terminal(self.mode.unwrap_or("unknown")),
+            terminal(self.mode.map_or("unknown", |m| m.as_str())),
             serde_json::to_value(&decision.decided_by)
                 .ok()
                 .and_then(|v| v.as_str().map(str::to_string))
@@ -200,7 +200,7 @@ impl ClusterWhois<'_> {
                         format!(
                             "{} ({})",
                             p.policy_arn.rsplit('/').next().unwrap_or(&p.policy_arn),
-                            if p.scope.kind == "namespace" {
+                            if p.scope.kind == crate::evidence::ScopeKind::Namespace {
                                 format!("namespaces {}", p.scope.namespaces.join(", "))
                             } else {
                                 "cluster".to_string()
@@ -214,7 +214,7 @@ impl ClusterWhois<'_> {
             text.push_str(&format!(
                 "access entry {} ({}): username {}, groups [{}], policies: {}\n",
                 terminal(&entry.principal_arn),
-                terminal(&entry.kind),
+                terminal(entry.kind.as_str()),
                 terminal(entry.username.as_deref().unwrap_or("(generated)")),
                 terminal(&entry.kubernetes_groups.join(", ")),
                 terminal(if policies.is_empty() {

@@ -45,7 +45,7 @@ pub fn check(facts: &ClusterFacts<'_>, out: &mut Emitter<'_>) {
         let Some(known) = access_policies().find(&policy.policy_arn) else {
             continue;
         };
-        if policy.scope.kind == "namespace"
+        if policy.scope.kind == ScopeKind::Namespace
             || known.tier == "cluster-admin"
             || !(known.secrets || known.tier == "admin")
         {

@@ -123,7 +123,7 @@ pub fn check(facts: &ClusterFacts<'_>, out: &mut Emitter<'_>) {
         );
     }
     let entries = facts.access_entries.unwrap_or_default();
-    for entry in entries.iter().filter(|e| e.kind == "STANDARD") {
+    for entry in entries.iter().filter(|e| e.kind == AccessEntryType::Standard) {
         for (i, group) in entry.kubernetes_groups.iter().enumerate() {
             let Some(why) = why_powerless(rbac, group) else {
                 continue;

@@ -40,7 +40,7 @@ pub fn check(facts: &ClusterFacts<'_>, out: &mut Emitter<'_>) {
         let Some(username) = entry.username.as_deref() else {
             continue;
         };
-        if entry.kind != "STANDARD"
+        if entry.kind != AccessEntryType::Standard
             || crate::model::arn::classify(&entry.principal_arn) != Ok(crate::model::arn::PrincipalType::Role)
             || username.contains("{{SessionName}}")
             || username.contains("{{SessionNameRaw}}")

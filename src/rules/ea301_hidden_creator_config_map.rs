@@ -44,7 +44,7 @@ pub const META: RuleMeta = RuleMeta {
 };
 
 pub fn check(facts: &ClusterFacts<'_>, out: &mut Emitter<'_>) {
-    if facts.mode() != Some("CONFIG_MAP") {
+    if facts.mode() != Some(&AuthenticationMode::ConfigMap) {
         return;
     }
     let masters = &crate::model::policies::privileged_groups().superuser_group.name;

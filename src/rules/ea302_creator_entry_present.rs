@@ -65,7 +65,7 @@ pub fn check(facts: &ClusterFacts<'_>, out: &mut Emitter<'_>) {
                 format!(
                     "{} is the cluster creator ({}) and still has cluster-admin through its access entry",
                     entry.principal_arn,
-                    if creator.source == "cloudtrail" { "CloudTrail CreateCluster" } else { "named by --creator" }
+                    if creator.source == CreatorSource::CloudTrail { "CloudTrail CreateCluster" } else { "named by --creator" }
                 ),
                 "once another admin path exists, delete this entry or disassociate AmazonEKSClusterAdminPolicy".to_string(),
             );
@@ -87,7 +87,7 @@ pub fn check(facts: &ClusterFacts<'_>, out: &mut Emitter<'_>) {
             // API_AND_CONFIG_MAP is the one that left CONFIG_MAP.
             if let Some((at, change)) = changes
                 .iter()
-                .filter(|c| c.status == "Successful" && c.mode.as_deref() == Some("API_AND_CONFIG_MAP"))
+                .filter(|c| c.status == "Successful" && c.mode == Some(AuthenticationMode::ApiAndConfigMap))
                 .find_map(|c| Some((c.created_at.as_deref().and_then(instant).map(|d| d.secs())?, c)))
             {
                 anchors.push((
@@ -105,7 +105,7 @@ pub fn check(facts: &ClusterFacts<'_>, out: &mut Emitter<'_>) {
     }
     let mut matched = false;
     for (entry, policy) in entry_policies(entries) {
-        if entry.kind != "STANDARD" || policy_name(&policy.policy_arn) != "AmazonEKSClusterAdminPolicy" {
+        if entry.kind != AccessEntryType::Standard || policy_name(&policy.policy_arn) != "AmazonEKSClusterAdminPolicy" {
             continue;
         }
         let Some(entry_created) = entry.created_at.as_deref().and_then(instant).map(|d| d.secs()) else {

@@ -35,7 +35,7 @@ pub const META: RuleMeta = RuleMeta {
 };
 
 pub fn check(facts: &ClusterFacts<'_>, out: &mut Emitter<'_>) {
-    if facts.mode() != Some("CONFIG_MAP") {
+    if facts.mode() != Some(&AuthenticationMode::ConfigMap) {
         return;
     }
     out.emit(

@@ -39,7 +39,7 @@ pub fn check(facts: &ClusterFacts<'_>, out: &mut Emitter<'_>) {
     let (Some(doc), Some(entries)) = (facts.aws_auth, facts.access_entries) else {
         return;
     };
-    if facts.mode() != Some("API_AND_CONFIG_MAP") {
+    if facts.mode() != Some(&AuthenticationMode::ApiAndConfigMap) {
         return;
     }
     for (section, entry) in kept_entries(doc) {

@@ -35,7 +35,7 @@ pub fn check(facts: &ClusterFacts<'_>, out: &mut Emitter<'_>) {
     let Some(doc) = facts.aws_auth else {
         return;
     };
-    if facts.mode() != Some("API") {
+    if facts.mode() != Some(&AuthenticationMode::Api) {
         return;
     }
     let rows = kept_entries(doc).count()

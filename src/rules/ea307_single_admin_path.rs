@@ -51,22 +51,24 @@ pub fn check(facts: &ClusterFacts<'_>, out: &mut Emitter<'_>) {
             (key, p.arn.clone())
         })
         .collect();
-    let hidden_seen = principals.iter().any(|p| p.source.starts_with("creator"));
-    if facts.mode() == Some("CONFIG_MAP") && !hidden_seen {
-        admins.push(("creator".into(), "the hidden creator".into()));
-    }
     admins.sort();
     admins.dedup_by(|a, b| a.0 == b.0);
-    let admins: Vec<String> = admins.into_iter().map(|(_, arn)| arn).collect();
-    if admins.len() >= 2 {
+    // A CONFIG_MAP cluster's creator holds system:masters whether or not a row names it.
+    let hidden_seen = principals
+        .iter()
+        .any(|p| p.in_effect && p.tier == Tier::ClusterAdmin && p.source.is_hidden());
+    let hidden_unnamed = facts.mode() == Some(&AuthenticationMode::ConfigMap) && !hidden_seen;
+    if admins.len() + usize::from(hidden_unnamed) >= 2 {
         return;
     }
+    let only_hidden = hidden_unnamed
+        || (hidden_seen && admins.len() == 1);
     let message = match admins.first() {
-        None => "no principal in effect has cluster-admin: nobody can administer the cluster through any visible path".to_string(),
-        Some(only) if only == "the hidden creator" || hidden_seen => {
+        _ if only_hidden => {
             "the only cluster-admin path is the hidden creator: an identity no configuration shows".to_string()
         }
-        Some(only) => format!("{only} is the only cluster-admin path in effect: losing it locks administration out"),
+        None => "no principal in effect has cluster-admin: nobody can administer the cluster through any visible path".to_string(),
+        Some((_, only)) => format!("{only} is the only cluster-admin path in effect: losing it locks administration out"),
     };
     out.emit(
         At::Cluster("admin paths"),

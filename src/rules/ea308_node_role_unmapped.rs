@@ -52,7 +52,7 @@ pub fn check(facts: &ClusterFacts<'_>, out: &mut Emitter<'_>) {
         let Some(wanted) = Wanted::from_arn(&role.role_arn) else {
             continue;
         };
-        let by_aws_auth = mode != Some("API")
+        let by_aws_auth = mode != Some(&AuthenticationMode::Api)
             && facts.aws_auth.is_some_and(|doc| {
                 kept_entries(doc).any(|(_, e)| {
                     let arn = e.row.arn().trim();
@@ -62,7 +62,7 @@ pub fn check(facts: &ClusterFacts<'_>, out: &mut Emitter<'_>) {
                         && e.row.groups().iter().any(|g| g == "system:nodes")
                 })
             });
-        let by_entry = mode != Some("CONFIG_MAP")
+        let by_entry = mode != Some(&AuthenticationMode::ConfigMap)
             && entries.iter().any(|e| {
                 NODE_ENTRY_TYPES.contains(&e.kind.as_str())
                     && Wanted::from_arn(&e.principal_arn).as_ref() == Some(&wanted)
@@ -78,12 +78,12 @@ pub fn check(facts: &ClusterFacts<'_>, out: &mut Emitter<'_>) {
                 "{} runs as {}, which EKS does not map: {}, and {} — its nodes cannot join",
                 role.owner,
                 role.role_arn,
-                if mode == Some("API") {
+                if mode == Some(&AuthenticationMode::Api) {
                     "aws-auth is ignored in API mode"
                 } else {
                     "no aws-auth row maps it (path-less) with system:nodes"
                 },
-                if mode == Some("CONFIG_MAP") {
+                if mode == Some(&AuthenticationMode::ConfigMap) {
                     "access entries are unused in CONFIG_MAP mode"
                 } else {
                     "no node-type access entry names it"

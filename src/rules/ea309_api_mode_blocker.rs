@@ -122,7 +122,7 @@ pub fn check(facts: &ClusterFacts<'_>, out: &mut Emitter<'_>) {
         return;
     };
     let mode = facts.mode();
-    if mode == Some("API") {
+    if mode == Some(&AuthenticationMode::Api) {
         return;
     }
     let managed_node_role = |wanted: &Option<Wanted>| {
@@ -144,7 +144,7 @@ pub fn check(facts: &ClusterFacts<'_>, out: &mut Emitter<'_>) {
             .iter()
             .any(|e| wanted.is_some() && Wanted::from_arn(&e.principal_arn) == wanted);
         let reasons = cannot_move(&entry.row);
-        let lost = mode == Some("API_AND_CONFIG_MAP") && !has_entry;
+        let lost = mode == Some(&AuthenticationMode::ApiAndConfigMap) && !has_entry;
         let node_row = entry.row.groups().iter().any(|g| g == "system:nodes");
         if has_entry || (node_row && managed_node_role(&wanted)) || (!lost && reasons.is_empty())
         {

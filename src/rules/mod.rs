@@ -128,8 +128,8 @@ pub struct ClusterFacts<'a> {
 
 impl ClusterFacts<'_> {
     /// The authentication mode, when DescribeCluster gave it.
-    pub fn mode(&self) -> Option<&str> {
-        self.cluster?.authentication_mode.as_deref()
+    pub fn mode(&self) -> Option<&crate::evidence::AuthenticationMode> {
+        self.cluster?.authentication_mode.as_ref()
     }
 
     /// The access matrix from these facts.

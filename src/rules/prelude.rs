@@ -1,6 +1,7 @@
 //! What most rules use.
 
 pub use super::{At, Emitter, Input, RuleMeta};
+pub use crate::evidence::{AccessEntryType, AuthenticationMode, CreatorSource, ScopeKind};
 pub use crate::model::awsauth::document::AwsAuthDocument;
 pub use crate::model::awsauth::{Entry, Row, SectionKey};
 pub use crate::rules::finding::Severity;
@@ -85,7 +86,7 @@ pub fn policy_name(arn: &str) -> &str {
 
 /// `cluster`, or `namespaces a, b`.
 pub fn scope_text(scope: &crate::evidence::AccessScope) -> String {
-    if scope.kind == "namespace" {
+    if scope.kind == ScopeKind::Namespace {
         format!("namespaces {}", scope.namespaces.join(", "))
     } else {
         "the whole cluster".to_string()

@@ -2,6 +2,7 @@
 
 use super::aws::AwsSession;
 use super::kube::{Connection, Patience, Reader};
+use crate::evidence::AuthenticationMode;
 use crate::evidence::{
     AccessEntry, AwsAuthObject, ClusterInfo, Fetched, IamEvidence, SNAPSHOT_KIND, SNAPSHOT_VERSION,
     Snapshot, Transport, UnknownReason,
@@ -136,7 +137,7 @@ pub async fn collect(
         }
     };
     // Neither exists before a cluster leaves CONFIG_MAP mode: no call, `Absent`.
-    let in_config_map = cluster.authentication_mode.as_deref() == Some("CONFIG_MAP");
+    let in_config_map = cluster.authentication_mode == Some(AuthenticationMode::ConfigMap);
     let mode_changes = async {
         match aws.eks {
             Some(_) if in_config_map => Fetched::Absent,

@@ -3,8 +3,8 @@
 
 use super::aws::{AwsSession, classify};
 use crate::evidence::{
-    AccessEntry, AccessScope, AssociatedPolicy, ClusterInfo, Fetched, ModeChange, NodeRole,
-    OfferedPolicy, Unknown, UnknownReason,
+    AccessEntry, AccessEntryType, AccessScope, AssociatedPolicy, AuthenticationMode, ClusterInfo,
+    Fetched, ModeChange, NodeRole, OfferedPolicy, ScopeKind, Unknown, UnknownReason,
 };
 use crate::inputs::kubeconfig::ClusterEndpoint;
 
@@ -119,7 +119,7 @@ pub async fn describe_cluster(
         authentication_mode: cluster
             .access_config()
             .and_then(|c| c.authentication_mode())
-            .map(|m| m.as_str().to_string()),
+            .map(|m| AuthenticationMode::parse(m.as_str())),
         bootstrap_creator_admin: cluster
             .access_config()
             .and_then(|c| c.bootstrap_cluster_creator_admin_permissions()),
@@ -180,7 +180,7 @@ async fn associated_policies(
                         scope: AccessScope {
                             kind: scope
                                 .and_then(|s| s.r#type())
-                                .map_or("cluster".to_string(), |t| t.as_str().to_string()),
+                                .map_or(ScopeKind::Cluster, |t| ScopeKind::parse(t.as_str())),
                             namespaces: scope.map(|s| s.namespaces().to_vec()).unwrap_or_default(),
                         },
                         associated_at: date(p.associated_at()),
@@ -217,8 +217,7 @@ async fn describe_entry(
         principal_arn: principal.to_string(),
         kind: entry
             .and_then(|e| e.r#type())
-            .unwrap_or("STANDARD")
-            .to_string(),
+            .map_or(AccessEntryType::Standard, AccessEntryType::parse),
         username: entry.and_then(|e| e.username()).map(str::to_string),
         kubernetes_groups: entry
             .map(|e| e.kubernetes_groups().to_vec())
@@ -293,7 +292,7 @@ pub async fn access_entries(cluster: &str, session: &AwsSession) -> Fetched<Vec<
         .map(|(_, principal, entry)| {
             entry.unwrap_or_else(|unknown| AccessEntry {
                 principal_arn: principal,
-                kind: "UNKNOWN".to_string(),
+                kind: AccessEntryType::Unknown,
                 username: None,
                 kubernetes_groups: Vec::new(),
                 created_at: None,
@@ -477,7 +476,7 @@ pub async fn mode_changes(cluster: &str, session: &AwsSession) -> Fetched<Vec<Mo
                                         == Some(&aws_sdk_eks::types::UpdateParamType::AuthenticationMode)
                                 })
                                 .and_then(|p| p.value())
-                                .map(str::to_string),
+                                .map(AuthenticationMode::parse),
                         })
                 })
         });

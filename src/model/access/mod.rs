@@ -4,13 +4,16 @@
 
 mod iam_view;
 mod provenance;
+mod source;
 mod tier;
 pub mod whois;
 
 pub use iam_view::{IamSummary, PrincipalView};
 pub use provenance::creator_hints;
+pub use source::PrincipalSource;
 pub use tier::Tier;
 
+use crate::evidence::{AuthenticationMode, ScopeKind};
 use serde::Serialize;
 
 use crate::evidence::{AccessEntry, Fetched, RbacView, UserInfo};
@@ -25,8 +28,8 @@ use crate::model::rbac::{RolePower, grants_to_group};
 pub struct Principal {
     /// The ARN as the source names it (an aws-auth row, an access entry).
     pub arn: String,
-    /// `aws-auth mapRoles[1]`, `access entry`, `creator (hidden)`.
-    pub source: String,
+    /// `aws-auth mapRoles[1]`, `access entry (STANDARD)`, `creator (hidden; …)`.
+    pub source: PrincipalSource,
     pub username: String,
     pub groups: Vec<String>,
     /// Access policies with their scope: `AmazonEKSViewPolicy (namespaces a, b)`.
@@ -48,7 +51,7 @@ pub struct Principal {
 /// What the matrix is built from.
 #[derive(Debug, Clone, Copy)]
 pub struct AccessInputs<'a> {
-    pub mode: Option<&'a str>,
+    pub mode: Option<&'a AuthenticationMode>,
     pub aws_auth: Option<&'a AwsAuthDocument>,
     /// aws-auth was in scope but could not be read: why. Its side of the matrix is unknown.
     pub aws_auth_unread: Option<&'a str>,
@@ -106,13 +109,13 @@ fn policy_tier(entry: &AccessEntry) -> (Tier, String, Vec<String>) {
             .policy_arn
             .strip_prefix(&access_policies().arn_prefix)
             .unwrap_or(&policy.policy_arn);
-        let scope = if policy.scope.kind == "namespace" {
+        let scope = if policy.scope.kind == ScopeKind::Namespace {
             format!("namespaces {}", policy.scope.namespaces.join(", "))
         } else {
             "cluster".to_string()
         };
         listed.push(format!("{name} ({scope})"));
-        let cluster_scope = policy.scope.kind != "namespace";
+        let cluster_scope = policy.scope.kind != ScopeKind::Namespace;
         let tier = match access_policies().find(&policy.policy_arn) {
             None => Tier::Unknown,
             Some(known) => Tier::from_policy(&known.tier, cluster_scope),
@@ -153,7 +156,7 @@ pub fn matrix(inputs: AccessInputs<'_>) -> Vec<Principal> {
             (policy, policy_reason)
         };
         let (in_effect, note) = match (inputs.mode, &entry.unread) {
-            (Some("CONFIG_MAP"), _) => (
+            (Some(AuthenticationMode::ConfigMap), _) => (
                 false,
                 "CONFIG_MAP mode: access entries are not used".to_string(),
             ),
@@ -168,7 +171,7 @@ pub fn matrix(inputs: AccessInputs<'_>) -> Vec<Principal> {
         };
         out.push(Principal {
             arn: entry.principal_arn.clone(),
-            source: format!("access entry ({})", entry.kind),
+            source: PrincipalSource::AccessEntry(entry.kind.clone()),
             username: entry.username.clone().unwrap_or_default(),
             groups: entry.kubernetes_groups.clone(),
             policies,
@@ -192,9 +195,11 @@ pub fn matrix(inputs: AccessInputs<'_>) -> Vec<Principal> {
                     if crate::model::arn::parse(r.rolearn.trim())
                         .is_ok_and(|p| p.service == "iam" && p.resource.split('/').count() > 2));
                 let (in_effect, note) = match inputs.mode {
-                    Some("API") => (false, "API mode: aws-auth is ignored".to_string()),
+                    Some(AuthenticationMode::Api) => {
+                        (false, "API mode: aws-auth is ignored".to_string())
+                    }
                     _ if has_path => (false, "the ARN has a path: it never matches".to_string()),
-                    Some("API_AND_CONFIG_MAP") if shadowed => (
+                    Some(AuthenticationMode::ApiAndConfigMap) if shadowed => (
                         false,
                         "an access entry for the same principal takes priority".to_string(),
                     ),
@@ -210,7 +215,10 @@ pub fn matrix(inputs: AccessInputs<'_>) -> Vec<Principal> {
                     } else {
                         arn
                     },
-                    source: format!("aws-auth {section}[{}]", row.index),
+                    source: PrincipalSource::AwsAuth {
+                        section,
+                        index: row.index,
+                    },
                     username: row.row.username().to_string(),
                     groups: row.row.groups().to_vec(),
                     policies: Vec::new(),
@@ -226,25 +234,20 @@ pub fn matrix(inputs: AccessInputs<'_>) -> Vec<Principal> {
     if let Some(reason) = inputs.aws_auth_unread {
         out.push(Principal {
             arn: "kube-system/aws-auth".to_string(),
-            source: "aws-auth (not read)".to_string(),
+            source: PrincipalSource::AwsAuthUnread,
             username: String::new(),
             groups: Vec::new(),
             policies: Vec::new(),
             tier: Tier::Unknown,
             tier_reason: "aws-auth could not be read".to_string(),
-            in_effect: !matches!(inputs.mode, Some("API")),
+            in_effect: !matches!(inputs.mode, Some(AuthenticationMode::Api)),
             note: format!("every mapping it holds is unknown: {reason}"),
             iam: None,
         });
     }
-    let named_by = |creator: &crate::evidence::Creator| {
-        if creator.source == "cloudtrail" {
-            "CloudTrail CreateCluster"
-        } else {
-            "named by --creator"
-        }
-    };
-    if let (Some("API" | "API_AND_CONFIG_MAP"), Some(creator)) = (inputs.mode, inputs.creator) {
+    if let (Some(AuthenticationMode::Api | AuthenticationMode::ApiAndConfigMap), Some(creator)) =
+        (inputs.mode, inputs.creator)
+    {
         let wanted = Wanted::from_arn(&creator.arn);
         let has_entry = entries
             .iter()
@@ -252,7 +255,7 @@ pub fn matrix(inputs: AccessInputs<'_>) -> Vec<Principal> {
         if !has_entry {
             out.push(Principal {
                 arn: creator.arn.clone(),
-                source: format!("creator ({})", named_by(creator)),
+                source: PrincipalSource::CreatorWithoutEntry(creator.source.clone()),
                 username: String::new(),
                 groups: Vec::new(),
                 policies: Vec::new(),
@@ -264,10 +267,10 @@ pub fn matrix(inputs: AccessInputs<'_>) -> Vec<Principal> {
             });
         }
     }
-    if let (Some("CONFIG_MAP"), Some(creator)) = (inputs.mode, inputs.creator) {
+    if let (Some(AuthenticationMode::ConfigMap), Some(creator)) = (inputs.mode, inputs.creator) {
         out.push(Principal {
             arn: creator.arn.clone(),
-            source: format!("creator (hidden; {})", named_by(creator)),
+            source: PrincipalSource::HiddenCreator(creator.source.clone()),
             username: String::new(),
             groups: vec![
                 crate::model::policies::privileged_groups()
@@ -304,7 +307,7 @@ pub fn matrix(inputs: AccessInputs<'_>) -> Vec<Principal> {
         if !visible {
             out.push(Principal {
                 arn,
-                source: "creator (hidden; the audit's caller)".to_string(),
+                source: PrincipalSource::HiddenCaller,
                 username: caller.username.clone(),
                 groups: caller.groups.clone(),
                 policies: Vec::new(),
@@ -365,7 +368,7 @@ mod tests {
         )];
         matrix(AccessInputs {
             aws_auth_unread: None,
-            mode: Some(mode),
+            mode: Some(&AuthenticationMode::parse(mode)),
             aws_auth: Some(&doc),
             entries: Some(&entries),
             rbac: None,
@@ -373,7 +376,7 @@ mod tests {
             creator: None,
         })
         .into_iter()
-        .map(|p| (p.source, p.tier, p.in_effect))
+        .map(|p| (p.source.to_string(), p.tier, p.in_effect))
         .collect()
     }
 

@@ -1,6 +1,7 @@
 //! `whois` across both sources: which one EKS uses for a caller under the cluster's mode —
 //! an access entry, an aws-auth mapping, or the hidden creator — and what it gives.
 
+use crate::evidence::AuthenticationMode;
 use serde::Serialize;
 
 use crate::evidence::{AccessEntry, UserInfo};
@@ -44,7 +45,7 @@ pub fn entry_for<'a>(identity: &Identity, entries: &'a [AccessEntry]) -> Option<
 /// creator (when the audit's `caller` is this principal in `system:masters` and nothing
 /// visible explains it).
 pub fn decide<'a>(
-    mode: Option<&str>,
+    mode: Option<&AuthenticationMode>,
     identity: &Identity,
     outcome: Option<&Outcome>,
     entries: &'a [AccessEntry],
@@ -66,11 +67,11 @@ pub fn decide<'a>(
                 .is_some_and(|w| Wanted::from_arn(&identity.canonical_arn) == Some(w))
     });
     let (decided_by, reason) = match mode {
-        Some("API") => match entry {
+        Some(AuthenticationMode::Api) => match entry {
             Some(_) => (DecidedBy::AccessEntry, "API mode: access entries only".to_string()),
             None => (DecidedBy::Nobody, "API mode: no access entry for this principal, and aws-auth is ignored".to_string()),
         },
-        Some("API_AND_CONFIG_MAP") => match entry {
+        Some(AuthenticationMode::ApiAndConfigMap) => match entry {
             Some(_) => (
                 DecidedBy::AccessEntry,
                 if aws_auth_maps {
@@ -82,12 +83,12 @@ pub fn decide<'a>(
             None if aws_auth_maps => (DecidedBy::AwsAuth, "API_AND_CONFIG_MAP: no access entry, so aws-auth".to_string()),
             None => (DecidedBy::Nobody, "API_AND_CONFIG_MAP: neither an access entry nor an aws-auth mapping".to_string()),
         },
-        Some("CONFIG_MAP") if is_hidden_creator && !aws_auth_maps => (
+        Some(AuthenticationMode::ConfigMap) if is_hidden_creator && !aws_auth_maps => (
             DecidedBy::HiddenCreator,
             "CONFIG_MAP: the cluster creator's invisible system:masters (this principal is the audit's caller, in system:masters with no mapping)".to_string(),
         ),
-        Some("CONFIG_MAP") if aws_auth_maps => (DecidedBy::AwsAuth, "CONFIG_MAP: aws-auth only".to_string()),
-        Some("CONFIG_MAP") => (
+        Some(AuthenticationMode::ConfigMap) if aws_auth_maps => (DecidedBy::AwsAuth, "CONFIG_MAP: aws-auth only".to_string()),
+        Some(AuthenticationMode::ConfigMap) => (
             DecidedBy::Nobody,
             "CONFIG_MAP: no aws-auth mapping (unless this principal created the cluster: that grant is invisible)".to_string(),
         ),
