@@ -858,35 +858,10 @@ fn a_silent_eks_api_is_cut_off_by_the_deadline() {
     );
 }
 
-/// Writes this file's scenario's snapshots for the report pin (`tests/pinned_reports.rs`).
+/// Writes this file's scenario's snapshots for the report pin (`pinned_reports.rs`).
 /// Dev tooling: `cargo test --test integration -- --ignored access_entries::capture_pinned_snapshots`.
 #[test]
 #[ignore]
 fn capture_pinned_snapshots() {
-    let scenario = scenario();
-    let names: Vec<String> = scenario.clusters.iter().map(|c| c.name.clone()).collect();
-    let bed = Testbed::start(scenario);
-    let home = common::scratch("pin-capture-entries");
-    let out = common::repo().join("tests/pinned/snapshots");
-    for name in names {
-        let path = out.join(format!("entries-{name}.json"));
-        let run = bed.run(
-            &home,
-            "admin",
-            &[
-                "collect",
-                "--name",
-                &name,
-                "--timeout",
-                "2",
-                "--deadline",
-                "20",
-                "--no-iam",
-                "--allow-incomplete",
-                "--output",
-                path.to_str().unwrap(),
-            ],
-        );
-        assert!(run.code == 0 || run.code == 2, "{name}: {}", run.stderr);
-    }
+    crate::pinned_reports::capture("entries", scenario());
 }

@@ -584,38 +584,13 @@ fn no_credential_in_any_output_log_or_snapshot() {
     }
 }
 
-/// Writes the snapshots the report pin (`tests/pinned_reports.rs`) judges: every cluster of
-/// the file scenarios, collected live. Dev tooling, run by hand when a scenario changes:
+/// Writes the snapshots the report pin (`pinned_reports.rs`) judges: every cluster of the file
+/// scenarios, collected live. Dev tooling, run by hand when a scenario changes:
 /// `cargo test --test integration -- --ignored live_access::capture_pinned_snapshots`.
 #[test]
 #[ignore]
 fn capture_pinned_snapshots() {
-    let out = common::repo().join("tests/pinned/snapshots");
     for file in ["basic.json", "access.json", "faults.json"] {
-        let scenario = Scenario::load(file);
-        let names: Vec<String> = scenario.clusters.iter().map(|c| c.name.clone()).collect();
-        let bed = Testbed::start(scenario);
-        let home = common::scratch("pin-capture");
-        for name in names {
-            let path = out.join(format!("{}-{name}.json", file.trim_end_matches(".json")));
-            let run = ours(
-                &bed,
-                &home,
-                &[
-                    "collect",
-                    "--name",
-                    &name,
-                    "--timeout",
-                    "2",
-                    "--deadline",
-                    "20",
-                    "--no-iam",
-                    "--allow-incomplete",
-                    "--output",
-                    path.to_str().unwrap(),
-                ],
-            );
-            assert!(run.code == 0 || run.code == 2, "{name}: {}", run.stderr);
-        }
+        crate::pinned_reports::capture(file.trim_end_matches(".json"), Scenario::load(file));
     }
 }

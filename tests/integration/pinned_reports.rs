@@ -5,6 +5,7 @@
 //! re-pinned with `UPDATE_PINNED=1 cargo test --test integration pinned_reports` and reviewed as a diff.
 
 use crate::common;
+use crate::support::testbed::{Scenario, Testbed};
 
 use std::path::{Path, PathBuf};
 
@@ -139,4 +140,34 @@ fn diff_reports_are_byte_identical_to_the_pinned_ones() {
         differ.is_empty(),
         "differ from the pinned ones: {differ:#?}"
     );
+}
+
+/// Collects every cluster of `scenario` into `tests/pinned/snapshots/PREFIX-CLUSTER.json`
+/// (the capture tests of the live modules call it by hand when a scenario changes).
+pub fn capture(prefix: &str, scenario: Scenario) {
+    let names: Vec<String> = scenario.clusters.iter().map(|c| c.name.clone()).collect();
+    let bed = Testbed::start(scenario);
+    let home = common::scratch(&format!("pin-capture-{prefix}"));
+    let out = common::repo().join("tests/pinned/snapshots");
+    for name in names {
+        let path = out.join(format!("{prefix}-{name}.json"));
+        let run = bed.run(
+            &home,
+            "admin",
+            &[
+                "collect",
+                "--name",
+                &name,
+                "--timeout",
+                "2",
+                "--deadline",
+                "20",
+                "--no-iam",
+                "--allow-incomplete",
+                "--output",
+                path.to_str().unwrap(),
+            ],
+        );
+        assert!(run.code == 0 || run.code == 2, "{name}: {}", run.stderr);
+    }
 }
