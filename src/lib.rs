@@ -15,6 +15,7 @@ pub mod infra;
 pub mod inputs;
 pub mod judge;
 pub mod model;
+pub mod policy;
 pub mod report;
 pub mod rules;
 pub mod source;

@@ -105,6 +105,13 @@ pub enum Command {
         /// (for scheduled jobs that alert on drift)
         #[arg(long, value_name = "REPORT.json")]
         baseline: Option<String>,
+        /// The organisation policy (default: AWS_AUTH_AUDIT_POLICY, else .aws-auth-audit.yaml in
+        /// this folder or one above it, up to the repository root)
+        #[arg(long, value_name = "FILE")]
+        policy: Option<PathBuf>,
+        /// Judge without an organisation policy, even where one would be found
+        #[arg(long, conflicts_with = "policy")]
+        no_policy: bool,
     },
     /// Compare two versions of aws-auth: what the change does to access, and the findings it
     /// introduces or fixes
@@ -132,6 +139,13 @@ pub enum Command {
         /// Exit 0 instead of 3 when a snapshot compared could not be judged completely
         #[arg(long)]
         allow_incomplete: bool,
+        /// The organisation policy (default: AWS_AUTH_AUDIT_POLICY, else .aws-auth-audit.yaml in
+        /// this folder or one above it, up to the repository root)
+        #[arg(long, value_name = "FILE")]
+        policy: Option<PathBuf>,
+        /// Judge without an organisation policy, even where one would be found
+        #[arg(long, conflicts_with = "policy")]
+        no_policy: bool,
     },
     /// Show the Kubernetes username and groups EKS gives an IAM principal, and which mapping decides
     #[command(group(clap::ArgGroup::new("source").required(true).args(["file", "snapshot", "cluster"])))]
@@ -232,6 +246,13 @@ pub enum Command {
         /// `check FILE` reproduces the report from it
         #[arg(long, value_name = "FILE")]
         snapshot: Option<PathBuf>,
+        /// The organisation policy (default: AWS_AUTH_AUDIT_POLICY, else .aws-auth-audit.yaml in
+        /// this folder or one above it, up to the repository root)
+        #[arg(long, value_name = "FILE")]
+        policy: Option<PathBuf>,
+        /// Judge without an organisation policy, even where one would be found
+        #[arg(long, conflicts_with = "policy")]
+        no_policy: bool,
     },
     /// Read a live cluster and write the evidence snapshot (judge it later with `check FILE`)
     #[command(after_help = EXIT_CODES)]

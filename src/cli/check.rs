@@ -108,6 +108,7 @@ pub fn run(
     report: ReportArgs,
     resolve: Option<CredentialOptions>,
     baseline: Option<&str>,
+    policy: Option<&crate::policy::Policy>,
 ) -> CliResult {
     let inputs = read_all(files)?;
     let baseline = baseline
@@ -116,7 +117,15 @@ pub fn run(
             crate::judge::baseline::read(&input).map_err(|e| CliError::input(e.to_string()))
         })
         .transpose()?;
-    let finish: Vec<&dyn Finish> = baseline.iter().map(|b| b as &dyn Finish).collect();
+    // The policy first (severities, waivers), then the baseline (what is new).
+    let step = policy.map(super::policy::step);
+    let mut finish: Vec<&dyn Finish> = Vec::new();
+    if let Some(step) = &step {
+        finish.push(step);
+    }
+    if let Some(baseline) = &baseline {
+        finish.push(baseline);
+    }
     let Some(options) = resolve else {
         return deliver(&judge_inputs(&inputs, &finish)?, &report);
     };

@@ -47,12 +47,19 @@ pub fn collect_snapshot(target: ClusterTarget) -> Result<Snapshot, CliError> {
 }
 
 /// `cluster`: read, optionally keep the snapshot, judge.
-pub fn run(target: ClusterTarget, report: ReportArgs, evidence: Option<PathBuf>) -> CliResult {
+pub fn run(
+    target: ClusterTarget,
+    report: ReportArgs,
+    evidence: Option<PathBuf>,
+    policy: Option<&crate::policy::Policy>,
+) -> CliResult {
     let snapshot = collect_snapshot(target)?;
     if let Some(path) = evidence {
         write_file(&path, &snapshot.to_json())?;
     }
-    deliver(&crate::judge::judge_snapshot(&snapshot, &[])?, &report)
+    let step = policy.map(super::policy::step);
+    let finish: Vec<&dyn crate::judge::Finish> = step.iter().map(|s| s as _).collect();
+    deliver(&crate::judge::judge_snapshot(&snapshot, &finish)?, &report)
 }
 
 /// `collect`: read and write the snapshot; exit 3 when a read failed (unless allowed).

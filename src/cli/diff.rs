@@ -18,21 +18,26 @@ pub struct DiffArgs {
     pub fail_on: FailOn,
     pub fail_on_existing: bool,
     pub allow_incomplete: bool,
+    /// The organisation policy both sides are judged against.
+    pub policy: Option<crate::policy::Policy>,
 }
 
 pub fn run(args: DiffArgs) -> CliResult {
+    let step = args.policy.as_ref().map(super::policy::step);
+    let finish: Vec<&dyn crate::judge::Finish> = step.iter().map(|s| s as _).collect();
+    let finish = finish.as_slice();
     let (base, head, base_name, head_name) = match (&args.git, args.files.as_slice()) {
         (Some(rev), [file]) => {
             let head = read_all(std::slice::from_ref(file))?.remove(0);
             let base = match crate::source::git::file_at(rev, file)
                 .map_err(|e| CliError::input(e.to_string()))?
             {
-                Some(input) => judge_inputs(&[input], &[])?,
+                Some(input) => judge_inputs(&[input], finish)?,
                 // The file is new at HEAD: BASE grants nothing.
                 None => CheckResult::empty(),
             };
             let head_name = head.path.clone();
-            let head = judge_inputs(&[head], &[])?;
+            let head = judge_inputs(&[head], finish)?;
             (base, head, format!("{rev}:{file}"), head_name)
         }
         (Some(_), _) => {
@@ -42,13 +47,13 @@ pub fn run(args: DiffArgs) -> CliResult {
         }
         (None, [base, head]) => {
             let inputs = read_all(&[base.clone(), head.clone()])?;
-            let base_result = judge_inputs(&inputs[..1], &[])?;
-            let head_result = judge_inputs(&inputs[1..], &[])?;
+            let base_result = judge_inputs(&inputs[..1], finish)?;
+            let head_result = judge_inputs(&inputs[1..], finish)?;
             (base_result, head_result, base.clone(), head.clone())
         }
         (None, [file]) => {
             let input = read_all(std::slice::from_ref(file))?.remove(0);
-            match judge_plan(&input, &[]) {
+            match judge_plan(&input, finish) {
                 Some(judged) => {
                     let (before, after) = judged?;
                     (

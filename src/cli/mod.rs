@@ -11,6 +11,7 @@ mod error;
 pub mod exit;
 mod kubeconfig;
 mod output;
+mod policy;
 mod reference;
 mod token;
 mod whois;
@@ -65,6 +66,8 @@ fn dispatch(command: Command) -> CliResult {
             region,
             profile,
             baseline,
+            policy,
+            no_policy,
         } => check::run(
             &files,
             ReportArgs {
@@ -80,6 +83,7 @@ fn dispatch(command: Command) -> CliResult {
                 role_arn: None,
             }),
             baseline.as_deref(),
+            policy::load(policy, no_policy)?.as_ref(),
         ),
         Command::Diff {
             files,
@@ -89,6 +93,8 @@ fn dispatch(command: Command) -> CliResult {
             fail_on,
             fail_on_existing,
             allow_incomplete,
+            policy,
+            no_policy,
         } => diff::run(diff::DiffArgs {
             files,
             git,
@@ -97,6 +103,7 @@ fn dispatch(command: Command) -> CliResult {
             fail_on,
             fail_on_existing,
             allow_incomplete,
+            policy: policy::load(policy, no_policy)?,
         }),
         Command::Whois {
             arn,
@@ -134,6 +141,8 @@ fn dispatch(command: Command) -> CliResult {
             allow_incomplete,
             color,
             snapshot,
+            policy,
+            no_policy,
         } => cluster::run(
             target,
             ReportArgs {
@@ -144,6 +153,7 @@ fn dispatch(command: Command) -> CliResult {
                 color,
             },
             snapshot,
+            policy::load(policy, no_policy)?.as_ref(),
         ),
         Command::Collect {
             target,
@@ -210,6 +220,8 @@ mod tests {
             findings: severities
                 .iter()
                 .map(|&severity| Finding {
+                    controls: Vec::new(),
+                    waiver: None,
                     code: "EA113",
                     slug: "system-masters-grant",
                     severity,
@@ -240,6 +252,7 @@ mod tests {
                 },
             },
             live: None,
+            policy: None,
         }
     }
 

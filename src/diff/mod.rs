@@ -93,6 +93,8 @@ pub struct DiffResult {
     pub findings: FindingChanges,
     /// Things worth saying that are not verdicts (what the comparison could not see).
     pub notes: Vec<String>,
+    /// Whether both sides were judged against an organisation policy.
+    pub policy_applied: bool,
 }
 
 impl DiffResult {
@@ -399,6 +401,7 @@ pub fn diff(
         verdicts,
         findings,
         notes,
+        policy_applied: base.policy.is_some() || head.policy.is_some(),
     }
 }
 

@@ -32,6 +32,17 @@ pub struct CheckResult {
     pub coverage: Coverage,
     /// For a live audit (or a snapshot): which cluster, how it was reached, who asked.
     pub live: Option<LiveContext>,
+    /// The organisation policy the result was judged against, if any.
+    pub policy: Option<AppliedPolicy>,
+}
+
+/// Which policy applied: the file, its digest, the profiles it extends.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct AppliedPolicy {
+    pub path: String,
+    pub digest: String,
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub extends: Vec<String>,
 }
 
 /// What a report says about the cluster a live audit read.
@@ -104,6 +115,7 @@ impl CheckResult {
                 not_evaluated: Vec::new(),
             },
             live: None,
+            policy: None,
         }
     }
 

@@ -204,7 +204,7 @@ fn verdict_result(v: &Verdict, rule_index: usize) -> Value {
 
 /// SARIF for code scanning: the verdicts and the findings the change introduces, on HEAD.
 pub fn sarif(diff: &DiffResult) -> String {
-    let mut rules = rule_descriptors();
+    let mut rules = rule_descriptors(diff.policy_applied);
     let first_verdict_rule = rules.len();
     for (kind, text) in VERDICT_KINDS {
         let severity = diff

@@ -59,6 +59,9 @@ struct Report<'a> {
     tool: Tool,
     #[serde(skip_serializing_if = "Option::is_none")]
     cluster: Option<&'a crate::judge::result::LiveContext>,
+    /// The organisation policy judged against, when one applied.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    policy: Option<&'a crate::judge::result::AppliedPolicy>,
     inputs: Vec<Input<'a>>,
     /// The access matrix of a live audit: one row per way in.
     #[serde(skip_serializing_if = "Option::is_none")]
@@ -121,6 +124,7 @@ pub fn render(result: &CheckResult) -> String {
             version: env!("CARGO_PKG_VERSION"),
         },
         cluster: result.live.as_ref(),
+        policy: result.policy.as_ref(),
         inputs: result.documents.iter().map(input).collect(),
         principals: result.live.as_ref().map(|l| l.principals.as_slice()),
         findings: &result.findings,

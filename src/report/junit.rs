@@ -52,7 +52,11 @@ fn suite(name: &str, cases: &[String], failures: usize, errors: usize) -> String
 pub fn check(result: &CheckResult, threshold: Option<Severity>) -> String {
     let mut cases = Vec::new();
     let (mut failures, mut errors) = (0, 0);
-    for rule in RULES {
+    // The policy's rules are cases only when a policy applied.
+    for rule in RULES
+        .iter()
+        .filter(|r| result.policy.is_some() || !r.is_policy())
+    {
         let name = format!("{} {}", rule.meta.code, rule.meta.slug);
         let mut body = String::new();
         if let Some(missing) = result

@@ -37,6 +37,9 @@ pub(crate) struct SarifResult {
     locations: Value,
     partial_fingerprints: Value,
     properties: Value,
+    /// A waived finding: the policy's waiver, with its reason as the justification.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    suppressions: Option<Value>,
 }
 
 #[derive(Serialize)]
@@ -68,9 +71,12 @@ struct Log<'a> {
     runs: [Run<'a>; 1],
 }
 
-pub(crate) fn rule_descriptors() -> Vec<Value> {
+/// The rules SARIF describes: every rule, the policy's only when a policy applied (they are
+/// last in the registry, so the others keep their indices).
+pub(crate) fn rule_descriptors(with_policy: bool) -> Vec<Value> {
     RULES
         .iter()
+        .filter(|rule| with_policy || !rule.is_policy())
         .map(|rule| {
             json!({
                 "id": rule.meta.code,
@@ -124,7 +130,20 @@ pub(crate) fn sarif_result(f: &Finding) -> SarifResult {
             json!([{"logicalLocations": [{"fullyQualifiedName": f.location.route}]}])
         },
         partial_fingerprints: json!({"awsAuthAudit/v1": f.fingerprint}),
-        properties: json!({"severity": f.severity.as_str(), "status": f.status.label()}),
+        properties: if f.controls.is_empty() {
+            json!({"severity": f.severity.as_str(), "status": f.status.label()})
+        } else {
+            json!({"severity": f.severity.as_str(), "status": f.status.label(), "controls": f.controls})
+        },
+        suppressions: f.waiver.as_ref().map(|w| {
+            json!([{
+                "kind": "external",
+                "status": "accepted",
+                "justification": w.reason,
+                "location": {"physicalLocation": {"artifactLocation": {"uri": uri_reference(w.at.rsplitn(3, ':').nth(2).unwrap_or(&w.at))}}},
+                "properties": {"owner": w.owner, "expires": w.expires, "at": w.at},
+            }])
+        }),
     }
 }
 
@@ -138,7 +157,7 @@ pub fn render(result: &CheckResult) -> String {
                 "name": "aws-auth-audit",
                 "semanticVersion": env!("CARGO_PKG_VERSION"),
                 "informationUri": "https://github.com/aws-auth-audit/aws-auth-audit",
-                "rules": rule_descriptors(),
+                "rules": rule_descriptors(result.policy.is_some()),
             }}),
             column_kind: "unicodeCodePoints",
             results: result.findings.iter().map(sarif_result).collect(),

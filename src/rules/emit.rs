@@ -228,6 +228,8 @@ impl<'a> Emitter<'a> {
             fingerprint = crate::rules::finding::fingerprint(&[&identity, &occurrence.to_string()]);
         }
         self.findings.push(Finding {
+            controls: Vec::new(),
+            waiver: None,
             code: self.meta.code,
             slug: self.meta.slug,
             severity,

@@ -40,6 +40,8 @@ pub enum Status {
     Fail,
     Unknown(String),
     Info,
+    /// A failure the organisation policy accepts until a date (see `Finding::waiver`).
+    Waived,
 }
 
 impl Status {
@@ -48,6 +50,7 @@ impl Status {
             Status::Fail => "fail".into(),
             Status::Unknown(reason) => format!("unknown({reason})"),
             Status::Info => "info".into(),
+            Status::Waived => "waived".into(),
         }
     }
 }
@@ -96,6 +99,23 @@ pub struct Finding {
     pub location: Location,
     pub remediation: String,
     pub fingerprint: String,
+    /// Benchmark controls the finding evidences (from the policy's `controls`).
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub controls: Vec<String>,
+    /// The waiver that accepts it, when its status is `waived`.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub waiver: Option<WaiverNote>,
+}
+
+/// Why a finding is waived, as the policy says it.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct WaiverNote {
+    pub reason: String,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub owner: Option<String>,
+    pub expires: String,
+    /// `policy.yaml:LINE:COLUMN`.
+    pub at: String,
 }
 
 /// A stable fingerprint from the parts that identify a finding (never line numbers).

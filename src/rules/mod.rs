@@ -42,11 +42,13 @@ pub enum Input {
     EntrySet,
     /// The roles of managed node groups and Fargate profiles.
     NodeRoles,
+    /// An organisation policy (`--policy`), applied after every other rule.
+    Policy,
 }
 
 impl Input {
     /// Every input, in declaration order.
-    pub const ALL: [Input; 9] = [
+    pub const ALL: [Input; 10] = [
         Input::AwsAuth,
         Input::AwsAuthHistory,
         Input::Caller,
@@ -56,6 +58,7 @@ impl Input {
         Input::AccessEntries,
         Input::EntrySet,
         Input::NodeRoles,
+        Input::Policy,
     ];
 
     /// What the input is, for documentation.
@@ -70,6 +73,7 @@ impl Input {
             Input::AccessEntries => "the access entries with their access policies",
             Input::EntrySet => "the complete list of access entries with their access policies",
             Input::NodeRoles => "the roles of node groups and Fargate profiles",
+            Input::Policy => "an organisation policy (`--policy`); any audit, file or cluster",
         }
     }
 }
@@ -78,6 +82,9 @@ impl Input {
 pub fn describe_needs(needs: &[Input]) -> String {
     if needs == [Input::AwsAuth] {
         return "the aws-auth ConfigMap (works offline)".to_string();
+    }
+    if needs == [Input::Policy] {
+        return "an organisation policy (`--policy`), applied to any audit: a file, a cluster, a snapshot, declared access or a diff".to_string();
     }
     let parts: Vec<&str> = needs.iter().map(|i| i.describe()).collect();
     let within = |kinds: &[Input]| needs.iter().all(|i| kinds.contains(i));
@@ -173,6 +180,8 @@ pub enum Check {
     AwsAuth(fn(&AwsAuthDocument, &mut Emitter<'_>)),
     /// On what was read from a cluster.
     Cluster(fn(&ClusterFacts<'_>, &mut Emitter<'_>)),
+    /// By the organisation policy's finishing step (`crate::policy`), after every other rule.
+    Policy,
 }
 
 /// A rule's identity and defaults.
@@ -230,6 +239,11 @@ impl Rule {
         matches!(self.check, Check::AwsAuth(_))
     }
 
+    /// Whether the organisation policy emits the rule's findings.
+    pub fn is_policy(&self) -> bool {
+        matches!(self.check, Check::Policy)
+    }
+
     /// Runs an offline rule on a document (a cluster rule reports nothing here).
     pub fn run(&self, doc: &AwsAuthDocument) -> Vec<Finding> {
         self.run_with(doc, None)
@@ -243,7 +257,7 @@ impl Rule {
                 check(doc, &mut emitter);
                 emitter.into_findings()
             }
-            Check::Cluster(_) => Vec::new(),
+            Check::Cluster(_) | Check::Policy => Vec::new(),
         }
     }
 
@@ -256,15 +270,16 @@ impl Rule {
                 check(facts, &mut emitter);
                 emitter.into_findings()
             }
-            Check::AwsAuth(_) => Vec::new(),
+            Check::AwsAuth(_) | Check::Policy => Vec::new(),
         }
     }
 }
 
 macro_rules! registry {
-    (offline: [$($offline:ident),* $(,)?] cluster: [$($cluster:ident),* $(,)?]) => {
+    (offline: [$($offline:ident),* $(,)?] cluster: [$($cluster:ident),* $(,)?] policy: [$($policy:ident),* $(,)?]) => {
         $(mod $offline;)*
         $(mod $cluster;)*
+        $(mod $policy;)*
         /// Every rule, in code order.
         pub static RULES: &[Rule] = &[
             $(Rule {
@@ -276,6 +291,11 @@ macro_rules! registry {
                 meta: $cluster::META,
                 source: include_str!(concat!(stringify!($cluster), ".rs")),
                 check: Check::Cluster($cluster::check),
+            },)*
+            $(Rule {
+                meta: $policy::META,
+                source: include_str!(concat!(stringify!($policy), ".rs")),
+                check: Check::Policy,
             },)*
         ];
     };
@@ -332,6 +352,14 @@ registry! {
     ea402_principal_recreated,
     ea403_admin_broadly_assumable,
     ea404_sso_suffix_stale,
+    ]
+    policy: [
+    ea501_unexpected_admin,
+    ea502_expected_admin_missing,
+    ea503_too_few_admins,
+    ea504_forbidden,
+    ea505_foreign_account,
+    ea902_waiver_unused_or_expired,
     ]
 }
 

@@ -487,7 +487,7 @@ fn whois_answers_as_eks_would() {
 fn rules_and_explain_come_from_the_registry() {
     let r = run(&["rules", "--format", "json"]);
     let rules: Value = serde_json::from_str(&r.stdout).unwrap();
-    assert_eq!(rules.as_array().unwrap().len(), 47);
+    assert_eq!(rules.as_array().unwrap().len(), 53);
     assert_eq!(rules[28]["code"], "EA205");
     assert_eq!(rules[28]["needs"], serde_json::json!(["aws-auth", "rbac"]));
     assert_eq!(rules[12]["code"], "EA113");

@@ -19,6 +19,7 @@ mod kubeconfig;
 mod live_access;
 mod mutations;
 mod pinned_reports;
+mod policy;
 mod rule_fixtures;
 mod session;
 mod token;

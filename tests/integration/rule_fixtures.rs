@@ -63,6 +63,9 @@ fn findings_of(code: &str, path: &Path) -> Vec<Finding> {
     }])
     .unwrap_or_else(|e| panic!("{e}"));
     let rule = RULES.iter().find(|r| r.meta.code == code).unwrap();
+    if rule.is_policy() {
+        return policy_findings(code, path, &name);
+    }
     if rule.is_offline() {
         return result
             .findings
@@ -106,6 +109,40 @@ fn findings_of(code: &str, path: &Path) -> Vec<Finding> {
         ..Evidence::default()
     };
     judge(evidence, &[])
+        .findings
+        .into_iter()
+        .filter(|f| f.code == code)
+        .collect()
+}
+
+/// The day policy fixtures are judged on (waivers expire against it).
+const FIXTURE_DAY: &str = "2026-06-01";
+
+/// A policy rule's findings on its fixture: `STEM.policy.yaml` beside it, else `policy.yaml`,
+/// applied to the file as `check --policy` applies it.
+fn policy_findings(code: &str, path: &Path, name: &str) -> Vec<Finding> {
+    let dir = path.parent().unwrap();
+    let stem = path.file_stem().unwrap().to_string_lossy();
+    let own = dir.join(format!("{stem}.policy.yaml"));
+    let policy_path = if own.exists() {
+        own
+    } else {
+        dir.join("policy.yaml")
+    };
+    let text = std::fs::read_to_string(&policy_path)
+        .unwrap_or_else(|e| panic!("{}: {e}", policy_path.display()));
+    let policy = aws_auth_audit::policy::load(&format!("{code}/policy.yaml"), &text)
+        .unwrap_or_else(|e| panic!("{e}"));
+    let step = aws_auth_audit::policy::PolicyStep {
+        policy: &policy,
+        today: FIXTURE_DAY.to_string(),
+    };
+    let input = InputFile {
+        path: name.to_string(),
+        bytes: std::fs::read(path).unwrap(),
+    };
+    aws_auth_audit::judge::judge_files(&[input], None, &[&step])
+        .unwrap_or_else(|e| panic!("{e}"))
         .findings
         .into_iter()
         .filter(|f| f.code == code)

@@ -19,9 +19,15 @@ pub fn repo() -> PathBuf {
 
 /// Runs the CLI from the repository root, feeding `stdin`; fails after 20 s.
 pub fn run_with_stdin(args: &[&str], stdin: &[u8]) -> Run {
+    run_in(&repo(), args, stdin)
+}
+
+/// Runs the CLI in `dir`, feeding `stdin`; fails after 20 s.
+pub fn run_in(dir: &Path, args: &[&str], stdin: &[u8]) -> Run {
     let mut child = Command::new(env!("CARGO_BIN_EXE_aws-auth-audit"))
         .args(args)
-        .current_dir(repo())
+        .current_dir(dir)
+        .env_remove("AWS_AUTH_AUDIT_POLICY")
         .env_remove("NO_COLOR")
         .stdin(Stdio::piped())
         .stdout(Stdio::piped())

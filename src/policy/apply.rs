@@ -1,0 +1,211 @@
+//! The policy as a finishing step of the judgement: the scopes that match the target and
+//! their findings (`scopes.rs`), the rule settings (switches, severities, controls), then the
+//! waivers (EA902 for the expired and the unused). Pure: the judgement's day comes in with the
+//! step.
+
+use super::scopes::{Out, Subject, judge_scopes, scope_lines};
+use super::target::Target;
+use super::{Policy, Scope, Waiver};
+use crate::judge::Finish;
+use crate::judge::result::{AppliedPolicy, CheckResult};
+use crate::model::access::Principal;
+use crate::rules::finding::{Finding, Status, WaiverNote};
+
+/// The organisation policy, applied on a given day (`YYYY-MM-DD`, for waivers' expiry).
+/// The organisation policy, applied on a given day (`YYYY-MM-DD`, for waivers' expiry).
+pub struct PolicyStep<'a> {
+    pub policy: &'a Policy,
+    pub today: String,
+}
+
+impl PolicyStep<'_> {
+    /// Whether `waiver` applies to `finding` on this target.
+    fn waives(waiver: &Waiver, finding: &Finding, target: &Target) -> bool {
+        let by_rule = waiver.rule.as_deref().is_none_or(|r| r == finding.code);
+        let by_fingerprint = waiver
+            .fingerprint
+            .as_deref()
+            .is_none_or(|f| f == finding.fingerprint);
+        let by_principal = waiver.principal.as_deref().is_none_or(|p| {
+            finding
+                .principal
+                .as_deref()
+                .is_some_and(|q| q.eq_ignore_ascii_case(p))
+        });
+        by_rule && by_fingerprint && by_principal && Self::in_reach(waiver, target)
+    }
+
+    /// Whether the waiver's cluster and file globs cover the target.
+    fn in_reach(waiver: &Waiver, target: &Target) -> bool {
+        let clusters = waiver.clusters.is_empty()
+            || target
+                .cluster
+                .as_deref()
+                .is_some_and(|c| waiver.clusters.iter().any(|g| g.matches(c)));
+        let files = waiver.files.is_empty()
+            || target
+                .files
+                .iter()
+                .any(|f| waiver.files.iter().any(|g| g.matches(f)));
+        clusters && files
+    }
+}
+
+impl Finish for PolicyStep<'_> {
+    fn finish(&self, result: &mut CheckResult) {
+        let policy = self.policy;
+        let target = Target::of(result);
+        let scopes: Vec<&Scope> = policy
+            .scopes
+            .iter()
+            .filter(|s| s.matcher.applies(&target))
+            .collect();
+        // The access matrix: a cluster's, or for files the one their aws-auth makes alone.
+        let principals: Vec<Principal> = match &result.live {
+            Some(live) => live.principals.clone(),
+            None => result
+                .documents
+                .iter()
+                .flat_map(|doc| {
+                    crate::model::access::matrix(crate::model::access::AccessInputs {
+                        mode: None,
+                        aws_auth: Some(doc),
+                        aws_auth_unread: None,
+                        entries: None,
+                        rbac: None,
+                        caller: None,
+                        creator: None,
+                    })
+                })
+                .collect(),
+        };
+        let mode = result
+            .live
+            .as_ref()
+            .and_then(|l| l.cluster.authentication_mode.clone());
+        let mut evaluated = Vec::new();
+        let mut out = Out {
+            target: &target,
+            documents: &result.documents,
+            findings: Vec::new(),
+        };
+        judge_scopes(
+            &policy.path,
+            &scopes,
+            &principals,
+            mode.as_ref(),
+            &mut out,
+            &mut evaluated,
+        );
+        let mut findings = std::mem::take(&mut result.findings);
+        findings.extend(out.findings);
+        // Rule settings: switches, severities, controls.
+        findings.retain(|f| policy.rules.get(f.code).and_then(|s| s.enabled) != Some(false));
+        for finding in &mut findings {
+            if let Some(setting) = policy.rules.get(finding.code) {
+                if let Some(severity) = setting.severity {
+                    finding.severity = severity;
+                }
+                finding.controls = setting.controls.clone();
+            }
+        }
+        // Waivers: the first that applies; an expired one hides nothing and is reported.
+        let mut used = vec![false; policy.waivers.len()];
+        let mut expired: Vec<(usize, String)> = Vec::new();
+        for finding in findings.iter_mut().filter(|f| f.status == Status::Fail) {
+            let Some(index) = policy
+                .waivers
+                .iter()
+                .position(|w| Self::waives(w, finding, &target))
+            else {
+                continue;
+            };
+            used[index] = true;
+            let waiver = &policy.waivers[index];
+            if waiver.expires.as_str() < self.today.as_str() {
+                expired.push((index, finding.fingerprint.clone()));
+                continue;
+            }
+            finding.status = Status::Waived;
+            finding.waiver = Some(WaiverNote {
+                reason: waiver.reason.clone(),
+                owner: waiver.owner.clone(),
+                expires: waiver.expires.clone(),
+                at: waiver.at.to_string(),
+            });
+        }
+        let mut waiver_out = Out {
+            target: &target,
+            documents: &result.documents,
+            findings: Vec::new(),
+        };
+        for (index, waiver) in policy.waivers.iter().enumerate() {
+            let subject = format!("waiver {}", waiver.at);
+            if let Some((_, fingerprint)) = expired.iter().find(|(i, _)| *i == index) {
+                waiver_out.emit(
+                    "EA902",
+                    None,
+                    Subject::Other(&subject),
+                    format!(
+                        "the waiver at {} expired on {} (reason: {}): the finding it hid ({fingerprint}) is reported again",
+                        waiver.at, waiver.expires, waiver.reason
+                    ),
+                    "fix what the waiver excused and delete it, or renew it with a new date and reason".to_string(),
+                );
+            } else if !used[index] && Self::in_reach(waiver, &target) {
+                waiver_out.emit(
+                    "EA902",
+                    None,
+                    Subject::Other(&subject),
+                    format!(
+                        "the waiver at {} matched no finding here: it hides nothing",
+                        waiver.at
+                    ),
+                    "delete the waiver, or correct its rule, principal or fingerprint".to_string(),
+                );
+            }
+        }
+        if !policy.waivers.is_empty() {
+            evaluated.push("EA902");
+        }
+        findings.extend(waiver_out.findings);
+        for finding in &mut findings {
+            if let Some(severity) = policy.rules.get(finding.code).and_then(|s| s.severity)
+                && crate::rules::find(finding.code).is_some_and(|r| r.is_policy())
+            {
+                finding.severity = severity;
+            }
+        }
+        findings.retain(|f| policy.rules.get(f.code).and_then(|s| s.enabled) != Some(false));
+        crate::judge::result::sort_findings(&mut findings);
+        result.findings = findings;
+        // Coverage: rules switched off neither ran nor are missing.
+        let off = |code: &str| policy.rules.get(code).and_then(|s| s.enabled) == Some(false);
+        result.coverage.rules_evaluated.retain(|c| !off(c));
+        result
+            .coverage
+            .rules_evaluated
+            .extend(evaluated.into_iter().filter(|c| !off(c)));
+        result.coverage.not_evaluated.retain(|n| !off(n.code));
+        result.coverage.complete = result.coverage.not_evaluated.is_empty();
+        result.notes.push(if scopes.is_empty() {
+            format!(
+                "policy {} ({}): no scope matches {}; only its rule settings and waivers apply",
+                policy.path, policy.digest, target.id
+            )
+        } else {
+            format!(
+                "policy {} ({}): scope(s) at {} match {}",
+                policy.path,
+                policy.digest,
+                scope_lines(&scopes),
+                target.id
+            )
+        });
+        result.policy = Some(AppliedPolicy {
+            path: policy.path.clone(),
+            digest: policy.digest.clone(),
+            extends: policy.extends.clone(),
+        });
+    }
+}

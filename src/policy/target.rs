@@ -1,0 +1,133 @@
+//! What a policy matches a judgement by: the target (a cluster's account, region, name and
+//! tags, or a file's path), whether a scope covers it, and whether an administrator entry names
+//! a principal.
+
+use std::collections::BTreeMap;
+
+use super::Admin;
+use crate::judge::result::CheckResult;
+use crate::model::iam::Wanted;
+
+/// What a policy can match a judgement by.
+#[derive(Debug, Default)]
+pub(super) struct Target {
+    /// The cluster ARN, or for a file its path: what fingerprints and routes name.
+    pub(super) id: String,
+    pub(super) account: Option<String>,
+    pub(super) region: Option<String>,
+    pub(super) cluster: Option<String>,
+    pub(super) tags: BTreeMap<String, String>,
+    pub(super) files: Vec<String>,
+}
+
+impl Target {
+    pub(super) fn of(result: &CheckResult) -> Target {
+        let files: Vec<String> = result
+            .documents
+            .iter()
+            .map(|d| d.path.split(" › ").next().unwrap_or(&d.path).to_string())
+            .collect();
+        let Some(live) = &result.live else {
+            return Target {
+                id: files.first().cloned().unwrap_or_default(),
+                files,
+                ..Target::default()
+            };
+        };
+        let arn = crate::model::arn::parse(&live.cluster.arn).ok();
+        let is_eks = arn.as_ref().is_some_and(|a| a.service == "eks");
+        Target {
+            id: live.cluster.arn.clone(),
+            account: arn
+                .as_ref()
+                .filter(|_| is_eks)
+                .map(|a| a.account.to_string()),
+            region: live.cluster.region.clone().or_else(|| {
+                arn.as_ref()
+                    .filter(|_| is_eks)
+                    .map(|a| a.region.to_string())
+            }),
+            cluster: is_eks.then(|| live.cluster.name.clone()),
+            tags: live.cluster.tags.clone(),
+            // Declared access names the file it was read from.
+            files: if is_eks {
+                Vec::new()
+            } else {
+                vec![live.cluster.name.clone()]
+            },
+        }
+    }
+}
+
+impl super::Match {
+    /// Whether the scope covers the target. An empty match covers everything. A cluster is
+    /// covered by the account, region, cluster and tag lists (every list given must hold it);
+    /// a file (a pre-merge check) only by `files`, the other lists then describing the cluster
+    /// it deploys to.
+    pub(super) fn applies(&self, target: &Target) -> bool {
+        let cluster_side = !(self.accounts.is_empty()
+            && self.regions.is_empty()
+            && self.clusters.is_empty()
+            && self.tags.is_empty());
+        if !cluster_side && self.files.is_empty() {
+            return true;
+        }
+        if target.account.is_none() && target.cluster.is_none() {
+            return target
+                .files
+                .iter()
+                .any(|f| self.files.iter().any(|g| g.matches(f)));
+        }
+        let one = |globs: &[super::Glob], value: &Option<String>| {
+            globs.is_empty()
+                || value
+                    .as_deref()
+                    .is_some_and(|v| globs.iter().any(|g| g.matches(v)))
+        };
+        cluster_side
+            && one(&self.accounts, &target.account)
+            && one(&self.regions, &target.region)
+            && one(&self.clusters, &target.cluster)
+            && self
+                .tags
+                .iter()
+                .all(|(key, glob)| target.tags.get(key).is_some_and(|v| glob.matches(v)))
+    }
+}
+
+/// Whether `spec` names the principal `arn`.
+pub(super) fn names(spec: &Admin, arn: &str) -> bool {
+    let parsed = crate::model::arn::parse(arn).ok();
+    let (kind, name) = parsed
+        .as_ref()
+        .and_then(|a| {
+            let (kind, rest) = a.resource.split_once('/')?;
+            Some((kind, rest.rsplit('/').next().unwrap_or(rest)))
+        })
+        .unwrap_or(("", ""));
+    match spec {
+        Admin::Arn(expected) => match (Wanted::from_arn(expected), Wanted::from_arn(arn)) {
+            (Some(a), Some(b)) => {
+                a.kind == b.kind && a.account == b.account && a.name.eq_ignore_ascii_case(&b.name)
+            }
+            _ => expected.eq_ignore_ascii_case(arn),
+        },
+        Admin::RoleName(glob) => kind == "role" && glob.matches(name),
+        Admin::UserName(glob) => kind == "user" && glob.matches(name),
+        Admin::SsoPermissionSet(set) => {
+            kind == "role"
+                && name
+                    .strip_prefix("AWSReservedSSO_")
+                    .and_then(|rest| rest.rsplit_once('_'))
+                    .is_some_and(|(permission_set, _)| permission_set == set)
+        }
+    }
+}
+
+/// A principal's account, from its ARN.
+pub(super) fn account_of(arn: &str) -> Option<String> {
+    crate::model::arn::parse(arn)
+        .ok()
+        .map(|a| a.account.to_string())
+        .filter(|a| !a.is_empty())
+}

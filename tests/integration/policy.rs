@@ -1,0 +1,247 @@
+//! The organisation policy through the command line: applied to a file, a snapshot and a diff
+//! alike; found by discovery or named; waivers that hide a finding from the exit code but not
+//! from the report (SARIF suppressions); a bad policy is exit 2 at its line and column.
+
+use serde_json::Value;
+
+use crate::common::{assert_sarif_valid, configmap, run, run_in, scratch, write};
+
+const POLICY: &str = "apiVersion: aws-auth-audit/v1
+kind: Policy
+rules:
+  EA113: {severity: medium}
+scopes:
+  - match: {files: [\"**\"], accounts: [\"111122223333\"]}
+    admins:
+      - arn: arn:aws:iam::111122223333:role/platform-admins
+waivers:
+  - rule: EA501
+    principal: arn:aws:iam::111122223333:role/legacy-admin
+    reason: kept until the migration in SEC-123
+    owner: team-platform
+    expires: 2099-12-31
+";
+
+fn aws_auth(extra_admin: &str) -> String {
+    configmap(&format!(
+        "  mapRoles: |
+    - rolearn: arn:aws:iam::111122223333:role/platform-admins
+      username: platform
+      groups: [system:masters]
+    - rolearn: arn:aws:iam::111122223333:role/legacy-admin
+      username: legacy
+      groups: [system:masters]
+{extra_admin}"
+    ))
+}
+
+const CI_ADMIN: &str = "    - rolearn: arn:aws:iam::111122223333:role/ci
+      username: ci
+      groups: [system:masters]
+";
+
+fn findings<'a>(report: &'a Value, code: &str) -> Vec<&'a Value> {
+    report["findings"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter(|f| f["code"] == code)
+        .collect()
+}
+
+#[test]
+fn a_policy_reports_what_differs_and_waives_what_it_accepts() {
+    let dir = scratch("policy-file");
+    let policy = write(&dir, "policy.yaml", POLICY.as_bytes());
+    let quiet = write(&dir, "quiet.yaml", aws_auth("").as_bytes());
+    // As agreed: the legacy admin is waived, EA113 is medium, nothing fails at high.
+    let run_quiet = run(&["check", &quiet, "--policy", &policy, "--format", "json"]);
+    assert_eq!(
+        run_quiet.code, 0,
+        "{}{}",
+        run_quiet.stdout, run_quiet.stderr
+    );
+    let report: Value = serde_json::from_str(&run_quiet.stdout).unwrap();
+    assert_eq!(report["policy"]["path"], policy.as_str());
+    assert!(
+        report["policy"]["digest"]
+            .as_str()
+            .unwrap()
+            .starts_with("sha256:")
+    );
+    let waived = findings(&report, "EA501");
+    assert_eq!(waived.len(), 1, "{waived:#?}");
+    assert_eq!(waived[0]["status"], "waived");
+    assert_eq!(waived[0]["waiver"]["owner"], "team-platform");
+    assert!(
+        findings(&report, "EA113")
+            .iter()
+            .all(|f| f["severity"] == "medium")
+    );
+    assert!(findings(&report, "EA902").is_empty());
+    // Someone new in system:masters: an unexpected administrator, exit 1.
+    let loud = write(&dir, "loud.yaml", aws_auth(CI_ADMIN).as_bytes());
+    let run_loud = run(&["check", &loud, "--policy", &policy, "--format", "json"]);
+    assert_eq!(run_loud.code, 1, "{}", run_loud.stderr);
+    let report: Value = serde_json::from_str(&run_loud.stdout).unwrap();
+    let unexpected: Vec<&Value> = findings(&report, "EA501")
+        .into_iter()
+        .filter(|f| f["status"] == "fail")
+        .collect();
+    assert_eq!(unexpected.len(), 1, "{unexpected:#?}");
+    assert_eq!(
+        unexpected[0]["principal"],
+        "arn:aws:iam::111122223333:role/ci"
+    );
+    assert_eq!(unexpected[0]["location"]["line"], 14);
+    assert!(
+        unexpected[0]["message"]
+            .as_str()
+            .unwrap()
+            .contains("policy.yaml:6:5"),
+        "{}",
+        unexpected[0]["message"]
+    );
+    // SARIF: the waived finding is suppressed with its reason, and the log stays valid.
+    let sarif = run(&["check", &loud, "--policy", &policy, "--format", "sarif"]);
+    let log: Value = serde_json::from_str(&sarif.stdout).unwrap();
+    assert_sarif_valid(&log);
+    let results = log["runs"][0]["results"].as_array().unwrap();
+    let suppressed: Vec<&Value> = results
+        .iter()
+        .filter(|r| r["suppressions"].is_array())
+        .collect();
+    assert_eq!(suppressed.len(), 1);
+    assert_eq!(
+        suppressed[0]["suppressions"][0]["justification"],
+        "kept until the migration in SEC-123"
+    );
+    // Without the policy, the same file is judged by the generic rules only.
+    let plain = run(&["check", &loud, "--no-policy", "--format", "json"]);
+    let report: Value = serde_json::from_str(&plain.stdout).unwrap();
+    assert!(report.get("policy").is_none());
+    assert!(findings(&report, "EA501").is_empty());
+}
+
+#[test]
+fn a_policy_is_found_up_to_the_repository_root() {
+    let repo = scratch("policy-discovery");
+    std::fs::create_dir_all(repo.join(".git")).unwrap();
+    std::fs::create_dir_all(repo.join("clusters/prod")).unwrap();
+    write(&repo, ".aws-auth-audit.yaml", POLICY.as_bytes());
+    let file = write(
+        &repo.join("clusters/prod"),
+        "aws-auth.yaml",
+        aws_auth(CI_ADMIN).as_bytes(),
+    );
+    let found = run_in(
+        &repo.join("clusters/prod"),
+        &["check", &file, "--format", "json"],
+        b"",
+    );
+    assert_eq!(found.code, 1, "{}", found.stderr);
+    let report: Value = serde_json::from_str(&found.stdout).unwrap();
+    assert!(
+        report["policy"]["path"]
+            .as_str()
+            .unwrap()
+            .ends_with(".aws-auth-audit.yaml"),
+        "{}",
+        report["policy"]
+    );
+    let none = run_in(
+        &repo.join("clusters/prod"),
+        &["check", &file, "--no-policy", "--format", "json"],
+        b"",
+    );
+    let report: Value = serde_json::from_str(&none.stdout).unwrap();
+    assert!(report.get("policy").is_none());
+}
+
+#[test]
+fn a_bad_policy_is_exit_2_at_its_line_and_column() {
+    let dir = scratch("policy-bad");
+    let file = write(&dir, "aws-auth.yaml", aws_auth("").as_bytes());
+    let cases = [
+        (
+            "rules:\n  EA999: {severity: high}\n",
+            "p.yaml:4:3: no rule `EA999`",
+        ),
+        ("extends: [lenient]\n", "p.yaml:3:11: no profile `lenient`"),
+        (
+            "waivers:\n  - {rule: EA113, expires: 2027-01-01}\n",
+            "p.yaml:4:5: a waiver needs a `reason`",
+        ),
+    ];
+    for (body, said) in cases {
+        let policy = write(
+            &dir,
+            "p.yaml",
+            format!("apiVersion: aws-auth-audit/v1\nkind: Policy\n{body}").as_bytes(),
+        );
+        let r = run(&["check", &file, "--policy", &policy]);
+        assert_eq!(r.code, 2, "{body}: {}", r.stderr);
+        assert!(r.stderr.contains(said), "{body}: {}", r.stderr);
+    }
+}
+
+#[test]
+fn the_same_policy_judges_a_snapshot_and_a_diff() {
+    let dir = scratch("policy-diff");
+    let policy_text = "apiVersion: aws-auth-audit/v1
+kind: Policy
+scopes:
+  - match: {accounts: [\"123456789012\"], files: [\"**\"]}
+    admins: [{role_name: \"platform-*\"}]
+    min_admins: 1
+";
+    let policy = write(&dir, "policy.yaml", policy_text.as_bytes());
+    // The example snapshot: a CONFIG_MAP cluster whose caller is the hidden creator.
+    let snap = run(&[
+        "check",
+        "examples/snapshot.json",
+        "--policy",
+        &policy,
+        "--format",
+        "json",
+    ]);
+    let report: Value = serde_json::from_str(&snap.stdout).unwrap();
+    assert!(!findings(&report, "EA501").is_empty(), "{}", snap.stdout);
+    assert!(
+        report["coverage"]["rules_evaluated"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .any(|c| c == "EA503")
+    );
+    // A change that makes a new administrator: the diff reports the new EA501 and fails.
+    let base = write(
+        &dir,
+        "base.yaml",
+        configmap(
+            "  mapRoles: |\n    - rolearn: arn:aws:iam::123456789012:role/platform-admins\n      username: platform\n      groups: [system:masters]\n",
+        )
+        .as_bytes(),
+    );
+    let head = write(
+        &dir,
+        "head.yaml",
+        configmap(
+            "  mapRoles: |\n    - rolearn: arn:aws:iam::123456789012:role/platform-admins\n      username: platform\n      groups: [system:masters]\n    - rolearn: arn:aws:iam::123456789012:role/intern\n      username: intern\n      groups: [system:masters]\n",
+        )
+        .as_bytes(),
+    );
+    let diff = run(&[
+        "diff", &base, &head, "--policy", &policy, "--format", "json",
+    ]);
+    assert_eq!(diff.code, 1, "{}{}", diff.stdout, diff.stderr);
+    let report: Value = serde_json::from_str(&diff.stdout).unwrap();
+    let new: Vec<&Value> = report["findings"]["new"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter(|f| f["code"] == "EA501")
+        .collect();
+    assert_eq!(new.len(), 1, "{}", diff.stdout);
+    assert_eq!(new[0]["principal"], "arn:aws:iam::123456789012:role/intern");
+}
