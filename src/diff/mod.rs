@@ -38,6 +38,18 @@ pub enum VerdictKind {
     Added,
     Removed,
     Changed,
+    /// The organisation policy: the change gives administrator power to a principal its
+    /// scope does not list (a new EA501).
+    PolicyAdminGranted,
+    /// The organisation policy: an expected administrator loses its path (a new EA502).
+    PolicyAdminLost,
+}
+
+impl VerdictKind {
+    /// Whether the verdict comes from the organisation policy.
+    pub fn is_policy(self) -> bool {
+        matches!(self, VerdictKind::PolicyAdminGranted | VerdictKind::PolicyAdminLost)
+    }
 }
 
 /// One access change, with what it means.
@@ -375,13 +387,14 @@ pub fn diff(
         });
     }
     entry_verdicts(base, head, &mut verdicts);
+    let findings = compare_findings(&base.findings, &head.findings);
+    policy_verdicts(&findings.new, &mut verdicts);
     verdicts.sort_by(|a, b| {
         b.severity
             .cmp(&a.severity)
             .then(a.kind.cmp(&b.kind))
             .then(a.principal.cmp(&b.principal))
     });
-    let findings = compare_findings(&base.findings, &head.findings);
     let via = |r: &CheckResult| r.live.as_ref().map(|l| l.transport.via.clone());
     let declared = |via: &str| via == "terraform plan" || via == "eksctl ClusterConfig";
     let mut notes = Vec::new();
@@ -429,6 +442,26 @@ fn policies_text(p: &crate::model::access::Principal) -> String {
         "no access policy".to_string()
     } else {
         p.policies.join("; ")
+    }
+}
+
+/// What the change does against the organisation policy: an administrator it does not allow,
+/// an expected administrator that loses its path — each a failing verdict naming the policy line.
+fn policy_verdicts(new: &[Finding], verdicts: &mut Vec<Verdict>) {
+    for finding in new.iter().filter(|f| f.status == Status::Fail) {
+        let (kind, what) = match finding.code {
+            "EA501" => (VerdictKind::PolicyAdminGranted, "gives administrator power the organisation policy does not allow"),
+            "EA502" => (VerdictKind::PolicyAdminLost, "takes away an expected administrator's path"),
+            _ => continue,
+        };
+        verdicts.push(Verdict {
+            kind,
+            severity: Severity::High,
+            principal: finding.principal.clone(),
+            message: format!("{what}: {}", finding.message),
+            location: finding.location.clone(),
+            side: Side::Head,
+        });
     }
 }
 

@@ -85,6 +85,7 @@ pub fn judge_declared(
             caller: None,
             iam: None,
             principals: Vec::new(),
+            collected_at: None,
         }),
         open,
         ..Evidence::default()

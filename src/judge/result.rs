@@ -60,6 +60,9 @@ pub struct LiveContext {
     /// The access matrix: every way in, with its power and whether it is in effect.
     #[serde(skip)]
     pub principals: Vec<crate::model::access::Principal>,
+    /// When the evidence was collected (RFC 3339): the instant a replay is judged at.
+    #[serde(skip)]
+    pub collected_at: Option<String>,
 }
 
 impl LiveContext {

@@ -202,6 +202,7 @@ pub fn snapshot_evidence(snapshot: &Snapshot) -> Result<Evidence<'_>, CheckError
             caller: snapshot.caller.found().cloned(),
             iam: iam.map(crate::model::access::IamSummary::of),
             principals: Vec::new(),
+            collected_at: Some(snapshot.collected_at.clone()),
         }),
         aws_auth_unread,
         open: Vec::new(),

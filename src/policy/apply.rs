@@ -55,6 +55,14 @@ impl Finish for PolicyStep<'_> {
     fn finish(&self, result: &mut CheckResult) {
         let policy = self.policy;
         let target = Target::of(result);
+        // A snapshot is judged as of its collection, so a replay gives the same verdicts.
+        let today = result
+            .live
+            .as_ref()
+            .and_then(|l| l.collected_at.as_deref())
+            .and_then(|t| t.get(..10))
+            .unwrap_or(&self.today)
+            .to_string();
         let scopes: Vec<&Scope> = policy
             .scopes
             .iter()
@@ -122,7 +130,7 @@ impl Finish for PolicyStep<'_> {
             };
             used[index] = true;
             let waiver = &policy.waivers[index];
-            if waiver.expires.as_str() < self.today.as_str() {
+            if waiver.expires.as_str() < today.as_str() {
                 expired.push((index, finding.fingerprint.clone()));
                 continue;
             }

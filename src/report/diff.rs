@@ -143,7 +143,7 @@ fn verdict_rule(kind: VerdictKind) -> String {
     format!("diff/{}", kind_name(kind))
 }
 
-const VERDICT_KINDS: [(VerdictKind, &str); 11] = [
+const VERDICT_KINDS: [(VerdictKind, &str); 13] = [
     (
         VerdictKind::SectionLost,
         "a section that parsed no longer does: every row in it is dropped",
@@ -176,6 +176,15 @@ const VERDICT_KINDS: [(VerdictKind, &str); 11] = [
         VerdictKind::Changed,
         "a mapping's username or groups change",
     ),
+    // Last, and only with a policy: the indices of the others do not move.
+    (
+        VerdictKind::PolicyAdminGranted,
+        "administrator power the organisation policy does not allow",
+    ),
+    (
+        VerdictKind::PolicyAdminLost,
+        "an expected administrator loses its path",
+    ),
 ];
 
 fn verdict_result(v: &Verdict, rule_index: usize) -> Value {
@@ -206,7 +215,10 @@ fn verdict_result(v: &Verdict, rule_index: usize) -> Value {
 pub fn sarif(diff: &DiffResult) -> String {
     let mut rules = rule_descriptors(diff.policy_applied);
     let first_verdict_rule = rules.len();
-    for (kind, text) in VERDICT_KINDS {
+    for (kind, text) in VERDICT_KINDS
+        .into_iter()
+        .filter(|(kind, _)| diff.policy_applied || !kind.is_policy())
+    {
         let severity = diff
             .verdicts
             .iter()

@@ -244,4 +244,15 @@ scopes:
         .collect();
     assert_eq!(new.len(), 1, "{}", diff.stdout);
     assert_eq!(new[0]["principal"], "arn:aws:iam::123456789012:role/intern");
+    // …and a failing verdict that names the policy line.
+    let verdict = report["verdicts"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|v| v["kind"] == "policy_admin_granted")
+        .unwrap_or_else(|| panic!("{}", diff.stdout));
+    assert_eq!(verdict["severity"], "high");
+    assert!(verdict["message"].as_str().unwrap().contains("policy.yaml:4:5"));
+    let sarif = run(&["diff", &base, &head, "--policy", &policy, "--format", "sarif"]);
+    assert_sarif_valid(&serde_json::from_str(&sarif.stdout).unwrap());
 }
