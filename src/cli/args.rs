@@ -266,10 +266,42 @@ pub enum Command {
         #[arg(long)]
         allow_incomplete: bool,
     },
+    /// Validate an organisation policy, or write a starting one from what exists today
+    Policy {
+        #[command(subcommand)]
+        action: PolicyAction,
+    },
     /// Print one rule's documentation
     Explain {
         /// A rule code, e.g. EA113
         code: String,
+    },
+}
+
+/// What `policy` does.
+#[derive(Debug, Subcommand)]
+pub enum PolicyAction {
+    /// Validate a policy file and print, scope by scope, what it allows (exit 2 when invalid)
+    Check {
+        /// The policy file
+        #[arg(value_name = "FILE")]
+        file: PathBuf,
+    },
+    /// Write a starting policy: every administrator in effect today listed as expected, with
+    /// where it was seen
+    Init {
+        /// An aws-auth manifest, a Terraform plan, an eksctl ClusterConfig or a snapshot
+        #[arg(value_name = "FILE", required_unless_present = "cluster")]
+        input: Option<String>,
+        /// Instead of FILE: a live cluster, by name
+        #[arg(long, value_name = "NAME", conflicts_with = "input")]
+        cluster: Option<String>,
+        /// AWS region of --cluster
+        #[arg(long, value_name = "REGION", requires = "cluster")]
+        region: Option<String>,
+        /// Write the policy here (mode 0600, atomically) instead of stdout
+        #[arg(long, short = 'o', value_name = "FILE")]
+        output: Option<PathBuf>,
     },
 }
 

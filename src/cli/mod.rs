@@ -133,6 +133,15 @@ fn dispatch(command: Command) -> CliResult {
         },
         Command::Rules { format } => catalogue::run_rules(format),
         Command::Explain { code } => catalogue::run_explain(&code),
+        Command::Policy { action } => match action {
+            args::PolicyAction::Check { file } => policy::run_check(&file),
+            args::PolicyAction::Init {
+                input,
+                cluster,
+                region,
+                output,
+            } => policy::run_init(input, cluster, region, output),
+        },
         Command::Cluster {
             target,
             format,

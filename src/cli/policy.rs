@@ -30,6 +30,35 @@ pub fn load(explicit: Option<PathBuf>, none: bool) -> Result<Option<Policy>, Cli
         .map_err(|e| CliError::input(e.to_string()))
 }
 
+/// `policy check FILE`: the policy as it reads, or exit 2 at the line that is wrong.
+pub fn run_check(file: &std::path::Path) -> super::error::CliResult {
+    let policy = load(Some(file.to_path_buf()), false)?.expect("a named policy is loaded");
+    super::output::write_stdout(&crate::report::policy::describe(&policy))?;
+    Ok(crate::cli::exit::ExitStatus::Clean)
+}
+
+/// `policy init`: a starting policy from a file, a snapshot or a live cluster.
+pub fn run_init(
+    input: Option<String>,
+    cluster: Option<String>,
+    region: Option<String>,
+    output: Option<PathBuf>,
+) -> super::error::CliResult {
+    let result = match (input, cluster) {
+        (Some(input), _) => super::check::judge_inputs(&super::check::read_all(&[input])?, &[])?,
+        (None, Some(name)) => {
+            let mut target = super::args::ClusterTarget::named(&name, region.as_deref());
+            target.no_iam = true;
+            let snapshot = super::cluster::collect_snapshot(target)?;
+            crate::judge::judge_snapshot(&snapshot, &[])?
+        }
+        (None, None) => unreachable!("clap requires FILE or --cluster"),
+    };
+    let text = crate::policy::starting_policy(&result);
+    super::output::write_report(output.as_deref(), &text)?;
+    Ok(crate::cli::exit::ExitStatus::Clean)
+}
+
 /// The finishing step of a loaded policy, judged as of today.
 pub fn step(policy: &Policy) -> PolicyStep<'_> {
     let now = crate::infra::time::rfc3339(std::time::SystemTime::now());

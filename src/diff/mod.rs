@@ -48,7 +48,10 @@ pub enum VerdictKind {
 impl VerdictKind {
     /// Whether the verdict comes from the organisation policy.
     pub fn is_policy(self) -> bool {
-        matches!(self, VerdictKind::PolicyAdminGranted | VerdictKind::PolicyAdminLost)
+        matches!(
+            self,
+            VerdictKind::PolicyAdminGranted | VerdictKind::PolicyAdminLost
+        )
     }
 }
 
@@ -450,8 +453,14 @@ fn policies_text(p: &crate::model::access::Principal) -> String {
 fn policy_verdicts(new: &[Finding], verdicts: &mut Vec<Verdict>) {
     for finding in new.iter().filter(|f| f.status == Status::Fail) {
         let (kind, what) = match finding.code {
-            "EA501" => (VerdictKind::PolicyAdminGranted, "gives administrator power the organisation policy does not allow"),
-            "EA502" => (VerdictKind::PolicyAdminLost, "takes away an expected administrator's path"),
+            "EA501" => (
+                VerdictKind::PolicyAdminGranted,
+                "gives administrator power the organisation policy does not allow",
+            ),
+            "EA502" => (
+                VerdictKind::PolicyAdminLost,
+                "takes away an expected administrator's path",
+            ),
             _ => continue,
         };
         verdicts.push(Verdict {

@@ -4,11 +4,10 @@
 //! step.
 
 use super::scopes::{Out, Subject, judge_scopes, scope_lines};
-use super::target::Target;
+use super::target::{Target, principals_of};
 use super::{Policy, Scope, Waiver};
 use crate::judge::Finish;
 use crate::judge::result::{AppliedPolicy, CheckResult};
-use crate::model::access::Principal;
 use crate::rules::finding::{Finding, Status, WaiverNote};
 
 /// The organisation policy, applied on a given day (`YYYY-MM-DD`, for waivers' expiry).
@@ -68,25 +67,7 @@ impl Finish for PolicyStep<'_> {
             .iter()
             .filter(|s| s.matcher.applies(&target))
             .collect();
-        // The access matrix: a cluster's, or for files the one their aws-auth makes alone.
-        let principals: Vec<Principal> = match &result.live {
-            Some(live) => live.principals.clone(),
-            None => result
-                .documents
-                .iter()
-                .flat_map(|doc| {
-                    crate::model::access::matrix(crate::model::access::AccessInputs {
-                        mode: None,
-                        aws_auth: Some(doc),
-                        aws_auth_unread: None,
-                        entries: None,
-                        rbac: None,
-                        caller: None,
-                        creator: None,
-                    })
-                })
-                .collect(),
-        };
+        let principals = principals_of(result);
         let mode = result
             .live
             .as_ref()

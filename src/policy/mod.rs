@@ -9,6 +9,7 @@
 
 mod apply;
 mod glob;
+mod init;
 mod load;
 mod read;
 mod scopes;
@@ -17,6 +18,7 @@ mod target;
 
 pub use apply::PolicyStep;
 pub use glob::Glob;
+pub use init::starting_policy;
 pub use load::{PROFILES, PolicyError, discover, load};
 
 use std::collections::BTreeMap;

@@ -5,6 +5,7 @@ pub mod escape;
 pub mod json;
 pub mod junit;
 pub mod markdown;
+pub mod policy;
 pub mod sarif;
 pub mod table;
 pub mod whois;

@@ -252,7 +252,133 @@ scopes:
         .find(|v| v["kind"] == "policy_admin_granted")
         .unwrap_or_else(|| panic!("{}", diff.stdout));
     assert_eq!(verdict["severity"], "high");
-    assert!(verdict["message"].as_str().unwrap().contains("policy.yaml:4:5"));
-    let sarif = run(&["diff", &base, &head, "--policy", &policy, "--format", "sarif"]);
+    assert!(
+        verdict["message"]
+            .as_str()
+            .unwrap()
+            .contains("policy.yaml:4:5")
+    );
+    let sarif = run(&[
+        "diff", &base, &head, "--policy", &policy, "--format", "sarif",
+    ]);
     assert_sarif_valid(&serde_json::from_str(&sarif.stdout).unwrap());
+}
+
+#[test]
+fn policy_init_starts_quiet_and_a_new_admin_is_one_finding() {
+    let dir = scratch("policy-init");
+    let policy = dir.join("policy.yaml");
+    let init = run(&[
+        "policy",
+        "init",
+        "examples/snapshot.json",
+        "--output",
+        policy.to_str().unwrap(),
+    ]);
+    assert_eq!(init.code, 0, "{}", init.stderr);
+    let checked = run(&["policy", "check", policy.to_str().unwrap()]);
+    assert_eq!(checked.code, 0, "{}", checked.stderr);
+    assert!(
+        checked.stdout.contains("administrators allowed"),
+        "{}",
+        checked.stdout
+    );
+    let policy_findings = |report: &Value| -> Vec<String> {
+        report["findings"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .filter(|f| f["code"].as_str().unwrap().starts_with("EA5"))
+            .map(|f| format!("{} {}", f["code"], f["principal"]))
+            .collect()
+    };
+    let quiet = run(&[
+        "check",
+        "examples/snapshot.json",
+        "--policy",
+        policy.to_str().unwrap(),
+        "--format",
+        "json",
+    ]);
+    let report: Value = serde_json::from_str(&quiet.stdout).unwrap();
+    assert!(
+        policy_findings(&report).is_empty(),
+        "{:?}",
+        policy_findings(&report)
+    );
+    // One more administrator in the same cluster: exactly one unexpected administrator.
+    let mut snapshot: Value =
+        serde_json::from_str(&std::fs::read_to_string("examples/snapshot.json").unwrap()).unwrap();
+    let roles = snapshot["aws_auth"]["value"]["data"]["mapRoles"]
+        .as_str()
+        .unwrap()
+        .to_string();
+    snapshot["aws_auth"]["value"]["data"]["mapRoles"] = Value::String(format!(
+        "{roles}- rolearn: arn:aws:iam::123456789012:role/intern\n  username: intern\n  groups:\n    - system:masters\n"
+    ));
+    let changed = write(&dir, "changed.json", snapshot.to_string().as_bytes());
+    let loud = run(&[
+        "check",
+        &changed,
+        "--policy",
+        policy.to_str().unwrap(),
+        "--format",
+        "json",
+    ]);
+    let report: Value = serde_json::from_str(&loud.stdout).unwrap();
+    assert_eq!(
+        policy_findings(&report),
+        ["\"EA501\" \"arn:aws:iam::123456789012:role/intern\""],
+        "{}",
+        loud.stdout
+    );
+}
+
+#[test]
+fn a_live_cluster_is_judged_against_the_policy_written_from_it() {
+    use crate::support::testbed::{Scenario, Testbed};
+    let bed = Testbed::start(Scenario::load("basic.json"));
+    let home = scratch("policy-live");
+    let policy = home.join("policy.yaml");
+    let init = bed.run(
+        &home,
+        "admin",
+        &[
+            "policy",
+            "init",
+            "--cluster",
+            "demo",
+            "-o",
+            policy.to_str().unwrap(),
+        ],
+    );
+    assert_eq!(init.code, 0, "{}", init.stderr);
+    let text = std::fs::read_to_string(&policy).unwrap();
+    assert!(text.contains("clusters: [demo]"), "{text}");
+    let audit = bed.run(
+        &home,
+        "admin",
+        &[
+            "cluster",
+            "--name",
+            "demo",
+            "--policy",
+            policy.to_str().unwrap(),
+            "--format",
+            "json",
+        ],
+    );
+    let report = audit.json();
+    assert_eq!(report["policy"]["path"], policy.to_str().unwrap());
+    let unexpected: Vec<&Value> = findings(&report, "EA501");
+    assert!(unexpected.is_empty(), "{unexpected:#?}");
+    assert!(
+        report["coverage"]["rules_evaluated"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .any(|c| c == "EA501"),
+        "{}",
+        report["coverage"]
+    );
 }
