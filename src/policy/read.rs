@@ -2,7 +2,7 @@
 //! what was expected.
 
 use super::{Glob, Span};
-use crate::inputs::yaml::{Node, NodeKind};
+use crate::inputs::yaml::{Node, NodeKind, Resolved, ScalarStyle, resolve_plain};
 use crate::rules::finding::Severity;
 
 /// A policy that cannot be used: where, and what was expected.
@@ -72,13 +72,42 @@ impl Reader<'_> {
         Ok(out)
     }
 
-    pub(super) fn string(&self, node: &Node, what: &str) -> Result<String, PolicyError> {
+    /// A scalar as YAML types it (YAML 1.1, as the loader and editors' schema both read it).
+    fn typed(&self, node: &Node, what: &str) -> Result<Resolved, PolicyError> {
         match &node.kind {
-            NodeKind::Scalar(s) => Ok(s.value.clone()),
+            NodeKind::Scalar(s) if s.style == ScalarStyle::Plain && node.tag.is_none() => {
+                Ok(resolve_plain(&s.value))
+            }
+            NodeKind::Scalar(s) => Ok(Resolved::Str(s.value.clone())),
             _ => Err(self.error(
                 node,
-                format!("{what} must be a string, not a {}", node.kind_name()),
+                format!("{what} must be a scalar, not a {}", node.kind_name()),
             )),
+        }
+    }
+
+    /// A string: a quoted scalar, or a plain one YAML does not read as a number, a boolean or
+    /// null (an account id must be quoted: unquoted, YAML reads it as a number).
+    pub(super) fn string(&self, node: &Node, what: &str) -> Result<String, PolicyError> {
+        match self.typed(node, what)? {
+            Resolved::Str(text) => Ok(text),
+            other => Err(self.error(
+                node,
+                format!(
+                    "{what} must be a string, and YAML reads this as a {} (quote it)",
+                    other.json_type()
+                ),
+            )),
+        }
+    }
+
+    /// A whole number at or above zero.
+    pub(super) fn count(&self, node: &Node, what: &str) -> Result<usize, PolicyError> {
+        match self.typed(node, what)? {
+            Resolved::Int(n) if n >= 0 => {
+                usize::try_from(n).map_err(|_| self.error(node, format!("{what} is too large")))
+            }
+            _ => Err(self.error(node, format!("{what} must be a whole number (0 or more)"))),
         }
     }
 
@@ -123,10 +152,9 @@ impl Reader<'_> {
     }
 
     pub(super) fn bool(&self, node: &Node, what: &str) -> Result<bool, PolicyError> {
-        match self.string(node, what)?.as_str() {
-            "true" => Ok(true),
-            "false" => Ok(false),
-            other => Err(self.error(node, format!("{what} must be true or false, not `{other}`"))),
+        match self.typed(node, what)? {
+            Resolved::Bool(value) => Ok(value),
+            _ => Err(self.error(node, format!("{what} must be true or false (unquoted)"))),
         }
     }
 }

@@ -78,12 +78,7 @@ pub(super) fn read_scope(reader: &Reader<'_>, node: &Node) -> Result<Scope, Poli
                     });
                 }
             }
-            "min_admins" => {
-                let text = reader.string(value, "min_admins")?;
-                scope.min_admins = Some(text.parse().map_err(|_| {
-                    reader.error(value, format!("min_admins `{text}` is not a whole number"))
-                })?);
-            }
+            "min_admins" => scope.min_admins = Some(reader.count(value, "min_admins")?),
             "forbid" => {
                 for item in reader.list(value, "forbid")? {
                     let name = reader.string(item, "forbid")?;

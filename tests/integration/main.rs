@@ -20,6 +20,7 @@ mod live_access;
 mod mutations;
 mod pinned_reports;
 mod policy;
+mod policy_schema;
 mod rule_fixtures;
 mod session;
 mod token;
