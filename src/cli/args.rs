@@ -173,6 +173,12 @@ pub enum Command {
         /// Output format
         #[arg(long, value_enum, default_value_t = TextOrJson::Text)]
         format: TextOrJson,
+        /// The organisation policy: what it says of this principal (default: as for `check`)
+        #[arg(long, value_name = "FILE")]
+        policy: Option<PathBuf>,
+        /// Without an organisation policy, even where one would be found
+        #[arg(long, conflicts_with = "policy")]
+        no_policy: bool,
     },
     /// List the rule catalogue
     Rules {

@@ -114,10 +114,17 @@ fn dispatch(command: Command) -> CliResult {
             session_name,
             sso_role_match,
             format,
+            policy,
+            no_policy,
         } => match file {
-            Some(file) => {
-                whois::run_file(&arn, &file, session_name.as_deref(), sso_role_match, format)
-            }
+            Some(file) => whois::run_file(
+                &arn,
+                &file,
+                session_name.as_deref(),
+                sso_role_match,
+                format,
+                policy::load(policy, no_policy)?.as_ref(),
+            ),
             None => whois::run_cluster(
                 &arn,
                 snapshot.as_deref(),
@@ -129,6 +136,7 @@ fn dispatch(command: Command) -> CliResult {
                 }),
                 session_name.as_deref(),
                 format,
+                policy::load(policy, no_policy)?.as_ref(),
             ),
         },
         Command::Rules { format } => catalogue::run_rules(format),

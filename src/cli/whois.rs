@@ -11,8 +11,67 @@ use super::output::write_stdout;
 use crate::cli::exit::ExitStatus;
 use crate::evidence::Fetched;
 use crate::model::awsauth::lookup::{Identity, lookup};
+use crate::policy::Policy;
 use crate::report::escape::terminal;
 use crate::report::whois::{ClusterWhois, aws_auth_json, aws_auth_text};
+
+/// The policy's findings about this principal (EA501, EA502, EA504, EA505).
+fn policy_findings<'a>(
+    result: &'a crate::judge::result::CheckResult,
+    identity: &Identity,
+) -> Vec<&'a crate::rules::finding::Finding> {
+    let wanted = crate::model::iam::Wanted::from_arn(&identity.canonical_arn);
+    result
+        .findings
+        .iter()
+        .filter(|f| crate::rules::find(f.code).is_some_and(|r| r.is_policy()))
+        .filter(|f| {
+            f.principal.as_deref().is_some_and(|p| {
+                p.eq_ignore_ascii_case(&identity.canonical_arn)
+                    || (wanted.is_some() && crate::model::iam::Wanted::from_arn(p) == wanted)
+            })
+        })
+        .collect()
+}
+
+fn policy_json(
+    policy: &Policy,
+    result: &crate::judge::result::CheckResult,
+    identity: &Identity,
+) -> serde_json::Value {
+    json!({
+        "path": policy.path,
+        "digest": policy.digest,
+        "findings": policy_findings(result, identity),
+    })
+}
+
+fn policy_text(
+    policy: &Policy,
+    result: &crate::judge::result::CheckResult,
+    identity: &Identity,
+) -> String {
+    let findings = policy_findings(result, identity);
+    if findings.is_empty() {
+        return format!(
+            "policy {}: nothing against this principal\n",
+            terminal(&policy.path)
+        );
+    }
+    findings
+        .iter()
+        .map(|f| {
+            format!(
+                "policy {}: {} {} ({}): {}\n",
+                terminal(&policy.path),
+                f.code,
+                f.slug,
+                f.status.label(),
+                terminal(&f.message)
+            )
+        })
+        .collect()
+}
 
 fn identity(arn: &str, session_name: Option<&str>) -> Result<Identity, CliError> {
     Identity::from_arn(arn, session_name).map_err(|e| CliError::input(format!("{arn}: {e}")))
@@ -25,10 +84,13 @@ pub fn run_file(
     session_name: Option<&str>,
     sso: bool,
     format: TextOrJson,
+    policy: Option<&Policy>,
 ) -> CliResult {
     let identity = identity(arn, session_name)?;
     let inputs = read_all(&[file.to_string()])?;
-    let result = judge_inputs(&inputs, &[])?;
+    let step = policy.map(super::policy::step);
+    let finish: Vec<&dyn crate::judge::Finish> = step.iter().map(|s| s as _).collect();
+    let result = judge_inputs(&inputs, &finish)?;
     let doc = result
         .documents
         .first()
@@ -47,6 +109,9 @@ pub fn run_file(
         TextOrJson::Json => {
             let mut value = aws_auth_json(&identity, &outcome, doc, sso);
             value["notes"] = json!(gate_note.iter().collect::<Vec<_>>());
+            if let Some(policy) = policy {
+                value["policy"] = policy_json(policy, &result, &identity);
+            }
             format!(
                 "{}\n",
                 serde_json::to_string_pretty(&value).expect("serialisable")
@@ -56,6 +121,9 @@ pub fn run_file(
             let mut text = aws_auth_text(&identity, &outcome, doc);
             if let Some(note) = &gate_note {
                 text.push_str(&format!("note: {}\n", terminal(note)));
+            }
+            if let Some(policy) = policy {
+                text.push_str(&policy_text(policy, &result, &identity));
             }
             text
         }
@@ -72,6 +140,7 @@ pub fn run_cluster(
     cluster: Option<ClusterTarget>,
     session_name: Option<&str>,
     format: TextOrJson,
+    policy: Option<&Policy>,
 ) -> CliResult {
     let identity = identity(arn, session_name)?;
     let snapshot = match (snapshot_path, cluster) {
@@ -79,7 +148,9 @@ pub fn run_cluster(
         (None, Some(target)) => collect_snapshot(target)?,
         (None, None) => unreachable!("clap requires --file, --snapshot or --cluster"),
     };
-    let result = crate::judge::judge_snapshot(&snapshot, &[])?;
+    let step = policy.map(super::policy::step);
+    let finish: Vec<&dyn crate::judge::Finish> = step.iter().map(|s| s as _).collect();
+    let result = crate::judge::judge_snapshot(&snapshot, &finish)?;
     let mut incomplete = Vec::new();
     if let Fetched::Unknown(u) = &snapshot.aws_auth {
         incomplete.push(format!(
@@ -119,11 +190,23 @@ pub fn run_cluster(
         incomplete: &incomplete,
     };
     let text = match format {
-        TextOrJson::Json => format!(
-            "{}\n",
-            serde_json::to_string_pretty(&view.json()).expect("serialisable")
-        ),
-        TextOrJson::Text => view.text(),
+        TextOrJson::Json => {
+            let mut value = view.json();
+            if let Some(policy) = policy {
+                value["policy"] = policy_json(policy, &result, &identity);
+            }
+            format!(
+                "{}\n",
+                serde_json::to_string_pretty(&value).expect("serialisable")
+            )
+        }
+        TextOrJson::Text => {
+            let mut text = view.text();
+            if let Some(policy) = policy {
+                text.push_str(&policy_text(policy, &result, &identity));
+            }
+            text
+        }
     };
     write_stdout(&text)?;
     Ok(if incomplete.is_empty() {

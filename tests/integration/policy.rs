@@ -382,3 +382,39 @@ fn a_live_cluster_is_judged_against_the_policy_written_from_it() {
         report["coverage"]
     );
 }
+
+#[test]
+fn whois_says_what_the_policy_says_of_the_principal() {
+    let dir = scratch("policy-whois");
+    let policy = write(
+        &dir,
+        "policy.yaml",
+        b"apiVersion: aws-auth-audit/v1\nkind: Policy\nscopes:\n  - match: {}\n    admins: [{role_name: \"platform-*\"}]\n",
+    );
+    let text = run(&[
+        "whois",
+        "arn:aws:iam::123456789012:role/admins",
+        "--snapshot",
+        "examples/snapshot.json",
+        "--policy",
+        &policy,
+    ]);
+    assert!(
+        text.stdout
+            .contains("EA501 unexpected-administrator (fail)"),
+        "{}",
+        text.stdout
+    );
+    let json = run(&[
+        "whois",
+        "arn:aws:iam::123456789012:role/admins",
+        "--snapshot",
+        "examples/snapshot.json",
+        "--policy",
+        &policy,
+        "--format",
+        "json",
+    ]);
+    let value: Value = serde_json::from_str(&json.stdout).unwrap();
+    assert_eq!(value["policy"]["findings"][0]["code"], "EA501");
+}
