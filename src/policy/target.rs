@@ -154,3 +154,198 @@ pub(super) fn principals_of(result: &CheckResult) -> Vec<crate::model::access::P
             .collect(),
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::policy::{Glob, Match};
+
+    fn cluster() -> Target {
+        Target {
+            id: "arn:aws:eks:eu-west-1:111122223333:cluster/prod-eu".into(),
+            account: Some("111122223333".into()),
+            region: Some("eu-west-1".into()),
+            cluster: Some("prod-eu".into()),
+            tags: BTreeMap::from([("env".to_string(), "prod".to_string())]),
+            files: Vec::new(),
+        }
+    }
+
+    fn file(path: &str) -> Target {
+        Target {
+            id: path.into(),
+            files: vec![path.into()],
+            ..Target::default()
+        }
+    }
+
+    fn globs(list: &[&str]) -> Vec<Glob> {
+        list.iter().map(|g| Glob::new(g).unwrap()).collect()
+    }
+
+    #[test]
+    fn scopes_match_clusters_by_account_region_name_and_tags_and_files_by_path() {
+        let tags = |k: &str, v: &str| BTreeMap::from([(k.to_string(), Glob::new(v).unwrap())]);
+        // (match, target, covered)
+        let cases: Vec<(Match, Target, bool)> = vec![
+            (Match::default(), cluster(), true),
+            (Match::default(), file("a.yaml"), true),
+            (
+                Match {
+                    accounts: globs(&["111122223333"]),
+                    ..Match::default()
+                },
+                cluster(),
+                true,
+            ),
+            (
+                Match {
+                    accounts: globs(&["444455556666"]),
+                    ..Match::default()
+                },
+                cluster(),
+                false,
+            ),
+            (
+                Match {
+                    regions: globs(&["eu-*"]),
+                    ..Match::default()
+                },
+                cluster(),
+                true,
+            ),
+            (
+                Match {
+                    regions: globs(&["us-*"]),
+                    ..Match::default()
+                },
+                cluster(),
+                false,
+            ),
+            (
+                Match {
+                    clusters: globs(&["prod-*"]),
+                    ..Match::default()
+                },
+                cluster(),
+                true,
+            ),
+            (
+                Match {
+                    clusters: globs(&["dev-*"]),
+                    ..Match::default()
+                },
+                cluster(),
+                false,
+            ),
+            (
+                Match {
+                    tags: tags("env", "prod"),
+                    ..Match::default()
+                },
+                cluster(),
+                true,
+            ),
+            (
+                Match {
+                    tags: tags("env", "dev"),
+                    ..Match::default()
+                },
+                cluster(),
+                false,
+            ),
+            (
+                Match {
+                    tags: tags("team", "*"),
+                    ..Match::default()
+                },
+                cluster(),
+                false,
+            ),
+            // Every list given must hold.
+            (
+                Match {
+                    regions: globs(&["eu-*"]),
+                    clusters: globs(&["dev-*"]),
+                    ..Match::default()
+                },
+                cluster(),
+                false,
+            ),
+            // Files: only by path; a files-only scope covers no cluster.
+            (
+                Match {
+                    files: globs(&["clusters/dev/**"]),
+                    ..Match::default()
+                },
+                file("clusters/dev/a/aws-auth.yaml"),
+                true,
+            ),
+            (
+                Match {
+                    files: globs(&["clusters/dev/**"]),
+                    ..Match::default()
+                },
+                file("clusters/prod/aws-auth.yaml"),
+                false,
+            ),
+            (
+                Match {
+                    files: globs(&["**"]),
+                    ..Match::default()
+                },
+                cluster(),
+                false,
+            ),
+            (
+                Match {
+                    accounts: globs(&["111122223333"]),
+                    ..Match::default()
+                },
+                file("a.yaml"),
+                false,
+            ),
+        ];
+        for (i, (matcher, target, covered)) in cases.iter().enumerate() {
+            assert_eq!(matcher.applies(target), *covered, "case {i}: {matcher:?}");
+        }
+    }
+
+    #[test]
+    fn administrators_are_named_by_arn_role_user_or_permission_set() {
+        let role = "arn:aws:iam::111122223333:role/platform-admins";
+        let sso = "arn:aws:iam::111122223333:role/aws-reserved/sso.amazonaws.com/AWSReservedSSO_AdministratorAccess_0123456789abcdef";
+        let cases = [
+            (Admin::Arn(role.into()), role, true),
+            (
+                Admin::Arn("arn:aws:iam::111122223333:role/PLATFORM-admins".into()),
+                role,
+                true,
+            ),
+            (
+                Admin::Arn(role.into()),
+                "arn:aws:iam::444455556666:role/platform-admins",
+                false,
+            ),
+            (
+                Admin::RoleName(Glob::new("platform-*").unwrap()),
+                role,
+                true,
+            ),
+            (
+                Admin::UserName(Glob::new("platform-*").unwrap()),
+                role,
+                false,
+            ),
+            (
+                Admin::SsoPermissionSet("AdministratorAccess".into()),
+                sso,
+                true,
+            ),
+            (Admin::SsoPermissionSet("ReadOnly".into()), sso, false),
+        ];
+        for (spec, arn, expected) in cases {
+            assert_eq!(names(&spec, arn), expected, "{spec:?} ~ {arn}");
+        }
+    }
+}

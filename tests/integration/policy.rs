@@ -418,3 +418,44 @@ fn whois_says_what_the_policy_says_of_the_principal() {
     let value: Value = serde_json::from_str(&json.stdout).unwrap();
     assert_eq!(value["policy"]["findings"][0]["code"], "EA501");
 }
+
+#[test]
+fn a_waiver_by_fingerprint_waives_that_finding_only() {
+    let dir = scratch("policy-fingerprint");
+    let base = "apiVersion: aws-auth-audit/v1\nkind: Policy\nscopes:\n  - match: {files: [\"**\"]}\n    admins: []\n";
+    let policy = write(&dir, "policy.yaml", base.as_bytes());
+    let file = write(&dir, "aws-auth.yaml", aws_auth(CI_ADMIN).as_bytes());
+    let first = run(&["check", &file, "--policy", &policy, "--format", "json"]);
+    let report: Value = serde_json::from_str(&first.stdout).unwrap();
+    let unexpected = findings(&report, "EA501");
+    assert_eq!(unexpected.len(), 3, "{}", first.stdout);
+    let ci = unexpected
+        .iter()
+        .find(|f| f["principal"] == "arn:aws:iam::111122223333:role/ci")
+        .unwrap();
+    let waived_policy = format!(
+        "{base}waivers:\n  - fingerprint: {}\n    reason: the CI role's admin, until SEC-7\n    expires: 2099-01-01\n",
+        ci["fingerprint"].as_str().unwrap()
+    );
+    let policy = write(&dir, "policy.yaml", waived_policy.as_bytes());
+    let second = run(&["check", &file, "--policy", &policy, "--format", "json"]);
+    let report: Value = serde_json::from_str(&second.stdout).unwrap();
+    let statuses: Vec<(String, String)> = findings(&report, "EA501")
+        .iter()
+        .map(|f| {
+            (
+                f["principal"].as_str().unwrap().to_string(),
+                f["status"].as_str().unwrap().to_string(),
+            )
+        })
+        .collect();
+    assert!(
+        statuses.contains(&("arn:aws:iam::111122223333:role/ci".into(), "waived".into())),
+        "{statuses:?}"
+    );
+    assert_eq!(
+        statuses.iter().filter(|(_, s)| s == "fail").count(),
+        2,
+        "{statuses:?}"
+    );
+}
