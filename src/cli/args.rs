@@ -63,6 +63,13 @@ pub enum ExecChoice {
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum FleetFormat {
+    Table,
+    Json,
+    Jsonl,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
 pub enum TextOrJson {
     Text,
     Json,
@@ -271,6 +278,65 @@ pub enum Command {
         /// Exit 0 instead of 3 when some read failed (the snapshot still records it)
         #[arg(long)]
         allow_incomplete: bool,
+    },
+    /// Audit every cluster of a fleet (accounts × regions), each as `cluster --name` audits it
+    #[command(after_help = EXIT_CODES)]
+    Scan {
+        /// Account ids, comma-separated (default: the caller's own account)
+        #[arg(long, value_delimiter = ',', value_name = "ID,...")]
+        accounts: Vec<String>,
+        /// The role to assume in each account (arn:aws:iam::ACCOUNT:role/NAME); the caller's
+        /// own account is read directly unless it is given
+        #[arg(long, value_name = "NAME")]
+        role_name: Option<String>,
+        /// External id for assuming --role-name
+        #[arg(long, value_name = "ID", requires = "role_name")]
+        external_id: Option<String>,
+        /// Regions, comma-separated (default: AWS_REGION or the profile's region)
+        #[arg(long, value_delimiter = ',', value_name = "R,...")]
+        regions: Vec<String>,
+        /// Only clusters whose name matches one of these globs
+        #[arg(long, value_name = "GLOB")]
+        include: Vec<String>,
+        /// Not the clusters whose name matches one of these globs
+        #[arg(long, value_name = "GLOB")]
+        exclude: Vec<String>,
+        /// Clusters audited at once
+        #[arg(long, value_name = "N", default_value_t = 8, value_parser = clap::value_parser!(u16).range(1..=256))]
+        concurrency: u16,
+        /// Report format; jsonl writes one line per cluster as it finishes, then a summary line
+        #[arg(long, value_enum, default_value_t = FleetFormat::Table)]
+        format: FleetFormat,
+        /// Write the report to this file (mode 0600) instead of stdout
+        #[arg(long, short = 'o', value_name = "FILE")]
+        output: Option<PathBuf>,
+        /// Exit 1 when a cluster has a finding of this severity or higher
+        #[arg(long, value_enum, default_value_t = FailOn::High)]
+        fail_on: FailOn,
+        /// Exit 0 instead of 3 when some cluster or target could not be checked completely
+        #[arg(long)]
+        allow_incomplete: bool,
+        /// AWS profile for the base credentials
+        #[arg(long, value_name = "NAME")]
+        profile: Option<String>,
+        /// Seconds to wait for each Kubernetes request
+        #[arg(long, value_name = "SECONDS", default_value_t = 10)]
+        timeout: u64,
+        /// Seconds each cluster's collection may take
+        #[arg(long, value_name = "SECONDS", default_value_t = 300, value_parser = clap::value_parser!(u64).range(1..))]
+        deadline: u64,
+        /// Do not resolve principals in IAM
+        #[arg(long)]
+        no_iam: bool,
+        /// Items per page when listing RBAC objects
+        #[arg(long, value_name = "N", default_value_t = 500, value_parser = clap::value_parser!(u32).range(1..=5000))]
+        page_size: u32,
+        /// The organisation policy (default: as for `check`)
+        #[arg(long, value_name = "FILE")]
+        policy: Option<PathBuf>,
+        /// Without an organisation policy, even where one would be found
+        #[arg(long, conflicts_with = "policy")]
+        no_policy: bool,
     },
     /// Validate an organisation policy, or write a starting one from what exists today
     Policy {

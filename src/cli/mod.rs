@@ -13,6 +13,7 @@ mod kubeconfig;
 mod output;
 mod policy;
 mod reference;
+mod scan;
 mod token;
 mod whois;
 
@@ -141,6 +142,53 @@ fn dispatch(command: Command) -> CliResult {
         },
         Command::Rules { format } => catalogue::run_rules(format),
         Command::Explain { code } => catalogue::run_explain(&code),
+        Command::Scan {
+            accounts,
+            role_name,
+            external_id,
+            regions,
+            include,
+            exclude,
+            concurrency,
+            format,
+            output,
+            fail_on,
+            allow_incomplete,
+            profile,
+            timeout,
+            deadline,
+            no_iam,
+            page_size,
+            policy,
+            no_policy,
+        } => {
+            let globs = |list: Vec<String>| -> Result<Vec<crate::policy::Glob>, CliError> {
+                list.iter()
+                    .map(|g| {
+                        crate::policy::Glob::new(g)
+                            .map_err(|e| CliError::input(format!("`{g}`: {e}")))
+                    })
+                    .collect()
+            };
+            scan::run(scan::ScanArgs {
+                fleet: crate::source::fleet::FleetOptions {
+                    accounts,
+                    role_name,
+                    external_id,
+                    regions,
+                    include: globs(include)?,
+                    exclude: globs(exclude)?,
+                    concurrency: usize::from(concurrency),
+                    audit: scan::audit_options(timeout, page_size, deadline, no_iam),
+                },
+                profile,
+                format,
+                output,
+                fail_on,
+                allow_incomplete,
+                policy: policy::load(policy, no_policy)?,
+            })
+        }
         Command::Policy { action } => match action {
             args::PolicyAction::Check { file } => policy::run_check(&file),
             args::PolicyAction::Init {

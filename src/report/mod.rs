@@ -2,6 +2,7 @@
 
 pub mod diff;
 pub mod escape;
+pub mod fleet;
 pub mod json;
 pub mod junit;
 pub mod markdown;

@@ -94,6 +94,47 @@ impl AwsSession {
         }
     }
 
+    /// A session as `role_arn`, assumed with this session's credentials (a fleet scan's role
+    /// in each member account), in the same region.
+    pub async fn assume(&self, role_arn: &str, external_id: Option<&str>) -> AwsSession {
+        let sts_region = self
+            .config
+            .region()
+            .cloned()
+            .unwrap_or_else(|| aws_config::Region::new(GLOBAL_REGION));
+        let mut builder = aws_config::sts::AssumeRoleProvider::builder(role_arn.to_string())
+            .session_name(SESSION_NAME)
+            .configure(&self.config)
+            .region(sts_region);
+        if let Some(id) = external_id {
+            builder = builder.external_id(id);
+        }
+        let provider = builder.build().await;
+        AwsSession {
+            config: self
+                .config
+                .to_builder()
+                .credentials_provider(SharedCredentialsProvider::new(provider))
+                .build(),
+            options: CredentialOptions {
+                role_arn: Some(role_arn.to_string()),
+                ..self.options.clone()
+            },
+            credentials: Default::default(),
+        }
+    }
+
+    /// The account the session's credentials belong to (STS GetCallerIdentity).
+    pub async fn account(&self) -> Result<String, AwsFailure> {
+        let out = self
+            .sts()
+            .get_caller_identity()
+            .send()
+            .await
+            .map_err(|e| classify("STS GetCallerIdentity", &e))?;
+        Ok(out.account().unwrap_or_default().to_string())
+    }
+
     /// The region, from `--region`, `AWS_REGION` or the profile.
     pub fn region(&self) -> Option<&str> {
         self.config.region().map(|r| r.as_ref())

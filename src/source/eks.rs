@@ -132,6 +132,26 @@ pub async fn describe_cluster(
     Ok((endpoint, info))
 }
 
+/// Every cluster of the session's account and region (ListClusters, every page).
+pub async fn list_clusters(session: &AwsSession) -> Result<Vec<String>, super::aws::AwsFailure> {
+    let client = session.eks();
+    let mut names = Vec::new();
+    let mut token: Option<String> = None;
+    loop {
+        let page = client
+            .list_clusters()
+            .set_next_token(token.take())
+            .send()
+            .await
+            .map_err(|e| classify("ListClusters", &e))?;
+        names.extend(page.clusters().iter().cloned());
+        match page.next_token() {
+            Some(next) if !next.is_empty() => token = Some(next.to_string()),
+            _ => return Ok(names),
+        }
+    }
+}
+
 /// An SDK timestamp as RFC 3339, as the snapshot keeps times.
 pub(crate) fn date(value: Option<&aws_smithy_types::DateTime>) -> Option<String> {
     value.and_then(|d| d.fmt(aws_smithy_types::date_time::Format::DateTime).ok())

@@ -9,6 +9,7 @@ pub mod collect;
 pub mod context;
 pub mod eks;
 pub mod file;
+pub mod fleet;
 pub mod git;
 pub mod iam;
 pub mod kube;

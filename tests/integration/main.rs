@@ -11,6 +11,7 @@ mod cli;
 mod cluster;
 mod conformance;
 mod diff;
+mod fleet;
 mod generated_docs;
 mod hostile;
 mod iam;

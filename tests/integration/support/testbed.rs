@@ -157,6 +157,9 @@ pub struct IdentitySpec {
 pub struct Scenario {
     #[serde(default)]
     pub description: String,
+    /// Faults on ListClusters, by the region the request was signed for.
+    #[serde(default)]
+    pub list_clusters_faults: BTreeMap<String, Fault>,
     pub clusters: Vec<ClusterSpec>,
     pub identities: Vec<IdentitySpec>,
 }
@@ -753,11 +756,16 @@ async fn eks_route(
     let path = req.uri().path().to_string();
     let method = req.method().to_string();
     let segments: Vec<&str> = path.trim_matches('/').split('/').collect();
-    // A cluster of another account does not exist for this caller.
+    let region = signed_region(&req);
+    let visible = |c: &ClusterSpec| {
+        !c.own_account_only
+            || (account_of(caller.as_deref()) == Some(c.account.as_str())
+                && region.as_deref() == Some(c.region.as_str()))
+    };
+    // A cluster of another account (or region) does not exist for this caller.
     if let ["clusters", name, ..] = segments.as_slice()
         && let Some(cluster) = state.scenario.clusters.iter().find(|c| c.name == *name)
-        && cluster.own_account_only
-        && account_of(caller.as_deref()) != Some(cluster.account.as_str())
+        && !visible(cluster)
     {
         record(&state, "eks", &method, &path, 404, caller);
         return Ok(respond(
@@ -785,13 +793,41 @@ async fn eks_route(
     }
     let (status, body, error_type) = match (method.as_str(), segments.as_slice()) {
         ("GET", ["clusters"]) => {
-            let names: Vec<&str> = state
-                .scenario
-                .clusters
-                .iter()
-                .map(|c| c.name.as_str())
-                .collect();
-            (200, json!({"clusters": names}), None)
+            let fault = region
+                .as_ref()
+                .and_then(|r| state.scenario.list_clusters_faults.get(r));
+            match fault {
+                Some(fault)
+                    if fault_applies(
+                        &state,
+                        format!("ListClusters/{}", region.clone().unwrap_or_default()),
+                        fault,
+                    ) =>
+                {
+                    let kind = if fault.status == 429 {
+                        "ThrottlingException"
+                    } else if fault.status == 403 {
+                        "AccessDeniedException"
+                    } else {
+                        "ServerException"
+                    };
+                    (
+                        fault.status,
+                        json!({"message": format!("injected {}", fault.status)}),
+                        Some(kind),
+                    )
+                }
+                _ => {
+                    let names: Vec<&str> = state
+                        .scenario
+                        .clusters
+                        .iter()
+                        .filter(|c| visible(c))
+                        .map(|c| c.name.as_str())
+                        .collect();
+                    (200, json!({"clusters": names}), None)
+                }
+            }
         }
         ("GET", ["access-policies"]) => {
             let policies: Vec<Value> = ACCESS_POLICIES
@@ -962,6 +998,13 @@ fn signer<B>(state: &State, req: &Request<B>) -> Option<String> {
             .or_else(|| find(&known_identities(state)))
             .unwrap_or_else(|| format!("key {key}")),
     )
+}
+
+/// The region a SigV4 request was signed for (`Credential=KEY/DATE/REGION/…`).
+fn signed_region<B>(req: &Request<B>) -> Option<String> {
+    let header = req.headers().get("authorization")?.to_str().ok()?;
+    let scope = header.split("Credential=").nth(1)?;
+    scope.split('/').nth(2).map(str::to_string)
 }
 
 /// The account of an IAM or STS ARN.

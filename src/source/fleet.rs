@@ -1,0 +1,175 @@
+//! A fleet scan's reads: every account (the caller's own, or the ones named, each through the
+//! role it names), every region asked for, every cluster ListClusters gives (filtered by name
+//! globs), each read through the collection entry point exactly as `cluster --name` reads it,
+//! with a global cap on clusters in flight. Every target is either collected or reported with
+//! the reason it was not; results stream out as clusters finish.
+
+use std::sync::Arc;
+
+use tokio::sync::{Semaphore, mpsc};
+
+use super::audit::{AuditOptions, Target, collect_target};
+use super::aws::AwsSession;
+use crate::evidence::{Snapshot, Unknown, UnknownReason};
+
+/// What to scan.
+#[derive(Debug, Clone, Default)]
+pub struct FleetOptions {
+    /// Account ids; empty: the caller's own account.
+    pub accounts: Vec<String>,
+    /// The role to assume in each account (`arn:<partition>:iam::<account>:role/<NAME>`); the
+    /// caller's own account is read directly unless it is set.
+    pub role_name: Option<String>,
+    pub external_id: Option<String>,
+    /// Regions; empty: the session's region.
+    pub regions: Vec<String>,
+    /// Name globs a cluster must match (any), and must not match (none).
+    pub include: Vec<crate::policy::Glob>,
+    pub exclude: Vec<crate::policy::Glob>,
+    /// Clusters audited at once.
+    pub concurrency: usize,
+    pub audit: AuditOptions,
+}
+
+/// One target of the fleet, as it came out.
+#[derive(Debug)]
+pub enum FleetItem {
+    /// A cluster read (completely or not: the snapshot says).
+    Collected {
+        account: String,
+        region: String,
+        snapshot: Box<Snapshot>,
+    },
+    /// An account, region or cluster that could not be read, and why.
+    NotAudited {
+        account: String,
+        region: Option<String>,
+        cluster: Option<String>,
+        reason: Unknown,
+    },
+}
+
+/// The partition of a region's ARNs.
+fn partition_of(region: Option<&str>) -> &'static str {
+    match region {
+        Some(r) if r.starts_with("cn-") => "aws-cn",
+        Some(r) if r.starts_with("us-gov-") => "aws-us-gov",
+        _ => "aws",
+    }
+}
+
+/// Scans the fleet; every item goes to `out` as soon as it is known.
+pub async fn scan(base: &AwsSession, options: &FleetOptions, out: mpsc::Sender<FleetItem>) {
+    let own = match base.account().await {
+        Ok(account) => account,
+        Err(failure) => {
+            for account in options.accounts.iter().cloned().chain(
+                options
+                    .accounts
+                    .is_empty()
+                    .then(|| "(the caller's)".to_string()),
+            ) {
+                let _ = out
+                    .send(FleetItem::NotAudited {
+                        account,
+                        region: None,
+                        cluster: None,
+                        reason: failure.unknown(),
+                    })
+                    .await;
+            }
+            return;
+        }
+    };
+    let accounts = if options.accounts.is_empty() {
+        vec![own.clone()]
+    } else {
+        options.accounts.clone()
+    };
+    let regions: Vec<String> = if options.regions.is_empty() {
+        base.region().map(str::to_string).into_iter().collect()
+    } else {
+        options.regions.clone()
+    };
+    let partition = partition_of(regions.first().map(String::as_str));
+    let permits = Arc::new(Semaphore::new(options.concurrency.max(1)));
+    let mut audits = tokio::task::JoinSet::new();
+    for account in accounts {
+        let session = match (&options.role_name, account == own) {
+            (Some(name), _) => {
+                let role = format!("arn:{partition}:iam::{account}:role/{name}");
+                base.assume(&role, options.external_id.as_deref()).await
+            }
+            (None, true) => base.clone(),
+            (None, false) => {
+                let _ = out
+                    .send(FleetItem::NotAudited {
+                        account: account.clone(),
+                        region: None,
+                        cluster: None,
+                        reason: Unknown {
+                            reason: UnknownReason::AccessDenied,
+                            detail: format!(
+                                "no credentials for account {account}: pass --role-name, the role to assume in each account"
+                            ),
+                        },
+                    })
+                    .await;
+                continue;
+            }
+        };
+        for region in &regions {
+            let regional = session.in_region(region);
+            let names = match super::eks::list_clusters(&regional).await {
+                Ok(names) => names,
+                Err(failure) => {
+                    let _ = out
+                        .send(FleetItem::NotAudited {
+                            account: account.clone(),
+                            region: Some(region.clone()),
+                            cluster: None,
+                            reason: failure.unknown(),
+                        })
+                        .await;
+                    continue;
+                }
+            };
+            for name in names {
+                let included =
+                    options.include.is_empty() || options.include.iter().any(|g| g.matches(&name));
+                if !included || options.exclude.iter().any(|g| g.matches(&name)) {
+                    continue;
+                }
+                let permits = permits.clone();
+                let out = out.clone();
+                let session = regional.clone();
+                let audit = options.audit.clone();
+                let (account, region) = (account.clone(), region.clone());
+                audits.spawn(async move {
+                    let Ok(_permit) = permits.acquire_owned().await else {
+                        return;
+                    };
+                    let item =
+                        match collect_target(&session, &Target::Name(name.clone()), &audit).await {
+                            Ok(snapshot) => FleetItem::Collected {
+                                account,
+                                region,
+                                snapshot: Box::new(snapshot),
+                            },
+                            Err(e) => FleetItem::NotAudited {
+                                account,
+                                region: Some(region),
+                                cluster: Some(name),
+                                reason: Unknown {
+                                    reason: UnknownReason::Unreachable,
+                                    detail: e.to_string(),
+                                },
+                            },
+                        };
+                    let _ = out.send(item).await;
+                });
+            }
+        }
+    }
+    while audits.join_next().await.is_some() {}
+}

@@ -1,0 +1,141 @@
+//! The fleet scan over the real wire protocols: two accounts (each through its role, assumed
+//! at moto), three regions, clusters audited each with its own account's credentials, targets
+//! that could not be read listed with the reason, JSON Lines written as clusters finish.
+
+use serde_json::Value;
+
+use crate::common;
+use crate::support::testbed::{Scenario, Testbed};
+
+fn scan(bed: &Testbed, extra: &[&str]) -> crate::support::testbed::Run {
+    let home = common::scratch("fleet");
+    let mut args = vec![
+        "scan",
+        "--accounts",
+        "123456789012,222233334444",
+        "--role-name",
+        "auditor",
+        "--regions",
+        "us-east-1,eu-west-1,ap-south-1",
+        "--exclude",
+        "*-legacy",
+        "--no-iam",
+        "--timeout",
+        "3",
+    ];
+    args.extend_from_slice(extra);
+    bed.run(&home, "admin", &args)
+}
+
+#[test]
+fn every_cluster_of_every_account_and_region_is_audited_or_said_why_not() {
+    let bed = Testbed::start(Scenario::load("fleet.json"));
+    let run = scan(&bed, &["--format", "jsonl"]);
+    assert_eq!(run.code, 3, "{}", run.stderr);
+    let lines: Vec<Value> = run
+        .stdout
+        .lines()
+        .map(|l| serde_json::from_str(l).unwrap_or_else(|e| panic!("{e}: {l}")))
+        .collect();
+    let clusters: Vec<(String, String, String)> = lines
+        .iter()
+        .filter(|l| l["kind"] == "cluster")
+        .map(|l| {
+            (
+                l["account"].as_str().unwrap().to_string(),
+                l["region"].as_str().unwrap().to_string(),
+                l["cluster"].as_str().unwrap().to_string(),
+            )
+        })
+        .collect();
+    let mut sorted = clusters.clone();
+    sorted.sort();
+    assert_eq!(
+        sorted,
+        [
+            ("123456789012".into(), "eu-west-1".into(), "own-west".into()),
+            ("123456789012".into(), "us-east-1".into(), "own-east".into()),
+            (
+                "222233334444".into(),
+                "eu-west-1".into(),
+                "member-west".into()
+            ),
+            (
+                "222233334444".into(),
+                "us-east-1".into(),
+                "member-east".into()
+            ),
+        ],
+        "{}",
+        run.stdout
+    );
+    // Each line is the cluster's full report, read in its own account.
+    for line in lines.iter().filter(|l| l["kind"] == "cluster") {
+        let arn = line["report"]["cluster"]["arn"].as_str().unwrap();
+        assert!(arn.contains(line["account"].as_str().unwrap()), "{arn}");
+        assert!(line["report"]["findings"].is_array());
+    }
+    let incomplete = lines
+        .iter()
+        .find(|l| l["cluster"] == "member-west")
+        .unwrap();
+    assert_eq!(incomplete["exit"], 3);
+    assert_eq!(incomplete["report"]["coverage"]["complete"], false);
+    // The denied region of each account is listed, with the reason.
+    let denied: Vec<&Value> = lines
+        .iter()
+        .filter(|l| l["kind"] == "not_audited")
+        .collect();
+    assert_eq!(denied.len(), 2, "{}", run.stdout);
+    assert!(
+        denied
+            .iter()
+            .all(|d| d["region"] == "ap-south-1" && d["reason"] == "unknown(access_denied)")
+    );
+    let summary = lines.last().unwrap();
+    assert_eq!(summary["kind"], "summary");
+    assert_eq!(summary["clusters"], 4);
+    assert_eq!(summary["exit"], 3);
+    // The fleet access view: the admins role of each account, on its clusters.
+    let admins = &summary["access"]["arn:aws:iam::222233334444:role/admins"];
+    assert_eq!(admins.as_array().map(Vec::len), Some(1), "{summary}");
+    // Every Kubernetes request was signed as the account's own role.
+    for request in bed.requests().iter().filter(|r| r.server == "k8s") {
+        let cluster = request.path.split('/').nth(2).unwrap_or_default();
+        let account = if cluster.starts_with("own") {
+            "123456789012"
+        } else {
+            "222233334444"
+        };
+        assert_eq!(
+            request.identity.as_deref(),
+            Some(format!("arn:aws:sts::{account}:assumed-role/auditor/aws-auth-audit").as_str()),
+            "{request:?}"
+        );
+    }
+}
+
+#[test]
+fn the_fleet_table_shows_clusters_admins_and_what_was_not_checked() {
+    let bed = Testbed::start(Scenario::load("fleet.json"));
+    let run = scan(&bed, &["--format", "table", "--allow-incomplete"]);
+    assert_eq!(run.code, 1, "{}{}", run.stdout, run.stderr);
+    for needle in [
+        "4 cluster(s) audited, 2 target(s) not audited",
+        "own-west",
+        "CONFIG_MAP",
+        "who can administer, across the fleet:",
+        "arn:aws:iam::123456789012:role/admins — 2 cluster(s)",
+        "not audited: account 222233334444, region ap-south-1: unknown(access_denied)",
+    ] {
+        assert!(
+            run.stdout.contains(needle),
+            "no `{needle}` in:\n{}",
+            run.stdout
+        );
+    }
+    let json = scan(&bed, &["--format", "json", "--allow-incomplete"]);
+    let report: Value = serde_json::from_str(&json.stdout).unwrap();
+    assert_eq!(report["kind"], "FleetReport");
+    assert_eq!(report["clusters"].as_array().unwrap().len(), 4);
+}
