@@ -9,7 +9,7 @@ use super::error::{CliError, CliResult};
 use super::output::{ReportArgs, deliver, runtime, write_file, write_stdout};
 use crate::cli::exit::ExitStatus;
 use crate::evidence::Snapshot;
-use crate::report::escape::terminal;
+use crate::infra::escape::terminal;
 use crate::source::audit::{AuditOptions, Target, collect_target};
 use crate::source::aws::{AwsSession, CredentialOptions};
 

@@ -8,8 +8,8 @@ use super::args::ExecChoice;
 use super::error::{CliError, CliResult};
 use super::output::{runtime, write_file, write_stdout};
 use crate::cli::exit::ExitStatus;
+use crate::infra::escape::terminal;
 use crate::inputs::kubeconfig::{ExecPlugin, KubeconfigEntry, merge, parse, to_yaml};
-use crate::report::escape::terminal;
 use crate::source::aws::{AwsSession, CredentialOptions};
 
 pub struct KubeconfigArgs {

@@ -28,7 +28,7 @@ pub use output::exit_status;
 pub use reference::cli_reference;
 
 use crate::cli::exit::ExitStatus;
-use crate::report::escape::terminal;
+use crate::infra::escape::terminal;
 use crate::source::aws::CredentialOptions;
 use output::ReportArgs;
 

@@ -10,9 +10,9 @@ use super::error::{CliError, CliResult};
 use super::output::write_stdout;
 use crate::cli::exit::ExitStatus;
 use crate::evidence::Fetched;
+use crate::infra::escape::terminal;
 use crate::model::awsauth::lookup::{Identity, lookup};
 use crate::policy::Policy;
-use crate::report::escape::terminal;
 use crate::report::whois::{ClusterWhois, aws_auth_json, aws_auth_text};
 
 /// The policy's findings about this principal (EA501, EA502, EA504, EA505).

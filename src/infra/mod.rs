@@ -1,6 +1,8 @@
-//! What every stage uses: diagnostic logging through a redactor of secrets, files written
+//! What every stage uses: diagnostic logging through a redactor of secrets, text made safe for
+//! a terminal or Markdown, files written
 //! privately and atomically, percent-encoding.
 
+pub mod escape;
 pub mod logging;
 pub mod output;
 pub mod percent;

@@ -3,10 +3,10 @@
 //! quiet and every later change is a signal.
 
 use super::target::{Target, principals_of};
+use crate::infra::escape::terminal;
 use crate::inputs::kubeconfig::yaml_string;
 use crate::judge::result::CheckResult;
 use crate::model::access::Tier;
-use crate::report::escape::terminal;
 
 /// A comment's text: one line, nothing an input could use to start another.
 fn comment(text: &str) -> String {

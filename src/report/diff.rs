@@ -3,9 +3,9 @@
 
 use serde_json::{Value, json};
 
-use super::escape::{markdown, terminal};
 use super::sarif::{level, rule_descriptors, sarif_result, security_severity, uri_reference};
 use crate::diff::{DiffResult, Side, Verdict, VerdictKind};
+use crate::infra::escape::{markdown, terminal};
 use crate::rules::finding::Finding;
 
 /// One line a reader can act on: `2 access changes (1 high), 1 new finding, 1 fixed`.

@@ -8,8 +8,8 @@ use std::collections::BTreeMap;
 use serde::Serialize;
 use serde_json::{Value, json};
 
-use super::escape::terminal;
 use crate::evidence::{AuthenticationMode, Unknown};
+use crate::infra::escape::terminal;
 use crate::judge::result::CheckResult;
 use crate::model::access::Tier;
 use crate::rules::finding::{Severity, Status};

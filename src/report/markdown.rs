@@ -1,6 +1,6 @@
 //! A Markdown report, for pull-request comments and job summaries.
 
-use super::escape::markdown;
+use crate::infra::escape::markdown;
 use crate::judge::result::CheckResult;
 
 /// Findings as a Markdown table: severity, rule, location, message.

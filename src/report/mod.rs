@@ -1,7 +1,6 @@
 //! Reporters: one per `--format`, each a function of the check result.
 
 pub mod diff;
-pub mod escape;
 pub mod fleet;
 pub mod json;
 pub mod junit;

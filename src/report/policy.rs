@@ -1,6 +1,6 @@
 //! `policy check`: what a policy says, scope by scope, as a person reads it.
 
-use super::escape::terminal;
+use crate::infra::escape::terminal;
 use crate::policy::{Admin, Policy};
 
 /// Every setting of the policy (its profiles merged in), with the line that says it.

@@ -2,7 +2,7 @@
 
 use comfy_table::{Cell, Color, ContentArrangement, Table, presets};
 
-use super::escape::terminal;
+use crate::infra::escape::terminal;
 use crate::judge::result::CheckResult;
 use crate::rules::finding::Severity;
 

@@ -5,8 +5,8 @@
 
 use serde_json::{Value, json};
 
-use super::escape::terminal;
 use crate::evidence::Fetched;
+use crate::infra::escape::terminal;
 use crate::model::access::whois::Decision;
 use crate::model::awsauth::SectionKey;
 use crate::model::awsauth::document::AwsAuthDocument;
