@@ -304,6 +304,21 @@ pub enum Command {
         /// Clusters audited at once
         #[arg(long, value_name = "N", default_value_t = 8, value_parser = clap::value_parser!(u16).range(1..=256))]
         concurrency: u16,
+        /// Only this shard of the account × region pairs: I/N (0 <= I < N)
+        #[arg(long, value_name = "I/N", conflicts_with = "shards")]
+        shard: Option<String>,
+        /// N shards, this one's index from JOB_COMPLETION_INDEX or AWS_BATCH_JOB_ARRAY_INDEX
+        #[arg(long, value_name = "N", value_parser = clap::value_parser!(u32).range(1..))]
+        shards: Option<u32>,
+        /// Go on from a partial `--format jsonl` output: its clusters are kept, not read again
+        #[arg(long, value_name = "PARTIAL.jsonl")]
+        resume: Option<PathBuf>,
+        /// Keep every cluster's snapshot in this folder (mode 0600), for `--replay`
+        #[arg(long, value_name = "DIR")]
+        evidence: Option<PathBuf>,
+        /// Judge the snapshots a scan kept with --evidence, offline, into the fleet report
+        #[arg(long, value_name = "DIR", conflicts_with_all = ["resume", "evidence"])]
+        replay: Option<PathBuf>,
         /// Report format; jsonl writes one line per cluster as it finishes, then a summary line
         #[arg(long, value_enum, default_value_t = FleetFormat::Table)]
         format: FleetFormat,
@@ -337,6 +352,22 @@ pub enum Command {
         /// Without an organisation policy, even where one would be found
         #[arg(long, conflicts_with = "policy")]
         no_policy: bool,
+    },
+    /// Join the JSON Lines of a sharded scan into the one fleet report and exit code
+    #[command(after_help = EXIT_CODES)]
+    Merge {
+        /// The shards' `scan --format jsonl` outputs
+        #[arg(required = true, value_name = "SHARD.jsonl")]
+        shards: Vec<PathBuf>,
+        /// Report format
+        #[arg(long, value_enum, default_value_t = FleetFormat::Table)]
+        format: FleetFormat,
+        /// Write the report to this file (mode 0600) instead of stdout
+        #[arg(long, short = 'o', value_name = "FILE")]
+        output: Option<PathBuf>,
+        /// Exit 0 instead of 3 when some target could not be checked
+        #[arg(long)]
+        allow_incomplete: bool,
     },
     /// Validate an organisation policy, or write a starting one from what exists today
     Policy {

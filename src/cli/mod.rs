@@ -150,6 +150,11 @@ fn dispatch(command: Command) -> CliResult {
             include,
             exclude,
             concurrency,
+            shard,
+            shards,
+            resume,
+            evidence,
+            replay,
             format,
             output,
             fail_on,
@@ -180,7 +185,12 @@ fn dispatch(command: Command) -> CliResult {
                     exclude: globs(exclude)?,
                     concurrency: usize::from(concurrency),
                     audit: scan::audit_options(timeout, page_size, deadline, no_iam),
+                    shard: scan::shard(shard.as_deref(), shards)?,
+                    skip: Default::default(),
                 },
+                evidence,
+                resume,
+                replay,
                 profile,
                 format,
                 output,
@@ -189,6 +199,12 @@ fn dispatch(command: Command) -> CliResult {
                 policy: policy::load(policy, no_policy)?,
             })
         }
+        Command::Merge {
+            shards,
+            format,
+            output,
+            allow_incomplete,
+        } => scan::run_merge(&shards, format, output, allow_incomplete),
         Command::Policy { action } => match action {
             args::PolicyAction::Check { file } => policy::run_check(&file),
             args::PolicyAction::Init {

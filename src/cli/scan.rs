@@ -1,16 +1,20 @@
-//! `scan`: a fleet audit. The reads stream from `source::fleet`; each cluster is judged as
-//! `cluster` judges it (the policy included) and, in JSON Lines, written as it finishes — a
-//! killed scan keeps what it did. The exit code is the worst over the fleet.
+//! `scan` and `merge`: a fleet audit. The reads stream from `source::fleet`; each cluster is
+//! judged as `cluster` judges it (the policy included) and, in JSON Lines, written as it
+//! finishes — a killed scan keeps what it did, and `--resume` goes on from it. `--shard I/N`
+//! takes a deterministic share of the account × region pairs; `merge` joins the shards' lines
+//! into the one fleet report. `--evidence DIR` keeps every snapshot, and `--replay DIR` judges
+//! them again offline into the same report. The exit code is the worst over the fleet.
 
+use std::collections::BTreeSet;
 use std::io::Write;
-use std::path::PathBuf;
+use std::path::{Path, PathBuf};
 
 use super::args::{FailOn, FleetFormat};
 use super::error::{CliError, CliResult};
-use super::output::{exit_status, runtime, write_report};
+use super::output::{exit_status, runtime, write_file, write_report};
 use crate::cli::exit::ExitStatus;
-use crate::report::fleet::{ClusterOutcome, NotAudited};
-use crate::source::audit::AuditOptions;
+use crate::evidence::Snapshot;
+use crate::report::fleet::{ClusterLine, FleetLine, NotAudited};
 use crate::source::aws::{AwsSession, CredentialOptions};
 use crate::source::fleet::{FleetItem, FleetOptions, scan};
 
@@ -22,9 +26,12 @@ pub struct ScanArgs {
     pub fail_on: FailOn,
     pub allow_incomplete: bool,
     pub policy: Option<crate::policy::Policy>,
+    pub evidence: Option<PathBuf>,
+    pub resume: Option<PathBuf>,
+    pub replay: Option<PathBuf>,
 }
 
-/// The worse of two exit codes: 2 and 4 first, then 3, 1, 0.
+/// The worse of two exit codes: 4, then 2, then 3, 1, 0.
 fn worst(a: ExitStatus, b: ExitStatus) -> ExitStatus {
     let rank = |s: ExitStatus| match s {
         ExitStatus::Internal => 5,
@@ -34,6 +41,16 @@ fn worst(a: ExitStatus, b: ExitStatus) -> ExitStatus {
         ExitStatus::Clean => 1,
     };
     if rank(b) > rank(a) { b } else { a }
+}
+
+fn status_of(code: u8) -> ExitStatus {
+    match code {
+        0 => ExitStatus::Clean,
+        1 => ExitStatus::Findings,
+        2 => ExitStatus::InputError,
+        3 => ExitStatus::Incomplete,
+        _ => ExitStatus::Internal,
+    }
 }
 
 /// Where JSON Lines go as they come: stdout, or a file created 0600.
@@ -56,6 +73,97 @@ fn line_sink(output: Option<&PathBuf>) -> Result<Box<dyn Write>, CliError> {
     }
 }
 
+/// The lines of a scan's JSON Lines file; a line that is not one is an error at its line.
+pub fn read_lines(path: &Path) -> Result<Vec<FleetLine>, CliError> {
+    let input = crate::source::file::read_input(&path.to_string_lossy())?;
+    let text = String::from_utf8_lossy(&input.bytes);
+    text.lines()
+        .enumerate()
+        .filter(|(_, l)| !l.trim().is_empty())
+        .map(|(i, l)| {
+            serde_json::from_str(l).map_err(|e| {
+                CliError::input(format!(
+                    "{}:{}:{}: not a line of `scan --format jsonl`: {e}",
+                    input.path,
+                    i + 1,
+                    e.column()
+                ))
+            })
+        })
+        .collect()
+}
+
+/// What a fleet report is made of, and the exit code it earns.
+#[derive(Default)]
+struct Fleet {
+    clusters: Vec<ClusterLine>,
+    not_audited: Vec<NotAudited>,
+    status: Option<ExitStatus>,
+}
+
+impl Fleet {
+    fn add_cluster(&mut self, line: ClusterLine) {
+        self.status = Some(worst(
+            self.status.unwrap_or(ExitStatus::Clean),
+            status_of(line.exit),
+        ));
+        self.clusters.push(line);
+    }
+
+    fn add_not_audited(&mut self, item: NotAudited, allow_incomplete: bool) {
+        if !allow_incomplete {
+            self.status = Some(worst(
+                self.status.unwrap_or(ExitStatus::Clean),
+                ExitStatus::Incomplete,
+            ));
+        }
+        self.not_audited.push(item);
+    }
+
+    /// Writes the report (JSON Lines: only the summary; the rest went out as it came).
+    fn finish(
+        mut self,
+        format: FleetFormat,
+        output: Option<&Path>,
+        mut write_line: impl FnMut(&str) -> Result<(), CliError>,
+    ) -> CliResult {
+        self.clusters.sort_by_key(ClusterLine::key);
+        let status = self.status.unwrap_or(ExitStatus::Clean);
+        let code = status.code();
+        let report = crate::report::fleet::summary(&self.clusters, &self.not_audited, code);
+        match format {
+            FleetFormat::Jsonl => {
+                write_line(&crate::report::fleet::line(&FleetLine::Summary(report)))?
+            }
+            FleetFormat::Json => write_report(
+                output,
+                &crate::report::fleet::json(&self.clusters, &self.not_audited, code),
+            )?,
+            FleetFormat::Table => write_report(
+                output,
+                &crate::report::fleet::table(&self.clusters, &self.not_audited, code),
+            )?,
+        }
+        Ok(status)
+    }
+}
+
+/// `ACCOUNT_REGION_CLUSTER.json`, the snapshot's name in `--evidence DIR`.
+fn evidence_name(account: &str, region: &str, cluster: &str) -> String {
+    let safe = |s: &str| {
+        s.chars()
+            .map(|c| {
+                if c.is_ascii_alphanumeric() || c == '-' || c == '_' {
+                    c
+                } else {
+                    '_'
+                }
+            })
+            .collect::<String>()
+    };
+    format!("{}_{}_{}.json", safe(account), safe(region), safe(cluster))
+}
+
 pub fn run(args: ScanArgs) -> CliResult {
     let step = args.policy.as_ref().map(super::policy::step);
     let finish: Vec<&dyn crate::judge::Finish> = step.iter().map(|s| s as _).collect();
@@ -63,7 +171,7 @@ pub fn run(args: ScanArgs) -> CliResult {
         FleetFormat::Jsonl => Some(line_sink(args.output.as_ref())?),
         _ => None,
     };
-    let mut write_line = |line: &str| -> Result<(), CliError> {
+    let mut write_line = move |line: &str| -> Result<(), CliError> {
         if let Some(sink) = sink.as_mut() {
             sink.write_all(line.as_bytes())
                 .and_then(|()| sink.flush())
@@ -71,20 +179,72 @@ pub fn run(args: ScanArgs) -> CliResult {
         }
         Ok(())
     };
-    let mut clusters = Vec::new();
-    let mut not_audited = Vec::new();
-    let mut status = ExitStatus::Clean;
-    let runtime = runtime()?;
+    let mut fleet = Fleet::default();
+    let judge = |account: String,
+                 region: String,
+                 snapshot: &Snapshot,
+                 fleet: &mut Fleet,
+                 write_line: &mut dyn FnMut(&str) -> Result<(), CliError>|
+     -> Result<(), CliError> {
+        let result = crate::judge::judge_snapshot(snapshot, &finish)?;
+        let exit = exit_status(&result, args.fail_on, args.allow_incomplete);
+        let line = ClusterLine::new(account, region, &result, exit.code());
+        if let Some(dir) = &args.evidence {
+            write_file(
+                &dir.join(evidence_name(&line.account, &line.region, &line.cluster)),
+                &snapshot.to_json(),
+            )?;
+        }
+        write_line(&crate::report::fleet::line(&FleetLine::Cluster(
+            line.clone(),
+        )))?;
+        fleet.add_cluster(line);
+        Ok(())
+    };
+    if let Some(dir) = &args.evidence {
+        std::fs::create_dir_all(dir)
+            .map_err(|e| CliError::input(format!("{}: {e}", dir.display())))?;
+    }
+    // Offline: the snapshots an earlier scan kept, judged again.
+    if let Some(dir) = &args.replay {
+        let mut files: Vec<PathBuf> = std::fs::read_dir(dir)
+            .map_err(|e| CliError::input(format!("{}: {e}", dir.display())))?
+            .filter_map(|e| e.ok().map(|e| e.path()))
+            .filter(|p| p.extension().is_some_and(|x| x == "json"))
+            .collect();
+        files.sort();
+        for path in files {
+            let input = crate::source::file::read_input(&path.to_string_lossy())?;
+            let snapshot = super::check::read_snapshot(&input)?;
+            let arn = crate::model::arn::parse(&snapshot.cluster.arn).ok();
+            let account = arn.as_ref().map_or("", |a| a.account).to_string();
+            let region = snapshot.cluster.region.clone().unwrap_or_default();
+            judge(account, region, &snapshot, &mut fleet, &mut write_line)?;
+        }
+        return fleet.finish(args.format, args.output.as_deref(), write_line);
+    }
+    // Resuming: what the partial scan finished is kept; what it could not read is tried again.
+    let mut options = args.fleet.clone();
+    if let Some(partial) = &args.resume {
+        for line in read_lines(partial)? {
+            if let FleetLine::Cluster(done) = line {
+                options.skip.insert(done.key());
+                write_line(&crate::report::fleet::line(&FleetLine::Cluster(
+                    done.clone(),
+                )))?;
+                fleet.add_cluster(done);
+            }
+        }
+    }
     let credentials = CredentialOptions {
-        region: args.fleet.regions.first().cloned(),
+        region: options.regions.first().cloned(),
         profile: args.profile.clone(),
         role_arn: None,
     };
     let (sender, mut receiver) = tokio::sync::mpsc::channel(64);
-    let fleet = args.fleet.clone();
-    runtime.block_on(async {
+    runtime()?.block_on(async {
         let session = AwsSession::new(&credentials).await;
-        let producer = async move { scan(&session, &fleet, sender).await };
+        let producer = async { scan(&session, &options, sender).await };
         let consumer = async {
             while let Some(item) = receiver.recv().await {
                 match item {
@@ -92,31 +252,18 @@ pub fn run(args: ScanArgs) -> CliResult {
                         account,
                         region,
                         snapshot,
-                    } => {
-                        let result = crate::judge::judge_snapshot(&snapshot, &finish)?;
-                        let exit = exit_status(&result, args.fail_on, args.allow_incomplete);
-                        status = worst(status, exit);
-                        let outcome = ClusterOutcome {
-                            account,
-                            region,
-                            result,
-                            exit: exit.code(),
-                        };
-                        write_line(&crate::report::fleet::cluster_line(&outcome))?;
-                        clusters.push(outcome);
-                    }
+                    } => judge(account, region, &snapshot, &mut fleet, &mut write_line)?,
                     FleetItem::NotAudited {
                         account,
                         region,
                         cluster,
                         reason,
                     } => {
-                        if !args.allow_incomplete {
-                            status = worst(status, ExitStatus::Incomplete);
-                        }
                         let item = NotAudited::new(account, region, cluster, &reason);
-                        write_line(&crate::report::fleet::not_audited_line(&item))?;
-                        not_audited.push(item);
+                        write_line(&crate::report::fleet::line(&FleetLine::NotAudited(
+                            item.clone(),
+                        )))?;
+                        fleet.add_not_audited(item, args.allow_incomplete);
                     }
                 }
             }
@@ -125,43 +272,106 @@ pub fn run(args: ScanArgs) -> CliResult {
         let ((), consumed) = tokio::join!(producer, consumer);
         consumed
     })?;
-    // The same order on every run: by account, region, cluster.
-    clusters.sort_by(|a, b| {
-        let key = |c: &ClusterOutcome| {
-            (
-                c.account.clone(),
-                c.region.clone(),
-                c.result.live.as_ref().map(|l| l.cluster.name.clone()),
-            )
-        };
-        key(a).cmp(&key(b))
-    });
-    let code = status.code();
-    match args.format {
-        FleetFormat::Jsonl => write_line(&crate::report::fleet::summary_line(
-            &clusters,
-            &not_audited,
-            code,
-        ))?,
-        FleetFormat::Json => write_report(
-            args.output.as_deref(),
-            &crate::report::fleet::json(&clusters, &not_audited, code),
-        )?,
-        FleetFormat::Table => write_report(
-            args.output.as_deref(),
-            &crate::report::fleet::table(&clusters, &not_audited, code),
-        )?,
+    fleet.finish(args.format, args.output.as_deref(), write_line)
+}
+
+/// `merge SHARD…`: the shards' lines joined into the one fleet report and exit code. A
+/// cluster two shards both report is counted once.
+pub fn run_merge(
+    shards: &[PathBuf],
+    format: FleetFormat,
+    output: Option<PathBuf>,
+    allow_incomplete: bool,
+) -> CliResult {
+    let mut fleet = Fleet::default();
+    let mut seen = BTreeSet::new();
+    for shard in shards {
+        for line in read_lines(shard)? {
+            match line {
+                FleetLine::Cluster(done) => {
+                    if seen.insert(done.key()) {
+                        fleet.add_cluster(done);
+                    }
+                }
+                FleetLine::NotAudited(item) => fleet.add_not_audited(item, allow_incomplete),
+                FleetLine::Summary(_) => {}
+            }
+        }
     }
-    Ok(status)
+    let mut sink = match format {
+        FleetFormat::Jsonl => Some(line_sink(output.as_ref())?),
+        _ => None,
+    };
+    if let Some(sink) = sink.as_mut() {
+        let mut sorted = fleet.clusters.clone();
+        sorted.sort_by_key(ClusterLine::key);
+        for line in sorted {
+            sink.write_all(crate::report::fleet::line(&FleetLine::Cluster(line)).as_bytes())
+                .map_err(|e| CliError::input(format!("writing the report: {e}")))?;
+        }
+        for item in &fleet.not_audited {
+            sink.write_all(
+                crate::report::fleet::line(&FleetLine::NotAudited(item.clone())).as_bytes(),
+            )
+            .map_err(|e| CliError::input(format!("writing the report: {e}")))?;
+        }
+    }
+    fleet.finish(format, output.as_deref(), |line: &str| {
+        if let Some(sink) = sink.as_mut() {
+            sink.write_all(line.as_bytes())
+                .and_then(|()| sink.flush())
+                .map_err(|e| CliError::input(format!("writing the report: {e}")))?;
+        }
+        Ok(())
+    })
 }
 
 /// The audit options of `scan` (those of `cluster`).
-pub fn audit_options(timeout: u64, page_size: u32, deadline: u64, no_iam: bool) -> AuditOptions {
-    AuditOptions::new(
+pub fn audit_options(
+    timeout: u64,
+    page_size: u32,
+    deadline: u64,
+    no_iam: bool,
+) -> crate::source::audit::AuditOptions {
+    crate::source::audit::AuditOptions::new(
         std::time::Duration::from_secs(timeout.max(1)),
         page_size,
         std::time::Duration::from_secs(deadline),
         !no_iam,
         None,
     )
+}
+
+/// `--shard I/N`, or `--shards N` with the index from the engine's environment
+/// (`JOB_COMPLETION_INDEX` of a Kubernetes Indexed Job, `AWS_BATCH_JOB_ARRAY_INDEX` of an AWS
+/// Batch array job).
+pub fn shard(shard: Option<&str>, shards: Option<u32>) -> Result<Option<(u32, u32)>, CliError> {
+    if let Some(text) = shard {
+        let parsed = text
+            .split_once('/')
+            .and_then(|(i, n)| Some((i.parse::<u32>().ok()?, n.parse::<u32>().ok()?)));
+        return match parsed {
+            Some((i, n)) if n > 0 && i < n => Ok(Some((i, n))),
+            _ => Err(CliError::input(format!(
+                "--shard {text}: expected I/N with 0 <= I < N (e.g. 0/4)"
+            ))),
+        };
+    }
+    let Some(count) = shards else {
+        return Ok(None);
+    };
+    let index = ["JOB_COMPLETION_INDEX", "AWS_BATCH_JOB_ARRAY_INDEX"]
+        .iter()
+        .find_map(|name| std::env::var(name).ok())
+        .ok_or_else(|| {
+            CliError::input(
+                "--shards N needs the shard's index: set JOB_COMPLETION_INDEX or AWS_BATCH_JOB_ARRAY_INDEX, or pass --shard I/N",
+            )
+        })?;
+    match index.trim().parse::<u32>() {
+        Ok(i) if count > 0 && i < count => Ok(Some((i, count))),
+        _ => Err(CliError::input(format!(
+            "shard index `{index}` is not below --shards {count}"
+        ))),
+    }
 }

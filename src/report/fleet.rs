@@ -1,35 +1,101 @@
-//! A fleet scan's reports: JSON Lines (one line per cluster as it finishes, with its full
-//! report, then one summary line), one JSON document, and a table — one row per cluster, the
-//! fleet access view (every principal with cluster-admin or admin power anywhere, where and
-//! through what), the clusters still in `CONFIG_MAP`, and what could not be checked.
+//! A fleet scan's reports, built from its JSON Lines so that a scan, the merge of shards and a
+//! resumed scan give the same report: one line per cluster as it finishes (with its full JSON
+//! report), one per target not audited, then a summary; the same as one JSON document; and a
+//! table — one row per cluster, the fleet access view (every principal with cluster-admin or
+//! admin power anywhere, where and through what), the clusters still in `CONFIG_MAP`, and what
+//! could not be checked.
 
 use std::collections::BTreeMap;
 
-use serde::Serialize;
+use serde::{Deserialize, Serialize};
 use serde_json::{Value, json};
 
-use crate::evidence::{AuthenticationMode, Unknown};
+use crate::evidence::Unknown;
 use crate::infra::escape::terminal;
 use crate::judge::result::CheckResult;
-use crate::model::access::Tier;
-use crate::rules::finding::{Severity, Status};
 
-/// One cluster of the fleet, judged.
-pub struct ClusterOutcome {
+/// One cluster of the fleet: where it is, the exit code it earns alone, and its JSON report.
+#[derive(Debug, Clone, Serialize, Deserialize)]
+pub struct ClusterLine {
     pub account: String,
     pub region: String,
-    pub result: CheckResult,
-    /// The exit code this cluster alone earns.
+    pub cluster: String,
     pub exit: u8,
+    pub report: Value,
+}
+
+impl ClusterLine {
+    pub fn new(account: String, region: String, result: &CheckResult, exit: u8) -> ClusterLine {
+        ClusterLine {
+            account,
+            region,
+            cluster: result
+                .live
+                .as_ref()
+                .map_or(String::new(), |l| l.cluster.name.clone()),
+            exit,
+            report: serde_json::from_str(&super::json::render(result)).expect("our own JSON"),
+        }
+    }
+
+    fn arn(&self) -> &str {
+        self.report["cluster"]["arn"].as_str().unwrap_or("?")
+    }
+
+    fn principals(&self) -> &[Value] {
+        self.report["principals"]
+            .as_array()
+            .map_or(&[], Vec::as_slice)
+    }
+
+    fn admins(&self) -> impl Iterator<Item = &Value> {
+        self.principals().iter().filter(|p| {
+            p["in_effect"] == true && (p["tier"] == "cluster-admin" || p["tier"] == "admin")
+        })
+    }
+
+    fn complete(&self) -> bool {
+        self.report["coverage"]["complete"] == true
+    }
+
+    fn config_map(&self) -> bool {
+        self.report["cluster"]["authentication_mode"] == "CONFIG_MAP"
+    }
+
+    fn hidden_creator(&self) -> bool {
+        self.config_map()
+            || self.principals().iter().any(|p| {
+                p["source"]
+                    .as_str()
+                    .is_some_and(|s| s.starts_with("creator (hidden"))
+            })
+    }
+
+    fn failing(&self, severity: &str) -> usize {
+        self.report["findings"].as_array().map_or(0, |f| {
+            f.iter()
+                .filter(|f| f["status"] == "fail" && f["severity"] == severity)
+                .count()
+        })
+    }
+
+    /// `(account, region, cluster)`: the order of every fleet report.
+    pub fn key(&self) -> (String, String, String) {
+        (
+            self.account.clone(),
+            self.region.clone(),
+            self.cluster.clone(),
+        )
+    }
 }
 
 /// A target that could not be audited, and why.
-#[derive(Debug, Clone, Serialize)]
+#[derive(Debug, Clone, Serialize, Deserialize)]
 pub struct NotAudited {
     pub account: String,
-    #[serde(skip_serializing_if = "Option::is_none")]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub region: Option<String>,
-    #[serde(skip_serializing_if = "Option::is_none")]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub cluster: Option<String>,
     pub reason: String,
     pub detail: String,
@@ -52,126 +118,67 @@ impl NotAudited {
     }
 }
 
+/// One line of a scan's JSON Lines.
+#[derive(Debug, Clone, Serialize, Deserialize)]
+#[serde(tag = "kind", rename_all = "snake_case")]
+pub enum FleetLine {
+    Cluster(ClusterLine),
+    NotAudited(NotAudited),
+    Summary(Value),
+}
+
 /// One way a principal holds admin power on one cluster.
 #[derive(Debug, Clone, Serialize)]
 struct AdminPath {
     cluster: String,
     source: String,
-    tier: &'static str,
+    tier: String,
     why: String,
 }
 
-fn name_of(outcome: &ClusterOutcome) -> &str {
-    outcome
-        .result
-        .live
-        .as_ref()
-        .map_or("?", |l| l.cluster.name.as_str())
-}
-
-fn arn_of(outcome: &ClusterOutcome) -> &str {
-    outcome
-        .result
-        .live
-        .as_ref()
-        .map_or("?", |l| l.cluster.arn.as_str())
-}
-
 /// Every principal with cluster-admin or admin power in effect anywhere, by ARN.
-fn access_view(clusters: &[ClusterOutcome]) -> BTreeMap<String, Vec<AdminPath>> {
+fn access_view(clusters: &[ClusterLine]) -> BTreeMap<String, Vec<AdminPath>> {
     let mut view: BTreeMap<String, Vec<AdminPath>> = BTreeMap::new();
-    for outcome in clusters {
-        let Some(live) = &outcome.result.live else {
-            continue;
-        };
-        for p in &live.principals {
-            if !p.in_effect || !matches!(p.tier, Tier::ClusterAdmin | Tier::Admin) {
-                continue;
-            }
-            view.entry(p.arn.clone()).or_default().push(AdminPath {
-                cluster: live.cluster.arn.clone(),
-                source: p.source.to_string(),
-                tier: p.tier.as_str(),
-                why: p.tier_reason.clone(),
+    for line in clusters {
+        for p in line.admins() {
+            let text = |key: &str| p[key].as_str().unwrap_or_default().to_string();
+            view.entry(text("arn")).or_default().push(AdminPath {
+                cluster: line.arn().to_string(),
+                source: text("source"),
+                tier: text("tier"),
+                why: text("tier_reason"),
             });
         }
     }
     view
 }
 
-fn count(result: &CheckResult, severity: Severity) -> usize {
-    result
-        .findings
-        .iter()
-        .filter(|f| f.status == Status::Fail && f.severity == severity)
-        .count()
-}
-
-fn hidden_creator(result: &CheckResult) -> bool {
-    result.live.as_ref().is_some_and(|l| {
-        l.cluster.authentication_mode == Some(AuthenticationMode::ConfigMap)
-            || l.principals.iter().any(|p| p.source.is_hidden())
-    })
-}
-
-/// One cluster's JSON Lines line: where it is, the exit code it earns, and its full report.
-pub fn cluster_line(outcome: &ClusterOutcome) -> String {
-    let report: Value =
-        serde_json::from_str(&super::json::render(&outcome.result)).expect("our own JSON");
-    let mut line = serde_json::to_string(&json!({
-        "kind": "cluster",
-        "account": outcome.account,
-        "region": outcome.region,
-        "cluster": name_of(outcome),
-        "exit": outcome.exit,
-        "report": report,
-    }))
-    .expect("serialisable");
-    line.push('\n');
-    line
-}
-
-/// A target that could not be audited, as a JSON Lines line.
-pub fn not_audited_line(item: &NotAudited) -> String {
-    let mut value = serde_json::to_value(item).expect("serialisable");
-    value["kind"] = json!("not_audited");
-    let mut line = value.to_string();
-    line.push('\n');
-    line
-}
-
-fn summary(clusters: &[ClusterOutcome], not_audited: &[NotAudited], exit: u8) -> Value {
+/// The fleet in numbers, and its access view.
+pub fn summary(clusters: &[ClusterLine], not_audited: &[NotAudited], exit: u8) -> Value {
     json!({
         "clusters": clusters.len(),
-        "complete": clusters.iter().filter(|c| c.result.coverage.complete).count(),
+        "complete": clusters.iter().filter(|c| c.complete()).count(),
         "not_audited": not_audited.len(),
-        "config_map_clusters": clusters.iter().filter(|c| hidden_creator(&c.result)).map(arn_of).collect::<Vec<_>>(),
+        "config_map_clusters": clusters.iter().filter(|c| c.config_map()).map(ClusterLine::arn).collect::<Vec<_>>(),
         "exit": exit,
+        "access": access_view(clusters),
     })
 }
 
-/// The last JSON Lines line: the fleet in numbers, and its access view.
-pub fn summary_line(clusters: &[ClusterOutcome], not_audited: &[NotAudited], exit: u8) -> String {
-    let mut value = summary(clusters, not_audited, exit);
-    value["kind"] = json!("summary");
-    value["access"] = serde_json::to_value(access_view(clusters)).expect("serialisable");
-    let mut line = value.to_string();
-    line.push('\n');
-    line
+/// A JSON Lines line.
+pub fn line(item: &FleetLine) -> String {
+    let mut text = serde_json::to_string(item).expect("serialisable");
+    text.push('\n');
+    text
 }
 
 /// The whole fleet as one JSON document.
-pub fn json(clusters: &[ClusterOutcome], not_audited: &[NotAudited], exit: u8) -> String {
-    let lines: Vec<Value> = clusters
-        .iter()
-        .map(|c| serde_json::from_str(&cluster_line(c)).expect("our own JSON"))
-        .collect();
+pub fn json(clusters: &[ClusterLine], not_audited: &[NotAudited], exit: u8) -> String {
     let mut text = serde_json::to_string_pretty(&json!({
         "version": 1,
         "kind": "FleetReport",
-        "clusters": lines,
+        "clusters": clusters,
         "not_audited": not_audited,
-        "access": access_view(clusters),
         "summary": summary(clusters, not_audited, exit),
     }))
     .expect("serialisable");
@@ -180,7 +187,7 @@ pub fn json(clusters: &[ClusterOutcome], not_audited: &[NotAudited], exit: u8) -
 }
 
 /// The fleet as a person reads it.
-pub fn table(clusters: &[ClusterOutcome], not_audited: &[NotAudited], exit: u8) -> String {
+pub fn table(clusters: &[ClusterLine], not_audited: &[NotAudited], exit: u8) -> String {
     let mut out = format!(
         "aws-auth-audit scan: {} cluster(s) audited, {} target(s) not audited, exit {exit}\n",
         clusters.len(),
@@ -199,48 +206,36 @@ pub fn table(clusters: &[ClusterOutcome], not_audited: &[NotAudited], exit: u8) 
         "complete",
     ]);
     for c in clusters {
-        let live = c.result.live.as_ref();
-        let admins = live.map_or(0, |l| {
-            l.principals
-                .iter()
-                .filter(|p| p.in_effect && p.tier == Tier::ClusterAdmin)
-                .count()
-        });
-        let complete = if c.result.coverage.complete {
+        let cluster = &c.report["cluster"];
+        let complete = if c.complete() {
             "yes".to_string()
         } else {
-            let reasons: Vec<&str> = c
-                .result
-                .coverage
-                .not_evaluated
+            let reasons: std::collections::BTreeSet<&str> = c.report["coverage"]["not_evaluated"]
+                .as_array()
+                .map_or(&[][..], Vec::as_slice)
                 .iter()
-                .map(|n| n.reason.split(':').next().unwrap_or(&n.reason))
-                .collect::<std::collections::BTreeSet<_>>()
-                .into_iter()
+                .filter_map(|n| n["reason"].as_str())
+                .map(|r| r.split(':').next().unwrap_or(r))
                 .collect();
-            format!("no: {}", reasons.join(", "))
+            format!("no: {}", reasons.into_iter().collect::<Vec<_>>().join(", "))
         };
         rows.add_row([
             terminal(&c.account),
             terminal(&c.region),
-            terminal(name_of(c)),
-            live.and_then(|l| l.cluster.authentication_mode.as_ref())
-                .map_or("unknown".to_string(), |m| m.to_string()),
-            live.and_then(|l| l.cluster.kubernetes_version.clone())
-                .unwrap_or_default(),
-            admins.to_string(),
-            if hidden_creator(&c.result) {
-                "yes"
-            } else {
-                "no"
-            }
-            .to_string(),
+            terminal(&c.cluster),
+            terminal(cluster["authentication_mode"].as_str().unwrap_or("unknown")),
+            terminal(cluster["kubernetes_version"].as_str().unwrap_or("")),
+            c.admins()
+                .filter(|p| p["tier"] == "cluster-admin")
+                .count()
+                .to_string(),
+            if c.hidden_creator() { "yes" } else { "no" }.to_string(),
             format!(
                 "{} critical, {} high, {} medium, {} low",
-                count(&c.result, Severity::Critical),
-                count(&c.result, Severity::High),
-                count(&c.result, Severity::Medium),
-                count(&c.result, Severity::Low)
+                c.failing("critical"),
+                c.failing("high"),
+                c.failing("medium"),
+                c.failing("low")
             ),
             terminal(&complete),
         ]);
@@ -259,7 +254,7 @@ pub fn table(clusters: &[ClusterOutcome], not_audited: &[NotAudited], exit: u8) 
                 out.push_str(&format!(
                     "    {}: {} via {} ({})\n",
                     terminal(&path.cluster),
-                    path.tier,
+                    terminal(&path.tier),
                     terminal(&path.source),
                     terminal(&path.why)
                 ));

@@ -29,6 +29,20 @@ pub struct FleetOptions {
     /// Clusters audited at once.
     pub concurrency: usize,
     pub audit: AuditOptions,
+    /// `(index, count)`: only the account × region pairs of this shard.
+    pub shard: Option<(u32, u32)>,
+    /// Clusters already audited (`(account, region, cluster)`, from `--resume`): not read again.
+    pub skip: std::collections::BTreeSet<(String, String, String)>,
+}
+
+/// The shard an account × region pair belongs to, of `count`: every pair in exactly one,
+/// whatever the count, and the same on every machine.
+pub fn shard_of(account: &str, region: &str, count: u32) -> u32 {
+    use sha2::{Digest, Sha256};
+    let digest = Sha256::digest(format!("{account}/{region}").as_bytes());
+    let mut first = [0u8; 8];
+    first.copy_from_slice(&digest[..8]);
+    (u64::from_be_bytes(first) % u64::from(count.max(1))) as u32
 }
 
 /// One target of the fleet, as it came out.
@@ -119,6 +133,11 @@ pub async fn scan(base: &AwsSession, options: &FleetOptions, out: mpsc::Sender<F
             }
         };
         for region in &regions {
+            if let Some((index, count)) = options.shard
+                && shard_of(&account, region, count) != index
+            {
+                continue;
+            }
             let regional = session.in_region(region);
             let names = match super::eks::list_clusters(&regional).await {
                 Ok(names) => names,
@@ -138,6 +157,12 @@ pub async fn scan(base: &AwsSession, options: &FleetOptions, out: mpsc::Sender<F
                 let included =
                     options.include.is_empty() || options.include.iter().any(|g| g.matches(&name));
                 if !included || options.exclude.iter().any(|g| g.matches(&name)) {
+                    continue;
+                }
+                if options
+                    .skip
+                    .contains(&(account.clone(), region.clone(), name.clone()))
+                {
                     continue;
                 }
                 let permits = permits.clone();
@@ -172,4 +197,46 @@ pub async fn scan(base: &AwsSession, options: &FleetOptions, out: mpsc::Sender<F
         }
     }
     while audits.join_next().await.is_some() {}
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// Whatever the number of shards, every pair is in exactly one, and the shares are even
+    /// enough to spread a fleet.
+    #[test]
+    fn shards_cover_every_pair_exactly_once() {
+        let pairs: Vec<(String, String)> = (0..40)
+            .flat_map(|a| {
+                [
+                    "us-east-1",
+                    "eu-west-1",
+                    "ap-south-1",
+                    "us-west-2",
+                    "eu-central-1",
+                    "sa-east-1",
+                ]
+                .map(move |r| (format!("{:012}", 100_000_000_000u64 + a), r.to_string()))
+            })
+            .collect();
+        for count in 1..=64u32 {
+            let mut sizes = vec![0usize; count as usize];
+            for (account, region) in &pairs {
+                let shard = shard_of(account, region, count);
+                assert!(shard < count);
+                // The same answer every time.
+                assert_eq!(shard, shard_of(account, region, count));
+                sizes[shard as usize] += 1;
+            }
+            assert_eq!(sizes.iter().sum::<usize>(), pairs.len(), "{count}");
+            if count <= 8 {
+                let fair = pairs.len() / count as usize;
+                assert!(
+                    sizes.iter().all(|&s| s > fair / 3),
+                    "{count} shards: {sizes:?}"
+                );
+            }
+        }
+    }
 }

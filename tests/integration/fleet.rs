@@ -139,3 +139,128 @@ fn the_fleet_table_shows_clusters_admins_and_what_was_not_checked() {
     assert_eq!(report["kind"], "FleetReport");
     assert_eq!(report["clusters"].as_array().unwrap().len(), 4);
 }
+
+/// What each line of a JSON Lines output is about: (kind, account, region, cluster), sorted,
+/// the summary left out.
+fn keys(text: &str) -> Vec<(String, String, String, String)> {
+    let mut keys: Vec<(String, String, String, String)> = cluster_lines(text)
+        .iter()
+        .map(|l| {
+            let text = |k: &str| l[k].as_str().unwrap_or_default().to_string();
+            (
+                text("kind"),
+                text("account"),
+                text("region"),
+                text("cluster"),
+            )
+        })
+        .collect();
+    keys.sort();
+    keys
+}
+
+/// The lines of a JSON Lines output, the summary left out, in a stable order.
+fn cluster_lines(text: &str) -> Vec<Value> {
+    let mut lines: Vec<Value> = text
+        .lines()
+        .map(|l| serde_json::from_str::<Value>(l).unwrap())
+        .filter(|l| l["kind"] != "summary")
+        .collect();
+    lines.sort_by_key(|l| l.to_string());
+    lines
+}
+
+#[test]
+fn shards_merge_into_the_unsharded_scan_and_evidence_replays_it() {
+    let bed = Testbed::start(Scenario::load("fleet.json"));
+    let home = common::scratch("fleet-shards");
+    let evidence = home.join("evidence");
+    let whole = scan(
+        &bed,
+        &[
+            "--format",
+            "jsonl",
+            "--evidence",
+            evidence.to_str().unwrap(),
+        ],
+    );
+    assert_eq!(whole.code, 3, "{}", whole.stderr);
+    let whole_table = scan(&bed, &["--format", "table"]).stdout;
+    // Three shards: each pair in exactly one; merged, the same clusters and the same table.
+    let mut files = Vec::new();
+    for index in 0..3 {
+        let shard = scan(
+            &bed,
+            &["--format", "jsonl", "--shard", &format!("{index}/3")],
+        );
+        let path = home.join(format!("shard-{index}.jsonl"));
+        std::fs::write(&path, &shard.stdout).unwrap();
+        files.push(path.to_string_lossy().into_owned());
+    }
+    let mut merge_args = vec!["merge"];
+    merge_args.extend(files.iter().map(String::as_str));
+    let merged = bed.run(
+        &home,
+        "admin",
+        &[merge_args.clone(), vec!["--format", "jsonl"]].concat(),
+    );
+    assert_eq!(merged.code, 3, "{}", merged.stderr);
+    assert_eq!(keys(&merged.stdout), keys(&whole.stdout));
+    assert_eq!(keys(&whole.stdout).len(), 6, "{}", whole.stdout);
+    let merged_table = bed.run(&home, "admin", &merge_args);
+    assert_eq!(merged_table.stdout, whole_table);
+    // The kept snapshots, judged offline, give the same clusters' reports.
+    let replay = bed.run(
+        &home,
+        "admin",
+        &[
+            "scan",
+            "--replay",
+            evidence.to_str().unwrap(),
+            "--format",
+            "jsonl",
+        ],
+    );
+    let live: Vec<Value> = cluster_lines(&whole.stdout)
+        .into_iter()
+        .filter(|l| l["kind"] == "cluster")
+        .collect();
+    assert_eq!(cluster_lines(&replay.stdout), live);
+    #[cfg(unix)]
+    for entry in std::fs::read_dir(&evidence).unwrap() {
+        use std::os::unix::fs::PermissionsExt;
+        let mode = entry.unwrap().metadata().unwrap().permissions().mode();
+        assert_eq!(mode & 0o777, 0o600);
+    }
+}
+
+#[test]
+fn a_resumed_scan_keeps_what_was_done_and_reads_only_the_rest() {
+    let bed = Testbed::start(Scenario::load("fleet.json"));
+    let home = common::scratch("fleet-resume");
+    let whole = scan(&bed, &["--format", "jsonl"]);
+    // A scan killed after its first cluster: one line, no summary.
+    let first = whole
+        .stdout
+        .lines()
+        .find(|l| l.contains("\"kind\":\"cluster\""))
+        .unwrap();
+    let partial = home.join("partial.jsonl");
+    std::fs::write(&partial, format!("{first}\n")).unwrap();
+    let done: Value = serde_json::from_str(first).unwrap();
+    let before = bed.requests().len();
+    let resumed = scan(
+        &bed,
+        &["--format", "jsonl", "--resume", partial.to_str().unwrap()],
+    );
+    assert_eq!(keys(&resumed.stdout), keys(&whole.stdout));
+    // What the partial scan finished is kept as it was.
+    assert!(resumed.stdout.lines().any(|l| l == first));
+    // The finished cluster was not read again.
+    let name = done["cluster"].as_str().unwrap();
+    let again = bed.requests()[before..]
+        .iter()
+        .filter(|r| r.path.contains(&format!("/{name}")))
+        .count();
+    assert_eq!(again, 0, "{name} was read again");
+}
