@@ -319,6 +319,13 @@ pub enum Command {
         /// Judge the snapshots a scan kept with --evidence, offline, into the fleet report
         #[arg(long, value_name = "DIR", conflicts_with_all = ["resume", "evidence"])]
         replay: Option<PathBuf>,
+        /// An earlier scan (its JSON Lines or JSON report): say what changed since, and fail
+        /// only on what is new
+        #[arg(long, value_name = "PREVIOUS")]
+        baseline: Option<PathBuf>,
+        /// Findings the baseline already had count toward --fail-on too
+        #[arg(long, requires = "baseline")]
+        fail_on_existing: bool,
         /// Report format; jsonl writes one line per cluster as it finishes, then a summary line
         #[arg(long, value_enum, default_value_t = FleetFormat::Table)]
         format: FleetFormat,

@@ -29,6 +29,10 @@ pub struct ScanArgs {
     pub evidence: Option<PathBuf>,
     pub resume: Option<PathBuf>,
     pub replay: Option<PathBuf>,
+    /// An earlier scan (its JSON Lines or JSON report): report what changed.
+    pub baseline: Option<PathBuf>,
+    /// Findings the baseline already had count toward --fail-on too.
+    pub fail_on_existing: bool,
 }
 
 /// The worse of two exit codes: 4, then 2, then 3, 1, 0.
@@ -73,10 +77,24 @@ fn line_sink(output: Option<&PathBuf>) -> Result<Box<dyn Write>, CliError> {
     }
 }
 
-/// The lines of a scan's JSON Lines file; a line that is not one is an error at its line.
+/// The lines of a scan's JSON Lines file (or of its JSON report); a line that is not one is an
+/// error at its line.
 pub fn read_lines(path: &Path) -> Result<Vec<FleetLine>, CliError> {
     let input = crate::source::file::read_input(&path.to_string_lossy())?;
     let text = String::from_utf8_lossy(&input.bytes);
+    if let Ok(report) = serde_json::from_str::<serde_json::Value>(&text)
+        && report["kind"] == "FleetReport"
+    {
+        let clusters = report["clusters"].as_array().cloned().unwrap_or_default();
+        return clusters
+            .into_iter()
+            .map(|c| {
+                serde_json::from_value::<ClusterLine>(c)
+                    .map(FleetLine::Cluster)
+                    .map_err(|e| CliError::input(format!("{}: {e}", input.path)))
+            })
+            .collect();
+    }
     text.lines()
         .enumerate()
         .filter(|(_, l)| !l.trim().is_empty())
@@ -99,6 +117,8 @@ struct Fleet {
     clusters: Vec<ClusterLine>,
     not_audited: Vec<NotAudited>,
     status: Option<ExitStatus>,
+    /// The earlier scan compared with: its path and cluster lines.
+    baseline: Option<(String, Vec<ClusterLine>)>,
 }
 
 impl Fleet {
@@ -130,18 +150,21 @@ impl Fleet {
         self.clusters.sort_by_key(ClusterLine::key);
         let status = self.status.unwrap_or(ExitStatus::Clean);
         let code = status.code();
-        let report = crate::report::fleet::summary(&self.clusters, &self.not_audited, code);
+        let drift = self.baseline.as_ref().map(|(path, before)| {
+            crate::report::fleet::Drift::between(path, before, &self.clusters, &self.not_audited)
+        });
+        let (clusters, not_audited, drift) = (&self.clusters, &self.not_audited, drift.as_ref());
         match format {
-            FleetFormat::Jsonl => {
-                write_line(&crate::report::fleet::line(&FleetLine::Summary(report)))?
-            }
+            FleetFormat::Jsonl => write_line(&crate::report::fleet::line(&FleetLine::Summary(
+                crate::report::fleet::summary(clusters, not_audited, code, drift),
+            )))?,
             FleetFormat::Json => write_report(
                 output,
-                &crate::report::fleet::json(&self.clusters, &self.not_audited, code),
+                &crate::report::fleet::json(clusters, not_audited, code, drift),
             )?,
             FleetFormat::Table => write_report(
                 output,
-                &crate::report::fleet::table(&self.clusters, &self.not_audited, code),
+                &crate::report::fleet::table(clusters, not_audited, code, drift),
             )?,
         }
         Ok(status)
@@ -180,6 +203,38 @@ pub fn run(args: ScanArgs) -> CliResult {
         Ok(())
     };
     let mut fleet = Fleet::default();
+    if let Some(path) = &args.baseline {
+        let before: Vec<ClusterLine> = read_lines(path)?
+            .into_iter()
+            .filter_map(|l| match l {
+                FleetLine::Cluster(c) => Some(c),
+                _ => None,
+            })
+            .collect();
+        fleet.baseline = Some((path.display().to_string(), before));
+    }
+    // Per cluster, the findings the baseline already had (unless they count too).
+    let known: std::collections::BTreeMap<String, BTreeSet<String>> = fleet
+        .baseline
+        .iter()
+        .filter(|_| !args.fail_on_existing)
+        .flat_map(|(_, lines)| lines.iter())
+        .map(|l| {
+            let prints = l.report["findings"]
+                .as_array()
+                .map_or(&[][..], Vec::as_slice)
+                .iter()
+                .filter_map(|f| f["fingerprint"].as_str().map(str::to_string))
+                .collect();
+            (
+                l.report["cluster"]["arn"]
+                    .as_str()
+                    .unwrap_or_default()
+                    .to_string(),
+                prints,
+            )
+        })
+        .collect();
     let judge = |account: String,
                  region: String,
                  snapshot: &Snapshot,
@@ -187,7 +242,17 @@ pub fn run(args: ScanArgs) -> CliResult {
                  write_line: &mut dyn FnMut(&str) -> Result<(), CliError>|
      -> Result<(), CliError> {
         let result = crate::judge::judge_snapshot(snapshot, &finish)?;
-        let exit = exit_status(&result, args.fail_on, args.allow_incomplete);
+        // The report keeps every finding; the exit code counts only what the baseline lacks.
+        let exit = match known.get(&snapshot.cluster.arn) {
+            Some(prints) => {
+                let mut new_only = result.clone();
+                new_only
+                    .findings
+                    .retain(|f| !prints.contains(&f.fingerprint));
+                exit_status(&new_only, args.fail_on, args.allow_incomplete)
+            }
+            None => exit_status(&result, args.fail_on, args.allow_incomplete),
+        };
         let line = ClusterLine::new(account, region, &result, exit.code());
         if let Some(dir) = &args.evidence {
             write_file(

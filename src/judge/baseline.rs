@@ -25,6 +25,16 @@ pub struct Baseline {
 }
 
 /// Reads a report written by `check --format json` (or `cluster --format json`).
+impl Baseline {
+    /// A baseline of these fingerprints, read from `path` (one cluster of a fleet scan's).
+    pub fn of(path: &str, fingerprints: BTreeSet<String>) -> Baseline {
+        Baseline {
+            path: path.to_string(),
+            fingerprints,
+        }
+    }
+}
+
 pub fn read(input: &InputFile) -> Result<Baseline, BaselineError> {
     let path = input.path.as_str();
     let invalid = |line, column, message: String| BaselineError::Invalid {

@@ -264,3 +264,84 @@ fn a_resumed_scan_keeps_what_was_done_and_reads_only_the_rest() {
         .count();
     assert_eq!(again, 0, "{name} was read again");
 }
+
+#[test]
+fn drift_against_a_baseline_says_what_changed_and_fails_only_on_what_is_new() {
+    let home = common::scratch("fleet-drift");
+    let before = {
+        let bed = Testbed::start(Scenario::load("fleet.json"));
+        scan(&bed, &["--format", "jsonl"]).stdout
+    };
+    let baseline = home.join("last-week.jsonl");
+    std::fs::write(&baseline, &before).unwrap();
+    // A week later: an administrator added on own-east, member-east deleted, own-west moved
+    // out of CONFIG_MAP (its hidden-creator findings fixed).
+    let mut scenario = Scenario::load("fleet.json");
+    scenario.clusters.retain(|c| c.name != "member-east");
+    for cluster in &mut scenario.clusters {
+        if cluster.name == "own-east" {
+            let roles = cluster
+                .aws_auth
+                .as_mut()
+                .unwrap()
+                .get_mut("mapRoles")
+                .unwrap();
+            roles.push_str("- rolearn: arn:aws:iam::123456789012:role/intern\n  username: intern\n  groups:\n    - system:masters\n");
+        }
+        if cluster.name == "own-west" {
+            cluster.authentication_mode = Some("API_AND_CONFIG_MAP".into());
+        }
+    }
+    let bed = Testbed::start(scenario);
+    let baseline_arg = baseline.to_str().unwrap();
+    let now = scan(
+        &bed,
+        &[
+            "--format",
+            "jsonl",
+            "--baseline",
+            baseline_arg,
+            "--allow-incomplete",
+        ],
+    );
+    assert_eq!(now.code, 1, "the new admin's EA113 is new: {}", now.stderr);
+    let summary: Value = serde_json::from_str(now.stdout.lines().last().unwrap()).unwrap();
+    let drift = &summary["drift"];
+    assert_eq!(
+        drift["clusters_gone"],
+        serde_json::json!(["arn:aws:eks:us-east-1:222233334444:cluster/member-east"])
+    );
+    let gained = drift["admin_paths_gained"].to_string();
+    assert!(
+        gained.contains("role/intern on arn:aws:eks:us-east-1:123456789012:cluster/own-east"),
+        "{gained}"
+    );
+    assert!(
+        drift["findings_fixed"]["arn:aws:eks:eu-west-1:123456789012:cluster/own-west"].is_array(),
+        "{drift}"
+    );
+    // Scanned again against this week's result: nothing new, nothing fails.
+    let this_week = home.join("this-week.jsonl");
+    std::fs::write(&this_week, &now.stdout).unwrap();
+    let again = scan(
+        &bed,
+        &[
+            "--baseline",
+            this_week.to_str().unwrap(),
+            "--allow-incomplete",
+        ],
+    );
+    assert_eq!(again.code, 0, "{}", again.stdout);
+    assert!(again.stdout.contains("since "), "{}", again.stdout);
+    // With --fail-on-existing, what was already there fails again.
+    let existing = scan(
+        &bed,
+        &[
+            "--baseline",
+            this_week.to_str().unwrap(),
+            "--allow-incomplete",
+            "--fail-on-existing",
+        ],
+    );
+    assert_eq!(existing.code, 1);
+}
