@@ -285,6 +285,9 @@ pub enum Command {
         /// Account ids, comma-separated (default: the caller's own account)
         #[arg(long, value_delimiter = ',', value_name = "ID,...")]
         accounts: Vec<String>,
+        /// A file of account ids, one a line (`#` starts a comment)
+        #[arg(long, value_name = "FILE")]
+        accounts_file: Option<PathBuf>,
         /// The role to assume in each account (arn:aws:iam::ACCOUNT:role/NAME); the caller's
         /// own account is read directly unless it is given
         #[arg(long, value_name = "NAME")]
@@ -301,6 +304,9 @@ pub enum Command {
         /// Not the clusters whose name matches one of these globs
         #[arg(long, value_name = "GLOB")]
         exclude: Vec<String>,
+        /// Only clusters with this tag (KEY=VALUE, the value a glob); repeat for all of several
+        #[arg(long, value_name = "KEY=VALUE")]
+        tag: Vec<String>,
         /// Clusters audited at once
         #[arg(long, value_name = "N", default_value_t = 8, value_parser = clap::value_parser!(u16).range(1..=256))]
         concurrency: u16,

@@ -144,11 +144,13 @@ fn dispatch(command: Command) -> CliResult {
         Command::Explain { code } => catalogue::run_explain(&code),
         Command::Scan {
             accounts,
+            accounts_file,
             role_name,
             external_id,
             regions,
             include,
             exclude,
+            tag,
             concurrency,
             shard,
             shards,
@@ -177,9 +179,25 @@ fn dispatch(command: Command) -> CliResult {
                     })
                     .collect()
             };
+            let mut accounts = accounts;
+            if let Some(path) = accounts_file {
+                accounts.extend(scan::read_accounts(&path)?);
+            }
+            let tags = tag
+                .iter()
+                .map(|t| {
+                    let (key, value) = t
+                        .split_once('=')
+                        .ok_or_else(|| CliError::input(format!("--tag {t}: expected KEY=VALUE")))?;
+                    let glob = crate::policy::Glob::new(value)
+                        .map_err(|e| CliError::input(format!("--tag {t}: {e}")))?;
+                    Ok((key.to_string(), glob))
+                })
+                .collect::<Result<Vec<_>, CliError>>()?;
             scan::run(scan::ScanArgs {
                 fleet: crate::source::fleet::FleetOptions {
                     accounts,
+                    tags,
                     role_name,
                     external_id,
                     regions,

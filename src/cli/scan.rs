@@ -391,6 +391,28 @@ pub fn run_merge(
     })
 }
 
+/// `--accounts-file`: account ids one a line; `#` starts a comment; each checked.
+pub fn read_accounts(path: &Path) -> Result<Vec<String>, CliError> {
+    let input = crate::source::file::read_input(&path.to_string_lossy())?;
+    let text = String::from_utf8_lossy(&input.bytes);
+    let mut accounts = Vec::new();
+    for (i, line) in text.lines().enumerate() {
+        let id = line.split('#').next().unwrap_or_default().trim();
+        if id.is_empty() {
+            continue;
+        }
+        if id.len() != 12 || !id.bytes().all(|b| b.is_ascii_digit()) {
+            return Err(CliError::input(format!(
+                "{}:{}:1: `{id}` is not an AWS account id (12 digits)",
+                input.path,
+                i + 1
+            )));
+        }
+        accounts.push(id.to_string());
+    }
+    Ok(accounts)
+}
+
 /// The audit options of `scan` (those of `cluster`).
 pub fn audit_options(
     timeout: u64,

@@ -26,6 +26,8 @@ pub struct FleetOptions {
     /// Name globs a cluster must match (any), and must not match (none).
     pub include: Vec<crate::policy::Glob>,
     pub exclude: Vec<crate::policy::Glob>,
+    /// Tags a cluster must carry (key, value glob), all of them (DescribeCluster says).
+    pub tags: Vec<(String, crate::policy::Glob)>,
     /// Clusters audited at once.
     pub concurrency: usize,
     pub audit: AuditOptions,
@@ -164,6 +166,32 @@ pub async fn scan(base: &AwsSession, options: &FleetOptions, out: mpsc::Sender<F
                     .contains(&(account.clone(), region.clone(), name.clone()))
                 {
                     continue;
+                }
+                if !options.tags.is_empty() {
+                    match super::eks::describe_cluster(&name, &regional).await {
+                        Ok((_, info)) => {
+                            let tagged = options.tags.iter().all(|(key, glob)| {
+                                info.tags.get(key).is_some_and(|v| glob.matches(v))
+                            });
+                            if !tagged {
+                                continue;
+                            }
+                        }
+                        Err(e) => {
+                            let _ = out
+                                .send(FleetItem::NotAudited {
+                                    account: account.clone(),
+                                    region: Some(region.clone()),
+                                    cluster: Some(name.clone()),
+                                    reason: Unknown {
+                                        reason: UnknownReason::Unreachable,
+                                        detail: format!("its tags could not be read: {e}"),
+                                    },
+                                })
+                                .await;
+                            continue;
+                        }
+                    }
                 }
                 let permits = permits.clone();
                 let out = out.clone();

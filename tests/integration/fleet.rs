@@ -345,3 +345,51 @@ fn drift_against_a_baseline_says_what_changed_and_fails_only_on_what_is_new() {
     );
     assert_eq!(existing.code, 1);
 }
+
+#[test]
+fn accounts_from_a_file_and_clusters_by_tag() {
+    let bed = Testbed::start(Scenario::load("fleet.json"));
+    let home = common::scratch("fleet-tags");
+    let file = common::write(
+        &home,
+        "accounts.txt",
+        b"# the platform accounts\n123456789012\n222233334444  # member\n",
+    );
+    let run = bed.run(
+        &home,
+        "admin",
+        &[
+            "scan",
+            "--accounts-file",
+            &file,
+            "--role-name",
+            "auditor",
+            "--regions",
+            "us-east-1,eu-west-1",
+            "--tag",
+            "env=prod",
+            "--no-iam",
+            "--format",
+            "jsonl",
+        ],
+    );
+    let mut names: Vec<String> = run
+        .stdout
+        .lines()
+        .map(|l| serde_json::from_str::<Value>(l).unwrap())
+        .filter(|l| l["kind"] == "cluster")
+        .map(|l| l["cluster"].as_str().unwrap().to_string())
+        .collect();
+    names.sort();
+    assert_eq!(names, ["member-east", "own-east"], "{}", run.stdout);
+    let bad = common::write(&home, "bad.txt", b"123456789012\n12345\n");
+    let refused = bed.run(&home, "admin", &["scan", "--accounts-file", &bad]);
+    assert_eq!(refused.code, 2);
+    assert!(
+        refused
+            .stderr
+            .contains("bad.txt:2:1: `12345` is not an AWS account id"),
+        "{}",
+        refused.stderr
+    );
+}
