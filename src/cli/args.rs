@@ -282,6 +282,9 @@ pub enum Command {
     /// Audit every cluster of a fleet (accounts × regions), each as `cluster --name` audits it
     #[command(after_help = EXIT_CODES)]
     Scan {
+        /// Every ACTIVE account of the caller's organisation (Organizations ListAccounts)
+        #[arg(long, conflicts_with_all = ["accounts", "accounts_file"])]
+        org: bool,
         /// Account ids, comma-separated (default: the caller's own account)
         #[arg(long, value_delimiter = ',', value_name = "ID,...")]
         accounts: Vec<String>,

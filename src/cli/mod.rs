@@ -143,6 +143,7 @@ fn dispatch(command: Command) -> CliResult {
         Command::Rules { format } => catalogue::run_rules(format),
         Command::Explain { code } => catalogue::run_explain(&code),
         Command::Scan {
+            org,
             accounts,
             accounts_file,
             role_name,
@@ -196,6 +197,7 @@ fn dispatch(command: Command) -> CliResult {
                 .collect::<Result<Vec<_>, CliError>>()?;
             scan::run(scan::ScanArgs {
                 fleet: crate::source::fleet::FleetOptions {
+                    org,
                     accounts,
                     tags,
                     role_name,

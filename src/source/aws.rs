@@ -185,6 +185,10 @@ impl AwsSession {
         aws_sdk_iam::Client::new(&self.global())
     }
 
+    pub fn organizations(&self) -> aws_sdk_organizations::Client {
+        aws_sdk_organizations::Client::new(&self.global())
+    }
+
     pub fn sts(&self) -> aws_sdk_sts::Client {
         aws_sdk_sts::Client::new(&self.global())
     }

@@ -15,8 +15,10 @@ use crate::evidence::{Snapshot, Unknown, UnknownReason};
 /// What to scan.
 #[derive(Debug, Clone, Default)]
 pub struct FleetOptions {
-    /// Account ids; empty: the caller's own account.
+    /// Account ids; empty: the caller's own account (or the organisation's, with `org`).
     pub accounts: Vec<String>,
+    /// Every ACTIVE account of the caller's organisation (Organizations ListAccounts).
+    pub org: bool,
     /// The role to assume in each account (`arn:<partition>:iam::<account>:role/<NAME>`); the
     /// caller's own account is read directly unless it is set.
     pub role_name: Option<String>,
@@ -74,6 +76,37 @@ fn partition_of(region: Option<&str>) -> &'static str {
     }
 }
 
+/// The ACTIVE accounts of the caller's organisation (ListAccounts, every page), in order.
+pub async fn org_accounts(session: &AwsSession) -> Result<Vec<String>, super::aws::AwsFailure> {
+    let client = session.organizations();
+    let mut accounts = Vec::new();
+    let mut token: Option<String> = None;
+    loop {
+        let page = client
+            .list_accounts()
+            .set_next_token(token.take())
+            .send()
+            .await
+            .map_err(|e| super::aws::classify("Organizations ListAccounts", &e))?;
+        accounts.extend(page.accounts().iter().filter_map(|a| {
+            let active = a
+                .state()
+                .map(|s| s.as_str() == "ACTIVE")
+                .unwrap_or_else(|| {
+                    #[allow(deprecated)]
+                    a.status().is_some_and(|s| s.as_str() == "ACTIVE")
+                });
+            a.id().filter(|_| active).map(str::to_string)
+        }));
+        match page.next_token() {
+            Some(next) if !next.is_empty() => token = Some(next.to_string()),
+            _ => break,
+        }
+    }
+    accounts.sort();
+    Ok(accounts)
+}
+
 /// Scans the fleet; every item goes to `out` as soon as it is known.
 pub async fn scan(base: &AwsSession, options: &FleetOptions, out: mpsc::Sender<FleetItem>) {
     let own = match base.account().await {
@@ -97,7 +130,22 @@ pub async fn scan(base: &AwsSession, options: &FleetOptions, out: mpsc::Sender<F
             return;
         }
     };
-    let accounts = if options.accounts.is_empty() {
+    let accounts = if options.org {
+        match org_accounts(base).await {
+            Ok(accounts) => accounts,
+            Err(failure) => {
+                let _ = out
+                    .send(FleetItem::NotAudited {
+                        account: "(the organization's)".into(),
+                        region: None,
+                        cluster: None,
+                        reason: failure.unknown(),
+                    })
+                    .await;
+                return;
+            }
+        }
+    } else if options.accounts.is_empty() {
         vec![own.clone()]
     } else {
         options.accounts.clone()

@@ -393,3 +393,116 @@ fn accounts_from_a_file_and_clusters_by_tag() {
         refused.stderr
     );
 }
+
+/// An organisation at moto, made as `identity` (its management account): two members; returns
+/// the members' ids.
+fn seed_organization(
+    moto: &crate::support::testbed::moto::Moto,
+    identity: &crate::support::testbed::IdentitySpec,
+) -> Vec<String> {
+    let credentials = aws_credential_types::Credentials::new(
+        identity.access_key_id.clone(),
+        identity.secret_access_key.clone(),
+        None,
+        None,
+        "test",
+    );
+    let config = aws_sdk_organizations::Config::builder()
+        .behavior_version(aws_sdk_organizations::config::BehaviorVersion::latest())
+        .region(aws_sdk_organizations::config::Region::new("us-east-1"))
+        .endpoint_url(&moto.url)
+        .credentials_provider(credentials)
+        .build();
+    let client = aws_sdk_organizations::Client::from_conf(config);
+    tokio::runtime::Builder::new_current_thread()
+        .enable_all()
+        .build()
+        .unwrap()
+        .block_on(async {
+            client
+                .create_organization()
+                .feature_set(aws_sdk_organizations::types::OrganizationFeatureSet::All)
+                .send()
+                .await
+                .unwrap();
+            let mut ids = Vec::new();
+            for name in ["member-a", "member-b"] {
+                let created = client
+                    .create_account()
+                    .account_name(name)
+                    .email(format!("{name}@example.com"))
+                    .send()
+                    .await
+                    .unwrap();
+                ids.push(
+                    created
+                        .create_account_status()
+                        .and_then(|s| s.account_id())
+                        .unwrap()
+                        .to_string(),
+                );
+            }
+            ids
+        })
+}
+
+#[test]
+fn an_organisation_is_scanned_account_by_account() {
+    // The clusters live in accounts moto makes: the scenario is written once they exist.
+    let moto = crate::support::testbed::moto::Moto::start();
+    let mut scenario = Scenario::load("fleet.json");
+    let members = seed_organization(&moto, &scenario.identities[0]);
+    scenario.list_clusters_faults.clear();
+    scenario
+        .clusters
+        .retain(|c| c.name == "own-east" || c.name == "member-east");
+    for cluster in &mut scenario.clusters {
+        if cluster.name == "member-east" {
+            cluster.account = members[0].clone();
+        }
+    }
+    let bed = Testbed::start_with_moto(scenario, moto);
+    let home = common::scratch("fleet-org");
+    let run = bed.run(
+        &home,
+        "admin",
+        &[
+            "scan",
+            "--org",
+            "--role-name",
+            "auditor",
+            "--regions",
+            "us-east-1",
+            "--no-iam",
+            "--format",
+            "jsonl",
+        ],
+    );
+    let lines: Vec<Value> = run
+        .stdout
+        .lines()
+        .map(|l| serde_json::from_str(l).unwrap())
+        .collect();
+    let mut found: Vec<(String, String)> = lines
+        .iter()
+        .filter(|l| l["kind"] == "cluster")
+        .map(|l| {
+            (
+                l["account"].as_str().unwrap().to_string(),
+                l["cluster"].as_str().unwrap().to_string(),
+            )
+        })
+        .collect();
+    found.sort();
+    let mut expected = vec![
+        ("123456789012".to_string(), "own-east".to_string()),
+        (members[0].clone(), "member-east".to_string()),
+    ];
+    expected.sort();
+    assert_eq!(found, expected, "{}\n{}", run.stdout, run.stderr);
+    assert!(
+        lines.iter().all(|l| l["kind"] != "not_audited"),
+        "{}",
+        run.stdout
+    );
+}
