@@ -335,6 +335,9 @@ pub enum Command {
         /// Findings the baseline already had count toward --fail-on too
         #[arg(long, requires = "baseline")]
         fail_on_existing: bool,
+        /// No progress on stderr (by default: a line every few seconds, rewritten on a terminal)
+        #[arg(long, short = 'q')]
+        quiet: bool,
         /// Report format; jsonl writes one line per cluster as it finishes, then a summary line
         #[arg(long, value_enum, default_value_t = FleetFormat::Table)]
         format: FleetFormat,

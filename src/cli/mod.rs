@@ -160,6 +160,7 @@ fn dispatch(command: Command) -> CliResult {
             replay,
             baseline,
             fail_on_existing,
+            quiet,
             format,
             output,
             fail_on,
@@ -221,6 +222,7 @@ fn dispatch(command: Command) -> CliResult {
                 fail_on,
                 allow_incomplete,
                 policy: policy::load(policy, no_policy)?,
+                quiet,
             })
         }
         Command::Merge {

@@ -33,6 +33,8 @@ pub struct ScanArgs {
     pub baseline: Option<PathBuf>,
     /// Findings the baseline already had count toward --fail-on too.
     pub fail_on_existing: bool,
+    /// No progress on stderr.
+    pub quiet: bool,
 }
 
 /// The worse of two exit codes: 4, then 2, then 3, 1, 0.
@@ -119,6 +121,8 @@ struct Fleet {
     status: Option<ExitStatus>,
     /// The earlier scan compared with: its path and cluster lines.
     baseline: Option<(String, Vec<ClusterLine>)>,
+    /// Ctrl-C stopped the scan: what finished is reported, and the report says so.
+    interrupted: bool,
 }
 
 impl Fleet {
@@ -153,6 +157,15 @@ impl Fleet {
         let drift = self.baseline.as_ref().map(|(path, before)| {
             crate::report::fleet::Drift::between(path, before, &self.clusters, &self.not_audited)
         });
+        if self.interrupted {
+            self.not_audited.push(NotAudited {
+                account: "(the rest of the fleet)".into(),
+                region: None,
+                cluster: None,
+                reason: "unknown(interrupted)".into(),
+                detail: "the scan was interrupted (Ctrl-C) before it finished".into(),
+            });
+        }
         let (clusters, not_audited, drift) = (&self.clusters, &self.not_audited, drift.as_ref());
         match format {
             FleetFormat::Jsonl => write_line(&crate::report::fleet::line(&FleetLine::Summary(
@@ -307,23 +320,43 @@ pub fn run(args: ScanArgs) -> CliResult {
         role_arn: None,
     };
     let (sender, mut receiver) = tokio::sync::mpsc::channel(64);
-    runtime()?.block_on(async {
+    let mut progress = Progress::new(args.quiet);
+    let interrupted = runtime()?.block_on(async {
         let session = AwsSession::new(&credentials).await;
         let producer = async { scan(&session, &options, sender).await };
         let consumer = async {
-            while let Some(item) = receiver.recv().await {
+            let mut tick = tokio::time::interval(PROGRESS_EVERY);
+            tick.tick().await;
+            loop {
+                let item = tokio::select! {
+                    item = receiver.recv() => item,
+                    _ = tick.tick() => {
+                        progress.show();
+                        continue;
+                    }
+                };
+                let Some(item) = item else { break };
                 match item {
+                    FleetItem::Found { clusters } => progress.total += clusters,
+                    FleetItem::Filtered => progress.done += 1,
                     FleetItem::Collected {
                         account,
                         region,
                         snapshot,
-                    } => judge(account, region, &snapshot, &mut fleet, &mut write_line)?,
+                    } => {
+                        progress.done += 1;
+                        judge(account, region, &snapshot, &mut fleet, &mut write_line)?;
+                    }
                     FleetItem::NotAudited {
                         account,
                         region,
                         cluster,
                         reason,
                     } => {
+                        if cluster.is_some() {
+                            progress.done += 1;
+                        }
+                        progress.failed += 1;
                         let item = NotAudited::new(account, region, cluster, &reason);
                         write_line(&crate::report::fleet::line(&FleetLine::NotAudited(
                             item.clone(),
@@ -334,10 +367,76 @@ pub fn run(args: ScanArgs) -> CliResult {
             }
             Ok::<(), CliError>(())
         };
-        let ((), consumed) = tokio::join!(producer, consumer);
-        consumed
+        // Ctrl-C: what finished is written, the scan says it was interrupted, exit 3.
+        tokio::select! {
+            ((), consumed) = async { tokio::join!(producer, consumer) } => consumed.map(|()| false),
+            _ = tokio::signal::ctrl_c() => Ok(true),
+        }
     })?;
+    progress.end();
+    if interrupted {
+        fleet.interrupted = true;
+        fleet.status = Some(ExitStatus::Incomplete);
+    }
     fleet.finish(args.format, args.output.as_deref(), write_line)
+}
+
+/// How often a scan says how far it is.
+const PROGRESS_EVERY: std::time::Duration = std::time::Duration::from_secs(5);
+
+/// Progress on stderr: a line rewritten in place on a terminal, a plain line every few seconds
+/// elsewhere (a CI job, a CronJob's log); nothing with `--quiet`.
+struct Progress {
+    quiet: bool,
+    terminal: bool,
+    started: std::time::Instant,
+    total: usize,
+    done: usize,
+    failed: usize,
+}
+
+impl Progress {
+    fn new(quiet: bool) -> Progress {
+        use std::io::IsTerminal;
+        Progress {
+            quiet,
+            terminal: std::io::stderr().is_terminal(),
+            started: std::time::Instant::now(),
+            total: 0,
+            done: 0,
+            failed: 0,
+        }
+    }
+
+    fn line(&self) -> String {
+        let elapsed = self.started.elapsed().as_secs();
+        let eta = match (self.done, self.total.saturating_sub(self.done)) {
+            (0, _) | (_, 0) => String::new(),
+            (done, left) => format!(", about {}s left", elapsed * left as u64 / done as u64),
+        };
+        format!(
+            "scan: {}/{} cluster(s) done, {} target(s) not audited, {}s{eta}",
+            self.done, self.total, self.failed, elapsed
+        )
+    }
+
+    fn show(&self) {
+        if self.quiet {
+            return;
+        }
+        let mut err = std::io::stderr().lock();
+        let _ = if self.terminal {
+            write!(err, "\r\x1b[2K{}", self.line())
+        } else {
+            writeln!(err, "{}", self.line())
+        };
+    }
+
+    fn end(&self) {
+        if !self.quiet && self.terminal {
+            let _ = writeln!(std::io::stderr(), "\r\x1b[2K{}", self.line());
+        }
+    }
 }
 
 /// `merge SHARD…`: the shards' lines joined into the one fleet report and exit code. A

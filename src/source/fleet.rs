@@ -52,6 +52,10 @@ pub fn shard_of(account: &str, region: &str, count: u32) -> u32 {
 /// One target of the fleet, as it came out.
 #[derive(Debug)]
 pub enum FleetItem {
+    /// ListClusters answered for an account and region: this many clusters will be looked at.
+    Found { clusters: usize },
+    /// One of them was left out by `--tag`.
+    Filtered,
     /// A cluster read (completely or not: the snapshot says).
     Collected {
         account: String,
@@ -203,18 +207,22 @@ pub async fn scan(base: &AwsSession, options: &FleetOptions, out: mpsc::Sender<F
                     continue;
                 }
             };
-            for name in names {
-                let included =
-                    options.include.is_empty() || options.include.iter().any(|g| g.matches(&name));
-                if !included || options.exclude.iter().any(|g| g.matches(&name)) {
-                    continue;
-                }
-                if options
-                    .skip
-                    .contains(&(account.clone(), region.clone(), name.clone()))
-                {
-                    continue;
-                }
+            let wanted: Vec<String> = names
+                .into_iter()
+                .filter(|name| {
+                    (options.include.is_empty() || options.include.iter().any(|g| g.matches(name)))
+                        && !options.exclude.iter().any(|g| g.matches(name))
+                        && !options
+                            .skip
+                            .contains(&(account.clone(), region.clone(), name.clone()))
+                })
+                .collect();
+            let _ = out
+                .send(FleetItem::Found {
+                    clusters: wanted.len(),
+                })
+                .await;
+            for name in wanted {
                 if !options.tags.is_empty() {
                     match super::eks::describe_cluster(&name, &regional).await {
                         Ok((_, info)) => {
@@ -222,6 +230,7 @@ pub async fn scan(base: &AwsSession, options: &FleetOptions, out: mpsc::Sender<F
                                 info.tags.get(key).is_some_and(|v| glob.matches(v))
                             });
                             if !tagged {
+                                let _ = out.send(FleetItem::Filtered).await;
                                 continue;
                             }
                         }

@@ -506,3 +506,68 @@ fn an_organisation_is_scanned_account_by_account() {
         run.stdout
     );
 }
+
+#[test]
+fn ctrl_c_writes_what_finished_and_says_the_scan_was_interrupted() {
+    let mut scenario = Scenario::load("fleet.json");
+    for cluster in &mut scenario.clusters {
+        if cluster.name == "own-east" {
+            // Its Kubernetes API answers after 30 s: the scan is still waiting at Ctrl-C.
+            cluster.latency_ms = 30_000;
+        }
+    }
+    let bed = Testbed::start(scenario);
+    let home = common::scratch("fleet-interrupt");
+    let child = bed
+        .command(
+            std::ffi::OsStr::new(env!("CARGO_BIN_EXE_aws-auth-audit")),
+            &home,
+            "admin",
+        )
+        .args([
+            "scan",
+            "--accounts",
+            "123456789012,222233334444",
+            "--role-name",
+            "auditor",
+            "--regions",
+            "us-east-1,eu-west-1",
+            "--no-iam",
+            "--timeout",
+            "60",
+            "--format",
+            "jsonl",
+        ])
+        .stdout(std::process::Stdio::piped())
+        .stderr(std::process::Stdio::piped())
+        .spawn()
+        .unwrap();
+    std::thread::sleep(std::time::Duration::from_secs(4));
+    let status = std::process::Command::new("kill")
+        .args(["-INT", &child.id().to_string()])
+        .status()
+        .unwrap();
+    assert!(status.success());
+    let output = child.wait_with_output().unwrap();
+    assert_eq!(
+        output.status.code(),
+        Some(3),
+        "{}",
+        String::from_utf8_lossy(&output.stderr)
+    );
+    let stdout = String::from_utf8_lossy(&output.stdout);
+    let lines: Vec<Value> = stdout
+        .lines()
+        .map(|l| serde_json::from_str(l).unwrap())
+        .collect();
+    let summary = lines.last().unwrap();
+    assert_eq!(summary["kind"], "summary", "{stdout}");
+    assert_eq!(summary["exit"], 3);
+    // What finished before Ctrl-C is there; the slow cluster is not.
+    let done: Vec<&str> = lines
+        .iter()
+        .filter(|l| l["kind"] == "cluster")
+        .map(|l| l["cluster"].as_str().unwrap())
+        .collect();
+    assert!(!done.is_empty() && !done.contains(&"own-east"), "{done:?}");
+}
