@@ -97,10 +97,15 @@ pub async fn collect_target(
     let collected_at = super::token::rfc3339(SystemTime::now());
     // The EKS API knows the cluster by name in its region: from DescribeCluster, or from an
     // EKS cluster ARN that names the context's cluster.
-    let eks = info
-        .region
-        .as_deref()
-        .map(|region| session.in_region(region));
+    // The session itself when it is already in the cluster's region: what it read once for the
+    // region (the access policies EKS offers, CloudTrail's pace) is shared.
+    let eks = info.region.as_deref().map(|region| {
+        if session.region() == Some(region) {
+            session.clone()
+        } else {
+            session.in_region(region)
+        }
+    });
     let mut snapshot = super::collect::collect(
         &connection,
         info,

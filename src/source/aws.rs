@@ -41,6 +41,36 @@ pub struct AwsSession {
     config: aws_config::SdkConfig,
     options: CredentialOptions,
     credentials: std::sync::Arc<tokio::sync::Mutex<Option<Credentials>>>,
+    /// What is the same for every cluster of this account and region, read once (a fleet
+    /// scan's economy): the access policies EKS offers.
+    pub(super) regional: std::sync::Arc<Regional>,
+}
+
+/// Per account and region: answers read once, and CloudTrail's pace.
+#[derive(Default)]
+pub(super) struct Regional {
+    pub(super) offered_policies:
+        tokio::sync::OnceCell<crate::evidence::Fetched<Vec<crate::evidence::OfferedPolicy>>>,
+    /// When the next CloudTrail LookupEvents may start: CloudTrail allows 2 per second per
+    /// account and region, shared by every cluster the scan reads there.
+    pub(super) cloudtrail_next: tokio::sync::Mutex<Option<tokio::time::Instant>>,
+}
+
+/// CloudTrail LookupEvents' published rate: 2 requests per second per account and region.
+const CLOUDTRAIL_INTERVAL: Duration = Duration::from_millis(550);
+
+impl Regional {
+    /// Waits for CloudTrail's pace in this account and region.
+    pub(super) async fn cloudtrail_turn(&self) {
+        let mut next = self.cloudtrail_next.lock().await;
+        let now = tokio::time::Instant::now();
+        if let Some(at) = *next
+            && at > now
+        {
+            tokio::time::sleep_until(at).await;
+        }
+        *next = Some(tokio::time::Instant::now() + CLOUDTRAIL_INTERVAL);
+    }
 }
 
 impl std::fmt::Debug for AwsSession {
@@ -91,6 +121,7 @@ impl AwsSession {
             config,
             options: options.clone(),
             credentials: Default::default(),
+            regional: Default::default(),
         }
     }
 
@@ -121,6 +152,7 @@ impl AwsSession {
                 ..self.options.clone()
             },
             credentials: Default::default(),
+            regional: Default::default(),
         }
     }
 
@@ -158,6 +190,7 @@ impl AwsSession {
                 ..self.options.clone()
             },
             credentials: self.credentials.clone(),
+            regional: Default::default(),
         }
     }
 

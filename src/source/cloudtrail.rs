@@ -3,8 +3,6 @@
 //! so one page usually holds it; pages are spaced to stay under LookupEvents' rate (2 per
 //! second per account and region).
 
-use std::time::Duration;
-
 use aws_sdk_cloudtrail::types::{LookupAttribute, LookupAttributeKey};
 use serde_json::Value;
 
@@ -48,10 +46,10 @@ pub async fn creator(
     }
     let client = session.cloudtrail();
     let mut token: Option<String> = None;
-    for page in 0..MAX_PAGES {
-        if page > 0 {
-            tokio::time::sleep(Duration::from_millis(550)).await;
-        }
+    for _ in 0..MAX_PAGES {
+        // CloudTrail allows 2 LookupEvents per second per account and region: every cluster
+        // the audit (or a fleet scan) reads there takes its turn.
+        session.regional.cloudtrail_turn().await;
         let mut request = client
             .lookup_events()
             .lookup_attributes(

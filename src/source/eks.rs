@@ -520,6 +520,16 @@ pub async fn mode_changes(cluster: &str, session: &AwsSession) -> Fetched<Vec<Mo
 
 /// The access policies EKS offers (ListAccessPolicies, all pages).
 pub async fn offered_policies(session: &AwsSession) -> Fetched<Vec<OfferedPolicy>> {
+    // The same for every cluster of the account and region: read once per session.
+    session
+        .regional
+        .offered_policies
+        .get_or_init(|| list_access_policies(session))
+        .await
+        .clone()
+}
+
+async fn list_access_policies(session: &AwsSession) -> Fetched<Vec<OfferedPolicy>> {
     let client = session.eks();
     let mut policies = Vec::new();
     let mut token: Option<String> = None;

@@ -571,3 +571,45 @@ fn ctrl_c_writes_what_finished_and_says_the_scan_was_interrupted() {
         .collect();
     assert!(!done.is_empty() && !done.contains(&"own-east"), "{done:?}");
 }
+
+#[test]
+fn what_is_the_same_for_a_region_is_read_once() {
+    let mut scenario = Scenario::load("fleet.json");
+    let mut twin = scenario
+        .clusters
+        .iter()
+        .find(|c| c.name == "own-east")
+        .unwrap()
+        .clone();
+    twin.name = "own-east-2".into();
+    scenario.clusters.push(twin);
+    let bed = Testbed::start(scenario);
+    let home = common::scratch("fleet-economy");
+    let run = bed.run(
+        &home,
+        "admin",
+        &[
+            "scan",
+            "--regions",
+            "us-east-1",
+            "--no-iam",
+            "--format",
+            "jsonl",
+        ],
+    );
+    let clusters = run
+        .stdout
+        .lines()
+        .filter(|l| l.contains("\"kind\":\"cluster\""))
+        .count();
+    assert_eq!(clusters, 2, "{}", run.stdout);
+    let offered = bed
+        .requests()
+        .iter()
+        .filter(|r| r.path == "/access-policies")
+        .count();
+    assert_eq!(
+        offered, 1,
+        "ListAccessPolicies once for the account and region"
+    );
+}
