@@ -10,6 +10,7 @@ mod action;
 mod cli;
 mod cluster;
 mod conformance;
+mod deploy;
 mod diff;
 mod fleet;
 mod generated_docs;

@@ -3,47 +3,9 @@
 //! example validates against it and loads; a table of bad policies fails both, each at the
 //! loader's line and column; its rule codes are the registry's.
 
-use aws_auth_audit::inputs::yaml::{
-    Budget, Node, NodeKind, Resolved, ScalarStyle, parse_stream, resolve_plain,
-};
-use serde_json::{Map, Value};
+use serde_json::Value;
 
-use crate::common::repo;
-
-/// A YAML document as JSON, scalars typed the way the loader types them (YAML 1.1 plain
-/// scalars; quoted ones are strings).
-fn to_json(node: &Node) -> Value {
-    match &node.kind {
-        NodeKind::Scalar(s) if s.style == ScalarStyle::Plain && node.tag.is_none() => {
-            match resolve_plain(&s.value) {
-                Resolved::Null => Value::Null,
-                Resolved::Bool(b) => Value::Bool(b),
-                Resolved::Int(i) => serde_json::json!(i as i64),
-                Resolved::Float(f) => serde_json::json!(f),
-                Resolved::Str(text) => Value::String(text),
-                Resolved::Merge => Value::String("<<".into()),
-            }
-        }
-        NodeKind::Scalar(s) => Value::String(s.value.clone()),
-        NodeKind::Sequence(items) => Value::Array(items.iter().map(to_json).collect()),
-        NodeKind::Mapping(pairs) => Value::Object(
-            pairs
-                .iter()
-                .map(|(k, v)| {
-                    (
-                        k.as_scalar().map_or(String::new(), |s| s.value.clone()),
-                        to_json(v),
-                    )
-                })
-                .collect::<Map<_, _>>(),
-        ),
-    }
-}
-
-fn yaml_json(text: &str) -> Value {
-    let stream = parse_stream(text, Budget::MANIFEST).unwrap();
-    to_json(stream.documents[0].root.as_ref().unwrap())
-}
+use crate::common::{repo, yaml_json};
 
 fn validator() -> jsonschema::Validator {
     let schema: Value = serde_json::from_str(

@@ -3,6 +3,11 @@
 #![allow(dead_code)]
 
 use std::io::Write;
+
+use aws_auth_audit::inputs::yaml::{
+    Budget, Node, NodeKind, Resolved, ScalarStyle, parse_stream, resolve_plain,
+};
+use serde_json::{Map, Value};
 use std::path::{Path, PathBuf};
 use std::process::{Command, Stdio};
 use std::time::Duration;
@@ -120,4 +125,49 @@ pub fn git(dir: &Path, args: &[&str]) {
         "git {args:?}: {}",
         String::from_utf8_lossy(&out.stderr)
     );
+}
+
+/// A YAML document as JSON, scalars typed the way the loader types them (YAML 1.1 plain
+/// scalars; quoted ones are strings).
+pub fn yaml_to_json(node: &Node) -> Value {
+    match &node.kind {
+        NodeKind::Scalar(s) if s.style == ScalarStyle::Plain && node.tag.is_none() => {
+            match resolve_plain(&s.value) {
+                Resolved::Null => Value::Null,
+                Resolved::Bool(b) => Value::Bool(b),
+                Resolved::Int(i) => serde_json::json!(i as i64),
+                Resolved::Float(f) => serde_json::json!(f),
+                Resolved::Str(text) => Value::String(text),
+                Resolved::Merge => Value::String("<<".into()),
+            }
+        }
+        NodeKind::Scalar(s) => Value::String(s.value.clone()),
+        NodeKind::Sequence(items) => Value::Array(items.iter().map(yaml_to_json).collect()),
+        NodeKind::Mapping(pairs) => Value::Object(
+            pairs
+                .iter()
+                .map(|(k, v)| {
+                    (
+                        k.as_scalar().map_or(String::new(), |s| s.value.clone()),
+                        yaml_to_json(v),
+                    )
+                })
+                .collect::<Map<_, _>>(),
+        ),
+    }
+}
+
+/// The first YAML document of `text` as JSON.
+pub fn yaml_json(text: &str) -> Value {
+    yaml_documents(text).remove(0)
+}
+
+/// Every YAML document of `text` as JSON.
+pub fn yaml_documents(text: &str) -> Vec<Value> {
+    parse_stream(text, Budget::MANIFEST)
+        .unwrap()
+        .documents
+        .iter()
+        .filter_map(|d| d.root.as_ref().map(yaml_to_json))
+        .collect()
 }

@@ -1,0 +1,162 @@
+//! What `deploy/` ships is what the scan needs: the Kubernetes manifests are valid objects of
+//! their kinds (deserialised into the `k8s-openapi` types), the ClusterRole grants exactly the
+//! reads the audit makes, and the member role's IAM policy allows exactly the AWS reads the code
+//! makes — no fewer (a read denied is a check not done), no more (least privilege).
+
+use std::collections::BTreeSet;
+
+use k8s_openapi::api::batch::v1::CronJob;
+use k8s_openapi::api::core::v1::ServiceAccount;
+use k8s_openapi::api::rbac::v1::{ClusterRole, ClusterRoleBinding, Role, RoleBinding};
+use serde_json::Value;
+
+use crate::common::{repo, yaml_documents};
+
+fn read(path: &str) -> String {
+    std::fs::read_to_string(repo().join(path)).unwrap()
+}
+
+#[test]
+fn the_manifests_are_valid_kubernetes_objects() {
+    let mut kinds = Vec::new();
+    for file in [
+        "deploy/kubernetes/cluster-reader.yaml",
+        "deploy/kubernetes/scan-cronjob.yaml",
+    ] {
+        for doc in yaml_documents(&read(file)) {
+            let kind = doc["kind"].as_str().unwrap().to_string();
+            let parsed = match kind.as_str() {
+                "ClusterRole" => serde_json::from_value::<ClusterRole>(doc.clone()).map(|_| ()),
+                "ClusterRoleBinding" => {
+                    serde_json::from_value::<ClusterRoleBinding>(doc.clone()).map(|_| ())
+                }
+                "Role" => serde_json::from_value::<Role>(doc.clone()).map(|_| ()),
+                "RoleBinding" => serde_json::from_value::<RoleBinding>(doc.clone()).map(|_| ()),
+                "ServiceAccount" => {
+                    serde_json::from_value::<ServiceAccount>(doc.clone()).map(|_| ())
+                }
+                "CronJob" => serde_json::from_value::<CronJob>(doc.clone()).map(|_| ()),
+                other => panic!("{file}: unexpected kind {other}"),
+            };
+            parsed.unwrap_or_else(|e| panic!("{file}: {kind}: {e}"));
+            kinds.push(kind);
+        }
+    }
+    kinds.sort();
+    assert_eq!(
+        kinds,
+        [
+            "ClusterRole",
+            "ClusterRoleBinding",
+            "CronJob",
+            "Role",
+            "RoleBinding",
+            "ServiceAccount"
+        ]
+    );
+}
+
+#[test]
+fn the_cluster_role_grants_exactly_the_audits_reads() {
+    let docs = yaml_documents(&read("deploy/kubernetes/cluster-reader.yaml"));
+    let mut grants = BTreeSet::new();
+    for doc in docs
+        .iter()
+        .filter(|d| d["kind"] == "ClusterRole" || d["kind"] == "Role")
+    {
+        for rule in doc["rules"].as_array().unwrap() {
+            for resource in rule["resources"].as_array().unwrap() {
+                for verb in rule["verbs"].as_array().unwrap() {
+                    let names = rule["resourceNames"].to_string();
+                    grants.insert(format!(
+                        "{} {} {}{}",
+                        verb.as_str().unwrap(),
+                        rule["apiGroups"][0].as_str().unwrap(),
+                        resource.as_str().unwrap(),
+                        if names == "null" {
+                            String::new()
+                        } else {
+                            format!(" {names}")
+                        }
+                    ));
+                }
+            }
+        }
+    }
+    let reads: BTreeSet<String> = [
+        "get  configmaps [\"aws-auth\"]",
+        "list rbac.authorization.k8s.io clusterroles",
+        "list rbac.authorization.k8s.io clusterrolebindings",
+        "list rbac.authorization.k8s.io roles",
+        "list rbac.authorization.k8s.io rolebindings",
+        "create authentication.k8s.io selfsubjectreviews",
+    ]
+    .into_iter()
+    .map(str::to_string)
+    .collect();
+    assert_eq!(grants, reads);
+}
+
+/// `service:Action` for every AWS read the audit's sources make, found in the code.
+fn calls_in_the_code() -> BTreeSet<String> {
+    let mut calls = BTreeSet::new();
+    for (file, service) in [
+        ("src/source/eks.rs", "eks"),
+        ("src/source/iam.rs", "iam"),
+        ("src/source/cloudtrail.rs", "cloudtrail"),
+    ] {
+        let text = read(file);
+        for piece in text.split('.').skip(1) {
+            let name: String = piece
+                .chars()
+                .take_while(|c| c.is_ascii_lowercase() || *c == '_')
+                .collect();
+            let is_call = piece[name.len()..].starts_with("()");
+            let read_verb = ["list_", "describe_", "get_", "lookup_"]
+                .iter()
+                .any(|v| name.starts_with(v));
+            // GetCallerIdentity needs no permission.
+            if is_call && read_verb && name != "get_caller_identity" {
+                let pascal: String = name
+                    .split('_')
+                    .map(|w| {
+                        let mut c = w.chars();
+                        c.next().map_or(String::new(), |f| {
+                            f.to_ascii_uppercase().to_string() + c.as_str()
+                        })
+                    })
+                    .collect();
+                calls.insert(format!("{service}:{pascal}"));
+            }
+        }
+    }
+    calls
+}
+
+fn actions(policy: &Value) -> BTreeSet<String> {
+    policy["Statement"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .flat_map(|s| s["Action"].as_array().unwrap().iter())
+        .map(|a| a.as_str().unwrap().to_string())
+        .collect()
+}
+
+#[test]
+fn the_member_role_allows_exactly_the_reads_the_code_makes() {
+    let member: Value = serde_json::from_str(&read("deploy/iam/member-role-policy.json")).unwrap();
+    let code = calls_in_the_code();
+    assert!(code.len() >= 15, "{code:?}");
+    assert_eq!(actions(&member), code);
+    let scanner: Value = serde_json::from_str(&read("deploy/iam/scanner-policy.json")).unwrap();
+    assert_eq!(
+        actions(&scanner),
+        BTreeSet::from([
+            "organizations:ListAccounts".to_string(),
+            "sts:AssumeRole".to_string()
+        ])
+    );
+    let trust: Value = serde_json::from_str(&read("deploy/iam/member-role-trust.json")).unwrap();
+    assert!(trust.to_string().contains("sts:ExternalId"));
+}
