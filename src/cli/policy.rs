@@ -44,6 +44,23 @@ pub fn run_init(
     region: Option<String>,
     output: Option<PathBuf>,
 ) -> super::error::CliResult {
+    // A fleet scan's JSON Lines (or JSON report): a scope per cluster.
+    if let Some(path) = input
+        .as_deref()
+        .filter(|p| p.ends_with(".jsonl") || looks_like_fleet(p))
+    {
+        let scopes: Vec<crate::policy::StartingScope> =
+            super::scan::read_lines(std::path::Path::new(path))?
+                .into_iter()
+                .filter_map(|line| match line {
+                    crate::report::fleet::FleetLine::Cluster(c) => Some(c.starting_scope()),
+                    _ => None,
+                })
+                .collect();
+        let text = crate::policy::starting_policy_of(&scopes);
+        super::output::write_report(output.as_deref(), &text)?;
+        return Ok(crate::cli::exit::ExitStatus::Clean);
+    }
     let result = match (input, cluster) {
         (Some(input), _) => super::check::judge_inputs(&super::check::read_all(&[input])?, &[])?,
         (None, Some(name)) => {
@@ -57,6 +74,14 @@ pub fn run_init(
     let text = crate::policy::starting_policy(&result);
     super::output::write_report(output.as_deref(), &text)?;
     Ok(crate::cli::exit::ExitStatus::Clean)
+}
+
+/// Whether a file is a fleet scan's JSON report.
+fn looks_like_fleet(path: &str) -> bool {
+    std::fs::read(path).is_ok_and(|bytes| {
+        serde_json::from_slice::<serde_json::Value>(&bytes)
+            .is_ok_and(|v| v["kind"] == "FleetReport")
+    })
 }
 
 /// The finishing step of a loaded policy, judged as of today.

@@ -18,7 +18,7 @@ mod target;
 
 pub use apply::PolicyStep;
 pub use glob::Glob;
-pub use init::starting_policy;
+pub use init::{StartingScope, starting_policy, starting_policy_of};
 pub use load::{PROFILES, PolicyError, discover, load};
 
 use std::collections::BTreeMap;

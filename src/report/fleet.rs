@@ -79,6 +79,27 @@ impl ClusterLine {
         })
     }
 
+    /// The scope `policy init` writes for this cluster: its admins in effect today.
+    pub fn starting_scope(&self) -> crate::policy::StartingScope {
+        crate::policy::StartingScope {
+            account: Some(self.account.clone()),
+            region: Some(self.region.clone()),
+            cluster: Some(self.cluster.clone()),
+            file: None,
+            about: self.arn().to_string(),
+            admins: self
+                .admins()
+                .map(|p| {
+                    let text = |k: &str| p[k].as_str().unwrap_or_default().to_string();
+                    (
+                        text("arn"),
+                        format!("{} ({})", text("source"), text("tier_reason")),
+                    )
+                })
+                .collect(),
+        }
+    }
+
     /// `(account, region, cluster)`: the order of every fleet report.
     pub fn key(&self) -> (String, String, String) {
         (

@@ -613,3 +613,49 @@ fn what_is_the_same_for_a_region_is_read_once() {
         "ListAccessPolicies once for the account and region"
     );
 }
+
+#[test]
+fn a_policy_written_from_a_scan_makes_the_next_scan_quiet() {
+    let bed = Testbed::start(Scenario::load("fleet.json"));
+    let home = common::scratch("fleet-policy");
+    let first = scan(&bed, &["--format", "jsonl"]);
+    let lines = home.join("fleet.jsonl");
+    std::fs::write(&lines, &first.stdout).unwrap();
+    let policy = home.join("policy.yaml");
+    let init = bed.run(
+        &home,
+        "admin",
+        &[
+            "policy",
+            "init",
+            lines.to_str().unwrap(),
+            "-o",
+            policy.to_str().unwrap(),
+        ],
+    );
+    assert_eq!(init.code, 0, "{}", init.stderr);
+    let text = std::fs::read_to_string(&policy).unwrap();
+    assert!(text.contains("clusters: [own-east]"), "{text}");
+    assert!(
+        text.contains("arn:aws:iam::222233334444:role/admins"),
+        "{text}"
+    );
+    let judged = scan(
+        &bed,
+        &["--format", "jsonl", "--policy", policy.to_str().unwrap()],
+    );
+    let unexpected: Vec<Value> = judged
+        .stdout
+        .lines()
+        .map(|l| serde_json::from_str::<Value>(l).unwrap())
+        .filter(|l| l["kind"] == "cluster")
+        .flat_map(|l| {
+            l["report"]["findings"]
+                .as_array()
+                .cloned()
+                .unwrap_or_default()
+        })
+        .filter(|f| f["code"] == "EA501" || f["code"] == "EA502")
+        .collect();
+    assert!(unexpected.is_empty(), "{unexpected:#?}");
+}
