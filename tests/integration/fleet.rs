@@ -659,3 +659,45 @@ fn a_policy_written_from_a_scan_makes_the_next_scan_quiet() {
         .collect();
     assert!(unexpected.is_empty(), "{unexpected:#?}");
 }
+
+#[test]
+fn a_throttled_region_is_retried_and_a_silent_cluster_is_cut_off() {
+    let mut scenario = Scenario::load("fleet.json");
+    // ap-south-1 throttles ListClusters twice, then answers (the SDK's retries outlast it).
+    scenario.list_clusters_faults.insert(
+        "ap-south-1".into(),
+        crate::support::testbed::Fault {
+            status: 429,
+            times: Some(2),
+            hang: false,
+            code: None,
+        },
+    );
+    for cluster in &mut scenario.clusters {
+        if cluster.name == "member-east" {
+            // Its Kubernetes API never answers within the cluster's deadline.
+            cluster.latency_ms = 60_000;
+        }
+    }
+    let bed = Testbed::start(scenario);
+    let run = scan(&bed, &["--format", "jsonl", "--deadline", "3"]);
+    let lines: Vec<Value> = run
+        .stdout
+        .lines()
+        .map(|l| serde_json::from_str(l).unwrap())
+        .collect();
+    // The throttled region answered: nothing is missing for it.
+    assert!(
+        lines.iter().all(|l| l["kind"] != "not_audited"),
+        "{}",
+        run.stdout
+    );
+    let silent = lines
+        .iter()
+        .find(|l| l["cluster"] == "member-east")
+        .unwrap();
+    assert_eq!(silent["exit"], 3);
+    let reasons = silent["report"]["coverage"]["not_evaluated"].to_string();
+    assert!(reasons.contains("unknown(timeout)"), "{reasons}");
+    assert_eq!(run.code, 3);
+}
