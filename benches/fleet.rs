@@ -1,0 +1,225 @@
+//! `scan` over a fleet at the local test bed: 500 clusters over 20 accounts (each read through
+//! its role, assumed at moto) and 5 regions, with 50 ms of latency on every EKS and Kubernetes
+//! answer. Reports the wall time and peak memory of the whole `scan` process, the requests per
+//! kind and per cluster, and, in the same run, the way a user scripts it without `scan`: a shell
+//! loop of `aws-auth-audit cluster --name … --role-arn …` over the same clusters.
+//! Run with `cargo bench --bench fleet`; figures in docs/performance.md. Under
+//! `cargo test --all-targets` it is a smoke run of 8 clusters without latency.
+
+#[path = "../tests/integration/support/testbed.rs"]
+mod testbed;
+
+use std::collections::BTreeMap;
+use std::ffi::OsStr;
+use std::time::Instant;
+
+use serde_json::{Value, json};
+use testbed::{Scenario, Testbed};
+
+const REGIONS: [&str; 5] = [
+    "us-east-1",
+    "us-west-2",
+    "eu-west-1",
+    "eu-central-1",
+    "ap-south-1",
+];
+
+struct Size {
+    accounts: usize,
+    regions: usize,
+    per_pair: usize,
+    latency_ms: u64,
+}
+
+fn account(i: usize) -> String {
+    format!("{:012}", 100_000_000_000u64 + i as u64)
+}
+
+fn scenario(size: &Size) -> Scenario {
+    let mut clusters = Vec::new();
+    for a in 0..size.accounts {
+        for region in REGIONS.iter().take(size.regions) {
+            for c in 0..size.per_pair {
+                let acct = account(a);
+                clusters.push(json!({
+                    "name": format!("c-{a:02}-{region}-{c}"), "region": region, "account": acct,
+                    "version": "1.31", "own_account_only": true,
+                    "authentication_mode": "API_AND_CONFIG_MAP",
+                    "latency_ms": size.latency_ms, "eks_latency_ms": size.latency_ms,
+                    "aws_auth": {"mapRoles": format!("- rolearn: arn:aws:iam::{acct}:role/nodes\n  username: system:node:{{{{EC2PrivateDNSName}}}}\n  groups:\n    - system:bootstrappers\n    - system:nodes\n- rolearn: arn:aws:iam::{acct}:role/admins\n  username: admin\n  groups:\n    - system:masters\n")},
+                    "access_entries": [{"principalArn": format!("arn:aws:iam::{acct}:role/platform"), "type": "STANDARD",
+                        "kubernetesGroups": [], "policies": [{"policyArn": "arn:aws:eks::aws:cluster-access-policy/AmazonEKSClusterAdminPolicy", "accessScope": {"type": "cluster"}}]}],
+                }));
+            }
+        }
+    }
+    serde_json::from_value(json!({
+        "clusters": clusters,
+        "identities": [{"access_key_id": "AKIATESTADMIN0000001",
+                        "secret_access_key": "testbed-admin-secret-0000000000000000001",
+                        "arn": "arn:aws:iam::100000000000:user/admin"}],
+    }))
+    .expect("the bench scenario is valid")
+}
+
+/// What a request is, by server and path.
+fn kind(server: &str, path: &str) -> String {
+    let segments: Vec<&str> = path.trim_matches('/').split('/').collect();
+    let name = match (server, segments.as_slice()) {
+        ("k8s", _) => "Kubernetes",
+        ("cloudtrail", _) => "CloudTrail LookupEvents",
+        (_, ["clusters"]) => "ListClusters",
+        (_, ["clusters", _]) => "DescribeCluster",
+        (_, ["clusters", _, "access-entries"]) => "ListAccessEntries",
+        (_, ["clusters", _, "access-entries", _]) => "DescribeAccessEntry",
+        (_, ["clusters", _, "access-entries", _, "access-policies"]) => {
+            "ListAssociatedAccessPolicies"
+        }
+        (_, ["clusters", _, "node-groups"]) => "ListNodegroups",
+        (_, ["clusters", _, "fargate-profiles"]) => "ListFargateProfiles",
+        (_, ["clusters", _, "updates"]) => "ListUpdates",
+        (_, ["access-policies"]) => "ListAccessPolicies",
+        _ => "other",
+    };
+    name.to_string()
+}
+
+/// Wall seconds and peak RSS (MiB) of a command run under `/usr/bin/time -v`, and its stdout.
+fn timed(mut command: std::process::Command) -> (f64, f64, String) {
+    let started = Instant::now();
+    let output = command.output().unwrap();
+    let wall = started.elapsed().as_secs_f64();
+    let stderr = String::from_utf8_lossy(&output.stderr);
+    let peak_kib: f64 = stderr
+        .lines()
+        .find_map(|l| {
+            l.trim()
+                .strip_prefix("Maximum resident set size (kbytes): ")
+        })
+        .and_then(|v| v.trim().parse().ok())
+        .unwrap_or(0.0);
+    (
+        wall,
+        peak_kib / 1024.0,
+        String::from_utf8_lossy(&output.stdout).into_owned(),
+    )
+}
+
+fn measure(size: &Size, with_loop: bool) {
+    let bed = Testbed::start(scenario(size));
+    let home =
+        std::env::temp_dir().join(format!("aws-auth-audit-bench-fleet-{}", std::process::id()));
+    std::fs::create_dir_all(&home).unwrap();
+    let accounts: Vec<String> = (0..size.accounts).map(account).collect();
+    let regions: Vec<&str> = REGIONS.iter().take(size.regions).copied().collect();
+    let clusters = size.accounts * size.regions * size.per_pair;
+    let mut scan = bed.command(OsStr::new("/usr/bin/time"), &home, "admin");
+    scan.args([
+        "-v",
+        env!("CARGO_BIN_EXE_aws-auth-audit"),
+        "scan",
+        "--accounts",
+    ])
+    .arg(accounts.join(","))
+    .args(["--role-name", "auditor", "--regions"])
+    .arg(regions.join(","))
+    .args([
+        "--concurrency",
+        "16",
+        "--format",
+        "jsonl",
+        "--quiet",
+        "--timeout",
+        "30",
+    ]);
+    let before = bed.requests().len();
+    let (wall, peak, stdout) = timed(scan);
+    let audited = stdout
+        .lines()
+        .filter(|l| l.contains("\"kind\":\"cluster\""))
+        .count();
+    assert_eq!(audited, clusters, "every cluster audited");
+    let mut requests: BTreeMap<String, usize> = BTreeMap::new();
+    for r in &bed.requests()[before..] {
+        *requests.entry(kind(r.server, &r.path)).or_default() += 1;
+    }
+    let total: usize = requests.values().sum();
+    let summary: Value = serde_json::from_str(stdout.lines().last().unwrap()).unwrap();
+    println!(
+        "scan: {clusters} clusters ({} accounts × {} regions × {}), {} ms latency: {wall:.1} s wall, peak RSS {peak:.0} MiB; {total} test-bed requests ({:.1} per cluster): {}; summary exit {}",
+        size.accounts,
+        size.regions,
+        size.per_pair,
+        size.latency_ms,
+        total as f64 / clusters as f64,
+        requests
+            .iter()
+            .map(|(k, n)| format!("{k} ×{n}"))
+            .collect::<Vec<_>>()
+            .join(", "),
+        summary["exit"]
+    );
+    if !with_loop {
+        return;
+    }
+    // The way it is scripted without `scan`: one `cluster` process per cluster, one by one.
+    let started = Instant::now();
+    for a in 0..size.accounts {
+        for region in &regions {
+            for c in 0..size.per_pair {
+                let output = bed
+                    .command(
+                        OsStr::new(env!("CARGO_BIN_EXE_aws-auth-audit")),
+                        &home,
+                        "admin",
+                    )
+                    .args([
+                        "cluster",
+                        "--name",
+                        &format!("c-{a:02}-{region}-{c}"),
+                        "--region",
+                        region,
+                    ])
+                    .args([
+                        "--role-arn",
+                        &format!("arn:aws:iam::{}:role/auditor", account(a)),
+                    ])
+                    .args(["--format", "json", "--timeout", "30"])
+                    .output()
+                    .unwrap();
+                assert!(output.status.code().is_some_and(|c| c != 2 && c != 4));
+            }
+        }
+    }
+    let looped = started.elapsed().as_secs_f64();
+    println!(
+        "a shell loop of `cluster --name`: {looped:.1} s wall for the same {clusters} clusters ({:.1}× the scan)",
+        looped / wall
+    );
+}
+
+fn main() {
+    // `cargo bench` passes `--bench`; under `cargo test --all-targets` this is a smoke run.
+    let smoke = !std::env::args().any(|a| a == "--bench");
+    if smoke {
+        measure(
+            &Size {
+                accounts: 2,
+                regions: 2,
+                per_pair: 2,
+                latency_ms: 0,
+            },
+            false,
+        );
+    } else {
+        measure(
+            &Size {
+                accounts: 20,
+                regions: 5,
+                per_pair: 5,
+                latency_ms: 50,
+            },
+            true,
+        );
+    }
+}
