@@ -112,13 +112,8 @@ pub enum Command {
         /// (for scheduled jobs that alert on drift)
         #[arg(long, value_name = "REPORT.json")]
         baseline: Option<String>,
-        /// The organisation policy (default: AWS_AUTH_AUDIT_POLICY, else .aws-auth-audit.yaml in
-        /// this folder or one above it, up to the repository root)
-        #[arg(long, value_name = "FILE")]
-        policy: Option<PathBuf>,
-        /// Judge without an organisation policy, even where one would be found
-        #[arg(long, conflicts_with = "policy")]
-        no_policy: bool,
+        #[command(flatten)]
+        policy: PolicyArgs,
     },
     /// Compare two versions of aws-auth: what the change does to access, and the findings it
     /// introduces or fixes
@@ -146,13 +141,8 @@ pub enum Command {
         /// Exit 0 instead of 3 when a snapshot compared could not be judged completely
         #[arg(long)]
         allow_incomplete: bool,
-        /// The organisation policy (default: AWS_AUTH_AUDIT_POLICY, else .aws-auth-audit.yaml in
-        /// this folder or one above it, up to the repository root)
-        #[arg(long, value_name = "FILE")]
-        policy: Option<PathBuf>,
-        /// Judge without an organisation policy, even where one would be found
-        #[arg(long, conflicts_with = "policy")]
-        no_policy: bool,
+        #[command(flatten)]
+        policy: PolicyArgs,
     },
     /// Show the Kubernetes username and groups EKS gives an IAM principal, and which mapping decides
     #[command(group(clap::ArgGroup::new("source").required(true).args(["file", "snapshot", "cluster"])))]
@@ -180,12 +170,8 @@ pub enum Command {
         /// Output format
         #[arg(long, value_enum, default_value_t = TextOrJson::Text)]
         format: TextOrJson,
-        /// The organisation policy: what it says of this principal (default: as for `check`)
-        #[arg(long, value_name = "FILE")]
-        policy: Option<PathBuf>,
-        /// Without an organisation policy, even where one would be found
-        #[arg(long, conflicts_with = "policy")]
-        no_policy: bool,
+        #[command(flatten)]
+        policy: PolicyArgs,
     },
     /// List the rule catalogue
     Rules {
@@ -259,13 +245,8 @@ pub enum Command {
         /// `check FILE` reproduces the report from it
         #[arg(long, value_name = "FILE")]
         snapshot: Option<PathBuf>,
-        /// The organisation policy (default: AWS_AUTH_AUDIT_POLICY, else .aws-auth-audit.yaml in
-        /// this folder or one above it, up to the repository root)
-        #[arg(long, value_name = "FILE")]
-        policy: Option<PathBuf>,
-        /// Judge without an organisation policy, even where one would be found
-        #[arg(long, conflicts_with = "policy")]
-        no_policy: bool,
+        #[command(flatten)]
+        policy: PolicyArgs,
     },
     /// Read a live cluster and write the evidence snapshot (judge it later with `check FILE`)
     #[command(after_help = EXIT_CODES)]
@@ -365,12 +346,8 @@ pub enum Command {
         /// Items per page when listing RBAC objects
         #[arg(long, value_name = "N", default_value_t = 500, value_parser = clap::value_parser!(u32).range(1..=5000))]
         page_size: u32,
-        /// The organisation policy (default: as for `check`)
-        #[arg(long, value_name = "FILE")]
-        policy: Option<PathBuf>,
-        /// Without an organisation policy, even where one would be found
-        #[arg(long, conflicts_with = "policy")]
-        no_policy: bool,
+        #[command(flatten)]
+        policy: PolicyArgs,
     },
     /// Join the JSON Lines of a sharded scan into the one fleet report and exit code
     #[command(after_help = EXIT_CODES)]
@@ -425,6 +402,18 @@ pub enum PolicyAction {
         #[arg(long, short = 'o', value_name = "FILE")]
         output: Option<PathBuf>,
     },
+}
+
+/// Which organisation policy a command judges against.
+#[derive(Debug, Clone, clap::Args)]
+pub struct PolicyArgs {
+    /// The organisation policy (default: AWS_AUTH_AUDIT_POLICY, else .aws-auth-audit.yaml in
+    /// this folder or one above it, up to the repository root)
+    #[arg(long, value_name = "FILE")]
+    pub policy: Option<PathBuf>,
+    /// Judge without an organisation policy, even where one would be found
+    #[arg(long, conflicts_with = "policy")]
+    pub no_policy: bool,
 }
 
 /// Which cluster a live command reads, and how.

@@ -68,7 +68,6 @@ fn dispatch(command: Command) -> CliResult {
             profile,
             baseline,
             policy,
-            no_policy,
         } => check::run(
             &files,
             ReportArgs {
@@ -84,7 +83,7 @@ fn dispatch(command: Command) -> CliResult {
                 role_arn: None,
             }),
             baseline.as_deref(),
-            policy::load(policy, no_policy)?.as_ref(),
+            policy::load(policy)?.as_ref(),
         ),
         Command::Diff {
             files,
@@ -95,7 +94,6 @@ fn dispatch(command: Command) -> CliResult {
             fail_on_existing,
             allow_incomplete,
             policy,
-            no_policy,
         } => diff::run(diff::DiffArgs {
             files,
             git,
@@ -104,7 +102,7 @@ fn dispatch(command: Command) -> CliResult {
             fail_on,
             fail_on_existing,
             allow_incomplete,
-            policy: policy::load(policy, no_policy)?,
+            policy: policy::load(policy)?,
         }),
         Command::Whois {
             arn,
@@ -116,7 +114,6 @@ fn dispatch(command: Command) -> CliResult {
             sso_role_match,
             format,
             policy,
-            no_policy,
         } => match file {
             Some(file) => whois::run_file(
                 &arn,
@@ -124,7 +121,7 @@ fn dispatch(command: Command) -> CliResult {
                 session_name.as_deref(),
                 sso_role_match,
                 format,
-                policy::load(policy, no_policy)?.as_ref(),
+                policy::load(policy)?.as_ref(),
             ),
             None => whois::run_cluster(
                 &arn,
@@ -137,7 +134,7 @@ fn dispatch(command: Command) -> CliResult {
                 }),
                 session_name.as_deref(),
                 format,
-                policy::load(policy, no_policy)?.as_ref(),
+                policy::load(policy)?.as_ref(),
             ),
         },
         Command::Rules { format } => catalogue::run_rules(format),
@@ -171,7 +168,6 @@ fn dispatch(command: Command) -> CliResult {
             no_iam,
             page_size,
             policy,
-            no_policy,
         } => {
             let globs = |list: Vec<String>| -> Result<Vec<crate::policy::Glob>, CliError> {
                 list.iter()
@@ -221,7 +217,7 @@ fn dispatch(command: Command) -> CliResult {
                 output,
                 fail_on,
                 allow_incomplete,
-                policy: policy::load(policy, no_policy)?,
+                policy: policy::load(policy)?,
                 quiet,
             })
         }
@@ -249,7 +245,6 @@ fn dispatch(command: Command) -> CliResult {
             color,
             snapshot,
             policy,
-            no_policy,
         } => cluster::run(
             target,
             ReportArgs {
@@ -260,7 +255,7 @@ fn dispatch(command: Command) -> CliResult {
                 color,
             },
             snapshot,
-            policy::load(policy, no_policy)?.as_ref(),
+            policy::load(policy)?.as_ref(),
         ),
         Command::Collect {
             target,

@@ -9,11 +9,11 @@ use crate::policy::{Policy, PolicyStep};
 use crate::source::file::read_input;
 
 /// The policy to apply, if any.
-pub fn load(explicit: Option<PathBuf>, none: bool) -> Result<Option<Policy>, CliError> {
-    if none {
+pub fn load(args: super::args::PolicyArgs) -> Result<Option<Policy>, CliError> {
+    if args.no_policy {
         return Ok(None);
     }
-    let found = explicit.or_else(|| {
+    let found = args.policy.or_else(|| {
         let cwd = std::env::current_dir().ok()?;
         crate::policy::discover(std::env::var_os("AWS_AUTH_AUDIT_POLICY"), &cwd, |p| {
             p.exists()
@@ -32,7 +32,11 @@ pub fn load(explicit: Option<PathBuf>, none: bool) -> Result<Option<Policy>, Cli
 
 /// `policy check FILE`: the policy as it reads, or exit 2 at the line that is wrong.
 pub fn run_check(file: &std::path::Path) -> super::error::CliResult {
-    let policy = load(Some(file.to_path_buf()), false)?.expect("a named policy is loaded");
+    let policy = load(super::args::PolicyArgs {
+        policy: Some(file.to_path_buf()),
+        no_policy: false,
+    })?
+    .expect("a named policy is loaded");
     super::output::write_stdout(&crate::report::policy::describe(&policy))?;
     Ok(crate::cli::exit::ExitStatus::Clean)
 }
