@@ -861,7 +861,7 @@ fn a_silent_eks_api_is_cut_off_by_the_deadline() {
 /// Writes this file's scenario's snapshots for the report pin (`pinned_reports.rs`).
 /// Dev tooling: `cargo test --test integration -- --ignored access_entries::capture_pinned_snapshots`.
 #[test]
-#[ignore]
+#[ignore = "dev tooling: re-captures the pinned snapshots (run by hand when the scenario changes)"]
 fn capture_pinned_snapshots() {
     crate::pinned_reports::capture("entries", scenario());
 }

@@ -588,7 +588,7 @@ fn no_credential_in_any_output_log_or_snapshot() {
 /// scenarios, collected live. Dev tooling, run by hand when a scenario changes:
 /// `cargo test --test integration -- --ignored live_access::capture_pinned_snapshots`.
 #[test]
-#[ignore]
+#[ignore = "dev tooling: re-captures the pinned snapshots (run by hand when a scenario changes)"]
 fn capture_pinned_snapshots() {
     for file in ["basic.json", "access.json", "faults.json"] {
         crate::pinned_reports::capture(file.trim_end_matches(".json"), Scenario::load(file));
