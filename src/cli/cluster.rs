@@ -17,9 +17,9 @@ use crate::source::aws::{AwsSession, CredentialOptions};
 /// read (bad name, no cluster, a kubeconfig we refuse) are exit 2.
 pub fn collect_snapshot(target: ClusterTarget) -> Result<Snapshot, CliError> {
     let options = AuditOptions::new(
-        std::time::Duration::from_secs(target.timeout.max(1)),
+        target.timeout,
         target.page_size,
-        std::time::Duration::from_secs(target.deadline),
+        target.deadline,
         !target.no_iam,
         target.creator.clone(),
     );

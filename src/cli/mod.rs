@@ -203,7 +203,9 @@ fn dispatch(command: Command) -> CliResult {
                     include: globs(include)?,
                     exclude: globs(exclude)?,
                     concurrency: usize::from(concurrency),
-                    audit: scan::audit_options(timeout, page_size, deadline, no_iam),
+                    audit: crate::source::audit::AuditOptions::new(
+                        timeout, page_size, deadline, !no_iam, None,
+                    ),
                     shard: scan::shard(shard.as_deref(), shards)?,
                     skip: Default::default(),
                 },

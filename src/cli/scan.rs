@@ -79,6 +79,26 @@ fn line_sink(output: Option<&PathBuf>) -> Result<Box<dyn Write>, CliError> {
     }
 }
 
+/// What writes JSON Lines as they come (each flushed): for `jsonl`, to the output; for the
+/// other formats, nothing (they are written whole at the end).
+fn line_writer(
+    format: FleetFormat,
+    output: Option<&PathBuf>,
+) -> Result<impl FnMut(&str) -> Result<(), CliError>, CliError> {
+    let mut sink = match format {
+        FleetFormat::Jsonl => Some(line_sink(output)?),
+        _ => None,
+    };
+    Ok(move |line: &str| -> Result<(), CliError> {
+        if let Some(sink) = sink.as_mut() {
+            sink.write_all(line.as_bytes())
+                .and_then(|()| sink.flush())
+                .map_err(|e| CliError::input(format!("writing the report: {e}")))?;
+        }
+        Ok(())
+    })
+}
+
 /// The lines of a scan's JSON Lines file (or of its JSON report); a line that is not one is an
 /// error at its line.
 pub fn read_lines(path: &Path) -> Result<Vec<FleetLine>, CliError> {
@@ -203,18 +223,7 @@ fn evidence_name(account: &str, region: &str, cluster: &str) -> String {
 pub fn run(args: ScanArgs) -> CliResult {
     let step = args.policy.as_ref().map(super::policy::step);
     let finish: Vec<&dyn crate::judge::Finish> = step.iter().map(|s| s as _).collect();
-    let mut sink = match args.format {
-        FleetFormat::Jsonl => Some(line_sink(args.output.as_ref())?),
-        _ => None,
-    };
-    let mut write_line = move |line: &str| -> Result<(), CliError> {
-        if let Some(sink) = sink.as_mut() {
-            sink.write_all(line.as_bytes())
-                .and_then(|()| sink.flush())
-                .map_err(|e| CliError::input(format!("writing the report: {e}")))?;
-        }
-        Ok(())
-    };
+    let mut write_line = line_writer(args.format, args.output.as_ref())?;
     let mut fleet = Fleet::default();
     if let Some(path) = &args.baseline {
         let before: Vec<ClusterLine> = read_lines(path)?
@@ -462,32 +471,18 @@ pub fn run_merge(
             }
         }
     }
-    let mut sink = match format {
-        FleetFormat::Jsonl => Some(line_sink(output.as_ref())?),
-        _ => None,
-    };
-    if let Some(sink) = sink.as_mut() {
-        let mut sorted = fleet.clusters.clone();
-        sorted.sort_by_key(ClusterLine::key);
-        for line in sorted {
-            sink.write_all(crate::report::fleet::line(&FleetLine::Cluster(line)).as_bytes())
-                .map_err(|e| CliError::input(format!("writing the report: {e}")))?;
-        }
-        for item in &fleet.not_audited {
-            sink.write_all(
-                crate::report::fleet::line(&FleetLine::NotAudited(item.clone())).as_bytes(),
-            )
-            .map_err(|e| CliError::input(format!("writing the report: {e}")))?;
-        }
+    let mut write_line = line_writer(format, output.as_ref())?;
+    let mut sorted = fleet.clusters.clone();
+    sorted.sort_by_key(ClusterLine::key);
+    for line in sorted {
+        write_line(&crate::report::fleet::line(&FleetLine::Cluster(line)))?;
     }
-    fleet.finish(format, output.as_deref(), |line: &str| {
-        if let Some(sink) = sink.as_mut() {
-            sink.write_all(line.as_bytes())
-                .and_then(|()| sink.flush())
-                .map_err(|e| CliError::input(format!("writing the report: {e}")))?;
-        }
-        Ok(())
-    })
+    for item in &fleet.not_audited {
+        write_line(&crate::report::fleet::line(&FleetLine::NotAudited(
+            item.clone(),
+        )))?;
+    }
+    fleet.finish(format, output.as_deref(), write_line)
 }
 
 /// `--accounts-file`: account ids one a line; `#` starts a comment; each checked.
@@ -510,22 +505,6 @@ pub fn read_accounts(path: &Path) -> Result<Vec<String>, CliError> {
         accounts.push(id.to_string());
     }
     Ok(accounts)
-}
-
-/// The audit options of `scan` (those of `cluster`).
-pub fn audit_options(
-    timeout: u64,
-    page_size: u32,
-    deadline: u64,
-    no_iam: bool,
-) -> crate::source::audit::AuditOptions {
-    crate::source::audit::AuditOptions::new(
-        std::time::Duration::from_secs(timeout.max(1)),
-        page_size,
-        std::time::Duration::from_secs(deadline),
-        !no_iam,
-        None,
-    )
 }
 
 /// `--shard I/N`, or `--shards N` with the index from the engine's environment

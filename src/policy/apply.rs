@@ -88,16 +88,9 @@ impl Finish for PolicyStep<'_> {
         );
         let mut findings = std::mem::take(&mut result.findings);
         findings.extend(out.findings);
-        // Rule settings: switches, severities, controls.
-        findings.retain(|f| policy.rules.get(f.code).and_then(|s| s.enabled) != Some(false));
-        for finding in &mut findings {
-            if let Some(setting) = policy.rules.get(finding.code) {
-                if let Some(severity) = setting.severity {
-                    finding.severity = severity;
-                }
-                finding.controls = setting.controls.clone();
-            }
-        }
+        // Rules switched off: their findings go before any waiver can match them.
+        let off = |code: &str| policy.rules.get(code).and_then(|s| s.enabled) == Some(false);
+        findings.retain(|f| !off(f.code));
         // Waivers: the first that applies; an expired one hides nothing and is reported.
         let mut used = vec![false; policy.waivers.len()];
         let mut expired: Vec<(usize, String)> = Vec::new();
@@ -157,19 +150,19 @@ impl Finish for PolicyStep<'_> {
         if !policy.waivers.is_empty() {
             evaluated.push("EA902");
         }
-        findings.extend(waiver_out.findings);
+        findings.extend(waiver_out.findings.into_iter().filter(|f| !off(f.code)));
+        // Rule settings on every finding, the policy's own included: severities, controls.
         for finding in &mut findings {
-            if let Some(severity) = policy.rules.get(finding.code).and_then(|s| s.severity)
-                && crate::rules::find(finding.code).is_some_and(|r| r.is_policy())
-            {
-                finding.severity = severity;
+            if let Some(setting) = policy.rules.get(finding.code) {
+                if let Some(severity) = setting.severity {
+                    finding.severity = severity;
+                }
+                finding.controls = setting.controls.clone();
             }
         }
-        findings.retain(|f| policy.rules.get(f.code).and_then(|s| s.enabled) != Some(false));
         crate::judge::result::sort_findings(&mut findings);
         result.findings = findings;
         // Coverage: rules switched off neither ran nor are missing.
-        let off = |code: &str| policy.rules.get(code).and_then(|s| s.enabled) == Some(false);
         result.coverage.rules_evaluated.retain(|c| !off(c));
         result
             .coverage

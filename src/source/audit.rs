@@ -132,20 +132,20 @@ pub async fn collect_target(
 }
 
 impl AuditOptions {
-    /// The options of a command line's `--timeout`, `--page-size`, `--deadline`, `--no-iam`
-    /// and `--creator`.
+    /// The options of a command line's `--timeout` and `--deadline` (seconds), `--page-size`,
+    /// `--no-iam` and `--creator`.
     pub fn new(
-        timeout: Duration,
+        timeout_secs: u64,
         page_size: u32,
-        deadline: Duration,
+        deadline_secs: u64,
         iam: bool,
         creator: Option<String>,
     ) -> AuditOptions {
         AuditOptions {
             patience: Patience {
-                request_timeout: timeout,
+                request_timeout: Duration::from_secs(timeout_secs.max(1)),
                 page_size,
-                deadline,
+                deadline: Duration::from_secs(deadline_secs),
                 ..Patience::default()
             },
             iam,

@@ -72,6 +72,23 @@ pub enum FleetItem {
 }
 
 /// The partition of a region's ARNs.
+impl FleetItem {
+    /// A target that could not be read, and why.
+    fn not_audited(
+        account: &str,
+        region: Option<&str>,
+        cluster: Option<&str>,
+        reason: Unknown,
+    ) -> FleetItem {
+        FleetItem::NotAudited {
+            account: account.to_string(),
+            region: region.map(str::to_string),
+            cluster: cluster.map(str::to_string),
+            reason,
+        }
+    }
+}
+
 fn partition_of(region: Option<&str>) -> &'static str {
     match region {
         Some(r) if r.starts_with("cn-") => "aws-cn",
@@ -122,14 +139,8 @@ pub async fn scan(base: &AwsSession, options: &FleetOptions, out: mpsc::Sender<F
                     .is_empty()
                     .then(|| "(the caller's)".to_string()),
             ) {
-                let _ = out
-                    .send(FleetItem::NotAudited {
-                        account,
-                        region: None,
-                        cluster: None,
-                        reason: failure.unknown(),
-                    })
-                    .await;
+                let item = FleetItem::not_audited(&account, None, None, failure.unknown());
+                let _ = out.send(item).await;
             }
             return;
         }
@@ -138,14 +149,9 @@ pub async fn scan(base: &AwsSession, options: &FleetOptions, out: mpsc::Sender<F
         match org_accounts(base).await {
             Ok(accounts) => accounts,
             Err(failure) => {
-                let _ = out
-                    .send(FleetItem::NotAudited {
-                        account: "(the organization's)".into(),
-                        region: None,
-                        cluster: None,
-                        reason: failure.unknown(),
-                    })
-                    .await;
+                let item =
+                    FleetItem::not_audited("(the organization's)", None, None, failure.unknown());
+                let _ = out.send(item).await;
                 return;
             }
         }
@@ -170,18 +176,14 @@ pub async fn scan(base: &AwsSession, options: &FleetOptions, out: mpsc::Sender<F
             }
             (None, true) => base.clone(),
             (None, false) => {
+                let reason = Unknown {
+                    reason: UnknownReason::AccessDenied,
+                    detail: format!(
+                        "no credentials for account {account}: pass --role-name, the role to assume in each account"
+                    ),
+                };
                 let _ = out
-                    .send(FleetItem::NotAudited {
-                        account: account.clone(),
-                        region: None,
-                        cluster: None,
-                        reason: Unknown {
-                            reason: UnknownReason::AccessDenied,
-                            detail: format!(
-                                "no credentials for account {account}: pass --role-name, the role to assume in each account"
-                            ),
-                        },
-                    })
+                    .send(FleetItem::not_audited(&account, None, None, reason))
                     .await;
                 continue;
             }
@@ -196,14 +198,9 @@ pub async fn scan(base: &AwsSession, options: &FleetOptions, out: mpsc::Sender<F
             let names = match super::eks::list_clusters(&regional).await {
                 Ok(names) => names,
                 Err(failure) => {
-                    let _ = out
-                        .send(FleetItem::NotAudited {
-                            account: account.clone(),
-                            region: Some(region.clone()),
-                            cluster: None,
-                            reason: failure.unknown(),
-                        })
-                        .await;
+                    let item =
+                        FleetItem::not_audited(&account, Some(region), None, failure.unknown());
+                    let _ = out.send(item).await;
                     continue;
                 }
             };
@@ -235,17 +232,13 @@ pub async fn scan(base: &AwsSession, options: &FleetOptions, out: mpsc::Sender<F
                             }
                         }
                         Err(e) => {
-                            let _ = out
-                                .send(FleetItem::NotAudited {
-                                    account: account.clone(),
-                                    region: Some(region.clone()),
-                                    cluster: Some(name.clone()),
-                                    reason: Unknown {
-                                        reason: UnknownReason::Unreachable,
-                                        detail: format!("its tags could not be read: {e}"),
-                                    },
-                                })
-                                .await;
+                            let reason = Unknown {
+                                reason: UnknownReason::Unreachable,
+                                detail: format!("its tags could not be read: {e}"),
+                            };
+                            let item =
+                                FleetItem::not_audited(&account, Some(region), Some(&name), reason);
+                            let _ = out.send(item).await;
                             continue;
                         }
                     }
@@ -266,15 +259,15 @@ pub async fn scan(base: &AwsSession, options: &FleetOptions, out: mpsc::Sender<F
                                 region,
                                 snapshot: Box::new(snapshot),
                             },
-                            Err(e) => FleetItem::NotAudited {
-                                account,
-                                region: Some(region),
-                                cluster: Some(name),
-                                reason: Unknown {
+                            Err(e) => FleetItem::not_audited(
+                                &account,
+                                Some(&region),
+                                Some(&name),
+                                Unknown {
                                     reason: UnknownReason::Unreachable,
                                     detail: e.to_string(),
                                 },
-                            },
+                            ),
                         };
                     let _ = out.send(item).await;
                 });
