@@ -90,6 +90,14 @@ fn timed(mut command: std::process::Command) -> (f64, f64, String) {
     let output = command.output().unwrap();
     let wall = started.elapsed().as_secs_f64();
     let stderr = String::from_utf8_lossy(&output.stderr);
+    if std::env::var_os("FLEET_BENCH_LOG").is_some() {
+        std::fs::write("/tmp/fleet-bench-stderr.log", stderr.as_bytes()).unwrap();
+    }
+    for line in stderr.lines().filter(|l| {
+        l.contains("User time") || l.contains("System time") || l.contains("Percent of CPU")
+    }) {
+        println!("  {}", line.trim());
+    }
     let peak_kib: f64 = stderr
         .lines()
         .find_map(|l| {
@@ -132,6 +140,13 @@ fn measure(size: &Size, with_loop: bool) {
         "--timeout",
         "30",
     ]);
+    // `FLEET_BENCH_ARGS` adds options to the scan (to measure one cost apart, e.g. `--no-iam`).
+    if let Ok(extra) = std::env::var("FLEET_BENCH_ARGS") {
+        scan.args(extra.split_whitespace());
+    }
+    if let Ok(filter) = std::env::var("FLEET_BENCH_LOG") {
+        scan.env("RUST_LOG", filter);
+    }
     let before = bed.requests().len();
     let (wall, peak, stdout) = timed(scan);
     let audited = stdout
@@ -201,7 +216,25 @@ fn measure(size: &Size, with_loop: bool) {
 fn main() {
     // `cargo bench` passes `--bench`; under `cargo test --all-targets` this is a smoke run.
     let smoke = !std::env::args().any(|a| a == "--bench");
-    if smoke {
+    // `FLEET_BENCH_SIZE=accounts,regions,per_pair,latency_ms` measures another size (no loop).
+    if let Ok(size) = std::env::var("FLEET_BENCH_SIZE") {
+        let n: Vec<usize> = size
+            .split(',')
+            .filter_map(|v| v.trim().parse().ok())
+            .collect();
+        assert_eq!(
+            n.len(),
+            4,
+            "FLEET_BENCH_SIZE=accounts,regions,per_pair,latency_ms"
+        );
+        let size = Size {
+            accounts: n[0],
+            regions: n[1].min(REGIONS.len()),
+            per_pair: n[2],
+            latency_ms: n[3] as u64,
+        };
+        measure(&size, false);
+    } else if smoke {
         measure(
             &Size {
                 accounts: 2,

@@ -67,6 +67,9 @@ pub enum FleetFormat {
     Table,
     Json,
     Jsonl,
+    Markdown,
+    Sarif,
+    Junit,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
@@ -279,8 +282,10 @@ pub enum Command {
         /// External id for assuming --role-name
         #[arg(long, value_name = "ID", requires = "role_name")]
         external_id: Option<String>,
-        /// Regions, comma-separated (default: AWS_REGION or the profile's region)
-        #[arg(long, value_delimiter = ',', value_name = "R,...")]
+        /// Regions, comma-separated, or `all`: every region enabled for each account (Account
+        /// ListRegions; one not enabled is skipped and said). Default: AWS_REGION or the
+        /// profile's region
+        #[arg(long, value_delimiter = ',', value_name = "R,...|all")]
         regions: Vec<String>,
         /// Only clusters whose name matches one of these globs
         #[arg(long, value_name = "GLOB")]
@@ -292,8 +297,16 @@ pub enum Command {
         #[arg(long, value_name = "KEY=VALUE")]
         tag: Vec<String>,
         /// Clusters audited at once
-        #[arg(long, value_name = "N", default_value_t = 8, value_parser = clap::value_parser!(u16).range(1..=256))]
+        #[arg(long, value_name = "N", default_value_t = 16, value_parser = clap::value_parser!(u16).range(1..=256))]
         concurrency: u16,
+        /// Clusters audited at once in one account and region (AWS throttles per account and
+        /// region; a throttled one slows down alone)
+        #[arg(long, value_name = "N", default_value_t = 4, value_parser = clap::value_parser!(u16).range(1..=64))]
+        region_concurrency: u16,
+        /// Seconds the whole scan may take; what has not finished then is reported as not
+        /// audited (timeout), and the scan exits 3
+        #[arg(long, value_name = "SECONDS", value_parser = clap::value_parser!(u64).range(1..))]
+        scan_deadline: Option<u64>,
         /// Only this shard of the account × region pairs: I/N (0 <= I < N)
         #[arg(long, value_name = "I/N", conflicts_with = "shards")]
         shard: Option<String>,
@@ -364,6 +377,10 @@ pub enum Command {
         /// Exit 0 instead of 3 when some target could not be checked
         #[arg(long)]
         allow_incomplete: bool,
+        /// The severity from which a finding fails its JUnit case (the exit code is the
+        /// shards': each cluster's was decided by its scan's --fail-on)
+        #[arg(long, value_enum, default_value_t = FailOn::High)]
+        fail_on: FailOn,
     },
     /// Validate an organisation policy, or write a starting one from what exists today
     Policy {

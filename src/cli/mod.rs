@@ -150,6 +150,8 @@ fn dispatch(command: Command) -> CliResult {
             exclude,
             tag,
             concurrency,
+            region_concurrency,
+            scan_deadline,
             shard,
             shards,
             resume,
@@ -192,6 +194,12 @@ fn dispatch(command: Command) -> CliResult {
                     Ok((key.to_string(), glob))
                 })
                 .collect::<Result<Vec<_>, CliError>>()?;
+            let all_regions = regions.iter().any(|r| r == "all");
+            if all_regions && regions.len() > 1 {
+                return Err(CliError::input(
+                    "--regions all: `all` stands alone (every region enabled for each account)",
+                ));
+            }
             scan::run(scan::ScanArgs {
                 fleet: crate::source::fleet::FleetOptions {
                     org,
@@ -199,7 +207,10 @@ fn dispatch(command: Command) -> CliResult {
                     tags,
                     role_name,
                     external_id,
-                    regions,
+                    regions: if all_regions { Vec::new() } else { regions },
+                    all_regions,
+                    region_concurrency: usize::from(region_concurrency),
+                    scan_deadline: scan_deadline.map(std::time::Duration::from_secs),
                     include: globs(include)?,
                     exclude: globs(exclude)?,
                     concurrency: usize::from(concurrency),
@@ -228,7 +239,8 @@ fn dispatch(command: Command) -> CliResult {
             format,
             output,
             allow_incomplete,
-        } => scan::run_merge(&shards, format, output, allow_incomplete),
+            fail_on,
+        } => scan::run_merge(&shards, format, output, allow_incomplete, fail_on),
         Command::Policy { action } => match action {
             args::PolicyAction::Check { file } => policy::run_check(&file),
             args::PolicyAction::Init {

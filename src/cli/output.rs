@@ -90,6 +90,15 @@ pub fn exit_status(result: &CheckResult, fail_on: FailOn, allow_incomplete: bool
     }
 }
 
+/// A runtime on every core for a fleet scan: many clusters in flight, each with its TLS
+/// handshakes, token signing and judging.
+pub fn fleet_runtime() -> Result<tokio::runtime::Runtime, CliError> {
+    tokio::runtime::Builder::new_multi_thread()
+        .enable_all()
+        .build()
+        .map_err(|e| CliError::internal(format!("starting the async runtime: {e}")))
+}
+
 /// A single-threaded async runtime for the commands that read AWS or a cluster.
 pub fn runtime() -> Result<tokio::runtime::Runtime, CliError> {
     tokio::runtime::Builder::new_current_thread()

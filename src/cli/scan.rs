@@ -11,10 +11,10 @@ use std::path::{Path, PathBuf};
 
 use super::args::{FailOn, FleetFormat};
 use super::error::{CliError, CliResult};
-use super::output::{exit_status, runtime, write_file, write_report};
+use super::output::{exit_status, fleet_runtime, write_file, write_report};
 use crate::cli::exit::ExitStatus;
 use crate::evidence::Snapshot;
-use crate::report::fleet::{ClusterLine, FleetLine, NotAudited};
+use crate::report::fleet::{ClusterLine, FleetLine, FleetView, NotAudited, Skipped};
 use crate::source::aws::{AwsSession, CredentialOptions};
 use crate::source::fleet::{FleetItem, FleetOptions, scan};
 
@@ -138,6 +138,8 @@ pub fn read_lines(path: &Path) -> Result<Vec<FleetLine>, CliError> {
 struct Fleet {
     clusters: Vec<ClusterLine>,
     not_audited: Vec<NotAudited>,
+    /// Regions of `--regions all` not enabled for an account: said, not an error.
+    skipped: Vec<Skipped>,
     status: Option<ExitStatus>,
     /// The earlier scan compared with: its path and cluster lines.
     baseline: Option<(String, Vec<ClusterLine>)>,
@@ -168,10 +170,15 @@ impl Fleet {
     fn finish(
         mut self,
         format: FleetFormat,
+        threshold: Option<crate::rules::finding::Severity>,
         output: Option<&Path>,
         mut write_line: impl FnMut(&str) -> Result<(), CliError>,
     ) -> CliResult {
         self.clusters.sort_by_key(ClusterLine::key);
+        // Targets finish in any order: the report's order is the targets'.
+        self.not_audited.sort_by(|a, b| {
+            (&a.account, &a.region, &a.cluster).cmp(&(&b.account, &b.region, &b.cluster))
+        });
         let status = self.status.unwrap_or(ExitStatus::Clean);
         let code = status.code();
         let drift = self.baseline.as_ref().map(|(path, before)| {
@@ -186,19 +193,24 @@ impl Fleet {
                 detail: "the scan was interrupted (Ctrl-C) before it finished".into(),
             });
         }
-        let (clusters, not_audited, drift) = (&self.clusters, &self.not_audited, drift.as_ref());
+        self.skipped
+            .sort_by(|a, b| (&a.account, &a.region).cmp(&(&b.account, &b.region)));
+        let view = FleetView {
+            clusters: &self.clusters,
+            not_audited: &self.not_audited,
+            skipped: &self.skipped,
+            exit: code,
+            drift: drift.as_ref(),
+        };
         match format {
             FleetFormat::Jsonl => write_line(&crate::report::fleet::line(&FleetLine::Summary(
-                crate::report::fleet::summary(clusters, not_audited, code, drift),
+                view.summary(),
             )))?,
-            FleetFormat::Json => write_report(
-                output,
-                &crate::report::fleet::json(clusters, not_audited, code, drift),
-            )?,
-            FleetFormat::Table => write_report(
-                output,
-                &crate::report::fleet::table(clusters, not_audited, code, drift),
-            )?,
+            FleetFormat::Json => write_report(output, &view.json())?,
+            FleetFormat::Table => write_report(output, &view.table())?,
+            FleetFormat::Markdown => write_report(output, &view.markdown())?,
+            FleetFormat::Sarif => write_report(output, &view.sarif())?,
+            FleetFormat::Junit => write_report(output, &view.junit(threshold))?,
         }
         Ok(status)
     }
@@ -308,7 +320,12 @@ pub fn run(args: ScanArgs) -> CliResult {
             let region = snapshot.cluster.region.clone().unwrap_or_default();
             judge(account, region, &snapshot, &mut fleet, &mut write_line)?;
         }
-        return fleet.finish(args.format, args.output.as_deref(), write_line);
+        return fleet.finish(
+            args.format,
+            args.fail_on.threshold(),
+            args.output.as_deref(),
+            write_line,
+        );
     }
     // Resuming: what the partial scan finished is kept; what it could not read is tried again.
     let mut options = args.fleet.clone();
@@ -330,7 +347,7 @@ pub fn run(args: ScanArgs) -> CliResult {
     };
     let (sender, mut receiver) = tokio::sync::mpsc::channel(64);
     let mut progress = Progress::new(args.quiet);
-    let interrupted = runtime()?.block_on(async {
+    let interrupted = fleet_runtime()?.block_on(async {
         let session = AwsSession::new(&credentials).await;
         let producer = async { scan(&session, &options, sender).await };
         let consumer = async {
@@ -355,6 +372,21 @@ pub fn run(args: ScanArgs) -> CliResult {
                     } => {
                         progress.done += 1;
                         judge(account, region, &snapshot, &mut fleet, &mut write_line)?;
+                    }
+                    FleetItem::Skipped {
+                        account,
+                        region,
+                        reason,
+                    } => {
+                        let item = Skipped {
+                            account,
+                            region,
+                            reason,
+                        };
+                        write_line(&crate::report::fleet::line(&FleetLine::Skipped(
+                            item.clone(),
+                        )))?;
+                        fleet.skipped.push(item);
                     }
                     FleetItem::NotAudited {
                         account,
@@ -387,7 +419,12 @@ pub fn run(args: ScanArgs) -> CliResult {
         fleet.interrupted = true;
         fleet.status = Some(ExitStatus::Incomplete);
     }
-    fleet.finish(args.format, args.output.as_deref(), write_line)
+    fleet.finish(
+        args.format,
+        args.fail_on.threshold(),
+        args.output.as_deref(),
+        write_line,
+    )
 }
 
 /// How often a scan says how far it is.
@@ -455,6 +492,7 @@ pub fn run_merge(
     format: FleetFormat,
     output: Option<PathBuf>,
     allow_incomplete: bool,
+    fail_on: FailOn,
 ) -> CliResult {
     let mut fleet = Fleet::default();
     let mut seen = BTreeSet::new();
@@ -467,6 +505,7 @@ pub fn run_merge(
                     }
                 }
                 FleetLine::NotAudited(item) => fleet.add_not_audited(item, allow_incomplete),
+                FleetLine::Skipped(item) => fleet.skipped.push(item),
                 FleetLine::Summary(_) => {}
             }
         }
@@ -482,7 +521,12 @@ pub fn run_merge(
             item.clone(),
         )))?;
     }
-    fleet.finish(format, output.as_deref(), write_line)
+    for item in &fleet.skipped {
+        write_line(&crate::report::fleet::line(&FleetLine::Skipped(
+            item.clone(),
+        )))?;
+    }
+    fleet.finish(format, fail_on.threshold(), output.as_deref(), write_line)
 }
 
 /// `--accounts-file`: account ids one a line; `#` starts a comment; each checked.

@@ -9,7 +9,7 @@ use crate::rules::finding::{Finding, Severity, Status};
 
 /// Text as XML character data or attribute value: markup escaped, and the characters XML 1.0
 /// cannot hold at all (C0 controls other than tab and newlines) shown as `\u{…}`.
-fn xml(text: &str) -> String {
+pub(crate) fn xml(text: &str) -> String {
     let mut out = String::with_capacity(text.len());
     for c in text.chars() {
         match c {

@@ -34,6 +34,12 @@ const SESSION_NAME: &str = "aws-auth-audit";
 const GLOBAL_REGION: &str = "us-east-1";
 /// Credentials this close to expiry are resolved again before they sign anything.
 const REFRESH_BEFORE: Duration = Duration::from_secs(300);
+/// Attempts per AWS call (the SDK's default). The retry mode is adaptive: a throttled call is
+/// retried after a backoff and slows the later calls of its retry partition (one per account
+/// and region, see [`AwsSession::retry_partition`]), so a fleet's throttled account and region
+/// slows down instead of failing. More attempts would outlast `--deadline` on a name that does
+/// not resolve, turning "unreachable" into "timeout".
+const MAX_ATTEMPTS: u32 = 3;
 
 /// The AWS session of one audit target: configuration, credentials and clients.
 #[derive(Clone)]
@@ -44,6 +50,8 @@ pub struct AwsSession {
     /// What is the same for every cluster of this account and region, read once (a fleet
     /// scan's economy): the access policies EKS offers.
     pub(super) regional: std::sync::Arc<Regional>,
+    /// What is the same for every cluster of the account, whatever the region: IAM's answers.
+    pub(super) account_wide: std::sync::Arc<super::iam_shared::AccountIam>,
 }
 
 /// Per account and region: answers read once, and CloudTrail's pace.
@@ -88,6 +96,9 @@ impl AwsSession {
     /// signer use the role's credentials.
     pub async fn new(options: &CredentialOptions) -> AwsSession {
         let mut loader = aws_config::defaults(aws_config::BehaviorVersion::latest())
+            .retry_config(
+                aws_config::retry::RetryConfig::adaptive().with_max_attempts(MAX_ATTEMPTS),
+            )
             .timeout_config(
                 aws_config::timeout::TimeoutConfig::builder()
                     .connect_timeout(CONNECT_TIMEOUT)
@@ -122,6 +133,7 @@ impl AwsSession {
             options: options.clone(),
             credentials: Default::default(),
             regional: Default::default(),
+            account_wide: Default::default(),
         }
     }
 
@@ -153,6 +165,7 @@ impl AwsSession {
             },
             credentials: Default::default(),
             regional: Default::default(),
+            account_wide: Default::default(),
         }
     }
 
@@ -191,7 +204,21 @@ impl AwsSession {
             },
             credentials: self.credentials.clone(),
             regional: Default::default(),
+            account_wide: self.account_wide.clone(),
         }
+    }
+
+    /// The partition of the SDK's retry state (its retry token bucket and, in adaptive mode,
+    /// its client-side rate limiter): one per credentials and region, so that an account and
+    /// region that throttles slows down its own calls and no other's. Global services (IAM,
+    /// STS, Organizations) share one per credentials.
+    fn retry_partition(&self, global: bool) -> String {
+        let who = self.options.role_arn.as_deref().unwrap_or("caller");
+        let region = match global {
+            true => "global",
+            false => self.region().unwrap_or("no-region"),
+        };
+        format!("aws-auth-audit {who} {region}")
     }
 
     /// The configuration of a global service (IAM, STS): the session's, with a region to
@@ -207,23 +234,46 @@ impl AwsSession {
     }
 
     pub fn eks(&self) -> aws_sdk_eks::Client {
-        aws_sdk_eks::Client::new(&self.config)
+        let partition =
+            aws_sdk_eks::config::retry::RetryPartition::new(self.retry_partition(false));
+        let config = aws_sdk_eks::config::Builder::from(&self.config).retry_partition(partition);
+        aws_sdk_eks::Client::from_conf(config.build())
     }
 
     pub fn cloudtrail(&self) -> aws_sdk_cloudtrail::Client {
-        aws_sdk_cloudtrail::Client::new(&self.config)
+        use aws_sdk_cloudtrail::config::{Builder, retry::RetryPartition};
+        let partition = RetryPartition::new(self.retry_partition(false));
+        let config = Builder::from(&self.config).retry_partition(partition);
+        aws_sdk_cloudtrail::Client::from_conf(config.build())
     }
 
     pub fn iam(&self) -> aws_sdk_iam::Client {
-        aws_sdk_iam::Client::new(&self.global())
+        use aws_sdk_iam::config::{Builder, retry::RetryPartition};
+        let partition = RetryPartition::new(self.retry_partition(true));
+        let config = Builder::from(&self.global()).retry_partition(partition);
+        aws_sdk_iam::Client::from_conf(config.build())
+    }
+
+    /// The Account Management API (ListRegions), global like IAM.
+    pub fn account_api(&self) -> aws_sdk_account::Client {
+        use aws_sdk_account::config::{Builder, retry::RetryPartition};
+        let partition = RetryPartition::new(self.retry_partition(true));
+        let config = Builder::from(&self.global()).retry_partition(partition);
+        aws_sdk_account::Client::from_conf(config.build())
     }
 
     pub fn organizations(&self) -> aws_sdk_organizations::Client {
-        aws_sdk_organizations::Client::new(&self.global())
+        use aws_sdk_organizations::config::{Builder, retry::RetryPartition};
+        let partition = RetryPartition::new(self.retry_partition(true));
+        let config = Builder::from(&self.global()).retry_partition(partition);
+        aws_sdk_organizations::Client::from_conf(config.build())
     }
 
     pub fn sts(&self) -> aws_sdk_sts::Client {
-        aws_sdk_sts::Client::new(&self.global())
+        use aws_sdk_sts::config::{Builder, retry::RetryPartition};
+        let partition = RetryPartition::new(self.retry_partition(true));
+        let config = Builder::from(&self.global()).retry_partition(partition);
+        aws_sdk_sts::Client::from_conf(config.build())
     }
 
     /// The session's credentials (the assumed role's with `--role-arn`), resolved once and

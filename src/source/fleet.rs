@@ -1,12 +1,19 @@
 //! A fleet scan's reads: every account (the caller's own, or the ones named, each through the
-//! role it names), every region asked for, every cluster ListClusters gives (filtered by name
-//! globs), each read through the collection entry point exactly as `cluster --name` reads it,
-//! with a global cap on clusters in flight. Every target is either collected or reported with
-//! the reason it was not; results stream out as clusters finish.
+//! role it names), every region asked for (or every region enabled for the account), every
+//! cluster ListClusters gives (filtered by name globs and tags), each read through the
+//! collection entry point exactly as `cluster --name` reads it. Accounts and regions are
+//! enumerated concurrently; clusters in flight are capped for the whole scan and per account
+//! and region (AWS throttles per account and region, and a throttled one slows down alone:
+//! see [`AwsSession`]'s retry partitions). Every target is either collected, skipped with the
+//! reason (a region not enabled), or reported with the reason it was not audited; results
+//! stream out as clusters finish.
 
 use std::sync::Arc;
+use std::time::Duration;
 
 use tokio::sync::{Semaphore, mpsc};
+use tokio::task::JoinSet;
+use tokio::time::Instant;
 
 use super::audit::{AuditOptions, Target, collect_target};
 use super::aws::AwsSession;
@@ -25,13 +32,20 @@ pub struct FleetOptions {
     pub external_id: Option<String>,
     /// Regions; empty: the session's region.
     pub regions: Vec<String>,
+    /// Every region enabled for each account (Account ListRegions), instead of `regions`.
+    pub all_regions: bool,
     /// Name globs a cluster must match (any), and must not match (none).
     pub include: Vec<crate::policy::Glob>,
     pub exclude: Vec<crate::policy::Glob>,
     /// Tags a cluster must carry (key, value glob), all of them (DescribeCluster says).
     pub tags: Vec<(String, crate::policy::Glob)>,
-    /// Clusters audited at once.
+    /// Clusters audited at once, in all.
     pub concurrency: usize,
+    /// Clusters audited at once in one account and region.
+    pub region_concurrency: usize,
+    /// How long the whole scan may take; what has not finished then is reported as not
+    /// audited (timeout).
+    pub scan_deadline: Option<Duration>,
     pub audit: AuditOptions,
     /// `(index, count)`: only the account × region pairs of this shard.
     pub shard: Option<(u32, u32)>,
@@ -62,6 +76,13 @@ pub enum FleetItem {
         region: String,
         snapshot: Box<Snapshot>,
     },
+    /// A region of `--regions all` that is not enabled for the account: nothing can run
+    /// there, so nothing is missed; said, not an error.
+    Skipped {
+        account: String,
+        region: String,
+        reason: String,
+    },
     /// An account, region or cluster that could not be read, and why.
     NotAudited {
         account: String,
@@ -71,7 +92,6 @@ pub enum FleetItem {
     },
 }
 
-/// The partition of a region's ARNs.
 impl FleetItem {
     /// A target that could not be read, and why.
     fn not_audited(
@@ -89,6 +109,7 @@ impl FleetItem {
     }
 }
 
+/// The partition of a region's ARNs.
 fn partition_of(region: Option<&str>) -> &'static str {
     match region {
         Some(r) if r.starts_with("cn-") => "aws-cn",
@@ -128,30 +149,74 @@ pub async fn org_accounts(session: &AwsSession) -> Result<Vec<String>, super::aw
     Ok(accounts)
 }
 
+/// What every task of one scan shares.
+struct Shared {
+    options: FleetOptions,
+    out: mpsc::Sender<FleetItem>,
+    /// Clusters in flight, in all.
+    permits: Arc<Semaphore>,
+    /// When the scan stops waiting.
+    deadline: Option<Instant>,
+}
+
+impl Shared {
+    async fn send(&self, item: FleetItem) {
+        let _ = self.out.send(item).await;
+    }
+
+    /// Runs `work` within the scan's deadline; `None` when it passed first.
+    async fn within<T>(&self, work: impl std::future::Future<Output = T>) -> Option<T> {
+        match self.deadline {
+            Some(at) => tokio::time::timeout_at(at, work).await.ok(),
+            None => Some(work.await),
+        }
+    }
+
+    fn late(&self, what: &str) -> Unknown {
+        Unknown {
+            reason: UnknownReason::Timeout,
+            detail: format!("{what} not finished within the scan's deadline (--scan-deadline)"),
+        }
+    }
+}
+
 /// Scans the fleet; every item goes to `out` as soon as it is known.
 pub async fn scan(base: &AwsSession, options: &FleetOptions, out: mpsc::Sender<FleetItem>) {
-    let own = match base.account().await {
-        Ok(account) => account,
-        Err(failure) => {
+    let shared = Arc::new(Shared {
+        options: options.clone(),
+        out,
+        permits: Arc::new(Semaphore::new(options.concurrency.max(1))),
+        deadline: options.scan_deadline.map(|d| Instant::now() + d),
+    });
+    let own = match shared.within(base.account()).await {
+        Some(Ok(account)) => account,
+        failed => {
+            let reason = match failed {
+                Some(Err(failure)) => failure.unknown(),
+                _ => shared.late("STS GetCallerIdentity"),
+            };
             for account in options.accounts.iter().cloned().chain(
                 options
                     .accounts
                     .is_empty()
                     .then(|| "(the caller's)".to_string()),
             ) {
-                let item = FleetItem::not_audited(&account, None, None, failure.unknown());
-                let _ = out.send(item).await;
+                let item = FleetItem::not_audited(&account, None, None, reason.clone());
+                shared.send(item).await;
             }
             return;
         }
     };
     let accounts = if options.org {
-        match org_accounts(base).await {
-            Ok(accounts) => accounts,
-            Err(failure) => {
-                let item =
-                    FleetItem::not_audited("(the organization's)", None, None, failure.unknown());
-                let _ = out.send(item).await;
+        match shared.within(org_accounts(base)).await {
+            Some(Ok(accounts)) => accounts,
+            failed => {
+                let reason = match failed {
+                    Some(Err(failure)) => failure.unknown(),
+                    _ => shared.late("Organizations ListAccounts"),
+                };
+                let item = FleetItem::not_audited("(the organization's)", None, None, reason);
+                shared.send(item).await;
                 return;
             }
         }
@@ -160,121 +225,205 @@ pub async fn scan(base: &AwsSession, options: &FleetOptions, out: mpsc::Sender<F
     } else {
         options.accounts.clone()
     };
-    let regions: Vec<String> = if options.regions.is_empty() {
+    let mut tasks = JoinSet::new();
+    for account in accounts {
+        let shared = shared.clone();
+        let base = base.clone();
+        let own = own.clone();
+        tasks.spawn(async move { scan_account(&shared, &base, &own, account).await });
+    }
+    while tasks.join_next().await.is_some() {}
+}
+
+/// One account: its session (the role assumed once), its regions, each region at once.
+async fn scan_account(shared: &Arc<Shared>, base: &AwsSession, own: &str, account: String) {
+    let options = &shared.options;
+    let partition = partition_of(
+        options
+            .regions
+            .first()
+            .map(String::as_str)
+            .or(base.region()),
+    );
+    let session = match (&options.role_name, account == own) {
+        (Some(name), _) => {
+            let role = format!("arn:{partition}:iam::{account}:role/{name}");
+            base.assume(&role, options.external_id.as_deref()).await
+        }
+        (None, true) => base.clone(),
+        (None, false) => {
+            let reason = Unknown {
+                reason: UnknownReason::AccessDenied,
+                detail: format!(
+                    "no credentials for account {account}: pass --role-name, the role to assume in each account"
+                ),
+            };
+            shared
+                .send(FleetItem::not_audited(&account, None, None, reason))
+                .await;
+            return;
+        }
+    };
+    let regions = if options.all_regions {
+        match shared
+            .within(super::regions::account_regions(&session))
+            .await
+        {
+            Some(Ok((enabled, others))) => {
+                for (region, status) in others {
+                    if in_shard(options, &account, &region) {
+                        let reason = format!(
+                            "not enabled for the account (Account ListRegions: {status}); no cluster can run there"
+                        );
+                        let item = FleetItem::Skipped {
+                            account: account.clone(),
+                            region,
+                            reason,
+                        };
+                        shared.send(item).await;
+                    }
+                }
+                enabled
+            }
+            failed => {
+                let reason = match failed {
+                    Some(Err(failure)) => failure.unknown(),
+                    _ => shared.late("Account ListRegions"),
+                };
+                shared
+                    .send(FleetItem::not_audited(&account, None, None, reason))
+                    .await;
+                return;
+            }
+        }
+    } else if options.regions.is_empty() {
         base.region().map(str::to_string).into_iter().collect()
     } else {
         options.regions.clone()
     };
-    let partition = partition_of(regions.first().map(String::as_str));
-    let permits = Arc::new(Semaphore::new(options.concurrency.max(1)));
-    let mut audits = tokio::task::JoinSet::new();
-    for account in accounts {
-        let session = match (&options.role_name, account == own) {
-            (Some(name), _) => {
-                let role = format!("arn:{partition}:iam::{account}:role/{name}");
-                base.assume(&role, options.external_id.as_deref()).await
-            }
-            (None, true) => base.clone(),
-            (None, false) => {
-                let reason = Unknown {
-                    reason: UnknownReason::AccessDenied,
-                    detail: format!(
-                        "no credentials for account {account}: pass --role-name, the role to assume in each account"
-                    ),
-                };
-                let _ = out
-                    .send(FleetItem::not_audited(&account, None, None, reason))
-                    .await;
-                continue;
-            }
-        };
-        for region in &regions {
-            if let Some((index, count)) = options.shard
-                && shard_of(&account, region, count) != index
-            {
-                continue;
-            }
-            let regional = session.in_region(region);
-            let names = match super::eks::list_clusters(&regional).await {
-                Ok(names) => names,
-                Err(failure) => {
-                    let item =
-                        FleetItem::not_audited(&account, Some(region), None, failure.unknown());
-                    let _ = out.send(item).await;
-                    continue;
-                }
+    let mut tasks = JoinSet::new();
+    for region in regions {
+        if !in_shard(options, &account, &region) {
+            continue;
+        }
+        let shared = shared.clone();
+        let regional = session.in_region(&region);
+        let account = account.clone();
+        tasks.spawn(async move { scan_region(&shared, regional, account, region).await });
+    }
+    while tasks.join_next().await.is_some() {}
+}
+
+fn in_shard(options: &FleetOptions, account: &str, region: &str) -> bool {
+    options
+        .shard
+        .is_none_or(|(index, count)| shard_of(account, region, count) == index)
+}
+
+/// One account and region: its clusters listed, filtered, and audited, at most
+/// `region_concurrency` at once.
+async fn scan_region(shared: &Arc<Shared>, session: AwsSession, account: String, region: String) {
+    let options = &shared.options;
+    let names = match shared.within(super::eks::list_clusters(&session)).await {
+        Some(Ok(names)) => names,
+        failed => {
+            let reason = match failed {
+                Some(Err(failure)) => failure.unknown(),
+                _ => shared.late("ListClusters"),
             };
-            let wanted: Vec<String> = names
-                .into_iter()
-                .filter(|name| {
-                    (options.include.is_empty() || options.include.iter().any(|g| g.matches(name)))
-                        && !options.exclude.iter().any(|g| g.matches(name))
-                        && !options
-                            .skip
-                            .contains(&(account.clone(), region.clone(), name.clone()))
-                })
-                .collect();
-            let _ = out
-                .send(FleetItem::Found {
-                    clusters: wanted.len(),
-                })
-                .await;
-            for name in wanted {
-                if !options.tags.is_empty() {
-                    match super::eks::describe_cluster(&name, &regional).await {
-                        Ok((_, info)) => {
-                            let tagged = options.tags.iter().all(|(key, glob)| {
-                                info.tags.get(key).is_some_and(|v| glob.matches(v))
-                            });
-                            if !tagged {
-                                let _ = out.send(FleetItem::Filtered).await;
-                                continue;
-                            }
-                        }
-                        Err(e) => {
-                            let reason = Unknown {
-                                reason: UnknownReason::Unreachable,
-                                detail: format!("its tags could not be read: {e}"),
-                            };
-                            let item =
-                                FleetItem::not_audited(&account, Some(region), Some(&name), reason);
-                            let _ = out.send(item).await;
-                            continue;
-                        }
-                    }
+            let item = FleetItem::not_audited(&account, Some(&region), None, reason);
+            shared.send(item).await;
+            return;
+        }
+    };
+    let wanted: Vec<String> = names
+        .into_iter()
+        .filter(|name| {
+            (options.include.is_empty() || options.include.iter().any(|g| g.matches(name)))
+                && !options.exclude.iter().any(|g| g.matches(name))
+                && !options
+                    .skip
+                    .contains(&(account.clone(), region.clone(), name.clone()))
+        })
+        .collect();
+    shared
+        .send(FleetItem::Found {
+            clusters: wanted.len(),
+        })
+        .await;
+    let regional = Arc::new(Semaphore::new(options.region_concurrency.max(1)));
+    let mut tasks = JoinSet::new();
+    for name in wanted {
+        let shared = shared.clone();
+        let regional = regional.clone();
+        let session = session.clone();
+        let (account, region) = (account.clone(), region.clone());
+        tasks.spawn(async move {
+            let work = async {
+                let _in_region = regional.acquire_owned().await.ok()?;
+                let _in_all = shared.permits.clone().acquire_owned().await.ok()?;
+                Some(audit_cluster(&shared.options, &session, &account, &region, &name).await)
+            };
+            let item = match shared.within(work).await {
+                Some(Some(item)) => item,
+                Some(None) => return,
+                None => FleetItem::not_audited(
+                    &account,
+                    Some(&region),
+                    Some(&name),
+                    shared.late("the cluster's audit"),
+                ),
+            };
+            shared.send(item).await;
+        });
+    }
+    while tasks.join_next().await.is_some() {}
+}
+
+/// One cluster: its tags checked when `--tag` asks, then read as `cluster --name` reads it.
+async fn audit_cluster(
+    options: &FleetOptions,
+    session: &AwsSession,
+    account: &str,
+    region: &str,
+    name: &str,
+) -> FleetItem {
+    if !options.tags.is_empty() {
+        match super::eks::describe_cluster(name, session).await {
+            Ok((_, info)) => {
+                let tagged = options
+                    .tags
+                    .iter()
+                    .all(|(key, glob)| info.tags.get(key).is_some_and(|v| glob.matches(v)));
+                if !tagged {
+                    return FleetItem::Filtered;
                 }
-                let permits = permits.clone();
-                let out = out.clone();
-                let session = regional.clone();
-                let audit = options.audit.clone();
-                let (account, region) = (account.clone(), region.clone());
-                audits.spawn(async move {
-                    let Ok(_permit) = permits.acquire_owned().await else {
-                        return;
-                    };
-                    let item =
-                        match collect_target(&session, &Target::Name(name.clone()), &audit).await {
-                            Ok(snapshot) => FleetItem::Collected {
-                                account,
-                                region,
-                                snapshot: Box::new(snapshot),
-                            },
-                            Err(e) => FleetItem::not_audited(
-                                &account,
-                                Some(&region),
-                                Some(&name),
-                                Unknown {
-                                    reason: UnknownReason::Unreachable,
-                                    detail: e.to_string(),
-                                },
-                            ),
-                        };
-                    let _ = out.send(item).await;
-                });
+            }
+            Err(e) => {
+                let reason = Unknown {
+                    reason: UnknownReason::Unreachable,
+                    detail: format!("its tags could not be read: {e}"),
+                };
+                return FleetItem::not_audited(account, Some(region), Some(name), reason);
             }
         }
     }
-    while audits.join_next().await.is_some() {}
+    match collect_target(session, &Target::Name(name.to_string()), &options.audit).await {
+        Ok(snapshot) => FleetItem::Collected {
+            account: account.to_string(),
+            region: region.to_string(),
+            snapshot: Box::new(snapshot),
+        },
+        Err(e) => FleetItem::not_audited(
+            account,
+            Some(region),
+            Some(name),
+            Unknown {
+                reason: UnknownReason::Unreachable,
+                detail: e.to_string(),
+            },
+        ),
+    }
 }
 
 #[cfg(test)]

@@ -12,6 +12,7 @@ use aws_sdk_iam::error::ProvideErrorMetadata;
 
 use super::aws::{AwsSession, classify};
 use super::eks::date;
+use super::iam_shared::{AccountIam, from_sweep};
 use crate::evidence::{
     AccountLookup, Fetched, IamEvidence, IamKind, IamPrincipal, ResolvedPrincipal, UnknownReason,
 };
@@ -122,21 +123,28 @@ async fn get_one(
     }
 }
 
-/// One lookup per name, at most [`IN_FLIGHT`] at a time.
+/// One lookup per name, at most [`IN_FLIGHT`] at a time; a name another cluster of the
+/// account already looked up is not looked up again. Each answer says whether it was made here.
 async fn get_each(
     client: &aws_sdk_iam::Client,
     calls: &Calls,
+    shared: &Arc<AccountIam>,
     wanted: Vec<Wanted>,
-) -> Vec<(Wanted, Fetched<IamPrincipal>)> {
+) -> Vec<(Wanted, (Fetched<IamPrincipal>, bool))> {
     let permits = Arc::new(tokio::sync::Semaphore::new(IN_FLIGHT));
     let mut tasks = tokio::task::JoinSet::new();
     for (index, item) in wanted.into_iter().enumerate() {
         let client = client.clone();
         let calls = calls.clone();
         let permits = permits.clone();
+        let shared = shared.clone();
         tasks.spawn(async move {
-            let _permit = permits.acquire_owned().await;
-            let result = get_one(&client, &calls, &item).await;
+            let result = shared
+                .lookup(&item, async {
+                    let _permit = permits.acquire_owned().await;
+                    get_one(&client, &calls, &item).await
+                })
+                .await;
             (index, item, result)
         });
     }
@@ -209,18 +217,94 @@ fn pages(count: usize) -> usize {
     count.div_ceil(PAGE as usize).max(1)
 }
 
-/// Resolves every wanted principal, and the IAM Identity Center roles when `sso` asks.
-pub async fn resolve(wanted: &BTreeSet<Wanted>, session: &AwsSession, sso: bool) -> IamEvidence {
-    let sts = session.sts();
-    let client = session.iam();
-    let calls = Calls::default();
-    let caller_account = match sts.get_caller_identity().send().await {
-        Ok(out) => Fetched::Found(out.account().unwrap_or_default().to_string()),
-        Err(e) => {
-            let failure = classify("STS GetCallerIdentity", &e);
-            Fetched::unknown(failure.reason(), failure.detail())
+/// The strategy for the names of the account not answered yet: `get` or `list`, and why.
+/// With fewer than three Get calls in all, a sweep cannot be cheaper (one summary call plus at
+/// least one page): the summary is not asked. In a fleet scan the Get calls other clusters of
+/// the account already made count too: once they and these would cost more than the sweeps,
+/// the account is swept (at most twice the cheapest cost, whatever order clusters come in).
+async fn choose(
+    client: &aws_sdk_iam::Client,
+    calls: &Calls,
+    shared: &AccountIam,
+    roles: usize,
+    users: usize,
+) -> (&'static str, String) {
+    let get_cost = roles + users;
+    let earlier = shared.gets_made();
+    let default = ("get", format!("{get_cost} name(s): one call per name"));
+    if get_cost == 0 || earlier + get_cost < 3 {
+        return default;
+    }
+    let summary = shared
+        .summary
+        .get_or_init(|| async {
+            calls.add("GetAccountSummary");
+            match client.get_account_summary().send().await {
+                Ok(summary) => {
+                    let map = summary.summary_map().cloned().unwrap_or_default();
+                    let count = |key: aws_sdk_iam::types::SummaryKeyType| {
+                        map.get(&key).copied().unwrap_or(0).max(0) as usize
+                    };
+                    Ok((
+                        count(aws_sdk_iam::types::SummaryKeyType::Roles),
+                        count(aws_sdk_iam::types::SummaryKeyType::Users),
+                    ))
+                }
+                Err(e) => Err(e.code().unwrap_or("error").to_string()),
+            }
+        })
+        .await;
+    let (all_roles, all_users) = match summary {
+        Ok(counts) => *counts,
+        Err(code) => {
+            return (
+                "get",
+                format!("GetAccountSummary failed ({code}): one call per name"),
+            );
         }
     };
+    let role_pages = if roles > 0 { pages(all_roles) } else { 0 };
+    let user_pages = if users > 0 { pages(all_users) } else { 0 };
+    let list_cost = role_pages + user_pages;
+    let earlier_text = match earlier {
+        0 => String::new(),
+        n => format!(" (besides {n} Get call(s) made for other clusters of the account)"),
+    };
+    let why = format!(
+        "{roles} role name(s) and {users} user name(s): {get_cost} Get call(s){earlier_text}, or {list_cost} List page(s) for {all_roles} roles and {all_users} users in the account"
+    );
+    if list_cost < get_cost + earlier {
+        ("list", why)
+    } else {
+        ("get", why)
+    }
+}
+
+/// The account of the session's credentials (STS GetCallerIdentity, asked once).
+async fn caller_account(session: &AwsSession) -> Fetched<String> {
+    let sts = session.sts();
+    session
+        .account_wide
+        .caller
+        .get_or_init(|| async {
+            match sts.get_caller_identity().send().await {
+                Ok(out) => Fetched::Found(out.account().unwrap_or_default().to_string()),
+                Err(e) => {
+                    let failure = classify("STS GetCallerIdentity", &e);
+                    Fetched::unknown(failure.reason(), failure.detail())
+                }
+            }
+        })
+        .await
+        .clone()
+}
+
+/// Resolves every wanted principal, and the IAM Identity Center roles when `sso` asks.
+pub async fn resolve(wanted: &BTreeSet<Wanted>, session: &AwsSession, sso: bool) -> IamEvidence {
+    let client = session.iam();
+    let calls = Calls::default();
+    let shared = &session.account_wide;
+    let caller_account = caller_account(session).await;
     let own = match &caller_account {
         Fetched::Found(account) => Some(account.clone()),
         _ => None,
@@ -234,7 +318,6 @@ pub async fn resolve(wanted: &BTreeSet<Wanted>, session: &AwsSession, sso: bool)
                 .push(w);
             map
         });
-    let mut all_roles: Option<Vec<IamPrincipal>> = None;
     for (account, items) in by_account {
         if own.as_deref() != Some(account) {
             let detail = match &caller_account {
@@ -262,94 +345,70 @@ pub async fn resolve(wanted: &BTreeSet<Wanted>, session: &AwsSession, sso: bool)
             });
             continue;
         }
-        let roles = items.iter().filter(|w| w.kind == IamKind::Role).count();
-        let users = items.len() - roles;
-        let get_cost = roles + users;
-        // With fewer than three names a sweep cannot be cheaper (one summary call plus at
-        // least one page): do not spend the summary call.
-        let mut strategy = ("get", format!("{get_cost} name(s): one call per name"));
-        if get_cost >= 3 {
-            calls.add("GetAccountSummary");
-            match client.get_account_summary().send().await {
-                Ok(summary) => {
-                    let map = summary.summary_map().cloned().unwrap_or_default();
-                    let count = |key: aws_sdk_iam::types::SummaryKeyType| {
-                        map.get(&key).copied().unwrap_or(0).max(0) as usize
-                    };
-                    let role_pages = if roles > 0 {
-                        pages(count(aws_sdk_iam::types::SummaryKeyType::Roles))
-                    } else {
-                        0
-                    };
-                    let user_pages = if users > 0 {
-                        pages(count(aws_sdk_iam::types::SummaryKeyType::Users))
-                    } else {
-                        0
-                    };
-                    let list_cost = role_pages + user_pages;
-                    let why = format!(
-                        "{roles} role name(s) and {users} user name(s): {get_cost} Get call(s), or {list_cost} List page(s) for {} roles and {} users in the account",
-                        count(aws_sdk_iam::types::SummaryKeyType::Roles),
-                        count(aws_sdk_iam::types::SummaryKeyType::Users)
-                    );
-                    if list_cost < get_cost {
-                        strategy = ("list", why);
-                    } else {
-                        strategy = ("get", why);
-                    }
-                }
-                Err(e) => {
-                    strategy = (
-                        "get",
-                        format!(
-                            "GetAccountSummary failed ({}): one call per name",
-                            e.code().unwrap_or("error")
-                        ),
-                    );
-                }
+        // What other clusters of the account already asked IAM (or are asking now) is not
+        // asked again: answered from what they got, or awaited.
+        let mut results: Vec<(Wanted, Fetched<IamPrincipal>)> = Vec::new();
+        let mut fresh: Vec<Wanted> = Vec::new();
+        let mut pending: Vec<Wanted> = Vec::new();
+        for w in items {
+            match shared.answered(w) {
+                Some(answer) => results.push((w.clone(), answer)),
+                None if shared.asked(w) => pending.push(w.clone()),
+                None => fresh.push(w.clone()),
             }
         }
-        let results: Vec<(Wanted, Fetched<IamPrincipal>)> = if strategy.0 == "list" {
-            let role_list = if roles > 0 {
-                Some(list_roles(&client, &calls, None).await)
-            } else {
-                None
+        let mut reused = results.len();
+        let roles = fresh.iter().filter(|w| w.kind == IamKind::Role).count();
+        let users = fresh.len() - roles;
+        let mut strategy = choose(&client, &calls, shared, roles, users).await;
+        let mut lookups = pending;
+        if strategy.0 == "list" {
+            let role_sweep = match roles {
+                0 => None,
+                _ => Some(
+                    shared
+                        .roles
+                        .get_or_init(|| list_roles(&client, &calls, None))
+                        .await,
+                ),
             };
-            let user_list = if users > 0 {
-                Some(list_users(&client, &calls).await)
-            } else {
-                None
+            let user_sweep = match users {
+                0 => None,
+                _ => Some(
+                    shared
+                        .users
+                        .get_or_init(|| list_users(&client, &calls))
+                        .await,
+                ),
             };
-            if let Some(Ok(list)) = &role_list {
-                all_roles = Some(list.clone());
-            }
-            items
-                .iter()
-                .map(|w| {
-                    let list = match w.kind {
-                        IamKind::Role => role_list.as_ref(),
-                        IamKind::User => user_list.as_ref(),
-                    };
-                    let result = match list {
-                        Some(Ok(list)) => list
-                            .iter()
-                            .find(|p| p.name == w.name)
-                            .cloned()
-                            .map_or(Fetched::Absent, Fetched::Found),
-                        Some(Err(unknown)) => unknown.clone(),
-                        None => Fetched::unknown(UnknownReason::Unreachable, "not listed"),
-                    };
-                    ((*w).clone(), result)
-                })
-                .collect()
+            results.extend(fresh.into_iter().map(|w| {
+                let sweep = match w.kind {
+                    IamKind::Role => role_sweep,
+                    IamKind::User => user_sweep,
+                };
+                let result = sweep.map_or_else(
+                    || Fetched::unknown(UnknownReason::Unreachable, "not listed"),
+                    |sweep| from_sweep(sweep, &w.name),
+                );
+                (w, result)
+            }));
         } else {
-            get_each(
-                &client,
-                &calls,
-                items.iter().map(|w| (*w).clone()).collect(),
-            )
-            .await
-        };
+            lookups.extend(fresh);
+        }
+        for (w, (answer, made_here)) in get_each(&client, &calls, shared, lookups).await {
+            reused += usize::from(!made_here);
+            results.push((w, answer));
+        }
+        if reused > 0 {
+            if roles + users == 0 && shared.roles.get().is_some() {
+                strategy.0 = "list";
+            }
+            strategy.1 = format!(
+                "{}; {reused} name(s) answered by IAM calls made for other clusters of the account",
+                strategy.1
+            );
+        }
+        results.sort_by(|a, b| a.0.cmp(&b.0));
         principals.extend(results.into_iter().map(|(w, result)| ResolvedPrincipal {
             kind: w.kind,
             account: w.account,
@@ -363,40 +422,54 @@ pub async fn resolve(wanted: &BTreeSet<Wanted>, session: &AwsSession, sso: bool)
             calls: calls.take(),
         });
     }
-    let sso_roles = if sso {
-        Some(match all_roles {
-            Some(roles) => Fetched::Found(
-                roles
-                    .into_iter()
-                    .filter(|r| {
-                        r.path.starts_with(SSO_PATH_PREFIX) || sso_role_parts(&r.name).is_some()
-                    })
-                    .collect(),
-            ),
-            None if own.is_some() => {
-                let listed = list_roles(&client, &calls, Some(SSO_PATH_PREFIX)).await;
-                if let Some(own) = &own
-                    && let Some(lookup) = accounts.iter_mut().find(|a| &a.account == own)
-                {
-                    for (operation, n) in calls.take() {
-                        *lookup.calls.entry(operation).or_default() += n;
-                    }
-                }
-                match listed {
-                    Ok(roles) => Fetched::Found(roles),
-                    Err(Fetched::Unknown(u)) => Fetched::Unknown(u),
-                    Err(_) => Fetched::unknown(UnknownReason::Unreachable, "ListRoles failed"),
-                }
-            }
-            None => Fetched::unknown(UnknownReason::NoCredentials, "no account to list"),
-        })
-    } else {
-        None
+    let sso_roles = match (sso, &own) {
+        (false, _) => None,
+        (true, None) => Some(Fetched::unknown(
+            UnknownReason::NoCredentials,
+            "no account to list",
+        )),
+        (true, Some(own)) => Some(sso_roles(&client, &calls, shared, own, &mut accounts).await),
     };
     IamEvidence {
         caller_account,
         accounts,
         principals,
         sso_roles,
+    }
+}
+
+/// The roles IAM Identity Center provisioned in the caller's account: from a full sweep when
+/// one was made, else one ListRoles under its path (made once per account).
+async fn sso_roles(
+    client: &aws_sdk_iam::Client,
+    calls: &Calls,
+    shared: &AccountIam,
+    own: &str,
+    accounts: &mut [AccountLookup],
+) -> Fetched<Vec<IamPrincipal>> {
+    if let Some(Ok(roles)) = shared.roles.get() {
+        return Fetched::Found(
+            roles
+                .iter()
+                .filter(|r| {
+                    r.path.starts_with(SSO_PATH_PREFIX) || sso_role_parts(&r.name).is_some()
+                })
+                .cloned()
+                .collect(),
+        );
+    }
+    let listed = shared
+        .sso_roles
+        .get_or_init(|| list_roles(client, calls, Some(SSO_PATH_PREFIX)))
+        .await;
+    if let Some(lookup) = accounts.iter_mut().find(|a| a.account == own) {
+        for (operation, n) in calls.take() {
+            *lookup.calls.entry(operation).or_default() += n;
+        }
+    }
+    match listed {
+        Ok(roles) => Fetched::Found(roles.clone()),
+        Err(Fetched::Unknown(u)) => Fetched::Unknown(u.clone()),
+        Err(_) => Fetched::unknown(UnknownReason::Unreachable, "ListRoles failed"),
     }
 }

@@ -12,5 +12,7 @@ pub mod file;
 pub mod fleet;
 pub mod git;
 pub mod iam;
+pub mod iam_shared;
 pub mod kube;
+pub mod regions;
 pub mod token;

@@ -472,7 +472,9 @@ fn throttling_is_retried_by_the_sdk_then_unknown() {
         .into_iter()
         .filter(|(k, _)| k == "describe")
         .count();
-    assert_eq!(describes, 3, "the SDK's standard retry: three attempts");
+    // Adaptive retry: a call that keeps being throttled is tried three times (and slows the
+    // later calls of its account and region) before it is reported.
+    assert_eq!(describes, 3, "the SDK's adaptive retry: three attempts");
 }
 
 #[test]

@@ -701,3 +701,287 @@ fn a_throttled_region_is_retried_and_a_silent_cluster_is_cut_off() {
     assert!(reasons.contains("unknown(timeout)"), "{reasons}");
     assert_eq!(run.code, 3);
 }
+
+/// `--regions all`: each account's enabled regions (Account ListRegions, asked once per
+/// account with its own role); an opt-in region not enabled is skipped and said, and is not
+/// an incomplete scan.
+#[test]
+fn all_regions_are_the_enabled_ones_and_a_disabled_region_is_said_not_failed() {
+    let bed = Testbed::start(Scenario::load("fleet.json"));
+    let home = common::scratch("fleet-all-regions");
+    let run = bed.run(
+        &home,
+        "admin",
+        &[
+            "scan",
+            "--accounts",
+            "123456789012,222233334444",
+            "--role-name",
+            "auditor",
+            "--regions",
+            "all",
+            "--exclude",
+            "*-legacy",
+            "--exclude",
+            "member-west",
+            "--format",
+            "json",
+        ],
+    );
+    // Findings (exit 1), not incomplete (3): a region not enabled hides nothing.
+    assert_eq!(run.code, 1, "{}\n{}", run.stdout, run.stderr);
+    let report = run.json();
+    let clusters: Vec<&str> = report["clusters"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|c| c["cluster"].as_str().unwrap())
+        .collect();
+    assert_eq!(clusters, ["own-west", "own-east", "member-east"]);
+    assert_eq!(report["not_audited"], serde_json::json!([]));
+    let skipped = report["skipped"].as_array().unwrap();
+    assert_eq!(skipped.len(), 2, "{skipped:?}");
+    for (item, account) in skipped.iter().zip(["123456789012", "222233334444"]) {
+        assert_eq!(item["account"], account);
+        assert_eq!(item["region"], "me-south-1");
+        assert!(
+            item["reason"]
+                .as_str()
+                .unwrap()
+                .contains("not enabled for the account (Account ListRegions: DISABLED)"),
+            "{item}"
+        );
+    }
+    assert_eq!(report["summary"]["skipped"], 2);
+    // ListRegions once per account, each with the account's role; no region asked that the
+    // account does not have (ap-south-1's ListClusters denies: never reached).
+    let requests = bed.requests();
+    let list_regions: Vec<String> = requests
+        .iter()
+        .filter(|r| r.server == "account")
+        .map(|r| r.identity.clone().unwrap_or_default())
+        .collect();
+    assert_eq!(list_regions.len(), 2, "{list_regions:?}");
+    for account in ["123456789012", "222233334444"] {
+        assert!(
+            list_regions
+                .iter()
+                .any(|who| who.contains(&format!("::{account}:assumed-role/auditor/"))),
+            "{list_regions:?}"
+        );
+    }
+    let table = bed.run(
+        &home,
+        "admin",
+        &[
+            "scan",
+            "--accounts",
+            "123456789012",
+            "--role-name",
+            "auditor",
+            "--regions",
+            "all",
+            "--no-iam",
+            "--quiet",
+        ],
+    );
+    assert!(
+        table.stdout.contains(
+            "skipped: account 123456789012, region me-south-1: not enabled for the account"
+        ),
+        "{}",
+        table.stdout
+    );
+    let mixed = bed.run(&home, "admin", &["scan", "--regions", "all,us-east-1"]);
+    assert_eq!(mixed.code, 2);
+    assert!(
+        mixed.stderr.contains("`all` stands alone"),
+        "{}",
+        mixed.stderr
+    );
+}
+
+/// IAM is asked once per account, not once per cluster: the clusters of an account name the
+/// same two roles, and the account's snapshots together record one GetRole per role.
+#[test]
+fn iam_is_resolved_once_per_account_for_all_its_clusters() {
+    let bed = Testbed::start(Scenario::load("fleet.json"));
+    let home = common::scratch("fleet-iam");
+    let evidence = home.join("evidence");
+    let run = bed.run(
+        &home,
+        "admin",
+        &[
+            "scan",
+            "--accounts",
+            "123456789012,222233334444",
+            "--role-name",
+            "auditor",
+            "--regions",
+            "us-east-1,eu-west-1",
+            "--evidence",
+            evidence.to_str().unwrap(),
+            "--format",
+            "json",
+            "--quiet",
+        ],
+    );
+    assert_eq!(run.code, 3, "{}", run.stderr);
+    let mut calls: std::collections::BTreeMap<String, (usize, usize)> = Default::default();
+    let mut reused = 0;
+    for entry in std::fs::read_dir(&evidence).unwrap() {
+        let snapshot: Value =
+            serde_json::from_str(&std::fs::read_to_string(entry.unwrap().path()).unwrap()).unwrap();
+        let iam = &snapshot["iam"]["value"];
+        for lookup in iam["accounts"].as_array().unwrap() {
+            let account = lookup["account"].as_str().unwrap().to_string();
+            let gets = lookup["calls"]["GetRole"].as_u64().unwrap_or(0) as usize;
+            let entry = calls.entry(account).or_default();
+            entry.0 += 1;
+            entry.1 += gets;
+            if lookup["reason"]
+                .as_str()
+                .unwrap()
+                .contains("answered by IAM calls made for other clusters of the account")
+            {
+                reused += 1;
+            }
+        }
+        // Every principal was answered (moto has no such roles: verified absent, not unknown).
+        for principal in iam["principals"].as_array().unwrap() {
+            assert_eq!(principal["result"]["state"], "absent", "{principal}");
+        }
+    }
+    // Four clusters with an aws-auth read (two per account: member-legacy is in the scope
+    // too), each naming roles `nodes` and `admins`: two GetRole per account in all.
+    for (account, (clusters, gets)) in &calls {
+        assert!(*clusters >= 2, "{account}: {calls:?}");
+        assert_eq!(*gets, 2, "{account}: {calls:?}");
+    }
+    assert!(reused >= 1, "no lookup said it reused another's answers");
+}
+
+/// The fleet report in Markdown, SARIF (valid against the 2.1.0 schema; targets not audited
+/// are the invocation's error notifications) and JUnit (one suite per cluster, one of what was
+/// not audited), from one scan's JSON Lines through `merge`.
+#[test]
+fn the_fleet_report_in_markdown_sarif_and_junit() {
+    let bed = Testbed::start(Scenario::load("fleet.json"));
+    let run = scan(&bed, &["--format", "jsonl", "--quiet"]);
+    assert_eq!(run.code, 3, "{}", run.stderr);
+    let dir = common::scratch("fleet-formats");
+    let lines = dir.join("scan.jsonl");
+    std::fs::write(&lines, &run.stdout).unwrap();
+    let merge = |format: &str| common::run(&["merge", lines.to_str().unwrap(), "--format", format]);
+
+    let md = merge("markdown");
+    assert_eq!(md.code, 3);
+    assert!(
+        md.stdout.starts_with("## aws-auth-audit scan\n"),
+        "{}",
+        md.stdout
+    );
+    assert!(
+        md.stdout
+            .contains("> **Incomplete.** These could not be checked:")
+    );
+    assert!(
+        md.stdout
+            .contains("> - account 123456789012, region ap-south-1: unknown(access\\_denied)"),
+        "{}",
+        md.stdout
+    );
+    assert!(
+        md.stdout
+            .contains("| 123456789012 | eu-west-1 | own-west | CONFIG\\_MAP |")
+    );
+    assert!(md.stdout.contains("**Still in `CONFIG_MAP`**"));
+
+    let sarif = merge("sarif");
+    assert_eq!(sarif.code, 3);
+    let log: Value = serde_json::from_str(&sarif.stdout).unwrap();
+    common::assert_sarif_valid(&log);
+    let run0 = &log["runs"][0];
+    assert_eq!(run0["invocations"][0]["executionSuccessful"], false);
+    let notes = run0["invocations"][0]["toolExecutionNotifications"]
+        .as_array()
+        .unwrap();
+    assert_eq!(
+        notes.iter().filter(|n| n["level"] == "error").count(),
+        2,
+        "the two denied regions: {notes:#?}"
+    );
+    let results = run0["results"].as_array().unwrap();
+    let findings: usize = cluster_lines(&run.stdout)
+        .iter()
+        .filter(|l| l["kind"] == "cluster")
+        .map(|l| l["report"]["findings"].as_array().unwrap().len())
+        .sum();
+    assert_eq!(results.len(), findings);
+    assert!(results.iter().all(|r| {
+        r["partialFingerprints"]["awsAuthAuditCluster/v1"]
+            .as_str()
+            .is_some_and(|arn| arn.starts_with("arn:aws:eks:"))
+    }));
+
+    let junit = merge("junit");
+    assert_eq!(junit.code, 3);
+    let path = dir.join("report.xml");
+    std::fs::write(&path, &junit.stdout).unwrap();
+    let parsed = std::process::Command::new("python3")
+        .args([
+            "-c",
+            "import sys, xml.etree.ElementTree as E; r = E.parse(sys.argv[1]).getroot(); print(len(r.findall('testsuite')), len(r.findall(\".//testsuite[@name='not audited']/testcase/error\")))",
+            path.to_str().unwrap(),
+        ])
+        .output()
+        .unwrap();
+    assert!(
+        parsed.status.success(),
+        "{}",
+        String::from_utf8_lossy(&parsed.stderr)
+    );
+    // Four clusters and the suite of what was not audited (two regions).
+    assert_eq!(String::from_utf8_lossy(&parsed.stdout).trim(), "5 2");
+}
+
+/// `--scan-deadline`: the whole scan stops waiting; a cluster still being read is reported as
+/// not audited (timeout), what finished is kept, exit 3.
+#[test]
+fn the_scan_deadline_cuts_off_what_has_not_finished() {
+    let mut scenario = Scenario::load("fleet.json");
+    for cluster in &mut scenario.clusters {
+        if cluster.name == "own-east" {
+            cluster.eks_latency_ms = 25_000;
+        }
+    }
+    let bed = Testbed::start(scenario);
+    let started = std::time::Instant::now();
+    let run = scan(
+        &bed,
+        &["--scan-deadline", "4", "--format", "json", "--quiet"],
+    );
+    assert_eq!(run.code, 3, "{}", run.stderr);
+    // It stopped at the deadline, not when the slow cluster would have answered.
+    assert!(started.elapsed() < std::time::Duration::from_secs(20));
+    let report = run.json();
+    let late: Vec<&Value> = report["not_audited"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter(|n| n["cluster"] == "own-east")
+        .collect();
+    assert_eq!(late.len(), 1, "{report:#}");
+    assert_eq!(late[0]["reason"], "unknown(timeout)");
+    assert!(
+        late[0]["detail"]
+            .as_str()
+            .unwrap()
+            .contains("not finished within the scan's deadline (--scan-deadline)")
+    );
+    // The others finished and are kept.
+    assert!(
+        report["clusters"].as_array().unwrap().len() >= 3,
+        "{report:#}"
+    );
+}

@@ -160,6 +160,10 @@ pub struct Scenario {
     /// Faults on ListClusters, by the region the request was signed for.
     #[serde(default)]
     pub list_clusters_faults: BTreeMap<String, Fault>,
+    /// Account ListRegions: per account, each region's opt-in status (`ENABLED_BY_DEFAULT`,
+    /// `ENABLED`, `DISABLED`, …).
+    #[serde(default)]
+    pub regions: BTreeMap<String, BTreeMap<String, String>>,
     pub clusters: Vec<ClusterSpec>,
     pub identities: Vec<IdentitySpec>,
 }
@@ -210,6 +214,9 @@ struct State {
     other_ca_pem: String,
     log: Mutex<Vec<Recorded>>,
     fault_counts: Mutex<BTreeMap<String, usize>>,
+    /// The credentials moto issued, as last read from its state: read again only when a key is
+    /// not among them (reading moto's whole state per request serialised a fleet's requests).
+    learned: Mutex<Vec<IdentitySpec>>,
 }
 
 pub struct Testbed {
@@ -266,6 +273,7 @@ impl Testbed {
             other_ca_pem,
             log: Mutex::new(Vec::new()),
             fault_counts: Mutex::new(BTreeMap::new()),
+            learned: Mutex::new(Vec::new()),
         });
         let eks_state = state.clone();
         runtime.spawn(async move {
@@ -340,6 +348,7 @@ impl Testbed {
             .env("AWS_EC2_METADATA_DISABLED", "true")
             .env("AWS_ENDPOINT_URL_EKS", &self.eks_url)
             .env("AWS_ENDPOINT_URL_CLOUDTRAIL", &self.eks_url)
+            .env("AWS_ENDPOINT_URL_ACCOUNT", &self.eks_url)
             .env("AWS_ENDPOINT_URL_IAM", &self.moto.url)
             .env("AWS_ENDPOINT_URL_STS", &self.moto.url)
             .env("AWS_ENDPOINT_URL_ORGANIZATIONS", &self.moto.url)
@@ -753,6 +762,17 @@ async fn eks_route(
         return Ok(respond(status, body, &headers));
     }
     let caller = signer(&state, &req);
+    // Account ListRegions: the regions of the account whose credentials signed.
+    if req.uri().path() == "/listRegions" {
+        let regions: Vec<Value> = account_of(caller.as_deref())
+            .and_then(|account| state.scenario.regions.get(account))
+            .into_iter()
+            .flatten()
+            .map(|(name, status)| json!({"RegionName": name, "RegionOptStatus": status}))
+            .collect();
+        record(&state, "account", "POST", "ListRegions", 200, caller);
+        return Ok(respond(200, json!({"Regions": regions}), &[]));
+    }
     let query = req.uri().query().unwrap_or("").to_string();
     let path = req.uri().path().to_string();
     let method = req.method().to_string();
@@ -958,29 +978,44 @@ async fn eks_route(
     Ok(respond(status, body, &headers))
 }
 
-/// The scenario's identities and the credentials moto issued (assumed roles, with the
-/// assumed-role ARN), read from moto's state.
-fn known_identities(state: &State) -> Vec<IdentitySpec> {
-    let mut identities = state.scenario.identities.clone();
+/// The credentials moto issued (assumed roles, with the assumed-role ARN), read from its state.
+fn moto_identities(state: &State) -> Vec<IdentitySpec> {
     let dump = moto::moto_api(&state.moto_url, "GET", "/moto-api/data.json")
         .ok()
         .and_then(|r| {
             let body = r.split_once("\r\n\r\n")?.1.to_string();
             serde_json::from_str::<Value>(&body).ok()
         });
-    if let Some(roles) = dump
-        .as_ref()
+    dump.as_ref()
         .and_then(|d| d["sts"]["AssumedRole"].as_array())
-    {
-        identities.extend(roles.iter().filter_map(|r| {
-            Some(IdentitySpec {
-                access_key_id: r["access_key_id"].as_str()?.to_string(),
-                secret_access_key: r["secret_access_key"].as_str()?.to_string(),
-                arn: r["arn"].as_str()?.to_string(),
-            })
-        }));
+        .map(|roles| {
+            roles
+                .iter()
+                .filter_map(|r| {
+                    Some(IdentitySpec {
+                        access_key_id: r["access_key_id"].as_str()?.to_string(),
+                        secret_access_key: r["secret_access_key"].as_str()?.to_string(),
+                        arn: r["arn"].as_str()?.to_string(),
+                    })
+                })
+                .collect()
+        })
+        .unwrap_or_default()
+}
+
+/// What `find` finds among the scenario's identities and the credentials moto issued; moto's
+/// state is read again only when the ones learned before do not answer.
+fn find_identity<T>(state: &State, find: impl Fn(&[IdentitySpec]) -> Option<T>) -> Option<T> {
+    if let Some(found) = find(&state.scenario.identities) {
+        return Some(found);
     }
-    identities
+    if let Some(found) = find(&state.learned.lock().unwrap()) {
+        return Some(found);
+    }
+    let fresh = moto_identities(state);
+    let found = find(&fresh);
+    *state.learned.lock().unwrap() = fresh;
+    found
 }
 
 /// The ARN of whoever signed an AWS request (SigV4 `Credential=KEY/…`), or `key KEY` when the
@@ -994,11 +1029,7 @@ fn signer<B>(state: &State, req: &Request<B>) -> Option<String> {
             .find(|i| i.access_key_id == key)
             .map(|i| i.arn.clone())
     };
-    Some(
-        find(&state.scenario.identities)
-            .or_else(|| find(&known_identities(state)))
-            .unwrap_or_else(|| format!("key {key}")),
-    )
+    Some(find_identity(state, find).unwrap_or_else(|| format!("key {key}")))
 }
 
 /// The region a SigV4 request was signed for (`Credential=KEY/DATE/REGION/…`).
@@ -1118,21 +1149,9 @@ async fn k8s_answer(
     // The scenario's identities first; moto's assumed roles only for another key (asking
     // moto costs a request).
     let identity = bearer.and_then(|token| {
-        verify_token(
-            &token,
-            &cluster.name,
-            &state.scenario.identities,
-            SystemTime::now(),
-        )
-        .or_else(|_| {
-            verify_token(
-                &token,
-                &cluster.name,
-                &known_identities(&state),
-                SystemTime::now(),
-            )
+        find_identity(&state, |identities| {
+            verify_token(&token, &cluster.name, identities, SystemTime::now()).ok()
         })
-        .ok()
     });
     let Some(identity) = identity else {
         record(&state, "k8s", &method, &full_path, 401, None);
@@ -1151,9 +1170,7 @@ async fn k8s_answer(
             .find(|i| i.arn == identity)
             .map(|i| i.access_key_id.clone())
     };
-    let access_key_id = key_of(&state.scenario.identities)
-        .or_else(|| key_of(&known_identities(&state)))
-        .unwrap_or_default();
+    let access_key_id = find_identity(&state, key_of).unwrap_or_default();
     let fault_key = match resource {
         "api/v1/namespaces/kube-system/configmaps/aws-auth" => Some("configmaps"),
         r => r.rsplit('/').next().filter(|last| {

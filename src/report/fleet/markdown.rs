@@ -1,0 +1,135 @@
+//! The fleet as Markdown, for a job summary or a ticket: what could not be checked first, then
+//! one row per cluster, who can administer across the fleet, the clusters still in
+//! `CONFIG_MAP`, and what changed since the baseline.
+
+use super::{FleetView, access_view};
+use crate::infra::escape::markdown;
+
+impl FleetView<'_> {
+    pub fn markdown(&self) -> String {
+        let mut out = format!(
+            "## aws-auth-audit scan\n\n{} cluster(s) audited ({} complete), {} target(s) not audited, exit {}.\n",
+            self.clusters.len(),
+            self.clusters.iter().filter(|c| c.complete()).count(),
+            self.not_audited.len(),
+            self.exit
+        );
+        if !self.not_audited.is_empty() {
+            out.push_str("\n> **Incomplete.** These could not be checked:\n>\n");
+            for item in self.not_audited {
+                out.push_str(&format!(
+                    "> - account {}{}{}: {}: {}\n",
+                    markdown(&item.account),
+                    item.region
+                        .as_ref()
+                        .map_or(String::new(), |r| format!(", region {}", markdown(r))),
+                    item.cluster
+                        .as_ref()
+                        .map_or(String::new(), |c| format!(", cluster {}", markdown(c))),
+                    markdown(&item.reason),
+                    markdown(&item.detail)
+                ));
+            }
+        }
+        out.push_str(
+            "\n| account | region | cluster | mode | version | cluster-admins | hidden creator | findings (critical/high/medium/low) | complete |\n|---|---|---|---|---|---|---|---|---|\n",
+        );
+        for c in self.clusters {
+            let cluster = &c.report["cluster"];
+            out.push_str(&format!(
+                "| {} | {} | {} | {} | {} | {} | {} | {}/{}/{}/{} | {} |\n",
+                markdown(&c.account),
+                markdown(&c.region),
+                markdown(&c.cluster),
+                markdown(cluster["authentication_mode"].as_str().unwrap_or("unknown")),
+                markdown(cluster["kubernetes_version"].as_str().unwrap_or("")),
+                c.admins().filter(|p| p["tier"] == "cluster-admin").count(),
+                if c.hidden_creator() { "yes" } else { "no" },
+                c.failing("critical"),
+                c.failing("high"),
+                c.failing("medium"),
+                c.failing("low"),
+                if c.complete() { "yes" } else { "no" }
+            ));
+        }
+        let view = access_view(self.clusters);
+        if !view.is_empty() {
+            out.push_str(&format!(
+                "\n<details><summary>Who can administer, across the fleet ({} principal(s))</summary>\n\n| principal | clusters | how |\n|---|---|---|\n",
+                view.len()
+            ));
+            for (arn, paths) in &view {
+                let how: Vec<String> = paths
+                    .iter()
+                    .map(|p| {
+                        format!(
+                            "{}: {} via {}",
+                            markdown(&p.cluster),
+                            markdown(&p.tier),
+                            markdown(&p.source)
+                        )
+                    })
+                    .collect();
+                out.push_str(&format!(
+                    "| {} | {} | {} |\n",
+                    markdown(arn),
+                    paths.len(),
+                    how.join("<br>")
+                ));
+            }
+            out.push_str("\n</details>\n");
+        }
+        let legacy = self.config_map_clusters();
+        if !legacy.is_empty() {
+            out.push_str("\n**Still in `CONFIG_MAP`** (the creator holds `system:masters` invisibly and unrevocably):\n\n");
+            for (arn, creator) in legacy {
+                out.push_str(&format!(
+                    "- {} — creator {}\n",
+                    markdown(arn),
+                    markdown(&creator)
+                ));
+            }
+        }
+        if !self.skipped.is_empty() {
+            out.push_str("\nSkipped (not an error):\n\n");
+            for item in self.skipped {
+                out.push_str(&format!(
+                    "- account {}, region {}: {}\n",
+                    markdown(&item.account),
+                    markdown(&item.region),
+                    markdown(&item.reason)
+                ));
+            }
+        }
+        if let Some(drift) = self.drift {
+            out.push_str(&format!("\n### Since {}\n\n", markdown(&drift.baseline)));
+            let mut any = false;
+            for (what, items) in drift.lists() {
+                for item in items {
+                    any = true;
+                    out.push_str(&format!("- {what}: {}\n", markdown(item)));
+                }
+            }
+            for (cluster, new) in &drift.findings_new {
+                any = true;
+                out.push_str(&format!(
+                    "- {} new finding(s) on {}\n",
+                    new.len(),
+                    markdown(cluster)
+                ));
+            }
+            for (cluster, fixed) in &drift.findings_fixed {
+                any = true;
+                out.push_str(&format!(
+                    "- {} finding(s) fixed on {}\n",
+                    fixed.len(),
+                    markdown(cluster)
+                ));
+            }
+            if !any {
+                out.push_str("No change.\n");
+            }
+        }
+        out
+    }
+}

@@ -1,0 +1,265 @@
+//! A fleet scan's reports, built from its JSON Lines so that a scan, the merge of shards and a
+//! resumed scan give the same report: one line per cluster as it finishes (with its full JSON
+//! report), one per target not audited, then a summary; the same as one JSON document; and a
+//! table — one row per cluster, the fleet access view (every principal with cluster-admin or
+//! admin power anywhere, where and through what), the clusters still in `CONFIG_MAP`, and what
+//! could not be checked.
+
+use std::collections::BTreeMap;
+
+mod drift;
+mod junit;
+mod markdown;
+mod sarif;
+mod table;
+
+pub use drift::Drift;
+
+use serde::{Deserialize, Serialize};
+use serde_json::{Value, json};
+
+use crate::evidence::Unknown;
+use crate::judge::result::CheckResult;
+
+/// One cluster of the fleet: where it is, the exit code it earns alone, and its JSON report.
+#[derive(Debug, Clone, Serialize, Deserialize)]
+pub struct ClusterLine {
+    pub account: String,
+    pub region: String,
+    pub cluster: String,
+    pub exit: u8,
+    pub report: Value,
+}
+
+impl ClusterLine {
+    pub fn new(account: String, region: String, result: &CheckResult, exit: u8) -> ClusterLine {
+        ClusterLine {
+            account,
+            region,
+            cluster: result
+                .live
+                .as_ref()
+                .map_or(String::new(), |l| l.cluster.name.clone()),
+            exit,
+            report: serde_json::from_str(&super::json::render(result)).expect("our own JSON"),
+        }
+    }
+
+    fn arn(&self) -> &str {
+        self.report["cluster"]["arn"].as_str().unwrap_or("?")
+    }
+
+    fn principals(&self) -> &[Value] {
+        self.report["principals"]
+            .as_array()
+            .map_or(&[], Vec::as_slice)
+    }
+
+    fn admins(&self) -> impl Iterator<Item = &Value> {
+        self.principals().iter().filter(|p| {
+            p["in_effect"] == true && (p["tier"] == "cluster-admin" || p["tier"] == "admin")
+        })
+    }
+
+    fn complete(&self) -> bool {
+        self.report["coverage"]["complete"] == true
+    }
+
+    fn config_map(&self) -> bool {
+        self.report["cluster"]["authentication_mode"] == "CONFIG_MAP"
+    }
+
+    /// The creator the report names (a principal whose way in is the creator: from
+    /// CloudTrail, `--creator`, or the audit's own caller), or that it is unknown.
+    fn creator(&self) -> String {
+        self.principals()
+            .iter()
+            .find(|p| {
+                p["source"]
+                    .as_str()
+                    .is_some_and(|s| s.starts_with("creator"))
+            })
+            .and_then(|p| p["arn"].as_str())
+            .map_or_else(|| "unknown".to_string(), str::to_string)
+    }
+
+    fn hidden_creator(&self) -> bool {
+        self.config_map()
+            || self.principals().iter().any(|p| {
+                p["source"]
+                    .as_str()
+                    .is_some_and(|s| s.starts_with("creator (hidden"))
+            })
+    }
+
+    fn failing(&self, severity: &str) -> usize {
+        self.report["findings"].as_array().map_or(0, |f| {
+            f.iter()
+                .filter(|f| f["status"] == "fail" && f["severity"] == severity)
+                .count()
+        })
+    }
+
+    /// The scope `policy init` writes for this cluster: its admins in effect today.
+    pub fn starting_scope(&self) -> crate::policy::StartingScope {
+        crate::policy::StartingScope {
+            account: Some(self.account.clone()),
+            region: Some(self.region.clone()),
+            cluster: Some(self.cluster.clone()),
+            file: None,
+            about: self.arn().to_string(),
+            admins: self
+                .admins()
+                .map(|p| {
+                    let text = |k: &str| p[k].as_str().unwrap_or_default().to_string();
+                    (
+                        text("arn"),
+                        format!("{} ({})", text("source"), text("tier_reason")),
+                    )
+                })
+                .collect(),
+        }
+    }
+
+    /// `(account, region, cluster)`: the order of every fleet report.
+    pub fn key(&self) -> (String, String, String) {
+        (
+            self.account.clone(),
+            self.region.clone(),
+            self.cluster.clone(),
+        )
+    }
+}
+
+/// A target that could not be audited, and why.
+#[derive(Debug, Clone, Serialize, Deserialize)]
+pub struct NotAudited {
+    pub account: String,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub region: Option<String>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub cluster: Option<String>,
+    pub reason: String,
+    pub detail: String,
+}
+
+impl NotAudited {
+    pub fn new(
+        account: String,
+        region: Option<String>,
+        cluster: Option<String>,
+        reason: &Unknown,
+    ) -> NotAudited {
+        NotAudited {
+            account,
+            region,
+            cluster,
+            reason: format!("unknown({})", reason.reason.as_str()),
+            detail: reason.detail.clone(),
+        }
+    }
+}
+
+/// A region of `--regions all` not enabled for an account: nothing can run there.
+#[derive(Debug, Clone, Serialize, Deserialize)]
+pub struct Skipped {
+    pub account: String,
+    pub region: String,
+    pub reason: String,
+}
+
+/// One line of a scan's JSON Lines.
+#[derive(Debug, Clone, Serialize, Deserialize)]
+#[serde(tag = "kind", rename_all = "snake_case")]
+pub enum FleetLine {
+    Cluster(ClusterLine),
+    NotAudited(NotAudited),
+    Skipped(Skipped),
+    Summary(Value),
+}
+
+/// One way a principal holds admin power on one cluster.
+#[derive(Debug, Clone, Serialize)]
+struct AdminPath {
+    cluster: String,
+    source: String,
+    tier: String,
+    why: String,
+}
+
+/// Every principal with cluster-admin or admin power in effect anywhere, by ARN.
+fn access_view(clusters: &[ClusterLine]) -> BTreeMap<String, Vec<AdminPath>> {
+    let mut view: BTreeMap<String, Vec<AdminPath>> = BTreeMap::new();
+    for line in clusters {
+        for p in line.admins() {
+            let text = |key: &str| p[key].as_str().unwrap_or_default().to_string();
+            view.entry(text("arn")).or_default().push(AdminPath {
+                cluster: line.arn().to_string(),
+                source: text("source"),
+                tier: text("tier"),
+                why: text("tier_reason"),
+            });
+        }
+    }
+    view
+}
+
+/// A fleet report's contents, whatever its format.
+pub struct FleetView<'a> {
+    pub clusters: &'a [ClusterLine],
+    pub not_audited: &'a [NotAudited],
+    pub skipped: &'a [Skipped],
+    pub exit: u8,
+    pub drift: Option<&'a Drift>,
+}
+
+impl FleetView<'_> {
+    /// The fleet in numbers, and its access view.
+    pub fn summary(&self) -> Value {
+        let clusters = self.clusters;
+        let mut value = json!({
+            "clusters": clusters.len(),
+            "complete": clusters.iter().filter(|c| c.complete()).count(),
+            "not_audited": self.not_audited.len(),
+            "skipped": self.skipped.len(),
+            "config_map_clusters": clusters.iter().filter(|c| c.config_map()).map(ClusterLine::arn).collect::<Vec<_>>(),
+            "exit": self.exit,
+            "access": access_view(clusters),
+        });
+        if let Some(drift) = self.drift {
+            value["drift"] = serde_json::to_value(drift).expect("serialisable");
+        }
+        value
+    }
+
+    /// The whole fleet as one JSON document.
+    pub fn json(&self) -> String {
+        let mut text = serde_json::to_string_pretty(&json!({
+            "version": 1,
+            "kind": "FleetReport",
+            "clusters": self.clusters,
+            "not_audited": self.not_audited,
+            "skipped": self.skipped,
+            "summary": self.summary(),
+        }))
+        .expect("serialisable");
+        text.push('\n');
+        text
+    }
+
+    /// The clusters still in `CONFIG_MAP` mode, with the creator each report names.
+    fn config_map_clusters(&self) -> Vec<(&str, String)> {
+        self.clusters
+            .iter()
+            .filter(|c| c.config_map())
+            .map(|c| (c.arn(), c.creator()))
+            .collect()
+    }
+}
+
+/// A JSON Lines line.
+pub fn line(item: &FleetLine) -> String {
+    let mut text = serde_json::to_string(item).expect("serialisable");
+    text.push('\n');
+    text
+}
