@@ -392,6 +392,13 @@ pub enum Command {
         /// A rule code, e.g. EA113
         code: String,
     },
+    /// Print a shell completion script (generated from this command line, so it never drifts)
+    Completions {
+        /// The shell: bash, zsh, fish, powershell or elvish
+        shell: clap_complete::Shell,
+    },
+    /// Print the man page (roff): every command, option, exit code and environment variable
+    Man,
 }
 
 /// What `policy` does.

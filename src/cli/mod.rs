@@ -20,7 +20,7 @@ mod whois;
 use std::ffi::OsString;
 use std::io::Write;
 
-use clap::Parser;
+use clap::{CommandFactory, FromArgMatches};
 
 pub use args::{Cli, ClusterTarget, ColorChoice, Command, ExecChoice, FailOn, TextOrJson};
 pub use error::{CliError, CliResult};
@@ -34,7 +34,12 @@ use output::ReportArgs;
 
 /// Parses the arguments and runs the command; a failure is said once, on stderr.
 pub fn run(args: impl IntoIterator<Item = OsString>) -> ExitStatus {
-    let cli = match Cli::try_parse_from(args) {
+    let parsed = Cli::command()
+        .version(version())
+        .long_version(version())
+        .try_get_matches_from(args)
+        .and_then(|matches| Cli::from_arg_matches(&matches));
+    let cli = match parsed {
         Ok(cli) => cli,
         Err(e) => {
             let _ = e.print();
@@ -52,6 +57,20 @@ pub fn run(args: impl IntoIterator<Item = OsString>) -> ExitStatus {
             error.status
         }
     }
+}
+
+/// `--version`: the version, the commit it was built from and the rule catalogue's size, so a
+/// report can be traced to a build.
+pub fn version() -> &'static str {
+    static VERSION: std::sync::OnceLock<String> = std::sync::OnceLock::new();
+    VERSION.get_or_init(|| {
+        format!(
+            "{} (commit {}, {} rules)",
+            env!("CARGO_PKG_VERSION"),
+            env!("AWS_AUTH_AUDIT_COMMIT"),
+            crate::rules::RULES.len()
+        )
+    })
 }
 
 fn dispatch(command: Command) -> CliResult {
@@ -139,6 +158,14 @@ fn dispatch(command: Command) -> CliResult {
         },
         Command::Rules { format } => catalogue::run_rules(format),
         Command::Explain { code } => catalogue::run_explain(&code),
+        Command::Completions { shell } => {
+            output::write_report(None, &reference::completions(shell))?;
+            Ok(ExitStatus::Clean)
+        }
+        Command::Man => {
+            output::write_report(None, &reference::man_page())?;
+            Ok(ExitStatus::Clean)
+        }
         Command::Scan {
             org,
             accounts,

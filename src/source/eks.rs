@@ -24,8 +24,9 @@ pub enum EksError {
         region: String,
         request: String,
     },
-    /// No usable credentials: none found, expired, or rejected.
-    #[error("DescribeCluster {name}: no usable AWS credentials: {}", .failure.detail())]
+    /// No usable credentials: none found, expired, or rejected. Said in a line a newcomer can
+    /// act on; the SDK's whole account of its search is logged at debug level.
+    #[error("DescribeCluster {name}: no usable AWS credentials: {}", credentials_help(.failure))]
     Credentials {
         name: String,
         failure: super::aws::AwsFailure,
@@ -42,6 +43,28 @@ pub enum EksError {
     /// The answer lacks the endpoint or the CA (a cluster still being created).
     #[error("DescribeCluster {0}: the cluster has no endpoint or certificate authority yet")]
     Incomplete(String),
+}
+
+/// What to do about credentials that cannot be used, by why.
+fn credentials_help(failure: &super::aws::AwsFailure) -> String {
+    use super::aws::AwsErrorClass;
+    let debug = "RUST_LOG=debug shows the SDK's own account";
+    match failure.class {
+        AwsErrorClass::ExpiredCredentials => format!(
+            "they have expired. Refresh them (for an SSO profile: `aws sso login --profile NAME`) and run again ({debug})"
+        ),
+        AwsErrorClass::RejectedCredentials => format!(
+            "AWS does not accept them ({}). Check AWS_ACCESS_KEY_ID and AWS_SECRET_ACCESS_KEY, or the profile (--profile NAME) ({debug})",
+            if failure.code.is_empty() {
+                "rejected"
+            } else {
+                &failure.code
+            }
+        ),
+        _ => format!(
+            "none were found. Set AWS_ACCESS_KEY_ID and AWS_SECRET_ACCESS_KEY, pass --profile NAME (a profile of ~/.aws/config), or run `aws sso login --profile NAME` for an SSO profile ({debug})"
+        ),
+    }
 }
 
 /// DescribeCluster: the endpoint and CA of `name`, and what the audit records about it
@@ -69,6 +92,7 @@ pub async fn describe_cluster(
                     | super::aws::AwsErrorClass::ExpiredCredentials
                     | super::aws::AwsErrorClass::RejectedCredentials
             ) {
+                tracing::debug!(failure = %failure.detail(), "DescribeCluster: credentials");
                 return EksError::Credentials {
                     name: name.to_string(),
                     failure,

@@ -515,3 +515,140 @@ fn help_is_pinned_by_the_cli_reference() {
         "check --help differs from docs/cli.md"
     );
 }
+
+/// Every subcommand and every long option, as `--help` lists them (the grammar's own words).
+fn grammar() -> Vec<(String, Vec<String>)> {
+    let help = run(&["--help"]);
+    let commands: Vec<String> = help
+        .stdout
+        .split("Commands:")
+        .nth(1)
+        .unwrap()
+        .split("Options:")
+        .next()
+        .unwrap()
+        .lines()
+        // A command's line; its description's continuation lines are indented deeper.
+        .filter(|l| l.starts_with("  ") && !l.starts_with("   "))
+        .filter_map(|l| l.split_whitespace().next())
+        .filter(|c| *c != "help")
+        .map(str::to_string)
+        .collect();
+    assert!(commands.len() >= 12, "{commands:?}");
+    commands
+        .into_iter()
+        .map(|command| {
+            let sub = run(&[&command, "--help"]);
+            let options = sub
+                .stdout
+                .split_whitespace()
+                .filter(|w| w.starts_with("--") && w.len() > 2)
+                .map(|w| {
+                    w.trim_end_matches([',', '.', ')', ']', ';'])
+                        .split(['=', '['])
+                        .next()
+                        .unwrap()
+                        .to_string()
+                })
+                .filter(|w| {
+                    w != "--help"
+                        && w.chars()
+                            .skip(2)
+                            .all(|c| c.is_ascii_lowercase() || c == '-')
+                })
+                .collect();
+            (command, options)
+        })
+        .collect()
+}
+
+/// The man page and the completion scripts come from the same grammar: every subcommand and
+/// every option is in each, and `--version` names the build.
+#[test]
+fn man_page_and_completions_cover_every_command_and_option() {
+    let grammar = grammar();
+    let options: usize = grammar.iter().map(|(_, o)| o.len()).sum();
+    assert!(options >= 60, "{grammar:?}");
+    let man = run(&["man"]);
+    assert_eq!(man.code, 0);
+    assert!(man.stdout.starts_with(".ie") || man.stdout.contains(".TH aws-auth-audit 1"));
+    for section in [
+        ".SH NAME",
+        ".SH SYNOPSIS",
+        ".SH \"COMMAND OPTIONS\"",
+        ".SH \"EXIT STATUS\"",
+        ".SH ENVIRONMENT",
+    ] {
+        assert!(man.stdout.contains(section), "{section}");
+    }
+    // roff writes a hyphen as `\-`.
+    let roff = |text: &str| text.replace('-', "\\-");
+    for (command, options) in &grammar {
+        assert!(
+            man.stdout
+                .contains(&format!(".SS \"aws-auth-audit {command}\"")),
+            "man: {command}"
+        );
+        for option in options {
+            assert!(
+                man.stdout.contains(&roff(option)),
+                "man: {command} {option}"
+            );
+        }
+    }
+    for variable in [
+        "AWS_REGION",
+        "AWS_PROFILE",
+        "KUBECONFIG",
+        "RUST_LOG",
+        "JOB_COMPLETION_INDEX",
+    ] {
+        assert!(man.stdout.contains(&roff(variable)), "man: {variable}");
+    }
+    for code in ["0", "1", "2", "3", "4"] {
+        assert!(
+            man.stdout.contains(&format!(".TP\n\\fB{code}\\fR")),
+            "man: exit {code}"
+        );
+    }
+    for shell in ["bash", "zsh", "fish", "powershell"] {
+        let script = run(&["completions", shell]);
+        assert_eq!(script.code, 0, "{shell}");
+        for (command, options) in &grammar {
+            assert!(
+                script.stdout.contains(command.as_str()),
+                "{shell}: {command}"
+            );
+            for option in options {
+                // fish names long options without their dashes (`-l regions`).
+                let bare = option.trim_start_matches("--");
+                assert!(
+                    script.stdout.contains(option.as_str())
+                        || (shell == "fish" && script.stdout.contains(&format!("-l {bare}"))),
+                    "{shell}: {command} {option}"
+                );
+            }
+        }
+    }
+    let unknown = run(&["completions", "tcsh"]);
+    assert_eq!(unknown.code, 2);
+
+    let version = run(&["--version"]);
+    assert_eq!(version.code, 0);
+    let line = version.stdout.trim();
+    assert!(
+        line.starts_with(&format!(
+            "aws-auth-audit {} (commit ",
+            env!("CARGO_PKG_VERSION")
+        )),
+        "{line}"
+    );
+    let rules = run(&["rules", "--format", "json"]);
+    let count = serde_json::from_str::<Value>(&rules.stdout)
+        .map(|v| v.as_array().map_or(0, Vec::len))
+        .unwrap_or(0);
+    assert!(
+        line.ends_with(&format!(", {count} rules)")),
+        "{line} vs {count} rules"
+    );
+}

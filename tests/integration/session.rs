@@ -176,8 +176,14 @@ fn every_class_of_aws_failure_has_its_own_reason() {
         &[("AWS_ACCESS_KEY_ID", ""), ("AWS_SECRET_ACCESS_KEY", "")],
     );
     assert_eq!(none.code, 2, "{}", none.stderr);
+    // In words a newcomer can act on, one line; the SDK's chain only under RUST_LOG=debug.
     assert!(
-        none.stderr.contains("no usable AWS credentials"),
+        none.stderr.contains("no usable AWS credentials: none were found. Set AWS_ACCESS_KEY_ID and AWS_SECRET_ACCESS_KEY, pass --profile NAME"),
+        "{}",
+        none.stderr
+    );
+    assert!(
+        !none.stderr.contains("dispatch failure") && none.stderr.lines().count() == 1,
         "{}",
         none.stderr
     );
