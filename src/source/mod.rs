@@ -4,6 +4,7 @@
 
 pub mod audit;
 pub mod aws;
+pub mod aws_error;
 pub mod cloudtrail;
 pub mod collect;
 pub mod context;
