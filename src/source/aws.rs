@@ -87,6 +87,71 @@ impl std::fmt::Debug for AwsSession {
     }
 }
 
+/// The session's credentials, resolved once for every client of the session and for the
+/// token signer alike: the SDK's identity cache asks this provider, which answers from the
+/// session's own cache while the credentials are fresh (without it, the SDK and the signer
+/// each resolved them: two AssumeRole calls per role).
+#[derive(Debug, Clone)]
+struct OnceResolved {
+    inner: SharedCredentialsProvider,
+    cache: std::sync::Arc<tokio::sync::Mutex<Option<Credentials>>>,
+}
+
+impl OnceResolved {
+    /// The cached credentials when fresh, else resolved again; every secret part is
+    /// registered with the log redactor.
+    async fn resolve(
+        &self,
+    ) -> Result<Credentials, aws_credential_types::provider::error::CredentialsError> {
+        let mut cached = self.cache.lock().await;
+        let fresh = |c: &Credentials| {
+            c.expiry()
+                .is_none_or(|at| at > SystemTime::now() + REFRESH_BEFORE)
+        };
+        if let Some(credentials) = cached.as_ref().filter(|c| fresh(c)) {
+            return Ok(credentials.clone());
+        }
+        let credentials = self.inner.provide_credentials().await?;
+        crate::infra::redact::register(credentials.secret_access_key());
+        crate::infra::redact::register(credentials.access_key_id());
+        if let Some(session_token) = credentials.session_token() {
+            crate::infra::redact::register(session_token);
+        }
+        *cached = Some(credentials.clone());
+        Ok(credentials)
+    }
+}
+
+impl ProvideCredentials for OnceResolved {
+    fn provide_credentials<'a>(
+        &'a self,
+    ) -> aws_credential_types::provider::future::ProvideCredentials<'a>
+    where
+        Self: 'a,
+    {
+        aws_credential_types::provider::future::ProvideCredentials::new(self.resolve())
+    }
+}
+
+/// `config` with its credentials provider wrapped so that they are resolved once, into `cache`.
+fn resolved_once(
+    config: aws_config::SdkConfig,
+    provider: Option<SharedCredentialsProvider>,
+    cache: &std::sync::Arc<tokio::sync::Mutex<Option<Credentials>>>,
+) -> aws_config::SdkConfig {
+    let Some(inner) = provider.or_else(|| config.credentials_provider()) else {
+        return config;
+    };
+    let once = OnceResolved {
+        inner,
+        cache: cache.clone(),
+    };
+    config
+        .into_builder()
+        .credentials_provider(SharedCredentialsProvider::new(once))
+        .build()
+}
+
 impl AwsSession {
     /// Loads the configuration (region, profile, the standard credential chain), with a
     /// timeout on every attempt of every call; with `role_arn`, every client and the token
@@ -108,7 +173,8 @@ impl AwsSession {
         if let Some(profile) = &options.profile {
             loader = loader.profile_name(profile);
         }
-        let mut config = loader.load().await;
+        let config = loader.load().await;
+        let mut role = None;
         if let Some(role_arn) = &options.role_arn {
             let sts_region = config
                 .region()
@@ -120,15 +186,13 @@ impl AwsSession {
                 .region(sts_region)
                 .build()
                 .await;
-            config = config
-                .into_builder()
-                .credentials_provider(SharedCredentialsProvider::new(provider))
-                .build();
+            role = Some(SharedCredentialsProvider::new(provider));
         }
+        let credentials = std::sync::Arc::default();
         AwsSession {
-            config,
+            config: resolved_once(config, role, &credentials),
             options: options.clone(),
-            credentials: Default::default(),
+            credentials,
             regional: Default::default(),
             account_wide: Default::default(),
         }
@@ -149,18 +213,15 @@ impl AwsSession {
         if let Some(id) = external_id {
             builder = builder.external_id(id);
         }
-        let provider = builder.build().await;
+        let provider = SharedCredentialsProvider::new(builder.build().await);
+        let credentials = std::sync::Arc::default();
         AwsSession {
-            config: self
-                .config
-                .to_builder()
-                .credentials_provider(SharedCredentialsProvider::new(provider))
-                .build(),
+            config: resolved_once(self.config.clone(), Some(provider), &credentials),
             options: CredentialOptions {
                 role_arn: Some(role_arn.to_string()),
                 ..self.options.clone()
             },
-            credentials: Default::default(),
+            credentials,
             regional: Default::default(),
             account_wide: Default::default(),
         }
@@ -273,17 +334,9 @@ impl AwsSession {
         aws_sdk_sts::Client::from_conf(config.build())
     }
 
-    /// The session's credentials (the assumed role's with `--role-arn`), resolved once and
-    /// again only near their expiry. Every secret part is registered with the log redactor.
+    /// The session's credentials (the assumed role's with `--role-arn`), resolved once (for
+    /// the SDK's clients and the token signer alike) and again only near their expiry.
     pub async fn credentials(&self) -> Result<Credentials, AwsFailure> {
-        let mut cached = self.credentials.lock().await;
-        let fresh = |c: &Credentials| {
-            c.expiry()
-                .is_none_or(|at| at > SystemTime::now() + REFRESH_BEFORE)
-        };
-        if let Some(credentials) = cached.as_ref().filter(|c| fresh(c)) {
-            return Ok(credentials.clone());
-        }
         let provider = self
             .config
             .credentials_provider()
@@ -294,16 +347,9 @@ impl AwsSession {
                 message: "no credential provider configured".into(),
                 request_id: None,
             })?;
-        let credentials = provider
+        provider
             .provide_credentials()
             .await
-            .map_err(|e| credentials_failure(&e))?;
-        crate::infra::redact::register(credentials.secret_access_key());
-        crate::infra::redact::register(credentials.access_key_id());
-        if let Some(session_token) = credentials.session_token() {
-            crate::infra::redact::register(session_token);
-        }
-        *cached = Some(credentials.clone());
-        Ok(credentials)
+            .map_err(|e| credentials_failure(&e))
     }
 }

@@ -18,6 +18,7 @@ mod hostile;
 mod iam;
 mod inputs;
 mod kubeconfig;
+mod least_privilege;
 mod live_access;
 mod mutations;
 mod pinned_reports;

@@ -26,6 +26,85 @@ use serde::Deserialize;
 use serde_json::{Value, json};
 use sha2::{Digest, Sha256};
 
+/// One thing an RBAC rule allows: a verb on a resource, in a namespace (none: cluster-wide,
+/// as a ClusterRole bound by a ClusterRoleBinding), of one name (none: any).
+#[derive(Debug, Clone, PartialEq, Eq, Deserialize, serde::Serialize)]
+pub struct Permission {
+    pub verb: String,
+    pub resource: String,
+    #[serde(default)]
+    pub namespace: Option<String>,
+    #[serde(default)]
+    pub name: Option<String>,
+}
+
+/// The IAM action of a request to the test bed's AWS APIs (`eks:ListClusters`, …).
+fn aws_action(target: &str, path: &str) -> String {
+    if target.ends_with(".LookupEvents") {
+        return "cloudtrail:LookupEvents".into();
+    }
+    if path == "/listRegions" {
+        return "account:ListRegions".into();
+    }
+    let segments: Vec<&str> = path.trim_matches('/').split('/').collect();
+    let name = match segments.as_slice() {
+        ["clusters"] => "ListClusters",
+        ["clusters", _] => "DescribeCluster",
+        ["clusters", _, "access-entries"] => "ListAccessEntries",
+        ["clusters", _, "access-entries", _] => "DescribeAccessEntry",
+        ["clusters", _, "access-entries", _, "access-policies"] => "ListAssociatedAccessPolicies",
+        ["access-policies"] => "ListAccessPolicies",
+        ["clusters", _, "node-groups"] => "ListNodegroups",
+        ["clusters", _, "node-groups", _] => "DescribeNodegroup",
+        ["clusters", _, "fargate-profiles"] => "ListFargateProfiles",
+        ["clusters", _, "fargate-profiles", _] => "DescribeFargateProfile",
+        ["clusters", _, "updates"] => "ListUpdates",
+        ["clusters", _, "updates", _] => "DescribeUpdate",
+        _ => "Unknown",
+    };
+    format!("eks:{name}")
+}
+
+/// The verb, resource, namespace and name of a Kubernetes API request (discovery: `None`).
+fn request_attributes(method: &str, path: &str) -> Option<Permission> {
+    let segments: Vec<&str> = path.trim_matches('/').split('/').collect();
+    let rest = match segments.as_slice() {
+        ["api", "v1", rest @ ..] => rest,
+        ["apis", _group, _version, rest @ ..] => rest,
+        _ => return None,
+    };
+    let (namespace, rest) = match rest {
+        ["namespaces", namespace, rest @ ..] if !rest.is_empty() => {
+            (Some(namespace.to_string()), rest)
+        }
+        rest => (None, rest),
+    };
+    let (resource, name) = match rest {
+        [resource] => (resource.to_string(), None),
+        [resource, name] => (resource.to_string(), Some(name.to_string())),
+        _ => return None,
+    };
+    let verb = match (method, &name) {
+        ("GET", Some(_)) => "get",
+        ("GET", None) => "list",
+        ("POST", _) => "create",
+        (other, _) => {
+            return Some(Permission {
+                verb: other.to_ascii_lowercase(),
+                resource,
+                namespace,
+                name,
+            });
+        }
+    };
+    Some(Permission {
+        verb: verb.to_string(),
+        resource,
+        namespace,
+        name,
+    })
+}
+
 #[derive(Debug, Clone, Deserialize)]
 pub struct ClusterSpec {
     pub name: String,
@@ -34,6 +113,10 @@ pub struct ClusterSpec {
     pub version: String,
     /// The aws-auth ConfigMap's data; absent means no aws-auth (404).
     pub aws_auth: Option<BTreeMap<String, String>>,
+    /// When set, the API server authorises as RBAC would with these permissions only: any
+    /// other request (discovery aside) is 403 Forbidden.
+    #[serde(default)]
+    pub authorized: Option<Vec<Permission>>,
     /// A fault to inject on reads of aws-auth.
     #[serde(default)]
     pub aws_auth_fault: Option<Fault>,
@@ -164,6 +247,11 @@ pub struct Scenario {
     /// `ENABLED`, `DISABLED`, …).
     #[serde(default)]
     pub regions: BTreeMap<String, BTreeMap<String, String>>,
+    /// When set, the EKS, CloudTrail and Account calls an IAM policy with these actions allows
+    /// (`service:Action`, or `service:*`): any other is 403 AccessDeniedException, as AWS
+    /// answers a role whose policy lacks the action.
+    #[serde(default)]
+    pub allowed_actions: Option<Vec<String>>,
     pub clusters: Vec<ClusterSpec>,
     pub identities: Vec<IdentitySpec>,
 }
@@ -752,6 +840,26 @@ async fn eks_route(
         .and_then(|v| v.to_str().ok())
         .unwrap_or_default()
         .to_string();
+    if let Some(allowed) = &state.scenario.allowed_actions {
+        let action = aws_action(&target, req.uri().path());
+        let service = action.split(':').next().unwrap_or_default();
+        let permitted = allowed
+            .iter()
+            .any(|a| *a == action || *a == format!("{service}:*"));
+        if !permitted {
+            let caller = signer(&state, &req);
+            let message = format!(
+                "User: {} is not authorized to perform: {action}",
+                caller.as_deref().unwrap_or("unknown")
+            );
+            record(&state, "denied", "POST", &action, 403, caller);
+            return Ok(respond(
+                403,
+                json!({"message": message}),
+                &[("x-amzn-errortype", "AccessDeniedException")],
+            ));
+        }
+    }
     if target.ends_with(".LookupEvents") {
         let (status, body, error_type) = lookup_events(&state);
         let caller = signer(&state, &req);
@@ -1163,6 +1271,35 @@ async fn k8s_answer(
     };
     if cluster.latency_ms > 0 {
         tokio::time::sleep(Duration::from_millis(cluster.latency_ms)).await;
+    }
+    if let (Some(allowed), Some(asked)) =
+        (&cluster.authorized, request_attributes(&method, resource))
+    {
+        let permitted = allowed.iter().any(|p| {
+            p.verb == asked.verb
+                && p.resource == asked.resource
+                && (p.namespace.is_none() || p.namespace == asked.namespace)
+                && (p.name.is_none() || p.name == asked.name)
+        });
+        if !permitted {
+            record(
+                &state,
+                "k8s",
+                &method,
+                &full_path,
+                403,
+                Some(identity.clone()),
+            );
+            let message = format!(
+                "{identity} cannot {} resource \"{}\"{}",
+                asked.verb,
+                asked.resource,
+                asked
+                    .namespace
+                    .map_or(String::new(), |n| format!(" in the namespace \"{n}\""))
+            );
+            return Ok(respond(403, status_body(403, "Forbidden", &message), &[]));
+        }
     }
     let key_of = |identities: &[IdentitySpec]| {
         identities
