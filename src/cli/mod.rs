@@ -64,11 +64,10 @@ pub fn run(args: impl IntoIterator<Item = OsString>) -> ExitStatus {
 pub fn version() -> &'static str {
     static VERSION: std::sync::OnceLock<String> = std::sync::OnceLock::new();
     VERSION.get_or_init(|| {
+        let tool = crate::report::ToolInfo::this_build();
         format!(
             "{} (commit {}, {} rules)",
-            env!("CARGO_PKG_VERSION"),
-            env!("AWS_AUTH_AUDIT_COMMIT"),
-            crate::rules::RULES.len()
+            tool.version, tool.commit, tool.rules
         )
     })
 }

@@ -107,14 +107,15 @@ pub fn run_file(
     });
     let text = match format {
         TextOrJson::Json => {
-            let mut value = aws_auth_json(&identity, &outcome, doc, sso);
-            value["notes"] = json!(gate_note.iter().collect::<Vec<_>>());
-            if let Some(policy) = policy {
-                value["policy"] = policy_json(policy, &result, &identity);
-            }
+            let report = crate::report::whois::WhoisReport {
+                answer: aws_auth_json(&identity, &outcome, doc, sso),
+                notes: gate_note.iter().cloned().collect(),
+                tool: crate::report::ToolInfo::this_build(),
+                policy: policy.map(|policy| policy_json(policy, &result, &identity)),
+            };
             format!(
                 "{}\n",
-                serde_json::to_string_pretty(&value).expect("serialisable")
+                serde_json::to_string_pretty(&report).expect("serialisable")
             )
         }
         TextOrJson::Text => {
@@ -191,13 +192,10 @@ pub fn run_cluster(
     };
     let text = match format {
         TextOrJson::Json => {
-            let mut value = view.json();
-            if let Some(policy) = policy {
-                value["policy"] = policy_json(policy, &result, &identity);
-            }
+            let policy = policy.map(|policy| policy_json(policy, &result, &identity));
             format!(
                 "{}\n",
-                serde_json::to_string_pretty(&value).expect("serialisable")
+                serde_json::to_string_pretty(&view.json(policy)).expect("serialisable")
             )
         }
         TextOrJson::Text => {

@@ -17,7 +17,7 @@ use crate::model::awsauth::SectionKey;
 use crate::rules::finding::{Finding, Location, Severity, Status};
 
 /// What kind of change a verdict reports.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Serialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Serialize, schemars::JsonSchema)]
 #[serde(rename_all = "snake_case")]
 pub enum VerdictKind {
     /// A section that parsed no longer does: every row in it is dropped.
@@ -57,7 +57,7 @@ impl VerdictKind {
 }
 
 /// One access change, with what it means.
-#[derive(Debug, Clone, PartialEq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, schemars::JsonSchema)]
 pub struct Verdict {
     pub kind: VerdictKind,
     pub severity: Severity,
@@ -71,7 +71,7 @@ pub struct Verdict {
 }
 
 /// One of the two versions a diff compares.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, schemars::JsonSchema)]
 #[serde(rename_all = "lowercase")]
 pub enum Side {
     /// The version before the change.
@@ -90,7 +90,7 @@ impl std::fmt::Display for Side {
 }
 
 /// Findings compared by fingerprint.
-#[derive(Debug, Clone, Default, PartialEq, Serialize)]
+#[derive(Debug, Clone, Default, PartialEq, Serialize, schemars::JsonSchema)]
 pub struct FindingChanges {
     /// In HEAD, not in BASE: what the change introduces.
     pub new: Vec<Finding>,
@@ -101,7 +101,7 @@ pub struct FindingChanges {
 }
 
 /// The whole comparison.
-#[derive(Debug, Clone, PartialEq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, schemars::JsonSchema)]
 pub struct DiffResult {
     pub base: String,
     pub head: String,

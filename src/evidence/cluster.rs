@@ -8,7 +8,7 @@ use serde::{Deserialize, Serialize};
 use super::{AccessEntryType, AuthenticationMode, CreatorSource, Fetched, ScopeKind, Unknown};
 
 /// The cluster as DescribeCluster (or the kubeconfig context) named it.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, schemars::JsonSchema)]
 pub struct ClusterInfo {
     pub name: String,
     /// The cluster ARN; for a kubeconfig context without one, `context/NAME`.
@@ -36,7 +36,7 @@ pub struct ClusterInfo {
 /// One change of the cluster's authentication mode: an EKS update of type
 /// `AccessConfigUpdate` (ListUpdates / DescribeUpdate). It dates a migration from
 /// `CONFIG_MAP`, which is when EKS materialises the legacy creator's access entry.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, schemars::JsonSchema)]
 pub struct ModeChange {
     pub id: String,
     /// `Successful`, `InProgress`, `Failed`, `Cancelled`.
@@ -51,14 +51,14 @@ pub struct ModeChange {
 
 /// An access policy EKS offers (ListAccessPolicies): names only; the API does not expose
 /// what a policy grants.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, schemars::JsonSchema)]
 pub struct OfferedPolicy {
     pub name: String,
     pub arn: String,
 }
 
 /// How the Kubernetes API was reached.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, schemars::JsonSchema)]
 pub struct Transport {
     /// `describe-cluster` (in-memory client) or `kubeconfig context NAME`.
     pub via: String,
@@ -68,7 +68,7 @@ pub struct Transport {
 }
 
 /// Where an access policy applies: `cluster`, or `namespace` with names (wildcards allowed).
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, schemars::JsonSchema)]
 pub struct AccessScope {
     #[serde(rename = "type")]
     pub kind: ScopeKind,
@@ -77,7 +77,7 @@ pub struct AccessScope {
 }
 
 /// An access policy associated with an access entry.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, schemars::JsonSchema)]
 pub struct AssociatedPolicy {
     pub policy_arn: String,
     pub scope: AccessScope,
@@ -86,7 +86,7 @@ pub struct AssociatedPolicy {
 }
 
 /// One EKS access entry (DescribeAccessEntry + ListAssociatedAccessPolicies).
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, schemars::JsonSchema)]
 pub struct AccessEntry {
     pub principal_arn: String,
     /// `STANDARD`, `EC2_LINUX`, `EC2_WINDOWS`, `FARGATE_LINUX`, `HYBRID_LINUX`, `EC2`.
@@ -107,7 +107,7 @@ pub struct AccessEntry {
 
 /// A role that nodes or pods run as: a managed node group's node role, or a Fargate
 /// profile's pod execution role. EKS must be able to map it, or they cannot join.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, schemars::JsonSchema)]
 pub struct NodeRole {
     /// `nodegroup NAME` or `fargate-profile NAME`.
     pub owner: String,
@@ -115,7 +115,7 @@ pub struct NodeRole {
 }
 
 /// Who created the cluster, and what it asked for.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, schemars::JsonSchema)]
 pub struct Creator {
     /// The IAM role (a session's issuer) or user that signed `CreateCluster`.
     pub arn: String,

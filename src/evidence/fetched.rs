@@ -4,7 +4,7 @@
 use serde::{Deserialize, Serialize};
 
 /// Why something could not be read. Each becomes `unknown(REASON)` in the report.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, schemars::JsonSchema)]
 #[serde(rename_all = "snake_case")]
 pub enum UnknownReason {
     AccessDenied,
@@ -37,7 +37,7 @@ impl UnknownReason {
 }
 
 /// Why a read did not give an answer.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, schemars::JsonSchema)]
 pub struct Unknown {
     pub reason: UnknownReason,
     pub detail: String,
@@ -45,7 +45,7 @@ pub struct Unknown {
 
 /// The outcome of reading one input: `{"state": "found", "value": …}`, `{"state": "absent"}`
 /// or `{"state": "unknown", "value": {"reason": …, "detail": …}}`.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, schemars::JsonSchema)]
 #[serde(tag = "state", content = "value", rename_all = "snake_case")]
 pub enum Fetched<T> {
     Found(T),
@@ -80,7 +80,7 @@ impl<T> Fetched<T> {
 
 /// A call that failed: operation, resource, error code, the server's request id when it gave
 /// one (Kubernetes `Audit-Id`, AWS `x-amzn-RequestId`), and detail (never a credential).
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, schemars::JsonSchema)]
 pub struct CollectionIssue {
     pub operation: String,
     pub resource: String,

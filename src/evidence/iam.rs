@@ -5,7 +5,7 @@ use serde::{Deserialize, Serialize};
 use super::Fetched;
 
 /// An IAM role or user as IAM describes it.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, schemars::JsonSchema)]
 pub struct IamPrincipal {
     /// The real ARN, with its path.
     pub arn: String,
@@ -24,7 +24,9 @@ pub struct IamPrincipal {
 }
 
 /// `role` or `user`.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Serialize, Deserialize)]
+#[derive(
+    Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Serialize, Deserialize, schemars::JsonSchema,
+)]
 #[serde(rename_all = "snake_case")]
 pub enum IamKind {
     Role,
@@ -32,7 +34,7 @@ pub enum IamKind {
 }
 
 /// One principal a mapping names, looked up by name in its account.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, schemars::JsonSchema)]
 pub struct ResolvedPrincipal {
     pub kind: IamKind,
     pub account: String,
@@ -42,7 +44,7 @@ pub struct ResolvedPrincipal {
 }
 
 /// How one account's principals were looked up, and what it cost.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, schemars::JsonSchema)]
 pub struct AccountLookup {
     pub account: String,
     /// `get` (one GetRole/GetUser per name), `list` (ListRoles/ListUsers sweeps) or `none`
@@ -55,7 +57,7 @@ pub struct AccountLookup {
 }
 
 /// What IAM said about every principal the configuration names.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, schemars::JsonSchema)]
 pub struct IamEvidence {
     /// The account of the credentials used (STS GetCallerIdentity).
     pub caller_account: Fetched<String>,

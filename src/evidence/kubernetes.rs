@@ -7,7 +7,7 @@ use serde::{Deserialize, Serialize};
 use super::{Fetched, Unknown};
 
 /// `kube-system/aws-auth` as the API returned it.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, schemars::JsonSchema)]
 pub struct AwsAuthObject {
     #[serde(default)]
     pub data: BTreeMap<String, String>,
@@ -23,7 +23,7 @@ pub struct AwsAuthObject {
 }
 
 /// Who the API server says the caller is (SelfSubjectReview `status.userInfo`).
-#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize, schemars::JsonSchema)]
 pub struct UserInfo {
     #[serde(default)]
     pub username: String,
@@ -44,7 +44,7 @@ impl UserInfo {
 }
 
 /// One rule of a Role or ClusterRole, as Kubernetes spells it.
-#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize, schemars::JsonSchema)]
 #[serde(rename_all = "camelCase")]
 pub struct PolicyRule {
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
@@ -64,7 +64,7 @@ pub struct PolicyRule {
 }
 
 /// A Role (namespaced) or ClusterRole (`namespace` empty).
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, schemars::JsonSchema)]
 pub struct RbacRole {
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub namespace: Option<String>,
@@ -73,13 +73,13 @@ pub struct RbacRole {
     pub rules: Vec<PolicyRule>,
 }
 
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, schemars::JsonSchema)]
 pub struct RoleRef {
     pub kind: String,
     pub name: String,
 }
 
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, schemars::JsonSchema)]
 pub struct Subject {
     pub kind: String,
     pub name: String,
@@ -88,7 +88,7 @@ pub struct Subject {
 }
 
 /// A RoleBinding (namespaced) or ClusterRoleBinding (`namespace` empty).
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, schemars::JsonSchema)]
 pub struct RbacBinding {
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub namespace: Option<String>,
@@ -99,7 +99,7 @@ pub struct RbacBinding {
 }
 
 /// The cluster's RBAC objects, each kind listed once (all namespaces, all pages).
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, schemars::JsonSchema)]
 pub struct Rbac {
     pub cluster_roles: Fetched<Vec<RbacRole>>,
     pub cluster_role_bindings: Fetched<Vec<RbacBinding>>,

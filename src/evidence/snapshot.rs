@@ -10,7 +10,7 @@ pub const SNAPSHOT_KIND: &str = "AwsAuthAuditSnapshot";
 pub const SNAPSHOT_VERSION: u32 = 1;
 
 /// Everything a live audit read, and everything it could not.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, schemars::JsonSchema)]
 pub struct Snapshot {
     /// Always [`SNAPSHOT_KIND`].
     pub kind: String,

@@ -10,14 +10,14 @@ use crate::rules::finding::{Finding, Severity, Status};
 pub use crate::inputs::manifest::{CheckError, InputFile, MAX_CONFIGMAP_DATA_BYTES};
 
 /// Which rules ran. Offline, every aws-auth rule runs on every judged ConfigMap.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, schemars::JsonSchema)]
 pub struct Coverage {
     pub complete: bool,
     pub rules_evaluated: Vec<&'static str>,
     pub not_evaluated: Vec<NotEvaluated>,
 }
 
-#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, schemars::JsonSchema)]
 pub struct NotEvaluated {
     pub code: &'static str,
     pub reason: String,
@@ -37,7 +37,7 @@ pub struct CheckResult {
 }
 
 /// Which policy applied: the file, its digest, the profiles it extends.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, schemars::JsonSchema)]
 pub struct AppliedPolicy {
     pub path: String,
     pub digest: String,
@@ -46,7 +46,7 @@ pub struct AppliedPolicy {
 }
 
 /// What a report says about the cluster a live audit read.
-#[derive(Debug, Clone, PartialEq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, schemars::JsonSchema)]
 pub struct LiveContext {
     #[serde(flatten)]
     pub cluster: crate::evidence::ClusterInfo,

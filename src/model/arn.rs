@@ -43,7 +43,7 @@ pub enum ArnError {
 }
 
 /// The kind of principal an ARN names.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, serde::Serialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, serde::Serialize, schemars::JsonSchema)]
 #[serde(rename_all = "SCREAMING_SNAKE_CASE")]
 pub enum PrincipalType {
     Role,

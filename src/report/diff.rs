@@ -80,18 +80,33 @@ pub fn table(diff: &DiffResult) -> String {
     out
 }
 
+/// The `diff --format json` report.
+#[derive(serde::Serialize, schemars::JsonSchema)]
+pub struct DiffReport<'a> {
+    /// The shape's version (`JSON_REPORT_VERSION`).
+    pub version: u32,
+    pub tool: super::ToolInfo,
+    pub base: &'a str,
+    pub head: &'a str,
+    /// The change in one sentence.
+    pub summary: String,
+    pub verdicts: &'a [crate::diff::Verdict],
+    pub findings: &'a crate::diff::FindingChanges,
+    pub notes: &'a [String],
+}
+
 pub fn json(diff: &DiffResult) -> String {
-    let value = json!({
-        "version": super::JSON_REPORT_VERSION,
-        "tool": {"name": "aws-auth-audit", "version": env!("CARGO_PKG_VERSION")},
-        "base": diff.base,
-        "head": diff.head,
-        "summary": summary(diff),
-        "verdicts": diff.verdicts,
-        "findings": diff.findings,
-        "notes": diff.notes,
-    });
-    let mut text = serde_json::to_string_pretty(&value).expect("serialisable");
+    let report = DiffReport {
+        version: super::JSON_REPORT_VERSION,
+        tool: super::ToolInfo::this_build(),
+        base: &diff.base,
+        head: &diff.head,
+        summary: summary(diff),
+        verdicts: &diff.verdicts,
+        findings: &diff.findings,
+        notes: &diff.notes,
+    };
+    let mut text = serde_json::to_string_pretty(&report).expect("serialisable");
     text.push('\n');
     text
 }
@@ -258,6 +273,7 @@ pub fn sarif(diff: &DiffResult) -> String {
                 "semanticVersion": env!("CARGO_PKG_VERSION"),
                 "informationUri": "https://github.com/aws-auth-audit/aws-auth-audit",
                 "rules": rules,
+                "properties": super::ToolInfo::this_build().sarif_properties(),
             }},
             "columnKind": "unicodeCodePoints",
             "results": results,

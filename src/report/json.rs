@@ -8,35 +8,29 @@ use crate::model::awsauth::document::AwsAuthDocument;
 use crate::model::awsauth::{Row, SectionKey};
 use crate::rules::finding::{Finding, Severity, Status};
 
-#[derive(Serialize)]
-struct Tool {
-    name: &'static str,
-    version: &'static str,
-}
-
 /// A kept row, as EKS holds it.
-#[derive(Serialize)]
+#[derive(Serialize, schemars::JsonSchema)]
 #[serde(untagged)]
 enum KeptRow<'a> {
     Role(&'a crate::model::awsauth::RoleMapping),
     User(&'a crate::model::awsauth::UserMapping),
 }
 
-#[derive(Serialize)]
+#[derive(Serialize, schemars::JsonSchema)]
 struct AwsAuth<'a> {
     map_roles: Vec<KeptRow<'a>>,
     map_users: Vec<KeptRow<'a>>,
     map_accounts: Vec<&'a str>,
 }
 
-#[derive(Serialize)]
+#[derive(Serialize, schemars::JsonSchema)]
 struct Input<'a> {
     source: &'a str,
     configmap: &'a str,
     aws_auth: AwsAuth<'a>,
 }
 
-#[derive(Serialize)]
+#[derive(Serialize, schemars::JsonSchema)]
 struct BySeverity {
     critical: usize,
     high: usize,
@@ -45,7 +39,7 @@ struct BySeverity {
     info: usize,
 }
 
-#[derive(Serialize)]
+#[derive(Serialize, schemars::JsonSchema)]
 struct Summary {
     findings: usize,
     failing: usize,
@@ -53,10 +47,11 @@ struct Summary {
     by_severity: BySeverity,
 }
 
-#[derive(Serialize)]
-struct Report<'a> {
+/// The `check`/`cluster --format json` report.
+#[derive(Serialize, schemars::JsonSchema)]
+pub struct Report<'a> {
     version: u32,
-    tool: Tool,
+    tool: super::ToolInfo,
     #[serde(skip_serializing_if = "Option::is_none")]
     cluster: Option<&'a crate::judge::result::LiveContext>,
     /// The organisation policy judged against, when one applied.
@@ -119,10 +114,7 @@ fn summary(findings: &[Finding]) -> Summary {
 pub fn render(result: &CheckResult) -> String {
     let report = Report {
         version: JSON_REPORT_VERSION,
-        tool: Tool {
-            name: "aws-auth-audit",
-            version: env!("CARGO_PKG_VERSION"),
-        },
+        tool: super::ToolInfo::this_build(),
         cluster: result.live.as_ref(),
         policy: result.policy.as_ref(),
         inputs: result.documents.iter().map(input).collect(),

@@ -7,6 +7,7 @@ pub mod junit;
 pub mod markdown;
 pub mod policy;
 pub mod sarif;
+pub mod schema;
 pub mod table;
 pub mod whois;
 
@@ -19,6 +20,35 @@ pub enum Format {
     Markdown,
     // JUnit XML: one test case per rule (a failure per finding at or above --fail-on).
     Junit,
+}
+
+/// The commit the binary was built from (`build.rs`; `unknown` outside a git checkout).
+pub const COMMIT: &str = env!("AWS_AUTH_AUDIT_COMMIT");
+
+/// The tool block of every JSON report: name, version, commit and the rule catalogue's size,
+/// so a report can be traced to a build.
+#[derive(Debug, Clone, Copy, serde::Serialize, schemars::JsonSchema)]
+pub struct ToolInfo {
+    pub name: &'static str,
+    pub version: &'static str,
+    pub commit: &'static str,
+    pub rules: usize,
+}
+
+impl ToolInfo {
+    pub fn this_build() -> ToolInfo {
+        ToolInfo {
+            name: "aws-auth-audit",
+            version: env!("CARGO_PKG_VERSION"),
+            commit: COMMIT,
+            rules: crate::rules::RULES.len(),
+        }
+    }
+
+    /// SARIF's driver properties: the commit and the catalogue's size.
+    pub fn sarif_properties(&self) -> serde_json::Value {
+        serde_json::json!({"commit": self.commit, "rules": self.rules})
+    }
 }
 
 /// Version of the JSON report's shape; bumped on any incompatible change.

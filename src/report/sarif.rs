@@ -97,16 +97,7 @@ pub(crate) fn rule_descriptors(with_policy: bool) -> Vec<Value> {
 /// A path as a URI reference (RFC 3986): characters a URI cannot hold are percent-encoded,
 /// so `my file.yaml` and the live source `arn:… (kubectl get …)` stay valid SARIF.
 pub(crate) fn uri_reference(path: &str) -> String {
-    let mut out = String::with_capacity(path.len());
-    for byte in path.bytes() {
-        let allowed = byte.is_ascii_alphanumeric() || b"-._~!$&'()*+,;=:@/".contains(&byte);
-        if allowed {
-            out.push(byte as char);
-        } else {
-            out.push_str(&format!("%{byte:02X}"));
-        }
-    }
-    out
+    crate::infra::percent::uri_path(path)
 }
 
 pub(crate) fn sarif_result(f: &Finding) -> SarifResult {
@@ -158,6 +149,7 @@ pub fn render(result: &CheckResult) -> String {
                 "semanticVersion": env!("CARGO_PKG_VERSION"),
                 "informationUri": "https://github.com/aws-auth-audit/aws-auth-audit",
                 "rules": rule_descriptors(result.policy.is_some()),
+                "properties": super::ToolInfo::this_build().sarif_properties(),
             }}),
             column_kind: "unicodeCodePoints",
             results: result.findings.iter().map(sarif_result).collect(),

@@ -3,7 +3,7 @@
 //! under the mode. Every value taken from the input is escaped for the terminal on its own, so
 //! no input byte can start a line of its own.
 
-use serde_json::{Value, json};
+use serde_json::Value;
 
 use crate::evidence::Fetched;
 use crate::infra::escape::terminal;
@@ -12,27 +12,121 @@ use crate::model::awsauth::SectionKey;
 use crate::model::awsauth::document::AwsAuthDocument;
 use crate::model::awsauth::lookup::{Identity, Outcome};
 
+/// Where the deciding row is: its route, and its file position.
+#[derive(Debug, serde::Serialize, schemars::JsonSchema)]
+pub struct RowLocation {
+    pub route: String,
+    pub path: String,
+    pub line: usize,
+    pub column: usize,
+}
+
+/// What aws-auth answers for one identity: `whois --format json` (with `notes`, `tool` and the
+/// policy's view), and the `aws_auth` part of the answer for a cluster.
+#[derive(Debug, serde::Serialize, schemars::JsonSchema)]
+pub struct AwsAuthAnswer {
+    pub arn: String,
+    pub canonical_arn: String,
+    /// `mapped`, `not_mapped`, `render_error`, `nondeterministic`, or `no_aws_auth` (aws-auth
+    /// was not read).
+    pub outcome: &'static str,
+    /// Whether the IAM Identity Center role matcher was assumed on.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub sso_role_match: Option<bool>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub via: Option<SectionKey>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub username: Option<String>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub groups: Option<Vec<String>>,
+    /// The deciding row (null for `mapAccounts`, which has no row).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub location: Option<Option<RowLocation>>,
+    /// Template variables that cannot be known offline, left as written.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub unresolved_templates: Option<Vec<&'static str>>,
+    /// Why rendering the row's templates failed (the request is denied).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub reason: Option<String>,
+    /// The rows that match with different results (Go's map order picks one).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub candidates: Option<Vec<crate::model::awsauth::lookup::Candidate>>,
+}
+
+impl AwsAuthAnswer {
+    /// The answer when aws-auth was not read.
+    fn not_read(identity: &Identity) -> AwsAuthAnswer {
+        AwsAuthAnswer {
+            arn: identity.arn.clone(),
+            canonical_arn: identity.canonical_arn.clone(),
+            outcome: "no_aws_auth",
+            sso_role_match: None,
+            via: None,
+            username: None,
+            groups: None,
+            location: None,
+            unresolved_templates: None,
+            reason: None,
+            candidates: None,
+        }
+    }
+}
+
+/// `whois --format json` for a file.
+#[derive(Debug, serde::Serialize, schemars::JsonSchema)]
+pub struct WhoisReport {
+    #[serde(flatten)]
+    pub answer: AwsAuthAnswer,
+    pub notes: Vec<String>,
+    pub tool: super::ToolInfo,
+    /// What the organisation policy says of the principal, when one applied.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub policy: Option<Value>,
+}
+
+/// `whois --cluster … --format json` (or of a snapshot): the decision across access entries and
+/// aws-auth under the mode.
+#[derive(Debug, serde::Serialize, schemars::JsonSchema)]
+pub struct ClusterWhoisReport<'a> {
+    pub arn: String,
+    pub canonical_arn: String,
+    pub cluster: &'a str,
+    pub mode: Option<&'a crate::evidence::AuthenticationMode>,
+    pub decided_by: &'a crate::model::access::whois::DecidedBy,
+    pub reason: &'a str,
+    pub access_entry: Option<&'a crate::evidence::AccessEntry>,
+    pub aws_auth: AwsAuthAnswer,
+    pub incomplete: &'a [String],
+    pub tool: super::ToolInfo,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub policy: Option<Value>,
+}
+
 /// What aws-auth answers for `identity`, as JSON.
 pub fn aws_auth_json(
     identity: &Identity,
     outcome: &Outcome,
     doc: &AwsAuthDocument,
     sso: bool,
-) -> Value {
+) -> AwsAuthAnswer {
     let location = |via: SectionKey, index: Option<usize>| {
         index
             .and_then(|i| doc.section(via).entries.iter().find(|e| e.index == i))
             .map(|e| {
                 let (line, column) = doc.file_pos(via, e.pos);
-                json!({"route": format!("configmap {} › data.{via} › [{}]", doc.configmap, e.index), "path": doc.path, "line": line, "column": column})
+                RowLocation {
+                    route: format!("configmap {} › data.{via} › [{}]", doc.configmap, e.index),
+                    path: doc.path.clone(),
+                    line,
+                    column,
+                }
             })
     };
-    let mut value = json!({
-        "arn": identity.arn,
-        "canonical_arn": identity.canonical_arn,
-        "outcome": outcome.name(),
-        "sso_role_match": sso,
-    });
+    let mut answer = AwsAuthAnswer {
+        outcome: outcome.name(),
+        sso_role_match: Some(sso),
+        ..AwsAuthAnswer::not_read(identity)
+    };
     match outcome {
         Outcome::Mapped {
             via,
@@ -41,24 +135,24 @@ pub fn aws_auth_json(
             groups,
             unresolved,
         } => {
-            value["via"] = json!(via);
-            value["username"] = json!(username);
-            value["groups"] = json!(groups);
-            value["location"] = json!(location(*via, *index));
-            value["unresolved_templates"] = json!(unresolved);
+            answer.via = Some(*via);
+            answer.username = Some(username.clone());
+            answer.groups = Some(groups.clone());
+            answer.location = Some(location(*via, *index));
+            answer.unresolved_templates = Some(unresolved.clone());
         }
         Outcome::NotMapped => {}
         Outcome::RenderError { via, index, reason } => {
-            value["via"] = json!(via);
-            value["reason"] = json!(reason);
-            value["location"] = json!(location(*via, Some(*index)));
+            answer.via = Some(*via);
+            answer.reason = Some(reason.clone());
+            answer.location = Some(location(*via, Some(*index)));
         }
         Outcome::Nondeterministic { via, candidates } => {
-            value["via"] = json!(via);
-            value["candidates"] = json!(candidates);
+            answer.via = Some(*via);
+            answer.candidates = Some(candidates.clone());
         }
     }
-    value
+    answer
 }
 
 /// What aws-auth answers for `identity`, as text for a terminal.
@@ -159,24 +253,25 @@ pub struct ClusterWhois<'a> {
 }
 
 impl ClusterWhois<'_> {
-    pub fn json(&self) -> Value {
+    /// The JSON answer; `policy` is what the organisation policy says, when one applied.
+    pub fn json(&self, policy: Option<Value>) -> ClusterWhoisReport<'_> {
         let aws_auth = match self.aws_auth {
             Some((doc, outcome)) => aws_auth_json(self.identity, outcome, doc, false),
-            None => {
-                json!({"arn": self.identity.arn, "canonical_arn": self.identity.canonical_arn, "outcome": "no_aws_auth"})
-            }
+            None => AwsAuthAnswer::not_read(self.identity),
         };
-        json!({
-            "arn": self.identity.arn,
-            "canonical_arn": self.identity.canonical_arn,
-            "cluster": self.cluster_arn,
-            "mode": self.mode,
-            "decided_by": self.decision.decided_by,
-            "reason": self.decision.reason,
-            "access_entry": self.decision.access_entry,
-            "aws_auth": aws_auth,
-            "incomplete": self.incomplete,
-        })
+        ClusterWhoisReport {
+            arn: self.identity.arn.clone(),
+            canonical_arn: self.identity.canonical_arn.clone(),
+            cluster: self.cluster_arn,
+            mode: self.mode,
+            decided_by: &self.decision.decided_by,
+            reason: &self.decision.reason,
+            access_entry: self.decision.access_entry,
+            aws_auth,
+            incomplete: self.incomplete,
+            tool: super::ToolInfo::this_build(),
+            policy,
+        }
     }
 
     pub fn text(&self) -> String {

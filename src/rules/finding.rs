@@ -5,7 +5,19 @@ use serde::Serialize;
 use sha2::{Digest, Sha256};
 
 /// How bad a finding is. Ordered from least to most severe.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, clap::ValueEnum)]
+#[derive(
+    Debug,
+    Clone,
+    Copy,
+    PartialEq,
+    Eq,
+    PartialOrd,
+    Ord,
+    Hash,
+    Serialize,
+    clap::ValueEnum,
+    schemars::JsonSchema,
+)]
 #[serde(rename_all = "lowercase")]
 pub enum Severity {
     Info,
@@ -55,6 +67,20 @@ impl Status {
     }
 }
 
+/// `fail`, `info`, `waived` or `unknown(REASON)`.
+impl schemars::JsonSchema for Status {
+    fn schema_name() -> std::borrow::Cow<'static, str> {
+        "Status".into()
+    }
+
+    fn json_schema(_: &mut schemars::SchemaGenerator) -> schemars::Schema {
+        schemars::json_schema!({
+            "type": "string",
+            "pattern": "^(fail|info|waived|unknown\\(.+\\))$",
+        })
+    }
+}
+
 impl Serialize for Status {
     fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
         serializer.serialize_str(&self.label())
@@ -63,7 +89,7 @@ impl Serialize for Status {
 
 /// Where a finding points: a symbolic route into the configuration, resolved to a file
 /// position when there is a file.
-#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize)]
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, schemars::JsonSchema)]
 pub struct Location {
     pub route: String,
     pub path: String,
@@ -87,7 +113,7 @@ impl Location {
     }
 }
 
-#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, schemars::JsonSchema)]
 pub struct Finding {
     pub code: &'static str,
     pub slug: &'static str,
@@ -108,7 +134,7 @@ pub struct Finding {
 }
 
 /// Why a finding is waived, as the policy says it.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, schemars::JsonSchema)]
 pub struct WaiverNote {
     pub reason: String,
     #[serde(skip_serializing_if = "Option::is_none")]

@@ -19,7 +19,9 @@ use crate::rules::finding::{Finding, Severity};
 /// (`crate::judge`) runs it only when every one was read, lists it as not evaluated (with the
 /// first missing input's reason, in the order the rule lists them) when one could not be read,
 /// and leaves it out when one is not something the evidence at hand can have (RBAC of a file).
-#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, serde::Serialize)]
+#[derive(
+    Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, serde::Serialize, schemars::JsonSchema,
+)]
 #[serde(rename_all = "kebab-case")]
 pub enum Input {
     /// The aws-auth ConfigMap: a file, or read from the cluster (found or verified absent).

@@ -203,7 +203,11 @@ pub async fn collect(
     Snapshot {
         kind: SNAPSHOT_KIND.to_string(),
         version: SNAPSHOT_VERSION,
-        collected_by: format!("aws-auth-audit {}", env!("CARGO_PKG_VERSION")),
+        collected_by: format!(
+            "aws-auth-audit {} (commit {})",
+            env!("CARGO_PKG_VERSION"),
+            env!("AWS_AUTH_AUDIT_COMMIT")
+        ),
         collected_at,
         cluster,
         transport,

@@ -23,8 +23,8 @@ pub struct ContextOptions {
 pub enum ContextError {
     #[error("reading the kubeconfig: {0}")]
     Read(String),
-    #[error("the kubeconfig has no context `{0}`")]
-    NoContext(String),
+    #[error("the kubeconfig has no context `{context}`; its contexts: {}", known_list(.known))]
+    NoContext { context: String, known: Vec<String> },
     #[error("context `{context}` names cluster `{cluster}`, which the kubeconfig does not define")]
     NoCluster { context: String, cluster: String },
     #[error(
@@ -42,6 +42,26 @@ pub enum ContextError {
     #[error("context `{context}`: {message}")]
     Config { context: String, message: String },
 }
+
+/// Names a newcomer can pick from: each quoted (escaped for the terminal), the first
+/// [`KNOWN_SHOWN`] of a long list with how many more, or `none`.
+pub(crate) fn known_list(known: &[String]) -> String {
+    if known.is_empty() {
+        return "none".to_string();
+    }
+    let mut shown: Vec<String> = known
+        .iter()
+        .take(KNOWN_SHOWN)
+        .map(|n| format!("`{}`", crate::infra::escape::terminal(n)))
+        .collect();
+    if known.len() > KNOWN_SHOWN {
+        shown.push(format!("and {} more", known.len() - KNOWN_SHOWN));
+    }
+    shown.join(", ")
+}
+
+/// How many names an error lists.
+const KNOWN_SHOWN: usize = 20;
 
 /// `arn:aws:eks:REGION:ACCOUNT:cluster/NAME` → region, when the name is an EKS cluster ARN.
 fn eks_arn_region(name: &str) -> Option<String> {
@@ -72,7 +92,10 @@ pub async fn connect(
         .iter()
         .find(|c| c.name == context)
         .and_then(|c| c.context.clone())
-        .ok_or_else(|| ContextError::NoContext(context.to_string()))?;
+        .ok_or_else(|| ContextError::NoContext {
+            context: context.to_string(),
+            known: kubeconfig.contexts.iter().map(|c| c.name.clone()).collect(),
+        })?;
     let cluster = kubeconfig
         .clusters
         .iter()

@@ -15,14 +15,20 @@ pub enum EksError {
     /// No region from `--region`, `AWS_REGION` or the profile.
     #[error("no AWS region: pass --region or set AWS_REGION")]
     NoRegion,
-    /// The cluster does not exist in this account and region.
+    /// The cluster does not exist in this account and region: said with the clusters that do
+    /// (ListClusters), when they could be listed.
     #[error(
-        "DescribeCluster: no cluster `{name}` in {region} (ResourceNotFoundException{request})"
+        "DescribeCluster: no cluster `{name}` in {region} (ResourceNotFoundException{request}); {}",
+        match .existing {
+            Some(names) => format!("the clusters in {region}: {}", super::context::known_list(names)),
+            None => "the clusters there could not be listed".to_string(),
+        }
     )]
     NotFound {
         name: String,
         region: String,
         request: String,
+        existing: Option<Vec<String>>,
     },
     /// No usable credentials: none found, expired, or rejected. Said in a line a newcomer can
     /// act on; the SDK's whole account of its search is logged at debug level.
@@ -103,6 +109,7 @@ pub async fn describe_cluster(
                     name: name.to_string(),
                     region: region.clone(),
                     request,
+                    existing: None,
                 };
             }
             EksError::Call {
@@ -116,7 +123,28 @@ pub async fn describe_cluster(
                 request,
                 failure,
             }
-        })?;
+        });
+    let output = match output {
+        Err(EksError::NotFound {
+            name,
+            region,
+            request,
+            ..
+        }) => {
+            // Which name was meant: the clusters that exist there (a failed list says so).
+            let existing = list_clusters(session).await.ok().map(|mut names| {
+                names.sort();
+                names
+            });
+            return Err(EksError::NotFound {
+                name,
+                region,
+                request,
+                existing,
+            });
+        }
+        other => other?,
+    };
     let cluster = output
         .cluster()
         .ok_or_else(|| EksError::Incomplete(name.to_string()))?;

@@ -647,6 +647,20 @@ fn man_page_and_completions_cover_every_command_and_option() {
     let count = serde_json::from_str::<Value>(&rules.stdout)
         .map(|v| v.as_array().map_or(0, Vec::len))
         .unwrap_or(0);
+    // Every JSON report carries the same: the version, the commit and the catalogue's size.
+    let report = run(&["check", "examples/aws-auth.yaml", "--format", "json"]);
+    let tool = &serde_json::from_str::<Value>(&report.stdout).unwrap()["tool"];
+    let commit = tool["commit"].as_str().unwrap();
+    assert!(
+        line.contains(&format!("(commit {commit}, ")),
+        "{line} vs {tool}"
+    );
+    assert_eq!(tool["version"], env!("CARGO_PKG_VERSION"));
+    assert_eq!(tool["rules"], count);
+    let sarif = run(&["check", "examples/aws-auth.yaml", "--format", "sarif"]);
+    let driver =
+        &serde_json::from_str::<Value>(&sarif.stdout).unwrap()["runs"][0]["tool"]["driver"];
+    assert_eq!(driver["properties"]["commit"], commit);
     assert!(
         line.ends_with(&format!(", {count} rules)")),
         "{line} vs {count} rules"

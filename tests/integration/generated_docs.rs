@@ -30,6 +30,16 @@ fn generated_docs_are_current() {
     }
     compare("docs/rules/README.md", &rules_index(), &mut stale);
     compare("docs/cli.md", &cli_reference(), &mut stale);
+    // The JSON Schemas: a change to a report's shape shows here first. An additive change may
+    // be re-published as it is; one that breaks a consumer bumps the shape's version (and so
+    // the file's name and `$id`).
+    for published in aws_auth_audit::report::schema::all() {
+        compare(
+            &format!("docs/schema/{}", published.file),
+            &published.text,
+            &mut stale,
+        );
+    }
     assert!(
         stale.is_empty(),
         "stale generated docs (UPDATE_DOCS=1 to regenerate): {stale:?}"

@@ -25,5 +25,6 @@ mod pinned_reports;
 mod policy;
 mod policy_schema;
 mod rule_fixtures;
+mod schemas;
 mod session;
 mod token;

@@ -207,3 +207,82 @@ fn every_class_of_aws_failure_has_its_own_reason() {
     let undecided = report["coverage"]["not_evaluated"].to_string();
     assert!(undecided.contains("unknown(no_credentials)"), "{undecided}");
 }
+
+/// The failures a newcomer meets on a first run, each said in words they can act on (one line,
+/// naming what to do), never the SDK's chain of causes.
+#[test]
+fn first_run_errors_say_what_to_do() {
+    let bed = Testbed::start(Scenario::load("session.json"));
+    let home = common::scratch("session-first-run");
+    // An SSO profile whose session has expired (its cached token is past its expiry).
+    let sso = home.join("sso-home");
+    let cache = sso.join(".aws/sso/cache");
+    std::fs::create_dir_all(&cache).unwrap();
+    std::fs::write(
+        sso.join(".aws/config"),
+        "[profile dev]\nsso_session = corp\nsso_account_id = 123456789012\nsso_role_name = Admin\nregion = us-east-1\n\n[sso-session corp]\nsso_start_url = https://example.awsapps.com/start\nsso_region = us-east-1\n",
+    )
+    .unwrap();
+    // The SDK finds a session's token under the SHA-1 of the session's name.
+    std::fs::write(
+        cache.join("ee0bfd2552fbd840c02cc48b6e823320543c450f.json"),
+        "{\"accessToken\": \"expired\", \"expiresAt\": \"2020-01-01T00:00:00Z\", \"region\": \"us-east-1\", \"startUrl\": \"https://example.awsapps.com/start\"}",
+    )
+    .unwrap();
+    let sso_config = sso.join(".aws/config");
+    let kubeconfig = common::write(
+        &home,
+        "kubeconfig",
+        b"apiVersion: v1\nkind: Config\nclusters: []\nusers: []\ncontexts:\n- name: dev\n  context: {cluster: dev, user: dev}\n- name: prod\n  context: {cluster: prod, user: prod}\n",
+    );
+    // (the case, the command line, the environment it runs in, the one line it prints)
+    type Case<'a> = (&'a str, Vec<&'a str>, Vec<(&'a str, &'a str)>, &'a str);
+    let cases: Vec<Case> = vec![
+        (
+            "no credentials",
+            vec!["cluster", "--name", "denied"],
+            vec![("AWS_ACCESS_KEY_ID", ""), ("AWS_SECRET_ACCESS_KEY", "")],
+            "error: DescribeCluster denied: no usable AWS credentials: none were found. Set AWS_ACCESS_KEY_ID and AWS_SECRET_ACCESS_KEY, pass --profile NAME (a profile of ~/.aws/config), or run `aws sso login --profile NAME` for an SSO profile (RUST_LOG=debug shows the SDK's own account)",
+        ),
+        (
+            "no region",
+            vec!["cluster", "--name", "denied"],
+            vec![("AWS_REGION", ""), ("AWS_DEFAULT_REGION", "")],
+            "error: no AWS region: pass --region or set AWS_REGION",
+        ),
+        (
+            "an expired SSO session",
+            vec!["cluster", "--name", "denied", "--profile", "dev"],
+            vec![
+                ("HOME", sso.to_str().unwrap()),
+                ("AWS_CONFIG_FILE", sso_config.to_str().unwrap()),
+                ("AWS_ACCESS_KEY_ID", ""),
+                ("AWS_SECRET_ACCESS_KEY", ""),
+            ],
+            "error: DescribeCluster denied: no usable AWS credentials: they have expired. Refresh them (for an SSO profile: `aws sso login --profile NAME`) and run again (RUST_LOG=debug shows the SDK's own account)",
+        ),
+        (
+            "a cluster name that does not exist",
+            vec!["cluster", "--name", "danied"],
+            vec![],
+            "error: DescribeCluster: no cluster `danied` in us-east-1 (ResourceNotFoundException); the clusters in us-east-1: `denied`, `expired`",
+        ),
+        (
+            "a kubeconfig context that does not exist",
+            vec![
+                "cluster",
+                "--context",
+                "staging",
+                "--kubeconfig",
+                kubeconfig.as_str(),
+            ],
+            vec![],
+            "error: the kubeconfig has no context `staging`; its contexts: `dev`, `prod`",
+        ),
+    ];
+    for (case, args, env, expected) in cases {
+        let run = bed.run_with_env(&home, "admin", &args, &env);
+        assert_eq!(run.code, 2, "{case}: {}", run.stderr);
+        assert_eq!(run.stderr.trim_end(), expected, "{case}");
+    }
+}

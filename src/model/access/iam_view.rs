@@ -3,14 +3,14 @@
 use serde::Serialize;
 
 /// IAM resolution as a report shows it: how each account was looked up, and each principal.
-#[derive(Debug, Clone, PartialEq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, schemars::JsonSchema)]
 pub struct IamSummary {
     pub lookups: Vec<crate::evidence::AccountLookup>,
     pub principals: Vec<PrincipalView>,
 }
 
 /// One principal aws-auth names, as IAM knows it.
-#[derive(Debug, Clone, PartialEq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, schemars::JsonSchema)]
 pub struct PrincipalView {
     pub kind: crate::evidence::IamKind,
     pub account: String,

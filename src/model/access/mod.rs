@@ -24,7 +24,7 @@ use crate::model::policies::access_policies;
 use crate::model::rbac::{RolePower, grants_to_group};
 
 /// One way into the cluster.
-#[derive(Debug, Clone, PartialEq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, schemars::JsonSchema)]
 pub struct Principal {
     /// The ARN as the source names it (an aws-auth row, an access entry).
     pub arn: String,

@@ -70,6 +70,20 @@ impl std::fmt::Display for PrincipalSource {
     }
 }
 
+/// A string: `aws-auth mapRoles[N]`, `access entry (TYPE)`, `creator (…)` and the like.
+impl schemars::JsonSchema for PrincipalSource {
+    fn schema_name() -> std::borrow::Cow<'static, str> {
+        "PrincipalSource".into()
+    }
+
+    fn json_schema(_: &mut schemars::SchemaGenerator) -> schemars::Schema {
+        schemars::json_schema!({
+            "type": "string",
+            "description": "The way in: an aws-auth row (`aws-auth mapRoles[N]`), an access entry (`access entry (TYPE)`), the creator (`creator (…)`), or aws-auth not read.",
+        })
+    }
+}
+
 impl serde::Serialize for PrincipalSource {
     fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
         serializer.collect_str(self)

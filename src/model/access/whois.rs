@@ -9,7 +9,7 @@ use crate::model::awsauth::lookup::{Identity, Outcome};
 use crate::model::iam::Wanted;
 
 /// What decides the caller's access.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, schemars::JsonSchema)]
 #[serde(rename_all = "snake_case")]
 pub enum DecidedBy {
     /// The access entry for the caller's principal.
@@ -22,7 +22,7 @@ pub enum DecidedBy {
     Nobody,
 }
 
-#[derive(Debug, Clone, PartialEq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, schemars::JsonSchema)]
 pub struct Decision<'a> {
     pub decided_by: DecidedBy,
     /// Why, in a sentence.

@@ -48,7 +48,7 @@ impl Identity {
 }
 
 /// One candidate mapping and what it renders to.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, schemars::JsonSchema)]
 pub struct Candidate {
     pub index: usize,
     pub username: String,

@@ -8,7 +8,9 @@ use serde::Serialize;
 use crate::inputs::yaml::Pos;
 
 /// The three data keys EKS reads. Their spelling is exact.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize)]
+#[derive(
+    Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, schemars::JsonSchema,
+)]
 pub enum SectionKey {
     #[serde(rename = "mapRoles")]
     MapRoles,
@@ -45,7 +47,7 @@ impl std::fmt::Display for SectionKey {
 }
 
 /// `SSOARNMatcher`.
-#[derive(Debug, Clone, PartialEq, Eq, Default, Serialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Default, Serialize, schemars::JsonSchema)]
 pub struct SsoMatcher {
     #[serde(rename = "permissionSetName")]
     pub permission_set_name: String,
@@ -68,7 +70,7 @@ impl SsoMatcher {
 }
 
 /// `RoleMapping`.
-#[derive(Debug, Clone, PartialEq, Eq, Default, Serialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Default, Serialize, schemars::JsonSchema)]
 pub struct RoleMapping {
     pub rolearn: String,
     pub sso: Option<SsoMatcher>,
@@ -77,7 +79,7 @@ pub struct RoleMapping {
 }
 
 /// `UserMapping`.
-#[derive(Debug, Clone, PartialEq, Eq, Default, Serialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Default, Serialize, schemars::JsonSchema)]
 pub struct UserMapping {
     pub userarn: String,
     pub username: String,

@@ -10,7 +10,7 @@ use crate::infra::escape::terminal;
 
 /// What changed since an earlier scan: clusters added and gone, administrator paths gained
 /// and lost (principal, cluster, path), findings new and fixed per cluster (by fingerprint).
-#[derive(Debug, Clone, Default, Serialize)]
+#[derive(Debug, Clone, Default, Serialize, schemars::JsonSchema)]
 pub struct Drift {
     pub baseline: String,
     pub clusters_added: Vec<String>,

@@ -22,12 +22,14 @@ use crate::evidence::Unknown;
 use crate::judge::result::CheckResult;
 
 /// One cluster of the fleet: where it is, the exit code it earns alone, and its JSON report.
-#[derive(Debug, Clone, Serialize, Deserialize)]
+#[derive(Debug, Clone, Serialize, Deserialize, schemars::JsonSchema)]
 pub struct ClusterLine {
     pub account: String,
     pub region: String,
     pub cluster: String,
     pub exit: u8,
+    /// The cluster's full `cluster --format json` report.
+    #[schemars(with = "crate::report::json::Report<'static>")]
     pub report: Value,
 }
 
@@ -132,7 +134,7 @@ impl ClusterLine {
 }
 
 /// A target that could not be audited, and why.
-#[derive(Debug, Clone, Serialize, Deserialize)]
+#[derive(Debug, Clone, Serialize, Deserialize, schemars::JsonSchema)]
 pub struct NotAudited {
     pub account: String,
     #[serde(default, skip_serializing_if = "Option::is_none")]
@@ -161,7 +163,7 @@ impl NotAudited {
 }
 
 /// A region of `--regions all` not enabled for an account: nothing can run there.
-#[derive(Debug, Clone, Serialize, Deserialize)]
+#[derive(Debug, Clone, Serialize, Deserialize, schemars::JsonSchema)]
 pub struct Skipped {
     pub account: String,
     pub region: String,
@@ -169,7 +171,7 @@ pub struct Skipped {
 }
 
 /// One line of a scan's JSON Lines.
-#[derive(Debug, Clone, Serialize, Deserialize)]
+#[derive(Debug, Clone, Serialize, Deserialize, schemars::JsonSchema)]
 #[serde(tag = "kind", rename_all = "snake_case")]
 pub enum FleetLine {
     Cluster(ClusterLine),
@@ -179,7 +181,7 @@ pub enum FleetLine {
 }
 
 /// One way a principal holds admin power on one cluster.
-#[derive(Debug, Clone, Serialize)]
+#[derive(Debug, Clone, Serialize, schemars::JsonSchema)]
 struct AdminPath {
     cluster: String,
     source: String,
@@ -202,6 +204,23 @@ fn access_view(clusters: &[ClusterLine]) -> BTreeMap<String, Vec<AdminPath>> {
         }
     }
     view
+}
+
+/// Version of the fleet report's shape (`scan --format json`, and each JSON Lines line).
+pub const FLEET_REPORT_VERSION: u32 = 1;
+
+/// `scan --format json`: the whole fleet in one document.
+#[derive(Serialize, schemars::JsonSchema)]
+pub struct FleetReport<'a> {
+    pub version: u32,
+    /// Always `FleetReport`.
+    pub kind: &'static str,
+    pub tool: crate::report::ToolInfo,
+    pub clusters: &'a [ClusterLine],
+    pub not_audited: &'a [NotAudited],
+    pub skipped: &'a [Skipped],
+    /// The fleet in numbers, and its access view (as the JSON Lines' summary line).
+    pub summary: Value,
 }
 
 /// A fleet report's contents, whatever its format.
@@ -234,15 +253,16 @@ impl FleetView<'_> {
 
     /// The whole fleet as one JSON document.
     pub fn json(&self) -> String {
-        let mut text = serde_json::to_string_pretty(&json!({
-            "version": 1,
-            "kind": "FleetReport",
-            "clusters": self.clusters,
-            "not_audited": self.not_audited,
-            "skipped": self.skipped,
-            "summary": self.summary(),
-        }))
-        .expect("serialisable");
+        let report = FleetReport {
+            version: FLEET_REPORT_VERSION,
+            kind: "FleetReport",
+            tool: crate::report::ToolInfo::this_build(),
+            clusters: self.clusters,
+            not_audited: self.not_audited,
+            skipped: self.skipped,
+            summary: self.summary(),
+        };
+        let mut text = serde_json::to_string_pretty(&report).expect("serialisable");
         text.push('\n');
         text
     }

@@ -104,6 +104,7 @@ impl FleetView<'_> {
                     "semanticVersion": env!("CARGO_PKG_VERSION"),
                     "informationUri": "https://github.com/aws-auth-audit/aws-auth-audit",
                     "rules": rule_descriptors(with_policy),
+                    "properties": crate::report::ToolInfo::this_build().sarif_properties(),
                 }},
                 "invocations": [{
                     "executionSuccessful": notifications.is_empty(),
