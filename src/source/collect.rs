@@ -95,7 +95,7 @@ pub async fn collect(
     let reader = Reader::new(connection, patience);
     let access = async {
         match aws.eks {
-            Some(options) => super::eks::access_entries(&cluster.name, options).await,
+            Some(options) => super::eks_access::access_entries(&cluster.name, options).await,
             None => Fetched::unknown(
                 UnknownReason::Skipped,
                 "access entries not read: the cluster is not known to EKS by name",
@@ -104,7 +104,7 @@ pub async fn collect(
     };
     let nodes = async {
         match aws.eks {
-            Some(options) => super::eks::node_roles(&cluster.name, options).await,
+            Some(options) => super::eks_access::node_roles(&cluster.name, options).await,
             None => Fetched::unknown(
                 UnknownReason::Skipped,
                 "node groups not read: the cluster is not known to EKS by name",

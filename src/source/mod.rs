@@ -9,6 +9,7 @@ pub mod cloudtrail;
 pub mod collect;
 pub mod context;
 pub mod eks;
+pub mod eks_access;
 pub mod file;
 pub mod fleet;
 pub mod git;

@@ -102,6 +102,7 @@ fn calls_in_the_code() -> BTreeSet<String> {
     let mut calls = BTreeSet::new();
     for (file, service) in [
         ("src/source/eks.rs", "eks"),
+        ("src/source/eks_access.rs", "eks"),
         ("src/source/iam.rs", "iam"),
         ("src/source/cloudtrail.rs", "cloudtrail"),
         ("src/source/regions.rs", "account"),
