@@ -162,6 +162,17 @@ pub fn judge(evidence: Evidence<'_>, finish: &[&dyn Finish]) -> CheckResult {
     let runs: Vec<(&Rule, Result<(), Option<String>>)> =
         RULES.iter().map(|r| (r, runnable(r, &inputs))).collect();
     let iam = facts.iam.filter(|_| read(Input::Iam));
+    // A ConfigMap with aws-auth's keys where EKS does not look grants nothing: only the rule
+    // about it (EA125) judges it, and it is not an input EKS holds.
+    let (misplaced, documents): (Vec<AwsAuthDocument>, Vec<AwsAuthDocument>) =
+        documents.into_iter().partition(|d| d.misplaced);
+    for doc in &misplaced {
+        for (rule, can) in &runs {
+            if rule.meta.code == crate::rules::MISPLACED_CONFIGMAP && can.is_ok() {
+                findings.extend(rule.run_with(doc, iam));
+            }
+        }
+    }
     for doc in &documents {
         for (rule, can) in &runs {
             if rule.is_offline() && can.is_ok() {

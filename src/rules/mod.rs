@@ -277,6 +277,10 @@ impl Rule {
     }
 }
 
+/// The rule that judges a ConfigMap holding aws-auth's keys where EKS does not look (the only
+/// rule such a document is given to).
+pub const MISPLACED_CONFIGMAP: &str = "EA125";
+
 macro_rules! registry {
     (offline: [$($offline:ident),* $(,)?] cluster: [$($cluster:ident),* $(,)?] policy: [$($policy:ident),* $(,)?]) => {
         $(mod $offline;)*
@@ -329,6 +333,7 @@ registry! {
     ea122_duplicate_keys,
     ea123_empty_group,
     ea124_data_not_string,
+    ea125_misplaced_configmap,
     ]
     cluster: [
     ea201_cluster_admin_policy,

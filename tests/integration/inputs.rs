@@ -32,7 +32,7 @@ fn multi_document_files_judge_only_kube_system_aws_auth() {
     assert_eq!(report["findings"][0]["location"]["line"], 22);
     let notes = report["notes"].to_string();
     assert!(
-        notes.contains("default/aws-auth is not kube-system/aws-auth"),
+        notes.contains("default/aws-auth holds aws-auth's keys but is not kube-system/aws-auth: EKS never reads it"),
         "{notes}"
     );
     assert!(notes.contains("Service"), "{notes}");

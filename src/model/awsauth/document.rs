@@ -27,6 +27,9 @@ pub struct AwsAuthDocument {
     pub configmap: String,
     /// The manifest has no namespace; `kube-system` was assumed.
     pub namespace_assumed: bool,
+    /// A ConfigMap that holds aws-auth's keys but is not `kube-system/aws-auth` (another
+    /// namespace, another name): EKS never reads it. Only EA125 judges it.
+    pub misplaced: bool,
     pub data_keys: Vec<DataKey>,
     pub duplicate_data_keys: Vec<(String, Pos)>,
     pub sections: BTreeMap<SectionKey, Section>,
@@ -53,12 +56,22 @@ static EMPTY: Section = Section {
 };
 
 impl AwsAuthDocument {
+    /// Reads a ConfigMap that holds aws-auth's keys where EKS does not look: its sections are
+    /// read (so findings can point into them), and only EA125 judges it.
+    pub fn misplaced(path: &str, cm: &ConfigMapDoc) -> Result<AwsAuthDocument, DocumentError> {
+        let mut doc = AwsAuthDocument::from_configmap(path, cm)?;
+        doc.configmap = cm.display_name();
+        doc.misplaced = true;
+        Ok(doc)
+    }
+
     /// Reads every section of an `aws-auth` ConfigMap as EKS would.
     pub fn from_configmap(path: &str, cm: &ConfigMapDoc) -> Result<AwsAuthDocument, DocumentError> {
         let mut doc = AwsAuthDocument {
             path: path.to_string(),
             configmap: format!("kube-system/{}", cm.name.as_deref().unwrap_or("aws-auth")),
             namespace_assumed: cm.namespace.is_none(),
+            misplaced: false,
             data_keys: Vec::new(),
             duplicate_data_keys: cm.duplicate_data_keys.clone(),
             sections: BTreeMap::new(),

@@ -24,8 +24,12 @@ fn select_aws_auth<'a>(
     let mut chosen: Option<&ConfigMapDoc> = None;
     for cm in configmaps {
         if !cm.is_aws_auth() {
+            let why = match holds_aws_auth_keys(cm) {
+                true => "holds aws-auth's keys but is not kube-system/aws-auth: EKS never reads it",
+                false => "is not kube-system/aws-auth: not judged",
+            };
             notes.push(format!(
-                "{path}:{}: ConfigMap {} is not kube-system/aws-auth: not judged",
+                "{path}:{}: ConfigMap {} {why}",
                 cm.pos.line,
                 cm.display_name()
             ));
@@ -47,7 +51,16 @@ fn select_aws_auth<'a>(
     Ok(chosen)
 }
 
-/// Every `kube-system/aws-auth` in the inputs, parsed, with the notes reading them gave.
+/// Whether a ConfigMap holds any of aws-auth's sections (`mapRoles`, `mapUsers`,
+/// `mapAccounts`).
+fn holds_aws_auth_keys(cm: &ConfigMapDoc) -> bool {
+    cm.data
+        .iter()
+        .any(|item| matches!(item.key.as_str(), "mapRoles" | "mapUsers" | "mapAccounts"))
+}
+
+/// Every `kube-system/aws-auth` in the inputs (and every ConfigMap that holds aws-auth's keys
+/// in a file without one), parsed, with the notes reading them gave.
 pub fn read_documents(
     inputs: &[InputFile],
 ) -> Result<(Vec<AwsAuthDocument>, Vec<String>), CheckError> {
@@ -67,6 +80,17 @@ pub fn read_documents(
         }
         let Some(cm) = select_aws_auth(path, &parsed.configmaps, &mut notes)? else {
             notes.push(format!("{path}: no kube-system/aws-auth ConfigMap"));
+            // One that holds aws-auth's keys elsewhere grants nothing, though its author
+            // believes it does: judged (by EA125 alone), not an input error.
+            for cm in parsed
+                .configmaps
+                .iter()
+                .filter(|cm| holds_aws_auth_keys(cm))
+            {
+                let doc = AwsAuthDocument::misplaced(path, cm)
+                    .map_err(|e| error(path, e.line, e.column, e.to_string()))?;
+                documents.push(doc);
+            }
             continue;
         };
         if cm.data_bytes > MAX_CONFIGMAP_DATA_BYTES {
