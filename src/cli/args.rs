@@ -167,6 +167,10 @@ pub enum Command {
         /// Session name for a role ARN (an assumed-role ARN carries its own)
         #[arg(long, value_name = "NAME")]
         session_name: Option<String>,
+        /// The access key id the caller signs with, for a mapping whose username uses
+        /// `{{AccessKeyID}}` (the authenticator takes it from the token's signature)
+        #[arg(long, value_name = "ID")]
+        access_key_id: Option<String>,
         /// Assume the authenticator's SSORoleMatch feature gate is on (unknown on EKS; off by default)
         #[arg(long)]
         sso_role_match: bool,

@@ -129,32 +129,38 @@ fn dispatch(command: Command) -> CliResult {
             cluster,
             region,
             session_name,
+            access_key_id,
             sso_role_match,
             format,
             policy,
-        } => match file {
-            Some(file) => whois::run_file(
-                &arn,
-                &file,
-                session_name.as_deref(),
-                sso_role_match,
-                format,
-                policy::load(policy)?.as_ref(),
-            ),
-            None => whois::run_cluster(
-                &arn,
-                snapshot.as_deref(),
-                cluster.map(|name| {
-                    // whois reads what decides the caller's identity: IAM is not needed.
-                    let mut target = ClusterTarget::named(&name, region.as_deref());
-                    target.no_iam = true;
-                    target
-                }),
-                session_name.as_deref(),
-                format,
-                policy::load(policy)?.as_ref(),
-            ),
-        },
+        } => {
+            let caller = whois::Caller {
+                arn: &arn,
+                session_name: session_name.as_deref(),
+                access_key_id: access_key_id.as_deref(),
+            };
+            match file {
+                Some(file) => whois::run_file(
+                    &caller,
+                    &file,
+                    sso_role_match,
+                    format,
+                    policy::load(policy)?.as_ref(),
+                ),
+                None => whois::run_cluster(
+                    &caller,
+                    snapshot.as_deref(),
+                    cluster.map(|name| {
+                        // whois reads what decides the caller's identity: IAM is not needed.
+                        let mut target = ClusterTarget::named(&name, region.as_deref());
+                        target.no_iam = true;
+                        target
+                    }),
+                    format,
+                    policy::load(policy)?.as_ref(),
+                ),
+            }
+        }
         Command::Rules { format } => catalogue::run_rules(format),
         Command::Explain { code } => catalogue::run_explain(&code),
         Command::Completions { shell } => {

@@ -73,20 +73,31 @@ fn policy_text(
         .collect()
 }
 
-fn identity(arn: &str, session_name: Option<&str>) -> Result<Identity, CliError> {
-    Identity::from_arn(arn, session_name).map_err(|e| CliError::input(format!("{arn}: {e}")))
+/// Who is asking: the ARN, and what the request carries besides it.
+pub struct Caller<'a> {
+    pub arn: &'a str,
+    /// For a role ARN: the session it is assumed with.
+    pub session_name: Option<&'a str>,
+    /// The access key id the request is signed with (`{{AccessKeyID}}`).
+    pub access_key_id: Option<&'a str>,
+}
+
+fn identity(caller: &Caller<'_>) -> Result<Identity, CliError> {
+    let mut identity = Identity::from_arn(caller.arn, caller.session_name)
+        .map_err(|e| CliError::input(format!("{}: {e}", caller.arn)))?;
+    identity.context.access_key_id = caller.access_key_id.map(str::to_string);
+    Ok(identity)
 }
 
 /// `whois ARN --file FILE`.
 pub fn run_file(
-    arn: &str,
+    caller: &Caller<'_>,
     file: &str,
-    session_name: Option<&str>,
     sso: bool,
     format: TextOrJson,
     policy: Option<&Policy>,
 ) -> CliResult {
-    let identity = identity(arn, session_name)?;
+    let identity = identity(caller)?;
     let inputs = read_all(&[file.to_string()])?;
     let step = policy.map(super::policy::step);
     let finish: Vec<&dyn crate::judge::Finish> = step.iter().map(|s| s as _).collect();
@@ -136,14 +147,13 @@ pub fn run_file(
 /// `whois ARN --snapshot FILE` or `whois ARN --cluster NAME`: access entries and aws-auth
 /// under the cluster's mode. Exit 3 when something it needed could not be read.
 pub fn run_cluster(
-    arn: &str,
+    caller: &Caller<'_>,
     snapshot_path: Option<&str>,
     cluster: Option<ClusterTarget>,
-    session_name: Option<&str>,
     format: TextOrJson,
     policy: Option<&Policy>,
 ) -> CliResult {
-    let identity = identity(arn, session_name)?;
+    let identity = identity(caller)?;
     let snapshot = match (snapshot_path, cluster) {
         (Some(path), _) => read_snapshot(&read_all(&[path.to_string()])?.remove(0))?,
         (None, Some(target)) => collect_snapshot(target)?,

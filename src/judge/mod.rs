@@ -154,6 +154,7 @@ pub fn judge(evidence: Evidence<'_>, finish: &[&dyn Finish]) -> CheckResult {
         _ => unread.clone(),
     };
     let read = |input: Input| inputs.get(&input) == Some(&Availability::Read);
+    let rbac_undecided: Option<String> = missing(&inputs, Input::Rbac);
 
     let mut findings: Vec<Finding> = Vec::new();
     let mut evaluated = Vec::new();
@@ -216,6 +217,7 @@ pub fn judge(evidence: Evidence<'_>, finish: &[&dyn Finish]) -> CheckResult {
             iam,
             access_entries: entries,
             entries_undecided: &entries_undecided,
+            rbac_undecided: rbac_undecided.as_deref(),
             node_roles: facts.node_roles.filter(|_| read(Input::NodeRoles)),
             ..facts
         };
@@ -383,6 +385,12 @@ mod tests {
                 // EA206 judges aws-auth's groups and reads the entries' groups beside them:
                 // it runs, and lists the entries it could not see as undecided.
                 expected.insert("EA206");
+            }
+            if inputs.contains(&Input::Rbac) {
+                // EA403 judges system:masters rows without RBAC and reads RBAC beside them for
+                // the other groups: it runs, and lists the broadly assumable roles whose power
+                // RBAC would decide as undecided.
+                expected.insert("EA403");
             }
             assert_eq!(stopped(&snapshot), expected, "{what}");
         }

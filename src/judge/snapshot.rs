@@ -188,6 +188,7 @@ pub fn snapshot_evidence(snapshot: &Snapshot) -> Result<Evidence<'_>, CheckError
         mode_changes: Some(&snapshot.mode_changes),
         offered_policies: snapshot.offered_policies.found().map(Vec::as_slice),
         entries_undecided: &[],
+        rbac_undecided: None,
     };
     Ok(Evidence {
         documents,

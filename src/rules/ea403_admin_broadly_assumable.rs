@@ -6,6 +6,10 @@
 //! with no condition that narrows it), any principal of another account, or a SAML/OIDC
 //! provider with no condition naming a subject. The report lists every admission.
 //!
+//! It needs aws-auth and IAM, so `check --resolve` runs it on a file too; there, with no RBAC,
+//! only `system:masters` rows are judged. On a live cluster whose RBAC could not be read, a
+//! broadly assumable role mapped into other groups is reported as undecided, never passed.
+//!
 //! ## Why is this bad?
 //! A cluster administrator is whoever can assume the mapped role. A trust policy that admits
 //! the account root delegates the decision to every IAM policy in the account that allows
@@ -44,22 +48,39 @@ pub const META: RuleMeta = RuleMeta {
     slug: "admin-broadly-assumable",
     severity: Severity::High,
     summary: "admin role assumable by a whole account, another account, or `*`",
-    needs: &[Input::AwsAuth, Input::Iam, Input::Rbac],
+    needs: &[Input::AwsAuth, Input::Iam],
 };
 
-/// Why this row makes its principal a cluster administrator, if it does.
-fn admin_reason(facts: &ClusterFacts<'_>, groups: &[String]) -> Option<String> {
+/// Whether a row makes its principal a cluster administrator: yes (and why), no, or not known
+/// because RBAC, which would say, could not be read.
+enum Admin {
+    Yes(String),
+    No,
+    Undecided(String),
+}
+
+/// Why this row makes its principal a cluster administrator: `system:masters` needs nothing
+/// more; a group needs RBAC (a file has none: only `system:masters` is judged there).
+fn admin_reason(facts: &ClusterFacts<'_>, groups: &[String]) -> Admin {
     let masters = &privileged_groups().superuser_group.name;
     if groups.iter().any(|g| g == masters) {
-        return Some(format!("mapped into {masters}"));
+        return Admin::Yes(format!("mapped into {masters}"));
     }
-    let rbac = facts.rbac?;
-    groups.iter().find_map(|group| {
-        grants_to_group(rbac, group)
-            .into_iter()
-            .find(|g| g.namespace().is_none() && g.power == RolePower::Admin)
-            .map(|g| format!("mapped into `{group}`, which {} makes cluster-admin", g.describe()))
-    })
+    let Some(rbac) = facts.rbac else {
+        return match facts.rbac_undecided {
+            Some(reason) if !groups.is_empty() => Admin::Undecided(reason.to_string()),
+            _ => Admin::No,
+        };
+    };
+    groups
+        .iter()
+        .find_map(|group| {
+            grants_to_group(rbac, group)
+                .into_iter()
+                .find(|g| g.namespace().is_none() && g.power == RolePower::Admin)
+                .map(|g| format!("mapped into `{group}`, which {} makes cluster-admin", g.describe()))
+        })
+        .map_or(Admin::No, Admin::Yes)
 }
 
 pub fn check(facts: &ClusterFacts<'_>, out: &mut Emitter<'_>) {
@@ -70,8 +91,24 @@ pub fn check(facts: &ClusterFacts<'_>, out: &mut Emitter<'_>) {
         if wanted.kind != IamKind::Role {
             continue;
         }
-        let Some(why_admin) = admin_reason(facts, entry.row.groups()) else {
-            continue;
+        let why_admin = match admin_reason(facts, entry.row.groups()) {
+            Admin::Yes(why) => why,
+            Admin::No => continue,
+            Admin::Undecided(reason) => {
+                if let Fetched::Found(role) = result
+                    && let Some(policy) = &role.trust_policy
+                    && admissions(policy).iter().any(|a| a.broad(&wanted.account).is_some())
+                {
+                    let arn = entry.row.arn().trim().to_string();
+                    out.emit_unknown(
+                        At::Entry(section, entry, arn_field(section)),
+                        Some(&arn),
+                        "rbac-not-read",
+                        format!("{arn} can be assumed broadly; whether its groups make it a cluster administrator is not known: {reason}"),
+                    );
+                }
+                continue;
+            }
         };
         let Fetched::Found(role) = result else {
             continue;

@@ -133,6 +133,10 @@ pub struct ClusterFacts<'a> {
     /// (principal empty): a rule that reads entries alongside what its `Needs` names (EA206)
     /// reports them as undecided instead of skipping them.
     pub entries_undecided: &'a [(String, String)],
+    /// Why RBAC could not be read, when it is in the audit's scope (a live cluster) and was
+    /// not: a rule that reads RBAC beside what its `Needs` names (EA403) reports what RBAC
+    /// would have decided as undecided. `None` when RBAC was read, or is out of scope (a file).
+    pub rbac_undecided: Option<&'a str>,
 }
 
 impl ClusterFacts<'_> {

@@ -233,3 +233,69 @@ fn every_conformance_vector_passes() {
         }
     }
 }
+
+/// The lookups of the vectors again, through the command line: `whois ARN --file F` with the
+/// session name, the access key id and the feature gate a case gives, answers as the
+/// authenticator does (a case that needs an EC2 instance's DNS name, which only EC2 knows, is
+/// left to the library pass above).
+#[test]
+fn every_lookup_vector_passes_through_whois() {
+    let dir = crate::common::scratch("conformance-whois");
+    let mut asked = 0;
+    for vector in vectors() {
+        let id = vector["id"].as_str().unwrap();
+        let Some(cases) = vector["expect"]["lookups"].as_array() else {
+            continue;
+        };
+        let manifest = match vector["input_kind"].as_str() {
+            Some("configmap_manifest") => vector["input"].as_str().unwrap().to_string(),
+            _ => format!(
+                "apiVersion: v1\nkind: ConfigMap\nmetadata: {{name: aws-auth, namespace: kube-system}}\ndata:\n  {}: {}\n",
+                vector["section"].as_str().unwrap(),
+                serde_json::to_string(vector["input"].as_str().unwrap()).unwrap()
+            ),
+        };
+        let file = crate::common::write(&dir, &format!("{id}.yaml"), manifest.as_bytes());
+        let gate = vector["assumptions"]["feature_gate_SSORoleMatch"] == true;
+        for case in cases {
+            let who = &case["identity"];
+            if who.get("ec2_private_dns_name_stub").is_some() {
+                continue;
+            }
+            let mut args = vec![
+                "whois".to_string(),
+                who["arn"].as_str().unwrap().to_string(),
+                "--file".into(),
+                file.clone(),
+                "--format".into(),
+                "json".into(),
+            ];
+            for (flag, key) in [
+                ("--session-name", "session_name"),
+                ("--access-key-id", "access_key_id"),
+            ] {
+                if let Some(value) = who[key].as_str().filter(|v| !v.is_empty()) {
+                    args.extend([flag.to_string(), value.to_string()]);
+                }
+            }
+            if gate {
+                args.push("--sso-role-match".into());
+            }
+            let args: Vec<&str> = args.iter().map(String::as_str).collect();
+            let run = crate::common::run(&args);
+            assert_eq!(run.code, 0, "{id}: {}", run.stderr);
+            let answer: Value = serde_json::from_str(&run.stdout).unwrap();
+            let result = &case["result"];
+            if result["authenticated"] == true {
+                assert_eq!(answer["outcome"], "mapped", "{id}: {answer}");
+                assert_eq!(answer["via"], result["via"], "{id}: via");
+                assert_eq!(answer["username"], result["username"], "{id}: username");
+                assert_eq!(answer["groups"], result["groups"], "{id}: groups");
+            } else {
+                assert_eq!(answer["outcome"], result["reason"], "{id}: {answer}");
+            }
+            asked += 1;
+        }
+    }
+    assert!(asked >= 20, "{asked} lookups asked");
+}
