@@ -90,6 +90,88 @@ pub fn classify(text: &str) -> Result<PrincipalType, ArnError> {
     }
 }
 
+/// IAM's limits on the names in a role or user ARN (IAM User Guide, "IAM and AWS STS quotas";
+/// the CreateRole and CreateUser API references): names of 1 to 64 characters from
+/// `A–Z a–z 0–9 + = , . @ _ -`, paths of at most 512 characters that start and end with `/`
+/// and hold printable ASCII.
+pub const IAM_NAME_MAX: usize = 64;
+pub const IAM_PATH_MAX: usize = 512;
+/// How much of a value a message shows.
+const SHOWN: usize = 120;
+
+/// Why an IAM role or user ARN names something IAM would never create (`None` when IAM
+/// could): a region (IAM is global), a name too long or with a character IAM does not allow,
+/// a path too long or malformed. Other ARNs are not judged here.
+pub fn iam_rule_broken(text: &str) -> Option<String> {
+    let arn = parse(text).ok()?;
+    if arn.service != "iam" {
+        return None;
+    }
+    let kind = match arn.resource.split('/').next() {
+        Some("role") => "role",
+        Some("user") => "user",
+        _ => return None,
+    };
+    if !arn.region.is_empty() {
+        return Some(format!(
+            "has region `{}`: IAM ARNs have none (IAM is global), so STS never returns this one",
+            shorten(arn.region)
+        ));
+    }
+    let rest = &arn.resource[kind.len()..];
+    let (path, name) = match rest.rfind('/') {
+        Some(at) => (&rest[..=at], &rest[at + 1..]),
+        None => ("/", rest),
+    };
+    let name_chars = |c: char| c.is_ascii_alphanumeric() || "+=,.@_-".contains(c);
+    if name.is_empty() {
+        return Some(format!("has an empty {kind} name"));
+    }
+    if name.chars().count() > IAM_NAME_MAX {
+        return Some(format!(
+            "names a {kind} of {} characters (`{}`): IAM {kind} names are at most {IAM_NAME_MAX}",
+            name.chars().count(),
+            shorten(name)
+        ));
+    }
+    if let Some(bad) = name.chars().find(|&c| !name_chars(c)) {
+        return Some(format!(
+            "names {kind} `{}`, with `{}`: IAM {kind} names hold only letters, digits and + = , . @ _ -",
+            shorten(name),
+            bad.escape_default()
+        ));
+    }
+    if path.len() > IAM_PATH_MAX {
+        return Some(format!(
+            "has a path of {} characters: IAM paths are at most {IAM_PATH_MAX}",
+            path.len()
+        ));
+    }
+    if let Some(bad) = path.chars().find(|c| !('\u{21}'..='\u{7e}').contains(c)) {
+        return Some(format!(
+            "has path `{}`, with `{}`: IAM paths hold only printable ASCII",
+            shorten(path),
+            bad.escape_default()
+        ));
+    }
+    if path.contains("//") {
+        return Some(format!(
+            "has path `{}`, with an empty segment: IAM paths never do",
+            shorten(path)
+        ));
+    }
+    None
+}
+
+/// At most [`SHOWN`] characters of `text`, the rest said as `…`: an input's value in a
+/// message stays readable however long it is.
+pub fn shorten(text: &str) -> String {
+    match text.char_indices().nth(SHOWN) {
+        Some((at, _)) => format!("{}…", &text[..at]),
+        None => text.to_string(),
+    }
+}
+
 /// `Canonicalize`: the ARN the authenticator looks up for an STS identity. An assumed-role
 /// session becomes `arn:P:iam::ACCOUNT:role/NAME` (the role's path is not in the STS ARN,
 /// so it is never in the canonical form); everything else is unchanged.
@@ -150,6 +232,51 @@ pub fn session_name(text: &str) -> Option<&str> {
 /// Whether a text is a 12-digit AWS account id.
 pub fn is_account_id(text: &str) -> bool {
     text.len() == 12 && text.bytes().all(|b| b.is_ascii_digit())
+}
+
+#[cfg(test)]
+mod iam_rules {
+    use super::*;
+
+    #[test]
+    fn what_iam_would_never_create() {
+        let ok = [
+            "arn:aws:iam::111122223333:role/Admin",
+            "arn:aws:iam::111122223333:role/team/a/deploy",
+            "arn:aws:iam::111122223333:user/alice+ops@corp.example",
+            "arn:aws:iam::111122223333:root",
+            "arn:aws:sts::111122223333:assumed-role/R/s",
+        ];
+        for arn in ok {
+            assert_eq!(iam_rule_broken(arn), None, "{arn}");
+        }
+        let long = format!("arn:aws:iam::111122223333:role/{}", "r".repeat(900_000));
+        let cases = [
+            (
+                "arn:aws:iam:eu-west-1:111122223333:role/Admin",
+                "has region `eu-west-1`",
+            ),
+            (long.as_str(), "names a role of 900000 characters"),
+            (
+                &format!("arn:aws:iam::111122223333:user/{}", "u".repeat(65)),
+                "at most 64",
+            ),
+            ("arn:aws:iam::111122223333:role/Admin#1", "with `#`"),
+            ("arn:aws:iam::111122223333:role/", "empty role name"),
+            ("arn:aws:iam::111122223333:role/a//b", "empty segment"),
+            (
+                "arn:aws:iam::111122223333:role/tëam/b",
+                "only printable ASCII",
+            ),
+        ];
+        for (arn, want) in cases {
+            let got = iam_rule_broken(arn).unwrap_or_default();
+            assert!(got.contains(want), "{arn}: {got}");
+            assert!(got.len() < 300, "the message stays short: {got}");
+        }
+        let path = format!("arn:aws:iam::111122223333:role/{}/x", "p".repeat(520));
+        assert!(iam_rule_broken(&path).unwrap().contains("at most 512"));
+    }
 }
 
 #[cfg(test)]

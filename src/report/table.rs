@@ -6,6 +6,23 @@ use crate::infra::escape::terminal;
 use crate::judge::result::CheckResult;
 use crate::rules::finding::Severity;
 
+/// The most of one value a table cell shows: a table lays out every cell at once, and one
+/// value of a hostile megabyte (a 900,000-character role name) would take it minutes.
+const CELL_MAX: usize = 1_000;
+
+/// A value for a table cell: escaped for the terminal, and cut at [`CELL_MAX`] characters with
+/// how much was left out (the JSON report has it whole).
+fn cell(text: &str) -> String {
+    match text.char_indices().nth(CELL_MAX) {
+        Some((at, _)) => format!(
+            "{}… ({} more characters: see --format json)",
+            terminal(&text[..at]),
+            text[at..].chars().count()
+        ),
+        None => terminal(text),
+    }
+}
+
 fn color(severity: Severity) -> Color {
     match severity {
         Severity::Critical => Color::Magenta,
@@ -54,28 +71,24 @@ fn access_matrix(principals: &[crate::model::access::Principal], colored: bool) 
         }
         grants.extend(p.policies.iter().cloned());
         table.add_row(vec![
-            Cell::new(terminal(&p.arn)),
-            Cell::new(terminal(&p.source.to_string())),
+            Cell::new(cell(&p.arn)),
+            Cell::new(cell(&p.source.to_string())),
             Cell::new(
                 grants
                     .iter()
-                    .map(|g| terminal(g))
+                    .map(|g| cell(g))
                     .collect::<Vec<_>>()
                     .join("\n"),
             ),
-            Cell::new(format!(
-                "{}\n({})",
-                p.tier.as_str(),
-                terminal(&p.tier_reason)
-            )),
+            Cell::new(format!("{}\n({})", p.tier.as_str(), cell(&p.tier_reason))),
             Cell::new(if p.in_effect {
                 if p.note.is_empty() {
                     "yes".to_string()
                 } else {
-                    format!("yes: {}", terminal(&p.note))
+                    format!("yes: {}", cell(&p.note))
                 }
             } else {
-                format!("no: {}", terminal(&p.note))
+                format!("no: {}", cell(&p.note))
             }),
         ]);
     }
@@ -90,7 +103,7 @@ fn access_matrix(principals: &[crate::model::access::Principal], colored: bool) 
 pub fn render(result: &CheckResult, colored: bool) -> String {
     let mut out = String::new();
     if let Some(live) = &result.live {
-        out.push_str(&terminal(&live.headline()));
+        out.push_str(&cell(&live.headline()));
         out.push('\n');
     }
     if result.findings.is_empty() {
@@ -114,11 +127,11 @@ pub fn render(result: &CheckResult, colored: bool) -> String {
             table.add_row(vec![
                 severity,
                 Cell::new(format!("{} {}", f.code, f.slug)),
-                Cell::new(terminal(&f.location.display())),
+                Cell::new(cell(&f.location.display())),
                 Cell::new(format!(
                     "{}\nfix: {}",
-                    terminal(&f.message),
-                    terminal(&f.remediation)
+                    cell(&f.message),
+                    cell(&f.remediation)
                 )),
             ]);
         }
@@ -134,7 +147,7 @@ pub fn render(result: &CheckResult, colored: bool) -> String {
         out.push_str(&access_matrix(&live.principals, colored));
     }
     for note in &result.notes {
-        out.push_str(&format!("note: {}\n", terminal(note)));
+        out.push_str(&format!("note: {}\n", cell(note)));
     }
     out.push_str(&not_evaluated_lines(result));
     let count = |s: Severity| result.findings.iter().filter(|f| f.severity == s).count();

@@ -1,7 +1,10 @@
 //! ## What it does
 //! Reports a mapping ARN that can never equal the ARN of a caller: not an ARN at all, an
 //! unknown partition, an account that is not 12 digits, a resource STS never returns (an
-//! IAM group, a policy, an instance profile), or a `*`/`?` wildcard. Also reports
+//! IAM group, a policy, an instance profile), a `*`/`?` wildcard, or a role or user IAM would
+//! never create — a region in the ARN (IAM is global), a name longer than 64 characters or
+//! with a character outside `A–Z a–z 0–9 + = , . @ _ -`, a path longer than 512 characters or
+//! outside printable ASCII. The finding says which rule of IAM the ARN breaks. Also reports
 //! `mapAccounts` items that are not 12-digit account ids.
 //!
 //! ## Why is this bad?
@@ -28,6 +31,11 @@
 //! ARN as written (ignoring case and the role path).
 //!
 //! ## References
+//! - IAM User Guide, "IAM and AWS STS quotas": role and user names 64 characters, paths 512
+//!   (https://docs.aws.amazon.com/IAM/latest/UserGuide/reference_iam-quotas.html)
+//! - IAM API Reference, CreateRole / CreateUser: `RoleName`/`UserName` pattern `[\w+=,.@-]+`,
+//!   `Path` pattern `(\u002F)|(\u002F[\u0021-\u007E]+\u002F)`
+//! - IAM User Guide, "IAM identifiers" (IAM ARNs have no region)
 //! - aws-iam-authenticator `pkg/arn/arn.go` (`Canonicalize`: accepted partitions and resources)
 //! - aws-iam-authenticator `pkg/mapper/configmap/mapper.go` (literal, case-insensitive comparison)
 
@@ -52,8 +60,13 @@ fn problem(written: &str) -> Option<String> {
         Err(e) => Some(format!("names no principal STS returns: {e}")),
         Ok(_) => {
             let account = arn::parse(written).ok()?.account;
-            (!arn::is_account_id(account))
-                .then(|| format!("has account `{account}`, which is not 12 digits"))
+            if !arn::is_account_id(account) {
+                return Some(format!(
+                    "has account `{}`, which is not 12 digits",
+                    arn::shorten(account)
+                ));
+            }
+            arn::iam_rule_broken(written)
         }
     }
 }
@@ -69,7 +82,7 @@ pub fn check(doc: &AwsAuthDocument, out: &mut Emitter<'_>) {
         out.emit(
             At::Entry(section, entry, field),
             Some(written),
-            format!("`{written}` {problem}: this mapping never matches"),
+            format!("`{}` {problem}: this mapping never matches", arn::shorten(written)),
             "map the exact ARN of an IAM role or user: arn:PARTITION:iam::ACCOUNT:role/NAME or …:user/NAME".to_string(),
         );
     }

@@ -130,3 +130,41 @@ fn unknown_tags_are_refused() {
     let python = configmap("  mapRoles: !!python/object:os.system echo\n");
     expect_input_error("python-tag", python.as_bytes(), "unknown YAML tag");
 }
+
+/// A role name of 900,000 characters: IAM allows 64, so the mapping never matches — reported
+/// by EA109 with the rule it breaks, in messages that stay short whatever the input's size.
+#[test]
+fn a_huge_role_name_is_a_dead_mapping_in_short_words() {
+    let dir = scratch("huge-role-name");
+    let name = "r".repeat(900_000);
+    let path = write(
+        &dir,
+        "aws-auth.yaml",
+        configmap(&format!(
+            "  mapRoles: |\n    - rolearn: arn:aws:iam::111122223333:role/{name}\n      username: admin\n      groups: [system:masters]\n"
+        ))
+        .as_bytes(),
+    );
+    let r = run(&["check", &path, "--format", "json"]);
+    assert_eq!(r.code, 1, "{}", r.stderr);
+    let report: serde_json::Value = serde_json::from_str(&r.stdout).unwrap();
+    let ea109 = report["findings"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|f| f["code"] == "EA109")
+        .expect("EA109 reports the name IAM never allows");
+    let message = ea109["message"].as_str().unwrap();
+    assert!(
+        message.contains("names a role of 900000 characters") && message.contains("at most 64"),
+        "{}",
+        &message[..message.len().min(400)]
+    );
+    assert!(message.len() < 400, "{} bytes", message.len());
+    let table = run(&["check", &path]);
+    assert!(
+        table.stdout.len() < 20_000,
+        "the table stays readable: {} bytes",
+        table.stdout.len()
+    );
+}
