@@ -2,7 +2,9 @@
 //! bidirectional and zero-width characters are shown as `\u{…}` escapes (Trojan Source,
 //! ANSI escape injection).
 
-fn is_dangerous(c: char) -> bool {
+/// A character a terminal or a log reader would interpret or not show: a control, a
+/// bidirectional override or isolate, a zero-width character, a line or paragraph separator.
+pub fn is_dangerous(c: char) -> bool {
     c.is_control()
         || matches!(c, '\u{200B}'..='\u{200F}' | '\u{202A}'..='\u{202E}' | '\u{2066}'..='\u{2069}' | '\u{061C}' | '\u{FEFF}' | '\u{2028}' | '\u{2029}')
 }

@@ -3,6 +3,7 @@
 //! evaluated), one per verdict and new finding for `diff`.
 
 use crate::diff::DiffResult;
+use crate::infra::escape::terminal;
 use crate::judge::result::CheckResult;
 use crate::rules::RULES;
 use crate::rules::finding::{Finding, Severity, Status};
@@ -28,14 +29,16 @@ pub(crate) fn xml(text: &str) -> String {
     out
 }
 
+/// A finding as lines: the tool's own line breaks, the input's escaped (a newline in a
+/// username must not start a line of its own in a CI system's view of the failure).
 fn finding_text(f: &Finding) -> String {
     format!(
         "{} {} at {}: {}\nfix: {}",
         f.severity,
         f.code,
-        f.location.display(),
-        f.message,
-        f.remediation
+        terminal(&f.location.display()),
+        terminal(&f.message),
+        terminal(&f.remediation)
     )
 }
 
@@ -68,7 +71,7 @@ pub fn check(result: &CheckResult, threshold: Option<Severity>) -> String {
             errors += 1;
             body.push_str(&format!(
                 "      <error message=\"not evaluated\">{}</error>\n",
-                xml(&missing.reason)
+                xml(&terminal(&missing.reason))
             ));
         }
         let findings: Vec<&Finding> = result
@@ -142,16 +145,20 @@ pub fn diff(result: &DiffResult, threshold: Option<Severity>, existing: bool) ->
     for v in &result.verdicts {
         case(
             "access",
-            format!("{}: {}", v.severity, v.message),
+            format!("{}: {}", v.severity, terminal(&v.message)),
             v.severity,
-            format!("{} at {}", v.message, v.location.display()),
+            format!(
+                "{} at {}",
+                terminal(&v.message),
+                terminal(&v.location.display())
+            ),
             fails(v.severity),
         );
     }
     for f in &result.findings.new {
         case(
             "new",
-            format!("{} {}", f.code, f.message),
+            format!("{} {}", f.code, terminal(&f.message)),
             f.severity,
             finding_text(f),
             f.status == Status::Fail && fails(f.severity),
@@ -161,7 +168,7 @@ pub fn diff(result: &DiffResult, threshold: Option<Severity>, existing: bool) ->
         for f in &result.findings.unchanged {
             case(
                 "existing",
-                format!("{} {}", f.code, f.message),
+                format!("{} {}", f.code, terminal(&f.message)),
                 f.severity,
                 finding_text(f),
                 f.status == Status::Fail && fails(f.severity),
@@ -175,7 +182,7 @@ pub fn diff(result: &DiffResult, threshold: Option<Severity>, existing: bool) ->
         );
     }
     suite(
-        &format!("diff {} → {}", result.base, result.head),
+        &terminal(&format!("diff {} → {}", result.base, result.head)),
         &cases,
         failures,
         0,

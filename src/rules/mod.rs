@@ -338,6 +338,7 @@ registry! {
     ea123_empty_group,
     ea124_data_not_string,
     ea125_misplaced_configmap,
+    ea126_deceptive_characters,
     ]
     cluster: [
     ea201_cluster_admin_policy,

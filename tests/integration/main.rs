@@ -12,6 +12,7 @@ mod cluster;
 mod conformance;
 mod deploy;
 mod diff;
+mod escaping;
 mod fleet;
 mod generated_docs;
 mod hostile;

@@ -6,6 +6,7 @@ use clap::ValueEnum;
 use serde_json::Value;
 
 use super::{ClusterLine, FleetView};
+use crate::infra::escape::terminal;
 use crate::report::junit::xml;
 use crate::rules::finding::Severity;
 
@@ -52,7 +53,7 @@ fn cluster_suite(line: &ClusterLine, threshold: Option<Severity>) -> (String, us
             errors += 1;
             body.push_str(&format!(
                 "      <error message=\"not evaluated\">{}</error>\n",
-                xml(missing["reason"].as_str().unwrap_or_default())
+                xml(&terminal(missing["reason"].as_str().unwrap_or_default()))
             ));
         }
         let failing: Vec<String> = list(&report["findings"])
@@ -68,9 +69,9 @@ fn cluster_suite(line: &ClusterLine, threshold: Option<Severity>) -> (String, us
                     "{} {} at {}: {}\nfix: {}",
                     text("severity"),
                     text("code"),
-                    f["location"]["route"].as_str().unwrap_or_default(),
-                    text("message"),
-                    text("remediation")
+                    terminal(f["location"]["route"].as_str().unwrap_or_default()),
+                    terminal(&text("message")),
+                    terminal(&text("remediation"))
                 )
             })
             .collect();
@@ -116,7 +117,7 @@ impl FleetView<'_> {
                 let body = format!(
                     "      <error message=\"{}\">{}</error>\n",
                     xml(&item.reason),
-                    xml(&item.detail)
+                    xml(&terminal(&item.detail))
                 );
                 cases.push_str(&case(&name, &body));
             }
