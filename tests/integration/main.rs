@@ -28,4 +28,5 @@ mod policy_schema;
 mod rule_fixtures;
 mod schemas;
 mod session;
+mod supply_chain;
 mod token;
