@@ -133,6 +133,10 @@ pub fn snapshot_evidence(snapshot: &Snapshot) -> Result<Evidence<'_>, CheckError
     }
     for (what, read) in [
         (
+            "CloudTrail's CreateCluster event (who created the cluster)",
+            snapshot.creator.as_unknown(),
+        ),
+        (
             "the cluster's authentication-mode changes",
             snapshot.mode_changes.as_unknown(),
         ),

@@ -46,6 +46,21 @@ pub const META: RuleMeta = RuleMeta {
     needs: &[Input::EntrySet],
 };
 
+/// Why the creator is not named: CloudTrail could not be read, holds no event for it, or
+/// was not asked.
+fn creator_unnamed(facts: &ClusterFacts<'_>) -> String {
+    match facts.creator {
+        Some(Fetched::Unknown(u)) => format!(
+            "CloudTrail could not be read (unknown({}))",
+            u.reason.as_str()
+        ),
+        Some(Fetched::Absent) => {
+            "CloudTrail holds no CreateCluster event for it (it keeps 90 days)".to_string()
+        }
+        _ => "CloudTrail did not name the creator".to_string(),
+    }
+}
+
 pub fn check(facts: &ClusterFacts<'_>, out: &mut Emitter<'_>) {
     let (Some(entries), Some(cluster)) = (facts.access_entries, facts.cluster) else {
         return;
@@ -122,13 +137,29 @@ pub fn check(facts: &ClusterFacts<'_>, out: &mut Emitter<'_>) {
             At::Cluster(&entry_route(entry)),
             Some(&entry.principal_arn),
             format!(
-                "{} is likely the cluster creator's entry (created {} s {} {when}; a heuristic: EKS does not mark it, and CloudTrail did not name the creator) and still has cluster-admin",
+                "{} is likely the cluster creator's entry (created {} s {} {when}; a heuristic: EKS does not mark it, and {}) and still has cluster-admin",
                 entry.principal_arn,
                 (entry_created - anchor).abs(),
-                if entry_created >= *anchor { "after" } else { "before" }
+                if entry_created >= *anchor { "after" } else { "before" },
+                creator_unnamed(facts)
             ),
             "once another admin path exists, delete this entry or disassociate AmazonEKSClusterAdminPolicy".to_string(),
         );
+    }
+    // CloudTrail could not be read and the heuristic found nothing: whether the creator's
+    // entry is still there is not known — said, never passed.
+    if let (false, Some(Fetched::Unknown(unknown))) = (matched, facts.creator) {
+        out.emit_unknown(
+            At::Cluster("creator"),
+            None,
+            unknown.reason.as_str(),
+            format!(
+                "the creator's access entry could not be identified: CloudTrail could not be read (unknown({}): {}), and no entry dates from the cluster's creation or its move out of CONFIG_MAP",
+                unknown.reason.as_str(),
+                unknown.detail
+            ),
+        );
+        return;
     }
     if let (false, Some(unknown)) = (matched, history_unknown) {
         out.emit_unknown(

@@ -526,8 +526,33 @@ fn cloudtrail_denied_leaves_the_creator_unnamed_and_said_so() {
         hang: false,
         code: None,
     });
+    // `mixed` was created ten days ago (CloudTrail is asked), later than its entries.
+    for cluster in &mut denied.clusters {
+        if cluster.name == "mixed" {
+            cluster.created_days_ago = Some(10);
+        }
+    }
     let bed = Testbed::start(denied);
     let report = audit(&bed, "legacy").json();
+    // The failed read is said beside the findings, with its reason.
+    assert!(
+        report["notes"].to_string().contains(
+            "CloudTrail's CreateCluster event (who created the cluster) could not be read: unknown(access_denied)"
+        ),
+        "{}",
+        report["notes"]
+    );
+    // Whether the creator's entry is still there is then not known: undecided, never passed
+    // (no entry dates from the cluster's creation for the heuristic to stand in).
+    let mixed = audit(&bed, "mixed").json();
+    let creator = finding(&mixed, "EA302");
+    assert_eq!(creator["status"], "unknown(access_denied)", "{creator}");
+    let message = creator["message"].as_str().unwrap();
+    assert!(
+        message.contains("the creator's access entry could not be identified: CloudTrail could not be read (unknown(access_denied)"),
+        "{message}"
+    );
+    assert_eq!(mixed["coverage"]["complete"], false);
     let hidden = finding(&report, "EA301");
     let message = hidden["message"].as_str().unwrap();
     assert!(
