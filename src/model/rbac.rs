@@ -1,7 +1,7 @@
 //! What Kubernetes RBAC grants a group: the bindings that name it, the roles they point at,
 //! and how much power those roles carry. Pure: reads a [`RbacView`] from the snapshot.
 
-use crate::evidence::{RbacBinding, RbacRole, RbacView};
+use crate::evidence::{PolicyRule, RbacBinding, RbacRole, RbacView};
 
 /// How much a role can do.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -9,6 +9,10 @@ pub enum RolePower {
     /// `cluster-admin`, or a role whose rules allow every verb on every resource of every API
     /// group: the same power.
     Admin,
+    /// Can make itself (or anyone) more powerful: `escalate` or `bind` roles, `impersonate`
+    /// users, groups or service accounts, or write RBAC objects — admin-equivalent, whatever
+    /// else the role allows. `how` says which rule gives it.
+    Escalation { how: String },
     /// Every verb on every resource of some API groups (`verbs: ["*"]`, `resources: ["*"]`).
     Wildcard { api_groups: Vec<String> },
     /// Anything narrower.
@@ -50,12 +54,69 @@ fn has(list: &[String], value: &str) -> bool {
     list.iter().any(|v| v == value)
 }
 
+/// Whether a rule covers `verb` on `resource` of `api_group` (wildcards included).
+fn covers(rule: &PolicyRule, verbs: &[&str], resources: &[&str], api_groups: &[&str]) -> bool {
+    let any =
+        |list: &[String], wanted: &[&str]| has(list, "*") || wanted.iter().any(|w| has(list, w));
+    any(&rule.verbs, verbs) && any(&rule.resources, resources) && any(&rule.api_groups, api_groups)
+}
+
+/// The escalation a rule gives, if any: Kubernetes' own privilege-escalation paths (RBAC good
+/// practices): `escalate`/`bind` on roles, `impersonate`, writing RBAC objects. A rule limited
+/// to named objects (`resourceNames`) is the recommended way to grant these narrowly: its
+/// power is that of the objects it names, not judged here.
+fn escalation(rule: &PolicyRule) -> Option<String> {
+    const RBAC: &[&str] = &["rbac.authorization.k8s.io"];
+    if !rule.resource_names.is_empty() {
+        return None;
+    }
+    let said = |what: &str| {
+        format!(
+            "{what}: verbs [{}] on [{}] of API groups [{}]",
+            rule.verbs.join(", "),
+            rule.resources.join(", "),
+            rule.api_groups.join(", ")
+        )
+    };
+    if covers(
+        rule,
+        &["escalate", "bind"],
+        &["roles", "clusterroles"],
+        RBAC,
+    ) {
+        return Some(said("can escalate or bind roles beyond its own"));
+    }
+    if covers(
+        rule,
+        &["impersonate"],
+        &["users", "groups", "serviceaccounts"],
+        &["", "authentication.k8s.io"],
+    ) {
+        return Some(said("can impersonate users, groups or service accounts"));
+    }
+    if covers(
+        rule,
+        &["create", "update", "patch"],
+        &[
+            "roles",
+            "clusterroles",
+            "rolebindings",
+            "clusterrolebindings",
+        ],
+        RBAC,
+    ) {
+        return Some(said("can write RBAC objects"));
+    }
+    None
+}
+
 /// The power of a role from its rules (and its name, for `cluster-admin`).
 pub fn role_power(role: &RbacRole, is_cluster_role: bool) -> RolePower {
     if is_cluster_role && role.name == "cluster-admin" {
         return RolePower::Admin;
     }
     let mut groups = Vec::new();
+    let mut escalates = None;
     for rule in &role.rules {
         if has(&rule.verbs, "*") && has(&rule.resources, "*") && rule.resource_names.is_empty() {
             if has(&rule.api_groups, "*") {
@@ -63,6 +124,12 @@ pub fn role_power(role: &RbacRole, is_cluster_role: bool) -> RolePower {
             }
             groups.extend(rule.api_groups.iter().cloned());
         }
+        if escalates.is_none() {
+            escalates = escalation(rule);
+        }
+    }
+    if let Some(how) = escalates {
+        return RolePower::Escalation { how };
     }
     if groups.is_empty() {
         RolePower::Limited
@@ -186,11 +253,20 @@ mod tests {
                 true,
                 RolePower::Admin,
             ),
+            // Every verb on every core resource includes impersonating users and groups
+            // (`system:masters` among them): admin-equivalent.
             (
                 role("core", None, vec![rule(&[""], &["*"], &["*"])]),
                 true,
+                RolePower::Escalation {
+                    how: "can impersonate users, groups or service accounts: verbs [*] on [*] of API groups []".into(),
+                },
+            ),
+            (
+                role("apps", None, vec![rule(&["apps"], &["*"], &["*"])]),
+                true,
                 RolePower::Wildcard {
-                    api_groups: vec![String::new()],
+                    api_groups: vec!["apps".into()],
                 },
             ),
             (
@@ -218,6 +294,60 @@ mod tests {
         ];
         for (role, cluster, expected) in cases {
             assert_eq!(role_power(&role, cluster), expected, "{}", role.name);
+        }
+    }
+
+    /// Escalation is power: binding or escalating roles, impersonating, writing RBAC objects
+    /// (not when limited to named objects, and not reading them).
+    #[test]
+    fn escalating_roles_are_admin_equivalent() {
+        const RBAC: &str = "rbac.authorization.k8s.io";
+        let escalating = [
+            ("binder", rule(&[RBAC], &["clusterroles"], &["bind"])),
+            ("escalator", rule(&[RBAC], &["roles"], &["escalate"])),
+            ("any-rbac-verb", rule(&[RBAC], &["clusterroles"], &["*"])),
+            ("impersonator", rule(&[""], &["users"], &["impersonate"])),
+            (
+                "sa-impersonator",
+                rule(&[""], &["serviceaccounts"], &["impersonate"]),
+            ),
+            (
+                "binding-writer",
+                rule(&[RBAC], &["clusterrolebindings"], &["create"]),
+            ),
+            ("role-patcher", rule(&["*"], &["roles"], &["patch"])),
+        ];
+        for (name, r) in escalating {
+            let power = role_power(&role(name, None, vec![r]), true);
+            assert!(
+                matches!(power, RolePower::Escalation { .. }),
+                "{name}: {power:?}"
+            );
+        }
+        let harmless = [
+            (
+                "rbac-reader",
+                rule(
+                    &[RBAC],
+                    &["clusterroles", "rolebindings"],
+                    &["get", "list", "watch"],
+                ),
+            ),
+            ("pods-writer", rule(&[""], &["pods"], &["create", "update"])),
+            (
+                "named-binder",
+                PolicyRule {
+                    resource_names: vec!["view".into()],
+                    ..rule(&[RBAC], &["clusterroles"], &["bind"])
+                },
+            ),
+        ];
+        for (name, r) in harmless {
+            assert_eq!(
+                role_power(&role(name, None, vec![r]), true),
+                RolePower::Limited,
+                "{name}"
+            );
         }
     }
 

@@ -1,15 +1,20 @@
 //! ## What it does
 //! For every group that aws-auth maps a principal into, reads the cluster's
 //! ClusterRoleBindings and RoleBindings and reports each binding that gives the group
-//! `cluster-admin`, or a role that allows every verb on every resource (`verbs: ["*"]`,
-//! `resources: ["*"]`). A ClusterRoleBinding makes the principal an administrator of the whole
-//! cluster (high); a RoleBinding, of one namespace (medium).
+//! `cluster-admin`, a role that allows every verb on every resource (`verbs: ["*"]`,
+//! `resources: ["*"]`), or a role that can escalate — `escalate` or `bind` roles,
+//! `impersonate` users, groups or service accounts, or write RBAC objects — which is
+//! admin-equivalent whatever else it allows (the finding names the rule that gives it). A
+//! ClusterRoleBinding makes the principal an administrator of the whole cluster (high); a
+//! RoleBinding, of one namespace (medium).
 //!
 //! ## Why is this bad?
 //! aws-auth shows only a group name such as `platform-admins`; the power lies in RBAC, where a
 //! review of aws-auth never looks. A group bound to `cluster-admin` is as powerful as
 //! `system:masters` for everything RBAC governs (every resource, every secret), only less
-//! visible. A wildcard role keeps that power when new resource types are installed.
+//! visible. A wildcard role keeps that power when new resource types are installed. A role
+//! that may bind roles, impersonate or write bindings looks narrow and is not: its holder
+//! binds itself `cluster-admin`, or acts as `system:masters`, in one request.
 //!
 //! ## Example
 //! ```yaml
@@ -39,6 +44,8 @@
 //! ## References
 //! - Kubernetes RBAC, "Default roles and role bindings" (`cluster-admin`): https://kubernetes.io/docs/reference/access-authn-authz/rbac/#user-facing-roles
 //! - Kubernetes RBAC good practices, "Least privilege" and wildcards: https://kubernetes.io/docs/concepts/security/rbac-good-practices/
+//! - Kubernetes RBAC good practices, "Privilege escalation risks" (`escalate`, `bind`,
+//!   `impersonate`, writing bindings): https://kubernetes.io/docs/concepts/security/rbac-good-practices/#privilege-escalation-risks
 //! - Amazon EKS user guide, "Grant IAM users and roles access to Kubernetes APIs": https://docs.aws.amazon.com/eks/latest/userguide/grant-k8s-access.html
 
 use super::prelude::*;
@@ -49,7 +56,7 @@ pub const META: RuleMeta = RuleMeta {
     code: "EA205",
     slug: "group-bound-to-admin",
     severity: Severity::High,
-    summary: "group bound to cluster-admin or a wildcard role",
+    summary: "group bound to cluster-admin, a wildcard role or an escalating role",
     needs: &[Input::AwsAuth, Input::Rbac],
 };
 
@@ -67,6 +74,7 @@ pub fn check(facts: &ClusterFacts<'_>, out: &mut Emitter<'_>) {
             for grant in grants_to_group(rbac, group) {
                 let what = match &grant.power {
                     RolePower::Admin => "full control (cluster-admin or `*` on everything)".to_string(),
+                    RolePower::Escalation { how } => format!("admin-equivalent power: it {how}"),
                     RolePower::Wildcard { api_groups } => format!(
                         "every verb on every resource of API group(s) {}",
                         api_groups

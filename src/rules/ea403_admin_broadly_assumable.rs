@@ -77,7 +77,10 @@ fn admin_reason(facts: &ClusterFacts<'_>, groups: &[String]) -> Admin {
         .find_map(|group| {
             grants_to_group(rbac, group)
                 .into_iter()
-                .find(|g| g.namespace().is_none() && g.power == RolePower::Admin)
+                .find(|g| {
+                    g.namespace().is_none()
+                        && matches!(g.power, RolePower::Admin | RolePower::Escalation { .. })
+                })
                 .map(|g| format!("mapped into `{group}`, which {} makes cluster-admin", g.describe()))
         })
         .map_or(Admin::No, Admin::Yes)

@@ -77,6 +77,18 @@ fn rbac_tier(rbac: Option<RbacView<'_>>, groups: &[String]) -> (Tier, String) {
                 .iter()
                 .map(|g| match (&g.power, g.namespace()) {
                     (RolePower::Admin, None) => (Tier::ClusterAdmin, g.describe()),
+                    // Escalation is admin-equivalent: it can bind itself anything.
+                    (RolePower::Escalation { how }, None) => (
+                        Tier::ClusterAdmin,
+                        format!("{} (admin-equivalent: {how})", g.describe()),
+                    ),
+                    (RolePower::Escalation { how }, Some(_)) => (
+                        Tier::Admin,
+                        format!(
+                            "{} (admin-equivalent in its namespace: {how})",
+                            g.describe()
+                        ),
+                    ),
                     (RolePower::Admin | RolePower::Wildcard { .. }, _) => {
                         (Tier::Admin, g.describe())
                     }
