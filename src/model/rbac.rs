@@ -140,11 +140,11 @@ pub fn role_power(role: &RbacRole, is_cluster_role: bool) -> RolePower {
     }
 }
 
-fn names_group(binding: &RbacBinding, group: &str) -> bool {
+fn names_subject(binding: &RbacBinding, kind: &str, name: &str) -> bool {
     binding
         .subjects
         .iter()
-        .any(|s| s.kind == "Group" && s.name == group)
+        .any(|s| s.kind == kind && s.name == name)
 }
 
 fn resolve<'a>(rbac: RbacView<'a>, binding: &'a RbacBinding) -> (Option<&'a RbacRole>, RolePower) {
@@ -170,15 +170,47 @@ fn resolve<'a>(rbac: RbacView<'a>, binding: &'a RbacBinding) -> (Option<&'a Rbac
 /// Every binding that names `group` (exact, case-sensitive, as Kubernetes compares), in the
 /// order ClusterRoleBindings then RoleBindings, each as listed.
 pub fn grants_to_group<'a>(rbac: RbacView<'a>, group: &str) -> Vec<Grant<'a>> {
+    grants_to(rbac, "Group", group)
+}
+
+/// Every binding that names the user `username` (a subject of kind `User`).
+pub fn grants_to_user<'a>(rbac: RbacView<'a>, username: &str) -> Vec<Grant<'a>> {
+    grants_to(rbac, "User", username)
+}
+
+impl RolePower {
+    /// What this power gives, in words, when it is an administrator's: `None` for narrower
+    /// power (or a binding to a missing role).
+    pub fn admin_description(&self) -> Option<String> {
+        match self {
+            RolePower::Admin => Some("full control (cluster-admin or `*` on everything)".into()),
+            RolePower::Escalation { how } => Some(format!("admin-equivalent power: it {how}")),
+            RolePower::Wildcard { api_groups } => Some(format!(
+                "every verb on every resource of API group(s) {}",
+                api_groups
+                    .iter()
+                    .map(|g| match g.is_empty() {
+                        true => "\"\" (core, secrets included)".to_string(),
+                        false => g.clone(),
+                    })
+                    .collect::<Vec<_>>()
+                    .join(", ")
+            )),
+            RolePower::Limited | RolePower::Missing => None,
+        }
+    }
+}
+
+fn grants_to<'a>(rbac: RbacView<'a>, kind: &str, name: &str) -> Vec<Grant<'a>> {
     let cluster = rbac
         .cluster_role_bindings
         .iter()
-        .filter(|b| names_group(b, group))
+        .filter(|b| names_subject(b, kind, name))
         .map(|b| ("ClusterRoleBinding", b));
     let namespaced = rbac
         .role_bindings
         .iter()
-        .filter(|b| names_group(b, group))
+        .filter(|b| names_subject(b, kind, name))
         .map(|b| ("RoleBinding", b));
     cluster
         .chain(namespaced)

@@ -50,7 +50,7 @@
 
 use super::prelude::*;
 use super::ClusterFacts;
-use crate::model::rbac::{RolePower, grants_to_group};
+use crate::model::rbac::grants_to_group;
 
 pub const META: RuleMeta = RuleMeta {
     code: "EA205",
@@ -72,18 +72,8 @@ pub fn check(facts: &ClusterFacts<'_>, out: &mut Emitter<'_>) {
             let principal = principal_of(entry);
             let who = principal.as_deref().unwrap_or("(no principal)");
             for grant in grants_to_group(rbac, group) {
-                let what = match &grant.power {
-                    RolePower::Admin => "full control (cluster-admin or `*` on everything)".to_string(),
-                    RolePower::Escalation { how } => format!("admin-equivalent power: it {how}"),
-                    RolePower::Wildcard { api_groups } => format!(
-                        "every verb on every resource of API group(s) {}",
-                        api_groups
-                            .iter()
-                            .map(|g| if g.is_empty() { "\"\" (core, secrets included)".to_string() } else { g.clone() })
-                            .collect::<Vec<_>>()
-                            .join(", ")
-                    ),
-                    RolePower::Limited | RolePower::Missing => continue,
+                let Some(what) = grant.power.admin_description() else {
+                    continue;
                 };
                 let (severity, scope) = match grant.namespace() {
                     None => (Severity::High, "the whole cluster".to_string()),

@@ -351,6 +351,8 @@ registry! {
     ea208_cross_account_entry,
     ea209_username_without_session,
     ea210_dead_access_entry,
+    ea211_entry_group_bound_to_admin,
+    ea212_username_bound_to_admin,
     ea301_hidden_creator_config_map,
     ea302_creator_entry_present,
     ea303_config_map_only,

@@ -892,3 +892,78 @@ fn a_silent_eks_api_is_cut_off_by_the_deadline() {
 fn capture_pinned_snapshots() {
     crate::pinned_reports::capture("entries", scenario());
 }
+
+/// Every way to cluster-admin has a finding that names it: a `system:masters` row (EA113), an
+/// aws-auth group bound to cluster-admin (EA205), an access entry's policy (EA201), an access
+/// entry's group bound to cluster-admin (EA211), a static username bound as a user (EA212),
+/// and the hidden creator (EA306). And each principal the access matrix shows as cluster-admin
+/// is named by at least one finding.
+#[test]
+fn every_path_to_cluster_admin_has_a_finding_that_names_it() {
+    let mut snapshot: Value = serde_json::from_str(
+        &std::fs::read_to_string(common::repo().join("examples/snapshot.json")).unwrap(),
+    )
+    .unwrap();
+    let a = |name: &str| format!("arn:aws:iam::{ACCOUNT}:role/{name}");
+    snapshot["cluster"]["authentication_mode"] = json!("API_AND_CONFIG_MAP");
+    snapshot["aws_auth"]["value"]["data"] = json!({"mapRoles": format!(
+        "- rolearn: {}\n  username: masters\n  groups: [system:masters]\n- rolearn: {}\n  username: grouped\n  groups: [platform-admins]\n- rolearn: {}\n  username: deploy\n  groups: [deployers-none]\n",
+        a("Masters"), a("GroupAdmin"), a("Deploy")
+    )});
+    let crb = |name: &str, kind: &str, subject: &str| json!({"name": name, "role_ref": {"kind": "ClusterRole", "name": "cluster-admin"}, "subjects": [{"kind": kind, "name": subject}]});
+    snapshot["rbac"]["cluster_role_bindings"] = json!({"state": "found", "value": [
+        crb("platform-admins", "Group", "platform-admins"),
+        crb("deploy-user", "User", "deploy"),
+        crb("entry-admins", "Group", "entry-admins"),
+    ]});
+    let entry = |role: &str, groups: Value, policies: Value| {
+        json!({"principal_arn": a(role), "type": "STANDARD", "kubernetes_groups": groups,
+        "username": format!("{role}-user"), "created_at": "2026-03-01T00:00:00Z", "policies": {"state": "found", "value": policies}})
+    };
+    snapshot["access_entries"] = json!({"state": "found", "value": [
+        entry("PolicyAdmin", json!([]), json!([{"policy_arn": "arn:aws:eks::aws:cluster-access-policy/AmazonEKSClusterAdminPolicy", "scope": {"type": "cluster"}}])),
+        entry("EntryGroup", json!(["entry-admins"]), json!([])),
+    ]});
+    // The caller is in system:masters with no mapping that grants it: the hidden creator.
+    snapshot["caller"]["value"]["extra"]["canonicalArn"] = json!([a("Creator")]);
+    snapshot["caller"]["value"]["extra"]["arn"] =
+        json!([format!("arn:aws:sts::{ACCOUNT}:assumed-role/Creator/s")]);
+    let dir = common::scratch("every-admin-path");
+    let path = common::write(&dir, "snap.json", snapshot.to_string().as_bytes());
+    let run = common::run(&["check", &path, "--format", "json"]);
+    assert!(run.code == 1 || run.code == 3, "{}", run.stderr);
+    let report: Value = serde_json::from_str(&run.stdout).unwrap();
+    let findings = report["findings"].as_array().unwrap();
+    let named = |code: &str, principal: &str| {
+        findings
+            .iter()
+            .any(|f| f["code"] == code && f["status"] == "fail" && f["principal"] == principal)
+    };
+    for (code, principal) in [
+        ("EA113", a("Masters")),
+        ("EA205", a("GroupAdmin")),
+        ("EA201", a("PolicyAdmin")),
+        ("EA211", a("EntryGroup")),
+        ("EA212", a("Deploy")),
+    ] {
+        assert!(
+            named(code, &principal),
+            "{code} for {principal}: {findings:#?}"
+        );
+    }
+    assert!(
+        findings.iter().any(|f| f["code"] == "EA306"),
+        "the hidden creator: {findings:#?}"
+    );
+    for principal in report["principals"].as_array().unwrap() {
+        if principal["tier"] != "cluster-admin" || principal["in_effect"] != true {
+            continue;
+        }
+        let arn = principal["arn"].as_str().unwrap();
+        assert!(
+            findings.iter().any(|f| f["principal"] == arn),
+            "{arn} is cluster-admin in the matrix ({}) with no finding naming it",
+            principal["tier_reason"]
+        );
+    }
+}

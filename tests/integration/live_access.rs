@@ -160,7 +160,11 @@ fn a_denied_rbac_list_stops_only_the_rules_that_need_it() {
     let codes: Vec<&str> = missing.iter().map(|(c, _)| c.as_str()).collect();
     // EA403 judges system:masters rows without RBAC; it needs RBAC only for a broadly
     // assumable role mapped into other groups, and this cluster has none: it is evaluated.
-    assert_eq!(codes, ["EA205", "EA206", "EA307"], "{report}");
+    assert_eq!(
+        codes,
+        ["EA205", "EA206", "EA211", "EA212", "EA307"],
+        "{report}"
+    );
     assert!(
         missing[0].1.starts_with("unknown(access_denied)"),
         "{missing:?}"

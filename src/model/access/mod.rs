@@ -21,7 +21,7 @@ use crate::model::awsauth::document::AwsAuthDocument;
 use crate::model::awsauth::{Row, SectionKey};
 use crate::model::iam::Wanted;
 use crate::model::policies::access_policies;
-use crate::model::rbac::{RolePower, grants_to_group};
+use crate::model::rbac::{RolePower, grants_to_group, grants_to_user};
 
 /// One way into the cluster.
 #[derive(Debug, Clone, PartialEq, Serialize, schemars::JsonSchema)]
@@ -62,9 +62,43 @@ pub struct AccessInputs<'a> {
     pub creator: Option<&'a crate::evidence::Creator>,
 }
 
-/// The tier RBAC gives these groups (and the reason), when RBAC is known.
-fn rbac_tier(rbac: Option<RbacView<'_>>, groups: &[String]) -> (Tier, String) {
+/// The tier one binding gives, and why.
+fn grant_tier(g: &crate::model::rbac::Grant<'_>) -> (Tier, String) {
+    match (&g.power, g.namespace()) {
+        (RolePower::Admin, None) => (Tier::ClusterAdmin, g.describe()),
+        // Escalation is admin-equivalent: it can bind itself anything.
+        (RolePower::Escalation { how }, None) => (
+            Tier::ClusterAdmin,
+            format!("{} (admin-equivalent: {how})", g.describe()),
+        ),
+        (RolePower::Escalation { how }, Some(_)) => (
+            Tier::Admin,
+            format!(
+                "{} (admin-equivalent in its namespace: {how})",
+                g.describe()
+            ),
+        ),
+        (RolePower::Admin | RolePower::Wildcard { .. }, _) => (Tier::Admin, g.describe()),
+        (RolePower::Limited, _) => (Tier::Custom, g.describe()),
+        (RolePower::Missing, _) => (Tier::None, g.describe()),
+    }
+}
+
+/// The tier RBAC gives these groups and this username (bindings to a `User` subject name a
+/// static username; a templated one is known only per session), and the reason, when RBAC is
+/// known.
+fn rbac_tier(rbac: Option<RbacView<'_>>, groups: &[String], username: &str) -> (Tier, String) {
     let mut best = (Tier::None, String::new());
+    if let Some(rbac) = rbac
+        && !username.is_empty()
+        && !username.contains("{{")
+        && let Some((tier, reason)) = grants_to_user(rbac, username)
+            .iter()
+            .map(grant_tier)
+            .max_by_key(|(t, _)| *t)
+    {
+        best = (tier, format!("user {username}: {reason}"));
+    }
     let privileged = crate::model::policies::privileged_groups();
     for group in groups {
         let (tier, reason) = if *group == privileged.superuser_group.name {
@@ -72,29 +106,9 @@ fn rbac_tier(rbac: Option<RbacView<'_>>, groups: &[String]) -> (Tier, String) {
         } else if privileged.is_node_group(group) {
             (Tier::Node, format!("node group {group}"))
         } else if let Some(rbac) = rbac {
-            let grants = grants_to_group(rbac, group);
-            match grants
+            match grants_to_group(rbac, group)
                 .iter()
-                .map(|g| match (&g.power, g.namespace()) {
-                    (RolePower::Admin, None) => (Tier::ClusterAdmin, g.describe()),
-                    // Escalation is admin-equivalent: it can bind itself anything.
-                    (RolePower::Escalation { how }, None) => (
-                        Tier::ClusterAdmin,
-                        format!("{} (admin-equivalent: {how})", g.describe()),
-                    ),
-                    (RolePower::Escalation { how }, Some(_)) => (
-                        Tier::Admin,
-                        format!(
-                            "{} (admin-equivalent in its namespace: {how})",
-                            g.describe()
-                        ),
-                    ),
-                    (RolePower::Admin | RolePower::Wildcard { .. }, _) => {
-                        (Tier::Admin, g.describe())
-                    }
-                    (RolePower::Limited, _) => (Tier::Custom, g.describe()),
-                    (RolePower::Missing, _) => (Tier::None, g.describe()),
-                })
+                .map(grant_tier)
                 .max_by_key(|(t, _)| *t)
             {
                 Some(found) => found,
@@ -161,7 +175,11 @@ pub fn matrix(inputs: AccessInputs<'_>) -> Vec<Principal> {
     let entries = inputs.entries.unwrap_or(&[]);
     for entry in entries {
         let (policy, policy_reason, policies) = policy_tier(entry);
-        let (group, group_reason) = rbac_tier(inputs.rbac, &entry.kubernetes_groups);
+        let (group, group_reason) = rbac_tier(
+            inputs.rbac,
+            &entry.kubernetes_groups,
+            entry.username.as_deref().unwrap_or_default(),
+        );
         let (tier, reason) = if group > policy {
             (group, group_reason)
         } else {
@@ -198,7 +216,7 @@ pub fn matrix(inputs: AccessInputs<'_>) -> Vec<Principal> {
         for section in [SectionKey::MapRoles, SectionKey::MapUsers] {
             for row in doc.section(section).kept() {
                 let arn = row.row.arn().trim().to_string();
-                let (tier, reason) = rbac_tier(inputs.rbac, row.row.groups());
+                let (tier, reason) = rbac_tier(inputs.rbac, row.row.groups(), row.row.username());
                 let wanted = Wanted::from_arn(&arn);
                 let shadowed = entries
                     .iter()
