@@ -40,7 +40,7 @@
 //! - aws-iam-authenticator `pkg/mapper/configmap/mapper.go` (literal, case-insensitive comparison)
 
 use super::prelude::*;
-use crate::model::arn::{self, ArnError};
+use crate::model::arn;
 
 pub const META: RuleMeta = RuleMeta {
     code: "EA109",
@@ -50,34 +50,13 @@ pub const META: RuleMeta = RuleMeta {
     needs: &[Input::AwsAuth],
 };
 
-fn problem(written: &str) -> Option<String> {
-    if written.contains(['*', '?']) {
-        return Some("contains a wildcard, which EKS compares literally".into());
-    }
-    match arn::classify(written) {
-        Err(ArnError::Malformed) => Some("is not an ARN".into()),
-        Err(e @ ArnError::UnknownPartition(_)) => Some(e.to_string()),
-        Err(e) => Some(format!("names no principal STS returns: {e}")),
-        Ok(_) => {
-            let account = arn::parse(written).ok()?.account;
-            if !arn::is_account_id(account) {
-                return Some(format!(
-                    "has account `{}`, which is not 12 digits",
-                    arn::shorten(account)
-                ));
-            }
-            arn::iam_rule_broken(written)
-        }
-    }
-}
-
 pub fn check(doc: &AwsAuthDocument, out: &mut Emitter<'_>) {
     for (section, entry) in kept_entries(doc) {
         let written = entry.row.arn();
         if written.is_empty() || written.chars().any(char::is_whitespace) {
             continue; // sso rows; whitespace is EA121
         }
-        let Some(problem) = problem(written) else { continue };
+        let Some(problem) = arn_problem(written) else { continue };
         let field = arn_field(section);
         out.emit(
             At::Entry(section, entry, field),

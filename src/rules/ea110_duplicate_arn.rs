@@ -48,15 +48,51 @@ pub fn check(doc: &AwsAuthDocument, out: &mut Emitter<'_>) {
         let who = principal.clone().unwrap_or_default();
         let winning = &doc.section(section).entries[winner];
         let (line, _) = doc.file_pos(section, winning.pos);
+        let replaced = format!(
+            "{} ({who}) is replaced by {section}[{winner}] at line {line}: EKS keeps only the last mapping of a principal and does not merge them",
+            entry_name(section, entry)
+        );
+        // What the replaced row actually loses: nothing, its username, its groups.
+        let lost_groups: Vec<&String> = entry
+            .row
+            .groups()
+            .iter()
+            .filter(|g| !winning.row.groups().contains(g))
+            .collect();
+        let same_username = entry.row.username() == winning.row.username();
+        if lost_groups.is_empty() && same_username {
+            out.emit_with(
+                At::Entry(section, entry, ""),
+                principal.as_deref(),
+                Severity::Low,
+                format!("{replaced}; the two are the same (username and groups): this one is redundant and nothing is lost"),
+                "delete the redundant item".to_string(),
+            );
+            continue;
+        }
+        let mut lost = Vec::new();
+        if !same_username {
+            lost.push(format!(
+                "its username `{}` (the kept one is `{}`)",
+                entry.row.username(),
+                winning.row.username()
+            ));
+        }
+        if !lost_groups.is_empty() {
+            lost.push(format!(
+                "its groups [{}]",
+                lost_groups
+                    .iter()
+                    .map(|g| g.as_str())
+                    .collect::<Vec<_>>()
+                    .join(", ")
+            ));
+        }
         out.emit(
             At::Entry(section, entry, ""),
             principal.as_deref(),
-            format!(
-                "{} ({who}) is replaced by {section}[{winner}] at line {line}: EKS keeps only the last mapping of a principal and does not merge groups; this one's groups [{}] are lost",
-                entry_name(section, entry),
-                entry.row.groups().join(", ")
-            ),
-            "merge the two items into one with all the groups the principal needs".to_string(),
+            format!("{replaced}; this one loses {}", lost.join(" and ")),
+            "merge the two items into one with the username and all the groups the principal needs".to_string(),
         );
     }
 }

@@ -51,8 +51,10 @@ pub fn check(doc: &AwsAuthDocument, out: &mut Emitter<'_>) {
             }
             let principal = principal_of(entry);
             let who = principal.as_deref().unwrap_or("(no principal)");
-            out.emit(
+            emit_grant(
+                out,
                 At::Entry(section, entry, &format!("groups[{i}]")),
+                entry,
                 principal.as_deref(),
                 format!(
                     "{who} is granted system:masters as `{}`: {}",

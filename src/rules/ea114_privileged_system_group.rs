@@ -59,8 +59,10 @@ pub fn check(doc: &AwsAuthDocument, out: &mut Emitter<'_>) {
                 .find(|g| g.name == *group || group.starts_with(&format!("{}:", g.name)))
                 .map_or("a group reserved for Kubernetes components; any binding made for them applies to this principal".to_string(), |g| g.effect.clone());
             let principal = principal_of(entry);
-            out.emit(
+            emit_grant(
+                out,
                 At::Entry(section, entry, &format!("groups[{i}]")),
+                entry,
                 principal.as_deref(),
                 format!(
                     "{} is mapped into `{group}`: {effect}",

@@ -68,8 +68,10 @@ pub fn check(doc: &AwsAuthDocument, out: &mut Emitter<'_>) {
             } else {
                 ""
             };
-            out.emit(
+            emit_grant(
+                out,
                 At::Entry(section, entry, "username"),
+                entry,
                 principal.as_deref(),
                 format!("{who} is not a role but has a node identity (`{username}`): only EC2 instances' roles should be nodes.{never}"),
                 "give this principal its own username and groups; map node roles only".to_string(),

@@ -13,6 +13,11 @@
 //!   group or Fargate profile is left out: EKS created its entry when the cluster left
 //!   `CONFIG_MAP`.
 //!
+//! A row that never matches (a role ARN with a path, an STS session ARN, an ARN IAM never
+//! issues: EA107–EA109), one whose principal IAM says does not exist (EA401), and a
+//! `mapAccounts` item that is not an account id grant nothing today, so switching loses
+//! nothing through them: they are left out (their own rules report them).
+//!
 //! ## Why is this bad?
 //! It is not, yet: this is the migration-readiness report (severity info). aws-auth is
 //! deprecated and the move to `API` is one-way; eksctl's migrator stops on `system:` groups
@@ -135,11 +140,20 @@ pub fn check(facts: &ClusterFacts<'_>, out: &mut Emitter<'_>) {
     };
     for (section, entry) in kept_entries(doc) {
         let arn = entry.row.arn().trim();
-        // A row with a path never matches (EA107): it grants nothing to lose.
-        if crate::model::arn::strip_path(arn).is_ok_and(|stripped| stripped != arn) {
+        // A row that never matches (EA107, EA108, EA109) grants nothing to lose, and neither
+        // does one whose principal IAM says does not exist (EA401).
+        if never_matches(entry).is_some() {
             continue;
         }
         let wanted = Wanted::from_arn(arn);
+        if let (Some(iam), Some(w)) = (facts.iam, &wanted)
+            && matches!(
+                iam.lookup(w.kind, &w.account, &w.name),
+                Some(crate::evidence::Fetched::Absent)
+            )
+        {
+            continue;
+        }
         let has_entry = entries
             .iter()
             .any(|e| wanted.is_some() && Wanted::from_arn(&e.principal_arn) == wanted);
@@ -180,6 +194,10 @@ pub fn check(facts: &ClusterFacts<'_>, out: &mut Emitter<'_>) {
         );
     }
     for account in doc.section(SectionKey::MapAccounts).kept_accounts() {
+        // Not an account id (EA109): it lets nobody in today either.
+        if !crate::model::arn::is_account_id(&account.account) {
+            continue;
+        }
         out.emit(
             At::Account(account),
             Some(&account.account),

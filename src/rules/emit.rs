@@ -86,6 +86,11 @@ impl<'a> Emitter<'a> {
         self
     }
 
+    /// The rule's own severity.
+    pub fn default_severity(&self) -> crate::rules::finding::Severity {
+        self.meta.severity
+    }
+
     /// What IAM said, if the audit read IAM (a live audit, a snapshot, `check --resolve`).
     pub fn iam(&self) -> Option<&'a crate::evidence::IamEvidence> {
         self.iam

@@ -109,3 +109,87 @@ pub fn entry_policies(
         _ => Vec::new(),
     })
 }
+
+/// Why a mapping ARN can never equal a caller's ARN (`None` when it can): a wildcard, not an
+/// ARN, an unknown partition, a resource STS never returns, an account that is not 12 digits,
+/// or a role or user IAM would never create. EA109 reports these.
+pub fn arn_problem(written: &str) -> Option<String> {
+    use crate::model::arn::{self, ArnError};
+    if written.contains(['*', '?']) {
+        return Some("contains a wildcard, which EKS compares literally".into());
+    }
+    match arn::classify(written) {
+        Err(ArnError::Malformed) => Some("is not an ARN".into()),
+        Err(e @ ArnError::UnknownPartition(_)) => Some(e.to_string()),
+        Err(e) => Some(format!("names no principal STS returns: {e}")),
+        Ok(_) => {
+            let account = arn::parse(written).ok()?.account;
+            if !arn::is_account_id(account) {
+                return Some(format!(
+                    "has account `{}`, which is not 12 digits",
+                    arn::shorten(account)
+                ));
+            }
+            arn::iam_rule_broken(written)
+        }
+    }
+}
+
+/// Why a kept mapping never matches any caller today, naming the rule that reports it: a role
+/// ARN with a path (EA107), an STS session ARN (EA108), an ARN IAM never issues (EA109).
+pub fn never_matches(entry: &Entry) -> Option<String> {
+    use crate::model::arn;
+    let written = entry.row.arn();
+    if written.is_empty() || written.chars().any(char::is_whitespace) {
+        return None;
+    }
+    if let Ok(parsed) = arn::parse(written) {
+        if parsed.service == "iam"
+            && parsed.resource.starts_with("role/")
+            && parsed.resource.split('/').count() > 2
+        {
+            return Some("its role ARN has a path, which EKS never compares (EA107)".into());
+        }
+        if parsed.service == "sts" && parsed.resource.starts_with("assumed-role/") {
+            return Some("it names an STS session, never the role EKS compares (EA108)".into());
+        }
+    }
+    arn_problem(written).map(|problem| format!("its ARN {problem} (EA109)"))
+}
+
+/// One severity lower (a grant that is dead today is a latent risk, not a live one).
+pub fn one_lower(severity: Severity) -> Severity {
+    match severity {
+        Severity::Critical => Severity::High,
+        Severity::High => Severity::Medium,
+        Severity::Medium => Severity::Low,
+        Severity::Low | Severity::Info => Severity::Info,
+    }
+}
+
+/// Reports what a mapping grants: as a live grant, or — when the mapping never matches today —
+/// as a dead one that becomes live the moment someone corrects the ARN, one severity lower.
+pub fn emit_grant(
+    out: &mut Emitter<'_>,
+    at: At<'_>,
+    entry: &Entry,
+    principal: Option<&str>,
+    message: String,
+    remediation: String,
+) {
+    match never_matches(entry) {
+        None => out.emit(at, principal, message, remediation),
+        Some(why) => {
+            let severity = one_lower(out.default_severity());
+            out.emit_with(
+                at,
+                principal,
+                severity,
+                format!(
+                    "{message} — but this mapping never matches today ({why}): the grant is dead now, and becomes live the moment someone corrects the ARN"
+                ),
+                format!("{remediation}, before anyone corrects the ARN"),
+            );
+        }
+    }
+}
