@@ -168,3 +168,18 @@ fn a_huge_role_name_is_a_dead_mapping_in_short_words() {
         table.stdout.len()
     );
 }
+
+/// Every hostile input of the catalogue (`support/hostile_inputs.rs`, which the benchmark of
+/// their time and memory reads too) ends with its exit code, never a panic.
+#[test]
+fn every_hostile_input_ends_cleanly() {
+    let dir = scratch("hostile-catalogue");
+    let inputs = crate::support::hostile_inputs::all();
+    assert!(inputs.len() >= 15);
+    for input in inputs {
+        let path = write(&dir, &format!("{}.yaml", input.name), &input.bytes);
+        let r = run(&["check", &path]);
+        assert_eq!(r.code, input.exit, "{}: {}", input.name, r.stderr);
+        assert!(!r.stderr.contains("panicked"), "{}", input.name);
+    }
+}

@@ -115,6 +115,10 @@ pub struct Budget {
     pub max_aliases: usize,
     /// Maximum number of documents read.
     pub max_documents: usize,
+    /// Maximum memory the built tree may take (nodes and their strings, alias expansions and
+    /// the anchors kept for them included): an alias bomb is refused by what it would cost,
+    /// not only by how many nodes it has.
+    pub max_bytes: usize,
 }
 
 impl Budget {
@@ -124,6 +128,7 @@ impl Budget {
         max_nodes: 1_000_000,
         max_aliases: 10_000,
         max_documents: 1_000,
+        max_bytes: MAX_TREE_BYTES,
     };
     /// For the YAML inside one `aws-auth` data value.
     pub const SECTION: Budget = Budget {
@@ -131,8 +136,13 @@ impl Budget {
         max_nodes: 1_000_000,
         max_aliases: 10_000,
         max_documents: 1,
+        max_bytes: MAX_TREE_BYTES,
     };
 }
+
+/// The memory a tree may take: a 1 MiB aws-auth (the API server's limit) of ordinary rows
+/// builds a tree of about 10 MiB; 32 MiB keeps the whole process under 64 MiB.
+const MAX_TREE_BYTES: usize = 32 << 20;
 
 /// Why a text could not be read as YAML.
 #[derive(Debug, Clone, PartialEq, thiserror::Error)]
@@ -202,12 +212,23 @@ enum Frame {
     },
 }
 
-fn node_count(node: &Node) -> usize {
+/// What one node costs in memory, its own strings included (children are counted apart).
+fn own_bytes(node: &Node) -> usize {
+    let text = match &node.kind {
+        NodeKind::Scalar(s) => s.value.len(),
+        _ => 0,
+    };
+    std::mem::size_of::<Node>() + text + node.tag.as_ref().map_or(0, String::len)
+}
+
+/// The nodes of a tree and the memory they take.
+fn node_count(node: &Node) -> (usize, usize) {
     // Iterative to stay within the stack whatever the depth.
-    let mut count = 0;
+    let (mut count, mut bytes) = (0, 0);
     let mut stack = vec![node];
     while let Some(n) = stack.pop() {
         count += 1;
+        bytes += own_bytes(n);
         match &n.kind {
             NodeKind::Scalar(_) => {}
             NodeKind::Sequence(items) => stack.extend(items.iter()),
@@ -219,7 +240,7 @@ fn node_count(node: &Node) -> usize {
             }
         }
     }
-    count
+    (count, bytes)
 }
 
 fn tag_name(tag: Option<std::borrow::Cow<'_, saphyr_parser::Tag>>) -> Option<String> {
@@ -231,12 +252,28 @@ struct Builder {
     stack: Vec<Frame>,
     anchors: HashMap<usize, Node>,
     nodes: usize,
+    bytes: usize,
     aliases: usize,
 }
 
 impl Builder {
     fn count(&mut self, added: usize, at: Pos) -> Result<(), YamlError> {
-        self.nodes += added;
+        self.spend(added, added * std::mem::size_of::<Node>(), at)
+    }
+
+    /// Counts `nodes` more nodes taking `bytes` more memory, refusing past the budget.
+    fn spend(&mut self, nodes: usize, bytes: usize, at: Pos) -> Result<(), YamlError> {
+        self.nodes += nodes;
+        self.bytes += bytes;
+        if self.bytes > self.budget.max_bytes {
+            return Err(YamlError::Budget {
+                pos: at,
+                message: format!(
+                    "the YAML tree would take more than {} MiB (alias expansion included): refusing to build it",
+                    self.budget.max_bytes >> 20
+                ),
+            });
+        }
         if self.nodes > self.budget.max_nodes {
             return Err(YamlError::Budget {
                 pos: at,
@@ -249,11 +286,18 @@ impl Builder {
         Ok(())
     }
 
-    /// Adds a finished node to its parent; returns it when it is the document's root.
-    fn attach(&mut self, node: Node, anchor: usize) -> Option<Node> {
+    /// Adds a finished node to its parent; returns it when it is the document's root. An
+    /// anchored node is kept for its aliases: a copy, paid for in the budget.
+    fn attach(&mut self, node: Node, anchor: usize, at: Pos) -> Result<Option<Node>, YamlError> {
         if anchor != 0 {
+            let (nodes, bytes) = node_count(&node);
+            self.spend(nodes, bytes, at)?;
             self.anchors.insert(anchor, node.clone());
         }
+        Ok(self.attach_to_parent(node))
+    }
+
+    fn attach_to_parent(&mut self, node: Node) -> Option<Node> {
         match self.stack.last_mut() {
             None => Some(node),
             Some(Frame::Sequence { items, .. }) => {
@@ -301,6 +345,7 @@ pub fn parse_stream(text: &str, budget: Budget) -> Result<Stream, YamlError> {
         stack: Vec::new(),
         anchors: HashMap::new(),
         nodes: 0,
+        bytes: 0,
         aliases: 0,
     };
     let mut documents = Vec::new();
@@ -331,7 +376,7 @@ pub fn parse_stream(text: &str, budget: Budget) -> Result<Stream, YamlError> {
                 }
             }
             Event::Scalar(value, style, anchor, tag) => {
-                builder.count(1, start)?;
+                builder.spend(1, std::mem::size_of::<Node>() + value.len(), start)?;
                 let style = match style {
                     saphyr_parser::ScalarStyle::Plain => ScalarStyle::Plain,
                     saphyr_parser::ScalarStyle::SingleQuoted => ScalarStyle::SingleQuoted,
@@ -348,7 +393,7 @@ pub fn parse_stream(text: &str, budget: Budget) -> Result<Stream, YamlError> {
                     end,
                     tag: tag_name(tag),
                 };
-                if let Some(root) = builder.attach(node, anchor)
+                if let Some(root) = builder.attach(node, anchor, start)?
                     && let Some(doc) = current.as_mut()
                 {
                     doc.root = Some(root);
@@ -365,14 +410,20 @@ pub fn parse_stream(text: &str, budget: Budget) -> Result<Stream, YamlError> {
                         ),
                     });
                 }
-                let Some(target) = builder.anchors.get(&anchor).cloned() else {
+                // Paid for before the copy is made.
+                let Some((nodes, bytes)) = builder.anchors.get(&anchor).map(node_count) else {
                     return Err(YamlError::Syntax {
                         pos: start,
                         message: "alias to an unknown anchor".to_string(),
                     });
                 };
-                builder.count(node_count(&target), start)?;
-                if let Some(root) = builder.attach(target, 0)
+                builder.spend(nodes, bytes, start)?;
+                let target = builder
+                    .anchors
+                    .get(&anchor)
+                    .cloned()
+                    .expect("looked up above");
+                if let Some(root) = builder.attach(target, 0, start)?
                     && let Some(doc) = current.as_mut()
                 {
                     doc.root = Some(root);
@@ -441,7 +492,7 @@ pub fn parse_stream(text: &str, budget: Budget) -> Result<Stream, YamlError> {
                         });
                     }
                 };
-                if let Some(root) = builder.attach(node, anchor)
+                if let Some(root) = builder.attach(node, anchor, start)?
                     && let Some(doc) = current.as_mut()
                 {
                     doc.root = Some(root);
