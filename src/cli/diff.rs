@@ -100,6 +100,11 @@ pub fn run(args: DiffArgs) -> CliResult {
         Format::Sarif => report::diff::sarif(&result),
         Format::Markdown => report::diff::markdown_comment(&result),
         Format::Junit => report::junit::diff(&result, threshold, args.fail_on_existing),
+        Format::Dot | Format::Mermaid => {
+            return Err(CliError::input(
+                "--format dot and mermaid draw one configuration's access graph: use them with check or cluster",
+            ));
+        }
     };
     write_report(args.output.as_deref(), &text)?;
     Ok(if !incomplete.is_empty() && !args.allow_incomplete {

@@ -42,6 +42,8 @@ pub fn render(result: &CheckResult, report: &ReportArgs) -> String {
         Format::Sarif => report::sarif::render(result),
         Format::Markdown => report::markdown::render(result),
         Format::Junit => report::junit::check(result, report.fail_on.threshold()),
+        Format::Dot => report::graph::dot(result),
+        Format::Mermaid => report::graph::mermaid(result),
     }
 }
 

@@ -2,6 +2,7 @@
 
 pub mod diff;
 pub mod fleet;
+pub mod graph;
 pub mod json;
 pub mod junit;
 pub mod markdown;
@@ -20,6 +21,10 @@ pub enum Format {
     Markdown,
     // JUnit XML: one test case per rule (a failure per finding at or above --fail-on).
     Junit,
+    // The access graph as Graphviz DOT (check and cluster).
+    Dot,
+    // The access graph as a Mermaid flowchart (check and cluster).
+    Mermaid,
 }
 
 /// The commit the binary was built from (`build.rs`; `unknown` outside a git checkout).

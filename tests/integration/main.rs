@@ -15,6 +15,7 @@ mod diff;
 mod escaping;
 mod fleet;
 mod generated_docs;
+mod graph;
 mod hostile;
 mod iam;
 mod inputs;
