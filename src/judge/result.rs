@@ -105,6 +105,29 @@ impl LiveContext {
 }
 
 impl CheckResult {
+    /// The access matrix of a judgement: a cluster's, or for files the one their aws-auth makes
+    /// alone (no mode, no RBAC: `system:masters` and the node groups are what shows).
+    pub fn access_matrix(&self) -> Vec<crate::model::access::Principal> {
+        match &self.live {
+            Some(live) => live.principals.clone(),
+            None => self
+                .documents
+                .iter()
+                .flat_map(|doc| {
+                    crate::model::access::matrix(crate::model::access::AccessInputs {
+                        mode: None,
+                        aws_auth: Some(doc),
+                        aws_auth_unread: None,
+                        entries: None,
+                        rbac: None,
+                        caller: None,
+                        creator: None,
+                    })
+                })
+                .collect(),
+        }
+    }
+
     /// Whether a failing finding reaches `threshold` (`None`: never).
     /// Nothing judged: no document, no finding, nothing left undecided.
     pub fn empty() -> CheckResult {

@@ -4,7 +4,7 @@
 //! step.
 
 use super::scopes::{Out, Subject, judge_scopes, scope_lines};
-use super::target::{Target, principals_of};
+use super::target::Target;
 use super::{Policy, Scope, Waiver};
 use crate::judge::Finish;
 use crate::judge::result::{AppliedPolicy, CheckResult};
@@ -67,7 +67,7 @@ impl Finish for PolicyStep<'_> {
             .iter()
             .filter(|s| s.matcher.applies(&target))
             .collect();
-        let principals = principals_of(result);
+        let principals = result.access_matrix();
         let mode = result
             .live
             .as_ref()

@@ -2,7 +2,7 @@
 //! listed as expected, with a comment saying where it was seen — so adopting the tool starts
 //! quiet and every later change is a signal.
 
-use super::target::{Target, principals_of};
+use super::target::Target;
 use crate::infra::escape::terminal;
 use crate::inputs::kubeconfig::yaml_string;
 use crate::judge::result::CheckResult;
@@ -84,7 +84,8 @@ pub fn starting_policy_of(scopes: &[StartingScope]) -> String {
 /// The policy text for the audited target.
 pub fn starting_policy(result: &CheckResult) -> String {
     let target = Target::of(result);
-    let admins = principals_of(result)
+    let admins = result
+        .access_matrix()
         .into_iter()
         .filter(|p| p.in_effect && matches!(p.tier, Tier::ClusterAdmin | Tier::Admin))
         .map(|p| (p.arn.clone(), format!("{} ({})", p.source, p.tier_reason)))

@@ -132,29 +132,6 @@ pub(super) fn account_of(arn: &str) -> Option<String> {
         .filter(|a| !a.is_empty())
 }
 
-/// The access matrix of a judgement: a cluster's, or for files the one their aws-auth makes
-/// alone (no mode, no RBAC: `system:masters` rows are what shows).
-pub(super) fn principals_of(result: &CheckResult) -> Vec<crate::model::access::Principal> {
-    match &result.live {
-        Some(live) => live.principals.clone(),
-        None => result
-            .documents
-            .iter()
-            .flat_map(|doc| {
-                crate::model::access::matrix(crate::model::access::AccessInputs {
-                    mode: None,
-                    aws_auth: Some(doc),
-                    aws_auth_unread: None,
-                    entries: None,
-                    rbac: None,
-                    caller: None,
-                    creator: None,
-                })
-            })
-            .collect(),
-    }
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;

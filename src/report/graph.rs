@@ -8,29 +8,7 @@
 
 use crate::infra::escape::terminal;
 use crate::judge::result::CheckResult;
-use crate::model::access::{AccessInputs, Principal, Tier, matrix};
-
-/// The principals to draw: the live access matrix, or, for files, aws-auth's rows alone.
-fn principals(result: &CheckResult) -> Vec<Principal> {
-    match &result.live {
-        Some(live) => live.principals.clone(),
-        None => result
-            .documents
-            .iter()
-            .flat_map(|doc| {
-                matrix(AccessInputs {
-                    mode: None,
-                    aws_auth: Some(doc),
-                    aws_auth_unread: None,
-                    entries: None,
-                    rbac: None,
-                    caller: None,
-                    creator: None,
-                })
-            })
-            .collect(),
-    }
-}
+use crate::model::access::{Principal, Tier};
 
 fn is_admin(tier: Tier) -> bool {
     matches!(tier, Tier::ClusterAdmin | Tier::Admin)
@@ -92,7 +70,7 @@ fn identity(p: &Principal) -> String {
 }
 
 pub fn dot(result: &CheckResult) -> String {
-    let principals = principals(result);
+    let principals = result.access_matrix();
     let mut out = String::from(
         "digraph access {\n  rankdir=LR;\n  node [fontname=\"Helvetica\", fontsize=10];\n  edge [fontname=\"Helvetica\", fontsize=9];\n",
     );
@@ -145,7 +123,7 @@ pub fn dot(result: &CheckResult) -> String {
 }
 
 pub fn mermaid(result: &CheckResult) -> String {
-    let principals = principals(result);
+    let principals = result.access_matrix();
     let mut out = String::from("flowchart LR\n");
     for tier in TIERS {
         out.push_str(&format!(

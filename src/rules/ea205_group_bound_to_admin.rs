@@ -75,10 +75,7 @@ pub fn check(facts: &ClusterFacts<'_>, out: &mut Emitter<'_>) {
                 let Some(what) = grant.power.admin_description() else {
                     continue;
                 };
-                let (severity, scope) = match grant.namespace() {
-                    None => (Severity::High, "the whole cluster".to_string()),
-                    Some(ns) => (Severity::Medium, format!("namespace {ns}")),
-                };
+                let (severity, scope) = grant_reach(&grant);
                 out.emit_with(
                     At::Entry(section, entry, &format!("groups[{i}]")),
                     principal.as_deref(),

@@ -193,3 +193,12 @@ pub fn emit_grant(
         }
     }
 }
+
+/// How far a binding's power reaches, and the severity that earns: the whole cluster (high) for
+/// a ClusterRoleBinding, one namespace (medium) for a RoleBinding.
+pub fn grant_reach(grant: &crate::model::rbac::Grant<'_>) -> (Severity, String) {
+    match grant.namespace() {
+        None => (Severity::High, "the whole cluster".to_string()),
+        Some(ns) => (Severity::Medium, format!("namespace {ns}")),
+    }
+}
