@@ -70,6 +70,8 @@ pub enum FleetFormat {
     Markdown,
     Sarif,
     Junit,
+    // One self-contained HTML page: every cluster, the fleet access view.
+    Html,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]

@@ -94,12 +94,25 @@ pub fn run(args: DiffArgs) -> CliResult {
         .collect();
     result.notes.extend(incomplete.iter().cloned());
     let threshold = args.fail_on.threshold();
+    let status = if !incomplete.is_empty() && !args.allow_incomplete {
+        ExitStatus::Incomplete
+    } else if result.fails_at(threshold, args.fail_on_existing) {
+        ExitStatus::Findings
+    } else {
+        ExitStatus::Clean
+    };
     let text = match args.format {
         Format::Table => report::diff::table(&result),
         Format::Json => report::diff::json(&result),
         Format::Sarif => report::diff::sarif(&result),
         Format::Markdown => report::diff::markdown_comment(&result),
         Format::Junit => report::junit::diff(&result, threshold, args.fail_on_existing),
+        Format::Html => report::html::diff(
+            &result,
+            &base,
+            &head,
+            &super::output::outcome(status, args.fail_on),
+        ),
         Format::Dot | Format::Mermaid => {
             return Err(CliError::input(
                 "--format dot and mermaid draw one configuration's access graph: use them with check or cluster",
@@ -107,11 +120,5 @@ pub fn run(args: DiffArgs) -> CliResult {
         }
     };
     write_report(args.output.as_deref(), &text)?;
-    Ok(if !incomplete.is_empty() && !args.allow_incomplete {
-        ExitStatus::Incomplete
-    } else if result.fails_at(threshold, args.fail_on_existing) {
-        ExitStatus::Findings
-    } else {
-        ExitStatus::Clean
-    })
+    Ok(status)
 }

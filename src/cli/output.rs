@@ -4,6 +4,8 @@
 use std::io::{IsTerminal, Write};
 use std::path::{Path, PathBuf};
 
+use clap::ValueEnum;
+
 use super::args::{ColorChoice, FailOn};
 use super::error::{CliError, CliResult};
 use crate::cli::exit::ExitStatus;
@@ -44,6 +46,35 @@ pub fn render(result: &CheckResult, report: &ReportArgs) -> String {
         Format::Junit => report::junit::check(result, report.fail_on.threshold()),
         Format::Dot => report::graph::dot(result),
         Format::Mermaid => report::graph::mermaid(result),
+        Format::Html => report::html::check(
+            result,
+            &outcome(
+                exit_status(result, report.fail_on, report.allow_incomplete),
+                report.fail_on,
+            ),
+        ),
+    }
+}
+
+/// The verdict a report states: the exit code and what it means.
+pub fn outcome(status: ExitStatus, fail_on: FailOn) -> report::html::Outcome {
+    let threshold = fail_on
+        .to_possible_value()
+        .map_or_else(String::new, |v| v.get_name().to_string());
+    let meaning = match status {
+        ExitStatus::Clean => {
+            format!("complete, and no finding at or above --fail-on {threshold}")
+        }
+        ExitStatus::Findings => format!("a finding at or above --fail-on {threshold}"),
+        ExitStatus::Incomplete => {
+            "incomplete: a check could not be done, which is not a pass".to_string()
+        }
+        ExitStatus::InputError => "an input error".to_string(),
+        ExitStatus::Internal => "an internal error".to_string(),
+    };
+    report::html::Outcome {
+        exit: status.code(),
+        meaning,
     }
 }
 

@@ -211,6 +211,7 @@ impl Fleet {
             FleetFormat::Markdown => write_report(output, &view.markdown())?,
             FleetFormat::Sarif => write_report(output, &view.sarif())?,
             FleetFormat::Junit => write_report(output, &view.junit(threshold))?,
+            FleetFormat::Html => write_report(output, &view.html())?,
         }
         Ok(status)
     }

@@ -3,6 +3,7 @@
 pub mod diff;
 pub mod fleet;
 pub mod graph;
+pub mod html;
 pub mod json;
 pub mod junit;
 pub mod markdown;
@@ -25,6 +26,8 @@ pub enum Format {
     Dot,
     // The access graph as a Mermaid flowchart (check and cluster).
     Mermaid,
+    // One self-contained HTML page: coverage, summary, the access graph, the matrix, findings.
+    Html,
 }
 
 /// The commit the binary was built from (`build.rs`; `unknown` outside a git checkout).

@@ -15,6 +15,7 @@ use sha2::{Digest, Sha256};
     Ord,
     Hash,
     Serialize,
+    serde::Deserialize,
     clap::ValueEnum,
     schemars::JsonSchema,
 )]

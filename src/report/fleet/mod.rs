@@ -8,6 +8,7 @@
 use std::collections::BTreeMap;
 
 mod drift;
+mod html;
 mod junit;
 mod markdown;
 mod sarif;

@@ -1,0 +1,235 @@
+//! The fleet as one HTML page: what could not be checked first, one row per cluster with its
+//! verdict and a link to its section, the fleet access view (a principal that administers many
+//! clusters, at a glance), the clusters still in `CONFIG_MAP`, what changed since the
+//! baseline, then each cluster's section as `cluster --format html` shows it.
+
+use std::collections::BTreeSet;
+
+use super::{FleetView, access_view};
+use crate::report::html::audit::{self, Outcome};
+use crate::report::html::page::{document, esc, facts};
+use crate::report::html::view::AuditView;
+
+/// What a cluster's own exit code means in the fleet's table.
+fn meaning(exit: u8) -> &'static str {
+    match exit {
+        0 => "clean",
+        1 => "findings at or above --fail-on",
+        3 => "incomplete",
+        _ => "error",
+    }
+}
+
+impl FleetView<'_> {
+    pub fn html(&self) -> String {
+        let now = crate::infra::time::rfc3339(std::time::SystemTime::now());
+        let complete = self.clusters.iter().filter(|c| c.complete()).count();
+        let mut body = format!(
+            "<header>\n<h1>aws-auth-audit: who can get into the fleet</h1>\n{}</header>\n",
+            facts(&[
+                ("Clusters audited", format!("{} ({complete} complete)", self.clusters.len())),
+                ("Targets not audited", self.not_audited.len().to_string()),
+                ("Regions skipped", self.skipped.len().to_string()),
+                ("When", format!("report written {now}")),
+            ])
+        );
+        let incomplete: Vec<String> = self
+            .not_audited
+            .iter()
+            .map(|item| {
+                format!(
+                    "account {}{}{}: {}: {}",
+                    item.account,
+                    item.region
+                        .as_ref()
+                        .map_or(String::new(), |r| format!(", region {r}")),
+                    item.cluster
+                        .as_ref()
+                        .map_or(String::new(), |c| format!(", cluster {c}")),
+                    item.reason,
+                    item.detail
+                )
+            })
+            .chain(
+                self.clusters
+                    .iter()
+                    .filter(|c| !c.complete())
+                    .map(|c| format!("{}: some checks could not be done (see its section)", c.arn())),
+            )
+            .collect();
+        if incomplete.is_empty() {
+            body.push_str("<p class=\"complete\" id=\"coverage\">Coverage complete: every target in scope was audited completely.</p>\n");
+        } else {
+            body.push_str(&format!(
+                "<section class=\"banner incomplete\" id=\"coverage\" role=\"alert\">\n<h2>Incomplete: {} target(s) could not be checked completely</h2>\n<p>What could not be checked is not a pass.</p>\n<ul>\n",
+                incomplete.len()
+            ));
+            for line in &incomplete {
+                body.push_str(&format!("<li>{}</li>\n", esc(line)));
+            }
+            body.push_str("</ul>\n</section>\n");
+        }
+        body.push_str(&format!(
+            "<p class=\"verdict exit-{0}\">Verdict: exit {0} — {1}</p>\n",
+            self.exit,
+            meaning(self.exit)
+        ));
+        body.push_str(&self.cluster_table());
+        body.push_str(&self.admin_view());
+        let legacy = self.config_map_clusters();
+        if !legacy.is_empty() {
+            body.push_str("<h2>Still in CONFIG_MAP</h2>\n<p>The creator holds system:masters invisibly and unrevocably.</p>\n<ul>\n");
+            for (arn, creator) in legacy {
+                body.push_str(&format!(
+                    "<li><code>{}</code> — creator <code>{}</code></li>\n",
+                    esc(arn),
+                    esc(&creator)
+                ));
+            }
+            body.push_str("</ul>\n");
+        }
+        if !self.skipped.is_empty() {
+            body.push_str("<h2>Skipped (not an error)</h2>\n<ul>\n");
+            for item in self.skipped {
+                body.push_str(&format!(
+                    "<li>account {}, region {}: {}</li>\n",
+                    esc(&item.account),
+                    esc(&item.region),
+                    esc(&item.reason)
+                ));
+            }
+            body.push_str("</ul>\n");
+        }
+        if let Some(drift) = self.drift {
+            body.push_str(&format!("<h2>Since {}</h2>\n<ul>\n", esc(&drift.baseline)));
+            for (what, items) in drift.lists() {
+                for item in items {
+                    body.push_str(&format!("<li>{what}: {}</li>\n", esc(item)));
+                }
+            }
+            for (cluster, new) in &drift.findings_new {
+                body.push_str(&format!(
+                    "<li>{} new finding(s) on {}</li>\n",
+                    new.len(),
+                    esc(cluster)
+                ));
+            }
+            for (cluster, fixed) in &drift.findings_fixed {
+                body.push_str(&format!(
+                    "<li>{} finding(s) fixed on {}</li>\n",
+                    fixed.len(),
+                    esc(cluster)
+                ));
+            }
+            body.push_str("</ul>\n");
+        }
+        let mut codes = BTreeSet::new();
+        for (i, line) in self.clusters.iter().enumerate() {
+            let view = match AuditView::from_json(&line.report) {
+                Ok(view) => view,
+                Err(e) => {
+                    body.push_str(&format!(
+                        "<section class=\"cluster\" id=\"c{i}\"><h2>{}</h2>\n<p class=\"banner\">This cluster's report could not be shown: {}</p></section>\n",
+                        esc(line.arn()),
+                        esc(&e.to_string())
+                    ));
+                    continue;
+                }
+            };
+            codes.extend(view.findings.iter().map(|f| f.code.clone()));
+            body.push_str(&format!(
+                "<section class=\"cluster\" id=\"c{i}\">\n<h2>{}</h2>\n{}",
+                esc(line.arn()),
+                audit::header(&view, &format!("account {}, region {}", line.account, line.region))
+            ));
+            let outcome = Outcome {
+                exit: line.exit,
+                meaning: format!("{} (this cluster alone)", meaning(line.exit)),
+            };
+            body.push_str(&audit::body(&view, &format!("c{i}"), Some(&outcome), 3));
+            body.push_str("</section>\n");
+        }
+        body.push_str(&audit::rules_appendix(&codes));
+        document("aws-auth-audit: fleet", &body)
+    }
+
+    /// One row per cluster: where, mode, verdict, administrators, findings; linked to its
+    /// section.
+    fn cluster_table(&self) -> String {
+        let mut out = format!(
+            "<h2>Clusters ({})</h2>\n<div class=\"controls\"><label for=\"clusters-filter\">Filter clusters</label><input type=\"search\" id=\"clusters-filter\" data-filter=\"clusters\" data-count=\"clusters-count\"><output id=\"clusters-count\">{} rows</output></div>\n<div class=\"scroll\"><table class=\"sortable\" id=\"clusters\"><thead><tr>",
+            self.clusters.len(),
+            self.clusters.len()
+        );
+        for head in [
+            "cluster",
+            "account",
+            "region",
+            "mode",
+            "verdict",
+            "administrators",
+            "hidden creator",
+            "critical",
+            "high",
+            "medium",
+            "low",
+            "complete",
+        ] {
+            out.push_str(&format!(
+                "<th scope=\"col\"><button type=\"button\">{head}</button></th>"
+            ));
+        }
+        out.push_str("</tr></thead>\n<tbody>\n");
+        for (i, c) in self.clusters.iter().enumerate() {
+            out.push_str(&format!(
+                "<tr class=\"cluster-row exit-{exit}\"><td><a href=\"#c{i}\">{name}</a></td><td>{account}</td><td>{region}</td><td>{mode}</td><td data-sort=\"{exit}\">exit {exit}: {meaning}</td><td>{admins}</td><td>{hidden}</td><td>{critical}</td><td>{high}</td><td>{medium}</td><td>{low}</td><td>{complete}</td></tr>\n",
+                exit = c.exit,
+                name = esc(&c.cluster),
+                account = esc(&c.account),
+                region = esc(&c.region),
+                mode = esc(c.report["cluster"]["authentication_mode"].as_str().unwrap_or("unknown")),
+                meaning = meaning(c.exit),
+                admins = c.admins().count(),
+                hidden = if c.hidden_creator() { "yes" } else { "no" },
+                critical = c.failing("critical"),
+                high = c.failing("high"),
+                medium = c.failing("medium"),
+                low = c.failing("low"),
+                complete = if c.complete() { "yes" } else { "no" },
+            ));
+        }
+        out.push_str("</tbody></table></div>\n");
+        out
+    }
+
+    /// Every principal with admin power anywhere, most clusters first.
+    fn admin_view(&self) -> String {
+        let view = access_view(self.clusters);
+        let mut principals: Vec<_> = view.iter().collect();
+        principals.sort_by_key(|(arn, paths)| (std::cmp::Reverse(paths.len()), *arn));
+        let mut out = format!(
+            "<h2>Who can administer, across the fleet ({} principal(s))</h2>\n",
+            principals.len()
+        );
+        if principals.is_empty() {
+            out.push_str("<p>No principal holds admin or cluster-admin power in effect.</p>\n");
+            return out;
+        }
+        out.push_str("<div class=\"scroll\"><table class=\"sortable\" id=\"fleet-admins\"><thead><tr><th scope=\"col\"><button type=\"button\">principal</button></th><th scope=\"col\"><button type=\"button\">clusters</button></th><th scope=\"col\">how</th></tr></thead>\n<tbody>\n");
+        for (arn, paths) in principals {
+            let clusters: BTreeSet<&str> = paths.iter().map(|p| p.cluster.as_str()).collect();
+            let how: Vec<String> = paths
+                .iter()
+                .map(|p| format!("{}: {} via {} ({})", p.cluster, p.tier, p.source, p.why))
+                .collect();
+            out.push_str(&format!(
+                "<tr class=\"fleet-admin\"><td class=\"mono\">{}</td><td data-sort=\"{n}\">{n}</td><td>{}</td></tr>\n",
+                esc(arn),
+                how.iter().map(|h| esc(h)).collect::<Vec<_>>().join("<br>"),
+                n = clusters.len(),
+            ));
+        }
+        out.push_str("</tbody></table></div>\n");
+        out
+    }
+}
