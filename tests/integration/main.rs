@@ -17,6 +17,7 @@ mod fleet;
 mod generated_docs;
 mod graph;
 mod hostile;
+mod html_report;
 mod iam;
 mod inputs;
 mod kubeconfig;

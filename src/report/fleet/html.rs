@@ -27,7 +27,10 @@ impl FleetView<'_> {
         let mut body = format!(
             "<header>\n<h1>aws-auth-audit: who can get into the fleet</h1>\n{}</header>\n",
             facts(&[
-                ("Clusters audited", format!("{} ({complete} complete)", self.clusters.len())),
+                (
+                    "Clusters audited",
+                    format!("{} ({complete} complete)", self.clusters.len())
+                ),
                 ("Targets not audited", self.not_audited.len().to_string()),
                 ("Regions skipped", self.skipped.len().to_string()),
                 ("When", format!("report written {now}")),
@@ -50,12 +53,12 @@ impl FleetView<'_> {
                     item.detail
                 )
             })
-            .chain(
-                self.clusters
-                    .iter()
-                    .filter(|c| !c.complete())
-                    .map(|c| format!("{}: some checks could not be done (see its section)", c.arn())),
-            )
+            .chain(self.clusters.iter().filter(|c| !c.complete()).map(|c| {
+                format!(
+                    "{}: some checks could not be done (see its section)",
+                    c.arn()
+                )
+            }))
             .collect();
         if incomplete.is_empty() {
             body.push_str("<p class=\"complete\" id=\"coverage\">Coverage complete: every target in scope was audited completely.</p>\n");
@@ -140,7 +143,10 @@ impl FleetView<'_> {
             body.push_str(&format!(
                 "<section class=\"cluster\" id=\"c{i}\">\n<h2>{}</h2>\n{}",
                 esc(line.arn()),
-                audit::header(&view, &format!("account {}, region {}", line.account, line.region))
+                audit::header(
+                    &view,
+                    &format!("account {}, region {}", line.account, line.region)
+                )
             ));
             let outcome = Outcome {
                 exit: line.exit,

@@ -235,7 +235,9 @@ pub fn matrix(view: &AuditView, classes: &PrincipalClasses, id: &str, heading: &
         "why",
         "in effect",
     ] {
-        out.push_str(&format!("<th scope=\"col\"><button type=\"button\">{head}</button></th>"));
+        out.push_str(&format!(
+            "<th scope=\"col\"><button type=\"button\">{head}</button></th>"
+        ));
     }
     out.push_str("</tr></thead>\n<tbody>\n");
     for row in &view.rows {
@@ -353,7 +355,12 @@ pub fn body(view: &AuditView, prefix: &str, outcome: Option<&Outcome>, level: u8
         "<{heading}>Access graph</{heading}>\n{}",
         access_graph(&view.rows, &classes)
     ));
-    out.push_str(&matrix(view, &classes, &format!("{prefix}-matrix"), &heading));
+    out.push_str(&matrix(
+        view,
+        &classes,
+        &format!("{prefix}-matrix"),
+        &heading,
+    ));
     out.push_str(&findings(view, &format!("{prefix}-f"), &heading, &sub));
     out
 }

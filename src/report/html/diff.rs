@@ -106,7 +106,9 @@ pub fn diff(
         })
         .collect();
     if incomplete.is_empty() {
-        body.push_str("<p class=\"complete\" id=\"coverage\">Coverage complete on both sides.</p>\n");
+        body.push_str(
+            "<p class=\"complete\" id=\"coverage\">Coverage complete on both sides.</p>\n",
+        );
     } else {
         body.push_str("<section class=\"banner incomplete\" id=\"coverage\" role=\"alert\">\n<h2>Incomplete: the comparison may miss changes</h2>\n<ul>\n");
         for line in &incomplete {
@@ -166,7 +168,11 @@ pub fn diff(
     for (kind, title, list) in [
         ("new", "New findings", &result.findings.new),
         ("fixed", "Fixed findings", &result.findings.fixed),
-        ("unchanged", "Unchanged findings", &result.findings.unchanged),
+        (
+            "unchanged",
+            "Unchanged findings",
+            &result.findings.unchanged,
+        ),
     ] {
         let rows = as_rows(list);
         codes.extend(rows.iter().map(|f| f.code.clone()));

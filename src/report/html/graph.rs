@@ -53,7 +53,11 @@ impl PrincipalClasses {
     }
 
     pub fn of(&self, arn: &str) -> String {
-        format!("{}p{}", self.prefix, self.numbers.get(arn).copied().unwrap_or(0))
+        format!(
+            "{}p{}",
+            self.prefix,
+            self.numbers.get(arn).copied().unwrap_or(0)
+        )
     }
 }
 
@@ -316,8 +320,9 @@ fn band_svg(band: &Band<'_>, classes: &PrincipalClasses) -> String {
     .unwrap_or(0);
     let height = bottom + NODE_H + PAD;
     let every: Vec<&str> = row_class.iter().map(String::as_str).collect();
-    let members_classes =
-        |members: &[usize]| -> Vec<&str> { members.iter().map(|&i| row_class[i].as_str()).collect() };
+    let members_classes = |members: &[usize]| -> Vec<&str> {
+        members.iter().map(|&i| row_class[i].as_str()).collect()
+    };
 
     let mut out = format!(
         "<svg class=\"graph\" xmlns=\"http://www.w3.org/2000/svg\" viewBox=\"0 0 {WIDTH} {height}\" width=\"{WIDTH}\" height=\"{height}\" role=\"group\" aria-label=\"{} way(s) in via {} to {}\">\n",
@@ -379,7 +384,10 @@ fn band_svg(band: &Band<'_>, classes: &PrincipalClasses) -> String {
     Node {
         column: 1,
         y: middle,
-        lines: (band.way_in.to_string(), format!("{} way(s) in", band.rows.len())),
+        lines: (
+            band.way_in.to_string(),
+            format!("{} way(s) in", band.rows.len()),
+        ),
         title: band.way_in.to_string(),
         classes: every.clone(),
         kind: "way",
@@ -423,8 +431,7 @@ fn band_svg(band: &Band<'_>, classes: &PrincipalClasses) -> String {
 /// The whole graph: a legend, then each band (folded or open).
 pub fn access_graph(rows: &[MatrixRow], classes: &PrincipalClasses) -> String {
     if rows.is_empty() {
-        return "<p class=\"muted\">No way in to draw: nothing maps a principal.</p>\n"
-            .to_string();
+        return "<p class=\"muted\">No way in to draw: nothing maps a principal.</p>\n".to_string();
     }
     let mut out = String::from(
         "<p class=\"legend\"><span><span class=\"admin-text\">Red, bold</span>: an administrator path EKS uses today</span><span>Dashed: a way in EKS does not use (the mode ignores it, or its ARN never matches)</span><span>Focus or click a principal to trace its paths; Enter pins, Escape releases.</span></p>\n",

@@ -1,5 +1,6 @@
 //! Test servers: the local EKS + Kubernetes API test bed, and moto for IAM, STS and
-//! Organizations.
+//! Organizations; headless Chromium for the HTML report.
 
+pub mod browser;
 pub mod hostile_inputs;
 pub mod testbed;

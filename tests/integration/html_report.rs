@@ -1,0 +1,688 @@
+//! The HTML report, in a real browser (headless Chromium over the DevTools protocol,
+//! `support/browser.rs`): the bundled examples, a live test-bed cluster with every kind of
+//! administrator path, a 300-entry cluster, a diff and a fleet. From the rendered DOM: one
+//! principal node per access-matrix row (counted against the JSON report, not the page), each
+//! folded group with its count, every administrator path drawn as one, the coverage banner
+//! exactly when the audit is incomplete, no console error, no request but the page itself,
+//! hostile text as text, WCAG contrast in both colour schemes, and the keyboard. Screenshots
+//! go to `target/tmp/html-report/` for a reviewer to look at.
+
+use std::path::{Path, PathBuf};
+
+use serde_json::{Value, json};
+
+use crate::common::{self, configmap, run, scratch, write};
+use crate::support::browser::Browser;
+use crate::support::testbed::{self, Scenario, Testbed};
+
+const ACCOUNT: &str = "123456789012";
+const POLICY: &str = "arn:aws:eks::aws:cluster-access-policy/";
+
+/// What the rendered page says of itself.
+const FACTS: &str = r##"(() => {
+  const all = (s, root) => Array.from((root || document).querySelectorAll(s));
+  const admin = getComputedStyle(document.querySelector('.legend .admin-text')).color;
+  const bands = all('details.band').map(d => {
+    const edges = all('.edge', d);
+    return {
+      tier: d.dataset.tier, count: Number(d.dataset.count), live: d.dataset.live === 'true',
+      open: d.open, admin: d.classList.contains('admin'),
+      principals: all('.pnode', d).length,
+      way: d.querySelector('summary').textContent,
+      red_edges: edges.filter(e => getComputedStyle(e).stroke === admin).length,
+      edges: edges.length,
+      dashed_edges: edges.filter(e => getComputedStyle(e).strokeDasharray !== 'none').length,
+    };
+  });
+  return {
+    ready: document.documentElement.dataset.ready === '1',
+    banner: all('.banner.incomplete').length,
+    complete_note: all('p.complete').length,
+    principal_nodes: all('svg.graph .pnode').length,
+    matrix_rows: all('table[id$="-matrix"] tbody tr').length,
+    admin_rows: all('table[id$="-matrix"] tbody tr.admin').length,
+    bands,
+    images: all('img').length,
+    scripts: all('script').length,
+    handlers: all('*').filter(e => Array.from(e.attributes).some(a => a.name.startsWith('on'))).length,
+    text: document.body.innerText,
+    findings: all('article.finding').length,
+    rule_links_resolve: all('article.finding a[href^="#rule-"]').every(a => document.getElementById(a.getAttribute('href').slice(1)) !== null),
+  };
+})()"##;
+
+/// Every visible text below WCAG AA contrast against what is behind it: 4.5:1, or 3:1 for
+/// large text. SVG labels are judged against their node's fill.
+const CONTRAST: &str = r#"(() => {
+  const parse = c => { const m = /rgba?\(([^)]+)\)/.exec(c || ''); if (!m) return null;
+    const p = m[1].split(/[\s,\/]+/).filter(Boolean).map(Number); return {r: p[0], g: p[1], b: p[2], a: p.length > 3 ? p[3] : 1}; };
+  const lum = c => { const f = v => { v /= 255; return v <= 0.03928 ? v / 12.92 : Math.pow((v + 0.055) / 1.055, 2.4); };
+    return 0.2126 * f(c.r) + 0.7152 * f(c.g) + 0.0722 * f(c.b); };
+  const ratio = (a, b) => { const x = lum(a), y = lum(b); return (Math.max(x, y) + 0.05) / (Math.min(x, y) + 0.05); };
+  const behind = el => { for (let e = el; e; e = e.parentElement) { const c = parse(getComputedStyle(e).backgroundColor); if (c && c.a > 0.5) return c; }
+    return {r: 255, g: 255, b: 255, a: 1}; };
+  const low = [];
+  let checked = 0;
+  for (const el of document.querySelectorAll('body *')) {
+    if (!Array.from(el.childNodes).some(n => n.nodeType === 3 && n.textContent.trim())) continue;
+    if (el.closest('title, script, style')) continue;
+    if (el.closest('details:not([open])') && !el.closest('summary')) continue;
+    let fg, bg;
+    if (el instanceof SVGElement) {
+      const rect = el.closest('g') && el.closest('g').querySelector('rect');
+      fg = parse(getComputedStyle(el).fill); bg = rect ? parse(getComputedStyle(rect).fill) : behind(el);
+    } else {
+      if (el.getClientRects().length === 0) continue;
+      fg = parse(getComputedStyle(el).color); bg = behind(el);
+    }
+    checked += 1;
+    const style = getComputedStyle(el);
+    const size = parseFloat(style.fontSize), bold = Number(style.fontWeight) >= 700;
+    const need = (size >= 24 || (size >= 18.66 && bold)) ? 3 : 4.5;
+    const r = ratio(fg, bg);
+    if (r < need) low.push(el.tagName + ' "' + el.textContent.trim().slice(0, 40) + '" ' + r.toFixed(2));
+  }
+  return {checked, low};
+})()"#;
+
+fn shots() -> PathBuf {
+    let dir = Path::new(env!("CARGO_TARGET_TMPDIR")).join("html-report");
+    std::fs::create_dir_all(&dir).unwrap();
+    dir
+}
+
+/// A page opened in a fresh browser, with its facts.
+struct Opened {
+    browser: Browser,
+    facts: Value,
+}
+
+fn open(name: &str, page: &Path) -> Opened {
+    let mut browser = Browser::launch(scratch(&format!("chromium-{name}")));
+    browser.open(page);
+    let facts = browser.eval(FACTS);
+    assert_eq!(facts["ready"], true, "{name}: the script did not finish");
+    browser.screenshot(&shots().join(format!("{name}.png")));
+    Opened { browser, facts }
+}
+
+/// The page made no request but itself and logged no error.
+fn assert_quiet(name: &str, opened: &Opened, page: &Path) {
+    let log = opened.browser.log();
+    assert!(log.errors.is_empty(), "{name}: {:#?}", log.errors);
+    let own = format!("file://{}", page.canonicalize().unwrap().display());
+    assert_eq!(log.requests, [own], "{name}: requests");
+    assert!(log.blocked.is_empty(), "{name}: {:?}", log.blocked);
+}
+
+/// The graph has one principal node per row of the access matrix (`rows`, from the JSON
+/// report), each band's count is its nodes, large and node bands are folded, and every
+/// administrator path is drawn red (and nothing else is).
+fn assert_graph(name: &str, facts: &Value, rows: usize, admins: usize) {
+    assert_eq!(facts["principal_nodes"], rows, "{name}: principal nodes");
+    assert_eq!(facts["matrix_rows"], rows, "{name}: matrix rows");
+    assert_eq!(facts["admin_rows"], admins, "{name}: admin rows");
+    let bands = facts["bands"].as_array().unwrap();
+    let counted: u64 = bands.iter().map(|b| b["count"].as_u64().unwrap()).sum();
+    assert_eq!(counted, rows as u64, "{name}: counts of the groups");
+    let mut in_admin_bands = 0;
+    for band in bands {
+        assert_eq!(band["count"], band["principals"], "{name}: {band}");
+        let folded = band["count"].as_u64().unwrap() > 12 || band["tier"] == "node";
+        assert_eq!(band["open"], !folded, "{name}: folding of {band}");
+        if band["admin"] == true {
+            in_admin_bands += band["count"].as_u64().unwrap();
+            assert_eq!(band["red_edges"], band["edges"], "{name}: {band}");
+        } else {
+            assert_eq!(band["red_edges"], 0, "{name}: {band}");
+        }
+        if band["live"] == false {
+            assert_eq!(band["dashed_edges"], band["edges"], "{name}: {band}");
+        }
+    }
+    assert_eq!(
+        in_admin_bands, admins as u64,
+        "{name}: admin paths highlighted"
+    );
+}
+
+fn assert_contrast(name: &str, browser: &mut Browser) {
+    for scheme in ["light", "dark"] {
+        browser.color_scheme(scheme);
+        let contrast = browser.eval(CONTRAST);
+        assert!(contrast["checked"].as_u64().unwrap() > 20, "{contrast}");
+        assert_eq!(
+            contrast["low"],
+            json!([]),
+            "{name} in {scheme}: text below WCAG AA contrast"
+        );
+        browser.screenshot(&shots().join(format!("{name}-{scheme}.png")));
+    }
+}
+
+/// Whether a rule reports that EKS never matches this ARN.
+fn never_matches(report: &Value, arn: &Value) -> bool {
+    report["findings"].as_array().unwrap().iter().any(|f| {
+        ["EA107", "EA108", "EA109"].contains(&f["code"].as_str().unwrap()) && f["principal"] == *arn
+    })
+}
+
+/// The access matrix's rows and its administrator paths in effect, from the JSON report: a
+/// live audit lists them; for a file, the kept rows, and its admins are the rows in
+/// `system:masters` (a file has no RBAC).
+fn matrix_of(report: &Value) -> (usize, usize) {
+    if let Some(principals) = report["principals"].as_array() {
+        let admins = principals
+            .iter()
+            .filter(|p| {
+                p["in_effect"] == true
+                    && (p["tier"] == "cluster-admin" || p["tier"] == "admin")
+                    && !never_matches(report, &p["arn"])
+            })
+            .count();
+        return (principals.len(), admins);
+    }
+    let (mut rows, mut admins) = (0, 0);
+    for input in report["inputs"].as_array().unwrap() {
+        for section in ["map_roles", "map_users"] {
+            for row in input["aws_auth"][section].as_array().unwrap() {
+                rows += 1;
+                let arn = row.get("rolearn").or(row.get("userarn")).unwrap();
+                let masters = row["groups"]
+                    .as_array()
+                    .is_some_and(|g| g.iter().any(|g| g == "system:masters"));
+                if masters && !never_matches(report, &json!(arn.as_str().unwrap().trim())) {
+                    admins += 1;
+                }
+            }
+        }
+    }
+    (rows, admins)
+}
+
+/// `check INPUT` as HTML and as JSON.
+fn check_both(dir: &Path, name: &str, input: &str, extra: &[&str]) -> (PathBuf, Value, i32) {
+    let page = dir.join(format!("{name}.html"));
+    let mut args = vec![
+        "check",
+        input,
+        "--format",
+        "html",
+        "-o",
+        page.to_str().unwrap(),
+    ];
+    args.extend(extra);
+    let html = run(&args);
+    let mut args = vec!["check", input, "--format", "json"];
+    args.extend(extra);
+    let json = run(&args);
+    assert_eq!(html.code, json.code, "{name}: {}", html.stderr);
+    (page, serde_json::from_str(&json.stdout).unwrap(), html.code)
+}
+
+#[test]
+fn the_bundled_examples_render_in_a_real_browser() {
+    let dir = scratch("html-examples");
+    for (name, input) in [
+        ("example", "examples/aws-auth.yaml"),
+        ("clean", "examples/clean.yaml"),
+        ("broken", "examples/broken.yaml"),
+        ("snapshot", "examples/snapshot.json"),
+    ] {
+        let input = common::repo().join(input);
+        let (page, report, code) = check_both(&dir, name, input.to_str().unwrap(), &[]);
+        let html = std::fs::read_to_string(&page).unwrap();
+        assert!(html.starts_with("<!DOCTYPE html>"), "{name}");
+        let mut opened = open(name, &page);
+        assert_quiet(name, &opened, &page);
+        let (rows, admins) = matrix_of(&report);
+        assert_graph(name, &opened.facts, rows, admins);
+        let incomplete = report["coverage"]["complete"] == false;
+        assert_eq!(opened.facts["banner"], u64::from(incomplete), "{name}");
+        assert_eq!(
+            opened.facts["complete_note"],
+            u64::from(!incomplete),
+            "{name}"
+        );
+        let text = opened.facts["text"].as_str().unwrap();
+        assert!(text.contains(&format!("Verdict: exit {code}")), "{name}");
+        assert_eq!(
+            opened.facts["findings"],
+            report["findings"].as_array().unwrap().len(),
+            "{name}"
+        );
+        assert_eq!(opened.facts["rule_links_resolve"], true, "{name}");
+        assert_eq!(opened.facts["scripts"], 1, "{name}");
+        if name == "snapshot" {
+            assert!(text.contains("Hidden creator: arn:aws:iam::123456789012:role/Platform"));
+            assert_contrast(name, &mut opened.browser);
+        }
+    }
+}
+
+/// Every kind of administrator path, read live from the test bed: a `system:masters` row, an
+/// aws-auth group bound to cluster-admin, a static username bound as a user, an access
+/// entry's policy, an access entry's group bound to cluster-admin, and the caller in
+/// `system:masters` with no visible mapping; plus a row whose ARN has a path (never matches).
+fn admin_paths_scenario() -> Scenario {
+    let a = |name: &str| format!("arn:aws:iam::{ACCOUNT}:role/{name}");
+    let crb = |name: &str, kind: &str, subject: &str| {
+        json!({"apiVersion": "rbac.authorization.k8s.io/v1", "kind": "ClusterRoleBinding",
+               "metadata": {"name": name},
+               "roleRef": {"apiGroup": "rbac.authorization.k8s.io", "kind": "ClusterRole", "name": "cluster-admin"},
+               "subjects": [{"apiGroup": "rbac.authorization.k8s.io", "kind": kind, "name": subject}]})
+    };
+    let cluster_admin = json!({"apiVersion": "rbac.authorization.k8s.io/v1", "kind": "ClusterRole",
+        "metadata": {"name": "cluster-admin"},
+        "rules": [{"apiGroups": ["*"], "resources": ["*"], "verbs": ["*"]}, {"nonResourceURLs": ["*"], "verbs": ["*"]}]});
+    let map_roles = format!(
+        "- rolearn: {}\n  username: masters\n  groups: [system:masters]\n- rolearn: {}\n  username: grouped\n  groups: [platform-admins]\n- rolearn: {}\n  username: deploy\n  groups: [nothing-bound]\n- rolearn: {}\n  username: pathed\n  groups: [system:masters]\n- rolearn: {}\n  username: system:node:{{{{EC2PrivateDNSName}}}}\n  groups: [system:bootstrappers, system:nodes]\n- rolearn: {}\n  username: \"<img src=x onerror=alert(1)>\"\n  groups: [\"\\\"><svg onload=alert(2)>\"]\n",
+        a("Masters"),
+        a("GroupAdmin"),
+        a("Deploy"),
+        a("team/Pathed"),
+        a("eks-node"),
+        a("Hostile")
+    );
+    let entry = |role: &str, groups: Value, policies: Value| {
+        json!({"principalArn": a(role), "type": "STANDARD", "kubernetesGroups": groups,
+               "username": format!("{role}-user"), "policies": policies})
+    };
+    let paths = json!({
+        "name": "paths", "region": "us-east-1", "account": ACCOUNT, "version": "1.31",
+        "authentication_mode": "API_AND_CONFIG_MAP",
+        "aws_auth": {"mapRoles": map_roles},
+        "rbac": {"cluster_roles": [cluster_admin],
+                 "cluster_role_bindings": [crb("platform-admins", "Group", "platform-admins"),
+                                           crb("deploy-user", "User", "deploy"),
+                                           crb("entry-admins", "Group", "entry-admins")]},
+        "access_entries": [
+            entry("PolicyAdmin", json!([]), json!([{"policyArn": format!("{POLICY}AmazonEKSClusterAdminPolicy"), "accessScope": {"type": "cluster"}}])),
+            entry("EntryGroup", json!(["entry-admins"]), json!([])),
+            entry("Viewer", json!([]), json!([{"policyArn": format!("{POLICY}AmazonEKSViewPolicy"), "accessScope": {"type": "namespace", "namespaces": ["a"]}}])),
+        ],
+        "whoami": {format!("arn:aws:iam::{ACCOUNT}:user/admin"): {"username": "kubernetes-admin", "groups": ["system:masters", "system:authenticated"]}},
+    });
+    let mut denied = paths.clone();
+    denied["name"] = json!("denied");
+    denied["faults"] = json!({"clusterrolebindings": {"status": 403}});
+    serde_json::from_value(json!({
+        "clusters": [paths, denied],
+        "identities": [{"access_key_id": "AKIATESTADMIN0000001", "secret_access_key": "testbed-admin-secret-0000000000000000001", "arn": format!("arn:aws:iam::{ACCOUNT}:user/admin")}],
+    }))
+    .unwrap()
+}
+
+fn audit_live(bed: &Testbed, home: &Path, cluster: &str, format: &str) -> testbed::Run {
+    bed.run(
+        home,
+        "admin",
+        &["cluster", "--name", cluster, "--format", format],
+    )
+}
+
+#[test]
+fn a_live_cluster_with_every_kind_of_admin_path() {
+    let bed = Testbed::start(admin_paths_scenario());
+    let home = scratch("html-live");
+    for cluster in ["paths", "denied"] {
+        let json = audit_live(&bed, &home, cluster, "json");
+        let report: Value =
+            serde_json::from_str(&json.stdout).unwrap_or_else(|_| panic!("{}", json.stderr));
+        let html = audit_live(&bed, &home, cluster, "html");
+        assert_eq!(html.code, json.code, "{}", html.stderr);
+        let page = home.join(format!("{cluster}.html"));
+        std::fs::write(&page, &html.stdout).unwrap();
+        let mut opened = open(&format!("live-{cluster}"), &page);
+        assert_quiet(cluster, &opened, &page);
+        let (rows, admins) = matrix_of(&report);
+        assert_graph(cluster, &opened.facts, rows, admins);
+        let incomplete = report["coverage"]["complete"] == false;
+        assert_eq!(
+            incomplete,
+            cluster == "denied",
+            "{cluster}: {}",
+            report["coverage"]
+        );
+        assert_eq!(opened.facts["banner"], u64::from(incomplete), "{cluster}");
+        // The hostile username and group are text: no element, no handler.
+        let text = opened.facts["text"].as_str().unwrap();
+        assert!(text.contains("<img src=x onerror=alert(1)>"), "{cluster}");
+        assert!(text.contains("\"><svg onload=alert(2)>"), "{cluster}");
+        assert_eq!(opened.facts["images"], 0);
+        assert_eq!(opened.facts["handlers"], 0);
+        if cluster != "paths" {
+            continue;
+        }
+        // Six administrator paths in effect, each drawn in an administrator band.
+        assert_eq!(admins, 6, "{:#?}", report["principals"]);
+        let admin_ways: Vec<String> = opened.facts["bands"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .filter(|b| b["admin"] == true)
+            .map(|b| b["way"].as_str().unwrap().to_string())
+            .collect();
+        for way in [
+            "aws-auth mapRoles",
+            "access entry (STANDARD)",
+            "creator (hidden; the audit's caller)",
+        ] {
+            assert!(
+                admin_ways.iter().any(|w| w.contains(way)),
+                "{way}: {admin_ways:?}"
+            );
+        }
+        // The row whose ARN has a path is drawn as never matching, outside the admin bands.
+        let dead = opened.browser.eval(
+            "Array.from(document.querySelectorAll('.pnode.dead-row')).map(n => [n.getAttribute('aria-label'), !!n.closest('details.band.admin')])",
+        );
+        assert!(
+            dead.as_array()
+                .unwrap()
+                .iter()
+                .any(|d| d[0].as_str().unwrap().contains("team/Pathed")
+                    && d[0].as_str().unwrap().contains("never matches")
+                    && d[1] == false),
+            "{dead}"
+        );
+        keyboard(&mut opened.browser);
+        let pdf = opened.browser.print_pdf();
+        assert!(
+            pdf.starts_with(b"%PDF") && pdf.len() > 20_000,
+            "{} bytes",
+            pdf.len()
+        );
+    }
+}
+
+/// Tab reaches a principal; focusing it traces its paths; Enter pins them (its table rows
+/// too); Escape releases; Enter on a sort button sorts; typing filters.
+fn keyboard(browser: &mut Browser) {
+    let mut presses = 0;
+    while browser.eval("document.activeElement.classList.contains('pnode')") != true {
+        browser.press("Tab");
+        presses += 1;
+        assert!(presses < 100, "Tab never reached a principal");
+    }
+    let class = browser
+        .eval("document.activeElement.getAttribute('data-p')")
+        .as_str()
+        .unwrap()
+        .to_string();
+    let traced = format!(
+        "Array.from(document.getElementsByClassName('{class}')).map(e => e.classList.contains('hl'))"
+    );
+    let marks = browser.eval(&traced);
+    assert!(marks.as_array().unwrap().len() >= 5, "{marks}");
+    assert!(
+        marks.as_array().unwrap().iter().all(|m| m == true),
+        "focus traces: {marks}"
+    );
+    browser.press("Enter");
+    assert_eq!(
+        browser.eval("document.activeElement.getAttribute('aria-pressed')"),
+        "true"
+    );
+    assert_eq!(
+        browser.eval(&format!(
+            "document.querySelector('tr.{class}').classList.contains('hl')"
+        )),
+        true
+    );
+    browser.press("Escape");
+    assert_eq!(
+        browser.eval("document.activeElement.getAttribute('aria-pressed')"),
+        "false"
+    );
+    // Sort the matrix by power, strongest last, then first.
+    browser.eval("document.querySelectorAll('table[id$=\"-matrix\"] th button')[5].focus()");
+    browser.press("Enter");
+    let order = "Array.from(document.querySelectorAll('table[id$=\"-matrix\"] tbody tr')).map(r => Number(r.cells[5].dataset.sort))";
+    let ascending: Vec<u64> = serde_json::from_value(browser.eval(order)).unwrap();
+    assert!(ascending.windows(2).all(|w| w[0] <= w[1]), "{ascending:?}");
+    browser.press("Enter");
+    let descending: Vec<u64> = serde_json::from_value(browser.eval(order)).unwrap();
+    assert!(
+        descending.windows(2).all(|w| w[0] >= w[1]),
+        "{descending:?}"
+    );
+    // Filter to the cluster-admin rows by typing.
+    browser.eval("document.querySelector('input[data-filter]').focus()");
+    browser.send("Input.insertText", json!({"text": "cluster-admin"}));
+    let shown = browser.eval(
+        "Array.from(document.querySelectorAll('table[id$=\"-matrix\"] tbody tr')).filter(r => !r.hidden).map(r => r.textContent.includes('cluster-admin'))",
+    );
+    assert!(!shown.as_array().unwrap().is_empty());
+    assert!(
+        shown.as_array().unwrap().iter().all(|s| s == true),
+        "{shown}"
+    );
+}
+
+/// A snapshot of a cluster with `entries` access entries and `bindings` bindings.
+pub fn large_snapshot(entries: usize, bindings: usize) -> Value {
+    let mut snapshot: Value = serde_json::from_str(
+        &std::fs::read_to_string(common::repo().join("examples/snapshot.json")).unwrap(),
+    )
+    .unwrap();
+    snapshot["cluster"]["authentication_mode"] = json!("API_AND_CONFIG_MAP");
+    let entries: Vec<Value> = (0..entries)
+        .map(|i| {
+            let (policy, scope) = match i % 10 {
+                0 => ("AmazonEKSEditPolicy", json!({"type": "namespace", "namespaces": [format!("team-{i}")]})),
+                1 => ("AmazonEKSAdminPolicy", json!({"type": "namespace", "namespaces": [format!("team-{i}")]})),
+                _ => ("AmazonEKSViewPolicy", json!({"type": "cluster"})),
+            };
+            json!({"principal_arn": format!("arn:aws:iam::{ACCOUNT}:role/team-{i:03}"), "type": "STANDARD",
+                   "kubernetes_groups": [format!("group-{}", i % 40)], "created_at": "2026-03-01T00:00:00Z",
+                   "policies": {"state": "found", "value": [{"policy_arn": format!("{POLICY}{policy}"), "scope": scope}]}})
+        })
+        .collect();
+    snapshot["access_entries"] = json!({"state": "found", "value": entries});
+    let bindings: Vec<Value> = (0..bindings)
+        .map(|i| json!({"name": format!("binding-{i}"), "role_ref": {"kind": "ClusterRole", "name": if i % 50 == 0 { "cluster-admin" } else { "view" }},
+                        "subjects": [{"kind": "Group", "name": format!("group-{}", i % 60)}]}))
+        .collect();
+    snapshot["rbac"]["cluster_role_bindings"] = json!({"state": "found", "value": bindings});
+    snapshot
+}
+
+#[test]
+fn a_300_entry_cluster_stays_readable() {
+    let dir = scratch("html-large");
+    let input = write(
+        &dir,
+        "large.json",
+        large_snapshot(300, 500).to_string().as_bytes(),
+    );
+    let (page, report, _) = check_both(&dir, "large", &input, &[]);
+    let size = std::fs::metadata(&page).unwrap().len();
+    assert!(size < 2 * 1024 * 1024, "{size} bytes");
+    let mut opened = open("large", &page);
+    assert_quiet("large", &opened, &page);
+    let (rows, admins) = matrix_of(&report);
+    assert!(rows > 300);
+    assert_graph("large", &opened.facts, rows, admins);
+    // At least one group is folded and counted, and Enter on its summary opens it.
+    let folded = opened
+        .browser
+        .eval("document.querySelectorAll('details.band:not([open])').length");
+    assert!(folded.as_u64().unwrap() >= 1, "{folded}");
+    opened
+        .browser
+        .eval("document.querySelector('details.band:not([open]) > summary').focus()");
+    opened.browser.press("Enter");
+    assert_eq!(
+        opened
+            .browser
+            .eval("document.activeElement.parentElement.open"),
+        true
+    );
+}
+
+#[test]
+fn a_diff_shows_the_verdicts_first() {
+    let dir = scratch("html-diff");
+    let scenario = common::repo().join("tests/diff/admin-added");
+    let (base, head) = (scenario.join("base.yaml"), scenario.join("head.yaml"));
+    let page = dir.join("diff.html");
+    let html = run(&[
+        "diff",
+        base.to_str().unwrap(),
+        head.to_str().unwrap(),
+        "--format",
+        "html",
+        "-o",
+        page.to_str().unwrap(),
+    ]);
+    let json = run(&[
+        "diff",
+        base.to_str().unwrap(),
+        head.to_str().unwrap(),
+        "--format",
+        "json",
+    ]);
+    assert_eq!(html.code, json.code, "{}", html.stderr);
+    let report: Value = serde_json::from_str(&json.stdout).unwrap();
+    let opened = open("diff", &page);
+    assert_quiet("diff", &opened, &page);
+    let mut browser = opened.browser;
+    let shape = browser.eval(
+        "({first: document.querySelector('main h2').textContent, verdicts: document.querySelectorAll('tr.verdict-row').length, changed: Array.from(document.querySelectorAll('tr.changed-path')).map(r => r.textContent), new: document.querySelectorAll('section[data-kind=new] article.finding').length})",
+    );
+    assert!(
+        shape["first"].as_str().unwrap().starts_with("Verdicts"),
+        "{shape}"
+    );
+    assert_eq!(
+        shape["verdicts"],
+        report["verdicts"].as_array().unwrap().len()
+    );
+    assert_eq!(
+        shape["new"],
+        report["findings"]["new"].as_array().unwrap().len()
+    );
+    let granted = report["verdicts"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|v| v["kind"] == "admin_granted")
+        .expect("the scenario grants admin");
+    let principal = granted["principal"].as_str().unwrap();
+    assert!(
+        shape["changed"].as_array().unwrap().iter().any(|r| {
+            let r = r.as_str().unwrap();
+            r.contains(principal) && r.contains("(no such way in)") && r.contains("cluster-admin")
+        }),
+        "{shape}"
+    );
+}
+
+#[test]
+fn a_fleet_page_links_every_cluster() {
+    let dir = scratch("html-fleet");
+    let snapshot = common::repo().join("examples/snapshot.json");
+    let report: Value = serde_json::from_str(
+        &run(&["check", snapshot.to_str().unwrap(), "--format", "json"]).stdout,
+    )
+    .unwrap();
+    let mut lines = String::new();
+    for (account, cluster) in [("111111111111", "legacy"), ("222222222222", "other")] {
+        let mut report = report.clone();
+        report["cluster"]["name"] = json!(cluster);
+        report["cluster"]["arn"] =
+            json!(format!("arn:aws:eks:us-east-1:{account}:cluster/{cluster}"));
+        lines.push_str(&format!(
+            "{}\n",
+            json!({"kind": "cluster", "account": account, "region": "us-east-1", "cluster": cluster, "exit": 1, "report": report})
+        ));
+    }
+    lines.push_str(&format!(
+        "{}\n",
+        json!({"kind": "not_audited", "account": "333333333333", "region": "eu-west-1", "reason": "unknown(access_denied)", "detail": "AssumeRole refused"})
+    ));
+    let shard = write(&dir, "shard.jsonl", lines.as_bytes());
+    let page = dir.join("fleet.html");
+    let merged = run(&[
+        "merge",
+        &shard,
+        "--format",
+        "html",
+        "-o",
+        page.to_str().unwrap(),
+    ]);
+    assert_eq!(merged.code, 3, "a target not audited: {}", merged.stderr);
+    let opened = open("fleet", &page);
+    assert_quiet("fleet", &opened, &page);
+    let mut browser = opened.browser;
+    let fleet = browser.eval(
+        "({rows: Array.from(document.querySelectorAll('tr.cluster-row a')).map(a => [a.textContent, !!document.querySelector(a.getAttribute('href'))]), banner: document.querySelector('#coverage.banner') !== null, admins: Array.from(document.querySelectorAll('tr.fleet-admin')).map(r => [r.cells[0].textContent, r.cells[1].textContent])})",
+    );
+    assert_eq!(
+        fleet["rows"],
+        json!([["legacy", true], ["other", true]]),
+        "{fleet}"
+    );
+    assert_eq!(fleet["banner"], true);
+    // The creator administers both clusters: at a glance, with its count.
+    assert!(
+        fleet["admins"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .any(|a| a[1] == "2"),
+        "{fleet}"
+    );
+}
+
+#[test]
+fn hostile_text_stays_text_and_the_policy_blocks_everything_else() {
+    let dir = scratch("html-hostile");
+    let yaml = configmap(
+        "  mapRoles: |\n    - rolearn: arn:aws:iam::111122223333:role/x\n      username: \"</script><script>document.title='pwned'</script>\"\n      groups: [\"<img src=http://127.0.0.1:9/i onerror=alert(1)>\", \"a\\u202eb\", \"x\\u001b[31my\"]\n    - rolearn: \"arn:aws:iam::111122223333:role/y'\\\"><svg onload=alert(3)>\"\n      username: y\n      groups: [system:masters]\n",
+    );
+    let input = write(&dir, "hostile.yaml", yaml.as_bytes());
+    let (page, _, _) = check_both(&dir, "hostile", &input, &[]);
+    let opened = open("hostile", &page);
+    assert_quiet("hostile", &opened, &page);
+    let facts = &opened.facts;
+    assert_eq!(facts["scripts"], 1);
+    assert_eq!(facts["images"], 0);
+    assert_eq!(facts["handlers"], 0);
+    let text = facts["text"].as_str().unwrap();
+    assert!(text.contains("</script><script>document.title='pwned'</script>"));
+    assert!(
+        text.contains("a\\u{202e}b") && text.contains("x\\u{001b}[31my"),
+        "escaped as shown"
+    );
+    let mut browser = opened.browser;
+    assert_ne!(browser.eval("document.title"), "pwned");
+    // The page's policy refuses what the page did not write: an injected handler does not
+    // run, a request to any origin is blocked before it is sent.
+    let blocked = browser.eval(
+        "new Promise(done => { document.body.insertAdjacentHTML('beforeend', '<img src=\"http://127.0.0.1:9/p\" onerror=\"document.title=1\">'); fetch('http://127.0.0.1:9/f').then(() => done('fetched'), () => setTimeout(() => done(document.title), 200)); })",
+    );
+    assert_ne!(blocked, "fetched");
+    assert_ne!(blocked, "1");
+    let log = browser.log();
+    assert!(
+        log.requests.iter().all(|u| u.starts_with("file://")),
+        "{:?}",
+        log.requests
+    );
+    assert!(
+        log.blocked
+            .iter()
+            .any(|(url, reason)| url == "http://127.0.0.1:9/p" && reason == "csp"),
+        "{:?}",
+        log.blocked
+    );
+    assert!(
+        log.errors
+            .iter()
+            .any(|e| e.contains("Content Security Policy")),
+        "the refusals are logged: {:?}",
+        log.errors
+    );
+}
