@@ -65,12 +65,12 @@ fn no_input_character_is_interpreted_by_any_text_output() {
     let base = write(&dir, "base.yaml", configmap("  mapRoles: |\n    - rolearn: arn:aws:iam::111122223333:role/r0\n      username: plain\n").as_bytes());
     let head = write(&dir, "head.yaml", hostile_manifest(&chars).as_bytes());
     let mut outputs: Vec<(String, String)> = Vec::new();
-    for format in ["table", "markdown", "junit"] {
+    for format in ["table", "markdown", "junit", "html", "dot", "mermaid"] {
         let r = run(&["check", &head, "--format", format, "--color", "never"]);
         assert_eq!(r.code, 1, "{format}: {}", r.stderr);
         outputs.push((format!("check --format {format}"), r.stdout + &r.stderr));
     }
-    for format in ["table", "markdown", "junit"] {
+    for format in ["table", "markdown", "junit", "html"] {
         let r = run(&["diff", &base, &head, "--format", format]);
         assert!(r.code == 1, "diff {format}: {}", r.stderr);
         outputs.push((format!("diff --format {format}"), r.stdout + &r.stderr));

@@ -460,41 +460,15 @@ fn keyboard(browser: &mut Browser) {
     );
 }
 
-/// A snapshot of a cluster with `entries` access entries and `bindings` bindings.
-pub fn large_snapshot(entries: usize, bindings: usize) -> Value {
-    let mut snapshot: Value = serde_json::from_str(
-        &std::fs::read_to_string(common::repo().join("examples/snapshot.json")).unwrap(),
-    )
-    .unwrap();
-    snapshot["cluster"]["authentication_mode"] = json!("API_AND_CONFIG_MAP");
-    let entries: Vec<Value> = (0..entries)
-        .map(|i| {
-            let (policy, scope) = match i % 10 {
-                0 => ("AmazonEKSEditPolicy", json!({"type": "namespace", "namespaces": [format!("team-{i}")]})),
-                1 => ("AmazonEKSAdminPolicy", json!({"type": "namespace", "namespaces": [format!("team-{i}")]})),
-                _ => ("AmazonEKSViewPolicy", json!({"type": "cluster"})),
-            };
-            json!({"principal_arn": format!("arn:aws:iam::{ACCOUNT}:role/team-{i:03}"), "type": "STANDARD",
-                   "kubernetes_groups": [format!("group-{}", i % 40)], "created_at": "2026-03-01T00:00:00Z",
-                   "policies": {"state": "found", "value": [{"policy_arn": format!("{POLICY}{policy}"), "scope": scope}]}})
-        })
-        .collect();
-    snapshot["access_entries"] = json!({"state": "found", "value": entries});
-    let bindings: Vec<Value> = (0..bindings)
-        .map(|i| json!({"name": format!("binding-{i}"), "role_ref": {"kind": "ClusterRole", "name": if i % 50 == 0 { "cluster-admin" } else { "view" }},
-                        "subjects": [{"kind": "Group", "name": format!("group-{}", i % 60)}]}))
-        .collect();
-    snapshot["rbac"]["cluster_role_bindings"] = json!({"state": "found", "value": bindings});
-    snapshot
-}
-
 #[test]
 fn a_300_entry_cluster_stays_readable() {
     let dir = scratch("html-large");
     let input = write(
         &dir,
         "large.json",
-        large_snapshot(300, 500).to_string().as_bytes(),
+        crate::support::large_cluster::snapshot(300, 500)
+            .to_string()
+            .as_bytes(),
     );
     let (page, report, _) = check_both(&dir, "large", &input, &[]);
     let size = std::fs::metadata(&page).unwrap().len();
@@ -549,7 +523,7 @@ fn a_diff_shows_the_verdicts_first() {
     assert_quiet("diff", &opened, &page);
     let mut browser = opened.browser;
     let shape = browser.eval(
-        "({first: document.querySelector('main h2').textContent, verdicts: document.querySelectorAll('tr.verdict-row').length, changed: Array.from(document.querySelectorAll('tr.changed-path')).map(r => r.textContent), new: document.querySelectorAll('section[data-kind=new] article.finding').length})",
+        "({first: document.querySelector('main h2').textContent, verdicts: document.querySelectorAll('tr.verdict-row').length, changed: Array.from(document.querySelectorAll('tr.changed-path')).map(r => r.textContent), new: document.querySelectorAll('section[data-kind=new] article.finding').length, marked: Array.from(document.querySelectorAll('.pnode.changed-row')).map(n => n.getAttribute('aria-label'))})",
     );
     assert!(
         shape["first"].as_str().unwrap().starts_with("Verdicts"),
@@ -575,6 +549,13 @@ fn a_diff_shows_the_verdicts_first() {
             let r = r.as_str().unwrap();
             r.contains(principal) && r.contains("(no such way in)") && r.contains("cluster-admin")
         }),
+        "{shape}"
+    );
+    // In the graph after the change, exactly that way in is marked.
+    let marked = shape["marked"].as_array().unwrap();
+    assert_eq!(marked.len(), 1, "{shape}");
+    assert!(
+        marked[0].as_str().unwrap().starts_with(principal),
         "{shape}"
     );
 }

@@ -81,7 +81,7 @@ pub fn diff(
     head: &CheckResult,
     outcome: &Outcome,
 ) -> String {
-    let (before, after) = (AuditView::from_result(base), AuditView::from_result(head));
+    let (before, mut after) = (AuditView::from_result(base), AuditView::from_result(head));
     let mut body = format!(
         "<header>\n<h1>aws-auth-audit: what this change does to access</h1>\n{}</header>\n",
         facts(&[
@@ -160,8 +160,13 @@ pub fn diff(
         }
         body.push_str("</tbody></table>\n");
     }
+    for row in &mut after.rows {
+        row.changed = changed
+            .iter()
+            .any(|(arn, way, _, _)| *arn == row.arn.trim() && way == row.way_in());
+    }
     body.push_str(&format!(
-        "<h2>Access graph after the change</h2>\n{}",
+        "<h2>Access graph after the change</h2>\n<p>Ways in the change touches are outlined and marked “changed”.</p>\n{}",
         access_graph(&after.rows, &PrincipalClasses::new("h", &after.rows))
     ));
     let mut codes = BTreeSet::new();

@@ -98,6 +98,9 @@ fn principal_lines(row: &MatrixRow) -> (String, String) {
     if row.never_matches {
         second = format!("{second} · never matches");
     }
+    if row.changed {
+        second = format!("{second} · changed");
+    }
     (name, second.trim_start_matches(" · ").to_string())
 }
 
@@ -370,6 +373,9 @@ fn band_svg(band: &Band<'_>, classes: &PrincipalClasses) -> String {
         let mut node_classes = vec![row_class[i].as_str()];
         if row.never_matches || !row.in_effect {
             node_classes.push("dead-row");
+        }
+        if row.changed {
+            node_classes.push("changed-row");
         }
         Node {
             column: 0,

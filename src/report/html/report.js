@@ -86,4 +86,5 @@
     each(document.querySelectorAll('details'), function (d) { d.open = true; });
   });
   document.documentElement.setAttribute('data-ready', '1');
+  if (window.performance && performance.mark) { performance.mark('report-ready'); }
 }());

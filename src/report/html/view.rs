@@ -127,6 +127,9 @@ pub struct MatrixRow {
     /// A rule says EKS never matches this row's ARN (filled in after reading).
     #[serde(skip)]
     pub never_matches: bool,
+    /// A diff changes what this way in gives (set by the diff's page).
+    #[serde(skip)]
+    pub changed: bool,
 }
 
 impl MatrixRow {

@@ -3,4 +3,5 @@
 
 pub mod browser;
 pub mod hostile_inputs;
+pub mod large_cluster;
 pub mod testbed;
