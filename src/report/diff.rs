@@ -21,7 +21,8 @@ pub fn summary(diff: &DiffResult) -> String {
     )
 }
 
-fn kind_name(kind: VerdictKind) -> String {
+/// A verdict kind as the JSON report spells it (`admin_granted`).
+pub fn kind_name(kind: VerdictKind) -> String {
     serde_json::to_value(kind)
         .ok()
         .and_then(|v| v.as_str().map(str::to_string))

@@ -131,7 +131,7 @@ pub fn diff(
         for v in verdicts {
             body.push_str(&format!(
                 "<tr class=\"verdict-row\" data-kind=\"{kind}\"><td>{badge}</td><td>{kind}</td><td><code>{place}</code> ({side})</td><td>{message}</td></tr>\n",
-                kind = esc(&serde_json::to_value(v.kind).expect("serialisable").as_str().unwrap_or_default().to_string()),
+                kind = crate::report::diff::kind_name(v.kind),
                 badge = severity_badge(v.severity),
                 place = esc(&v.location.display()),
                 side = v.side,
