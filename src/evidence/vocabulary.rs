@@ -86,6 +86,22 @@ vocabulary! {
     }
 }
 
+impl AccessEntryType {
+    /// Whether the entry is a node's: EKS gives its principal the node identity
+    /// (`system:nodes`), and it takes no access policy.
+    pub fn is_node(&self) -> bool {
+        matches!(
+            self,
+            AccessEntryType::Ec2Linux
+                | AccessEntryType::Ec2Windows
+                | AccessEntryType::FargateLinux
+                | AccessEntryType::HybridLinux
+                | AccessEntryType::HyperpodLinux
+                | AccessEntryType::Ec2
+        )
+    }
+}
+
 impl AuthenticationMode {
     /// Whether EKS reads access entries under this mode.
     pub fn uses_access_entries(&self) -> bool {

@@ -68,6 +68,73 @@ mod tests {
         assert_eq!(names, KNOWN);
     }
 
+    /// Every access policy EKS offered in 2026 (ListAccessPolicies on a live cluster, and the
+    /// User Guide's list) is in the table, each rated with a tier the matrix knows; a policy
+    /// whose rules are not published says where its rating comes from.
+    #[test]
+    fn the_access_policy_table_knows_every_policy_eks_offers() {
+        let offered = [
+            "AIDevOpsAgentAccessPolicy",
+            "AWSBackupFullAccessPolicyForBackup",
+            "AWSBackupFullAccessPolicyForRestore",
+            "AmazonAIOpsAssistantPolicy",
+            "AmazonARCRegionSwitchScalingPolicy",
+            "AmazonEKSACKPolicy",
+            "AmazonEKSAdminPolicy",
+            "AmazonEKSAdminViewPolicy",
+            "AmazonEKSArgoCDClusterPolicy",
+            "AmazonEKSArgoCDPolicy",
+            "AmazonEKSAutoNodePolicy",
+            "AmazonEKSBlockStorageClusterPolicy",
+            "AmazonEKSBlockStoragePolicy",
+            "AmazonEKSClusterAdminPolicy",
+            "AmazonEKSClusterInsightsPolicy",
+            "AmazonEKSComputeClusterPolicy",
+            "AmazonEKSComputePolicy",
+            "AmazonEKSEditPolicy",
+            "AmazonEKSEventPolicy",
+            "AmazonEKSHybridPolicy",
+            "AmazonEKSKROPolicy",
+            "AmazonEKSLoadBalancingClusterPolicy",
+            "AmazonEKSLoadBalancingPolicy",
+            "AmazonEKSNetworkingClusterPolicy",
+            "AmazonEKSNetworkingPolicy",
+            "AmazonEKSPodIdentityPolicy",
+            "AmazonEKSSecretAdminPolicy",
+            "AmazonEKSSecretReaderPolicy",
+            "AmazonEKSViewPolicy",
+            "AmazonEMRJobPolicy",
+            "AmazonSagemakerHyperpodClusterPolicy",
+            "AmazonSagemakerHyperpodControllerPolicy",
+            "AmazonSagemakerHyperpodSpacePolicy",
+            "AmazonSagemakerHyperpodSpaceTemplatePolicy",
+            "AmazonSagemakerHyperpodSystemNamespacePolicy",
+            "AmazonSagemakerHyperpodUserClusterPolicy",
+        ];
+        let table = access_policies();
+        for name in offered {
+            let known = table
+                .find(&format!("{}{name}", table.arn_prefix))
+                .unwrap_or_else(|| panic!("{name} is not in policies/access-policies.json"));
+            assert_ne!(
+                crate::model::access::Tier::from_policy(&known.tier, true),
+                crate::model::access::Tier::Unknown,
+                "{name}"
+            );
+            assert!(
+                known.published || known.source.is_some(),
+                "{name}: no source"
+            );
+        }
+        let secret_admin = table
+            .find(&format!("{}AmazonEKSSecretAdminPolicy", table.arn_prefix))
+            .unwrap();
+        assert!(secret_admin.secrets && secret_admin.tier == "admin");
+        let names: std::collections::BTreeSet<&str> =
+            table.policies.iter().map(|p| p.name.as_str()).collect();
+        assert_eq!(names.len(), table.policies.len(), "a policy listed twice");
+    }
+
     #[test]
     fn group_data_loads() {
         let groups = privileged_groups();
@@ -84,9 +151,36 @@ pub struct AccessPolicyInfo {
     pub tier: String,
     /// Whether it can read secrets.
     pub secrets: bool,
-    /// Whether it allows `serviceaccounts impersonate`.
+    /// Whether it allows `serviceaccounts impersonate` (or an equivalent: minting a service
+    /// account's token).
     pub impersonate: bool,
     pub equivalent: String,
+    /// Whether AWS publishes its rules; when not, `tier` is what AWS documents of it, and
+    /// every verdict that rests on it says so.
+    #[serde(default = "published_by_default")]
+    pub published: bool,
+    /// Where what this table says of it comes from, when not the access policy reference.
+    #[serde(default)]
+    pub source: Option<String>,
+    /// The EKS Capability (ACK, Argo CD, kro) whose automatically created access entry
+    /// carries it.
+    #[serde(default)]
+    pub capability: Option<String>,
+}
+
+fn published_by_default() -> bool {
+    true
+}
+
+impl AccessPolicyInfo {
+    /// What a verdict resting on this policy must add: that its rules are not published.
+    pub fn caveat(&self) -> &'static str {
+        if self.published {
+            ""
+        } else {
+            " (its rules are not published: rated by what AWS documents of it)"
+        }
+    }
 }
 
 #[derive(Debug, Clone, serde::Deserialize)]

@@ -1,5 +1,10 @@
 //! ## What it does
-//! Reports every access entry associated with `AmazonEKSClusterAdminPolicy`, with its scope.
+//! Reports every access entry associated with `AmazonEKSClusterAdminPolicy`, with its scope —
+//! and with any other access policy that `policies/access-policies.json` rates cluster-admin
+//! (`AmazonEKSArgoCDClusterPolicy`: the Argo CD capability applies whatever its applications
+//! hold, cluster-wide). A policy whose rules AWS does not publish is rated by what AWS
+//! documents of it, and the finding says so. An entry EKS Capabilities created for a
+//! capability's role is named as such.
 //!
 //! ## Why is this bad?
 //! `AmazonEKSClusterAdminPolicy` is `cluster-admin`: every verb on every resource and every
@@ -33,7 +38,7 @@ pub const META: RuleMeta = RuleMeta {
     code: "EA201",
     slug: "cluster-admin-policy",
     severity: Severity::High,
-    summary: "`AmazonEKSClusterAdminPolicy`",
+    summary: "`AmazonEKSClusterAdminPolicy`, or another cluster-admin access policy",
     needs: &[Input::AccessEntries],
 };
 
@@ -42,19 +47,35 @@ pub fn check(facts: &ClusterFacts<'_>, out: &mut Emitter<'_>) {
         return;
     };
     for (entry, policy) in entry_policies(entries) {
-        if policy_name(&policy.policy_arn) != "AmazonEKSClusterAdminPolicy" {
+        let name = policy_name(&policy.policy_arn);
+        let known = crate::model::policies::access_policies().find(&policy.policy_arn);
+        let rated = known.is_some_and(|k| k.tier == "cluster-admin");
+        if name != "AmazonEKSClusterAdminPolicy" && !rated {
             continue;
         }
-        let route = format!("{} › {}", entry_route(entry), policy_name(&policy.policy_arn));
+        let what = match known {
+            Some(k) if name != "AmazonEKSClusterAdminPolicy" => {
+                format!("{}{}", k.equivalent, k.caveat())
+            }
+            _ => "cluster-admin".to_string(),
+        };
+        let made_by = crate::model::access::capability_of(entry).map_or(String::new(), |c| {
+            format!(" (an entry EKS Capabilities created for the {c} capability's role)")
+        });
+        let route = format!("{} › {name}", entry_route(entry));
         out.emit(
             At::Cluster(&route),
             Some(&entry.principal_arn),
             format!(
-                "{} has AmazonEKSClusterAdminPolicy over {}: cluster-admin, invisible to kubectl auth can-i and RBAC tools",
+                "{}{made_by} has {name} over {}: {what}, invisible to kubectl auth can-i and RBAC tools",
                 entry.principal_arn,
                 scope_text(&policy.scope)
             ),
-            "associate a narrower policy (Edit or View, scoped to namespaces), or keep this entry as a monitored break-glass path".to_string(),
+            if made_by.is_empty() {
+                "associate a narrower policy (Edit or View, scoped to namespaces), or keep this entry as a monitored break-glass path".to_string()
+            } else {
+                "the entry is the capability's own: limit what the capability may apply (Argo CD projects, ACK role selectors) and who may write the resources it acts on; deleting the capability removes it".to_string()
+            },
         );
     }
 }

@@ -1,8 +1,11 @@
 //! ## What it does
 //! Reports access entries associated, at cluster scope, with a policy that administers
 //! namespaces or reads secrets: `AmazonEKSAdminPolicy`, `AmazonEKSEditPolicy`,
-//! `AmazonEKSAdminViewPolicy`, `AmazonEKSSecretReaderPolicy` (what each can do comes from
-//! `policies/access-policies.json`). `AmazonEKSClusterAdminPolicy` is EA201's.
+//! `AmazonEKSAdminViewPolicy`, `AmazonEKSSecretReaderPolicy`, `AmazonEKSSecretAdminPolicy`,
+//! and the EKS Capabilities' and AWS services' policies the table rates admin or
+//! secret-reading (what each can do comes from `policies/access-policies.json`; a policy whose
+//! rules AWS does not publish is rated by what AWS documents of it, and the finding says so).
+//! The cluster-admin ones are EA201's.
 //!
 //! ## Why is this bad?
 //! At cluster scope these policies reach every namespace, `kube-system` included: the
@@ -56,8 +59,14 @@ pub fn check(facts: &ClusterFacts<'_>, out: &mut Emitter<'_>) {
             At::Cluster(&route),
             Some(&entry.principal_arn),
             format!(
-                "{} has {} at cluster scope ({}): every namespace, kube-system included",
-                entry.principal_arn, known.name, known.equivalent
+                "{}{} has {} at cluster scope ({}{}): every namespace, kube-system included",
+                entry.principal_arn,
+                crate::model::access::capability_of(entry).map_or(String::new(), |c| format!(
+                    " (an entry EKS Capabilities created for the {c} capability's role)"
+                )),
+                known.name,
+                known.equivalent,
+                known.caveat()
             ),
             format!(
                 "scope {} to the namespaces that need it, or use AmazonEKSViewPolicy (no secrets)",

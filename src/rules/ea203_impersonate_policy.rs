@@ -53,10 +53,11 @@ pub fn check(facts: &ClusterFacts<'_>, out: &mut Emitter<'_>) {
             At::Cluster(&route),
             Some(&entry.principal_arn),
             format!(
-                "{} has {} over {}, which allows impersonating every service account there, and so their permissions",
+                "{} has {} over {}, which allows impersonating every service account there, and so their permissions{}",
                 entry.principal_arn,
                 known.name,
-                scope_text(&policy.scope)
+                scope_text(&policy.scope),
+                known.caveat()
             ),
             "use AmazonEKSViewPolicy, or a custom Role bound to one of the entry's Kubernetes groups, without impersonate".to_string(),
         );

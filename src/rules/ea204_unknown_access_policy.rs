@@ -8,7 +8,8 @@
 //! cannot size: it must be looked at, never silently passed.
 //!
 //! ## Example
-//! `arn:aws:eks::aws:cluster-access-policy/AmazonEKSArgoCDClusterPolicy`.
+//! `arn:aws:eks::aws:cluster-access-policy/AmazonEKSFuturePolicy`, a policy AWS added after
+//! this release.
 //!
 //! ## Remediation
 //! Look the policy up in the Amazon EKS user guide's access policy reference; add it to

@@ -59,7 +59,13 @@ fn scenario() -> Scenario {
         json!({"principalArn": format!("arn:aws:iam::{ACCOUNT}:role/platform"), "type": "STANDARD",
                "username": "platform-admin", "kubernetesGroups": ["platform"], "policies": []}),
     ];
-    for i in 0..140 {
+    // A policy AWS added after this release: not in the table, not offered either.
+    entries.push(entry(
+        "role/mystery",
+        "AmazonEKSMysteryPolicy",
+        cluster_scope.clone(),
+    ));
+    for i in 1..140 {
         entries.push(entry(
             &format!("role/filler-{i:03}"),
             "AmazonEKSViewPolicy",
@@ -155,6 +161,25 @@ fn scenario() -> Scenario {
         "identities": [{"access_key_id": "AKIATESTADMIN0000001", "secret_access_key": "testbed-admin-secret-0000000000000000001", "arn": format!("arn:aws:iam::{ACCOUNT}:user/admin")}],
     }))
     .unwrap()
+}
+
+/// The message of the finding `code` about the principal ending in `suffix`.
+fn found_message(report: &Value, code: &str, suffix: &str) -> String {
+    report["findings"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|f| {
+            f["code"] == code
+                && f["principal"]
+                    .as_str()
+                    .unwrap_or_default()
+                    .ends_with(suffix)
+        })
+        .unwrap_or_else(|| panic!("no {code} for {suffix}"))["message"]
+        .as_str()
+        .unwrap()
+        .to_string()
 }
 
 fn audit(bed: &Testbed, cluster: &str) -> testbed::Run {
@@ -260,8 +285,18 @@ fn every_entry_is_read_and_judged_under_the_mode() {
     );
     assert!(has("EA202", "role/auditor"));
     assert!(has("EA203", "role/team"));
-    assert!(has("EA204", "role/argo"));
-    // ListAccessPolicies: EKS does not offer argo's policy; it offers one the table lacks.
+    assert!(has("EA204", "role/mystery"));
+    // The Argo CD capability's cluster policy is known, and admin-equivalent: EA201 says so,
+    // and that AWS does not publish its rules.
+    let argo = found_message(&report, "EA201", "role/argo");
+    assert!(
+        argo.contains("AmazonEKSArgoCDClusterPolicy")
+            && argo.contains("admin-equivalent")
+            && argo.contains("not published")
+            && argo.contains("EKS Capabilities"),
+        "{argo}"
+    );
+    // ListAccessPolicies: EKS does not offer mystery's policy; it offers one the table lacks.
     assert!(
         finding(&report, "EA204")["message"]
             .as_str()
@@ -271,7 +306,7 @@ fn every_entry_is_read_and_judged_under_the_mode() {
     assert!(
         report["notes"]
             .to_string()
-            .contains("does not know: AmazonEKSFuturePolicy"),
+            .contains("does not know: AmazonEKSFuturePolicy ("),
         "{}",
         report["notes"]
     );
@@ -315,7 +350,14 @@ fn every_entry_is_read_and_judged_under_the_mode() {
     assert_eq!(by_arn("role/ops/ops")["in_effect"], true);
     assert_eq!(by_arn("role/terraform")["tier"], "cluster-admin");
     assert_eq!(by_arn("role/team")["tier"], "edit");
-    assert_eq!(by_arn("role/argo")["tier"], "unknown");
+    assert_eq!(by_arn("role/argo")["tier"], "cluster-admin");
+    assert!(
+        by_arn("role/argo")["note"]
+            .as_str()
+            .unwrap()
+            .contains("created by EKS Capabilities for the Argo CD capability's role")
+    );
+    assert_eq!(by_arn("role/mystery")["tier"], "unknown");
     // None of the 140 namespace-scoped viewers is reported.
     assert!(
         !found.iter().any(|(_, p)| p.contains("filler")),

@@ -142,15 +142,32 @@ fn policy_tier(entry: &AccessEntry) -> (Tier, String, Vec<String>) {
         };
         listed.push(format!("{name} ({scope})"));
         let cluster_scope = policy.scope.kind != ScopeKind::Namespace;
-        let tier = match access_policies().find(&policy.policy_arn) {
-            None => Tier::Unknown,
-            Some(known) => Tier::from_policy(&known.tier, cluster_scope),
-        };
+        let known = access_policies().find(&policy.policy_arn);
+        let tier = known.map_or(Tier::Unknown, |k| Tier::from_policy(&k.tier, cluster_scope));
         if tier > best.0 || best.1.is_empty() {
-            best = (tier, format!("{name} at {scope} scope"));
+            best = (
+                tier,
+                format!(
+                    "{name} at {scope} scope{}",
+                    known.map_or("", |k| k.caveat())
+                ),
+            );
         }
     }
     (best.0, best.1, listed)
+}
+
+/// The EKS Capability (ACK, Argo CD, kro) an entry belongs to: EKS creates the capability
+/// role's entry itself, with the capability's access policy.
+pub fn capability_of(entry: &AccessEntry) -> Option<&'static str> {
+    let Fetched::Found(policies) = &entry.policies else {
+        return None;
+    };
+    policies.iter().find_map(|p| {
+        access_policies()
+            .find(&p.policy_arn)
+            .and_then(|k| k.capability.as_deref())
+    })
 }
 
 /// Attaches what IAM said to each row of the matrix (matched by account, kind and name:
@@ -180,12 +197,23 @@ pub fn matrix(inputs: AccessInputs<'_>) -> Vec<Principal> {
             &entry.kubernetes_groups,
             entry.username.as_deref().unwrap_or_default(),
         );
-        let (tier, reason) = if group > policy {
+        let (mut tier, mut reason) = if group > policy {
             (group, group_reason)
         } else {
             (policy, policy_reason)
         };
-        let (in_effect, note) = match (inputs.mode, &entry.unread) {
+        // A node-type entry (EC2_LINUX, HYBRID_LINUX, HYPERPOD_LINUX…) takes no access policy:
+        // EKS gives its principal the node identity.
+        if entry.kind.is_node() && tier < Tier::Node {
+            (tier, reason) = (
+                Tier::Node,
+                format!(
+                    "node entry ({}): EKS gives it the node identity",
+                    entry.kind
+                ),
+            );
+        }
+        let (in_effect, mut note) = match (inputs.mode, &entry.unread) {
             (Some(AuthenticationMode::ConfigMap), _) => (
                 false,
                 "CONFIG_MAP mode: access entries are not used".to_string(),
@@ -199,6 +227,17 @@ pub fn matrix(inputs: AccessInputs<'_>) -> Vec<Principal> {
             ),
             _ => (true, String::new()),
         };
+        if let Some(capability) = capability_of(entry) {
+            note = [
+                note.as_str(),
+                &format!("created by EKS Capabilities for the {capability} capability's role"),
+            ]
+            .iter()
+            .filter(|s| !s.is_empty())
+            .copied()
+            .collect::<Vec<_>>()
+            .join("; ");
+        }
         out.push(Principal {
             arn: entry.principal_arn.clone(),
             source: PrincipalSource::AccessEntry(entry.kind.clone()),
@@ -439,6 +478,34 @@ mod tests {
                 (ops, Tier::ClusterAdmin, false),
                 (dev, Tier::ClusterAdmin, false),
             ]
+        );
+    }
+
+    /// A HYPERPOD_LINUX entry is a node's; an entry with a capability's policy is said to be
+    /// the one EKS Capabilities made, and a policy whose rules are not published says so.
+    #[test]
+    fn node_entries_and_capability_entries() {
+        let mut hyperpod = entry("arn:aws:iam::111122223333:role/hp", "AmazonEKSViewPolicy");
+        hyperpod.kind = "HYPERPOD_LINUX".into();
+        hyperpod.policies = Fetched::Found(Vec::new());
+        let ack = entry("arn:aws:iam::111122223333:role/ack", "AmazonEKSACKPolicy");
+        let rows = matrix(AccessInputs {
+            aws_auth_unread: None,
+            mode: Some(&AuthenticationMode::parse("API")),
+            aws_auth: None,
+            entries: Some(&[hyperpod, ack]),
+            rbac: None,
+            caller: None,
+            creator: None,
+        });
+        assert_eq!(rows[0].tier, Tier::Node, "{}", rows[0].tier_reason);
+        assert!(rows[0].tier_reason.contains("HYPERPOD_LINUX"));
+        assert_eq!(rows[1].tier, Tier::Admin);
+        assert!(rows[1].note.contains("EKS Capabilities") && rows[1].note.contains("ACK"));
+        assert!(
+            rows[1].tier_reason.contains("not published"),
+            "{}",
+            rows[1].tier_reason
         );
     }
 

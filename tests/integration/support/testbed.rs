@@ -711,14 +711,42 @@ fn access_entry_route(
     }
 }
 
-/// What ListAccessPolicies answers: the AWS-managed access policies as of 2026, plus one
-/// this tool's table does not know (`AmazonEKSFuturePolicy`).
+/// What ListAccessPolicies answers: the AWS-managed access policies a 2026 cluster offered,
+/// plus one this tool's table does not know (`AmazonEKSFuturePolicy`).
 const ACCESS_POLICIES: &[&str] = &[
+    "AIDevOpsAgentAccessPolicy",
+    "AmazonAIOpsAssistantPolicy",
+    "AmazonARCRegionSwitchScalingPolicy",
+    "AmazonEKSACKPolicy",
     "AmazonEKSAdminPolicy",
     "AmazonEKSAdminViewPolicy",
+    "AmazonEKSArgoCDClusterPolicy",
+    "AmazonEKSArgoCDPolicy",
+    "AmazonEKSAutoNodePolicy",
+    "AmazonEKSBlockStorageClusterPolicy",
+    "AmazonEKSBlockStoragePolicy",
     "AmazonEKSClusterAdminPolicy",
+    "AmazonEKSComputeClusterPolicy",
+    "AmazonEKSComputePolicy",
     "AmazonEKSEditPolicy",
+    "AmazonEKSEventPolicy",
+    "AmazonEKSHybridPolicy",
+    "AmazonEKSKROPolicy",
+    "AmazonEKSLoadBalancingClusterPolicy",
+    "AmazonEKSLoadBalancingPolicy",
+    "AmazonEKSNetworkingClusterPolicy",
+    "AmazonEKSNetworkingPolicy",
+    "AmazonEKSPodIdentityPolicy",
+    "AmazonEKSSecretAdminPolicy",
+    "AmazonEKSSecretReaderPolicy",
     "AmazonEKSViewPolicy",
+    "AmazonEMRJobPolicy",
+    "AmazonSagemakerHyperpodClusterPolicy",
+    "AmazonSagemakerHyperpodControllerPolicy",
+    "AmazonSagemakerHyperpodSpacePolicy",
+    "AmazonSagemakerHyperpodSpaceTemplatePolicy",
+    "AmazonSagemakerHyperpodSystemNamespacePolicy",
+    "AmazonSagemakerHyperpodUserClusterPolicy",
     "AmazonEKSFuturePolicy",
 ];
 
