@@ -196,18 +196,24 @@ pub fn store_key(row: &Row) -> String {
 }
 
 fn mark_overrides(section: &mut Section) {
-    let mut last: HashMap<String, usize> = HashMap::new();
-    for (i, entry) in section.entries.iter().enumerate() {
-        if entry.is_valid() {
-            last.insert(store_key(&entry.row), i);
+    // Each valid row's key, computed once; the last row of a key wins.
+    let keys: Vec<Option<String>> = section
+        .entries
+        .iter()
+        .map(|entry| entry.is_valid().then(|| store_key(&entry.row)))
+        .collect();
+    let mut last: HashMap<&str, usize> = HashMap::with_capacity(keys.len());
+    for (i, key) in keys.iter().enumerate() {
+        if let Some(key) = key {
+            last.insert(key, i);
         }
     }
-    for i in 0..section.entries.len() {
-        if !section.entries[i].is_valid() {
-            continue;
-        }
-        let winner = last[&store_key(&section.entries[i].row)];
-        if winner != i {
+    let winners: Vec<Option<usize>> = keys
+        .iter()
+        .map(|key| key.as_deref().map(|k| last[k]))
+        .collect();
+    for (i, winner) in winners.into_iter().enumerate() {
+        if let Some(winner) = winner.filter(|&w| w != i) {
             section.entries[i].overridden_by = Some(section.entries[winner].index);
         }
     }
