@@ -72,6 +72,50 @@ fn main() {
         load.push(timing["load"].as_f64().unwrap());
         paint.push(timing["paint"].as_f64().unwrap());
     }
+    // A fleet's page: 500 clusters (the example snapshot's report under 500 names), merged.
+    let report = std::process::Command::new(env!("CARGO_BIN_EXE_aws-auth-audit"))
+        .args([
+            "check",
+            concat!(env!("CARGO_MANIFEST_DIR"), "/examples/snapshot.json"),
+            "--format",
+            "json",
+        ])
+        .output()
+        .unwrap();
+    let report: serde_json::Value = serde_json::from_slice(&report.stdout).unwrap();
+    let clusters = if measure { 500 } else { 5 };
+    let mut lines = String::new();
+    for i in 0..clusters {
+        let mut report = report.clone();
+        report["cluster"]["arn"] = serde_json::json!(format!(
+            "arn:aws:eks:us-east-1:123456789012:cluster/c{i:03}"
+        ));
+        lines.push_str(&serde_json::json!({"kind": "cluster", "account": "123456789012", "region": "us-east-1", "cluster": format!("c{i:03}"), "exit": 1, "report": report}).to_string());
+        lines.push('\n');
+    }
+    let shard = dir.join("fleet.jsonl");
+    std::fs::write(&shard, lines).unwrap();
+    let fleet_page = dir.join("fleet.html");
+    let started = Instant::now();
+    let status = std::process::Command::new(env!("CARGO_BIN_EXE_aws-auth-audit"))
+        .args(["merge", shard.to_str().unwrap(), "--format", "html", "-o"])
+        .arg(&fleet_page)
+        .status()
+        .unwrap();
+    let merge_ms = started.elapsed().as_secs_f64() * 1000.0;
+    assert_eq!(status.code(), Some(1), "{status}");
+    chromium.open(&fleet_page);
+    let fleet = chromium.eval(
+        "(() => { const r = performance.getEntriesByName('report-ready')[0]; return {ready: r ? r.startTime : -1, rows: document.querySelectorAll('tr.cluster-row').length}; })()",
+    );
+    assert_eq!(fleet["rows"], clusters, "{fleet}");
+    if measure {
+        println!(
+            "fleet of {clusters} clusters: merge --format html {merge_ms:.0} ms, {:.1} MiB, chromium script done {:.0} ms",
+            std::fs::metadata(&fleet_page).unwrap().len() as f64 / 1024.0 / 1024.0,
+            fleet["ready"].as_f64().unwrap()
+        );
+    }
     if measure {
         let ready_ms = median(ready);
         println!(

@@ -99,10 +99,14 @@ fn line_writer(
     })
 }
 
+/// The largest scan output `merge`, `--baseline`, `--resume` and `policy init --from` read:
+/// a cluster's line is ~20 KB, so this is tens of thousands of clusters.
+pub const MAX_FLEET_FILE_BYTES: usize = 1024 * 1024 * 1024;
+
 /// The lines of a scan's JSON Lines file (or of its JSON report); a line that is not one is an
 /// error at its line.
 pub fn read_lines(path: &Path) -> Result<Vec<FleetLine>, CliError> {
-    let input = crate::source::file::read_input(&path.to_string_lossy())?;
+    let input = crate::source::file::read_whole(&path.to_string_lossy(), MAX_FLEET_FILE_BYTES)?;
     let text = String::from_utf8_lossy(&input.bytes);
     if let Ok(report) = serde_json::from_str::<serde_json::Value>(&text)
         && report["kind"] == "FleetReport"

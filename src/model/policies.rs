@@ -68,54 +68,16 @@ mod tests {
         assert_eq!(names, KNOWN);
     }
 
-    /// Every access policy EKS offered in 2026 (ListAccessPolicies on a live cluster, and the
-    /// User Guide's list) is in the table, each rated with a tier the matrix knows; a policy
-    /// whose rules are not published says where its rating comes from.
+    /// Every policy of the table is rated with a tier the matrix knows, and one whose rules
+    /// are not published says where its rating comes from. (That the table knows every policy
+    /// a 2026 cluster offers is `access_entries::every_entry_is_read_and_judged_under_the_mode`:
+    /// the test bed offers them all.)
     #[test]
-    fn the_access_policy_table_knows_every_policy_eks_offers() {
-        let offered = [
-            "AIDevOpsAgentAccessPolicy",
-            "AWSBackupFullAccessPolicyForBackup",
-            "AWSBackupFullAccessPolicyForRestore",
-            "AmazonAIOpsAssistantPolicy",
-            "AmazonARCRegionSwitchScalingPolicy",
-            "AmazonEKSACKPolicy",
-            "AmazonEKSAdminPolicy",
-            "AmazonEKSAdminViewPolicy",
-            "AmazonEKSArgoCDClusterPolicy",
-            "AmazonEKSArgoCDPolicy",
-            "AmazonEKSAutoNodePolicy",
-            "AmazonEKSBlockStorageClusterPolicy",
-            "AmazonEKSBlockStoragePolicy",
-            "AmazonEKSClusterAdminPolicy",
-            "AmazonEKSClusterInsightsPolicy",
-            "AmazonEKSComputeClusterPolicy",
-            "AmazonEKSComputePolicy",
-            "AmazonEKSEditPolicy",
-            "AmazonEKSEventPolicy",
-            "AmazonEKSHybridPolicy",
-            "AmazonEKSKROPolicy",
-            "AmazonEKSLoadBalancingClusterPolicy",
-            "AmazonEKSLoadBalancingPolicy",
-            "AmazonEKSNetworkingClusterPolicy",
-            "AmazonEKSNetworkingPolicy",
-            "AmazonEKSPodIdentityPolicy",
-            "AmazonEKSSecretAdminPolicy",
-            "AmazonEKSSecretReaderPolicy",
-            "AmazonEKSViewPolicy",
-            "AmazonEMRJobPolicy",
-            "AmazonSagemakerHyperpodClusterPolicy",
-            "AmazonSagemakerHyperpodControllerPolicy",
-            "AmazonSagemakerHyperpodSpacePolicy",
-            "AmazonSagemakerHyperpodSpaceTemplatePolicy",
-            "AmazonSagemakerHyperpodSystemNamespacePolicy",
-            "AmazonSagemakerHyperpodUserClusterPolicy",
-        ];
+    fn every_access_policy_is_rated_and_sourced() {
         let table = access_policies();
-        for name in offered {
-            let known = table
-                .find(&format!("{}{name}", table.arn_prefix))
-                .unwrap_or_else(|| panic!("{name} is not in policies/access-policies.json"));
+        assert!(table.policies.len() >= 36);
+        for known in &table.policies {
+            let name = &known.name;
             assert_ne!(
                 crate::model::access::Tier::from_policy(&known.tier, true),
                 crate::model::access::Tier::Unknown,

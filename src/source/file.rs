@@ -16,12 +16,19 @@ pub struct ReadError {
 
 /// Reads `path` (`-` for stdin) up to the cap; a larger input is an error, not a truncation.
 pub fn read_input(path: &str) -> Result<InputFile, ReadError> {
+    read_input_within(path, MAX_INPUT_BYTES)
+}
+
+/// Reads a file (or `-`, stdin) of at most `max` bytes: one byte more is read, so that a
+/// caller can tell a file over its limit from one at it (`decode_text` refuses it for
+/// manifests); `read_whole` refuses it here.
+pub fn read_input_within(path: &str, max: usize) -> Result<InputFile, ReadError> {
     let error = |message: String| ReadError {
         path: path.to_string(),
         message,
     };
     let mut bytes = Vec::new();
-    let limit = MAX_INPUT_BYTES as u64 + 1;
+    let limit = max as u64 + 1;
     let read = if path == "-" {
         std::io::stdin().lock().take(limit).read_to_end(&mut bytes)
     } else {
@@ -36,4 +43,19 @@ pub fn read_input(path: &str) -> Result<InputFile, ReadError> {
         path: path.to_string(),
         bytes,
     })
+}
+
+/// Reads a whole file of at most `max` bytes, or says it is larger: never a silently cut one.
+pub fn read_whole(path: &str, max: usize) -> Result<InputFile, ReadError> {
+    let input = read_input_within(path, max)?;
+    if input.bytes.len() > max {
+        return Err(ReadError {
+            path: path.to_string(),
+            message: format!(
+                "larger than {} MiB: refusing to read it",
+                max / (1024 * 1024)
+            ),
+        });
+    }
+    Ok(input)
 }

@@ -985,3 +985,31 @@ fn the_scan_deadline_cuts_off_what_has_not_finished() {
         "{report:#}"
     );
 }
+
+/// A scan's output is not an aws-auth file: a shard of several MiB (300 clusters, ~5 MiB) is
+/// merged whole — never cut at the 4 MiB that bounds a manifest, which once made `merge` read
+/// a truncated last line or, cut between lines, lose clusters without a word.
+#[test]
+fn a_shard_larger_than_a_manifest_merges_whole() {
+    let dir = common::scratch("fleet-large-shard");
+    let snapshot = common::repo().join("examples/snapshot.json");
+    let report: Value = serde_json::from_str(
+        &common::run(&["check", snapshot.to_str().unwrap(), "--format", "json"]).stdout,
+    )
+    .unwrap();
+    let mut lines = String::new();
+    for i in 0..300 {
+        let mut report = report.clone();
+        report["cluster"]["arn"] = serde_json::json!(format!(
+            "arn:aws:eks:us-east-1:123456789012:cluster/c{i:03}"
+        ));
+        lines.push_str(&serde_json::json!({"kind": "cluster", "account": "123456789012", "region": "us-east-1", "cluster": format!("c{i:03}"), "exit": 1, "report": report}).to_string());
+        lines.push('\n');
+    }
+    assert!(lines.len() > 4 * 1024 * 1024, "{} bytes", lines.len());
+    let shard = common::write(&dir, "shard.jsonl", lines.as_bytes());
+    let merged = common::run(&["merge", &shard, "--format", "json"]);
+    assert_eq!(merged.code, 1, "{}", merged.stderr);
+    let fleet: Value = serde_json::from_str(&merged.stdout).unwrap();
+    assert_eq!(fleet["clusters"].as_array().unwrap().len(), 300);
+}

@@ -7,8 +7,11 @@ use std::collections::BTreeSet;
 
 use super::{FleetView, access_view};
 use crate::report::html::audit::{self, Outcome};
-use crate::report::html::page::{document, esc, facts};
+use crate::report::html::page::{coverage_banner, document, esc, facts, sortable_table_head};
 use crate::report::html::view::AuditView;
+
+/// A fleet with more clusters than this shows each cluster's section folded.
+const FOLD_CLUSTERS_ABOVE: usize = 3;
 
 /// What a cluster's own exit code means in the fleet's table.
 fn meaning(exit: u8) -> &'static str {
@@ -60,18 +63,16 @@ impl FleetView<'_> {
                 )
             }))
             .collect();
-        if incomplete.is_empty() {
-            body.push_str("<p class=\"complete\" id=\"coverage\">Coverage complete: every target in scope was audited completely.</p>\n");
-        } else {
-            body.push_str(&format!(
-                "<section class=\"banner incomplete\" id=\"coverage\" role=\"alert\">\n<h2>Incomplete: {} target(s) could not be checked completely</h2>\n<p>What could not be checked is not a pass.</p>\n<ul>\n",
+        body.push_str(&coverage_banner(
+            "coverage",
+            "Coverage complete: every target in scope was audited completely.",
+            &format!(
+                "Incomplete: {} target(s) could not be checked completely",
                 incomplete.len()
-            ));
-            for line in &incomplete {
-                body.push_str(&format!("<li>{}</li>\n", esc(line)));
-            }
-            body.push_str("</ul>\n</section>\n");
-        }
+            ),
+            "What could not be checked is not a pass.",
+            &incomplete,
+        ));
         body.push_str(&format!(
             "<p class=\"verdict exit-{0}\">Verdict: exit {0} — {1}</p>\n",
             self.exit,
@@ -140,10 +141,14 @@ impl FleetView<'_> {
                 }
             };
             codes.extend(view.findings.iter().map(|f| f.code.clone()));
+            // A large fleet's clusters are folded (the table links to each, and opens it).
             body.push_str(&format!(
-                "<section class=\"cluster\" id=\"c{i}\">\n<h2>{}</h2>\n{}",
-                esc(line.arn()),
-                audit::header(
+                "<details class=\"cluster\" id=\"c{i}\"{open}><summary><h2>{arn} <span class=\"muted\">— exit {exit}: {meaning}</span></h2></summary>\n{header}",
+                open = if self.clusters.len() > FOLD_CLUSTERS_ABOVE { "" } else { " open" },
+                arn = esc(line.arn()),
+                exit = line.exit,
+                meaning = meaning(line.exit),
+                header = audit::header(
                     &view,
                     &format!("account {}, region {}", line.account, line.region)
                 )
@@ -153,7 +158,7 @@ impl FleetView<'_> {
                 meaning: format!("{} (this cluster alone)", meaning(line.exit)),
             };
             body.push_str(&audit::body(&view, &format!("c{i}"), Some(&outcome), 3));
-            body.push_str("</section>\n");
+            body.push_str("</details>\n");
         }
         body.push_str(&audit::rules_appendix(&codes));
         document("aws-auth-audit: fleet", &body)
@@ -163,29 +168,28 @@ impl FleetView<'_> {
     /// section.
     fn cluster_table(&self) -> String {
         let mut out = format!(
-            "<h2>Clusters ({})</h2>\n<div class=\"controls\"><label for=\"clusters-filter\">Filter clusters</label><input type=\"search\" id=\"clusters-filter\" data-filter=\"clusters\" data-count=\"clusters-count\"><output id=\"clusters-count\">{} rows</output></div>\n<div class=\"scroll\"><table class=\"sortable\" id=\"clusters\"><thead><tr>",
+            "<h2>Clusters ({})</h2>\n{}",
             self.clusters.len(),
-            self.clusters.len()
+            sortable_table_head(
+                "clusters",
+                "Filter clusters",
+                self.clusters.len(),
+                &[
+                    "cluster",
+                    "account",
+                    "region",
+                    "mode",
+                    "verdict",
+                    "administrators",
+                    "hidden creator",
+                    "critical",
+                    "high",
+                    "medium",
+                    "low",
+                    "complete",
+                ],
+            )
         );
-        for head in [
-            "cluster",
-            "account",
-            "region",
-            "mode",
-            "verdict",
-            "administrators",
-            "hidden creator",
-            "critical",
-            "high",
-            "medium",
-            "low",
-            "complete",
-        ] {
-            out.push_str(&format!(
-                "<th scope=\"col\"><button type=\"button\">{head}</button></th>"
-            ));
-        }
-        out.push_str("</tr></thead>\n<tbody>\n");
         for (i, c) in self.clusters.iter().enumerate() {
             out.push_str(&format!(
                 "<tr class=\"cluster-row exit-{exit}\"><td><a href=\"#c{i}\">{name}</a></td><td>{account}</td><td>{region}</td><td>{mode}</td><td data-sort=\"{exit}\">exit {exit}: {meaning}</td><td>{admins}</td><td>{hidden}</td><td>{critical}</td><td>{high}</td><td>{medium}</td><td>{low}</td><td>{complete}</td></tr>\n",

@@ -6,7 +6,7 @@
 use std::collections::BTreeSet;
 
 use super::graph::{PrincipalClasses, access_graph};
-use super::page::{esc, facts, severity_badge};
+use super::page::{coverage_banner, esc, facts, severity_badge, sortable_table_head};
 use super::view::{AuditView, FindingRow, MatrixRow};
 use crate::rules::finding::Severity;
 
@@ -88,23 +88,26 @@ pub fn header(view: &AuditView, when: &str) -> String {
 
 /// Coverage first: a banner that cannot be missed when anything could not be checked.
 pub fn coverage(view: &AuditView, id: &str) -> String {
-    let lines = view.incomplete_lines();
-    if view.coverage.complete && lines.is_empty() {
-        return format!(
-            "<p class=\"complete\" id=\"{id}\">Coverage complete: all {} rules in scope were evaluated.</p>\n",
+    let mut lines = view.incomplete_lines();
+    if !view.coverage.complete && lines.is_empty() {
+        lines.push("the judgement says it is incomplete".to_string());
+    }
+    coverage_banner(
+        id,
+        &format!(
+            "Coverage complete: all {} rules in scope were evaluated.",
             view.coverage.rules_evaluated.len()
-        );
-    }
-    let mut out = format!(
-        "<section class=\"banner incomplete\" id=\"{id}\" role=\"alert\">\n<h2>Incomplete: {} check(s) could not be done</h2>\n<p>What could not be checked is not a pass. {} of the rules in scope were evaluated; these were not:</p>\n<ul>\n",
-        view.coverage.not_evaluated.len(),
-        view.coverage.rules_evaluated.len()
-    );
-    for line in lines {
-        out.push_str(&format!("<li>{}</li>\n", esc(&line)));
-    }
-    out.push_str("</ul>\n</section>\n");
-    out
+        ),
+        &format!(
+            "Incomplete: {} check(s) could not be done",
+            view.coverage.not_evaluated.len()
+        ),
+        &format!(
+            "What could not be checked is not a pass. {} of the rules in scope were evaluated; these were not:",
+            view.coverage.rules_evaluated.len()
+        ),
+        &lines,
+    )
 }
 
 fn admin_item(row: &MatrixRow) -> String {
@@ -221,25 +224,24 @@ fn matrix_row(row: &MatrixRow, class: &str) -> String {
 /// The access matrix as a sortable, filterable table.
 pub fn matrix(view: &AuditView, classes: &PrincipalClasses, id: &str, heading: &str) -> String {
     let mut out = format!(
-        "<{heading}>Access matrix ({} ways in)</{heading}>\n<div class=\"controls\"><label for=\"{id}-filter\">Filter rows</label><input type=\"search\" id=\"{id}-filter\" data-filter=\"{id}\" data-count=\"{id}-count\" placeholder=\"principal, group, tier…\"><output id=\"{id}-count\">{} rows</output></div>\n<div class=\"scroll\"><table class=\"sortable\" id=\"{id}\">\n<thead><tr>",
+        "<{heading}>Access matrix ({} ways in)</{heading}>\n{}",
         view.rows.len(),
-        view.rows.len()
+        sortable_table_head(
+            id,
+            "Filter rows",
+            view.rows.len(),
+            &[
+                "principal",
+                "way in",
+                "username",
+                "groups",
+                "access policies",
+                "power",
+                "why",
+                "in effect",
+            ],
+        )
     );
-    for head in [
-        "principal",
-        "way in",
-        "username",
-        "groups",
-        "access policies",
-        "power",
-        "why",
-        "in effect",
-    ] {
-        out.push_str(&format!(
-            "<th scope=\"col\"><button type=\"button\">{head}</button></th>"
-        ));
-    }
-    out.push_str("</tr></thead>\n<tbody>\n");
     for row in &view.rows {
         out.push_str(&matrix_row(row, &classes.of(&row.arn)));
     }

@@ -8,7 +8,7 @@ use serde::Deserialize;
 
 use super::audit::{Outcome, by_severity, rules_appendix};
 use super::graph::{PrincipalClasses, access_graph};
-use super::page::{document, esc, facts, severity_badge};
+use super::page::{coverage_banner, document, esc, facts, severity_badge};
 use super::view::{AuditView, FindingRow, MatrixRow};
 use crate::diff::DiffResult;
 use crate::judge::result::CheckResult;
@@ -105,17 +105,13 @@ pub fn diff(
                 .map(move |line| format!("{name}: {line}"))
         })
         .collect();
-    if incomplete.is_empty() {
-        body.push_str(
-            "<p class=\"complete\" id=\"coverage\">Coverage complete on both sides.</p>\n",
-        );
-    } else {
-        body.push_str("<section class=\"banner incomplete\" id=\"coverage\" role=\"alert\">\n<h2>Incomplete: the comparison may miss changes</h2>\n<ul>\n");
-        for line in &incomplete {
-            body.push_str(&format!("<li>{}</li>\n", esc(line)));
-        }
-        body.push_str("</ul>\n</section>\n");
-    }
+    body.push_str(&coverage_banner(
+        "coverage",
+        "Coverage complete on both sides.",
+        "Incomplete: the comparison may miss changes",
+        "What could not be checked on either side is not a pass:",
+        &incomplete,
+    ));
     body.push_str(&format!(
         "<p class=\"verdict exit-{0}\">Verdict: exit {0} — {1}</p>\n<h2>Verdicts ({2})</h2>\n",
         outcome.exit,

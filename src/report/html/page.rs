@@ -75,6 +75,43 @@ pub fn facts(pairs: &[(&str, String)]) -> String {
     out
 }
 
+/// Coverage first: a note when everything in scope was checked, else a banner that cannot be
+/// missed — `title` and `intro` are ours; each of `lines` (input text) is escaped here.
+pub fn coverage_banner(
+    id: &str,
+    complete: &str,
+    title: &str,
+    intro: &str,
+    lines: &[String],
+) -> String {
+    if lines.is_empty() {
+        return format!("<p class=\"complete\" id=\"{id}\">{complete}</p>\n");
+    }
+    let mut out = format!(
+        "<section class=\"banner incomplete\" id=\"{id}\" role=\"alert\">\n<h2>{title}</h2>\n<p>{intro}</p>\n<ul>\n"
+    );
+    for line in lines {
+        out.push_str(&format!("<li>{}</li>\n", esc(line)));
+    }
+    out.push_str("</ul>\n</section>\n");
+    out
+}
+
+/// The opening of a sortable table `id` with a filter box above it: every header is a button
+/// that sorts by its column (the page's script), the box hides rows without its text.
+pub fn sortable_table_head(id: &str, filter_label: &str, rows: usize, headers: &[&str]) -> String {
+    let mut out = format!(
+        "<div class=\"controls\"><label for=\"{id}-filter\">{filter_label}</label><input type=\"search\" id=\"{id}-filter\" data-filter=\"{id}\" data-count=\"{id}-count\"><output id=\"{id}-count\">{rows} rows</output></div>\n<div class=\"scroll\"><table class=\"sortable\" id=\"{id}\">\n<thead><tr>"
+    );
+    for head in headers {
+        out.push_str(&format!(
+            "<th scope=\"col\"><button type=\"button\">{head}</button></th>"
+        ));
+    }
+    out.push_str("</tr></thead>\n<tbody>\n");
+    out
+}
+
 /// A severity as a labelled badge (the word, never the colour alone).
 pub fn severity_badge(severity: crate::rules::finding::Severity) -> String {
     format!("<span class=\"sev sev-{0}\">{0}</span>", severity.as_str())

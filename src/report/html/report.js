@@ -81,6 +81,14 @@
       if (count) { count.textContent = shown + ' of ' + table.tBodies[0].rows.length + ' rows'; }
     });
   });
+  // A link to a folded section (a fleet's cluster) opens it.
+  function openTarget() {
+    var id = decodeURIComponent(window.location.hash.slice(1));
+    var target = id ? document.getElementById(id) : null;
+    if (target && target.tagName === 'DETAILS') { target.open = true; }
+  }
+  window.addEventListener('hashchange', openTarget);
+  openTarget();
   // Printed (to PDF for an audit file): every folded group open.
   window.addEventListener('beforeprint', function () {
     each(document.querySelectorAll('details'), function (d) { d.open = true; });

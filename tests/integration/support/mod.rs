@@ -4,4 +4,5 @@
 pub mod browser;
 pub mod hostile_inputs;
 pub mod large_cluster;
+pub mod page_checks;
 pub mod testbed;
