@@ -153,5 +153,21 @@ pub fn fingerprint(parts: &[&str]) -> String {
         hasher.update([0u8]);
     }
     let digest = hasher.finalize();
-    digest[..8].iter().map(|b| format!("{b:02x}")).collect()
+    const HEX: &[u8; 16] = b"0123456789abcdef";
+    let mut out = String::with_capacity(16);
+    for b in &digest[..8] {
+        out.push(HEX[usize::from(b >> 4)] as char);
+        out.push(HEX[usize::from(b & 0x0f)] as char);
+    }
+    out
+}
+
+#[cfg(test)]
+mod tests {
+    /// The first 8 bytes of SHA-256 over the parts, each ended by NUL, in lowercase hex: the
+    /// same bytes Python's `hashlib.sha256(b"EA113\0x\0").hexdigest()[:16]` gives.
+    #[test]
+    fn fingerprints_are_a_known_answer() {
+        assert_eq!(super::fingerprint(&["EA113", "x"]), "03848a1b6a9e04c8");
+    }
 }
