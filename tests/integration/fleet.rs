@@ -138,6 +138,36 @@ fn the_fleet_table_shows_clusters_admins_and_what_was_not_checked() {
     let report: Value = serde_json::from_str(&json.stdout).unwrap();
     assert_eq!(report["kind"], "FleetReport");
     assert_eq!(report["clusters"].as_array().unwrap().len(), 4);
+    // The same scan as one page: a row per cluster, the banner naming the two targets not
+    // audited and every incomplete cluster, and the page quiet in a real browser.
+    let html = scan(&bed, &["--format", "html", "--allow-incomplete"]);
+    assert_eq!(html.code, 1, "{}", html.stderr);
+    assert_eq!(html.stdout.matches("<tr class=\"cluster-row").count(), 4);
+    let banner = &html.stdout[html.stdout.find("banner incomplete").expect("a banner")..];
+    let banner = &banner[..banner.find("</section>").unwrap()];
+    let incomplete_clusters = report["clusters"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter(|c| c["report"]["coverage"]["complete"] == false)
+        .count();
+    assert_eq!(
+        banner.matches("<li>").count(),
+        2 + incomplete_clusters,
+        "{banner}"
+    );
+    assert_eq!(
+        banner.matches("unknown(access_denied)").count(),
+        2,
+        "{banner}"
+    );
+    let page = common::write(
+        &common::scratch("fleet-html"),
+        "fleet.html",
+        html.stdout.as_bytes(),
+    );
+    let opened = crate::support::page_checks::open("scan", std::path::Path::new(&page));
+    crate::support::page_checks::assert_quiet("scan", &opened, std::path::Path::new(&page));
 }
 
 /// What each line of a JSON Lines output is about: (kind, account, region, cluster), sorted,
