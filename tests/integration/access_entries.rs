@@ -9,18 +9,18 @@ use crate::support::testbed;
 use serde_json::{Value, json};
 use testbed::{Scenario, Testbed};
 
-const ACCOUNT: &str = "123456789012";
-const POLICY: &str = "arn:aws:eks::aws:cluster-access-policy/";
+pub(crate) const ACCOUNT: &str = "123456789012";
+pub(crate) const POLICY: &str = "arn:aws:eks::aws:cluster-access-policy/";
 /// 2026-03-01T10:00:00Z, when the `migrated` cluster left CONFIG_MAP.
-const MIGRATED_AT: f64 = 1_772_359_200.0;
+pub(crate) const MIGRATED_AT: f64 = 1_772_359_200.0;
 
-fn entry(role: &str, policy: &str, scope: Value) -> Value {
+pub(crate) fn entry(role: &str, policy: &str, scope: Value) -> Value {
     json!({"principalArn": format!("arn:aws:iam::{ACCOUNT}:{role}"), "type": "STANDARD",
            "kubernetesGroups": [],
            "policies": [{"policyArn": format!("{POLICY}{policy}"), "accessScope": scope}]})
 }
 
-fn scenario() -> Scenario {
+pub(crate) fn scenario() -> Scenario {
     let cluster_scope = json!({"type": "cluster"});
     let mut entries = vec![
         // the creator's bootstrap entry: created with the cluster
@@ -164,7 +164,7 @@ fn scenario() -> Scenario {
 }
 
 /// The message of the finding `code` about the principal ending in `suffix`.
-fn found_message(report: &Value, code: &str, suffix: &str) -> String {
+pub(crate) fn found_message(report: &Value, code: &str, suffix: &str) -> String {
     report["findings"]
         .as_array()
         .unwrap()
@@ -182,7 +182,7 @@ fn found_message(report: &Value, code: &str, suffix: &str) -> String {
         .to_string()
 }
 
-fn audit(bed: &Testbed, cluster: &str) -> testbed::Run {
+pub(crate) fn audit(bed: &Testbed, cluster: &str) -> testbed::Run {
     let home = common::scratch(&format!("entries-{cluster}"));
     bed.run(
         &home,
@@ -200,7 +200,7 @@ fn audit(bed: &Testbed, cluster: &str) -> testbed::Run {
 }
 
 /// (code, principal) of every failing finding.
-fn findings(report: &Value) -> Vec<(String, String)> {
+pub(crate) fn findings(report: &Value) -> Vec<(String, String)> {
     report["findings"]
         .as_array()
         .unwrap()
@@ -216,7 +216,7 @@ fn findings(report: &Value) -> Vec<(String, String)> {
 }
 
 /// The first finding of `code`.
-fn finding<'a>(report: &'a Value, code: &str) -> &'a Value {
+pub(crate) fn finding<'a>(report: &'a Value, code: &str) -> &'a Value {
     report["findings"]
         .as_array()
         .unwrap()
@@ -225,7 +225,7 @@ fn finding<'a>(report: &'a Value, code: &str) -> &'a Value {
         .unwrap_or_else(|| panic!("no {code} in {report}"))
 }
 
-fn eks_requests(bed: &Testbed, cluster: &str) -> Vec<(String, u16)> {
+pub(crate) fn eks_requests(bed: &Testbed, cluster: &str) -> Vec<(String, u16)> {
     let prefix = format!("/clusters/{cluster}/access-entries");
     bed.requests()
         .into_iter()
@@ -245,11 +245,11 @@ fn eks_requests(bed: &Testbed, cluster: &str) -> Vec<(String, u16)> {
 }
 
 /// Whether this not-evaluated line is a rule that needs IAM (the tests run with `--no-iam`).
-fn needs_iam(line: &str) -> bool {
+pub(crate) fn needs_iam(line: &str) -> bool {
     line.starts_with("EA40") || line.starts_with("EA210")
 }
 
-fn not_evaluated(report: &Value) -> Vec<String> {
+pub(crate) fn not_evaluated(report: &Value) -> Vec<String> {
     report["coverage"]["not_evaluated"]
         .as_array()
         .unwrap()
@@ -468,58 +468,6 @@ fn api_mode_ignores_aws_auth() {
 }
 
 #[test]
-fn throttling_is_retried_by_the_sdk_then_unknown() {
-    let bed = Testbed::start(scenario());
-    let flaky = audit(&bed, "flaky").json();
-    assert!(
-        not_evaluated(&flaky).iter().all(|n| needs_iam(n)),
-        "{:?}",
-        not_evaluated(&flaky)
-    );
-    let describes: Vec<u16> = eks_requests(&bed, "flaky")
-        .into_iter()
-        .filter(|(k, _)| k == "describe")
-        .map(|(_, s)| s)
-        .collect();
-    assert_eq!(describes, [429, 200]);
-
-    let home = common::scratch("entries-throttled");
-    let throttled = bed.run(
-        &home,
-        "admin",
-        &[
-            "cluster",
-            "--name",
-            "throttled",
-            "--format",
-            "json",
-            "--no-iam",
-        ],
-    );
-    assert_eq!(throttled.code, 3, "{}", throttled.stderr);
-    let report = throttled.json();
-    let missing = not_evaluated(&report);
-    let ea201 = missing.iter().find(|n| n.starts_with("EA201")).unwrap();
-    assert!(
-        ea201.contains("unknown(throttled)") && ea201.contains("DescribeAccessEntry"),
-        "{ea201}"
-    );
-    // The mode rules still ran: they do not need the entries.
-    assert!(
-        !missing
-            .iter()
-            .any(|n| n.starts_with("EA303") || n.starts_with("EA305"))
-    );
-    let describes = eks_requests(&bed, "throttled")
-        .into_iter()
-        .filter(|(k, _)| k == "describe")
-        .count();
-    // Adaptive retry: a call that keeps being throttled is tried three times (and slows the
-    // later calls of its account and region) before it is reported.
-    assert_eq!(describes, 3, "the SDK's adaptive retry: three attempts");
-}
-
-#[test]
 fn whois_answers_across_both_sources_under_the_mode() {
     let bed = Testbed::start(scenario());
     let home = common::scratch("entries-whois");
@@ -557,374 +505,6 @@ fn whois_answers_across_both_sources_under_the_mode() {
     // API: aws-auth is ignored; a principal without an entry is refused.
     let api = ask("api", &format!("arn:aws:iam::{ACCOUNT}:role/nobody")).json();
     assert_eq!(api["decided_by"], "nobody");
-}
-
-#[test]
-fn cloudtrail_denied_leaves_the_creator_unnamed_and_said_so() {
-    let mut denied = scenario();
-    denied.clusters[1].cloudtrail_fault = Some(testbed::Fault {
-        status: 403,
-        times: None,
-        hang: false,
-        code: None,
-    });
-    // `mixed` was created ten days ago (CloudTrail is asked), later than its entries.
-    for cluster in &mut denied.clusters {
-        if cluster.name == "mixed" {
-            cluster.created_days_ago = Some(10);
-        }
-    }
-    let bed = Testbed::start(denied);
-    let report = audit(&bed, "legacy").json();
-    // The failed read is said beside the findings, with its reason.
-    assert!(
-        report["notes"].to_string().contains(
-            "CloudTrail's CreateCluster event (who created the cluster) could not be read: unknown(access_denied)"
-        ),
-        "{}",
-        report["notes"]
-    );
-    // Whether the creator's entry is still there is then not known: undecided, never passed
-    // (no entry dates from the cluster's creation for the heuristic to stand in).
-    let mixed = audit(&bed, "mixed").json();
-    let creator = finding(&mixed, "EA302");
-    assert_eq!(creator["status"], "unknown(access_denied)", "{creator}");
-    let message = creator["message"].as_str().unwrap();
-    assert!(
-        message.contains("the creator's access entry could not be identified: CloudTrail could not be read (unknown(access_denied)"),
-        "{message}"
-    );
-    assert_eq!(mixed["coverage"]["complete"], false);
-    let hidden = finding(&report, "EA301");
-    let message = hidden["message"].as_str().unwrap();
-    assert!(
-        message.contains("CloudTrail could not be read: unknown(access_denied)")
-            && message.contains("pass --creator ARN"),
-        "{message}"
-    );
-    // The user can say who it is: CloudTrail is then not asked.
-    let before = bed
-        .requests()
-        .iter()
-        .filter(|r| r.server == "cloudtrail")
-        .count();
-    let home = common::scratch("entries-creator");
-    let named = bed
-        .run(
-            &home,
-            "admin",
-            &[
-                "cluster",
-                "--name",
-                "legacy",
-                "--format",
-                "json",
-                "--no-iam",
-                "--allow-incomplete",
-                "--creator",
-                "arn:aws:iam::123456789012:role/Founder",
-            ],
-        )
-        .json();
-    let after = bed
-        .requests()
-        .iter()
-        .filter(|r| r.server == "cloudtrail")
-        .count();
-    assert_eq!(before, after, "--creator: no CloudTrail call");
-    let hidden = finding(&named, "EA301");
-    assert_eq!(
-        hidden["principal"],
-        "arn:aws:iam::123456789012:role/Founder"
-    );
-    assert!(
-        hidden["message"]
-            .as_str()
-            .unwrap()
-            .contains("named by --creator")
-    );
-}
-
-#[test]
-fn a_migrated_legacy_cluster_shows_its_materialised_creator_entry() {
-    let bed = Testbed::start(scenario());
-    let report = audit(&bed, "migrated").json();
-    assert!(
-        not_evaluated(&report).iter().all(|n| needs_iam(n)),
-        "{:?}",
-        not_evaluated(&report)
-    );
-    // CloudTrail is not asked (the cluster is 1,000 days old): the entry created 4 s after the
-    // update that left CONFIG_MAP is the creator's, by a heuristic that says what it rests on.
-    let creator = finding(&report, "EA302");
-    assert_eq!(
-        creator["principal"],
-        format!("arn:aws:iam::{ACCOUNT}:user/founder")
-    );
-    let message = creator["message"].as_str().unwrap();
-    assert!(
-        message.contains("created 4 s after the cluster left CONFIG_MAP (update upd-migrate of 2026-03-01T10:00:00Z)")
-            && message.contains("a heuristic"),
-        "{message}"
-    );
-    // The updates were listed once and each described; only the AccessConfigUpdate counts.
-    let updates: Vec<String> = bed
-        .requests()
-        .into_iter()
-        .filter(|r| r.server == "eks" && r.path.starts_with("/clusters/migrated/updates"))
-        .map(|r| format!("{}?{}", r.path, r.query))
-        .collect();
-    assert_eq!(updates.len(), 3, "{updates:?}");
-    assert!(updates.contains(&"/clusters/migrated/updates?maxResults=100".to_string()));
-    // EA309: the system:masters row has no entry and cannot move as written; role/ops has
-    // its entry (and is shadowed by it: EA304).
-    let found = findings(&report);
-    let blockers: Vec<&String> = found
-        .iter()
-        .filter(|(c, _)| c == "EA309")
-        .map(|(_, p)| p)
-        .collect();
-    assert_eq!(blockers, [&format!("arn:aws:iam::{ACCOUNT}:role/admins")]);
-    assert!(
-        finding(&report, "EA309")["message"]
-            .as_str()
-            .unwrap()
-            .contains("associate AmazonEKSClusterAdminPolicy instead")
-    );
-    assert!(
-        found
-            .iter()
-            .any(|(c, p)| c == "EA304" && p.ends_with("role/ops"))
-    );
-    // The access policies EKS offers were read once.
-    assert_eq!(
-        bed.requests()
-            .iter()
-            .filter(|r| r.server == "eks" && r.path == "/access-policies")
-            .count(),
-        1
-    );
-}
-
-#[test]
-fn a_creator_whose_entry_was_deleted_has_no_access() {
-    let bed = Testbed::start(scenario());
-    let report = audit(&bed, "creator-gone").json();
-    let found = findings(&report);
-    assert!(
-        !found.iter().any(|(c, _)| c == "EA302" || c == "EA301"),
-        "{found:?}"
-    );
-    let creator_row = report["principals"]
-        .as_array()
-        .unwrap()
-        .iter()
-        .find(|p| p["source"].as_str().unwrap().starts_with("creator"))
-        .unwrap_or_else(|| panic!("{}", report["principals"]));
-    assert_eq!(
-        creator_row["arn"],
-        format!("arn:aws:iam::{ACCOUNT}:role/bootstrap")
-    );
-    assert_eq!(creator_row["in_effect"], false);
-    assert_eq!(creator_row["tier"], "none");
-    assert!(
-        creator_row["note"]
-            .as_str()
-            .unwrap()
-            .contains("not been verified")
-    );
-    // Two admin entries: no lockout risk.
-    assert!(!found.iter().any(|(c, _)| c == "EA307"), "{found:?}");
-    // whois: being the creator gives nothing here.
-    let home = common::scratch("entries-creator-gone");
-    let answer = bed
-        .run(
-            &home,
-            "admin",
-            &[
-                "whois",
-                &format!("arn:aws:sts::{ACCOUNT}:assumed-role/bootstrap/pipeline"),
-                "--cluster",
-                "creator-gone",
-                "--format",
-                "json",
-            ],
-        )
-        .json();
-    assert_eq!(answer["decided_by"], "nobody", "{answer}");
-}
-
-#[test]
-fn without_cloudtrail_the_tags_point_at_the_pipeline() {
-    let bed = Testbed::start(scenario());
-    let report = audit(&bed, "tagged").json();
-    let hidden = finding(&report, "EA301");
-    let message = hidden["message"].as_str().unwrap();
-    assert!(
-        message.contains("heuristics from the cluster's tags")
-            && message.contains("eksctl 0.190.0 created it")
-            && message.contains("--stack-name eksctl-tagged-cluster"),
-        "{message}"
-    );
-    // CONFIG_MAP: no updates or access policies to read.
-    assert!(
-        !bed.requests()
-            .iter()
-            .any(|r| r.server == "eks"
-                && (r.path.contains("/updates") || r.path == "/access-policies")),
-        "{:?}",
-        bed.requests()
-    );
-}
-
-#[test]
-fn one_unreadable_entry_is_undecided_alone() {
-    let mut scenario = scenario();
-    let throttled = scenario
-        .clusters
-        .iter_mut()
-        .find(|c| c.name == "throttled")
-        .unwrap();
-    throttled.access_entries = vec![
-        entry(
-            "role/admin-a",
-            "AmazonEKSClusterAdminPolicy",
-            json!({"type": "cluster"}),
-        ),
-        entry(
-            "role/ops",
-            "AmazonEKSViewPolicy",
-            json!({"type": "cluster"}),
-        ),
-        entry(
-            "user/bob",
-            "AmazonEKSViewPolicy",
-            json!({"type": "cluster"}),
-        ),
-    ];
-    throttled.eks_faults = serde_json::from_value(json!({
-        format!("DescribeAccessEntry arn:aws:iam::{ACCOUNT}:role/ops"): {"status": 429}
-    }))
-    .unwrap();
-    let bed = Testbed::start(scenario);
-    let home = common::scratch("entries-one-unread");
-    let run = bed.run(
-        &home,
-        "admin",
-        &[
-            "cluster",
-            "--name",
-            "throttled",
-            "--format",
-            "json",
-            "--no-iam",
-        ],
-    );
-    assert_eq!(run.code, 3, "{}", run.stderr);
-    let report = run.json();
-    // The readable entries are judged: admin-a's policy (EA201), bob is a user (EA207).
-    let found = findings(&report);
-    assert!(
-        found
-            .iter()
-            .any(|(c, p)| c == "EA201" && p.ends_with("role/admin-a")),
-        "{found:?}"
-    );
-    assert!(
-        found
-            .iter()
-            .any(|(c, p)| c == "EA207" && p.ends_with("user/bob")),
-        "{found:?}"
-    );
-    // role/ops is undecided for each entry rule, by name; the set rules cannot decide at all.
-    let missing = not_evaluated(&report);
-    let about_ops: Vec<&String> = missing
-        .iter()
-        .filter(|n| {
-            n.contains(&format!(
-                "access entry arn:aws:iam::{ACCOUNT}:role/ops: unknown(throttled)"
-            ))
-        })
-        .collect();
-    for code in [
-        "EA201", "EA202", "EA203", "EA204", "EA207", "EA208", "EA209",
-    ] {
-        assert!(
-            about_ops.iter().any(|n| n.starts_with(code)),
-            "{code}: {missing:?}"
-        );
-    }
-    for code in ["EA302", "EA304", "EA307", "EA308", "EA309"] {
-        assert!(
-            missing.iter().any(|n| n.starts_with(code)),
-            "{code}: {missing:?}"
-        );
-    }
-    // EA206 judges the readable entries' groups and says it could not see role/ops's.
-    let undecided = report["findings"]
-        .as_array()
-        .unwrap()
-        .iter()
-        .find(|f| {
-            f["code"] == "EA206" && f["principal"] == format!("arn:aws:iam::{ACCOUNT}:role/ops")
-        })
-        .unwrap_or_else(|| panic!("{}", report["findings"]));
-    assert_eq!(undecided["status"], "unknown(entry-not-read)");
-    // In the matrix, the entry is there with unknown power, and says why.
-    let row = report["principals"]
-        .as_array()
-        .unwrap()
-        .iter()
-        .find(|p| {
-            p["arn"] == format!("arn:aws:iam::{ACCOUNT}:role/ops")
-                && p["source"] == "access entry (UNKNOWN)"
-        })
-        .unwrap_or_else(|| panic!("{}", report["principals"]));
-    assert_eq!(row["tier"], "unknown");
-    assert!(row["note"].as_str().unwrap().contains("could not be read"));
-}
-
-#[test]
-fn a_silent_eks_api_is_cut_off_by_the_deadline() {
-    let mut scenario = scenario();
-    let api = scenario
-        .clusters
-        .iter_mut()
-        .find(|c| c.name == "api")
-        .unwrap();
-    api.eks_faults = serde_json::from_value(json!({"ListAccessEntries": {"hang": true}})).unwrap();
-    let bed = Testbed::start(scenario);
-    let home = common::scratch("entries-deadline");
-    // The test bed's watchdog (two minutes) is far above the deadline: the audit must end on
-    // its own.
-    let run = bed.run(
-        &home,
-        "admin",
-        &[
-            "cluster",
-            "--name",
-            "api",
-            "--format",
-            "json",
-            "--no-iam",
-            "--deadline",
-            "5",
-        ],
-    );
-    assert_eq!(run.code, 3, "{}", run.stderr);
-    let report = run.json();
-    let missing = not_evaluated(&report);
-    let ea201 = missing.iter().find(|n| n.starts_with("EA201")).unwrap();
-    assert!(
-        ea201.contains("unknown(timeout)")
-            && ea201.contains("access entries: not finished within the audit's deadline"),
-        "{ea201}"
-    );
-    // What answered is judged: aws-auth is read, and the API mode ignores it (EA305).
-    assert!(
-        findings(&report).iter().any(|(c, _)| c == "EA305"),
-        "{missing:?}"
-    );
 }
 
 /// Writes this file's scenario's snapshots for the report pin (`pinned_reports.rs`).

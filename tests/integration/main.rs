@@ -5,7 +5,9 @@
 mod common;
 mod support;
 
+mod access_creator;
 mod access_entries;
+mod access_faults;
 mod action;
 mod cli;
 mod cluster;
@@ -14,6 +16,8 @@ mod deploy;
 mod diff;
 mod escaping;
 mod fleet;
+mod fleet_jobs;
+mod fleet_reports;
 mod generated_docs;
 mod graph;
 mod hostile;
