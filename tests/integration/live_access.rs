@@ -13,13 +13,15 @@ use std::path::Path;
 use serde_json::Value;
 use testbed::{Run, Scenario, Testbed};
 
-const ADMIN: &str = "arn:aws:iam::123456789012:user/admin";
+use super::live_kubeconfig::kubeconfig_for;
 
-fn ours(bed: &Testbed, home: &Path, args: &[&str]) -> Run {
+pub(crate) const ADMIN: &str = "arn:aws:iam::123456789012:user/admin";
+
+pub(crate) fn ours(bed: &Testbed, home: &Path, args: &[&str]) -> Run {
     bed.run(home, "admin", args)
 }
 
-fn audit(bed: &Testbed, cluster: &str, extra: &[&str]) -> Run {
+pub(crate) fn audit(bed: &Testbed, cluster: &str, extra: &[&str]) -> Run {
     let home = common::scratch(&format!("live-{cluster}"));
     let mut args = vec![
         "cluster",
@@ -34,7 +36,7 @@ fn audit(bed: &Testbed, cluster: &str, extra: &[&str]) -> Run {
     ours(bed, &home, &args)
 }
 
-fn findings<'a>(report: &'a Value, code: &str) -> Vec<&'a Value> {
+pub(crate) fn findings<'a>(report: &'a Value, code: &str) -> Vec<&'a Value> {
     report["findings"]
         .as_array()
         .unwrap()
@@ -43,7 +45,7 @@ fn findings<'a>(report: &'a Value, code: &str) -> Vec<&'a Value> {
         .collect()
 }
 
-fn not_evaluated(report: &Value) -> Vec<(String, String)> {
+pub(crate) fn not_evaluated(report: &Value) -> Vec<(String, String)> {
     report["coverage"]["not_evaluated"]
         .as_array()
         .unwrap()
@@ -58,7 +60,7 @@ fn not_evaluated(report: &Value) -> Vec<(String, String)> {
 }
 
 /// (method, path, query) of every Kubernetes request for `cluster`.
-fn k8s_requests(bed: &Testbed, cluster: &str) -> Vec<(String, String, String, u16)> {
+pub(crate) fn k8s_requests(bed: &Testbed, cluster: &str) -> Vec<(String, String, String, u16)> {
     let prefix = format!("/k8s/{cluster}/");
     bed.requests()
         .into_iter()
@@ -74,7 +76,7 @@ fn k8s_requests(bed: &Testbed, cluster: &str) -> Vec<(String, String, String, u1
         .collect()
 }
 
-fn count(requests: &[(String, String, String, u16)], path_end: &str) -> usize {
+pub(crate) fn count(requests: &[(String, String, String, u16)], path_end: &str) -> usize {
     requests.iter().filter(|r| r.1.ends_with(path_end)).count()
 }
 
@@ -354,159 +356,6 @@ fn a_collected_snapshot_replays_byte_for_byte() {
         bad.stderr.contains("unknown variant `lost`"),
         "{}",
         bad.stderr
-    );
-}
-
-/// Writes a kubeconfig for `cluster` with our `kubeconfig --exec self`, returning its path.
-fn kubeconfig_for(bed: &Testbed, home: &Path, cluster: &str) -> std::path::PathBuf {
-    let path = home.join("kubeconfig");
-    let written = ours(
-        bed,
-        home,
-        &[
-            "kubeconfig",
-            "--name",
-            cluster,
-            "--exec",
-            "self",
-            "--output",
-            path.to_str().unwrap(),
-        ],
-    );
-    assert_eq!(written.code, 0, "{}", written.stderr);
-    path
-}
-
-#[test]
-fn a_kubeconfig_context_runs_its_exec_plugin_only_when_allowed() {
-    let bed = Testbed::start(Scenario::load("access.json"));
-    let home = common::scratch("live-context");
-    let config = kubeconfig_for(&bed, &home, "legacy");
-    let config_arg = config.to_str().unwrap();
-    let context = "arn:aws:eks:us-east-1:123456789012:cluster/legacy";
-    let base = [
-        "cluster",
-        "--context",
-        context,
-        "--kubeconfig",
-        config_arg,
-        "--format",
-        "json",
-    ];
-    let refused = ours(&bed, &home, &base);
-    assert_eq!(refused.code, 2, "{}", refused.stdout);
-    assert!(
-        refused.stderr.contains("--allow-exec"),
-        "{}",
-        refused.stderr
-    );
-    assert!(k8s_requests(&bed, "legacy").is_empty(), "nothing ran");
-
-    let mut allowed_args = base.to_vec();
-    allowed_args.push("--allow-exec");
-    let allowed = ours(&bed, &home, &allowed_args);
-    assert_eq!(allowed.code, 1, "{}", allowed.stderr);
-    let report = allowed.json();
-    assert_eq!(
-        report["cluster"]["transport"]["via"],
-        format!("kubeconfig context {context}")
-    );
-    assert_eq!(report["cluster"]["arn"], context);
-    assert_eq!(report["cluster"]["name"], "legacy");
-    assert_eq!(findings(&report, "EA306").len(), 1);
-    // Our token plugin signed for the right cluster: every request was authenticated.
-    assert!(k8s_requests(&bed, "legacy").iter().all(|r| r.3 != 401));
-
-    // KUBECONFIG is honoured when --kubeconfig is not given.
-    let from_env = bed
-        .command(
-            OsStr::new(env!("CARGO_BIN_EXE_aws-auth-audit")),
-            &home,
-            "admin",
-        )
-        .args([
-            "cluster",
-            "--context",
-            context,
-            "--allow-exec",
-            "--format",
-            "json",
-        ])
-        .env("KUBECONFIG", &config)
-        .output()
-        .unwrap();
-    assert_eq!(from_env.status.code(), Some(1));
-
-    let missing = ours(
-        &bed,
-        &home,
-        &["cluster", "--context", "nope", "--kubeconfig", config_arg],
-    );
-    assert_eq!(missing.code, 2);
-    assert!(
-        missing.stderr.contains("no context `nope`"),
-        "{}",
-        missing.stderr
-    );
-}
-
-#[test]
-fn an_insecure_kubeconfig_is_refused_unless_asked_and_then_said() {
-    let bed = Testbed::start(Scenario::load("access.json"));
-    let home = common::scratch("live-insecure");
-    let config = kubeconfig_for(&bed, &home, "legacy");
-    let text = std::fs::read_to_string(&config).unwrap();
-    let insecure = text.replacen(
-        "certificate-authority-data:",
-        "insecure-skip-tls-verify: true\n    x-removed-ca:",
-        1,
-    );
-    assert_ne!(insecure, text);
-    std::fs::write(&config, insecure).unwrap();
-    let context = "arn:aws:eks:us-east-1:123456789012:cluster/legacy";
-    let base = [
-        "cluster",
-        "--context",
-        context,
-        "--kubeconfig",
-        config.to_str().unwrap(),
-        "--allow-exec",
-        "--format",
-        "json",
-    ];
-    let refused = ours(&bed, &home, &base);
-    assert_eq!(refused.code, 2);
-    assert!(
-        refused.stderr.contains("insecure-skip-tls-verify"),
-        "{}",
-        refused.stderr
-    );
-    let mut args = base.to_vec();
-    args.push("--insecure-skip-tls-verify");
-    let accepted = ours(&bed, &home, &args);
-    assert_eq!(accepted.code, 1, "{}", accepted.stderr);
-    let report = accepted.json();
-    assert_eq!(report["cluster"]["transport"]["tls_verified"], false);
-    assert!(
-        report["notes"]
-            .to_string()
-            .contains("TLS verification was skipped"),
-        "{}",
-        report["notes"]
-    );
-    let table = ours(
-        &bed,
-        &home,
-        &[
-            &args[..6],
-            &["--insecure-skip-tls-verify", "--color", "never"],
-        ]
-        .concat(),
-    );
-    assert!(
-        table.stdout.contains("TLS verification was skipped"),
-        "{}",
-        table.stdout
     );
 }
 

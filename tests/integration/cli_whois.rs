@@ -1,0 +1,156 @@
+//! `whois` from the command line: who a principal is in the cluster, from a file or a snapshot,
+//! under the authentication mode, as EKS would answer.
+
+use crate::common;
+
+use common::run;
+use serde_json::Value;
+
+#[test]
+fn whois_reads_a_snapshot_under_its_mode() {
+    let creator = run(&[
+        "whois",
+        "arn:aws:sts::123456789012:assumed-role/Platform/alice",
+        "--snapshot",
+        "examples/snapshot.json",
+        "--format",
+        "json",
+    ]);
+    assert_eq!(creator.code, 0, "{}", creator.stderr);
+    let answer: Value = serde_json::from_str(&creator.stdout).unwrap();
+    assert_eq!(answer["decided_by"], "hidden_creator");
+    assert_eq!(answer["aws_auth"]["outcome"], "not_mapped");
+    let admin = run(&[
+        "whois",
+        "arn:aws:iam::123456789012:role/admins",
+        "--snapshot",
+        "examples/snapshot.json",
+    ]);
+    assert!(
+        admin
+            .stdout
+            .contains("decided by aws_auth\nCONFIG_MAP: aws-auth only"),
+        "{}",
+        admin.stdout
+    );
+    let both = run(&["whois", "x", "--file", "a", "--snapshot", "b"]);
+    assert_eq!(both.code, 2);
+}
+
+#[test]
+fn whois_answers_as_eks_would() {
+    let node = run(&[
+        "whois",
+        "arn:aws:sts::123456789012:assumed-role/MyEKSWorkerRole/i-0123456789abcdef0",
+        "--file",
+        "examples/aws-auth.yaml",
+        "--format",
+        "json",
+    ]);
+    assert_eq!(node.code, 0, "{}", node.stderr);
+    let v: Value = serde_json::from_str(&node.stdout).unwrap();
+    assert_eq!(v["outcome"], "mapped");
+    assert_eq!(
+        v["canonical_arn"],
+        "arn:aws:iam::123456789012:role/MyEKSWorkerRole"
+    );
+    assert_eq!(v["via"], "mapRoles");
+    assert_eq!(
+        v["groups"],
+        serde_json::json!(["system:bootstrappers", "system:nodes"])
+    );
+    assert_eq!(v["location"]["line"], 6);
+    assert_eq!(
+        v["unresolved_templates"],
+        serde_json::json!(["EC2PrivateDNSName"])
+    );
+
+    let user = run(&[
+        "whois",
+        "arn:aws:iam::123456789012:user/xxxx",
+        "--file",
+        "examples/aws-auth.yaml",
+        "--format",
+        "json",
+    ]);
+    let v: Value = serde_json::from_str(&user.stdout).unwrap();
+    assert_eq!(
+        v["outcome"], "render_error",
+        "a user has no instance session: {v}"
+    );
+
+    let stranger = run(&[
+        "whois",
+        "arn:aws:iam::123456789012:role/Other",
+        "--file",
+        "examples/aws-auth.yaml",
+    ]);
+    assert!(
+        stranger.stdout.contains("not_mapped"),
+        "{}",
+        stranger.stdout
+    );
+
+    let random = run(&[
+        "whois",
+        "arn:aws:iam::111122223333:user/ALICE",
+        "--file",
+        "tests/rules/EA111/bad.yaml",
+        "--format",
+        "json",
+    ]);
+    let v: Value = serde_json::from_str(&random.stdout).unwrap();
+    assert_eq!(v["outcome"], "nondeterministic");
+    assert_eq!(v["candidates"].as_array().unwrap().len(), 2);
+
+    let session = run(&[
+        "whois",
+        "arn:aws:iam::111122223333:role/Developers",
+        "--session-name",
+        "jane@example.com",
+        "--file",
+        "tests/rules/EA116/good.yaml",
+        "--format",
+        "json",
+    ]);
+    let v: Value = serde_json::from_str(&session.stdout).unwrap();
+    assert_eq!(v["username"], "developers:jane-example.com");
+
+    let pathed = run(&[
+        "whois",
+        "arn:aws:iam::123456789012:role/nodes/MyEKSWorkerRole",
+        "--session-name",
+        "i-0123456789abcdef0",
+        "--file",
+        "examples/aws-auth.yaml",
+        "--format",
+        "json",
+    ]);
+    let v: Value = serde_json::from_str(&pathed.stdout).unwrap();
+    assert_eq!(
+        v["canonical_arn"], "arn:aws:iam::123456789012:role/MyEKSWorkerRole",
+        "sessions carry no path"
+    );
+    assert_eq!(v["outcome"], "mapped");
+
+    let sso = run(&[
+        "whois",
+        "arn:aws:sts::111122223333:assumed-role/AWSReservedSSO_Admin_abc/jane",
+        "--file",
+        "tests/rules/EA119/bad.yaml",
+        "--format",
+        "json",
+    ]);
+    let v: Value = serde_json::from_str(&sso.stdout).unwrap();
+    assert_eq!(v["outcome"], "not_mapped", "the gate is off by default");
+    assert!(
+        v["notes"][0]
+            .as_str()
+            .unwrap()
+            .contains("would be `mapped`"),
+        "{v}"
+    );
+
+    let bad = run(&["whois", "not-an-arn", "--file", "examples/aws-auth.yaml"]);
+    assert_eq!(bad.code, 2);
+}
