@@ -12,7 +12,7 @@
 //! dashed. Every element of a principal's paths carries its class, so focusing or clicking a
 //! principal traces it everywhere it appears (also in the access matrix's table).
 
-use std::collections::BTreeMap;
+use std::collections::{BTreeMap, HashMap};
 
 use super::page::esc;
 use super::view::MatrixRow;
@@ -249,13 +249,7 @@ pub fn bands(rows: &[MatrixRow]) -> Vec<Band<'_>> {
     by_key
         .into_iter()
         .map(|((tier, not_live, way_in), mut rows)| {
-            rows.sort_by(|a, b| {
-                (identity_lines(a), &a.tier_reason, &a.arn).cmp(&(
-                    identity_lines(b),
-                    &b.tier_reason,
-                    &b.arn,
-                ))
-            });
+            rows.sort_by_cached_key(|r| (identity_lines(r), r.tier_reason.clone(), r.arn.clone()));
             Band {
                 tier: tier.0,
                 way_in,
@@ -272,6 +266,8 @@ fn band_svg(band: &Band<'_>, classes: &PrincipalClasses) -> String {
     // Identities and grants, each once, in the order the sorted rows first reach them.
     let mut identities: Vec<((String, String), Vec<usize>)> = Vec::new();
     let mut grants: Vec<((String, String), Vec<usize>)> = Vec::new();
+    // Where each identity and grant sits in its list (a band may hold thousands of rows).
+    let mut places: [HashMap<(String, String), usize>; 2] = [HashMap::new(), HashMap::new()];
     // For each identity and grant pair, the rows that take it.
     let mut pairs: BTreeMap<(usize, usize), Vec<usize>> = BTreeMap::new();
     for (i, row) in band.rows.iter().enumerate() {
@@ -283,12 +279,13 @@ fn band_svg(band: &Band<'_>, classes: &PrincipalClasses) -> String {
         .into_iter()
         .enumerate()
         {
-            at[slot] = match list.iter().position(|(k, _)| *k == key) {
-                Some(found) => {
+            at[slot] = match places[slot].get(&key) {
+                Some(&found) => {
                     list[found].1.push(i);
                     found
                 }
                 None => {
+                    places[slot].insert(key.clone(), list.len());
                     list.push((key, vec![i]));
                     list.len() - 1
                 }
