@@ -138,7 +138,7 @@ pub fn diff(
     }
     let changed = changed_paths(&before, &after);
     body.push_str(&format!(
-        "<h2>Access before and after ({} way(s) in changed)</h2>\n",
+        "<h2>Access before and after ({} changed way(s) in)</h2>\n",
         changed.len()
     ));
     if changed.is_empty() {
