@@ -84,15 +84,10 @@ fn main() {
         .unwrap();
     let report: serde_json::Value = serde_json::from_slice(&report.stdout).unwrap();
     let clusters = if measure { 500 } else { 5 };
-    let mut lines = String::new();
-    for i in 0..clusters {
-        let mut report = report.clone();
-        report["cluster"]["arn"] = serde_json::json!(format!(
-            "arn:aws:eks:us-east-1:123456789012:cluster/c{i:03}"
-        ));
-        lines.push_str(&serde_json::json!({"kind": "cluster", "account": "123456789012", "region": "us-east-1", "cluster": format!("c{i:03}"), "exit": 1, "report": report}).to_string());
-        lines.push('\n');
-    }
+    let names: Vec<(String, String)> = (0..clusters)
+        .map(|i| ("123456789012".to_string(), format!("c{i:03}")))
+        .collect();
+    let lines = large_cluster::fleet_lines(&report, &names);
     let shard = dir.join("fleet.jsonl");
     std::fs::write(&shard, lines).unwrap();
     let fleet_page = dir.join("fleet.html");

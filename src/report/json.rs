@@ -111,8 +111,8 @@ fn summary(findings: &[Finding]) -> Summary {
     }
 }
 
-pub fn render(result: &CheckResult) -> String {
-    let report = Report {
+fn report(result: &CheckResult) -> Report<'_> {
+    Report {
         version: JSON_REPORT_VERSION,
         tool: super::ToolInfo::this_build(),
         cluster: result.live.as_ref(),
@@ -123,8 +123,16 @@ pub fn render(result: &CheckResult) -> String {
         notes: &result.notes,
         coverage: &result.coverage,
         summary: summary(&result.findings),
-    };
-    let mut text = serde_json::to_string_pretty(&report).expect("serialisable");
+    }
+}
+
+pub fn render(result: &CheckResult) -> String {
+    let mut text = serde_json::to_string_pretty(&report(result)).expect("serialisable");
     text.push('\n');
     text
+}
+
+/// The same report as a JSON value (a fleet's cluster line carries it; the HTML page reads it).
+pub fn value(result: &CheckResult) -> serde_json::Value {
+    serde_json::to_value(report(result)).expect("serialisable")
 }

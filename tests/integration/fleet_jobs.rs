@@ -307,15 +307,10 @@ fn a_shard_larger_than_a_manifest_merges_whole() {
         &common::run(&["check", snapshot.to_str().unwrap(), "--format", "json"]).stdout,
     )
     .unwrap();
-    let mut lines = String::new();
-    for i in 0..300 {
-        let mut report = report.clone();
-        report["cluster"]["arn"] = serde_json::json!(format!(
-            "arn:aws:eks:us-east-1:123456789012:cluster/c{i:03}"
-        ));
-        lines.push_str(&serde_json::json!({"kind": "cluster", "account": "123456789012", "region": "us-east-1", "cluster": format!("c{i:03}"), "exit": 1, "report": report}).to_string());
-        lines.push('\n');
-    }
+    let clusters: Vec<(String, String)> = (0..300)
+        .map(|i| ("123456789012".to_string(), format!("c{i:03}")))
+        .collect();
+    let lines = crate::support::large_cluster::fleet_lines(&report, &clusters);
     assert!(lines.len() > 4 * 1024 * 1024, "{} bytes", lines.len());
     let shard = common::write(&dir, "shard.jsonl", lines.as_bytes());
     let merged = common::run(&["merge", &shard, "--format", "json"]);

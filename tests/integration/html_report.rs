@@ -369,22 +369,14 @@ fn a_fleet_page_links_every_cluster() {
         &run(&["check", snapshot.to_str().unwrap(), "--format", "json"]).stdout,
     )
     .unwrap();
-    let mut lines = String::new();
-    for (account, cluster) in [
+    let clusters = [
         ("111111111111", "legacy"),
         ("222222222222", "other"),
         ("222222222222", "third"),
         ("444444444444", "fourth"),
-    ] {
-        let mut report = report.clone();
-        report["cluster"]["name"] = json!(cluster);
-        report["cluster"]["arn"] =
-            json!(format!("arn:aws:eks:us-east-1:{account}:cluster/{cluster}"));
-        lines.push_str(&format!(
-            "{}\n",
-            json!({"kind": "cluster", "account": account, "region": "us-east-1", "cluster": cluster, "exit": 1, "report": report})
-        ));
-    }
+    ]
+    .map(|(a, c)| (a.to_string(), c.to_string()));
+    let mut lines = crate::support::large_cluster::fleet_lines(&report, &clusters);
     lines.push_str(&format!(
         "{}\n",
         json!({"kind": "not_audited", "account": "333333333333", "region": "eu-west-1", "reason": "unknown(access_denied)", "detail": "AssumeRole refused"})

@@ -44,7 +44,7 @@ impl ClusterLine {
                 .as_ref()
                 .map_or(String::new(), |l| l.cluster.name.clone()),
             exit,
-            report: serde_json::from_str(&super::json::render(result)).expect("our own JSON"),
+            report: super::json::value(result),
         }
     }
 

@@ -217,8 +217,7 @@ impl AuditView {
 
     /// The page of a judgement: its JSON report, with a file's access matrix added.
     pub fn from_result(result: &CheckResult) -> AuditView {
-        let report: Value =
-            serde_json::from_str(&crate::report::json::render(result)).expect("our own JSON");
+        let report = crate::report::json::value(result);
         let mut view = AuditView::deserialize(&report).expect("our own JSON has our shape");
         if result.live.is_none() {
             view.rows = result

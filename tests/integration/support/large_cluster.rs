@@ -39,3 +39,19 @@ pub fn snapshot(entries: usize, bindings: usize) -> Value {
     snapshot["rbac"]["cluster_role_bindings"] = json!({"state": "found", "value": bindings});
     snapshot
 }
+
+/// A fleet's JSON Lines as `scan --format jsonl` writes them: one cluster line per
+/// `(account, cluster)`, each carrying `report` (a `cluster --format json` report) under that
+/// cluster's name and ARN, exit 1.
+pub fn fleet_lines(report: &Value, clusters: &[(String, String)]) -> String {
+    let mut lines = String::new();
+    for (account, cluster) in clusters {
+        let mut report = report.clone();
+        report["cluster"]["name"] = json!(cluster);
+        report["cluster"]["arn"] =
+            json!(format!("arn:aws:eks:us-east-1:{account}:cluster/{cluster}"));
+        lines.push_str(&json!({"kind": "cluster", "account": account, "region": "us-east-1", "cluster": cluster, "exit": 1, "report": report}).to_string());
+        lines.push('\n');
+    }
+    lines
+}
