@@ -38,3 +38,4 @@ mod schemas;
 mod session;
 mod supply_chain;
 mod token;
+mod yaml_fast_path;

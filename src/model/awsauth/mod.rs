@@ -1,6 +1,7 @@
 //! `aws-auth` as the EKS authenticator reads it: the three data keys, each decoded the way
 //! `ParseMap` decodes it, then matched and rendered the way the ConfigMap backend does.
 
+pub mod common_shape;
 pub mod decode;
 pub mod document;
 pub mod documents;
@@ -15,4 +16,6 @@ pub use model::{
     AccountEntry, DuplicateKey, Entry, KeyObservation, RoleMapping, Row, Section, SectionFailure,
     SectionKey, SsoMatcher, TypeMismatch, UserMapping,
 };
-pub use parse_map::{SectionBudgetError, is_skippable, parse_section, store_key};
+pub use parse_map::{
+    SectionBudgetError, is_skippable, parse_section, parse_section_full_path, store_key,
+};

@@ -4,8 +4,9 @@
 
 use std::collections::HashMap;
 
+use super::common_shape::read_common_shape;
 use super::decode::decode_section;
-use super::json_value::to_json;
+use super::json_value::{JsonNode, to_json};
 use super::model::{AccountEntry, Row, Section, SectionFailure, SectionKey};
 use super::validate::validate;
 use crate::inputs::yaml::{
@@ -118,6 +119,21 @@ fn parse_yaml(text: &str) -> Result<Result<ParsedYaml, SectionFailure>, SectionB
 
 /// Reads one data value. `key` decides the decoder; the caller passes only the three keys.
 pub fn parse_section(key: SectionKey, text: &str) -> Result<Section, SectionBudgetError> {
+    parse_section_with(key, text, true)
+}
+
+/// [`parse_section`] without the common-shape shortcut: every section through saphyr's
+/// events, the YAML tree and its JSON conversion. For the tests that hold the shortcut to
+/// the full path.
+pub fn parse_section_full_path(key: SectionKey, text: &str) -> Result<Section, SectionBudgetError> {
+    parse_section_with(key, text, false)
+}
+
+fn parse_section_with(
+    key: SectionKey,
+    text: &str,
+    shortcut: bool,
+) -> Result<Section, SectionBudgetError> {
     let mut section = Section {
         present: true,
         ..Section::default()
@@ -146,31 +162,17 @@ pub fn parse_section(key: SectionKey, text: &str) -> Result<Section, SectionBudg
         section.failure = Some(failure);
         return Ok(section);
     }
-    let ParsedYaml {
-        root,
-        ignored_document_at: ignored,
-    } = match parse_yaml(text)? {
-        Ok(parsed) => parsed,
-        Err(failure) => {
-            section.failure = Some(failure);
-            return Ok(section);
-        }
+    let common = if shortcut {
+        read_common_shape(text, Budget::SECTION)
+    } else {
+        None
     };
-    section.ignored_document_at = ignored;
-    let Some(root) = root else {
-        return Ok(section);
-    };
-    let converted = to_json(&root);
-    drop(root); // the YAML tree is no longer needed: keep peak memory to one tree
-    let json = match converted {
-        Ok(json) => json,
-        Err(e) => {
-            section.failure = Some(SectionFailure::Syntax {
-                pos: e.pos,
-                message: e.message,
-            });
-            return Ok(section);
-        }
+    let json = match common {
+        Some(json) => json,
+        None => match read_full_path(text, &mut section)? {
+            Some(json) => json,
+            None => return Ok(section),
+        },
     };
     match decode_section(key, &json) {
         Ok(entries) => section.entries = entries,
@@ -184,6 +186,41 @@ pub fn parse_section(key: SectionKey, text: &str) -> Result<Section, SectionBudg
     }
     mark_overrides(&mut section);
     Ok(section)
+}
+
+/// The full path: saphyr's events, the YAML tree, its JSON conversion. `None` when the
+/// section ends there (a syntax error, a conversion error, an empty document), recorded in
+/// `section`.
+fn read_full_path(
+    text: &str,
+    section: &mut Section,
+) -> Result<Option<JsonNode>, SectionBudgetError> {
+    let ParsedYaml {
+        root,
+        ignored_document_at: ignored,
+    } = match parse_yaml(text)? {
+        Ok(parsed) => parsed,
+        Err(failure) => {
+            section.failure = Some(failure);
+            return Ok(None);
+        }
+    };
+    section.ignored_document_at = ignored;
+    let Some(root) = root else {
+        return Ok(None);
+    };
+    let converted = to_json(&root);
+    drop(root); // the YAML tree is no longer needed: keep peak memory to one tree
+    match converted {
+        Ok(json) => Ok(Some(json)),
+        Err(e) => {
+            section.failure = Some(SectionFailure::Syntax {
+                pos: e.pos,
+                message: e.message,
+            });
+            Ok(None)
+        }
+    }
 }
 
 /// The key `saveMap` stores a row under.

@@ -1,0 +1,207 @@
+//! The common-shape shortcut (`model::awsauth::common_shape`) against the full YAML path: on
+//! every `mapRoles`/`mapUsers` text the project holds (conformance vectors, rule fixtures,
+//! diff cases, scenarios, examples, a generated 128 KiB section) and on thousands of mutants
+//! of them, whatever the shortcut accepts must read exactly as the full path reads it — the
+//! same JSON tree, positions included, and the same section (rows, observations, errors).
+
+use std::path::{Path, PathBuf};
+
+use aws_auth_audit::inputs::manifest::{DataValue, decode_text, read_configmaps};
+use aws_auth_audit::inputs::yaml::{Budget, parse_stream};
+use aws_auth_audit::model::awsauth::common_shape::read_common_shape;
+use aws_auth_audit::model::awsauth::json_value::to_json;
+use aws_auth_audit::model::awsauth::{SectionKey, parse_section, parse_section_full_path};
+use serde_json::Value;
+
+#[path = "../../benches/support/sample.rs"]
+mod sample;
+
+const VECTORS: &str = include_str!("../conformance/authenticator-vectors.jsonl");
+
+fn yaml_files(dir: &Path, found: &mut Vec<PathBuf>) {
+    for entry in std::fs::read_dir(dir).unwrap() {
+        let path = entry.unwrap().path();
+        if path.is_dir() {
+            yaml_files(&path, found);
+        } else if path.extension().is_some_and(|e| e == "yaml" || e == "yml") {
+            found.push(path);
+        }
+    }
+}
+
+/// Every `mapRoles`/`mapUsers` text of a manifest (none when it does not read).
+fn sections_of(manifest: &str, into: &mut Vec<(SectionKey, String)>) {
+    let Ok(text) = decode_text(manifest.as_bytes()) else {
+        return;
+    };
+    let Ok(read) = read_configmaps(&text) else {
+        return;
+    };
+    for configmap in read.configmaps {
+        for item in configmap.data {
+            let key = match item.key.as_str() {
+                "mapRoles" => SectionKey::MapRoles,
+                "mapUsers" => SectionKey::MapUsers,
+                _ => continue,
+            };
+            if let DataValue::Text { text, .. } = item.value {
+                into.push((key, text));
+            }
+        }
+    }
+}
+
+/// The texts the project holds, each with the key it is read under.
+fn corpus() -> Vec<(SectionKey, String)> {
+    let mut texts = Vec::new();
+    for line in VECTORS.lines().filter(|l| !l.trim().is_empty()) {
+        let vector: Value = serde_json::from_str(line).unwrap();
+        let input = vector["input"].as_str().unwrap_or_default();
+        match (vector["section"].as_str(), vector["input_kind"].as_str()) {
+            (_, Some("configmap_manifest")) => sections_of(input, &mut texts),
+            (Some("mapRoles"), None) => texts.push((SectionKey::MapRoles, input.to_string())),
+            (Some("mapUsers"), None) => texts.push((SectionKey::MapUsers, input.to_string())),
+            _ => {}
+        }
+    }
+    let root = Path::new(env!("CARGO_MANIFEST_DIR"));
+    let mut files = Vec::new();
+    yaml_files(&root.join("tests"), &mut files);
+    yaml_files(&root.join("examples"), &mut files);
+    files.sort();
+    for file in files {
+        sections_of(
+            &std::fs::read_to_string(&file).unwrap_or_default(),
+            &mut texts,
+        );
+    }
+    sections_of(&sample::large_configmap(128 * 1024), &mut texts);
+    texts
+}
+
+/// Asserts the shortcut and the full path agree on `text`; returns whether the shortcut took
+/// it.
+fn agree(key: SectionKey, text: &str) -> bool {
+    let shortcut = read_common_shape(text, Budget::SECTION);
+    if let Some(tree) = &shortcut {
+        let full = parse_stream(text, Budget::SECTION).unwrap_or_else(|e| {
+            panic!("the shortcut read what the full path refuses ({e}):\n{text}")
+        });
+        let root = full.documents[0].root.as_ref().expect("a root");
+        assert_eq!(
+            Some(tree),
+            to_json(root).ok().as_ref(),
+            "the trees differ on:\n{text}"
+        );
+    }
+    assert_eq!(
+        parse_section(key, text),
+        parse_section_full_path(key, text),
+        "the sections differ on:\n{text}"
+    );
+    shortcut.is_some()
+}
+
+#[test]
+fn the_shortcut_reads_every_held_text_as_the_full_path_does() {
+    let corpus = corpus();
+    let taken = corpus
+        .iter()
+        .filter(|(key, text)| agree(*key, text))
+        .count();
+    // Most texts are the common shape; the rest are the hostile and unusual cases the rule
+    // fixtures exist for.
+    assert!(corpus.len() > 150, "corpus of {}", corpus.len());
+    assert!(
+        taken * 2 > corpus.len(),
+        "{taken} of {} taken",
+        corpus.len()
+    );
+    assert!(
+        taken < corpus.len(),
+        "the shortcut took even the unusual texts"
+    );
+}
+
+/// A small deterministic generator (xorshift), so a failure names a reproducible mutant.
+struct Mutator(u64);
+
+impl Mutator {
+    fn next(&mut self) -> u64 {
+        self.0 ^= self.0 << 13;
+        self.0 ^= self.0 >> 7;
+        self.0 ^= self.0 << 17;
+        self.0
+    }
+
+    fn below(&mut self, n: usize) -> usize {
+        (self.next() % n as u64) as usize
+    }
+
+    /// One edit of the kind that changes how YAML reads a text: a byte that means something
+    /// to YAML inserted, replaced or removed, a line's indentation changed, a line repeated.
+    fn mutate(&mut self, text: &str) -> String {
+        const SIGNIFICANT: &[&str] = &[
+            " ", "  ", "-", "- ", ":", ": ", "\n", "[", "]", ",", "{", "}", "'", "\"", "#", "&a ",
+            "*a", "!", "|", ">", "?", "~", "\\", "y", "yes", "null", "0", "1e3", ".", "\t", "\r",
+            "é", "<<", "`", "@", "%",
+        ];
+        let mut bytes = text.as_bytes().to_vec();
+        let at = self.below(bytes.len() + 1);
+        match self.below(5) {
+            0 | 1 => {
+                let insert = SIGNIFICANT[self.below(SIGNIFICANT.len())].as_bytes();
+                bytes.splice(at..at, insert.iter().copied());
+            }
+            2 if at < bytes.len() => {
+                bytes.remove(at);
+            }
+            3 => {
+                let lines: Vec<&str> = text.split('\n').collect();
+                let n = self.below(lines.len());
+                let mut out: Vec<String> = lines.iter().map(|l| l.to_string()).collect();
+                out[n] = match self.below(3) {
+                    0 => format!(" {}", out[n]),
+                    1 => out[n].strip_prefix(' ').unwrap_or(&out[n]).to_string(),
+                    _ => format!("{}\n{}", out[n], out[n]),
+                };
+                return out.join("\n");
+            }
+            _ => {
+                let insert = SIGNIFICANT[self.below(SIGNIFICANT.len())].as_bytes();
+                let end = (at + insert.len()).min(bytes.len());
+                bytes.splice(at..end, insert.iter().copied());
+            }
+        }
+        String::from_utf8_lossy(&bytes).into_owned()
+    }
+}
+
+#[test]
+fn mutants_the_shortcut_takes_read_as_the_full_path_reads_them() {
+    let seeds: Vec<(SectionKey, String)> = corpus()
+        .into_iter()
+        .filter(|(_, text)| text.len() < 4096 && read_common_shape(text, Budget::SECTION).is_some())
+        .collect();
+    assert!(seeds.len() > 50, "{} seeds", seeds.len());
+    let mut mutator = Mutator(0x9e37_79b9_7f4a_7c15);
+    let (mut taken, mut refused) = (0, 0);
+    for round in 0..12_000 {
+        let (key, seed) = &seeds[round % seeds.len()];
+        let mut text = seed.clone();
+        for _ in 0..1 + mutator.below(3) {
+            text = mutator.mutate(&text);
+        }
+        if agree(*key, &text) {
+            taken += 1;
+        } else {
+            refused += 1;
+        }
+    }
+    // Both sides of the shortcut's line were exercised: mutants it read (and matched) and
+    // mutants it left to the full path.
+    assert!(
+        taken > 2_000 && refused > 2_000,
+        "taken {taken}, refused {refused}"
+    );
+}
