@@ -163,7 +163,11 @@ impl<'a> Emitter<'a> {
                     key.spelling
                 ),
                 doc.file_pos(section, key.pos),
-                vec![section.to_string(), who(entry.index), key.spelling.clone()],
+                vec![
+                    section.to_string(),
+                    who(entry.index),
+                    key.spelling.to_string(),
+                ],
             ),
             At::Account(account) => (
                 format!("{base} › data.mapAccounts › [{}]", account.index),

@@ -5,9 +5,10 @@
 //! leaves the field as it was, `null` clears slices and pointers, and a non-null value into
 //! the `sso` pointer allocates it before failing.
 
+use std::borrow::Cow;
 use std::collections::BTreeMap;
 
-use super::json_value::{JsonMember, JsonNode, JsonObject, JsonValue};
+use super::json_value::{JsonNode, JsonObject, JsonValue};
 use super::model::{
     DuplicateKey, Entry, KeyObservation, Row, SectionFailure, SectionKey, SsoMatcher, TypeMismatch,
 };
@@ -49,7 +50,7 @@ pub fn is_unicode_folded(key: &str) -> bool {
 
 #[derive(Default)]
 struct Decoder {
-    field_pos: BTreeMap<String, Pos>,
+    field_pos: BTreeMap<&'static str, Pos>,
     group_pos: Vec<Pos>,
     keys: Vec<KeyObservation>,
     mismatches: Vec<TypeMismatch>,
@@ -66,19 +67,21 @@ impl Decoder {
         });
     }
 
-    fn string(&mut self, target: &mut String, field: &str, node: &JsonNode) {
-        match &node.value {
+    /// Assigns a string field, moving the text out of the JSON tree (each value is assigned
+    /// once: members are walked once, in order).
+    fn string(&mut self, target: &mut String, field: &'static str, node: &mut JsonNode) {
+        match &mut node.value {
             JsonValue::String(s) => {
-                *target = s.clone();
-                self.field_pos.insert(field.to_string(), node.start);
+                *target = std::mem::take(s);
+                self.field_pos.insert(field, node.start);
             }
             JsonValue::Null => {}
             _ => self.mismatch(field, "string", node),
         }
     }
 
-    fn groups(&mut self, target: &mut Option<Vec<String>>, node: &JsonNode) {
-        match &node.value {
+    fn groups(&mut self, target: &mut Option<Vec<String>>, node: &mut JsonNode) {
+        match &mut node.value {
             JsonValue::Null => {
                 *target = None;
                 self.group_pos.clear();
@@ -86,49 +89,50 @@ impl Decoder {
             JsonValue::Array(items) => {
                 let mut groups = target.take().unwrap_or_default();
                 let mut positions = std::mem::take(&mut self.group_pos);
-                for (i, item) in items.iter().enumerate() {
+                let count = items.len();
+                for (i, item) in items.iter_mut().enumerate() {
                     if i >= groups.len() {
                         groups.push(String::new());
                         positions.push(item.start);
                     }
-                    let field = format!("groups[{i}]");
-                    match &item.value {
+                    match &mut item.value {
                         JsonValue::String(s) => {
-                            groups[i] = s.clone();
+                            groups[i] = std::mem::take(s);
                             positions[i] = item.start;
                         }
                         JsonValue::Null => {}
-                        _ => self.mismatch(&field, "string", item),
+                        _ => self.mismatch(&format!("groups[{i}]"), "string", item),
                     }
                 }
-                groups.truncate(items.len());
-                positions.truncate(items.len());
+                groups.truncate(count);
+                positions.truncate(count);
                 self.group_pos = positions;
-                self.field_pos.insert("groups".into(), node.start);
+                self.field_pos.insert("groups", node.start);
                 *target = Some(groups);
             }
             _ => self.mismatch("groups", "array", node),
         }
     }
 
-    fn sso(&mut self, target: &mut Option<SsoMatcher>, node: &JsonNode) {
-        match &node.value {
+    fn sso(&mut self, target: &mut Option<SsoMatcher>, node: &mut JsonNode) {
+        let start = node.start;
+        match &mut node.value {
             JsonValue::Null => *target = None,
             JsonValue::Object(object) => {
                 let sso = target.get_or_insert_with(SsoMatcher::default);
-                self.field_pos.insert("sso".into(), node.start);
+                self.field_pos.insert("sso", start);
                 self.object(object, SSO_FIELDS, true, |decoder, field, value| {
                     let slot = match field {
                         "permissionSetName" => &mut sso.permission_set_name,
                         "accountID" => &mut sso.account_id,
                         _ => &mut sso.partition,
                     };
-                    decoder.string(slot, &format!("sso.{field}"), value);
+                    decoder.string(slot, qualified(field, true), value);
                 });
             }
             _ => {
                 target.get_or_insert_with(SsoMatcher::default);
-                self.field_pos.insert("sso".into(), node.start);
+                self.field_pos.insert("sso", start);
                 self.mismatch("sso", "object", node);
             }
         }
@@ -137,38 +141,49 @@ impl Decoder {
     /// Walks an object's members in byte order, assigning each to its field.
     fn object(
         &mut self,
-        object: &JsonObject,
+        object: &mut JsonObject,
         fields: &[&'static str],
         in_sso: bool,
-        mut assign: impl FnMut(&mut Decoder, &'static str, &JsonNode),
+        mut assign: impl FnMut(&mut Decoder, &'static str, &mut JsonNode),
     ) {
-        let mut winners: BTreeMap<&'static str, &JsonMember> = BTreeMap::new();
-        for member in &object.members {
+        // Each field's winning spelling so far, to report case variants that lose.
+        let mut winners: Vec<(&'static str, usize)> = Vec::new();
+        for index in 0..object.members.len() {
+            let member = &mut object.members[index];
             let field = match_field(fields, &member.key);
             self.keys.push(KeyObservation {
-                spelling: member.key.clone(),
+                spelling: match field {
+                    Some(f) if f == member.key => Cow::Borrowed(f),
+                    _ => Cow::Owned(member.key.clone()),
+                },
                 pos: member.key_pos,
                 field,
                 in_sso,
             });
-            if let Some(field) = field {
-                if let Some(previous) = winners.insert(field, member) {
+            let Some(field) = field else { continue };
+            let is_collection = matches!(
+                member.value.value,
+                JsonValue::Array(_) | JsonValue::Object(_)
+            );
+            assign(self, field, &mut member.value);
+            if is_collection {
+                // A block collection starts on the next line: point at its key.
+                self.field_pos
+                    .insert(qualified(field, in_sso), member.key_pos);
+            }
+            match winners.iter_mut().find(|(f, _)| *f == field) {
+                Some((_, previous)) => {
+                    let lost = &object.members[*previous];
+                    let won = &object.members[index];
                     self.duplicates.push(DuplicateKey {
-                        field: qualified(field, in_sso),
-                        lost: (previous.key.clone(), previous.key_pos),
-                        won: (member.key.clone(), member.key_pos),
+                        field: qualified(field, in_sso).to_string(),
+                        lost: (lost.key.clone(), lost.key_pos),
+                        won: (won.key.clone(), won.key_pos),
                         case_variant: true,
                     });
+                    *previous = index;
                 }
-                assign(self, field, &member.value);
-                if matches!(
-                    member.value.value,
-                    JsonValue::Array(_) | JsonValue::Object(_)
-                ) {
-                    // A block collection starts on the next line: point at its key.
-                    self.field_pos
-                        .insert(qualified(field, in_sso), member.key_pos);
-                }
+                None => winners.push((field, index)),
             }
         }
         for lost in &object.overwritten {
@@ -182,7 +197,7 @@ impl Decoder {
                 .map(|m| (m.key.clone(), m.key_pos))
                 .unwrap_or_else(|| (lost.key.clone(), lost.key_pos));
             self.duplicates.push(DuplicateKey {
-                field: qualified(field, in_sso),
+                field: qualified(field, in_sso).to_string(),
                 lost: (lost.key.clone(), lost.key_pos),
                 won,
                 case_variant: false,
@@ -191,21 +206,25 @@ impl Decoder {
     }
 }
 
-fn qualified(field: &str, in_sso: bool) -> String {
-    if in_sso {
-        format!("sso.{field}")
-    } else {
-        field.to_string()
+/// A field's name as `field_pos` keys it: `sso.accountID` for the matcher's fields.
+fn qualified(field: &'static str, in_sso: bool) -> &'static str {
+    match (in_sso, field) {
+        (false, _) => field,
+        (true, "permissionSetName") => "sso.permissionSetName",
+        (true, "accountID") => "sso.accountID",
+        (true, "partition") => "sso.partition",
+        (true, _) => unreachable!("the matcher has three fields"),
     }
 }
 
-fn decode_entry(section: SectionKey, index: usize, node: &JsonNode) -> Entry {
+fn decode_entry(section: SectionKey, index: usize, node: &mut JsonNode) -> Entry {
     let mut decoder = Decoder::default();
     let mut row = match section {
         SectionKey::MapUsers => Row::User(Default::default()),
         _ => Row::Role(Default::default()),
     };
-    match &node.value {
+    let start = node.start;
+    match &mut node.value {
         JsonValue::Object(object) => {
             let fields = match section {
                 SectionKey::MapUsers => USER_FIELDS,
@@ -230,7 +249,7 @@ fn decode_entry(section: SectionKey, index: usize, node: &JsonNode) -> Entry {
     }
     Entry {
         index,
-        pos: node.start,
+        pos: start,
         row,
         field_pos: decoder.field_pos,
         group_pos: decoder.group_pos,
@@ -243,12 +262,15 @@ fn decode_entry(section: SectionKey, index: usize, node: &JsonNode) -> Entry {
 }
 
 /// Decodes a section's JSON into entries; `null` is an empty list, anything but a list
-/// loses the section.
-pub fn decode_section(section: SectionKey, root: &JsonNode) -> Result<Vec<Entry>, SectionFailure> {
-    match &root.value {
+/// loses the section. Strings are moved out of the tree, which is left spent.
+pub fn decode_section(
+    section: SectionKey,
+    root: &mut JsonNode,
+) -> Result<Vec<Entry>, SectionFailure> {
+    match &mut root.value {
         JsonValue::Null => Ok(Vec::new()),
         JsonValue::Array(items) => Ok(items
-            .iter()
+            .iter_mut()
             .enumerate()
             .map(|(i, item)| decode_entry(section, i, item))
             .collect()),

@@ -137,7 +137,8 @@ impl Row {
 /// An entry key as written, and the struct field `encoding/json` assigned it to.
 #[derive(Debug, Clone, PartialEq)]
 pub struct KeyObservation {
-    pub spelling: String,
+    /// The field's own name when written exactly so (no copy), else the text as written.
+    pub spelling: std::borrow::Cow<'static, str>,
     pub pos: Pos,
     /// The field's JSON name (`rolearn`, `groups`, …), `None` when the key is ignored.
     pub field: Option<&'static str>,
@@ -176,7 +177,7 @@ pub struct Entry {
     pub pos: Pos,
     pub row: Row,
     /// Value position of each decoded field (by JSON name, `sso.accountID` for nested ones).
-    pub field_pos: BTreeMap<String, Pos>,
+    pub field_pos: BTreeMap<&'static str, Pos>,
     /// Position of each group item.
     pub group_pos: Vec<Pos>,
     pub keys: Vec<KeyObservation>,

@@ -167,14 +167,14 @@ fn parse_section_with(
     } else {
         None
     };
-    let json = match common {
+    let mut json = match common {
         Some(json) => json,
         None => match read_full_path(text, &mut section)? {
             Some(json) => json,
             None => return Ok(section),
         },
     };
-    match decode_section(key, &json) {
+    match decode_section(key, &mut json) {
         Ok(entries) => section.entries = entries,
         Err(failure) => {
             section.failure = Some(failure);
