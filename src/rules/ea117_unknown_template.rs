@@ -47,7 +47,6 @@ fn nearest(text: &str) -> String {
 
 pub fn check(doc: &AwsAuthDocument, out: &mut Emitter<'_>) {
     for (section, entry) in kept_entries(doc) {
-        let principal = principal_of(entry);
         let fields = std::iter::once((None, entry.row.username()))
             .chain(entry.row.groups().iter().enumerate().map(|(i, g)| (Some(i), g.as_str())));
         for (group, text) in fields {
@@ -58,7 +57,7 @@ pub fn check(doc: &AwsAuthDocument, out: &mut Emitter<'_>) {
             for placeholder in placeholders(text).into_iter().filter(|p| !p.known) {
                 out.emit(
                     At::Entry(section, entry, &field),
-                    principal.as_deref(),
+                    principal_of(entry).as_deref(),
                     format!(
                         "`{}` in {field} `{text}` is not a template EKS knows: it is kept literally{}",
                         placeholder.text,

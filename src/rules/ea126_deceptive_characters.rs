@@ -45,27 +45,25 @@ pub const META: RuleMeta = RuleMeta {
 
 /// The first character of `text` a reader would not see as written, by its code point.
 fn deceptive(text: &str) -> Option<char> {
+    if text.bytes().all(|b| (0x20..0x7f).contains(&b)) {
+        return None; // printable ASCII: the common case, decided without decoding
+    }
     text.chars().find(|&c| is_dangerous(c))
 }
 
 pub fn check(doc: &AwsAuthDocument, out: &mut Emitter<'_>) {
     for (section, entry) in kept_entries(doc) {
-        let who = principal_of(entry);
-        let mut fields: Vec<(String, &str)> = vec![("username".into(), entry.row.username())];
-        fields.extend(
-            entry
-                .row
-                .groups()
-                .iter()
-                .enumerate()
-                .map(|(i, g)| (format!("groups[{i}]"), g.as_str())),
-        );
-        for (field, value) in fields {
+        let fields = std::iter::once((None, entry.row.username()))
+            .chain(entry.row.groups().iter().enumerate().map(|(i, g)| (Some(i), g.as_str())));
+        for (group, value) in fields {
             let Some(c) = deceptive(value) else { continue };
-            let what = if field == "username" { "username" } else { "group" };
+            let (what, field) = match group {
+                None => ("username", "username".to_string()),
+                Some(i) => ("group", format!("groups[{i}]")),
+            };
             out.emit(
                 At::Entry(section, entry, &field),
-                who.as_deref(),
+                principal_of(entry).as_deref(),
                 format!(
                     "{what} `{}` holds U+{:04X}, which a log or a terminal does not show as written: the API server's audit log, RBAC subjects and `kubectl auth whoami` carry it as it is",
                     terminal(value),
