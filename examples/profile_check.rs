@@ -1,11 +1,16 @@
 //! Where `check`'s time goes on one file, stage by stage and rule by rule, in-process (best of
-//! RUNS): `cargo run --release --example profile_check -- FILE [RUNS]`. The figures in
+//! RUNS; RUNS=1 is a cold process, as the command line runs): `cargo run --release --example
+//! profile_check -- FILE [RUNS]`. The figures in
 //! docs/performance.md's profile come from it.
 
 use std::time::Instant;
 
 use aws_auth_audit::inputs::manifest::{InputFile, decode_text, read_configmaps};
 use aws_auth_audit::model::awsauth::document::AwsAuthDocument;
+
+/// The binary's allocator, so that the figures are the binary's.
+#[global_allocator]
+static ALLOCATOR: mimalloc::MiMalloc = mimalloc::MiMalloc;
 
 fn best<T>(runs: usize, mut f: impl FnMut() -> T) -> (f64, T) {
     let mut best = f64::MAX;

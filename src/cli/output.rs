@@ -80,17 +80,29 @@ pub fn outcome(status: ExitStatus, fail_on: FailOn) -> report::html::Outcome {
 
 /// Renders a report, writes it, and gives the exit code it earns.
 pub fn deliver(result: &CheckResult, report: &ReportArgs) -> CliResult {
-    write_report(report.output.as_deref(), &render(result, report))?;
+    if report.format == Format::Json && report.output.is_none() {
+        // Straight to stdout as it is serialised: a 1 MiB aws-auth makes a 4 MB report.
+        let mut stdout = std::io::BufWriter::with_capacity(64 * 1024, std::io::stdout().lock());
+        stdout_result(report::json::write(result, &mut stdout).and_then(|()| stdout.flush()))?;
+    } else {
+        write_report(report.output.as_deref(), &render(result, report))?;
+    }
     Ok(exit_status(result, report.fail_on, report.allow_incomplete))
 }
 
 /// Writes text to stdout. A closed pipe (`| head`) is not an error worth a message.
 pub fn write_stdout(text: &str) -> Result<(), CliError> {
     let mut stdout = std::io::stdout().lock();
-    match stdout
-        .write_all(text.as_bytes())
-        .and_then(|()| stdout.flush())
-    {
+    stdout_result(
+        stdout
+            .write_all(text.as_bytes())
+            .and_then(|()| stdout.flush()),
+    )
+}
+
+/// A write to stdout: a closed pipe (`| head`) is not an error worth a message.
+fn stdout_result(written: std::io::Result<()>) -> Result<(), CliError> {
+    match written {
         Ok(()) => Ok(()),
         Err(e) if e.kind() == std::io::ErrorKind::BrokenPipe => Ok(()),
         Err(e) => Err(CliError::input(format!("writing the report: {e}"))),

@@ -130,9 +130,14 @@ pub fn render(result: &CheckResult) -> String {
     // Reserved up front (a finding writes about 1.5 KB): growing a 4 MB report by doubling
     // would copy it and touch twice its pages. Untouched reserve costs no memory.
     let mut text = Vec::with_capacity(64 * 1024 + 2048 * result.findings.len());
-    serde_json::to_writer_pretty(&mut text, &report(result)).expect("serialisable");
-    text.push(b'\n');
+    write(result, &mut text).expect("writing into memory");
     String::from_utf8(text).expect("serde_json writes UTF-8")
+}
+
+/// Writes the report to `out` as it is serialised (stdout needs no copy of it in memory).
+pub fn write(result: &CheckResult, out: &mut impl std::io::Write) -> std::io::Result<()> {
+    serde_json::to_writer_pretty(&mut *out, &report(result))?;
+    out.write_all(b"\n")
 }
 
 /// The same report as a JSON value (a fleet's cluster line carries it; the HTML page reads it).

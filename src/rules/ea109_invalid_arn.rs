@@ -53,7 +53,7 @@ pub const META: RuleMeta = RuleMeta {
 pub fn check(doc: &AwsAuthDocument, out: &mut Emitter<'_>) {
     for (section, entry) in kept_entries(doc) {
         let written = entry.row.arn();
-        if written.is_empty() || written.chars().any(char::is_whitespace) {
+        if written.is_empty() || has_whitespace(written) {
             continue; // sso rows; whitespace is EA121
         }
         let Some(problem) = arn_problem(written) else { continue };

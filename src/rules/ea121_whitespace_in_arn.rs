@@ -34,7 +34,7 @@ pub const META: RuleMeta = RuleMeta {
 pub fn check(doc: &AwsAuthDocument, out: &mut Emitter<'_>) {
     for (section, entry) in kept_entries(doc) {
         let written = entry.row.arn();
-        if !written.chars().any(char::is_whitespace) {
+        if !has_whitespace(written) {
             continue;
         }
         let field = arn_field(section);
@@ -47,7 +47,7 @@ pub fn check(doc: &AwsAuthDocument, out: &mut Emitter<'_>) {
         );
     }
     for account in doc.section(SectionKey::MapAccounts).kept_accounts() {
-        if account.account.chars().any(char::is_whitespace) {
+        if has_whitespace(&account.account) {
             out.emit(
                 At::Account(account),
                 None,

@@ -24,6 +24,16 @@ pub fn principal_of(entry: &Entry) -> Option<String> {
     (!p.is_empty()).then_some(p)
 }
 
+/// Whether a text holds whitespace (Unicode's, as Go's `strings.TrimSpace` knows it), decided
+/// byte by byte for ASCII text.
+pub fn has_whitespace(text: &str) -> bool {
+    if text.is_ascii() {
+        text.bytes().any(|b| b.is_ascii_whitespace() || b == 0x0b)
+    } else {
+        text.chars().any(char::is_whitespace)
+    }
+}
+
 /// `mapRoles[2]`, for messages.
 pub fn entry_name(section: SectionKey, entry: &Entry) -> String {
     format!("{section}[{}]", entry.index)
@@ -140,7 +150,7 @@ pub fn arn_problem(written: &str) -> Option<String> {
 pub fn never_matches(entry: &Entry) -> Option<String> {
     use crate::model::arn;
     let written = entry.row.arn();
-    if written.is_empty() || written.chars().any(char::is_whitespace) {
+    if written.is_empty() || has_whitespace(written) {
         return None;
     }
     if let Ok(parsed) = arn::parse(written) {
@@ -200,5 +210,23 @@ pub fn grant_reach(grant: &crate::model::rbac::Grant<'_>) -> (Severity, String) 
     match grant.namespace() {
         None => (Severity::High, "the whole cluster".to_string()),
         Some(ns) => (Severity::Medium, format!("namespace {ns}")),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    /// The ASCII shortcut agrees with `char::is_whitespace` on every ASCII byte.
+    #[test]
+    fn whitespace_as_unicode_has_it() {
+        for b in 0u8..0x80 {
+            let text = format!("a{}b", b as char);
+            assert_eq!(
+                super::has_whitespace(&text),
+                (b as char).is_whitespace(),
+                "{b:#x}"
+            );
+        }
+        assert!(super::has_whitespace("a\u{00a0}b"));
+        assert!(!super::has_whitespace("aéb"));
     }
 }

@@ -142,6 +142,11 @@ fn scalar_text(node: &Node) -> Result<Option<String>, ManifestError> {
 
 /// The text between two character indices (the parser counts characters, not bytes).
 fn char_slice(text: &str, start: usize, end: usize) -> &str {
+    if text.is_ascii() {
+        // One byte per character: the indices are byte offsets (no walk from the start).
+        let from = start.min(text.len());
+        return &text[from..end.clamp(from, text.len())];
+    }
     let mut offsets = text.char_indices().map(|(b, _)| b).skip(start);
     let from = offsets.next().unwrap_or(text.len());
     let to = offsets

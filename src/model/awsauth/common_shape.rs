@@ -38,6 +38,7 @@ pub fn read_common_shape(text: &str, budget: Budget) -> Option<JsonNode> {
     let mut offset = 0;
     for (number, line) in text.split('\n').enumerate() {
         let at = Line {
+            source: line,
             text: line.as_bytes(),
             number: number + 1,
             offset,
@@ -106,6 +107,7 @@ pub fn read_common_shape(text: &str, budget: Budget) -> Option<JsonNode> {
 
 /// One line of the text, with its 1-based number and the offset of its first byte.
 struct Line<'a> {
+    source: &'a str,
     text: &'a [u8],
     number: usize,
     offset: usize,
@@ -153,7 +155,7 @@ impl Line<'_> {
 
     fn str(&self, from: usize, to: usize) -> &str {
         // The text is ASCII (checked up front): any byte range is a `str`.
-        std::str::from_utf8(&self.text[from..to]).expect("ASCII")
+        &self.source[from..to]
     }
 }
 

@@ -6,11 +6,11 @@
 //! the `sso` pointer allocates it before failing.
 
 use std::borrow::Cow;
-use std::collections::BTreeMap;
 
 use super::json_value::{JsonNode, JsonObject, JsonValue};
 use super::model::{
-    DuplicateKey, Entry, KeyObservation, Row, SectionFailure, SectionKey, SsoMatcher, TypeMismatch,
+    DuplicateKey, Entry, FieldPositions, KeyObservation, Row, SectionFailure, SectionKey,
+    SsoMatcher, TypeMismatch,
 };
 use crate::inputs::yaml::Pos;
 
@@ -50,7 +50,7 @@ pub fn is_unicode_folded(key: &str) -> bool {
 
 #[derive(Default)]
 struct Decoder {
-    field_pos: BTreeMap<&'static str, Pos>,
+    field_pos: FieldPositions,
     group_pos: Vec<Pos>,
     keys: Vec<KeyObservation>,
     mismatches: Vec<TypeMismatch>,

@@ -1,8 +1,6 @@
 //! The rows EKS keeps from `aws-auth`, as the authenticator's Go structs hold them
 //! (`pkg/config/types.go`), and what we observed while decoding each entry.
 
-use std::collections::BTreeMap;
-
 use serde::Serialize;
 
 use crate::inputs::yaml::Pos;
@@ -168,6 +166,25 @@ pub struct DuplicateKey {
     pub case_variant: bool,
 }
 
+/// Where each decoded field of an entry was written. A handful of fields per entry: a short
+/// list (a map would cost a 400-byte node for every one of thousands of entries).
+#[derive(Debug, Clone, PartialEq, Default)]
+pub struct FieldPositions(Vec<(&'static str, Pos)>);
+
+impl FieldPositions {
+    /// Records a field's position; a later one replaces an earlier one.
+    pub fn insert(&mut self, field: &'static str, pos: Pos) {
+        match self.0.iter_mut().find(|(f, _)| *f == field) {
+            Some(slot) => slot.1 = pos,
+            None => self.0.push((field, pos)),
+        }
+    }
+
+    pub fn get(&self, field: &str) -> Option<Pos> {
+        self.0.iter().find(|(f, _)| *f == field).map(|(_, p)| *p)
+    }
+}
+
 /// One list item of `mapRoles` or `mapUsers`, with everything the rules need.
 #[derive(Debug, Clone, PartialEq)]
 pub struct Entry {
@@ -177,7 +194,7 @@ pub struct Entry {
     pub pos: Pos,
     pub row: Row,
     /// Value position of each decoded field (by JSON name, `sso.accountID` for nested ones).
-    pub field_pos: BTreeMap<&'static str, Pos>,
+    pub field_pos: FieldPositions,
     /// Position of each group item.
     pub group_pos: Vec<Pos>,
     pub keys: Vec<KeyObservation>,
@@ -201,7 +218,7 @@ impl Entry {
 
     /// The best position for a field: its value, else the entry.
     pub fn pos_of(&self, field: &str) -> Pos {
-        self.field_pos.get(field).copied().unwrap_or(self.pos)
+        self.field_pos.get(field).unwrap_or(self.pos)
     }
 }
 
