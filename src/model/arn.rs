@@ -123,7 +123,8 @@ pub fn iam_rule_broken(text: &str) -> Option<String> {
         Some(at) => (&rest[..=at], &rest[at + 1..]),
         None => ("/", rest),
     };
-    let name_chars = |c: char| c.is_ascii_alphanumeric() || "+=,.@_-".contains(c);
+    let name_chars =
+        |c: char| c.is_ascii_alphanumeric() || matches!(c, '+' | '=' | ',' | '.' | '@' | '_' | '-');
     if name.is_empty() {
         return Some(format!("has an empty {kind} name"));
     }

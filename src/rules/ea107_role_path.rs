@@ -63,9 +63,9 @@ pub fn check(doc: &AwsAuthDocument, out: &mut Emitter<'_>) {
         } else {
             format!("{written} never matches: EKS compares role ARNs without their path; write `{fixed}`")
         };
-        let known = crate::model::iam::Wanted::from_arn(written).and_then(|w| {
-            out.iam()
-                .and_then(|iam| iam.lookup(w.kind, &w.account, &w.name))
+        let known = out.iam().and_then(|iam| {
+            let wanted = crate::model::iam::Wanted::from_arn(written)?;
+            iam.lookup(wanted.kind, &wanted.account, &wanted.name)
         });
         let (message, remediation) = match known {
             Some(crate::evidence::Fetched::Found(role)) => (

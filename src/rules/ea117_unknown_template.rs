@@ -27,7 +27,7 @@
 //! - aws-iam-authenticator `pkg/server/server.go` (`renderTemplate` uses `strings.ReplaceAll` for five names)
 
 use super::prelude::*;
-use crate::model::awsauth::template::{KNOWN, placeholders};
+use crate::model::awsauth::template::{KNOWN, has_unknown_placeholder, placeholders};
 
 pub const META: RuleMeta = RuleMeta {
     code: "EA117",
@@ -50,7 +50,7 @@ pub fn check(doc: &AwsAuthDocument, out: &mut Emitter<'_>) {
         let fields = std::iter::once((None, entry.row.username()))
             .chain(entry.row.groups().iter().enumerate().map(|(i, g)| (Some(i), g.as_str())));
         for (group, text) in fields {
-            if !text.contains("{{") {
+            if !has_unknown_placeholder(text) {
                 continue;
             }
             let field = group.map_or_else(|| "username".to_string(), |i| format!("groups[{i}]"));

@@ -1,6 +1,7 @@
 //! Where rules put their findings: symbolic routes resolved to file positions, stable
 //! fingerprints.
 
+use std::borrow::Cow;
 use std::collections::HashMap;
 
 use super::RuleMeta;
@@ -37,6 +38,16 @@ pub struct Emitter<'a> {
     meta: &'a RuleMeta,
     findings: Vec<Finding>,
     seen: HashMap<String, usize>,
+}
+
+/// The parts that identify a finding's target, each after a NUL.
+fn identity_parts(parts: &[&str]) -> String {
+    let mut joined = String::with_capacity(parts.iter().map(|p| p.len() + 1).sum());
+    for part in parts {
+        joined.push('\u{0}');
+        joined.push_str(part);
+    }
+    joined
 }
 
 fn field_route(field: &str) -> String {
@@ -100,36 +111,35 @@ impl<'a> Emitter<'a> {
         self.findings
     }
 
-    /// Route, file position and the parts that identify the target for the fingerprint.
-    fn resolve(
-        &self,
-        at: At<'_>,
-        principal: Option<&str>,
-    ) -> (String, (usize, usize), Vec<String>) {
+    /// Route, file position and the parts that identify the target for the fingerprint (each
+    /// after a NUL, as the fingerprint hashes them).
+    fn resolve(&self, at: At<'_>, principal: Option<&str>) -> (String, (usize, usize), String) {
         if let At::Cluster(part) = at {
             let cluster = self.cluster.unwrap_or("cluster");
             return (
                 format!("cluster {cluster} › {part}"),
                 (0, 0),
-                vec![part.to_string()],
+                identity_parts(&[part]),
             );
         }
         let doc = self
             .doc
             .expect("a route into aws-auth comes from an aws-auth document");
         let base = format!("configmap {}", doc.configmap);
-        let who = |index: usize| principal.map_or(format!("[{index}]"), str::to_string);
+        let who = |index: usize| {
+            principal.map_or_else(|| Cow::Owned(format!("[{index}]")), Cow::Borrowed)
+        };
         match at {
             At::DataKey(key) => {
                 let pos = doc
                     .data_key(key)
                     .map_or((1, 1), |d| (d.key_pos.line, d.key_pos.column));
-                (format!("{base} › data.{key}"), pos, vec![key.to_string()])
+                (format!("{base} › data.{key}"), pos, identity_parts(&[key]))
             }
             At::Section(section, pos) => (
                 format!("{base} › data.{section}"),
                 doc.file_pos(section, pos),
-                vec![section.to_string()],
+                identity_parts(&[section.as_str()]),
             ),
             At::Entry(section, entry, field) => {
                 let pos = match field
@@ -153,7 +163,7 @@ impl<'a> Emitter<'a> {
                     field_route(field)
                 ),
                 doc.file_pos(section, pos),
-                vec![section.to_string(), who(entry.index), field.to_string()],
+                identity_parts(&[section.as_str(), &who(entry.index), field]),
             ),
             At::EntryKey(section, entry, key) => (
                 format!(
@@ -163,16 +173,12 @@ impl<'a> Emitter<'a> {
                     key.spelling
                 ),
                 doc.file_pos(section, key.pos),
-                vec![
-                    section.to_string(),
-                    who(entry.index),
-                    key.spelling.to_string(),
-                ],
+                identity_parts(&[section.as_str(), &who(entry.index), &key.spelling]),
             ),
             At::Account(account) => (
                 format!("{base} › data.mapAccounts › [{}]", account.index),
                 doc.file_pos(SectionKey::MapAccounts, account.pos),
-                vec!["mapAccounts".into(), account.account.clone()],
+                identity_parts(&["mapAccounts", &account.account]),
             ),
             At::Cluster(_) => unreachable!("answered above"),
         }
@@ -224,11 +230,12 @@ impl<'a> Emitter<'a> {
             (None, Some(doc)) => doc.configmap.as_str(),
             (None, None) => "",
         };
-        let mut identity = format!("{}\u{0}{scope}", self.meta.code);
-        for part in &parts {
-            identity.push('\u{0}');
-            identity.push_str(part);
-        }
+        let mut identity =
+            String::with_capacity(self.meta.code.len() + scope.len() + parts.len() + 1);
+        identity.push_str(self.meta.code);
+        identity.push('\u{0}');
+        identity.push_str(scope);
+        identity.push_str(&parts);
         let mut fingerprint = fingerprint(&[&identity]);
         let occurrence = self.seen.entry(fingerprint.clone()).or_insert(0);
         *occurrence += 1;

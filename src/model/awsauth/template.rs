@@ -35,6 +35,21 @@ pub fn placeholders(template: &str) -> Vec<Placeholder> {
     found
 }
 
+/// Whether a template holds a placeholder EKS does not know ([`placeholders`] without
+/// building them: most templates are the well-known ones).
+pub fn has_unknown_placeholder(template: &str) -> bool {
+    let mut rest = template;
+    while let Some(open) = rest.find("{{") {
+        let after = &rest[open + 2..];
+        let Some(close) = after.find("}}") else { break };
+        if !KNOWN.contains(&&after[..close]) {
+            return true;
+        }
+        rest = &after[close + 2..];
+    }
+    false
+}
+
 /// What the authenticator knows about a caller when it renders a template.
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
 pub struct RenderContext {
