@@ -17,8 +17,26 @@ use super::json_value::{JsonMember, JsonNode, JsonObject, JsonValue};
 use crate::inputs::yaml::{Budget, Node, Pos, Resolved, resolve_plain};
 
 /// The section's tree when the text has the common shape; `None` sends the caller to the
-/// full YAML path.
+/// full YAML path. (For tests and tools: [`read_common_shape_items`] is what the reader of
+/// a section uses.)
 pub fn read_common_shape(text: &str, budget: Budget) -> Option<JsonNode> {
+    let mut items = Vec::new();
+    let start = read_common_shape_items(text, budget, |item| items.push(item))?;
+    Some(JsonNode {
+        value: JsonValue::Array(items),
+        start,
+    })
+}
+
+/// Reads a text of the common shape item by item, handing each list item's tree to
+/// `on_item` as soon as it is read (so that only one item's tree is ever in memory), and
+/// returns where the list starts. `None` sends the caller to the full YAML path — possibly
+/// after some items were handed over, which the caller then discards.
+pub fn read_common_shape_items(
+    text: &str,
+    budget: Budget,
+    mut on_item: impl FnMut(JsonNode),
+) -> Option<Pos> {
     // One pass refuses everything outside printable ASCII and newlines (tabs, `\r`,
     // non-ASCII, control bytes): positions are then byte offsets.
     if !text
@@ -32,7 +50,6 @@ pub fn read_common_shape(text: &str, budget: Budget) -> Option<JsonNode> {
         nodes: 0,
         tree_bytes: 0,
     };
-    let mut items: Vec<JsonNode> = Vec::new();
     let mut list_start: Option<(Pos, usize)> = None;
     let mut current: Option<Item> = None;
     let mut offset = 0;
@@ -71,7 +88,7 @@ pub fn read_common_shape(text: &str, budget: Budget) -> Option<JsonNode> {
                 Some(_) => {}
             }
             if let Some(item) = current.take() {
-                items.push(reader.finish(item)?);
+                on_item(reader.finish(item)?);
             }
             let key_at = at.skip_spaces(indent + 1);
             if key_at == indent + 1 || key_at >= at.text.len() {
@@ -95,14 +112,11 @@ pub fn read_common_shape(text: &str, budget: Budget) -> Option<JsonNode> {
         }
     }
     if let Some(item) = current.take() {
-        items.push(reader.finish(item)?);
+        on_item(reader.finish(item)?);
     }
     let (start, _) = list_start?;
     reader.spend(0)?;
-    Some(JsonNode {
-        value: JsonValue::Array(items),
-        start,
-    })
+    Some(start)
 }
 
 /// One line of the text, with its 1-based number and the offset of its first byte.

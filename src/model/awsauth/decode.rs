@@ -217,7 +217,8 @@ fn qualified(field: &'static str, in_sso: bool) -> &'static str {
     }
 }
 
-fn decode_entry(section: SectionKey, index: usize, node: &mut JsonNode) -> Entry {
+/// Decodes one list item into an entry (its strings are moved out of `node`).
+pub fn decode_entry(section: SectionKey, index: usize, node: &mut JsonNode) -> Entry {
     let mut decoder = Decoder::default();
     let mut row = match section {
         SectionKey::MapUsers => Row::User(Default::default()),

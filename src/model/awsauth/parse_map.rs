@@ -4,8 +4,8 @@
 
 use std::collections::HashMap;
 
-use super::common_shape::read_common_shape;
-use super::decode::decode_section;
+use super::common_shape::read_common_shape_items;
+use super::decode::{decode_entry, decode_section};
 use super::json_value::{JsonNode, to_json};
 use super::model::{AccountEntry, Row, Section, SectionFailure, SectionKey};
 use super::validate::validate;
@@ -162,23 +162,16 @@ fn parse_section_with(
         section.failure = Some(failure);
         return Ok(section);
     }
-    let common = if shortcut {
-        read_common_shape(text, Budget::SECTION)
-    } else {
-        None
-    };
-    let mut json = match common {
-        Some(json) => json,
-        None => match read_full_path(text, &mut section)? {
-            Some(json) => json,
-            None => return Ok(section),
-        },
-    };
-    match decode_section(key, &mut json) {
-        Ok(entries) => section.entries = entries,
-        Err(failure) => {
-            section.failure = Some(failure);
+    if !(shortcut && read_common_shape_into(key, text, &mut section)) {
+        let Some(mut json) = read_full_path(text, &mut section)? else {
             return Ok(section);
+        };
+        match decode_section(key, &mut json) {
+            Ok(entries) => section.entries = entries,
+            Err(failure) => {
+                section.failure = Some(failure);
+                return Ok(section);
+            }
         }
     }
     for entry in &mut section.entries {
@@ -186,6 +179,22 @@ fn parse_section_with(
     }
     mark_overrides(&mut section);
     Ok(section)
+}
+
+/// The common-shape shortcut: each list item decoded as soon as it is read. Whether the text
+/// had the shape (when not, `section` is left as it was).
+fn read_common_shape_into(key: SectionKey, text: &str, section: &mut Section) -> bool {
+    // Room for the entries up front (an ARN alone is ~40 bytes of text): reserved memory that
+    // is never written costs nothing, growing a vector copies it.
+    let mut entries = Vec::with_capacity(text.len() / 32);
+    let read = read_common_shape_items(text, Budget::SECTION, |mut item| {
+        let index = entries.len();
+        entries.push(decode_entry(key, index, &mut item));
+    });
+    if read.is_some() {
+        section.entries = entries;
+    }
+    read.is_some()
 }
 
 /// The full path: saphyr's events, the YAML tree, its JSON conversion. `None` when the
