@@ -103,7 +103,11 @@ const SHOWN: usize = 120;
 /// could): a region (IAM is global), a name too long or with a character IAM does not allow,
 /// a path too long or malformed. Other ARNs are not judged here.
 pub fn iam_rule_broken(text: &str) -> Option<String> {
-    let arn = parse(text).ok()?;
+    iam_rule_broken_in(&parse(text).ok()?)
+}
+
+/// [`iam_rule_broken`] of an ARN already parsed.
+pub fn iam_rule_broken_in(arn: &Arn<'_>) -> Option<String> {
     if arn.service != "iam" {
         return None;
     }

@@ -133,14 +133,14 @@ pub fn arn_problem(written: &str) -> Option<String> {
         Err(e @ ArnError::UnknownPartition(_)) => Some(e.to_string()),
         Err(e) => Some(format!("names no principal STS returns: {e}")),
         Ok(_) => {
-            let account = arn::parse(written).ok()?.account;
-            if !arn::is_account_id(account) {
+            let parsed = arn::parse(written).ok()?;
+            if !arn::is_account_id(parsed.account) {
                 return Some(format!(
                     "has account `{}`, which is not 12 digits",
-                    arn::shorten(account)
+                    arn::shorten(parsed.account)
                 ));
             }
-            arn::iam_rule_broken(written)
+            arn::iam_rule_broken_in(&parsed)
         }
     }
 }
