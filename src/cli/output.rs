@@ -80,12 +80,19 @@ pub fn outcome(status: ExitStatus, fail_on: FailOn) -> report::html::Outcome {
 
 /// Renders a report, writes it, and gives the exit code it earns.
 pub fn deliver(result: &CheckResult, report: &ReportArgs) -> CliResult {
-    if report.format == Format::Json && report.output.is_none() {
-        // Straight to stdout as it is serialised: a 1 MiB aws-auth makes a 4 MB report.
-        let mut stdout = std::io::BufWriter::with_capacity(64 * 1024, std::io::stdout().lock());
-        stdout_result(report::json::write(result, &mut stdout).and_then(|()| stdout.flush()))?;
-    } else {
-        write_report(report.output.as_deref(), &render(result, report))?;
+    // JSON and SARIF go straight to stdout as they are serialised: a 1 MiB aws-auth makes a
+    // report of 4 MB or more, which need not be held in memory too.
+    let stdout = || std::io::BufWriter::with_capacity(64 * 1024, std::io::stdout().lock());
+    match (report.format, &report.output) {
+        (Format::Json, None) => {
+            let mut out = stdout();
+            stdout_result(report::json::write(result, &mut out).and_then(|()| out.flush()))?;
+        }
+        (Format::Sarif, None) => {
+            let mut out = stdout();
+            stdout_result(report::sarif::write(result, &mut out).and_then(|()| out.flush()))?;
+        }
+        _ => write_report(report.output.as_deref(), &render(result, report))?,
     }
     Ok(exit_status(result, report.fail_on, report.allow_incomplete))
 }

@@ -140,6 +140,13 @@ pub(crate) fn sarif_result(f: &Finding) -> SarifResult {
 
 /// Serialised result by result, without building the whole log as one JSON tree.
 pub fn render(result: &CheckResult) -> String {
+    let mut text = Vec::new();
+    write(result, &mut text).expect("writing into memory");
+    String::from_utf8(text).expect("serde_json writes UTF-8")
+}
+
+/// Writes the log to `out` as it is serialised (stdout needs no copy of it in memory).
+pub fn write(result: &CheckResult, out: &mut impl std::io::Write) -> std::io::Result<()> {
     let log = Log {
         schema: "https://json.schemastore.org/sarif-2.1.0.json",
         version: "2.1.0",
@@ -160,9 +167,8 @@ pub fn render(result: &CheckResult) -> String {
             },
         }],
     };
-    let mut text = serde_json::to_string_pretty(&log).expect("serialisable");
-    text.push('\n');
-    text
+    serde_json::to_writer_pretty(&mut *out, &log)?;
+    out.write_all(b"\n")
 }
 
 #[cfg(test)]
