@@ -101,6 +101,9 @@ fn access_matrix(principals: &[crate::model::access::Principal], colored: bool) 
 }
 
 pub fn render(result: &CheckResult, colored: bool) -> String {
+    // The table of a large audit is megabytes: it is joined to the rest once, at its size (a
+    // string grown by pushing would copy it and double it).
+    let mut table_text = String::new();
     let mut out = String::new();
     if let Some(live) = &result.live {
         out.push_str(&cell(&live.headline()));
@@ -140,9 +143,10 @@ pub fn render(result: &CheckResult, colored: bool) -> String {
         } else {
             table.force_no_tty();
         }
-        out.push_str(&table.to_string());
-        out.push('\n');
+        table_text = table.to_string();
     }
+    let head = out;
+    let mut out = String::new();
     if let Some(live) = result.live.as_ref().filter(|l| !l.principals.is_empty()) {
         out.push_str(&access_matrix(&live.principals, colored));
     }
@@ -166,5 +170,6 @@ pub fn render(result: &CheckResult, colored: bool) -> String {
             ", coverage incomplete"
         }
     ));
-    out
+    let after_table = if table_text.is_empty() { "" } else { "\n" };
+    [head.as_str(), &table_text, after_table, &out].concat()
 }
