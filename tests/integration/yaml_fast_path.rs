@@ -102,6 +102,19 @@ fn agree(key: SectionKey, text: &str) -> bool {
     shortcut.is_some()
 }
 
+/// The benchmark's section (node roles, admins, team roles with `[flow]` groups) takes the
+/// shortcut: if it stopped doing so, every verdict would stay right and `check` would silently
+/// become several times slower.
+#[test]
+fn the_benchmark_section_takes_the_shortcut() {
+    let mut texts = Vec::new();
+    sections_of(&sample::large_configmap(64 * 1024), &mut texts);
+    let [(SectionKey::MapRoles, text)] = texts.as_slice() else {
+        panic!("one mapRoles expected")
+    };
+    assert!(read_common_shape(text, Budget::SECTION).is_some());
+}
+
 #[test]
 fn the_shortcut_reads_every_held_text_as_the_full_path_does() {
     let corpus = corpus();
