@@ -50,16 +50,26 @@ fn identity_parts(parts: &[&str]) -> String {
     joined
 }
 
+/// ` › groups › [1]` for `groups[1]`, ` › sso › accountID` for `sso.accountID`: each part of
+/// a field's name as a step of a route.
 fn field_route(field: &str) -> String {
-    field
-        .split('.')
-        .flat_map(|part| match part.split_once('[') {
-            Some((name, index)) => vec![name.to_string(), format!("[{index}")],
-            None => vec![part.to_string()],
-        })
-        .filter(|p| !p.is_empty())
-        .map(|p| format!(" › {p}"))
-        .collect()
+    let mut route = String::with_capacity(field.len() + 16);
+    let mut step = |part: &str| {
+        if !part.is_empty() {
+            route.push_str(" › ");
+            route.push_str(part);
+        }
+    };
+    for part in field.split('.') {
+        match part.split_once('[') {
+            Some((name, _)) => {
+                step(name);
+                step(&part[name.len()..]);
+            }
+            None => step(part),
+        }
+    }
+    route
 }
 
 impl<'a> Emitter<'a> {
@@ -264,5 +274,16 @@ impl<'a> Emitter<'a> {
             remediation,
             fingerprint,
         });
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    #[test]
+    fn fields_become_route_steps() {
+        assert_eq!(super::field_route("groups[1]"), " › groups › [1]");
+        assert_eq!(super::field_route("sso.accountID"), " › sso › accountID");
+        assert_eq!(super::field_route("rolearn"), " › rolearn");
+        assert_eq!(super::field_route(""), "");
     }
 }
