@@ -82,17 +82,19 @@ pub fn outcome(status: ExitStatus, fail_on: FailOn) -> report::html::Outcome {
 pub fn deliver(result: &CheckResult, report: &ReportArgs) -> CliResult {
     // JSON and SARIF go straight to stdout as they are serialised: a 1 MiB aws-auth makes a
     // report of 4 MB or more, which need not be held in memory too.
-    let stdout = || std::io::BufWriter::with_capacity(64 * 1024, std::io::stdout().lock());
-    match (report.format, &report.output) {
-        (Format::Json, None) => {
-            let mut out = stdout();
-            stdout_result(report::json::write(result, &mut out).and_then(|()| out.flush()))?;
+    type Stdout = std::io::BufWriter<std::io::StdoutLock<'static>>;
+    let streamed: Option<fn(&CheckResult, &mut Stdout) -> std::io::Result<()>> =
+        match (report.format, &report.output) {
+            (Format::Json, None) => Some(report::json::write),
+            (Format::Sarif, None) => Some(report::sarif::write),
+            _ => None,
+        };
+    match streamed {
+        Some(write) => {
+            let mut out = std::io::BufWriter::with_capacity(64 * 1024, std::io::stdout().lock());
+            stdout_result(write(result, &mut out).and_then(|()| out.flush()))?;
         }
-        (Format::Sarif, None) => {
-            let mut out = stdout();
-            stdout_result(report::sarif::write(result, &mut out).and_then(|()| out.flush()))?;
-        }
-        _ => write_report(report.output.as_deref(), &render(result, report))?,
+        None => write_report(report.output.as_deref(), &render(result, report))?,
     }
     Ok(exit_status(result, report.fail_on, report.allow_incomplete))
 }

@@ -104,13 +104,13 @@ pub fn render(result: &CheckResult, colored: bool) -> String {
     // The table of a large audit is megabytes: it is joined to the rest once, at its size (a
     // string grown by pushing would copy it and double it).
     let mut table_text = String::new();
-    let mut out = String::new();
+    let mut head = String::new();
     if let Some(live) = &result.live {
-        out.push_str(&cell(&live.headline()));
-        out.push('\n');
+        head.push_str(&cell(&live.headline()));
+        head.push('\n');
     }
     if result.findings.is_empty() {
-        out.push_str(if result.coverage.complete {
+        head.push_str(if result.coverage.complete {
             "No findings: every rule was evaluated.\n"
         } else {
             "No findings, but coverage is incomplete: see below.\n"
@@ -145,7 +145,6 @@ pub fn render(result: &CheckResult, colored: bool) -> String {
         }
         table_text = table.to_string();
     }
-    let head = out;
     let mut out = String::new();
     if let Some(live) = result.live.as_ref().filter(|l| !l.principals.is_empty()) {
         out.push_str(&access_matrix(&live.principals, colored));

@@ -24,7 +24,7 @@ pub fn principal_of(entry: &Entry) -> Option<String> {
     (!p.is_empty()).then_some(p)
 }
 
-/// Whether a text holds whitespace (Unicode's, as Go's `strings.TrimSpace` knows it), decided
+/// Whether a text holds whitespace (`char::is_whitespace`: Unicode's White_Space), decided
 /// byte by byte for ASCII text.
 pub fn has_whitespace(text: &str) -> bool {
     if text.is_ascii() {

@@ -18,36 +18,32 @@ pub struct Placeholder {
     pub known: bool,
 }
 
+/// The name inside every `{{…}}` of a template, in order.
+fn placeholder_names(template: &str) -> impl Iterator<Item = &str> {
+    let mut rest = template;
+    std::iter::from_fn(move || {
+        let open = rest.find("{{")?;
+        let after = &rest[open + 2..];
+        let close = after.find("}}")?;
+        rest = &after[close + 2..];
+        Some(&after[..close])
+    })
+}
+
 /// Every `{{…}}` in a template, known or not.
 pub fn placeholders(template: &str) -> Vec<Placeholder> {
-    let mut found = Vec::new();
-    let mut rest = template;
-    while let Some(open) = rest.find("{{") {
-        let after = &rest[open + 2..];
-        let Some(close) = after.find("}}") else { break };
-        let name = &after[..close];
-        found.push(Placeholder {
+    placeholder_names(template)
+        .map(|name| Placeholder {
             text: format!("{{{{{name}}}}}"),
             known: KNOWN.contains(&name),
-        });
-        rest = &after[close + 2..];
-    }
-    found
+        })
+        .collect()
 }
 
 /// Whether a template holds a placeholder EKS does not know ([`placeholders`] without
 /// building them: most templates are the well-known ones).
 pub fn has_unknown_placeholder(template: &str) -> bool {
-    let mut rest = template;
-    while let Some(open) = rest.find("{{") {
-        let after = &rest[open + 2..];
-        let Some(close) = after.find("}}") else { break };
-        if !KNOWN.contains(&&after[..close]) {
-            return true;
-        }
-        rest = &after[close + 2..];
-    }
-    false
+    placeholder_names(template).any(|name| !KNOWN.contains(&name))
 }
 
 /// What the authenticator knows about a caller when it renders a template.
