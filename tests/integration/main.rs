@@ -39,3 +39,4 @@ mod session;
 mod supply_chain;
 mod token;
 mod yaml_fast_path;
+mod yaml_manifest_fast_path;

@@ -13,8 +13,8 @@ use aws_auth_audit::model::awsauth::json_value::to_json;
 use aws_auth_audit::model::awsauth::{SectionKey, parse_section, parse_section_full_path};
 use serde_json::Value;
 
-#[path = "../../benches/support/sample.rs"]
-mod sample;
+use crate::support::mutator::Mutator;
+use crate::support::sample;
 
 const VECTORS: &str = include_str!("../conformance/authenticator-vectors.jsonl");
 
@@ -134,60 +134,6 @@ fn the_shortcut_reads_every_held_text_as_the_full_path_does() {
         taken < corpus.len(),
         "the shortcut took even the unusual texts"
     );
-}
-
-/// A small deterministic generator (xorshift), so a failure names a reproducible mutant.
-struct Mutator(u64);
-
-impl Mutator {
-    fn next(&mut self) -> u64 {
-        self.0 ^= self.0 << 13;
-        self.0 ^= self.0 >> 7;
-        self.0 ^= self.0 << 17;
-        self.0
-    }
-
-    fn below(&mut self, n: usize) -> usize {
-        (self.next() % n as u64) as usize
-    }
-
-    /// One edit of the kind that changes how YAML reads a text: a byte that means something
-    /// to YAML inserted, replaced or removed, a line's indentation changed, a line repeated.
-    fn mutate(&mut self, text: &str) -> String {
-        const SIGNIFICANT: &[&str] = &[
-            " ", "  ", "-", "- ", ":", ": ", "\n", "[", "]", ",", "{", "}", "'", "\"", "#", "&a ",
-            "*a", "!", "|", ">", "?", "~", "\\", "y", "yes", "null", "0", "1e3", ".", "\t", "\r",
-            "é", "<<", "`", "@", "%",
-        ];
-        let mut bytes = text.as_bytes().to_vec();
-        let at = self.below(bytes.len() + 1);
-        match self.below(5) {
-            0 | 1 => {
-                let insert = SIGNIFICANT[self.below(SIGNIFICANT.len())].as_bytes();
-                bytes.splice(at..at, insert.iter().copied());
-            }
-            2 if at < bytes.len() => {
-                bytes.remove(at);
-            }
-            3 => {
-                let lines: Vec<&str> = text.split('\n').collect();
-                let n = self.below(lines.len());
-                let mut out: Vec<String> = lines.iter().map(|l| l.to_string()).collect();
-                out[n] = match self.below(3) {
-                    0 => format!(" {}", out[n]),
-                    1 => out[n].strip_prefix(' ').unwrap_or(&out[n]).to_string(),
-                    _ => format!("{}\n{}", out[n], out[n]),
-                };
-                return out.join("\n");
-            }
-            _ => {
-                let insert = SIGNIFICANT[self.below(SIGNIFICANT.len())].as_bytes();
-                let end = (at + insert.len()).min(bytes.len());
-                bytes.splice(at..end, insert.iter().copied());
-            }
-        }
-        String::from_utf8_lossy(&bytes).into_owned()
-    }
 }
 
 #[test]

@@ -3,8 +3,8 @@
 
 use super::source_map::SourceMap;
 use crate::inputs::yaml::{
-    Budget, Node, NodeKind, Pos, Resolved, ScalarStyle, YamlError, parse_stream, resolve_plain,
-    resolve_tagged,
+    Budget, Node, NodeKind, Pos, Resolved, ScalarStyle, YamlError, parse_stream,
+    read_block_mappings, resolve_plain, resolve_tagged,
 };
 
 /// The manifest is not YAML we can read, or breaks a limit.
@@ -294,7 +294,11 @@ fn collect(text: &str, node: &Node, out: &mut Manifest) -> Result<(), ManifestEr
 
 /// Reads every ConfigMap in a manifest text.
 pub fn read_configmaps(text: &str) -> Result<Manifest, ManifestError> {
-    let stream = parse_stream(text, Budget::MANIFEST)?;
+    // The common shape is read directly; anything else by the full YAML path.
+    let stream = match read_block_mappings(text, Budget::MANIFEST) {
+        Some(stream) => stream,
+        None => parse_stream(text, Budget::MANIFEST)?,
+    };
     let mut manifest = Manifest::default();
     for document in &stream.documents {
         let Some(root) = &document.root else { continue };

@@ -6,6 +6,7 @@
 //! If the alignment fails (it should not), every position falls back to the scalar's start:
 //! coarse, never wrong.
 
+use crate::inputs::yaml::line::split_lines;
 use crate::inputs::yaml::{Pos, ScalarStyle};
 
 #[derive(Debug, Clone, PartialEq)]
@@ -49,19 +50,22 @@ impl SourceMap {
 /// Whether each line of the value is the source line minus the block's indentation.
 fn literal_lines_match(source: &str, start: Pos, value: &str) -> bool {
     let indent = start.column - 1;
-    let mut source_lines = source.split('\n');
-    for (i, value_line) in value.split('\n').enumerate() {
+    let mut source_lines = split_lines(source);
+    for (i, value_line) in split_lines(value).enumerate() {
         let Some(source_line) = source_lines.next() else {
             return value_line.is_empty();
         };
         let source_line = source_line.strip_suffix('\r').unwrap_or(source_line);
         let content = if i == 0 {
             source_line
-        } else if source_line.trim().is_empty() && value_line.is_empty() {
+        } else if value_line.is_empty() && source_line.trim().is_empty() {
             continue;
         } else {
-            match source_line.char_indices().nth(indent) {
-                Some((b, _)) if source_line[..b].chars().all(|c| c == ' ') => &source_line[b..],
+            // The first `indent` characters are spaces (so as many bytes), and more follow.
+            match source_line.as_bytes().get(..indent) {
+                Some(lead) if lead.iter().all(|&b| b == b' ') && source_line.len() > indent => {
+                    &source_line[indent..]
+                }
                 _ => return false,
             }
         };

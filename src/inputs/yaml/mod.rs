@@ -6,9 +6,12 @@
 //! need the raw text and style of every scalar to resolve it the way go-yaml does, and spans
 //! to point findings at lines. See `docs/yaml-parser.md` for the decision.
 
+mod block_mappings;
+pub(crate) mod line;
 mod resolve;
 mod tree;
 
+pub use block_mappings::read_block_mappings;
 pub use resolve::{Resolved, resolve_plain, resolve_tagged};
 pub use tree::{
     Budget, Document, Node, NodeKind, Pos, Scalar, ScalarStyle, Stream, YamlError, parse_stream,

@@ -14,6 +14,9 @@
 //! must equal the full path's tree.
 
 use super::json_value::{JsonMember, JsonNode, JsonObject, JsonValue};
+use crate::inputs::yaml::line::{
+    Line, is_flow_indicator, is_printable_ascii, quoted_end, split_lines,
+};
 use crate::inputs::yaml::{Budget, Node, Pos, Resolved, resolve_plain};
 
 /// The section's tree when the text has the common shape; `None` sends the caller to the
@@ -39,10 +42,7 @@ pub fn read_common_shape_items(
 ) -> Option<Pos> {
     // One pass refuses everything outside printable ASCII and newlines (tabs, `\r`,
     // non-ASCII, control bytes): positions are then byte offsets.
-    if !text
-        .bytes()
-        .all(|b| b == b'\n' || (0x20..0x7f).contains(&b))
-    {
+    if !is_printable_ascii(text) {
         return None;
     }
     let mut reader = Reader {
@@ -53,15 +53,10 @@ pub fn read_common_shape_items(
     let mut list_start: Option<(Pos, usize)> = None;
     let mut current: Option<Item> = None;
     let mut offset = 0;
-    for (number, line) in text.split('\n').enumerate() {
-        let at = Line {
-            source: line,
-            text: line.as_bytes(),
-            number: number + 1,
-            offset,
-        };
+    for (number, line) in split_lines(text).enumerate() {
+        let at = Line::new(line, number + 1, offset);
         offset += line.len() + 1;
-        let indent = at.text.iter().take_while(|&&b| b == b' ').count();
+        let indent = at.indent();
         let rest = &at.text[indent..];
         if rest.is_empty() || rest[0] == b'#' {
             continue; // blank, or only a comment
@@ -119,60 +114,6 @@ pub fn read_common_shape_items(
     Some(start)
 }
 
-/// One line of the text, with its 1-based number and the offset of its first byte.
-struct Line<'a> {
-    source: &'a str,
-    text: &'a [u8],
-    number: usize,
-    offset: usize,
-}
-
-impl Line<'_> {
-    fn pos(&self, column: usize) -> Pos {
-        Pos {
-            index: self.offset + column,
-            line: self.number,
-            column: column + 1,
-        }
-    }
-
-    fn skip_spaces(&self, mut at: usize) -> usize {
-        while self.text.get(at) == Some(&b' ') {
-            at += 1;
-        }
-        at
-    }
-
-    /// Nothing but spaces from `at` on, and maybe a comment after one of them.
-    fn blank_or_comment_from(&self, at: usize) -> Option<()> {
-        let after = self.skip_spaces(at);
-        match self.text.get(after) {
-            None => Some(()),
-            Some(b'#') if after > at => Some(()),
-            Some(_) => None,
-        }
-    }
-
-    /// Where a plain scalar starting at `at` ends: before a comment (` #`) or the end of the
-    /// line, trailing spaces left out.
-    fn plain_end(&self, at: usize) -> usize {
-        let end = self.text[at..]
-            .windows(2)
-            .position(|w| w == b" #")
-            .map_or(self.text.len(), |p| at + p);
-        end - self.text[at..end]
-            .iter()
-            .rev()
-            .take_while(|&&b| b == b' ')
-            .count()
-    }
-
-    fn str(&self, from: usize, to: usize) -> &str {
-        // The text is ASCII (checked up front): any byte range is a `str`.
-        &self.source[from..to]
-    }
-}
-
 /// A list item's mapping while its lines are read.
 struct Item {
     start: Pos,
@@ -207,18 +148,6 @@ struct Reader {
     budget: Budget,
     nodes: usize,
     tree_bytes: usize,
-}
-
-/// Bytes that may not appear inside a plain scalar of this reader: a flow indicator
-/// (meaningful in `[…]`, and kept out of block scalars too — nothing common needs them).
-fn is_flow_indicator(b: u8) -> bool {
-    matches!(b, b'[' | b']' | b'{' | b'}' | b',')
-}
-
-/// Whether a plain scalar may start with this byte without YAML reading it as an indicator
-/// (`-`, `?`, `:`, `&`, `*`, `!`, `|`, `>`, quotes, `%`, `@`, backtick, flow indicators).
-fn starts_plain(b: u8) -> bool {
-    b.is_ascii_alphanumeric() || matches!(b, b'/' | b'.' | b'_' | b'~' | b'$' | b'+')
 }
 
 impl Reader {
@@ -313,31 +242,18 @@ impl Reader {
 
     /// A key (plain, or quoted without escapes) and the index of its `:`.
     fn key(&mut self, line: &Line, at: usize) -> Option<(String, usize)> {
-        let text = line.text;
-        let (key, end) = if matches!(text[at], b'"' | b'\'') {
-            let close = quoted_end(text, at)?;
-            (line.str(at + 1, close).to_string(), close + 1)
-        } else {
-            if !text[at].is_ascii_alphabetic() {
-                return None;
-            }
-            let end = at
-                + text[at..]
-                    .iter()
-                    .take_while(|&&b| b.is_ascii_alphanumeric() || matches!(b, b'_' | b'-' | b'.'))
-                    .count();
-            let word = line.str(at, end);
-            // A key YAML 1.1 types (`yes`, `on`, `null`, `1e3`) is not written as typed.
-            match resolve_plain(word) {
-                Resolved::Str(s) if s == word => (s, end),
+        let (key, colon) = line.key(at)?;
+        // A plain key YAML 1.1 types (`yes`, `on`, `null`, `1e3`) is not written as typed.
+        let key = if line.text[at].is_ascii_alphabetic() {
+            match resolve_plain(key) {
+                Resolved::Str(s) if s == key => s,
                 _ => return None,
             }
+        } else {
+            key.to_string()
         };
-        if text.get(end) != Some(&b':') {
-            return None;
-        }
         self.spend(key.len())?;
-        Some((key, end))
+        Some((key, colon))
     }
 
     /// A one-line scalar in block context (plain, or quoted without escapes) starting at
@@ -363,14 +279,7 @@ impl Reader {
 
     /// A plain scalar spanning `at..end`, typed as go-yaml v2 types it.
     fn plain(&mut self, line: &Line, at: usize, end: usize) -> Option<JsonNode> {
-        let bytes = &line.text[at..end];
-        let safe = bytes.first().is_some_and(|&b| starts_plain(b))
-            && !bytes
-                .iter()
-                .any(|&b| is_flow_indicator(b) && b != b'{' && b != b'}')
-            && !bytes.ends_with(b":")
-            && !bytes.windows(2).any(|w| w == b": ");
-        if !safe {
+        if !line.is_safe_plain(at, end) {
             return None;
         }
         let text = line.str(at, end);
@@ -441,22 +350,6 @@ impl Reader {
         };
         Some((node, at + 1))
     }
-}
-
-/// The closing quote of a quoted scalar opened at `open`, when the scalar has no escape
-/// (`\` in double quotes, `''` in single quotes) and ends on this line.
-fn quoted_end(text: &[u8], open: usize) -> Option<usize> {
-    let quote = text[open];
-    let len = text[open + 1..].iter().position(|&b| b == quote)?;
-    let close = open + 1 + len;
-    let inner = &text[open + 1..close];
-    if quote == b'"' && inner.contains(&b'\\') {
-        return None;
-    }
-    if quote == b'\'' && text.get(close + 1) == Some(&b'\'') {
-        return None;
-    }
-    Some(close)
 }
 
 /// Adds a member unless its key is already there (a duplicate key is the full path's to judge).

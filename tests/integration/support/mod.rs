@@ -4,5 +4,9 @@
 pub mod browser;
 pub mod hostile_inputs;
 pub mod large_cluster;
+pub mod mutator;
 pub mod page_checks;
+/// The generated aws-auth of the benchmarks.
+#[path = "../../../benches/support/sample.rs"]
+pub mod sample;
 pub mod testbed;
