@@ -12,6 +12,7 @@
 pub mod baseline;
 mod declared;
 mod files;
+mod offline;
 pub mod result;
 mod snapshot;
 
@@ -174,12 +175,13 @@ pub fn judge(evidence: Evidence<'_>, finish: &[&dyn Finish]) -> CheckResult {
             }
         }
     }
+    let offline: Vec<&Rule> = runs
+        .iter()
+        .filter(|(rule, can)| rule.is_offline() && can.is_ok())
+        .map(|(rule, _)| *rule)
+        .collect();
     for doc in &documents {
-        for (rule, can) in &runs {
-            if rule.is_offline() && can.is_ok() {
-                findings.extend(rule.run_with(doc, iam));
-            }
-        }
+        findings.extend(offline::run_offline_rules(&offline, doc, iam));
     }
     for (rule, can) in &runs {
         match can {

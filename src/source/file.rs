@@ -36,6 +36,9 @@ pub fn read_input_within(path: &str, max: usize) -> Result<InputFile, ReadError>
         if metadata.is_dir() {
             return Err(error("is a directory".into()));
         }
+        // Read at the file's size at once (a growing buffer would touch twice the memory),
+        // and past it only when the file grew meanwhile.
+        bytes.reserve_exact(metadata.len().min(limit) as usize + 1);
         std::fs::File::open(path).and_then(|f| f.take(limit).read_to_end(&mut bytes))
     };
     read.map_err(|e| error(e.to_string()))?;

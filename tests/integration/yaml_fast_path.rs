@@ -34,7 +34,7 @@ fn sections_of(manifest: &str, into: &mut Vec<(SectionKey, String)>) {
     let Ok(text) = decode_text(manifest.as_bytes()) else {
         return;
     };
-    let Ok(read) = read_configmaps(&text) else {
+    let Ok(read) = read_configmaps(text) else {
         return;
     };
     for configmap in read.configmaps {

@@ -61,7 +61,7 @@ fn corpus() -> Vec<String> {
     }
     texts
         .into_iter()
-        .filter_map(|t| decode_text(t.as_bytes()).ok())
+        .filter_map(|t| decode_text(t.as_bytes()).ok().map(str::to_string))
         .collect()
 }
 

@@ -124,18 +124,28 @@ fn scalar_text(node: &Node) -> Result<Option<String>, ManifestError> {
     let Some(scalar) = node.as_scalar() else {
         return Ok(None);
     };
+    resolved_text(node, &scalar.value, scalar.style).map(|s| s.map(std::borrow::Cow::into_owned))
+}
+
+/// The string a scalar is stored as, when it is one: `None` for a number, a boolean, …
+fn resolved_text<'v>(
+    node: &Node,
+    value: &'v str,
+    style: ScalarStyle,
+) -> Result<Option<std::borrow::Cow<'v, str>>, ManifestError> {
     let resolved = match &node.tag {
-        Some(tag) => resolve_tagged(tag, &scalar.value).map_err(|message| ManifestError {
+        Some(tag) => resolve_tagged(tag, value).map_err(|message| ManifestError {
             pos: node.start,
             message,
         })?,
-        None if scalar.style == ScalarStyle::Plain => resolve_plain(&scalar.value),
-        None => Resolved::Str(scalar.value.clone()),
+        None if style == ScalarStyle::Plain => resolve_plain(value),
+        // Quoted and block scalars are strings as written: no copy.
+        None => return Ok(Some(value.into())),
     };
     Ok(match resolved {
-        Resolved::Str(s) => Some(s),
+        Resolved::Str(s) => Some(s.into()),
         // JSON null into a Go string is a no-op: the value is stored as "".
-        Resolved::Null => Some(String::new()),
+        Resolved::Null => Some("".into()),
         _ => None,
     })
 }
@@ -155,14 +165,24 @@ fn char_slice(text: &str, start: usize, end: usize) -> &str {
     &text[from..to.max(from)]
 }
 
-fn data_value(text: &str, node: &Node) -> Result<DataValue, ManifestError> {
-    if let Some(value) = scalar_text(node)? {
-        let scalar = node.as_scalar().expect("scalar_text returned Some");
+fn data_value(text: &str, node: &mut Node) -> Result<DataValue, ManifestError> {
+    if let Some(scalar) = node.as_scalar()
+        && let Some(value) = resolved_text(node, &scalar.value, scalar.style)?
+    {
+        let style = scalar.style;
+        let value = match value {
+            std::borrow::Cow::Owned(value) => value,
+            // The scalar's own text, moved out of the tree (a 1 MiB section is not copied).
+            std::borrow::Cow::Borrowed(_) => match &mut node.kind {
+                NodeKind::Scalar(scalar) => std::mem::take(&mut scalar.value),
+                _ => unreachable!("a scalar above"),
+            },
+        };
         let source = char_slice(text, node.start.index, node.end.index);
         let map = if value.is_empty() {
             SourceMap::Start(node.start)
         } else {
-            SourceMap::build(source, node.start, scalar.style, &value)
+            SourceMap::build(source, node.start, style, &value)
         };
         return Ok(DataValue::Text {
             text: value,
@@ -195,7 +215,8 @@ fn base64_len(value: &str) -> usize {
     significant * 3 / 4
 }
 
-fn read_configmap(text: &str, root: &Node) -> Result<ConfigMapDoc, ManifestError> {
+/// Reads a ConfigMap; its `data` values are moved out of the tree.
+fn read_configmap(text: &str, root: &mut Node) -> Result<ConfigMapDoc, ManifestError> {
     let metadata = root.get("metadata");
     let field = |name: &str| {
         metadata
@@ -211,8 +232,8 @@ fn read_configmap(text: &str, root: &Node) -> Result<ConfigMapDoc, ManifestError
         duplicate_data_keys: Vec::new(),
         data_bytes: 0,
     };
-    if let Some(data) = root.get("data") {
-        match &data.kind {
+    if let Some(data) = root.get_mut("data") {
+        match &mut data.kind {
             NodeKind::Mapping(pairs) => {
                 for (key, value) in pairs {
                     let Some(key_text) = scalar_text(key)? else {
@@ -271,20 +292,31 @@ pub struct Manifest {
     pub other_objects: Vec<(String, Pos)>,
 }
 
-fn collect(text: &str, node: &Node, out: &mut Manifest) -> Result<(), ManifestError> {
-    let kind = node.get("kind").and_then(|k| k.str_value()).unwrap_or("");
-    match (kind, node.get("items").map(|i| &i.kind)) {
-        ("ConfigMap", _) => out.configmaps.push(read_configmap(text, node)?),
-        (k, Some(NodeKind::Sequence(items))) if k.ends_with("List") => {
-            for item in items {
-                collect(text, item, out)?;
+fn collect(text: &str, node: &mut Node, out: &mut Manifest) -> Result<(), ManifestError> {
+    let kind = node
+        .get("kind")
+        .and_then(|k| k.str_value())
+        .unwrap_or("")
+        .to_string();
+    let is_list = kind.ends_with("List")
+        && matches!(
+            node.get("items").map(|i| &i.kind),
+            Some(NodeKind::Sequence(_))
+        );
+    match kind.as_str() {
+        "ConfigMap" => out.configmaps.push(read_configmap(text, node)?),
+        _ if is_list => {
+            if let Some(NodeKind::Sequence(items)) = node.get_mut("items").map(|i| &mut i.kind) {
+                for item in items {
+                    collect(text, item, out)?;
+                }
             }
         }
         _ => out.other_objects.push((
             if kind.is_empty() {
                 "(no kind)".to_string()
             } else {
-                kind.to_string()
+                kind
             },
             node.start,
         )),
@@ -295,13 +327,15 @@ fn collect(text: &str, node: &Node, out: &mut Manifest) -> Result<(), ManifestEr
 /// Reads every ConfigMap in a manifest text.
 pub fn read_configmaps(text: &str) -> Result<Manifest, ManifestError> {
     // The common shape is read directly; anything else by the full YAML path.
-    let stream = match read_block_mappings(text, Budget::MANIFEST) {
+    let mut stream = match read_block_mappings(text, Budget::MANIFEST) {
         Some(stream) => stream,
         None => parse_stream(text, Budget::MANIFEST)?,
     };
     let mut manifest = Manifest::default();
-    for document in &stream.documents {
-        let Some(root) = &document.root else { continue };
+    for document in &mut stream.documents {
+        let Some(root) = &mut document.root else {
+            continue;
+        };
         check_tags(root)?;
         if root.as_mapping().is_none() {
             return Err(ManifestError {

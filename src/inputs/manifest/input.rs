@@ -33,7 +33,8 @@ fn is_forbidden(c: char) -> bool {
 }
 
 /// Decodes a manifest: UTF-8 (a byte-order mark is dropped), at most [`MAX_INPUT_BYTES`].
-pub fn decode_text(bytes: &[u8]) -> Result<String, InputError> {
+/// The text is the input's own bytes, not a copy.
+pub fn decode_text(bytes: &[u8]) -> Result<&str, InputError> {
     let error = |offset: usize, message: String| {
         let (line, column) = line_column(bytes, offset);
         InputError {
@@ -87,7 +88,7 @@ pub fn decode_text(bytes: &[u8]) -> Result<String, InputError> {
             format!("{name}: YAML does not allow it"),
         ));
     }
-    Ok(text.to_string())
+    Ok(text)
 }
 
 #[cfg(test)]

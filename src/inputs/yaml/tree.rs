@@ -89,6 +89,18 @@ impl Node {
             .map(|(_, v)| v)
     }
 
+    /// [`Node::get`], to change or take the value.
+    pub fn get_mut(&mut self, key: &str) -> Option<&mut Node> {
+        match &mut self.kind {
+            NodeKind::Mapping(pairs) => pairs
+                .iter_mut()
+                .rev()
+                .find(|(k, _)| k.as_scalar().is_some_and(|s| s.value == key))
+                .map(|(_, v)| v),
+            _ => None,
+        }
+    }
+
     /// A scalar's value as a string, when the node is a scalar.
     pub fn str_value(&self) -> Option<&str> {
         self.as_scalar().map(|s| s.value.as_str())

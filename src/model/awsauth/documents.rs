@@ -71,7 +71,7 @@ pub fn read_documents(
         let text =
             decode_text(&input.bytes).map_err(|e| error(path, e.line, e.column, e.message))?;
         let parsed =
-            read_configmaps(&text).map_err(|e| error(path, e.pos.line, e.pos.column, e.message))?;
+            read_configmaps(text).map_err(|e| error(path, e.pos.line, e.pos.column, e.message))?;
         for (kind, pos) in &parsed.other_objects {
             notes.push(format!("{path}:{}: a {kind} object: not judged", pos.line));
         }
