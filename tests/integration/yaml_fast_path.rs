@@ -164,3 +164,32 @@ fn mutants_the_shortcut_takes_read_as_the_full_path_reads_them() {
         "taken {taken}, refused {refused}"
     );
 }
+
+/// A large section is read in two stretches at once (`parse_map::SPLIT_FROM_BYTES`): mutants
+/// edited near the cut — where one stretch ends and the other begins — still read as the full
+/// path reads them, whether both stretches take the shortcut or one gives up.
+#[test]
+fn a_section_read_in_two_stretches_reads_as_one() {
+    let mut texts = Vec::new();
+    sections_of(&sample::large_configmap(160 * 1024), &mut texts);
+    let [(key, text)] = texts.as_slice() else {
+        panic!("one mapRoles expected")
+    };
+    let middle = text.len() / 2;
+    let mut mutator = Mutator(0x5851_f42d_4c95_7f2d);
+    for round in 0..24 {
+        // A window of the text around the middle, mutated, put back.
+        let from = text[..middle - 2048].rfind('\n').unwrap() + 1;
+        let to = middle + 2048 + text[middle + 2048..].find('\n').unwrap() + 1;
+        let mut window = text[from..to].to_string();
+        if round > 0 {
+            window = mutator.mutate(&window);
+        }
+        let mutant = format!("{}{window}{}", &text[..from], &text[to..]);
+        assert_eq!(
+            parse_section(*key, &mutant),
+            parse_section_full_path(*key, &mutant),
+            "round {round}: the sections differ"
+        );
+    }
+}
