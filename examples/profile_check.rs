@@ -30,7 +30,7 @@ fn main() {
     let runs: usize = args.next().and_then(|a| a.parse().ok()).unwrap_or(5);
     let bytes = std::fs::read(&path).expect("readable");
     let (t_decode, text) = best(runs, || decode_text(&bytes).expect("text"));
-    let (t_outer, manifest) = best(runs, || read_configmaps(&text).expect("manifest"));
+    let (t_outer, manifest) = best(runs, || read_configmaps(text).expect("manifest"));
     let cm = manifest.configmaps.first().expect("a ConfigMap");
     let (t_model, doc) = best(runs, || {
         AwsAuthDocument::from_configmap(&path, cm).expect("doc")

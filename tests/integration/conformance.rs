@@ -154,7 +154,7 @@ fn run_arn_case(id: &str, vector: &Value) {
 fn run_manifest_case(id: &str, vector: &Value) {
     let expect = &vector["expect"];
     let text = decode_text(vector["input"].as_str().unwrap().as_bytes()).unwrap();
-    let manifest = read_configmaps(&text).unwrap();
+    let manifest = read_configmaps(text).unwrap();
     let doc = AwsAuthDocument::from_configmap("vector", &manifest.configmaps[0]).unwrap();
     if expect["error_kind"] == "configmap_rejected_by_apiserver" {
         assert!(
