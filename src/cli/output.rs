@@ -80,21 +80,20 @@ pub fn outcome(status: ExitStatus, fail_on: FailOn) -> report::html::Outcome {
 
 /// Renders a report, writes it, and gives the exit code it earns.
 pub fn deliver(result: &CheckResult, report: &ReportArgs) -> CliResult {
-    // JSON and SARIF go straight to stdout as they are serialised: a 1 MiB aws-auth makes a
-    // report of 4 MB or more, which need not be held in memory too.
-    type Stdout = std::io::BufWriter<std::io::StdoutLock<'static>>;
-    let streamed: Option<fn(&CheckResult, &mut Stdout) -> std::io::Result<()>> =
-        match (report.format, &report.output) {
-            (Format::Json, None) => Some(report::json::write),
-            (Format::Sarif, None) => Some(report::sarif::write),
-            _ => None,
+    // The table, JSON and SARIF go straight to stdout as they are written: a 1 MiB aws-auth
+    // makes a report of megabytes, which need not be held in memory too.
+    let streamed = report.output.is_none()
+        && matches!(report.format, Format::Table | Format::Json | Format::Sarif);
+    if streamed {
+        let mut out = std::io::BufWriter::with_capacity(64 * 1024, std::io::stdout().lock());
+        let written = match report.format {
+            Format::Json => report::json::write(result, &mut out),
+            Format::Sarif => report::sarif::write(result, &mut out),
+            _ => report::table::write(result, use_color(report.color, false), &mut out),
         };
-    match streamed {
-        Some(write) => {
-            let mut out = std::io::BufWriter::with_capacity(64 * 1024, std::io::stdout().lock());
-            stdout_result(write(result, &mut out).and_then(|()| out.flush()))?;
-        }
-        None => write_report(report.output.as_deref(), &render(result, report))?,
+        stdout_result(written.and_then(|()| out.flush()))?;
+    } else {
+        write_report(report.output.as_deref(), &render(result, report))?;
     }
     Ok(exit_status(result, report.fail_on, report.allow_incomplete))
 }

@@ -1,5 +1,7 @@
 //! The human report: one row per finding, then a summary.
 
+use std::io::Write;
+
 use comfy_table::{Cell, Color, ContentArrangement, Table, presets};
 
 use crate::infra::escape::terminal;
@@ -100,21 +102,25 @@ fn access_matrix(principals: &[crate::model::access::Principal], colored: bool) 
     format!("access matrix ({} way(s) in):\n{table}\n", principals.len())
 }
 
+/// The report as one text.
 pub fn render(result: &CheckResult, colored: bool) -> String {
-    // The table of a large audit is megabytes: it is joined to the rest once, at its size (a
-    // string grown by pushing would copy it and double it).
-    let mut table_text = String::new();
-    let mut head = String::new();
+    let mut out = Vec::new();
+    write(result, colored, &mut out).expect("writing to memory");
+    String::from_utf8(out).expect("the table is text")
+}
+
+/// Writes the report: the findings' table a line at a time (the table of a large audit is
+/// megabytes, not held whole in memory on top of its layout).
+pub fn write(result: &CheckResult, colored: bool, out: &mut impl Write) -> std::io::Result<()> {
     if let Some(live) = &result.live {
-        head.push_str(&cell(&live.headline()));
-        head.push('\n');
+        writeln!(out, "{}", cell(&live.headline()))?;
     }
     if result.findings.is_empty() {
-        head.push_str(if result.coverage.complete {
-            "No findings: every rule was evaluated.\n"
+        out.write_all(if result.coverage.complete {
+            b"No findings: every rule was evaluated.\n"
         } else {
-            "No findings, but coverage is incomplete: see below.\n"
-        });
+            b"No findings, but coverage is incomplete: see below.\n"
+        })?;
     } else {
         let mut table = Table::new();
         table
@@ -143,19 +149,22 @@ pub fn render(result: &CheckResult, colored: bool) -> String {
         } else {
             table.force_no_tty();
         }
-        table_text = table.to_string();
+        for line in table.lines() {
+            out.write_all(line.as_bytes())?;
+            out.write_all(b"\n")?;
+        }
     }
-    let mut out = String::new();
     if let Some(live) = result.live.as_ref().filter(|l| !l.principals.is_empty()) {
-        out.push_str(&access_matrix(&live.principals, colored));
+        out.write_all(access_matrix(&live.principals, colored).as_bytes())?;
     }
     for note in &result.notes {
-        out.push_str(&format!("note: {}\n", cell(note)));
+        writeln!(out, "note: {}", cell(note))?;
     }
-    out.push_str(&not_evaluated_lines(result));
+    out.write_all(not_evaluated_lines(result).as_bytes())?;
     let count = |s: Severity| result.findings.iter().filter(|f| f.severity == s).count();
-    out.push_str(&format!(
-        "{} finding(s): {} critical, {} high, {} medium, {} low, {} info; {} rule(s) evaluated{}\n",
+    writeln!(
+        out,
+        "{} finding(s): {} critical, {} high, {} medium, {} low, {} info; {} rule(s) evaluated{}",
         result.findings.len(),
         count(Severity::Critical),
         count(Severity::High),
@@ -168,7 +177,5 @@ pub fn render(result: &CheckResult, colored: bool) -> String {
         } else {
             ", coverage incomplete"
         }
-    ));
-    let after_table = if table_text.is_empty() { "" } else { "\n" };
-    [head.as_str(), &table_text, after_table, &out].concat()
+    )
 }
