@@ -100,12 +100,13 @@ impl<'a> Line<'a> {
     /// only a flow context gives meaning to), no `: ` and does not end with `:`.
     pub fn is_safe_plain(&self, at: usize, end: usize) -> bool {
         let bytes = &self.text[at..end];
+        // One pass: a `:` is safe only before a byte other than a space.
         bytes.first().is_some_and(|&b| starts_plain(b))
-            && !bytes
-                .iter()
-                .any(|&b| is_flow_indicator(b) && b != b'{' && b != b'}')
-            && !bytes.ends_with(b":")
-            && !bytes.windows(2).any(|w| w == b": ")
+            && bytes.iter().enumerate().all(|(i, &b)| match b {
+                b'[' | b']' | b',' => false,
+                b':' => bytes.get(i + 1).is_some_and(|&next| next != b' '),
+                _ => true,
+            })
     }
 }
 
@@ -173,6 +174,19 @@ mod tests {
             let std: Vec<&str> = text.split('\n').collect();
             assert_eq!(ours, std, "{text:?}");
         }
+    }
+
+    #[test]
+    fn safe_plain_scalars() {
+        let line = Line::new("x: a:b a{b} a: b a, [a] a: -a", 1, 0);
+        let safe = |from: usize, to: usize| line.is_safe_plain(from, to);
+        assert!(safe(3, 6)); // a:b
+        assert!(safe(7, 11)); // a{b}
+        assert!(!safe(12, 16)); // `a: b`
+        assert!(!safe(12, 14)); // `a:`
+        assert!(!safe(17, 19)); // `a,`
+        assert!(!safe(20, 23)); // `[a]`
+        assert!(!safe(27, 29)); // `-a`
     }
 
     #[test]
