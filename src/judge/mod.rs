@@ -181,7 +181,7 @@ pub fn judge(evidence: Evidence<'_>, finish: &[&dyn Finish]) -> CheckResult {
         .map(|(rule, _)| *rule)
         .collect();
     for doc in &documents {
-        findings.extend(offline::run_offline_rules(&offline, doc, iam));
+        offline::run_offline_rules(&offline, doc, iam, &mut findings);
     }
     for (rule, can) in &runs {
         match can {

@@ -37,7 +37,8 @@ pub struct Emitter<'a> {
     cluster: Option<&'a str>,
     meta: &'a RuleMeta,
     findings: Vec<Finding>,
-    seen: HashMap<String, usize>,
+    /// How often each fingerprint was given (its 64 bits, as written in hex).
+    seen: HashMap<u64, usize>,
 }
 
 /// The parts that identify a finding's target, each after a NUL.
@@ -135,7 +136,7 @@ impl<'a> Emitter<'a> {
         let doc = self
             .doc
             .expect("a route into aws-auth comes from an aws-auth document");
-        let base = format!("configmap {}", doc.configmap);
+        let base = &doc.configmap;
         let who = |index: usize| {
             principal.map_or_else(|| Cow::Owned(format!("[{index}]")), Cow::Borrowed)
         };
@@ -144,10 +145,14 @@ impl<'a> Emitter<'a> {
                 let pos = doc
                     .data_key(key)
                     .map_or((1, 1), |d| (d.key_pos.line, d.key_pos.column));
-                (format!("{base} › data.{key}"), pos, identity_parts(&[key]))
+                (
+                    format!("configmap {base} › data.{key}"),
+                    pos,
+                    identity_parts(&[key]),
+                )
             }
             At::Section(section, pos) => (
-                format!("{base} › data.{section}"),
+                format!("configmap {base} › data.{section}"),
                 doc.file_pos(section, pos),
                 identity_parts(&[section.as_str()]),
             ),
@@ -168,7 +173,7 @@ impl<'a> Emitter<'a> {
             }
             At::EntryPos(section, entry, field, pos) => (
                 format!(
-                    "{base} › data.{section} › [{}]{}",
+                    "configmap {base} › data.{section} › [{}]{}",
                     entry.index,
                     field_route(field)
                 ),
@@ -177,7 +182,7 @@ impl<'a> Emitter<'a> {
             ),
             At::EntryKey(section, entry, key) => (
                 format!(
-                    "{base} › data.{section} › [{}]{} › {}",
+                    "configmap {base} › data.{section} › [{}]{} › {}",
                     entry.index,
                     if key.in_sso { " › sso" } else { "" },
                     key.spelling
@@ -186,7 +191,7 @@ impl<'a> Emitter<'a> {
                 identity_parts(&[section.as_str(), &who(entry.index), &key.spelling]),
             ),
             At::Account(account) => (
-                format!("{base} › data.mapAccounts › [{}]", account.index),
+                format!("configmap {base} › data.mapAccounts › [{}]", account.index),
                 doc.file_pos(SectionKey::MapAccounts, account.pos),
                 identity_parts(&["mapAccounts", &account.account]),
             ),
@@ -247,7 +252,8 @@ impl<'a> Emitter<'a> {
         identity.push_str(scope);
         identity.push_str(&parts);
         let mut fingerprint = fingerprint(&[&identity]);
-        let occurrence = self.seen.entry(fingerprint.clone()).or_insert(0);
+        let bits = u64::from_str_radix(&fingerprint, 16).expect("a fingerprint is 16 hex digits");
+        let occurrence = self.seen.entry(bits).or_insert(0);
         *occurrence += 1;
         if *occurrence > 1 {
             // The same target reported twice by one rule: tell the two apart, stably.
