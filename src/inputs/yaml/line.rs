@@ -57,10 +57,10 @@ impl<'a> Line<'a> {
     /// Where a plain scalar starting at `at` ends: before a comment (` #`) or the end of the
     /// line, trailing spaces left out.
     pub fn plain_end(&self, at: usize) -> usize {
-        let end = self.text[at..]
-            .windows(2)
-            .position(|w| w == b" #")
-            .map_or(self.text.len(), |p| at + p);
+        let rest = &self.text[at..];
+        let end = memchr::memchr_iter(b'#', rest)
+            .find(|&hash| hash > 0 && rest[hash - 1] == b' ')
+            .map_or(self.text.len(), |hash| at + hash - 1);
         end - self.text[at..end]
             .iter()
             .rev()
@@ -100,13 +100,11 @@ impl<'a> Line<'a> {
     /// only a flow context gives meaning to), no `: ` and does not end with `:`.
     pub fn is_safe_plain(&self, at: usize, end: usize) -> bool {
         let bytes = &self.text[at..end];
-        // One pass: a `:` is safe only before a byte other than a space.
+        // Searched a vector at a time; a `:` is safe only before a byte other than a space.
         bytes.first().is_some_and(|&b| starts_plain(b))
-            && bytes.iter().enumerate().all(|(i, &b)| match b {
-                b'[' | b']' | b',' => false,
-                b':' => bytes.get(i + 1).is_some_and(|&next| next != b' '),
-                _ => true,
-            })
+            && memchr::memchr3(b'[', b']', b',', bytes).is_none()
+            && memchr::memchr_iter(b':', bytes)
+                .all(|colon| bytes.get(colon + 1).is_some_and(|&next| next != b' '))
     }
 }
 
@@ -174,6 +172,14 @@ mod tests {
             let std: Vec<&str> = text.split('\n').collect();
             assert_eq!(ours, std, "{text:?}");
         }
+    }
+
+    #[test]
+    fn a_plain_scalar_ends_before_a_comment() {
+        let line = Line::new("k: a#b c  # note # more", 1, 0);
+        assert_eq!(line.plain_end(3), 8);
+        assert_eq!(Line::new("k: #x", 1, 0).plain_end(3), 5);
+        assert_eq!(Line::new("k: a  ", 1, 0).plain_end(3), 4);
     }
 
     #[test]
