@@ -55,14 +55,27 @@ pub enum PrincipalType {
 
 pub fn parse(text: &str) -> Result<Arn<'_>, ArnError> {
     let rest = text.strip_prefix("arn:").ok_or(ArnError::Malformed)?;
-    let mut parts = rest.splitn(5, ':');
-    let mut next = || parts.next().ok_or(ArnError::Malformed);
+    // The first four `:` cut the five fields (the resource keeps any further ones). A byte
+    // scan: an ARN is short, and the rules parse every mapping's.
+    let mut cuts = [0usize; 4];
+    let mut found = 0;
+    for (at, _) in rest.bytes().enumerate().filter(|&(_, b)| b == b':') {
+        cuts[found] = at;
+        found += 1;
+        if found == cuts.len() {
+            break;
+        }
+    }
+    if found < cuts.len() {
+        return Err(ArnError::Malformed);
+    }
+    let [a, b, c, d] = cuts;
     Ok(Arn {
-        partition: next()?,
-        service: next()?,
-        region: next()?,
-        account: next()?,
-        resource: next()?,
+        partition: &rest[..a],
+        service: &rest[a + 1..b],
+        region: &rest[b + 1..c],
+        account: &rest[c + 1..d],
+        resource: &rest[d + 1..],
     })
 }
 
@@ -242,6 +255,30 @@ pub fn is_account_id(text: &str) -> bool {
 #[cfg(test)]
 mod iam_rules {
     use super::*;
+
+    /// The five fields are what `splitn(5, ':')` cuts after `arn:`, whatever the text.
+    #[test]
+    fn parse_cuts_at_the_first_four_colons() {
+        for text in [
+            "arn:aws:iam::111122223333:role/a",
+            "arn:aws:sts::1:assumed-role/r/s:with:colons",
+            "arn:::::",
+            "arn:aws:iam::1",
+            "arn:aws:iam:1",
+            "arn:",
+            "nope:aws:iam::1:role/a",
+            "arn:é:iam::ü:role/ß",
+        ] {
+            let want = text.strip_prefix("arn:").and_then(|rest| {
+                let parts: Vec<&str> = rest.splitn(5, ':').collect();
+                (parts.len() == 5).then(|| parts)
+            });
+            let got = parse(text)
+                .ok()
+                .map(|a| vec![a.partition, a.service, a.region, a.account, a.resource]);
+            assert_eq!(got, want, "{text}");
+        }
+    }
 
     #[test]
     fn what_iam_would_never_create() {
