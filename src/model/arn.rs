@@ -271,7 +271,7 @@ mod iam_rules {
         ] {
             let want = text.strip_prefix("arn:").and_then(|rest| {
                 let parts: Vec<&str> = rest.splitn(5, ':').collect();
-                (parts.len() == 5).then(|| parts)
+                (parts.len() == 5).then_some(parts)
             });
             let got = parse(text)
                 .ok()
