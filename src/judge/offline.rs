@@ -27,11 +27,16 @@ pub fn run_offline_rules(
     findings: &mut Vec<Finding>,
 ) {
     let rows: usize = doc.sections.values().map(|s| s.entries.len()).sum();
-    let threads = std::thread::available_parallelism()
-        .map_or(1, usize::from)
-        .min(MAX_THREADS)
-        .min(rules.len());
-    if rows < PARALLEL_FROM_ROWS || threads < 2 {
+    // (The cores are counted only for a large document: it reads cgroup files.)
+    let threads = if rows >= PARALLEL_FROM_ROWS {
+        std::thread::available_parallelism()
+            .map_or(1, usize::from)
+            .min(MAX_THREADS)
+            .min(rules.len())
+    } else {
+        1
+    };
+    if threads < 2 {
         for rule in rules {
             findings.append(&mut rule.run_with(doc, iam));
         }

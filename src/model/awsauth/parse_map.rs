@@ -188,10 +188,11 @@ const SPLIT_FROM_BYTES: usize = 64 * 1024;
 /// The common-shape shortcut: each list item decoded as soon as it is read. Whether the text
 /// had the shape (when not, `section` is left as it was).
 fn read_common_shape_into(key: SectionKey, text: &str, section: &mut Section) -> bool {
-    let cores = std::thread::available_parallelism().map_or(1, usize::from);
-    let cut = (text.len() >= SPLIT_FROM_BYTES && cores > 1)
-        .then(|| item_boundary(text, text.len() / 2))
-        .flatten();
+    // (The cores are counted only for a large section: it reads cgroup files.)
+    let cut = (text.len() >= SPLIT_FROM_BYTES
+        && std::thread::available_parallelism().is_ok_and(|n| n.get() > 1))
+    .then(|| item_boundary(text, text.len() / 2))
+    .flatten();
     let read = match cut {
         None => read_stretch(key, text, 1, 0),
         Some(cut) => {
