@@ -4,8 +4,6 @@
 //! of them, whatever the shortcut accepts must read exactly as the full path reads it — the
 //! same JSON tree, positions included, and the same section (rows, observations, errors).
 
-use std::path::{Path, PathBuf};
-
 use aws_auth_audit::inputs::manifest::{DataValue, decode_text, read_configmaps};
 use aws_auth_audit::inputs::yaml::{Budget, parse_stream};
 use aws_auth_audit::model::awsauth::common_shape::read_common_shape;
@@ -13,21 +11,10 @@ use aws_auth_audit::model::awsauth::json_value::to_json;
 use aws_auth_audit::model::awsauth::{SectionKey, parse_section, parse_section_full_path};
 use serde_json::Value;
 
-use crate::support::mutator::Mutator;
+use crate::support::mutator::{Mutator, held_yaml_files, run_mutants};
 use crate::support::sample;
 
 const VECTORS: &str = include_str!("../conformance/authenticator-vectors.jsonl");
-
-fn yaml_files(dir: &Path, found: &mut Vec<PathBuf>) {
-    for entry in std::fs::read_dir(dir).unwrap() {
-        let path = entry.unwrap().path();
-        if path.is_dir() {
-            yaml_files(&path, found);
-        } else if path.extension().is_some_and(|e| e == "yaml" || e == "yml") {
-            found.push(path);
-        }
-    }
-}
 
 /// Every `mapRoles`/`mapUsers` text of a manifest (none when it does not read).
 fn sections_of(manifest: &str, into: &mut Vec<(SectionKey, String)>) {
@@ -64,12 +51,7 @@ fn corpus() -> Vec<(SectionKey, String)> {
             _ => {}
         }
     }
-    let root = Path::new(env!("CARGO_MANIFEST_DIR"));
-    let mut files = Vec::new();
-    yaml_files(&root.join("tests"), &mut files);
-    yaml_files(&root.join("examples"), &mut files);
-    files.sort();
-    for file in files {
+    for file in held_yaml_files() {
         sections_of(
             &std::fs::read_to_string(&file).unwrap_or_default(),
             &mut texts,
@@ -142,27 +124,8 @@ fn mutants_the_shortcut_takes_read_as_the_full_path_reads_them() {
         .into_iter()
         .filter(|(_, text)| text.len() < 4096 && read_common_shape(text, Budget::SECTION).is_some())
         .collect();
-    assert!(seeds.len() > 50, "{} seeds", seeds.len());
-    let mut mutator = Mutator(0x9e37_79b9_7f4a_7c15);
-    let (mut taken, mut refused) = (0, 0);
-    for round in 0..12_000 {
-        let (key, seed) = &seeds[round % seeds.len()];
-        let mut text = seed.clone();
-        for _ in 0..1 + mutator.below(3) {
-            text = mutator.mutate(&text);
-        }
-        if agree(*key, &text) {
-            taken += 1;
-        } else {
-            refused += 1;
-        }
-    }
-    // Both sides of the shortcut's line were exercised: mutants it read (and matched) and
-    // mutants it left to the full path.
-    assert!(
-        taken > 2_000 && refused > 2_000,
-        "taken {taken}, refused {refused}"
-    );
+    // Mutants it read (and matched) and mutants it left to the full path.
+    run_mutants(&seeds, 0x9e37_79b9_7f4a_7c15, |key, text| agree(*key, text));
 }
 
 /// A large section is read in two stretches at once (`parse_map::SPLIT_FROM_BYTES`): mutants

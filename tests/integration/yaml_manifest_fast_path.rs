@@ -4,14 +4,12 @@
 //! on thousands of mutants of them, whatever the shortcut accepts must read exactly as the full
 //! path reads it — the same stream of nodes, values, styles and positions.
 
-use std::path::{Path, PathBuf};
-
 use aws_auth_audit::inputs::manifest::decode_text;
 use aws_auth_audit::inputs::yaml::{Budget, parse_stream, read_block_mappings};
 use serde_json::Value;
 
 use crate::support::hostile_inputs;
-use crate::support::mutator::Mutator;
+use crate::support::mutator::{held_yaml_files, run_mutants};
 use crate::support::sample;
 
 const VECTORS: &str = include_str!("../conformance/authenticator-vectors.jsonl");
@@ -27,17 +25,6 @@ const EDGES: &[&str] = &[
     "kind: ConfigMap\nmetadata:\n  labels:\n    app.kubernetes.io/name: x\n  name: aws-auth\ndata:\n  mapRoles: |\n    - a\n",
 ];
 
-fn yaml_files(dir: &Path, found: &mut Vec<PathBuf>) {
-    for entry in std::fs::read_dir(dir).unwrap() {
-        let path = entry.unwrap().path();
-        if path.is_dir() {
-            yaml_files(&path, found);
-        } else if path.extension().is_some_and(|e| e == "yaml" || e == "yml") {
-            found.push(path);
-        }
-    }
-}
-
 /// Every manifest text the project holds, as `check` would read it (decoded).
 fn corpus() -> Vec<String> {
     let mut texts: Vec<String> = EDGES.iter().map(|t| t.to_string()).collect();
@@ -47,12 +34,7 @@ fn corpus() -> Vec<String> {
             texts.push(vector["input"].as_str().unwrap_or_default().to_string());
         }
     }
-    let root = Path::new(env!("CARGO_MANIFEST_DIR"));
-    let mut files = Vec::new();
-    yaml_files(&root.join("tests"), &mut files);
-    yaml_files(&root.join("examples"), &mut files);
-    files.sort();
-    for file in files {
+    for file in held_yaml_files() {
         texts.push(std::fs::read_to_string(&file).unwrap_or_default());
     }
     texts.push(sample::large_configmap(128 * 1024));
@@ -109,27 +91,10 @@ fn the_shortcut_reads_every_held_manifest_as_the_full_path_does() {
 
 #[test]
 fn mutants_the_shortcut_takes_read_as_the_full_path_reads_them() {
-    let seeds: Vec<String> = corpus()
+    let seeds: Vec<((), String)> = corpus()
         .into_iter()
         .filter(|text| text.len() < 4096 && read_block_mappings(text, Budget::MANIFEST).is_some())
+        .map(|text| ((), text))
         .collect();
-    assert!(seeds.len() > 50, "{} seeds", seeds.len());
-    let mut mutator = Mutator(0x2545_f491_4f6c_dd1d);
-    let (mut taken, mut refused) = (0, 0);
-    for round in 0..12_000 {
-        let seed = &seeds[round % seeds.len()];
-        let mut text = seed.clone();
-        for _ in 0..1 + mutator.below(3) {
-            text = mutator.mutate(&text);
-        }
-        if agree(&text) {
-            taken += 1;
-        } else {
-            refused += 1;
-        }
-    }
-    assert!(
-        taken > 2_000 && refused > 2_000,
-        "taken {taken}, refused {refused}"
-    );
+    run_mutants(&seeds, 0x2545_f491_4f6c_dd1d, |(), text| agree(text));
 }

@@ -1,5 +1,54 @@
 //! Deterministic mutants of YAML texts, for the tests that hold a shortcut reader to the full
-//! YAML path (`yaml_fast_path`, `yaml_manifest_fast_path`).
+//! YAML path (`yaml_fast_path`, `yaml_manifest_fast_path`), and the held texts they start from.
+
+use std::path::{Path, PathBuf};
+
+fn yaml_files(dir: &Path, found: &mut Vec<PathBuf>) {
+    for entry in std::fs::read_dir(dir).unwrap() {
+        let path = entry.unwrap().path();
+        if path.is_dir() {
+            yaml_files(&path, found);
+        } else if path.extension().is_some_and(|e| e == "yaml" || e == "yml") {
+            found.push(path);
+        }
+    }
+}
+
+/// Every YAML file the project holds under `tests/` and `examples/`, in a stable order.
+pub fn held_yaml_files() -> Vec<PathBuf> {
+    let root = Path::new(env!("CARGO_MANIFEST_DIR"));
+    let mut files = Vec::new();
+    yaml_files(&root.join("tests"), &mut files);
+    yaml_files(&root.join("examples"), &mut files);
+    files.sort();
+    files
+}
+
+/// 12,000 mutants of the seeds (one to three edits each, from generator state `state`), each
+/// given to `agree` — which asserts the shortcut and the full path agree, and says whether the
+/// shortcut took it. Both sides of the shortcut's line must have been exercised: more than
+/// 2,000 mutants taken and more than 2,000 left to the full path.
+pub fn run_mutants<T>(seeds: &[(T, String)], state: u64, mut agree: impl FnMut(&T, &str) -> bool) {
+    assert!(seeds.len() > 50, "{} seeds", seeds.len());
+    let mut mutator = Mutator(state);
+    let (mut taken, mut refused) = (0, 0);
+    for round in 0..12_000 {
+        let (key, seed) = &seeds[round % seeds.len()];
+        let mut text = seed.clone();
+        for _ in 0..1 + mutator.below(3) {
+            text = mutator.mutate(&text);
+        }
+        if agree(key, &text) {
+            taken += 1;
+        } else {
+            refused += 1;
+        }
+    }
+    assert!(
+        taken > 2_000 && refused > 2_000,
+        "taken {taken}, refused {refused}"
+    );
+}
 
 /// A small deterministic generator (xorshift), so a failure names a reproducible mutant.
 pub struct Mutator(pub u64);
