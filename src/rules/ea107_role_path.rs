@@ -49,8 +49,9 @@ pub fn check(doc: &AwsAuthDocument, out: &mut Emitter<'_>) {
     for (section, entry) in kept_entries(doc) {
         let written = entry.row.arn();
         let Ok(parsed) = arn::parse(written) else { continue };
-        let segments: Vec<&str> = parsed.resource.split('/').collect();
-        if parsed.service != "iam" || segments[0] != "role" || segments.len() <= 2 {
+        // `role/NAME` has no path; `role/PATH…/NAME` has (no list built per row).
+        let mut segments = parsed.resource.split('/');
+        if parsed.service != "iam" || segments.next() != Some("role") || segments.count() < 2 {
             continue;
         }
         let Ok(fixed) = arn::strip_path(written) else { continue };

@@ -125,7 +125,7 @@ pub fn entry_policies(
 /// or a role or user IAM would never create. EA109 reports these.
 pub fn arn_problem(written: &str) -> Option<String> {
     use crate::model::arn::{self, ArnError};
-    if written.contains(['*', '?']) {
+    if written.bytes().any(|b| b == b'*' || b == b'?') {
         return Some("contains a wildcard, which EKS compares literally".into());
     }
     match arn::classify(written) {
