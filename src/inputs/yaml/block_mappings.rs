@@ -15,7 +15,7 @@
 //!
 //! [`parse_stream`]: super::parse_stream
 
-use super::line::{Line, is_printable_ascii, quoted_end};
+use super::line::{Line, is_printable_ascii, line_spans, quoted_end, quoted_style};
 use super::{Budget, Document, Node, NodeKind, Pos, Scalar, ScalarStyle, Stream};
 
 /// The stream of a manifest of the common shape; `None` sends the caller to the full path.
@@ -66,8 +66,7 @@ pub fn read_block_mappings(text: &str, budget: Budget) -> Option<Stream> {
         }
         let (key_text, colon) = line.key(indent)?;
         let key_style = match line.text[indent] {
-            b'"' => ScalarStyle::DoubleQuoted,
-            b'\'' => ScalarStyle::SingleQuoted,
+            quote @ (b'"' | b'\'') => quoted_style(quote),
             _ => ScalarStyle::Plain,
         };
         let key = reader.scalar(key_text, key_style, line.pos(indent), line.pos(colon))?;
@@ -91,16 +90,12 @@ pub fn read_block_mappings(text: &str, budget: Budget) -> Option<Stream> {
                 let (value, start, end) = literal(&mut lines, parent_indent, chomping)?;
                 reader.scalar_owned(value, ScalarStyle::Literal, start, end)?
             }
-            b'"' | b'\'' => {
+            quote @ (b'"' | b'\'') => {
                 let close = quoted_end(line.text, value_at)?;
                 line.blank_or_comment_from(close + 1)?;
-                let style = if line.text[value_at] == b'"' {
-                    ScalarStyle::DoubleQuoted
-                } else {
-                    ScalarStyle::SingleQuoted
-                };
                 let (start, end) = (line.pos(value_at), line.pos(close + 1));
-                reader.scalar(line.str(value_at + 1, close), style, start, end)?
+                let value = line.str(value_at + 1, close);
+                reader.scalar(value, quoted_style(quote), start, end)?
             }
             _ => {
                 let end = line.plain_end(value_at);
@@ -116,7 +111,7 @@ pub fn read_block_mappings(text: &str, budget: Budget) -> Option<Stream> {
     if pending_key.is_some() {
         return None;
     }
-    reader.close_deeper_than(usize::MAX, lines.end_of_text())?;
+    reader.close_all(lines.end_of_text())?;
     let root = reader.root?;
     let (start, explicit_start) = document_start?;
     Some(Stream {
@@ -244,17 +239,6 @@ fn literal(
     Some((value, start, end))
 }
 
-/// The lines of `bytes` from `from` (a line's start), as `(start, end)` byte offsets, the
-/// line break left out; `bytes` ends with a line break or where a line starts.
-fn line_spans(bytes: &[u8], from: usize) -> impl Iterator<Item = (usize, usize)> + '_ {
-    let mut line_start = from;
-    memchr::memchr_iter(b'\n', &bytes[from..]).map(move |at| {
-        let span = (line_start, from + at);
-        line_start = from + at + 1;
-        span
-    })
-}
-
 /// A block mapping while its lines are read.
 struct OpenMapping {
     indent: usize,
@@ -327,26 +311,35 @@ impl Reader {
         Some(())
     }
 
-    /// Ends every open mapping deeper than `indent` (the root too, for `usize::MAX`) where
-    /// the next token starts, `at`.
+    /// Ends every open mapping deeper than `indent` where the next token starts, `at`.
     fn close_deeper_than(&mut self, indent: usize, at: Pos) -> Option<()> {
-        while self
-            .open
-            .last()
-            .is_some_and(|m| m.indent > indent || indent == usize::MAX)
-        {
-            let mapping = self.open.pop()?;
-            let node = Node {
-                kind: NodeKind::Mapping(mapping.pairs),
-                start: mapping.start,
-                end: at,
-                tag: None,
-            };
-            match (mapping.key, self.open.last_mut()) {
-                (Some(key), Some(parent)) => parent.pairs.push((key, node)),
-                (None, None) => self.root = Some(node),
-                _ => return None,
-            }
+        while self.open.last().is_some_and(|m| m.indent > indent) {
+            self.close_last(at)?;
+        }
+        Some(())
+    }
+
+    /// Ends every open mapping, the root last, at the end of the text `at`.
+    fn close_all(&mut self, at: Pos) -> Option<()> {
+        while !self.open.is_empty() {
+            self.close_last(at)?;
+        }
+        Some(())
+    }
+
+    /// Ends the innermost open mapping at `at`: into its parent under its key, or the root.
+    fn close_last(&mut self, at: Pos) -> Option<()> {
+        let mapping = self.open.pop()?;
+        let node = Node {
+            kind: NodeKind::Mapping(mapping.pairs),
+            start: mapping.start,
+            end: at,
+            tag: None,
+        };
+        match (mapping.key, self.open.last_mut()) {
+            (Some(key), Some(parent)) => parent.pairs.push((key, node)),
+            (None, None) => self.root = Some(node),
+            _ => return None,
         }
         Some(())
     }

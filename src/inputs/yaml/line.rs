@@ -108,18 +108,34 @@ impl<'a> Line<'a> {
     }
 }
 
+/// The lines of `bytes` from `from` (a line's start) to its last line break, as `(start,
+/// end)` byte offsets with the break left out; their breaks found a vector at a time.
+pub fn line_spans(bytes: &[u8], from: usize) -> impl Iterator<Item = (usize, usize)> + '_ {
+    let mut line_start = from;
+    memchr::memchr_iter(b'\n', &bytes[from..]).map(move |at| {
+        let span = (line_start, from + at);
+        line_start = from + at + 1;
+        span
+    })
+}
+
 /// The lines of a text as `text.split('\n')` gives them (a final empty one after a final
-/// line break), their breaks found a vector at a time: `split` searches each line afresh,
-/// which costs more than the line on short ones.
+/// line break), by [`line_spans`]: `split` searches each line afresh, which costs more than
+/// the line on short ones.
 pub fn split_lines(text: &str) -> impl Iterator<Item = &str> + '_ {
-    let mut line_start = 0;
-    memchr::memchr_iter(b'\n', text.as_bytes())
-        .chain(std::iter::once(text.len()))
-        .map(move |at| {
-            let line = &text[line_start..at];
-            line_start = at + 1;
-            line
-        })
+    let last = text.rfind('\n').map_or(0, |at| at + 1);
+    line_spans(text.as_bytes(), 0)
+        .map(|(start, end)| &text[start..end])
+        .chain(std::iter::once(&text[last..]))
+}
+
+/// The style of a quoted scalar that opens with `quote` (`"` or `'`).
+pub fn quoted_style(quote: u8) -> super::ScalarStyle {
+    if quote == b'"' {
+        super::ScalarStyle::DoubleQuoted
+    } else {
+        super::ScalarStyle::SingleQuoted
+    }
 }
 
 /// Whether a text is printable ASCII and `\n` only (no tab, `\r`, control byte or non-ASCII):
