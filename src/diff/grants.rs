@@ -47,7 +47,7 @@ pub fn grants(doc: &AwsAuthDocument) -> BTreeMap<String, Grant> {
         for entry in doc.section(section).kept() {
             let arn = entry.row.arn().trim().to_string();
             let key = match &entry.row {
-                Row::Role(r) if r.sso.is_some() => entry.row.principal(),
+                Row::Role(r) if r.sso.is_some() => entry.row.principal().into_owned(),
                 Row::Role(_) => arn.to_lowercase(),
                 Row::User(_) => arn.clone(),
             };
@@ -64,7 +64,7 @@ pub fn grants(doc: &AwsAuthDocument) -> BTreeMap<String, Grant> {
                 key.clone(),
                 Grant {
                     key,
-                    principal: entry.row.principal(),
+                    principal: entry.row.principal().into_owned(),
                     section,
                     username: entry.row.username().to_string(),
                     groups: entry.row.groups().to_vec(),

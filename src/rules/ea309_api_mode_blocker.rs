@@ -164,7 +164,7 @@ pub fn check(facts: &ClusterFacts<'_>, out: &mut Emitter<'_>) {
         {
             continue;
         }
-        let who = principal_of(entry).unwrap_or_else(|| "(no principal)".to_string());
+        let who = principal_of(entry).unwrap_or_else(|| "(no principal)".into());
         let mut message = if lost {
             format!("{who}: switching to API mode drops this mapping, and no access entry names the principal")
         } else {

@@ -19,7 +19,7 @@ pub fn kept_entries(doc: &AwsAuthDocument) -> impl Iterator<Item = (SectionKey, 
 }
 
 /// The principal to name in a message: the ARN, the SSO pattern, or `None`.
-pub fn principal_of(entry: &Entry) -> Option<String> {
+pub fn principal_of(entry: &Entry) -> Option<std::borrow::Cow<'_, str>> {
     let p = entry.row.principal();
     (!p.is_empty()).then_some(p)
 }

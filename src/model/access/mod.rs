@@ -280,7 +280,7 @@ pub fn matrix(inputs: AccessInputs<'_>) -> Vec<Principal> {
                 };
                 out.push(Principal {
                     arn: if arn.is_empty() {
-                        row.row.principal()
+                        row.row.principal().into_owned()
                     } else {
                         arn
                     },

@@ -122,12 +122,12 @@ impl Row {
     }
 
     /// What a reader calls the principal: the ARN, or the SSO pattern.
-    pub fn principal(&self) -> String {
+    pub fn principal(&self) -> std::borrow::Cow<'_, str> {
         match self.sso() {
             Some(sso) if self.arn().is_empty() => {
-                format!("sso:{}/{}", sso.account_id, sso.permission_set_name)
+                format!("sso:{}/{}", sso.account_id, sso.permission_set_name).into()
             }
-            _ => self.arn().to_string(),
+            _ => self.arn().into(),
         }
     }
 }

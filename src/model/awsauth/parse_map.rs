@@ -2,6 +2,7 @@
 //! decoder the authenticator uses for it, then validated row by row and keyed as `saveMap`
 //! keys them (role ARNs lower-cased, user ARNs as written, the last duplicate winning).
 
+use std::borrow::Cow;
 use std::collections::HashMap;
 
 use super::common_shape::{ItemsRead, item_boundary, read_items_from};
@@ -162,6 +163,7 @@ fn parse_section_with(
         section.failure = Some(failure);
         return Ok(section);
     }
+    // (The shortcut validates each row as it decodes it, on the core that read it.)
     if !(shortcut && read_common_shape_into(key, text, &mut section)) {
         let Some(mut json) = read_full_path(text, &mut section)? else {
             return Ok(section);
@@ -173,9 +175,9 @@ fn parse_section_with(
                 return Ok(section);
             }
         }
-    }
-    for entry in &mut section.entries {
-        entry.validation_error = validate(&entry.row).err();
+        for entry in &mut section.entries {
+            entry.validation_error = validate(&entry.row).err();
+        }
     }
     mark_overrides(&mut section);
     Ok(section)
@@ -236,8 +238,9 @@ fn read_stretch(
         first_offset,
         Budget::SECTION,
         |mut item| {
-            let index = entries.len();
-            entries.push(decode_entry(key, index, &mut item));
+            let mut entry = decode_entry(key, entries.len(), &mut item);
+            entry.validation_error = validate(&entry.row).err();
+            entries.push(entry);
         },
     )?;
     Some((read, entries))
@@ -307,18 +310,31 @@ fn read_full_path(
     }
 }
 
-/// The key `saveMap` stores a row under.
-pub fn store_key(row: &Row) -> String {
+/// The key `saveMap` stores a row under (borrowed when it is the text as written).
+pub fn store_key(row: &Row) -> Cow<'_, str> {
     match row {
-        Row::Role(r) if !r.rolearn.is_empty() => r.rolearn.to_lowercase(),
-        Row::Role(r) => r.sso.as_ref().map(|s| s.arn_like()).unwrap_or_default(),
-        Row::User(u) => u.userarn.clone(),
+        Row::Role(r) if !r.rolearn.is_empty() => lowercase(&r.rolearn),
+        Row::Role(r) => r
+            .sso
+            .as_ref()
+            .map(|s| Cow::Owned(s.arn_like()))
+            .unwrap_or_default(),
+        Row::User(u) => Cow::Borrowed(&u.userarn),
+    }
+}
+
+/// `strings.ToLower`, without a copy for text that has no upper case.
+fn lowercase(text: &str) -> Cow<'_, str> {
+    if text.is_ascii() && !text.bytes().any(|b| b.is_ascii_uppercase()) {
+        Cow::Borrowed(text)
+    } else {
+        Cow::Owned(text.to_lowercase())
     }
 }
 
 fn mark_overrides(section: &mut Section) {
     // Each valid row's key, computed once; the last row of a key wins.
-    let keys: Vec<Option<String>> = section
+    let keys: Vec<Option<Cow<'_, str>>> = section
         .entries
         .iter()
         .map(|entry| entry.is_valid().then(|| store_key(&entry.row)))

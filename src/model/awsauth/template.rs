@@ -22,12 +22,27 @@ pub struct Placeholder {
 fn placeholder_names(template: &str) -> impl Iterator<Item = &str> {
     let mut rest = template;
     std::iter::from_fn(move || {
-        let open = rest.find("{{")?;
+        let open = find_doubled(rest, b'{')?;
         let after = &rest[open + 2..];
-        let close = after.find("}}")?;
+        let close = find_doubled(after, b'}')?;
         rest = &after[close + 2..];
         Some(&after[..close])
     })
+}
+
+/// Where `{{` (or `}}`) first occurs: `str::find` for a two-byte needle, without its
+/// searcher's setup (every username and group of a large aws-auth is scanned).
+fn find_doubled(text: &str, brace: u8) -> Option<usize> {
+    let bytes = text.as_bytes();
+    let mut from = 0;
+    while let Some(found) = memchr::memchr(brace, &bytes[from..]) {
+        let at = from + found;
+        if bytes.get(at + 1) == Some(&brace) {
+            return Some(at);
+        }
+        from = at + 1;
+    }
+    None
 }
 
 /// Every `{{…}}` in a template, known or not.
@@ -107,6 +122,15 @@ pub fn render(template: &str, context: &RenderContext) -> Result<Rendered, Rende
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn a_doubled_brace_is_found_where_str_find_finds_it() {
+        for text in ["", "{", "}}", "a{b{{c", "{{{", "x}{}}}", "{ {{", "é{{", "{é{{"] {
+            for (brace, needle) in [(b'{', "{{"), (b'}', "}}")] {
+                assert_eq!(find_doubled(text, brace), text.find(needle), "{text:?}");
+            }
+        }
+    }
 
     #[test]
     fn finds_known_and_unknown_placeholders() {

@@ -1,6 +1,12 @@
 //! The versioned JSON report, serialised straight from the results (no intermediate tree).
+//! Its shape is [`Report`]'s `Serialize` derive (the schema and [`value`] use it); [`write`]
+//! writes the same bytes with the findings and rows by hand ([`pretty`]).
+
+mod pretty;
 
 use serde::Serialize;
+
+use pretty::Pretty;
 
 use super::JSON_REPORT_VERSION;
 use crate::judge::result::{CheckResult, Coverage};
@@ -134,10 +140,79 @@ pub fn render(result: &CheckResult) -> String {
     String::from_utf8(text).expect("serde_json writes UTF-8")
 }
 
-/// Writes the report to `out` as it is serialised (stdout needs no copy of it in memory).
+/// Writes the report to `out` as it is serialised (stdout needs no copy of it in memory):
+/// the bytes `serde_json::to_writer_pretty` writes for [`Report`], the findings and the rows
+/// written by hand, the rest by `serde_json`.
 pub fn write(result: &CheckResult, out: &mut impl std::io::Write) -> std::io::Result<()> {
-    serde_json::to_writer_pretty(&mut *out, &report(result))?;
+    let report = report(result);
+    let mut json = Pretty::at(out, 0);
+    json.begin_object()?;
+    json.key("version")?;
+    json.number(report.version as usize)?;
+    json.key("tool")?;
+    json.serde(&report.tool)?;
+    if let Some(cluster) = report.cluster {
+        json.key("cluster")?;
+        json.serde(cluster)?;
+    }
+    if let Some(policy) = report.policy {
+        json.key("policy")?;
+        json.serde(policy)?;
+    }
+    json.key("inputs")?;
+    json.begin_array()?;
+    for input in &report.inputs {
+        json.item()?;
+        write_input(&mut json, input)?;
+    }
+    json.end_array()?;
+    if let Some(principals) = report.principals {
+        json.key("principals")?;
+        json.serde(&principals)?;
+    }
+    json.key("findings")?;
+    json.begin_array()?;
+    for finding in report.findings {
+        json.item()?;
+        pretty::finding(&mut json, finding)?;
+    }
+    json.end_array()?;
+    json.key("notes")?;
+    json.serde(&report.notes)?;
+    json.key("coverage")?;
+    json.serde(report.coverage)?;
+    json.key("summary")?;
+    json.serde(&report.summary)?;
+    json.end_object()?;
     out.write_all(b"\n")
+}
+
+/// An [`Input`], as its `Serialize` derive writes it.
+fn write_input<W: std::io::Write>(json: &mut Pretty<'_, W>, input: &Input<'_>) -> std::io::Result<()> {
+    json.begin_object()?;
+    json.string_member("source", input.source)?;
+    json.string_member("configmap", input.configmap)?;
+    json.key("aws_auth")?;
+    json.begin_object()?;
+    for (key, rows) in [
+        ("map_roles", &input.aws_auth.map_roles),
+        ("map_users", &input.aws_auth.map_users),
+    ] {
+        json.key(key)?;
+        json.begin_array()?;
+        for row in rows {
+            json.item()?;
+            match row {
+                KeptRow::Role(role) => pretty::role_mapping(json, role)?,
+                KeptRow::User(user) => pretty::user_mapping(json, user)?,
+            }
+        }
+        json.end_array()?;
+    }
+    json.key("map_accounts")?;
+    json.strings(&input.aws_auth.map_accounts)?;
+    json.end_object()?;
+    json.end_object()
 }
 
 /// The same report as a JSON value (a fleet's cluster line carries it; the HTML page reads it).
