@@ -125,7 +125,9 @@ mod tests {
 
     #[test]
     fn a_doubled_brace_is_found_where_str_find_finds_it() {
-        for text in ["", "{", "}}", "a{b{{c", "{{{", "x}{}}}", "{ {{", "é{{", "{é{{"] {
+        for text in [
+            "", "{", "}}", "a{b{{c", "{{{", "x}{}}}", "{ {{", "é{{", "{é{{",
+        ] {
             for (brace, needle) in [(b'{', "{{"), (b'}', "}}")] {
                 assert_eq!(find_doubled(text, brace), text.find(needle), "{text:?}");
             }

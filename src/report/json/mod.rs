@@ -188,7 +188,10 @@ pub fn write(result: &CheckResult, out: &mut impl std::io::Write) -> std::io::Re
 }
 
 /// An [`Input`], as its `Serialize` derive writes it.
-fn write_input<W: std::io::Write>(json: &mut Pretty<'_, W>, input: &Input<'_>) -> std::io::Result<()> {
+fn write_input<W: std::io::Write>(
+    json: &mut Pretty<'_, W>,
+    input: &Input<'_>,
+) -> std::io::Result<()> {
     json.begin_object()?;
     json.string_member("source", input.source)?;
     json.string_member("configmap", input.configmap)?;

@@ -324,7 +324,9 @@ mod tests {
             for at in 0..20 {
                 let mut bytes = b"abcdefghijklmnopqrst".to_vec();
                 bytes[at] = byte;
-                let Ok(text) = String::from_utf8(bytes) else { continue };
+                let Ok(text) = String::from_utf8(bytes) else {
+                    continue;
+                };
                 assert_eq!(
                     by_hand(|json| json.string(&text)),
                     serde_json::to_string(&text).unwrap()

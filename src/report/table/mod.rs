@@ -1,8 +1,12 @@
 //! The human report: one row per finding, then a summary.
 
+mod grid;
+
 use std::io::Write;
 
-use comfy_table::{Cell, Color, ContentArrangement, Table, presets};
+use comfy_table::{Cell, ContentArrangement, Table, presets};
+
+use grid::GridCell;
 
 use crate::infra::escape::terminal;
 use crate::judge::result::CheckResult;
@@ -15,7 +19,11 @@ const CELL_MAX: usize = 1_000;
 /// A value for a table cell: escaped for the terminal, and cut at [`CELL_MAX`] characters with
 /// how much was left out (the JSON report has it whole).
 fn cell(text: &str) -> String {
-    match text.char_indices().nth(CELL_MAX) {
+    // (A text of at most CELL_MAX bytes has at most CELL_MAX characters.)
+    let cut = (text.len() > CELL_MAX)
+        .then(|| text.char_indices().nth(CELL_MAX))
+        .flatten();
+    match cut {
         Some((at, _)) => format!(
             "{}… ({} more characters: see --format json)",
             terminal(&text[..at]),
@@ -25,13 +33,20 @@ fn cell(text: &str) -> String {
     }
 }
 
-fn color(severity: Severity) -> Color {
+/// The width tables are laid out to, whatever the terminal's.
+const TABLE_WIDTH: usize = 160;
+
+const FINDINGS_HEADER: [&str; 4] = ["severity", "rule", "location", "finding"];
+
+/// A severity's colour as the SGR parameters of a foreground colour (the 256-colour codes of
+/// the bright ANSI colours, as comfy-table writes [`color`]'s through crossterm).
+fn sgr_color(severity: Severity) -> &'static str {
     match severity {
-        Severity::Critical => Color::Magenta,
-        Severity::High => Color::Red,
-        Severity::Medium => Color::Yellow,
-        Severity::Low => Color::Blue,
-        Severity::Info => Color::Grey,
+        Severity::Critical => "5;13",
+        Severity::High => "5;9",
+        Severity::Medium => "5;11",
+        Severity::Low => "5;12",
+        Severity::Info => "5;7",
     }
 }
 
@@ -64,7 +79,7 @@ fn access_matrix(principals: &[crate::model::access::Principal], colored: bool) 
     table
         .load_style(presets::UTF8_FULL_CONDENSED)
         .set_content_arrangement(ContentArrangement::Dynamic)
-        .set_width(160)
+        .set_width(TABLE_WIDTH as u16)
         .set_header(["principal", "source", "as", "power", "in effect"]);
     for p in principals {
         let mut grants = vec![format!("user {}", p.username)];
@@ -122,37 +137,26 @@ pub fn write(result: &CheckResult, colored: bool, out: &mut impl Write) -> std::
             b"No findings, but coverage is incomplete: see below.\n"
         })?;
     } else {
-        let mut table = Table::new();
-        table
-            .load_style(presets::UTF8_FULL_CONDENSED)
-            .set_content_arrangement(ContentArrangement::Dynamic)
-            .set_width(160)
-            .set_header(["severity", "rule", "location", "finding"]);
-        for f in &result.findings {
-            let mut severity = Cell::new(f.severity.as_str());
-            if colored {
-                severity = severity.fg(color(f.severity));
-            }
-            table.add_row(vec![
-                severity,
-                Cell::new(format!("{} {}", f.code, f.slug)),
-                Cell::new(cell(&f.location.display())),
-                Cell::new(format!(
-                    "{}\nfix: {}",
-                    cell(&f.message),
-                    cell(&f.remediation)
-                )),
-            ]);
-        }
-        if colored {
-            table.enforce_styling();
-        } else {
-            table.force_no_tty();
-        }
-        for line in table.lines() {
-            out.write_all(line.as_bytes())?;
-            out.write_all(b"\n")?;
-        }
+        let rows: Vec<Vec<GridCell>> = result
+            .findings
+            .iter()
+            .map(|f| {
+                vec![
+                    GridCell {
+                        text: f.severity.as_str().to_string(),
+                        color: colored.then(|| sgr_color(f.severity)),
+                    },
+                    GridCell::plain(format!("{} {}", f.code, f.slug)),
+                    GridCell::plain(cell(&f.location.display())),
+                    GridCell::plain(format!(
+                        "{}\nfix: {}",
+                        cell(&f.message),
+                        cell(&f.remediation)
+                    )),
+                ]
+            })
+            .collect();
+        grid::write(out, &FINDINGS_HEADER, &rows, TABLE_WIDTH)?;
     }
     if let Some(live) = result.live.as_ref().filter(|l| !l.principals.is_empty()) {
         out.write_all(access_matrix(&live.principals, colored).as_bytes())?;
