@@ -83,7 +83,11 @@ pub fn parse(text: &str) -> Result<Arn<'_>, ArnError> {
 /// Same verdict as [`canonicalize`], without building the canonical ARN (no allocation on
 /// success: the rules call this for every mapping).
 pub fn classify(text: &str) -> Result<PrincipalType, ArnError> {
-    let arn = parse(text)?;
+    classify_parsed(&parse(text)?)
+}
+
+/// [`classify`] of an ARN already parsed.
+pub fn classify_parsed(arn: &Arn<'_>) -> Result<PrincipalType, ArnError> {
     if !PARTITIONS.contains(&arn.partition) {
         return Err(ArnError::UnknownPartition(arn.partition.to_string()));
     }
@@ -145,14 +149,22 @@ pub fn iam_rule_broken_in(arn: &Arn<'_>) -> Option<String> {
     if name.is_empty() {
         return Some(format!("has an empty {kind} name"));
     }
-    if name.chars().count() > IAM_NAME_MAX {
+    // (Each check is decided on the bytes first: names and paths are ASCII but in hostile
+    // input, and the rules judge every mapping's.)
+    if name.len() > IAM_NAME_MAX && name.chars().count() > IAM_NAME_MAX {
         return Some(format!(
             "names a {kind} of {} characters (`{}`): IAM {kind} names are at most {IAM_NAME_MAX}",
             name.chars().count(),
             shorten(name)
         ));
     }
-    if let Some(bad) = name.chars().find(|&c| !name_chars(c)) {
+    let name_allowed = name
+        .bytes()
+        .all(|b| b.is_ascii_alphanumeric() || b"+=,.@_-".contains(&b));
+    if let Some(bad) = (!name_allowed)
+        .then(|| name.chars().find(|&c| !name_chars(c)))
+        .flatten()
+    {
         return Some(format!(
             "names {kind} `{}`, with `{}`: IAM {kind} names hold only letters, digits and + = , . @ _ -",
             shorten(name),
@@ -165,14 +177,18 @@ pub fn iam_rule_broken_in(arn: &Arn<'_>) -> Option<String> {
             path.len()
         ));
     }
-    if let Some(bad) = path.chars().find(|c| !('\u{21}'..='\u{7e}').contains(c)) {
+    let path_printable = path.bytes().all(|b| (0x21..=0x7e).contains(&b));
+    if let Some(bad) = (!path_printable)
+        .then(|| path.chars().find(|c| !('\u{21}'..='\u{7e}').contains(c)))
+        .flatten()
+    {
         return Some(format!(
             "has path `{}`, with `{}`: IAM paths hold only printable ASCII",
             shorten(path),
             bad.escape_default()
         ));
     }
-    if path.contains("//") {
+    if path.len() >= 2 && path.contains("//") {
         return Some(format!(
             "has path `{}`, with an empty segment: IAM paths never do",
             shorten(path)

@@ -128,12 +128,14 @@ pub fn arn_problem(written: &str) -> Option<String> {
     if written.bytes().any(|b| b == b'*' || b == b'?') {
         return Some("contains a wildcard, which EKS compares literally".into());
     }
-    match arn::classify(written) {
+    let Ok(parsed) = arn::parse(written) else {
+        return Some("is not an ARN".into());
+    };
+    match arn::classify_parsed(&parsed) {
         Err(ArnError::Malformed) => Some("is not an ARN".into()),
         Err(e @ ArnError::UnknownPartition(_)) => Some(e.to_string()),
         Err(e) => Some(format!("names no principal STS returns: {e}")),
         Ok(_) => {
-            let parsed = arn::parse(written).ok()?;
             if !arn::is_account_id(parsed.account) {
                 return Some(format!(
                     "has account `{}`, which is not 12 digits",
