@@ -11,7 +11,12 @@ pub fn is_dangerous(c: char) -> bool {
 
 /// Escapes what a terminal would interpret.
 pub fn terminal(text: &str) -> String {
-    if !text.chars().any(is_dangerous) {
+    // Printable ASCII holds nothing dangerous (decided without a branch per byte); other
+    // text is looked at a character at a time.
+    let printable_ascii = text
+        .bytes()
+        .fold(true, |printable, b| printable & (0x20..0x7f).contains(&b));
+    if printable_ascii || !text.chars().any(is_dangerous) {
         return text.to_string();
     }
     text.chars()
