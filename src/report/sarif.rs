@@ -4,6 +4,7 @@
 use serde::Serialize;
 use serde_json::{Value, json};
 
+use super::json::pretty::Pretty;
 use crate::judge::result::CheckResult;
 use crate::rules::RULES;
 use crate::rules::finding::{Finding, Severity};
@@ -42,6 +43,8 @@ pub(crate) struct SarifResult {
     suppressions: Option<Value>,
 }
 
+/// The log's shape, as `serde_json` would write it whole (the reference [`write`] is held to).
+#[cfg(test)]
 #[derive(Serialize)]
 #[serde(rename_all = "camelCase")]
 struct Run<'a> {
@@ -63,6 +66,7 @@ struct RunProperties<'a> {
     access_matrix: Option<&'a [crate::model::access::Principal]>,
 }
 
+#[cfg(test)]
 #[derive(Serialize)]
 struct Log<'a> {
     #[serde(rename = "$schema")]
@@ -103,10 +107,7 @@ pub(crate) fn uri_reference(path: &str) -> String {
 pub(crate) fn sarif_result(f: &Finding) -> SarifResult {
     SarifResult {
         rule_id: f.code,
-        rule_index: RULES
-            .iter()
-            .position(|r| r.meta.code == f.code)
-            .unwrap_or(0),
+        rule_index: rule_index(f.code),
         level: level(f.severity),
         message: json!({"text": format!("{} Fix: {}", f.message, f.remediation)}),
         locations: if f.location.in_file() {
@@ -126,7 +127,14 @@ pub(crate) fn sarif_result(f: &Finding) -> SarifResult {
         } else {
             json!({"severity": f.severity.as_str(), "status": f.status.label(), "controls": f.controls})
         },
-        suppressions: f.waiver.as_ref().map(|w| {
+        suppressions: suppressions(f),
+    }
+}
+
+/// Serialised result by result, without building the whole log as one JSON tree.
+/// A waived finding's suppression: the waiver, where the policy states it.
+fn suppressions(f: &Finding) -> Option<Value> {
+    f.waiver.as_ref().map(|w| {
             json!([{
                 "kind": "external",
                 "status": "accepted",
@@ -134,11 +142,9 @@ pub(crate) fn sarif_result(f: &Finding) -> SarifResult {
                 "location": {"physicalLocation": {"artifactLocation": {"uri": uri_reference(w.at.rsplitn(3, ':').nth(2).unwrap_or(&w.at))}}},
                 "properties": {"owner": w.owner, "expires": w.expires, "at": w.at},
             }])
-        }),
-    }
+        })
 }
 
-/// Serialised result by result, without building the whole log as one JSON tree.
 pub fn render(result: &CheckResult) -> String {
     let mut text = Vec::new();
     write(result, &mut text).expect("writing into memory");
@@ -146,34 +152,205 @@ pub fn render(result: &CheckResult) -> String {
 }
 
 /// Writes the log to `out` as it is serialised (stdout needs no copy of it in memory).
+/// Writes the log: the bytes `serde_json::to_writer_pretty` writes for [`Log`], each result
+/// written by hand ([`write_result`]) as it is reached, so that a large audit's results are
+/// never held as JSON values.
 pub fn write(result: &CheckResult, out: &mut impl std::io::Write) -> std::io::Result<()> {
-    let log = Log {
-        schema: "https://json.schemastore.org/sarif-2.1.0.json",
-        version: "2.1.0",
-        runs: [Run {
-            tool: json!({"driver": {
-                "name": "aws-auth-audit",
-                "semanticVersion": env!("CARGO_PKG_VERSION"),
-                "informationUri": "https://github.com/aws-auth-audit/aws-auth-audit",
-                "rules": rule_descriptors(result.policy.is_some()),
-                "properties": super::ToolInfo::this_build().sarif_properties(),
-            }}),
-            column_kind: "unicodeCodePoints",
-            results: result.findings.iter().map(sarif_result).collect(),
-            properties: RunProperties {
-                coverage: &result.coverage,
-                cluster: result.live.as_ref(),
-                access_matrix: result.live.as_ref().map(|l| l.principals.as_slice()),
-            },
-        }],
-    };
-    serde_json::to_writer_pretty(&mut *out, &log)?;
+    let mut json = Pretty::at(out, 0);
+    json.begin_object()?;
+    json.string_member("$schema", SCHEMA)?;
+    json.string_member("version", "2.1.0")?;
+    json.key("runs")?;
+    json.begin_array()?;
+    json.item()?;
+    json.begin_object()?;
+    json.key("tool")?;
+    json.serde(&tool(result))?;
+    json.string_member("columnKind", COLUMN_KIND)?;
+    json.key("results")?;
+    json.begin_array()?;
+    for finding in &result.findings {
+        json.item()?;
+        write_result(&mut json, finding)?;
+    }
+    json.end_array()?;
+    json.key("properties")?;
+    json.serde(&run_properties(result))?;
+    json.end_object()?;
+    json.end_array()?;
+    json.end_object()?;
     out.write_all(b"\n")
+}
+
+const SCHEMA: &str = "https://json.schemastore.org/sarif-2.1.0.json";
+const COLUMN_KIND: &str = "unicodeCodePoints";
+
+fn tool(result: &CheckResult) -> Value {
+    json!({"driver": {
+        "name": "aws-auth-audit",
+        "semanticVersion": env!("CARGO_PKG_VERSION"),
+        "informationUri": "https://github.com/aws-auth-audit/aws-auth-audit",
+        "rules": rule_descriptors(result.policy.is_some()),
+        "properties": super::ToolInfo::this_build().sarif_properties(),
+    }})
+}
+
+fn run_properties(result: &CheckResult) -> RunProperties<'_> {
+    RunProperties {
+        coverage: &result.coverage,
+        cluster: result.live.as_ref(),
+        access_matrix: result.live.as_ref().map(|l| l.principals.as_slice()),
+    }
+}
+
+/// A finding's result, as [`sarif_result`] serialised writes it.
+fn write_result<W: std::io::Write>(json: &mut Pretty<'_, W>, f: &Finding) -> std::io::Result<()> {
+    json.begin_object()?;
+    json.string_member("ruleId", f.code)?;
+    json.key("ruleIndex")?;
+    json.number(rule_index(f.code))?;
+    json.string_member("level", level(f.severity))?;
+    json.key("message")?;
+    json.begin_object()?;
+    json.string_member("text", &format!("{} Fix: {}", f.message, f.remediation))?;
+    json.end_object()?;
+    json.key("locations")?;
+    json.begin_array()?;
+    json.item()?;
+    json.begin_object()?;
+    if f.location.in_file() {
+        json.key("physicalLocation")?;
+        json.begin_object()?;
+        json.key("artifactLocation")?;
+        json.begin_object()?;
+        json.string_member("uri", &uri_reference(&f.location.path))?;
+        json.end_object()?;
+        json.key("region")?;
+        json.begin_object()?;
+        json.key("startLine")?;
+        json.number(f.location.line)?;
+        json.key("startColumn")?;
+        json.number(f.location.column.max(1))?;
+        json.end_object()?;
+        json.end_object()?;
+    }
+    json.key("logicalLocations")?;
+    json.begin_array()?;
+    json.item()?;
+    json.begin_object()?;
+    json.string_member("fullyQualifiedName", &f.location.route)?;
+    json.end_object()?;
+    json.end_array()?;
+    json.end_object()?;
+    json.end_array()?;
+    json.key("partialFingerprints")?;
+    json.begin_object()?;
+    json.string_member("awsAuthAudit/v1", &f.fingerprint)?;
+    json.end_object()?;
+    json.key("properties")?;
+    json.begin_object()?;
+    json.string_member("severity", f.severity.as_str())?;
+    json.string_member("status", &f.status.label())?;
+    if !f.controls.is_empty() {
+        json.key("controls")?;
+        json.strings(&f.controls)?;
+    }
+    json.end_object()?;
+    if let Some(suppressions) = suppressions(f) {
+        json.key("suppressions")?;
+        json.serde(&suppressions)?;
+    }
+    json.end_object()
+}
+
+fn rule_index(code: &str) -> usize {
+    RULES.iter().position(|r| r.meta.code == code).unwrap_or(0)
 }
 
 #[cfg(test)]
 mod tests {
-    use super::uri_reference;
+    use super::*;
+    use crate::rules::finding::{Location, Status, WaiverNote};
+
+    /// The whole log as `serde_json` writes it: what [`write`] must write.
+    fn by_serde(result: &CheckResult) -> String {
+        let log = Log {
+            schema: SCHEMA,
+            version: "2.1.0",
+            runs: [Run {
+                tool: tool(result),
+                column_kind: COLUMN_KIND,
+                results: result.findings.iter().map(sarif_result).collect(),
+                properties: run_properties(result),
+            }],
+        };
+        serde_json::to_string_pretty(&log).unwrap() + "\n"
+    }
+
+    fn findings() -> Vec<Finding> {
+        let plain = Finding {
+            code: "EA107",
+            slug: "role-path",
+            severity: Severity::High,
+            status: Status::Fail,
+            message: "a \"quoted\" \\ message\u{1}\u{202e}".into(),
+            principal: None,
+            location: Location {
+                route: "configmap kube-system/aws-auth › data.mapRoles › [0]".into(),
+                path: "dir/my file.yaml".into(),
+                line: 3,
+                column: 0,
+            },
+            remediation: "fix it".into(),
+            fingerprint: "0123456789abcdef".into(),
+            controls: Vec::new(),
+            waiver: None,
+        };
+        let off_file = Finding {
+            location: Location {
+                route: "cluster x › caller".into(),
+                ..Location::default()
+            },
+            code: "EA999",
+            severity: Severity::Info,
+            ..plain.clone()
+        };
+        let waived = Finding {
+            status: Status::Unknown("throttled".into()),
+            severity: Severity::Medium,
+            controls: vec!["CIS 4.1.1".into()],
+            waiver: Some(WaiverNote {
+                reason: "accepted".into(),
+                owner: Some("team".into()),
+                expires: "2027-01-01".into(),
+                at: "policy.yaml:3:5".into(),
+            }),
+            ..plain.clone()
+        };
+        let ownerless = Finding {
+            waiver: Some(WaiverNote {
+                owner: None,
+                ..waived.waiver.clone().unwrap()
+            }),
+            severity: Severity::Low,
+            ..waived.clone()
+        };
+        vec![plain, off_file, waived, ownerless]
+    }
+
+    #[test]
+    fn the_log_is_written_as_serde_writes_it() {
+        let file = crate::inputs::manifest::InputFile {
+            path: "aws-auth.yaml".into(),
+            bytes: std::fs::read("examples/aws-auth.yaml").unwrap(),
+        };
+        let mut result = crate::judge::check(&[file]).unwrap();
+        assert!(!result.findings.is_empty());
+        result.findings.extend(findings());
+        assert_eq!(render(&result), by_serde(&result));
+        result.findings.clear();
+        assert_eq!(render(&result), by_serde(&result));
+    }
 
     #[test]
     fn paths_become_uri_references() {

@@ -2,7 +2,7 @@
 //! Its shape is [`Report`]'s `Serialize` derive (the schema and [`value`] use it); [`write`]
 //! writes the same bytes with the findings and rows by hand ([`pretty`]).
 
-mod pretty;
+pub(crate) mod pretty;
 
 use serde::Serialize;
 
