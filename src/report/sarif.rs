@@ -270,7 +270,6 @@ fn rule_index(code: &str) -> usize {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::rules::finding::{Location, Status, WaiverNote};
 
     /// The whole log as `serde_json` writes it: what [`write`] must write.
     fn by_serde(result: &CheckResult) -> String {
@@ -287,57 +286,6 @@ mod tests {
         serde_json::to_string_pretty(&log).unwrap() + "\n"
     }
 
-    fn findings() -> Vec<Finding> {
-        let plain = Finding {
-            code: "EA107",
-            slug: "role-path",
-            severity: Severity::High,
-            status: Status::Fail,
-            message: "a \"quoted\" \\ message\u{1}\u{202e}".into(),
-            principal: None,
-            location: Location {
-                route: "configmap kube-system/aws-auth › data.mapRoles › [0]".into(),
-                path: "dir/my file.yaml".into(),
-                line: 3,
-                column: 0,
-            },
-            remediation: "fix it".into(),
-            fingerprint: "0123456789abcdef".into(),
-            controls: Vec::new(),
-            waiver: None,
-        };
-        let off_file = Finding {
-            location: Location {
-                route: "cluster x › caller".into(),
-                ..Location::default()
-            },
-            code: "EA999",
-            severity: Severity::Info,
-            ..plain.clone()
-        };
-        let waived = Finding {
-            status: Status::Unknown("throttled".into()),
-            severity: Severity::Medium,
-            controls: vec!["CIS 4.1.1".into()],
-            waiver: Some(WaiverNote {
-                reason: "accepted".into(),
-                owner: Some("team".into()),
-                expires: "2027-01-01".into(),
-                at: "policy.yaml:3:5".into(),
-            }),
-            ..plain.clone()
-        };
-        let ownerless = Finding {
-            waiver: Some(WaiverNote {
-                owner: None,
-                ..waived.waiver.clone().unwrap()
-            }),
-            severity: Severity::Low,
-            ..waived.clone()
-        };
-        vec![plain, off_file, waived, ownerless]
-    }
-
     #[test]
     fn the_log_is_written_as_serde_writes_it() {
         let file = crate::inputs::manifest::InputFile {
@@ -346,7 +294,11 @@ mod tests {
         };
         let mut result = crate::judge::check(&[file]).unwrap();
         assert!(!result.findings.is_empty());
-        result.findings.extend(findings());
+        result
+            .findings
+            .extend(crate::report::json::pretty::finding_shapes(
+                "a \"quoted\" \\ message\u{1}\u{202e}",
+            ));
         assert_eq!(render(&result), by_serde(&result));
         result.findings.clear();
         assert_eq!(render(&result), by_serde(&result));

@@ -293,10 +293,69 @@ pub fn user_mapping<W: Write>(json: &mut Pretty<'_, W>, row: &UserMapping) -> io
     json.end_object()
 }
 
+/// A finding in every shape a writer must handle: no principal and no file; a principal, a
+/// file position at column 0, controls, a waiver with and without an owner, an `unknown`
+/// status; each severity. `text` fills every free-text field.
+#[cfg(test)]
+pub(crate) fn finding_shapes(text: &str) -> Vec<Finding> {
+    use crate::rules::finding::{Severity, Status};
+    let text = text.to_string();
+    let plain = Finding {
+        code: "EA113",
+        slug: "system-masters-grant",
+        severity: Severity::Medium,
+        status: Status::Fail,
+        message: text.clone(),
+        principal: None,
+        location: Location::default(),
+        remediation: String::new(),
+        fingerprint: "0f36a8dffc1e23c6".into(),
+        controls: Vec::new(),
+        waiver: None,
+    };
+    let full = Finding {
+        status: Status::Unknown(text.clone()),
+        principal: Some(text.clone()),
+        location: Location {
+            route: text.clone(),
+            path: "/tmp/a \"b\".yaml".into(),
+            line: 41,
+            column: 0,
+        },
+        controls: vec!["CIS 4.1.1".into(), text.clone()],
+        waiver: Some(WaiverNote {
+            reason: text.clone(),
+            owner: Some("team".into()),
+            expires: "2027-01-01".into(),
+            at: "policy.yaml:3:5".into(),
+        }),
+        ..plain.clone()
+    };
+    let ownerless = Finding {
+        waiver: Some(WaiverNote {
+            owner: None,
+            ..full.waiver.clone().unwrap()
+        }),
+        ..full.clone()
+    };
+    let mut all = vec![plain.clone(), full, ownerless];
+    for severity in [
+        Severity::Critical,
+        Severity::High,
+        Severity::Low,
+        Severity::Info,
+    ] {
+        all.push(Finding {
+            severity,
+            ..plain.clone()
+        });
+    }
+    all
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::rules::finding::{Severity, Status};
 
     fn by_hand(write: impl Fn(&mut Pretty<'_, Vec<u8>>) -> io::Result<()>) -> String {
         let mut out = Vec::new();
@@ -337,57 +396,7 @@ mod tests {
 
     #[test]
     fn findings_are_written_as_serde_writes_them() {
-        let text = awkward_text();
-        let plain = Finding {
-            code: "EA113",
-            slug: "system-masters-grant",
-            severity: Severity::Medium,
-            status: Status::Fail,
-            message: text.clone(),
-            principal: None,
-            location: Location::default(),
-            remediation: String::new(),
-            fingerprint: "0f36a8dffc1e23c6".into(),
-            controls: Vec::new(),
-            waiver: None,
-        };
-        let full = Finding {
-            status: Status::Unknown(text.clone()),
-            principal: Some(text.clone()),
-            location: Location {
-                route: text.clone(),
-                path: "/tmp/a \"b\".yaml".into(),
-                line: 41,
-                column: 11,
-            },
-            controls: vec!["CIS 4.1.1".into(), text.clone()],
-            waiver: Some(WaiverNote {
-                reason: text.clone(),
-                owner: Some("team".into()),
-                expires: "2027-01-01".into(),
-                at: "policy.yaml:3:5".into(),
-            }),
-            ..plain.clone()
-        };
-        let ownerless = Finding {
-            waiver: Some(WaiverNote {
-                owner: None,
-                ..full.waiver.clone().unwrap()
-            }),
-            ..full.clone()
-        };
-        let mut all = vec![plain.clone(), full, ownerless];
-        for severity in [
-            Severity::Critical,
-            Severity::High,
-            Severity::Low,
-            Severity::Info,
-        ] {
-            all.push(Finding {
-                severity,
-                ..plain.clone()
-            });
-        }
+        let all = finding_shapes(&awkward_text());
         for f in all {
             assert_eq!(
                 by_hand(|json| finding(json, &f)),
