@@ -9,14 +9,25 @@ pub fn is_dangerous(c: char) -> bool {
         || matches!(c, '\u{200B}'..='\u{200F}' | '\u{202A}'..='\u{202E}' | '\u{2066}'..='\u{2069}' | '\u{061C}' | '\u{FEFF}' | '\u{2028}' | '\u{2029}')
 }
 
+/// Whether a text is printable ASCII only (U+0020–U+007E), decided without a branch per
+/// byte: such text holds nothing dangerous and takes a terminal column a byte.
+pub fn is_printable_ascii(text: &str) -> bool {
+    text.bytes()
+        .fold(true, |printable, b| printable & (0x20..0x7f).contains(&b))
+}
+
+/// The first character of a text that is [dangerous](is_dangerous), printable ASCII (the
+/// common case) decided without decoding characters.
+pub fn first_dangerous(text: &str) -> Option<char> {
+    if is_printable_ascii(text) {
+        return None;
+    }
+    text.chars().find(|&c| is_dangerous(c))
+}
+
 /// Escapes what a terminal would interpret.
 pub fn terminal(text: &str) -> String {
-    // Printable ASCII holds nothing dangerous (decided without a branch per byte); other
-    // text is looked at a character at a time.
-    let printable_ascii = text
-        .bytes()
-        .fold(true, |printable, b| printable & (0x20..0x7f).contains(&b));
-    if printable_ascii || !text.chars().any(is_dangerous) {
+    if first_dangerous(text).is_none() {
         return text.to_string();
     }
     text.chars()

@@ -131,20 +131,20 @@ pub(crate) fn sarif_result(f: &Finding) -> SarifResult {
     }
 }
 
-/// Serialised result by result, without building the whole log as one JSON tree.
 /// A waived finding's suppression: the waiver, where the policy states it.
 fn suppressions(f: &Finding) -> Option<Value> {
     f.waiver.as_ref().map(|w| {
-            json!([{
-                "kind": "external",
-                "status": "accepted",
-                "justification": w.reason,
-                "location": {"physicalLocation": {"artifactLocation": {"uri": uri_reference(w.at.rsplitn(3, ':').nth(2).unwrap_or(&w.at))}}},
-                "properties": {"owner": w.owner, "expires": w.expires, "at": w.at},
-            }])
-        })
+        json!([{
+            "kind": "external",
+            "status": "accepted",
+            "justification": w.reason,
+            "location": {"physicalLocation": {"artifactLocation": {"uri": uri_reference(w.at.rsplitn(3, ':').nth(2).unwrap_or(&w.at))}}},
+            "properties": {"owner": w.owner, "expires": w.expires, "at": w.at},
+        }])
+    })
 }
 
+/// Serialised result by result, without building the whole log as one JSON tree.
 pub fn render(result: &CheckResult) -> String {
     let mut text = Vec::new();
     write(result, &mut text).expect("writing into memory");
@@ -168,12 +168,7 @@ pub fn write(result: &CheckResult, out: &mut impl std::io::Write) -> std::io::Re
     json.serde(&tool(result))?;
     json.string_member("columnKind", COLUMN_KIND)?;
     json.key("results")?;
-    json.begin_array()?;
-    for finding in &result.findings {
-        json.item()?;
-        write_result(&mut json, finding)?;
-    }
-    json.end_array()?;
+    json.array(&result.findings, write_result)?;
     json.key("properties")?;
     json.serde(&run_properties(result))?;
     json.end_object()?;

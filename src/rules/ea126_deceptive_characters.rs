@@ -33,7 +33,7 @@
 //! - CVE-2021-42574 ("Trojan Source": bidirectional overrides that make text read otherwise)
 
 use super::prelude::*;
-use crate::infra::escape::{is_dangerous, terminal};
+use crate::infra::escape::{first_dangerous, terminal};
 
 pub const META: RuleMeta = RuleMeta {
     code: "EA126",
@@ -43,20 +43,12 @@ pub const META: RuleMeta = RuleMeta {
     needs: &[Input::AwsAuth],
 };
 
-/// The first character of `text` a reader would not see as written, by its code point.
-fn deceptive(text: &str) -> Option<char> {
-    if text.bytes().all(|b| (0x20..0x7f).contains(&b)) {
-        return None; // printable ASCII: the common case, decided without decoding
-    }
-    text.chars().find(|&c| is_dangerous(c))
-}
-
 pub fn check(doc: &AwsAuthDocument, out: &mut Emitter<'_>) {
     for (section, entry) in kept_entries(doc) {
         let fields = std::iter::once((None, entry.row.username()))
             .chain(entry.row.groups().iter().enumerate().map(|(i, g)| (Some(i), g.as_str())));
         for (group, value) in fields {
-            let Some(c) = deceptive(value) else { continue };
+            let Some(c) = first_dangerous(value) else { continue };
             let (what, field) = match group {
                 None => ("username", "username".to_string()),
                 Some(i) => ("group", format!("groups[{i}]")),

@@ -160,23 +160,13 @@ pub fn write(result: &CheckResult, out: &mut impl std::io::Write) -> std::io::Re
         json.serde(policy)?;
     }
     json.key("inputs")?;
-    json.begin_array()?;
-    for input in &report.inputs {
-        json.item()?;
-        write_input(&mut json, input)?;
-    }
-    json.end_array()?;
+    json.array(&report.inputs, write_input)?;
     if let Some(principals) = report.principals {
         json.key("principals")?;
         json.serde(&principals)?;
     }
     json.key("findings")?;
-    json.begin_array()?;
-    for finding in report.findings {
-        json.item()?;
-        pretty::finding(&mut json, finding)?;
-    }
-    json.end_array()?;
+    json.array(report.findings, pretty::finding)?;
     json.key("notes")?;
     json.serde(&report.notes)?;
     json.key("coverage")?;
@@ -202,15 +192,10 @@ fn write_input<W: std::io::Write>(
         ("map_users", &input.aws_auth.map_users),
     ] {
         json.key(key)?;
-        json.begin_array()?;
-        for row in rows {
-            json.item()?;
-            match row {
-                KeptRow::Role(role) => pretty::role_mapping(json, role)?,
-                KeptRow::User(user) => pretty::user_mapping(json, user)?,
-            }
-        }
-        json.end_array()?;
+        json.array(rows, |json, row| match row {
+            KeptRow::Role(role) => pretty::role_mapping(json, role),
+            KeptRow::User(user) => pretty::user_mapping(json, user),
+        })?;
     }
     json.key("map_accounts")?;
     json.strings(&input.aws_auth.map_accounts)?;

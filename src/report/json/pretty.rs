@@ -140,10 +140,19 @@ impl<'w, W: Write> Pretty<'w, W> {
 
     /// A list of strings.
     pub fn strings(&mut self, items: &[impl AsRef<str>]) -> io::Result<()> {
+        self.array(items, |json, item| json.string(item.as_ref()))
+    }
+
+    /// An array of `items`, each written by `write_item`.
+    pub fn array<T>(
+        &mut self,
+        items: impl IntoIterator<Item = T>,
+        mut write_item: impl FnMut(&mut Self, T) -> io::Result<()>,
+    ) -> io::Result<()> {
         self.begin_array()?;
         for item in items {
             self.item()?;
-            self.string(item.as_ref())?;
+            write_item(self, item)?;
         }
         self.end_array()
     }

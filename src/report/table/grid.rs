@@ -17,6 +17,8 @@ use std::io::{self, Write};
 use unicode_segmentation::UnicodeSegmentation;
 use unicode_width::UnicodeWidthStr;
 
+use crate::infra::escape::is_printable_ascii;
+
 /// A cell: its text (lines split at `\n`) and, when the table is coloured, its colour as an
 /// SGR foreground parameter (`5;9` is bright red).
 pub struct GridCell {
@@ -32,11 +34,7 @@ impl GridCell {
 
 /// The terminal columns a text takes (comfy-table's measure: `unicode-width`).
 fn width_of(text: &str) -> usize {
-    // Printable ASCII takes a column a byte (decided without a branch per byte).
-    if text
-        .bytes()
-        .fold(true, |printable, b| printable & (0x20..0x7f).contains(&b))
-    {
+    if is_printable_ascii(text) {
         text.len()
     } else {
         text.width()
@@ -217,7 +215,7 @@ fn wrap<'a>(line: &'a str, width: usize, mut piece: impl FnMut(&'a str)) {
 
 /// A word cut so that its head takes at most `width` columns.
 fn split_long_word(width: usize, word: &str) -> (&str, &str) {
-    if word.bytes().all(|b| (0x20..0x7f).contains(&b)) {
+    if is_printable_ascii(word) {
         return word.split_at(word.len().min(width));
     }
     let mut taken = 0;
