@@ -29,8 +29,7 @@ pub fn run_offline_rules(
     let rows: usize = doc.sections.values().map(|s| s.entries.len()).sum();
     // (The cores are counted only for a large document: it reads cgroup files.)
     let threads = if rows >= PARALLEL_FROM_ROWS {
-        std::thread::available_parallelism()
-            .map_or(1, usize::from)
+        crate::infra::threads::cores()
             .min(MAX_THREADS)
             .min(rules.len())
     } else {
@@ -54,7 +53,9 @@ pub fn run_offline_rules(
     };
     let mut by_rule: Vec<Vec<Finding>> = rules.iter().map(|_| Vec::new()).collect();
     std::thread::scope(|scope| {
-        let helpers: Vec<_> = (1..threads).map(|_| scope.spawn(work)).collect();
+        let helpers: Vec<_> = (1..threads)
+            .map(|_| crate::infra::threads::spawn_now(scope, work))
+            .collect();
         let mut done = work();
         for helper in helpers {
             match helper.join() {

@@ -191,17 +191,18 @@ const SPLIT_FROM_BYTES: usize = 64 * 1024;
 /// had the shape (when not, `section` is left as it was).
 fn read_common_shape_into(key: SectionKey, text: &str, section: &mut Section) -> bool {
     // (The cores are counted only for a large section: it reads cgroup files.)
-    let cut = (text.len() >= SPLIT_FROM_BYTES
-        && std::thread::available_parallelism().is_ok_and(|n| n.get() > 1))
-    .then(|| item_boundary(text, text.len() / 2))
-    .flatten();
+    let cut = (text.len() >= SPLIT_FROM_BYTES && crate::infra::threads::several_cores())
+        .then(|| item_boundary(text, text.len() / 2))
+        .flatten();
     let read = match cut {
         None => read_stretch(key, text, 1, 0),
         Some(cut) => {
             let (head, tail) = text.split_at(cut);
             let tail_line = 1 + memchr::memchr_iter(b'\n', head.as_bytes()).count();
             let (head, tail) = std::thread::scope(|scope| {
-                let tail = scope.spawn(|| read_stretch(key, tail, tail_line, cut));
+                let tail = crate::infra::threads::spawn_now(scope, || {
+                    read_stretch(key, tail, tail_line, cut)
+                });
                 let head = read_stretch(key, head, 1, 0);
                 (head, tail.join())
             });
