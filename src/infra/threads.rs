@@ -38,70 +38,6 @@ where
     handle
 }
 
-/// `work` on the two halves of `items` at once, the second half's on a helper thread, when
-/// there are `from` items or more and several CPUs; else `work` on all of them. The results
-/// in order: the first half's (or the whole's), then the second's.
-pub fn in_halves<T: Sync, R: Send>(
-    items: &[T],
-    from: usize,
-    work: impl Fn(&[T]) -> R + Sync,
-) -> (R, Option<R>) {
-    if items.len() < from || !several_cores() {
-        return (work(items), None);
-    }
-    let (head, tail) = items.split_at(items.len() / 2);
-    std::thread::scope(|scope| {
-        let tail = spawn_now(scope, || work(tail));
-        let head = work(head);
-        match tail.join() {
-            Ok(tail) => (head, Some(tail)),
-            Err(panic) => std::panic::resume_unwind(panic),
-        }
-    })
-}
-
-/// Output a helper writes while another thread writes what comes before it: held in memory
-/// in chunks of 64 KiB (a growing buffer would copy itself and touch twice its pages), then
-/// written out in turn.
-#[derive(Default)]
-pub struct HeldOutput {
-    chunks: Vec<Vec<u8>>,
-}
-
-const CHUNK: usize = 64 * 1024;
-
-impl HeldOutput {
-    /// Writes what was held, in order.
-    pub fn write_to(&self, out: &mut (impl std::io::Write + ?Sized)) -> std::io::Result<()> {
-        self.chunks
-            .iter()
-            .try_for_each(|chunk| out.write_all(chunk))
-    }
-}
-
-impl std::io::Write for HeldOutput {
-    fn write(&mut self, mut bytes: &[u8]) -> std::io::Result<usize> {
-        let written = bytes.len();
-        while !bytes.is_empty() {
-            let chunk = match self.chunks.last_mut() {
-                Some(chunk) if chunk.len() < CHUNK => chunk,
-                _ => {
-                    self.chunks.push(Vec::with_capacity(CHUNK));
-                    self.chunks.last_mut().expect("just pushed")
-                }
-            };
-            let now = bytes.len().min(CHUNK - chunk.len());
-            chunk.extend_from_slice(&bytes[..now]);
-            bytes = &bytes[now..];
-        }
-        Ok(written)
-    }
-
-    fn flush(&mut self) -> std::io::Result<()> {
-        Ok(())
-    }
-}
-
 /// Moves the calling thread off its CPU, then allows it every CPU it was allowed before.
 #[cfg(target_os = "linux")]
 fn step_aside() {
@@ -143,39 +79,5 @@ mod tests {
             rustix::thread::sched_getaffinity(None).expect("affinity"),
             before
         );
-    }
-
-    /// Held output comes back byte for byte, across chunk boundaries and in writes of every
-    /// size.
-    #[test]
-    fn held_output_is_written_back_as_it_was_written() {
-        use std::io::Write;
-        let text: Vec<u8> = (0..3 * CHUNK + 17).map(|i| (i % 251) as u8).collect();
-        let mut held = HeldOutput::default();
-        let mut at = 0;
-        for size in [0, 1, 7, CHUNK - 3, 2 * CHUNK + 5, 100].into_iter().cycle() {
-            let end = (at + size).min(text.len());
-            held.write_all(&text[at..end]).expect("memory");
-            at = end;
-            if at == text.len() {
-                break;
-            }
-        }
-        let mut out = Vec::new();
-        held.write_to(&mut out).expect("memory");
-        assert_eq!(out, text);
-        assert!(held.chunks.iter().all(|c| c.len() <= CHUNK));
-    }
-
-    /// Both halves are worked, in order; a short list is worked whole.
-    #[test]
-    fn halves_come_back_in_order() {
-        let items: Vec<u32> = (0..10).collect();
-        let (head, tail) = in_halves(&items, 4, |part| part.to_vec());
-        let mut all = head;
-        all.extend(tail.into_iter().flatten());
-        assert_eq!(all, items);
-        let (whole, none) = in_halves(&items, 11, |part| part.len());
-        assert_eq!((whole, none), (10, None));
     }
 }

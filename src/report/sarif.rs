@@ -168,7 +168,7 @@ pub fn write(result: &CheckResult, out: &mut impl std::io::Write) -> std::io::Re
     json.serde(&tool(result))?;
     json.string_member("columnKind", COLUMN_KIND)?;
     json.key("results")?;
-    json.array_in_halves(&result.findings, write_result)?;
+    json.array(&result.findings, write_result)?;
     json.key("properties")?;
     json.serde(&run_properties(result))?;
     json.end_object()?;
@@ -199,7 +199,7 @@ fn run_properties(result: &CheckResult) -> RunProperties<'_> {
 }
 
 /// A finding's result, as [`sarif_result`] serialised writes it.
-fn write_result(json: &mut Pretty<'_>, f: &Finding) -> std::io::Result<()> {
+fn write_result<W: std::io::Write>(json: &mut Pretty<'_, W>, f: &Finding) -> std::io::Result<()> {
     json.begin_object()?;
     json.string_member("ruleId", f.code)?;
     json.key("ruleIndex")?;

@@ -114,12 +114,12 @@ impl Decoder {
         }
     }
 
-    fn sso(&mut self, target: &mut Option<SsoMatcher>, node: &mut JsonNode) {
+    fn sso(&mut self, target: &mut Option<Box<SsoMatcher>>, node: &mut JsonNode) {
         let start = node.start;
         match &mut node.value {
             JsonValue::Null => *target = None,
             JsonValue::Object(object) => {
-                let sso = target.get_or_insert_with(SsoMatcher::default);
+                let sso = target.get_or_insert_with(Box::default);
                 self.field_pos.insert("sso", start);
                 self.object(object, SSO_FIELDS, true, |decoder, field, value| {
                     let slot = match field {
@@ -131,7 +131,7 @@ impl Decoder {
                 });
             }
             _ => {
-                target.get_or_insert_with(SsoMatcher::default);
+                target.get_or_insert_with(Box::default);
                 self.field_pos.insert("sso", start);
                 self.mismatch("sso", "object", node);
             }

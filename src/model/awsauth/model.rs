@@ -71,7 +71,7 @@ impl SsoMatcher {
 #[derive(Debug, Clone, PartialEq, Eq, Default, Serialize, schemars::JsonSchema)]
 pub struct RoleMapping {
     pub rolearn: String,
-    pub sso: Option<SsoMatcher>,
+    pub sso: Option<Box<SsoMatcher>>,
     pub username: String,
     pub groups: Option<Vec<String>>,
 }
@@ -116,7 +116,7 @@ impl Row {
 
     pub fn sso(&self) -> Option<&SsoMatcher> {
         match self {
-            Row::Role(r) => r.sso.as_ref(),
+            Row::Role(r) => r.sso.as_deref(),
             Row::User(_) => None,
         }
     }

@@ -57,11 +57,11 @@ mod tests {
     fn sso_rules() {
         let sso = |account: &str, name: &str, partition: &str| {
             Row::Role(RoleMapping {
-                sso: Some(SsoMatcher {
+                sso: Some(Box::new(SsoMatcher {
                     permission_set_name: name.into(),
                     account_id: account.into(),
                     partition: partition.into(),
-                }),
+                })),
                 ..Default::default()
             })
         };

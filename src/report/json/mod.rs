@@ -166,7 +166,7 @@ pub fn write(result: &CheckResult, out: &mut impl std::io::Write) -> std::io::Re
         json.serde(&principals)?;
     }
     json.key("findings")?;
-    json.array_in_halves(report.findings, pretty::finding)?;
+    json.array(report.findings, pretty::finding)?;
     json.key("notes")?;
     json.serde(&report.notes)?;
     json.key("coverage")?;
@@ -178,7 +178,10 @@ pub fn write(result: &CheckResult, out: &mut impl std::io::Write) -> std::io::Re
 }
 
 /// An [`Input`], as its `Serialize` derive writes it.
-fn write_input(json: &mut Pretty<'_>, input: &Input<'_>) -> std::io::Result<()> {
+fn write_input<W: std::io::Write>(
+    json: &mut Pretty<'_, W>,
+    input: &Input<'_>,
+) -> std::io::Result<()> {
     json.begin_object()?;
     json.string_member("source", input.source)?;
     json.string_member("configmap", input.configmap)?;
@@ -189,19 +192,15 @@ fn write_input(json: &mut Pretty<'_>, input: &Input<'_>) -> std::io::Result<()> 
         ("map_users", &input.aws_auth.map_users),
     ] {
         json.key(key)?;
-        json.array_in_halves(rows, kept_row)?;
+        json.array(rows, |json, row| match row {
+            KeptRow::Role(role) => pretty::role_mapping(json, role),
+            KeptRow::User(user) => pretty::user_mapping(json, user),
+        })?;
     }
     json.key("map_accounts")?;
     json.strings(&input.aws_auth.map_accounts)?;
     json.end_object()?;
     json.end_object()
-}
-
-fn kept_row(json: &mut Pretty<'_>, row: &KeptRow<'_>) -> std::io::Result<()> {
-    match row {
-        KeptRow::Role(role) => pretty::role_mapping(json, role),
-        KeptRow::User(user) => pretty::user_mapping(json, user),
-    }
 }
 
 /// The same report as a JSON value (a fleet's cluster line carries it; the HTML page reads it).

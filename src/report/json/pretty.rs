@@ -12,22 +12,18 @@ use crate::model::awsauth::{RoleMapping, SsoMatcher, UserMapping};
 use crate::rules::finding::{Finding, Location, WaiverNote};
 
 /// A pretty JSON writer at a nesting depth, for values written inside a larger document.
-pub struct Pretty<'w> {
-    out: &'w mut (dyn Write + 'w),
+pub struct Pretty<'w, W: Write> {
+    out: &'w mut W,
     depth: usize,
     /// Whether the object or array being written has a member yet, one flag per level.
     has_member: Vec<bool>,
 }
 
-/// From this many items [`Pretty::array_in_halves`] writes an array on two threads (an item
-/// takes a microsecond or two; starting a thread, about a hundred).
-pub const HALVES_FROM: usize = 1_000;
-
 const INDENT: &[u8] = b"                                                                ";
 
-impl<'w> Pretty<'w> {
+impl<'w, W: Write> Pretty<'w, W> {
     /// A writer whose next value sits `depth` levels deep.
-    pub fn at(out: &'w mut (dyn Write + 'w), depth: usize) -> Pretty<'w> {
+    pub fn at(out: &'w mut W, depth: usize) -> Pretty<'w, W> {
         Pretty {
             out,
             depth,
@@ -161,59 +157,6 @@ impl<'w> Pretty<'w> {
         self.end_array()
     }
 
-    /// An array as [`Pretty::array`] writes it; one of [`HALVES_FROM`] items or more in two
-    /// halves at once, the second written into memory by a helper thread while this one writes
-    /// the first (a large report's findings and rows are megabytes, and the cores are
-    /// otherwise idle by the time the report is written).
-    pub fn array_in_halves<T: Sync>(
-        &mut self,
-        items: &[T],
-        write_item: fn(&mut Pretty<'_>, &T) -> io::Result<()>,
-    ) -> io::Result<()> {
-        if items.len() < HALVES_FROM || !crate::infra::threads::several_cores() {
-            return self.array(items, |json, item| write_item(json, item));
-        }
-        self.array_split(items, items.len() / 2, write_item)
-    }
-
-    /// An array whose items from `at` on (`0 < at < items.len()`) are written by a helper.
-    fn array_split<T: Sync>(
-        &mut self,
-        items: &[T],
-        at: usize,
-        write_item: fn(&mut Pretty<'_>, &T) -> io::Result<()>,
-    ) -> io::Result<()> {
-        assert!(0 < at && at < items.len(), "both parts hold items");
-        let (head, tail) = items.split_at(at);
-        self.begin_array()?;
-        let depth = self.depth;
-        std::thread::scope(|scope| {
-            let tail = crate::infra::threads::spawn_now(scope, move || {
-                let mut text = crate::infra::threads::HeldOutput::default();
-                // Inside the array, after the head's items: every item follows a comma.
-                let mut json = Pretty {
-                    out: &mut text,
-                    depth,
-                    has_member: vec![true],
-                };
-                for item in tail {
-                    json.item()?;
-                    write_item(&mut json, item)?;
-                }
-                Ok::<_, io::Error>(text)
-            });
-            for item in head {
-                self.item()?;
-                write_item(self, item)?;
-            }
-            match tail.join() {
-                Ok(text) => text?.write_to(self.out),
-                Err(panic) => std::panic::resume_unwind(panic),
-            }
-        })?;
-        self.end_array()
-    }
-
     /// A string in quotes, escaped as `serde_json` escapes it: `"` and `\`, and the control
     /// characters U+0000–U+001F (`\b \t \n \f \r` by name, the others as `\u00XX`).
     fn raw_string(&mut self, text: &str) -> io::Result<()> {
@@ -281,7 +224,7 @@ fn next_to_escape(bytes: &[u8], from: usize) -> usize {
 }
 
 /// A finding, as its `Serialize` derive writes it.
-pub fn finding(json: &mut Pretty<'_>, finding: &Finding) -> io::Result<()> {
+pub fn finding<W: Write>(json: &mut Pretty<'_, W>, finding: &Finding) -> io::Result<()> {
     json.begin_object()?;
     json.string_member("code", finding.code)?;
     json.string_member("slug", finding.slug)?;
@@ -306,7 +249,7 @@ pub fn finding(json: &mut Pretty<'_>, finding: &Finding) -> io::Result<()> {
     json.end_object()
 }
 
-fn location(json: &mut Pretty<'_>, location: &Location) -> io::Result<()> {
+fn location<W: Write>(json: &mut Pretty<'_, W>, location: &Location) -> io::Result<()> {
     json.begin_object()?;
     json.string_member("route", &location.route)?;
     json.string_member("path", &location.path)?;
@@ -317,7 +260,7 @@ fn location(json: &mut Pretty<'_>, location: &Location) -> io::Result<()> {
     json.end_object()
 }
 
-fn waiver_note(json: &mut Pretty<'_>, waiver: &WaiverNote) -> io::Result<()> {
+fn waiver_note<W: Write>(json: &mut Pretty<'_, W>, waiver: &WaiverNote) -> io::Result<()> {
     json.begin_object()?;
     json.string_member("reason", &waiver.reason)?;
     if let Some(owner) = &waiver.owner {
@@ -329,7 +272,7 @@ fn waiver_note(json: &mut Pretty<'_>, waiver: &WaiverNote) -> io::Result<()> {
 }
 
 /// A `mapRoles` row, as its `Serialize` derive writes it.
-pub fn role_mapping(json: &mut Pretty<'_>, row: &RoleMapping) -> io::Result<()> {
+pub fn role_mapping<W: Write>(json: &mut Pretty<'_, W>, row: &RoleMapping) -> io::Result<()> {
     json.begin_object()?;
     json.string_member("rolearn", &row.rolearn)?;
     json.key("sso")?;
@@ -342,7 +285,7 @@ pub fn role_mapping(json: &mut Pretty<'_>, row: &RoleMapping) -> io::Result<()> 
     json.end_object()
 }
 
-fn sso_matcher(json: &mut Pretty<'_>, sso: &SsoMatcher) -> io::Result<()> {
+fn sso_matcher<W: Write>(json: &mut Pretty<'_, W>, sso: &SsoMatcher) -> io::Result<()> {
     json.begin_object()?;
     json.string_member("permissionSetName", &sso.permission_set_name)?;
     json.string_member("accountID", &sso.account_id)?;
@@ -351,7 +294,7 @@ fn sso_matcher(json: &mut Pretty<'_>, sso: &SsoMatcher) -> io::Result<()> {
 }
 
 /// A `mapUsers` row, as its `Serialize` derive writes it.
-pub fn user_mapping(json: &mut Pretty<'_>, row: &UserMapping) -> io::Result<()> {
+pub fn user_mapping<W: Write>(json: &mut Pretty<'_, W>, row: &UserMapping) -> io::Result<()> {
     json.begin_object()?;
     json.string_member("userarn", &row.userarn)?;
     json.string_member("username", &row.username)?;
@@ -423,7 +366,7 @@ pub(crate) fn finding_shapes(text: &str) -> Vec<Finding> {
 mod tests {
     use super::*;
 
-    fn by_hand(write: impl Fn(&mut Pretty<'_>) -> io::Result<()>) -> String {
+    fn by_hand(write: impl Fn(&mut Pretty<'_, Vec<u8>>) -> io::Result<()>) -> String {
         let mut out = Vec::new();
         write(&mut Pretty::at(&mut out, 0)).expect("writing into memory");
         String::from_utf8(out).expect("UTF-8")
@@ -478,11 +421,11 @@ mod tests {
             RoleMapping::default(),
             RoleMapping {
                 rolearn: text.clone(),
-                sso: Some(SsoMatcher {
+                sso: Some(Box::new(SsoMatcher {
                     permission_set_name: text.clone(),
                     account_id: "111122223333".into(),
                     partition: String::new(),
-                }),
+                })),
                 username: text.clone(),
                 groups: Some(vec![text.clone(), String::new()]),
             },
@@ -511,36 +454,6 @@ mod tests {
                 serde_json::to_string_pretty(row).unwrap()
             );
         }
-    }
-
-    /// An array written in two parts on two threads is the array written on one, wherever it
-    /// is cut and however deep it sits; and so is one of [`HALVES_FROM`] items or more.
-    #[test]
-    fn an_array_written_in_two_parts_is_the_array() {
-        let shapes = finding_shapes("x\ny");
-        let findings: Vec<Finding> = shapes.iter().cycle().take(7).cloned().collect();
-        let at_depth = |depth: usize, write: &dyn Fn(&mut Pretty<'_>) -> io::Result<()>| {
-            let mut out = Vec::new();
-            write(&mut Pretty::at(&mut out, depth)).expect("writing into memory");
-            String::from_utf8(out).expect("UTF-8")
-        };
-        for depth in [0, 3] {
-            let one = at_depth(depth, &|json| json.array(&findings, finding));
-            for at in 1..findings.len() {
-                let two = at_depth(depth, &|json| json.array_split(&findings, at, finding));
-                assert_eq!(two, one, "cut at {at}, depth {depth}");
-            }
-        }
-        let many: Vec<Finding> = shapes
-            .iter()
-            .cycle()
-            .take(HALVES_FROM + 3)
-            .cloned()
-            .collect();
-        assert_eq!(
-            by_hand(|json| json.array_in_halves(&many, finding)),
-            serde_json::to_string_pretty(&many).unwrap()
-        );
     }
 
     #[test]

@@ -272,45 +272,11 @@ pub fn write(
         .collect();
     draw_row(out, &header_cells, &widths)?;
     rule(out, &widths, ['╞', '═', '╪', '╡'])?;
-    if rows.len() < DRAW_IN_HALVES_FROM || !crate::infra::threads::several_cores() {
-        for row in rows {
-            draw_row(out, row, &widths)?;
-        }
-    } else {
-        draw_split(out, rows, &widths, rows.len() / 2)?;
+    for row in rows {
+        draw_row(out, row, &widths)?;
     }
     rule(out, &widths, ['└', '─', '┴', '┘'])
 }
-
-/// Draws the rows before `at` while a helper draws the rest into memory, then writes that.
-fn draw_split(
-    out: &mut impl Write,
-    rows: &[Vec<GridCell>],
-    widths: &[usize],
-    at: usize,
-) -> io::Result<()> {
-    let (head, tail) = rows.split_at(at);
-    std::thread::scope(|scope| {
-        let tail = crate::infra::threads::spawn_now(scope, || {
-            let mut text = crate::infra::threads::HeldOutput::default();
-            for row in tail {
-                draw_row(&mut text, row, widths)?;
-            }
-            Ok::<_, io::Error>(text)
-        });
-        for row in head {
-            draw_row(out, row, widths)?;
-        }
-        match tail.join() {
-            Ok(text) => text?.write_to(out),
-            Err(panic) => std::panic::resume_unwind(panic),
-        }
-    })
-}
-
-/// From this many rows the table is drawn on two threads (a row takes a few microseconds;
-/// starting a thread, about a hundred).
-pub const DRAW_IN_HALVES_FROM: usize = 1_000;
 
 fn rule(
     out: &mut impl Write,
@@ -502,38 +468,6 @@ mod tests {
                     .collect::<Vec<_>>()
             );
         }
-    }
-
-    /// Rows drawn in two parts on two threads are the rows drawn on one, wherever they are
-    /// cut; a table large enough to be drawn so is still comfy-table's.
-    #[test]
-    fn rows_drawn_in_two_parts_are_the_rows() {
-        let mut random = Random(0x2545_f491_4f6c_dd1d);
-        let rows: Vec<Vec<GridCell>> = (0..6)
-            .map(|_| (0..3).map(|_| GridCell::plain(random.text())).collect())
-            .collect();
-        let widths = [10, 20, 30];
-        let mut one = Vec::new();
-        for row in &rows {
-            draw_row(&mut one, row, &widths).expect("memory");
-        }
-        for at in 1..rows.len() {
-            let mut two = Vec::new();
-            draw_split(&mut two, &rows, &widths, at).expect("memory");
-            assert_eq!(two, one, "cut at {at}");
-        }
-        let many: Vec<Vec<GridCell>> = (0..DRAW_IN_HALVES_FROM + 1)
-            .map(|_| {
-                vec![
-                    GridCell::plain(random.text()),
-                    GridCell::plain(random.text()),
-                ]
-            })
-            .collect();
-        assert_eq!(
-            by_grid(&["a", "b"], &many, 80),
-            by_comfy_table(&["a", "b"], &many, 80)
-        );
     }
 
     #[test]

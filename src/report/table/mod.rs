@@ -10,7 +10,7 @@ use grid::GridCell;
 
 use crate::infra::escape::terminal;
 use crate::judge::result::CheckResult;
-use crate::rules::finding::{Finding, Severity};
+use crate::rules::finding::Severity;
 
 /// The most of one value a table cell shows: a table lays out every cell at once, and one
 /// value of a hostile megabyte (a 900,000-character role name) would take it minutes.
@@ -117,23 +117,6 @@ fn access_matrix(principals: &[crate::model::access::Principal], colored: bool) 
     format!("access matrix ({} way(s) in):\n{table}\n", principals.len())
 }
 
-/// A finding's row of the findings table.
-fn finding_row(f: &Finding, colored: bool) -> Vec<GridCell> {
-    vec![
-        GridCell {
-            text: f.severity.as_str().to_string(),
-            color: colored.then(|| sgr_color(f.severity)),
-        },
-        GridCell::plain(format!("{} {}", f.code, f.slug)),
-        GridCell::plain(cell(&f.location.display())),
-        GridCell::plain(format!(
-            "{}\nfix: {}",
-            cell(&f.message),
-            cell(&f.remediation)
-        )),
-    ]
-}
-
 /// The report as one text.
 pub fn render(result: &CheckResult, colored: bool) -> String {
     let mut out = Vec::new();
@@ -154,12 +137,25 @@ pub fn write(result: &CheckResult, colored: bool, out: &mut impl Write) -> std::
             b"No findings, but coverage is incomplete: see below.\n"
         })?;
     } else {
-        let cells = |findings: &[Finding]| -> Vec<Vec<GridCell>> {
-            findings.iter().map(|f| finding_row(f, colored)).collect()
-        };
-        let (mut rows, tail) =
-            crate::infra::threads::in_halves(&result.findings, grid::DRAW_IN_HALVES_FROM, cells);
-        rows.extend(tail.into_iter().flatten());
+        let rows: Vec<Vec<GridCell>> = result
+            .findings
+            .iter()
+            .map(|f| {
+                vec![
+                    GridCell {
+                        text: f.severity.as_str().to_string(),
+                        color: colored.then(|| sgr_color(f.severity)),
+                    },
+                    GridCell::plain(format!("{} {}", f.code, f.slug)),
+                    GridCell::plain(cell(&f.location.display())),
+                    GridCell::plain(format!(
+                        "{}\nfix: {}",
+                        cell(&f.message),
+                        cell(&f.remediation)
+                    )),
+                ]
+            })
+            .collect();
         grid::write(out, &FINDINGS_HEADER, &rows, TABLE_WIDTH)?;
     }
     if let Some(live) = result.live.as_ref().filter(|l| !l.principals.is_empty()) {
