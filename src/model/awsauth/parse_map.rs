@@ -4,6 +4,7 @@
 
 use std::borrow::Cow;
 use std::collections::HashMap;
+use std::hash::{BuildHasherDefault, Hasher};
 
 use super::common_shape::{ItemsRead, item_boundary, read_items_from};
 use super::decode::{decode_entry, decode_section};
@@ -163,23 +164,33 @@ fn parse_section_with(
         section.failure = Some(failure);
         return Ok(section);
     }
+    // Each valid row's store key hashed where it is read (on the core that read it, for the
+    // shortcut), so that finding which row wins is a pass over numbers.
+    let keyed = KeyHasher(std::hash::RandomState::new());
     // (The shortcut validates each row as it decodes it, on the core that read it.)
-    if !(shortcut && read_common_shape_into(key, text, &mut section)) {
-        let Some(mut json) = read_full_path(text, &mut section)? else {
-            return Ok(section);
-        };
-        match decode_section(key, &mut json) {
-            Ok(entries) => section.entries = entries,
-            Err(failure) => {
-                section.failure = Some(failure);
+    let hashes = match shortcut
+        .then(|| read_common_shape_into(key, text, &keyed, &mut section))
+        .flatten()
+    {
+        Some(hashes) => hashes,
+        None => {
+            let Some(mut json) = read_full_path(text, &mut section)? else {
                 return Ok(section);
+            };
+            match decode_section(key, &mut json) {
+                Ok(entries) => section.entries = entries,
+                Err(failure) => {
+                    section.failure = Some(failure);
+                    return Ok(section);
+                }
             }
+            for entry in &mut section.entries {
+                entry.validation_error = validate(&entry.row).err();
+            }
+            section.entries.iter().map(|e| keyed.hash(e)).collect()
         }
-        for entry in &mut section.entries {
-            entry.validation_error = validate(&entry.row).err();
-        }
-    }
-    mark_overrides(&mut section);
+    };
+    mark_overrides(&mut section, &hashes);
     Ok(section)
 }
 
@@ -187,23 +198,28 @@ fn parse_section_with(
 /// core (a 1 MiB section takes milliseconds; starting a thread, tens of microseconds).
 const SPLIT_FROM_BYTES: usize = 64 * 1024;
 
-/// The common-shape shortcut: each list item decoded as soon as it is read. Whether the text
-/// had the shape (when not, `section` is left as it was).
-fn read_common_shape_into(key: SectionKey, text: &str, section: &mut Section) -> bool {
+/// The common-shape shortcut: each list item decoded as soon as it is read. The rows' key
+/// hashes when the text had the shape; `None` when not (`section` is left as it was).
+fn read_common_shape_into(
+    key: SectionKey,
+    text: &str,
+    keyed: &KeyHasher,
+    section: &mut Section,
+) -> Option<Vec<Option<u64>>> {
     // (The cores are counted only for a large section: it reads cgroup files.)
     let cut = (text.len() >= SPLIT_FROM_BYTES && crate::infra::threads::several_cores())
         .then(|| item_boundary(text, text.len() / 2))
         .flatten();
     let read = match cut {
-        None => read_stretch(key, text, 1, 0),
+        None => read_stretch(key, text, 1, 0, keyed),
         Some(cut) => {
             let (head, tail) = text.split_at(cut);
             let tail_line = 1 + memchr::memchr_iter(b'\n', head.as_bytes()).count();
             let (head, tail) = std::thread::scope(|scope| {
                 let tail = crate::infra::threads::spawn_now(scope, || {
-                    read_stretch(key, tail, tail_line, cut)
+                    read_stretch(key, tail, tail_line, cut, keyed)
                 });
-                let head = read_stretch(key, head, 1, 0);
+                let head = read_stretch(key, head, 1, 0, keyed);
                 (head, tail.join())
             });
             let tail = match tail {
@@ -213,12 +229,24 @@ fn read_common_shape_into(key: SectionKey, text: &str, section: &mut Section) ->
             join_stretches(head, tail)
         }
     };
-    match read {
-        Some((_, entries)) => {
-            section.entries = entries;
-            true
-        }
-        None => false,
+    let (_, entries, hashes) = read?;
+    section.entries = entries;
+    Some(hashes)
+}
+
+/// A stretch's or a section's reading: the list's shape, its rows, each row's key hash.
+type Stretch = (ItemsRead, Vec<Entry>, Vec<Option<u64>>);
+
+/// Hashes a valid row's store key (`None` for a row `Validate()` drops), with keys drawn at
+/// random for the section (input cannot aim rows at one bucket).
+struct KeyHasher(std::hash::RandomState);
+
+impl KeyHasher {
+    fn hash(&self, entry: &Entry) -> Option<u64> {
+        use std::hash::BuildHasher;
+        entry
+            .is_valid()
+            .then(|| self.0.hash_one(store_key(&entry.row).as_ref()))
     }
 }
 
@@ -229,10 +257,12 @@ fn read_stretch(
     text: &str,
     first_line: usize,
     first_offset: usize,
-) -> Option<(ItemsRead, Vec<Entry>)> {
+    keyed: &KeyHasher,
+) -> Option<Stretch> {
     // Room for the entries up front (an ARN alone is ~40 bytes of text): reserved memory that
     // is never written costs nothing, growing a vector copies it.
     let mut entries = Vec::with_capacity(text.len() / 32);
+    let mut hashes = Vec::with_capacity(text.len() / 32);
     let read = read_items_from(
         text,
         first_line,
@@ -241,19 +271,17 @@ fn read_stretch(
         |mut item| {
             let mut entry = decode_entry(key, entries.len(), &mut item);
             entry.validation_error = validate(&entry.row).err();
+            hashes.push(keyed.hash(&entry));
             entries.push(entry);
         },
     )?;
-    Some((read, entries))
+    Some((read, entries, hashes))
 }
 
 /// Two stretches read apart, as the whole would have read: one list (the same column), the
 /// budget counted over both (one list node, not two), the second's items numbered on.
-fn join_stretches(
-    head: Option<(ItemsRead, Vec<Entry>)>,
-    tail: Option<(ItemsRead, Vec<Entry>)>,
-) -> Option<(ItemsRead, Vec<Entry>)> {
-    let ((head, mut entries), (tail, tail_entries)) = (head?, tail?);
+fn join_stretches(head: Option<Stretch>, tail: Option<Stretch>) -> Option<Stretch> {
+    let ((head, mut entries, mut hashes), (tail, tail_entries, tail_hashes)) = (head?, tail?);
     let list_node = std::mem::size_of::<crate::inputs::yaml::Node>();
     let joined = ItemsRead {
         list_start: head.list_start,
@@ -273,7 +301,8 @@ fn join_stretches(
         entry.index += first;
         entry
     }));
-    Some((joined, entries))
+    hashes.extend(tail_hashes);
+    Some((joined, entries, hashes))
 }
 
 /// The full path: saphyr's events, the YAML tree, its JSON conversion. `None` when the
@@ -333,10 +362,37 @@ fn lowercase(text: &str) -> Cow<'_, str> {
     }
 }
 
-fn mark_overrides(section: &mut Section) {
-    // Each valid row's key, computed once; the last row of a key wins.
-    let keys: Vec<Option<Cow<'_, str>>> = section
-        .entries
+fn mark_overrides(section: &mut Section, hashes: &[Option<u64>]) {
+    // The last row of each key hash; then each row whose winner is another row of the same
+    // key. Two keys of one hash (as likely as guessing 64 random bits) would give some row
+    // a winner of another key: then the keys themselves decide.
+    let mut last: HashMap<u64, usize, BuildHasherDefault<HashIsKey>> =
+        HashMap::with_capacity_and_hasher(hashes.len(), Default::default());
+    for (i, hash) in hashes.iter().enumerate() {
+        if let Some(hash) = hash {
+            last.insert(*hash, i);
+        }
+    }
+    let entries = &section.entries;
+    let winners: Option<Vec<Option<usize>>> = hashes
+        .iter()
+        .enumerate()
+        .map(|(i, hash)| match hash.map(|h| last[&h]) {
+            Some(w) if w != i && store_key(&entries[w].row) != store_key(&entries[i].row) => None,
+            winner => Some(winner),
+        })
+        .collect();
+    let winners = winners.unwrap_or_else(|| winners_by_key(entries));
+    for (i, winner) in winners.into_iter().enumerate() {
+        if let Some(winner) = winner.filter(|&w| w != i) {
+            section.entries[i].overridden_by = Some(section.entries[winner].index);
+        }
+    }
+}
+
+/// Each valid row's winner, found by the store keys themselves.
+fn winners_by_key(entries: &[Entry]) -> Vec<Option<usize>> {
+    let keys: Vec<Option<Cow<'_, str>>> = entries
         .iter()
         .map(|entry| entry.is_valid().then(|| store_key(&entry.row)))
         .collect();
@@ -346,14 +402,29 @@ fn mark_overrides(section: &mut Section) {
             last.insert(key, i);
         }
     }
-    let winners: Vec<Option<usize>> = keys
-        .iter()
+    keys.iter()
         .map(|key| key.as_deref().map(|k| last[k]))
-        .collect();
-    for (i, winner) in winners.into_iter().enumerate() {
-        if let Some(winner) = winner.filter(|&w| w != i) {
-            section.entries[i].overridden_by = Some(section.entries[winner].index);
+        .collect()
+}
+
+/// A hasher for keys that are already hashes.
+#[derive(Default)]
+struct HashIsKey(u64);
+
+impl Hasher for HashIsKey {
+    fn finish(&self) -> u64 {
+        self.0
+    }
+
+    fn write(&mut self, bytes: &[u8]) {
+        // Only `u64`s are hashed here; any other input still gets a stable hash.
+        for &b in bytes {
+            self.0 = self.0.rotate_left(8) ^ u64::from(b);
         }
+    }
+
+    fn write_u64(&mut self, n: u64) {
+        self.0 = n;
     }
 }
 
@@ -427,4 +498,53 @@ fn read_accounts(text: &str, section: &mut Section) -> Result<(), SectionBudgetE
         section.accounts.push(entry);
     }
     Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// Rows of one key, of keys that differ only in case (one key for roles), and rows
+    /// `Validate()` drops.
+    const ROWS: &str = "\
+- rolearn: arn:aws:iam::111122223333:role/A
+  username: first
+- rolearn: arn:aws:iam::111122223333:role/B
+  username: other
+- rolearn: arn:aws:iam::111122223333:role/a
+  username: second
+- rolearn: not-an-arn
+  username: dropped
+- rolearn: arn:aws:iam::111122223333:role/A
+  username: third
+- rolearn: arn:aws:iam::111122223333:role/C
+  username: alone
+";
+
+    fn winners(section: &Section) -> Vec<Option<usize>> {
+        section.entries.iter().map(|e| e.overridden_by).collect()
+    }
+
+    /// The last row of a store key wins; a key hash shared by rows of different keys (as a
+    /// collision would) changes nothing: the keys decide.
+    #[test]
+    fn the_last_row_of_a_key_wins_whatever_the_hashes() {
+        let section = parse_section(SectionKey::MapRoles, ROWS).expect("within budget");
+        assert_eq!(
+            winners(&section),
+            [Some(4), None, Some(4), None, None, None],
+            "{section:?}"
+        );
+        let mut colliding = section.clone();
+        for entry in &mut colliding.entries {
+            entry.overridden_by = None;
+        }
+        let all_one: Vec<Option<u64>> = colliding
+            .entries
+            .iter()
+            .map(|e| e.is_valid().then_some(7))
+            .collect();
+        mark_overrides(&mut colliding, &all_one);
+        assert_eq!(winners(&colliding), winners(&section));
+    }
 }
