@@ -64,20 +64,18 @@ fn step_aside() {}
 mod tests {
     use super::*;
 
-    /// The spawner ends with the CPUs it was allowed before, and the helper runs its work.
+    /// The spawner ends with the CPUs it was allowed before (where the affinity can be read),
+    /// and the helper runs its work.
     #[test]
     fn the_spawner_keeps_its_cpus_and_the_helper_works() {
         #[cfg(target_os = "linux")]
-        let before = rustix::thread::sched_getaffinity(None).expect("affinity");
+        let before = rustix::thread::sched_getaffinity(None).ok();
         let sum = std::thread::scope(|scope| {
             let helper = spawn_now(scope, || (1..=100u32).sum::<u32>());
             helper.join().expect("the helper")
         });
         assert_eq!(sum, 5050);
         #[cfg(target_os = "linux")]
-        assert_eq!(
-            rustix::thread::sched_getaffinity(None).expect("affinity"),
-            before
-        );
+        assert_eq!(rustix::thread::sched_getaffinity(None).ok(), before);
     }
 }
