@@ -350,6 +350,10 @@ pub enum Command {
         /// Exit 0 instead of 3 when some cluster or target could not be checked completely
         #[arg(long)]
         allow_incomplete: bool,
+        /// Exit 0 instead of 3 when the scan's targets hold no cluster to audit (by default an
+        /// empty fleet is a scan that checked nothing: a typo in --include, a wrong region)
+        #[arg(long)]
+        allow_empty_fleet: bool,
         /// AWS profile for the base credentials
         #[arg(long, value_name = "NAME")]
         profile: Option<String>,
@@ -383,6 +387,9 @@ pub enum Command {
         /// Exit 0 instead of 3 when some target could not be checked
         #[arg(long)]
         allow_incomplete: bool,
+        /// Exit 0 instead of 3 when the shards together audited no cluster
+        #[arg(long)]
+        allow_empty_fleet: bool,
         /// The severity from which a finding fails its JUnit case (the exit code is the
         /// shards': each cluster's was decided by its scan's --fail-on)
         #[arg(long, value_enum, default_value_t = FailOn::High)]

@@ -23,7 +23,16 @@ pub struct DiffArgs {
 }
 
 pub fn run(args: DiffArgs) -> CliResult {
-    let step = args.policy.as_ref().map(super::policy::step);
+    // Both sides are judged under the scopes of the file being changed: the base, read from
+    // git or another file, is the same file at another time.
+    let changed = match (&args.git, args.files.as_slice()) {
+        (_, [.., head]) => Some(head.clone()),
+        _ => None,
+    };
+    let step = args
+        .policy
+        .as_ref()
+        .map(|p| super::policy::step_judging_files_as(p, changed.clone()));
     let finish: Vec<&dyn crate::judge::Finish> = step.iter().map(|s| s as _).collect();
     let finish = finish.as_slice();
     let (base, head, base_name, head_name) = match (&args.git, args.files.as_slice()) {
@@ -76,6 +85,7 @@ pub fn run(args: DiffArgs) -> CliResult {
             ));
         }
     };
+    super::policy::warn_uncovered(&[&base, &head]);
     let mut result = crate::diff::diff(&base, &head, &base_name, &head_name);
     let incomplete: Vec<String> = [(&base_name, &base), (&head_name, &head)]
         .into_iter()

@@ -196,6 +196,7 @@ fn dispatch(command: Command) -> CliResult {
             output,
             fail_on,
             allow_incomplete,
+            allow_empty_fleet,
             profile,
             timeout,
             deadline,
@@ -262,6 +263,7 @@ fn dispatch(command: Command) -> CliResult {
                 output,
                 fail_on,
                 allow_incomplete,
+                allow_empty_fleet,
                 policy: policy::load(policy)?,
                 quiet,
             })
@@ -271,8 +273,16 @@ fn dispatch(command: Command) -> CliResult {
             format,
             output,
             allow_incomplete,
+            allow_empty_fleet,
             fail_on,
-        } => scan::run_merge(&shards, format, output, allow_incomplete, fail_on),
+        } => scan::run_merge(
+            &shards,
+            format,
+            output,
+            allow_incomplete,
+            allow_empty_fleet,
+            fail_on,
+        ),
         Command::Policy { action } => match action {
             args::PolicyAction::Check { file } => policy::run_check(&file),
             args::PolicyAction::Init {

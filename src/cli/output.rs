@@ -80,6 +80,7 @@ pub fn outcome(status: ExitStatus, fail_on: FailOn) -> report::html::Outcome {
 
 /// Renders a report, writes it, and gives the exit code it earns.
 pub fn deliver(result: &CheckResult, report: &ReportArgs) -> CliResult {
+    super::policy::warn_uncovered(&[result]);
     // The table, JSON and SARIF go straight to stdout as they are written: a 1 MiB aws-auth
     // makes a report of megabytes, which need not be held in memory too.
     let streamed = report.output.is_none()

@@ -75,7 +75,10 @@ pub fn run_init(
         }
         (None, None) => unreachable!("clap requires FILE or --cluster"),
     };
-    let text = crate::policy::starting_policy(&result);
+    let anchor = output
+        .clone()
+        .unwrap_or_else(|| PathBuf::from(".aws-auth-audit.yaml"));
+    let text = crate::policy::starting_policy(&result, &file_frame(&anchor, None));
     super::output::write_report(output.as_deref(), &text)?;
     Ok(crate::cli::exit::ExitStatus::Clean)
 }
@@ -90,9 +93,57 @@ fn looks_like_fleet(path: &str) -> bool {
 
 /// The finishing step of a loaded policy, judged as of today.
 pub fn step(policy: &Policy) -> PolicyStep<'_> {
+    step_judging_files_as(policy, None)
+}
+
+/// The finishing step that judges every file as `judged_as` (both sides of a diff as the file
+/// being changed), when given.
+pub fn step_judging_files_as(policy: &Policy, judged_as: Option<String>) -> PolicyStep<'_> {
     let now = crate::infra::time::rfc3339(std::time::SystemTime::now());
     PolicyStep {
         policy,
         today: now.get(..10).unwrap_or(&now).to_string(),
+        files: file_frame(std::path::Path::new(&policy.path), judged_as),
+    }
+}
+
+/// The folders a file's path is matched from: the folder of `anchor` (the policy file, or the
+/// file `policy init` writes) and the repository root above it, both absolute.
+pub fn file_frame(anchor: &std::path::Path, judged_as: Option<String>) -> crate::policy::FileFrame {
+    let cwd = std::env::current_dir().unwrap_or_default();
+    let folder = cwd
+        .join(anchor)
+        .parent()
+        .map_or_else(|| cwd.clone(), std::path::Path::to_path_buf);
+    let mut roots = vec![folder.clone()];
+    if let Some(repository) = folder.ancestors().find(|dir| dir.join(".git").exists())
+        && repository != folder
+    {
+        roots.push(repository.to_path_buf());
+    }
+    crate::policy::FileFrame {
+        cwd,
+        roots,
+        judged_as,
+    }
+}
+
+/// Says on stderr, once each, that a policy in force covers none of the judged files (the
+/// report's notes say it too).
+pub fn warn_uncovered(results: &[&crate::judge::result::CheckResult]) {
+    use std::io::Write;
+    let mut said: Vec<&str> = Vec::new();
+    for warning in results
+        .iter()
+        .filter_map(|r| r.policy.as_ref()?.uncovered.as_deref())
+    {
+        if !said.contains(&warning) {
+            said.push(warning);
+            let _ = writeln!(
+                std::io::stderr(),
+                "warning: {}",
+                crate::infra::escape::terminal(warning)
+            );
+        }
     }
 }

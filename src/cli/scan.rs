@@ -14,7 +14,7 @@ use super::error::{CliError, CliResult};
 use super::output::{exit_status, fleet_runtime, write_file, write_report};
 use crate::cli::exit::ExitStatus;
 use crate::evidence::Snapshot;
-use crate::report::fleet::{ClusterLine, FleetLine, FleetView, NotAudited, Skipped};
+use crate::report::fleet::{Census, ClusterLine, FleetLine, FleetView, NotAudited, Skipped};
 use crate::source::aws::{AwsSession, CredentialOptions};
 use crate::source::fleet::{FleetItem, FleetOptions, scan};
 
@@ -25,6 +25,8 @@ pub struct ScanArgs {
     pub output: Option<PathBuf>,
     pub fail_on: FailOn,
     pub allow_incomplete: bool,
+    /// A scan whose targets hold no cluster is not exit 3.
+    pub allow_empty_fleet: bool,
     pub policy: Option<crate::policy::Policy>,
     pub evidence: Option<PathBuf>,
     pub resume: Option<PathBuf>,
@@ -149,6 +151,11 @@ struct Fleet {
     baseline: Option<(String, Vec<ClusterLine>)>,
     /// Ctrl-C stopped the scan: what finished is reported, and the report says so.
     interrupted: bool,
+    /// What the scan found and what its filters left out.
+    census: Option<Census>,
+    /// Whether a fleet with no cluster audited is judged: not for one shard (its share may be
+    /// empty; `merge` judges the whole), nor with `--allow-empty-fleet`.
+    judge_empty: bool,
 }
 
 impl Fleet {
@@ -183,11 +190,41 @@ impl Fleet {
         self.not_audited.sort_by(|a, b| {
             (&a.account, &a.region, &a.cluster).cmp(&(&b.account, &b.region, &b.cluster))
         });
-        let status = self.status.unwrap_or(ExitStatus::Clean);
-        let code = status.code();
         let drift = self.baseline.as_ref().map(|(path, before)| {
             crate::report::fleet::Drift::between(path, before, &self.clusters, &self.not_audited)
         });
+        // A scan that audited nothing checked nothing: never a pass.
+        if self.judge_empty
+            && !self.interrupted
+            && self.clusters.is_empty()
+            && self.not_audited.is_empty()
+        {
+            let found = self
+                .census
+                .as_ref()
+                .map_or_else(|| "no cluster in the lines read".to_string(), Census::line);
+            let item = NotAudited {
+                account: "(the whole scan)".into(),
+                region: None,
+                cluster: None,
+                reason: "unknown(empty fleet)".into(),
+                detail: format!(
+                    "no cluster was audited ({found}): check --include/--exclude/--tag, the regions and the accounts; pass --allow-empty-fleet when an empty fleet is expected"
+                ),
+            };
+            if format == FleetFormat::Jsonl {
+                write_line(&crate::report::fleet::line(&FleetLine::NotAudited(
+                    item.clone(),
+                )))?;
+            }
+            self.not_audited.push(item);
+            self.status = Some(worst(
+                self.status.unwrap_or(ExitStatus::Clean),
+                ExitStatus::Incomplete,
+            ));
+        }
+        let status = self.status.unwrap_or(ExitStatus::Clean);
+        let code = status.code();
         if self.interrupted {
             self.not_audited.push(NotAudited {
                 account: "(the rest of the fleet)".into(),
@@ -205,6 +242,7 @@ impl Fleet {
             skipped: &self.skipped,
             exit: code,
             drift: drift.as_ref(),
+            census: self.census.as_ref(),
         };
         match format {
             FleetFormat::Jsonl => write_line(&crate::report::fleet::line(&FleetLine::Summary(
@@ -241,7 +279,11 @@ pub fn run(args: ScanArgs) -> CliResult {
     let step = args.policy.as_ref().map(super::policy::step);
     let finish: Vec<&dyn crate::judge::Finish> = step.iter().map(|s| s as _).collect();
     let mut write_line = line_writer(args.format, args.output.as_ref())?;
-    let mut fleet = Fleet::default();
+    let mut fleet = Fleet {
+        census: Some(Census::default()),
+        judge_empty: !args.allow_empty_fleet && args.fleet.shard.is_none(),
+        ..Fleet::default()
+    };
     if let Some(path) = &args.baseline {
         let before: Vec<ClusterLine> = read_lines(path)?
             .into_iter()
@@ -317,6 +359,10 @@ pub fn run(args: ScanArgs) -> CliResult {
             .filter(|p| p.extension().is_some_and(|x| x == "json"))
             .collect();
         files.sort();
+        fleet.census = Some(Census {
+            clusters_listed: files.len(),
+            ..Census::default()
+        });
         for path in files {
             let input = crate::source::file::read_input(&path.to_string_lossy())?;
             let snapshot = super::check::read_snapshot(&input)?;
@@ -368,8 +414,23 @@ pub fn run(args: ScanArgs) -> CliResult {
                 };
                 let Some(item) = item else { break };
                 match item {
-                    FleetItem::Found { clusters } => progress.total += clusters,
-                    FleetItem::Filtered => progress.done += 1,
+                    FleetItem::Accounts { count } => census_of(&mut fleet).accounts = count,
+                    FleetItem::Found {
+                        listed,
+                        by_name,
+                        resumed,
+                    } => {
+                        progress.total += listed - by_name - resumed;
+                        let census = census_of(&mut fleet);
+                        census.regions_listed += 1;
+                        census.clusters_listed += listed;
+                        census.dropped_by_name += by_name;
+                        census.resumed += resumed;
+                    }
+                    FleetItem::Filtered => {
+                        progress.done += 1;
+                        census_of(&mut fleet).dropped_by_tag += 1;
+                    }
                     FleetItem::Collected {
                         account,
                         region,
@@ -430,6 +491,11 @@ pub fn run(args: ScanArgs) -> CliResult {
         args.output.as_deref(),
         write_line,
     )
+}
+
+/// The census a scan keeps as its targets are listed.
+fn census_of(fleet: &mut Fleet) -> &mut Census {
+    fleet.census.get_or_insert_with(Census::default)
 }
 
 /// How often a scan says how far it is.
@@ -497,9 +563,13 @@ pub fn run_merge(
     format: FleetFormat,
     output: Option<PathBuf>,
     allow_incomplete: bool,
+    allow_empty_fleet: bool,
     fail_on: FailOn,
 ) -> CliResult {
-    let mut fleet = Fleet::default();
+    let mut fleet = Fleet {
+        judge_empty: !allow_empty_fleet,
+        ..Fleet::default()
+    };
     let mut seen = BTreeSet::new();
     for shard in shards {
         for line in read_lines(shard)? {
@@ -511,7 +581,13 @@ pub fn run_merge(
                 }
                 FleetLine::NotAudited(item) => fleet.add_not_audited(item, allow_incomplete),
                 FleetLine::Skipped(item) => fleet.skipped.push(item),
-                FleetLine::Summary(_) => {}
+                // Each shard's census, summed: what the whole scan found and left out.
+                FleetLine::Summary(summary) => {
+                    if let Ok(census) = serde_json::from_value::<Census>(summary["targets"].clone())
+                    {
+                        census_of(&mut fleet).add(&census);
+                    }
+                }
             }
         }
     }

@@ -43,6 +43,10 @@ pub struct AppliedPolicy {
     pub digest: String,
     #[serde(skip_serializing_if = "Vec::is_empty")]
     pub extends: Vec<String>,
+    /// Set when the policy has scopes but none covers the file judged: what did not run and
+    /// how to cover it (also said on stderr).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub uncovered: Option<String>,
 }
 
 /// What a report says about the cluster a live audit read.

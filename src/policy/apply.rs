@@ -4,17 +4,18 @@
 //! step.
 
 use super::scopes::{Out, Subject, judge_scopes, scope_lines};
-use super::target::Target;
+use super::target::{FileFrame, Target};
 use super::{Policy, Scope, Waiver};
 use crate::judge::Finish;
 use crate::judge::result::{AppliedPolicy, CheckResult};
 use crate::rules::finding::{Finding, Status, WaiverNote};
 
-/// The organisation policy, applied on a given day (`YYYY-MM-DD`, for waivers' expiry).
-/// The organisation policy, applied on a given day (`YYYY-MM-DD`, for waivers' expiry).
+/// The organisation policy, applied on a given day (`YYYY-MM-DD`, for waivers' expiry), with
+/// the folders a file's path is matched from.
 pub struct PolicyStep<'a> {
     pub policy: &'a Policy,
     pub today: String,
+    pub files: FileFrame,
 }
 
 impl PolicyStep<'_> {
@@ -53,7 +54,7 @@ impl PolicyStep<'_> {
 impl Finish for PolicyStep<'_> {
     fn finish(&self, result: &mut CheckResult) {
         let policy = self.policy;
-        let target = Target::of(result);
+        let target = Target::of(result, &self.files);
         // A snapshot is judged as of its collection, so a replay gives the same verdicts.
         let today = result
             .live
@@ -170,7 +171,23 @@ impl Finish for PolicyStep<'_> {
             .extend(evaluated.into_iter().filter(|c| !off(c)));
         result.coverage.not_evaluated.retain(|n| !off(n.code));
         result.coverage.complete = result.coverage.not_evaluated.is_empty();
-        result.notes.push(if scopes.is_empty() {
+        // A file no scope covers, under a policy that has scopes: its administrator checks did
+        // not run, which is said on stderr too, never only in a note.
+        let uncovered = (scopes.is_empty()
+            && !policy.scopes.is_empty()
+            && target.account.is_none()
+            && target.cluster.is_none())
+        .then(|| {
+            format!(
+                "no scope of policy {} matches the file {} (matched as {}), so its administrator checks (EA501-EA505) did not run: add the path to a scope's `files`, relative to the policy's folder or the repository root",
+                policy.path,
+                target.id,
+                target.files.join(", ")
+            )
+        });
+        result.notes.push(if let Some(warning) = &uncovered {
+            warning.clone()
+        } else if scopes.is_empty() {
             format!(
                 "policy {} ({}): no scope matches {}; only its rule settings and waivers apply",
                 policy.path, policy.digest, target.id
@@ -188,6 +205,7 @@ impl Finish for PolicyStep<'_> {
             path: policy.path.clone(),
             digest: policy.digest.clone(),
             extends: policy.extends.clone(),
+            uncovered,
         });
     }
 }

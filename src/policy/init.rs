@@ -81,9 +81,10 @@ pub fn starting_policy_of(scopes: &[StartingScope]) -> String {
     out
 }
 
-/// The policy text for the audited target.
-pub fn starting_policy(result: &CheckResult) -> String {
-    let target = Target::of(result);
+/// The policy text for the audited target; a file is named as `files` sees it from where the
+/// policy will live.
+pub fn starting_policy(result: &CheckResult, files: &super::FileFrame) -> String {
+    let target = Target::of(result, files);
     let admins = result
         .access_matrix()
         .into_iter()

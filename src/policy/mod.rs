@@ -20,6 +20,7 @@ pub use apply::PolicyStep;
 pub use glob::Glob;
 pub use init::{StartingScope, starting_policy, starting_policy_of};
 pub use load::{PROFILES, PolicyError, discover, load};
+pub use target::FileFrame;
 
 use std::collections::BTreeMap;
 

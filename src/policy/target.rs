@@ -3,6 +3,7 @@
 //! a principal.
 
 use std::collections::BTreeMap;
+use std::path::{Component, Path, PathBuf};
 
 use super::Admin;
 use crate::judge::result::CheckResult;
@@ -20,13 +21,92 @@ pub(super) struct Target {
     pub(super) files: Vec<String>,
 }
 
+/// How a file's path meets the `files` globs of scopes and waivers: relative to the folder of
+/// the policy file and to the repository that holds it, whatever form the path was typed in
+/// (`./clusters/prod/aws-auth.yaml`, an absolute path, a path typed from a subfolder). Pure:
+/// the caller supplies the folders.
+#[derive(Debug, Clone, Default)]
+pub struct FileFrame {
+    /// The absolute folder the command runs in: what a relative path is relative to.
+    pub cwd: PathBuf,
+    /// Absolute folders the globs are relative to: the policy's own folder, then the root of the
+    /// repository that holds it.
+    pub roots: Vec<PathBuf>,
+    /// Every file is judged as this path: both sides of a diff under the scopes of the file
+    /// being changed (its base side is read from git or from another file).
+    pub judged_as: Option<String>,
+}
+
+impl FileFrame {
+    /// The names a typed path matches globs by: relative to each root that holds it (the first
+    /// is the name findings use), else the path as typed, tidied (`./` and `..` resolved).
+    /// Standard input (`-`) keeps its name.
+    pub fn names_of(&self, typed: &str) -> Vec<String> {
+        let typed = self.judged_as.as_deref().unwrap_or(typed);
+        if typed == "-" || typed.starts_with('<') {
+            return vec![typed.to_string()];
+        }
+        let absolute = lexical(&self.cwd.join(typed));
+        let mut names: Vec<String> = Vec::new();
+        for root in &self.roots {
+            if let Ok(relative) = absolute.strip_prefix(lexical(root)) {
+                let name = slashed(relative);
+                if !name.is_empty() && !names.contains(&name) {
+                    names.push(name);
+                }
+            }
+        }
+        if names.is_empty() {
+            names.push(slashed(&lexical(Path::new(typed))));
+        }
+        names
+    }
+}
+
+/// `path` with `.` dropped and `..` taken back, without asking the file system (symbolic links
+/// are not followed).
+fn lexical(path: &Path) -> PathBuf {
+    let mut out = PathBuf::new();
+    for component in path.components() {
+        match component {
+            Component::CurDir => {}
+            Component::ParentDir => {
+                if !out.pop() {
+                    out.push("..");
+                }
+            }
+            other => out.push(other),
+        }
+    }
+    out
+}
+
+/// A relative path written with `/`, as globs are.
+fn slashed(path: &Path) -> String {
+    let mut out = String::new();
+    for component in path.components() {
+        if !out.is_empty() && !out.ends_with('/') {
+            out.push('/');
+        }
+        match component {
+            Component::RootDir => out.push('/'),
+            other => out.push_str(&other.as_os_str().to_string_lossy()),
+        }
+    }
+    out
+}
+
 impl Target {
-    pub(super) fn of(result: &CheckResult) -> Target {
-        let files: Vec<String> = result
-            .documents
-            .iter()
-            .map(|d| d.path.split(" › ").next().unwrap_or(&d.path).to_string())
-            .collect();
+    pub(super) fn of(result: &CheckResult, frame: &FileFrame) -> Target {
+        let mut files: Vec<String> = Vec::new();
+        for document in &result.documents {
+            let typed = document.path.split(" › ").next().unwrap_or(&document.path);
+            for name in frame.names_of(typed) {
+                if !files.contains(&name) {
+                    files.push(name);
+                }
+            }
+        }
         let Some(live) = &result.live else {
             return Target {
                 id: files.first().cloned().unwrap_or_default(),
@@ -53,7 +133,7 @@ impl Target {
             files: if is_eks {
                 Vec::new()
             } else {
-                vec![live.cluster.name.clone()]
+                frame.names_of(&live.cluster.name)
             },
         }
     }
@@ -286,6 +366,49 @@ mod tests {
         for (i, (matcher, target, covered)) in cases.iter().enumerate() {
             assert_eq!(matcher.applies(target), *covered, "case {i}: {matcher:?}");
         }
+    }
+
+    #[test]
+    fn a_file_is_named_relative_to_the_policy_folder_and_the_repository_root() {
+        let frame = |cwd: &str| FileFrame {
+            cwd: PathBuf::from(cwd),
+            roots: vec![PathBuf::from("/repo/policies"), PathBuf::from("/repo")],
+            judged_as: None,
+        };
+        // (cwd, typed, names)
+        let cases: [(&str, &str, &[&str]); 7] = [
+            ("/repo", "clusters/prod/a.yaml", &["clusters/prod/a.yaml"]),
+            (
+                "/repo",
+                "./clusters//prod/a.yaml",
+                &["clusters/prod/a.yaml"],
+            ),
+            (
+                "/elsewhere",
+                "/repo/clusters/prod/a.yaml",
+                &["clusters/prod/a.yaml"],
+            ),
+            (
+                "/repo/clusters",
+                "../clusters/prod/a.yaml",
+                &["clusters/prod/a.yaml"],
+            ),
+            ("/repo", "policies/x.yaml", &["x.yaml", "policies/x.yaml"]),
+            // Outside both roots: the path as typed, tidied.
+            ("/tmp", "./x/../a.yaml", &["a.yaml"]),
+            ("/tmp", "-", &["-"]),
+        ];
+        for (cwd, typed, names) in cases {
+            assert_eq!(frame(cwd).names_of(typed), names, "{typed} from {cwd}");
+        }
+        let diffed = FileFrame {
+            judged_as: Some("clusters/prod/a.yaml".into()),
+            ..frame("/repo")
+        };
+        assert_eq!(
+            diffed.names_of("HEAD:clusters/prod/a.yaml"),
+            ["clusters/prod/a.yaml"]
+        );
     }
 
     #[test]

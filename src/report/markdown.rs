@@ -7,9 +7,12 @@ use crate::judge::result::CheckResult;
 pub fn findings_table(findings: &[crate::rules::finding::Finding]) -> String {
     let mut out = String::from("| severity | rule | location | finding |\n|---|---|---|---|\n");
     for f in findings {
+        let waiver = f
+            .waiver_line()
+            .map_or(String::new(), |w| format!(" <br>*{}*", markdown(&w)));
         out.push_str(&format!(
-            "| {} | {} {} | {} | {} |\n",
-            f.severity,
+            "| {} | {} {} | {} | {}{waiver} |\n",
+            f.severity_label(),
             f.code,
             markdown(f.slug),
             markdown(&f.location.display()),
@@ -29,8 +32,9 @@ pub fn render(result: &CheckResult) -> String {
         0 if result.coverage.complete => "No findings: every rule was evaluated.\n".to_string(),
         0 => "No findings, but coverage is incomplete.\n".to_string(),
         n => format!(
-            "**{n} finding(s)** in {} input(s).\n",
-            result.documents.len()
+            "**{n} finding(s)** in {} input(s): {}.\n",
+            result.documents.len(),
+            crate::rules::finding::Tally::of(&result.findings).line()
         ),
     });
     if failing > 0 {

@@ -145,6 +145,96 @@ pub struct WaiverNote {
     pub at: String,
 }
 
+impl Finding {
+    /// The severity as a report's severity column states it: with the status when the finding
+    /// is not a failure (`high, waived`, `medium, undecided`), so an accepted or undecided
+    /// finding never reads as an open one.
+    pub fn severity_label(&self) -> String {
+        match &self.status {
+            Status::Fail | Status::Info => self.severity.as_str().to_string(),
+            Status::Waived => format!("{}, waived", self.severity),
+            Status::Unknown(_) => format!("{}, undecided", self.severity),
+        }
+    }
+
+    /// For a waived finding, the waiver as one line: until when, whose, where, why.
+    pub fn waiver_line(&self) -> Option<String> {
+        let waiver = self.waiver.as_ref()?;
+        Some(format!(
+            "waived until {}{} by the waiver at {}: {}",
+            waiver.expires,
+            waiver
+                .owner
+                .as_deref()
+                .map_or(String::new(), |o| format!(" (owner {o})")),
+            waiver.at,
+            waiver.reason
+        ))
+    }
+}
+
+/// How a judgement's findings count: the failing ones by severity, and apart from them the
+/// waived, the undecided (`unknown`) and the informational. Every report's summary says these,
+/// so an accepted or undecided finding is never counted as an open one.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub struct Tally {
+    /// Failing findings, indexed by `Severity as usize` (info first).
+    pub failing: [usize; 5],
+    pub waived: usize,
+    pub undecided: usize,
+    pub informational: usize,
+}
+
+impl Tally {
+    pub fn of<'a>(findings: impl IntoIterator<Item = &'a Finding>) -> Tally {
+        let mut tally = Tally::default();
+        for finding in findings {
+            match finding.status {
+                Status::Fail => tally.failing[finding.severity as usize] += 1,
+                Status::Waived => tally.waived += 1,
+                Status::Unknown(_) => tally.undecided += 1,
+                Status::Info => tally.informational += 1,
+            }
+        }
+        tally
+    }
+
+    /// Failing findings of this severity.
+    pub fn failing_at(&self, severity: Severity) -> usize {
+        self.failing[severity as usize]
+    }
+
+    /// Failing findings at or above `threshold` (`None`: every failing finding).
+    pub fn failing_from(&self, threshold: Option<Severity>) -> usize {
+        let from = threshold.map_or(0, |t| t as usize);
+        self.failing[from..].iter().sum()
+    }
+
+    /// `2 failing (0 critical, 1 high, 1 medium, 0 low, 0 info), 1 waived, 1 undecided,
+    /// 3 informational`: the apart counts only when there are any.
+    pub fn line(&self) -> String {
+        let mut out = format!(
+            "{} failing ({} critical, {} high, {} medium, {} low, {} info)",
+            self.failing_from(None),
+            self.failing_at(Severity::Critical),
+            self.failing_at(Severity::High),
+            self.failing_at(Severity::Medium),
+            self.failing_at(Severity::Low),
+            self.failing_at(Severity::Info),
+        );
+        for (count, what) in [
+            (self.waived, "waived"),
+            (self.undecided, "undecided (not evaluated)"),
+            (self.informational, "informational"),
+        ] {
+            if count > 0 {
+                out.push_str(&format!(", {count} {what}"));
+            }
+        }
+        out
+    }
+}
+
 /// A stable fingerprint from the parts that identify a finding (never line numbers).
 pub fn fingerprint(parts: &[&str]) -> String {
     let mut hasher = Sha256::new();

@@ -66,8 +66,17 @@ pub fn shard_of(account: &str, region: &str, count: u32) -> u32 {
 /// One target of the fleet, as it came out.
 #[derive(Debug)]
 pub enum FleetItem {
-    /// ListClusters answered for an account and region: this many clusters will be looked at.
-    Found { clusters: usize },
+    /// The accounts the scan covers are known (the organisation's, the named ones, or the
+    /// caller's): this many.
+    Accounts { count: usize },
+    /// ListClusters answered for an account and region: `listed` clusters, of which
+    /// `by_name` were left out by `--include`/`--exclude` and `resumed` were done by the scan
+    /// being resumed; the rest will be looked at.
+    Found {
+        listed: usize,
+        by_name: usize,
+        resumed: usize,
+    },
     /// One of them was left out by `--tag`.
     Filtered,
     /// A cluster read (completely or not: the snapshot says).
@@ -225,6 +234,11 @@ pub async fn scan(base: &AwsSession, options: &FleetOptions, out: mpsc::Sender<F
     } else {
         options.accounts.clone()
     };
+    shared
+        .send(FleetItem::Accounts {
+            count: accounts.len(),
+        })
+        .await;
     let mut tasks = JoinSet::new();
     for account in accounts {
         let shared = shared.clone();
@@ -336,19 +350,28 @@ async fn scan_region(shared: &Arc<Shared>, session: AwsSession, account: String,
             return;
         }
     };
-    let wanted: Vec<String> = names
+    let listed = names.len();
+    let by_name: Vec<String> = names
         .into_iter()
         .filter(|name| {
             (options.include.is_empty() || options.include.iter().any(|g| g.matches(name)))
                 && !options.exclude.iter().any(|g| g.matches(name))
-                && !options
-                    .skip
-                    .contains(&(account.clone(), region.clone(), name.clone()))
+        })
+        .collect();
+    let named = by_name.len();
+    let wanted: Vec<String> = by_name
+        .into_iter()
+        .filter(|name| {
+            !options
+                .skip
+                .contains(&(account.clone(), region.clone(), name.clone()))
         })
         .collect();
     shared
         .send(FleetItem::Found {
-            clusters: wanted.len(),
+            listed,
+            by_name: listed - named,
+            resumed: named - wanted.len(),
         })
         .await;
     let regional = Arc::new(Semaphore::new(options.region_concurrency.max(1)));

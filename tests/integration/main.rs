@@ -21,6 +21,7 @@ mod fleet_jobs;
 mod fleet_reports;
 mod generated_docs;
 mod graph;
+mod green_runs;
 mod hostile;
 mod html_report;
 mod iam;

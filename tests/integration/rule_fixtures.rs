@@ -136,6 +136,7 @@ fn policy_findings(code: &str, path: &Path, name: &str) -> Vec<Finding> {
     let step = aws_auth_audit::policy::PolicyStep {
         policy: &policy,
         today: FIXTURE_DAY.to_string(),
+        files: Default::default(),
     };
     let input = InputFile {
         path: name.to_string(),

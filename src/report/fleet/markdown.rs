@@ -14,6 +14,9 @@ impl FleetView<'_> {
             self.not_audited.len(),
             self.exit
         );
+        if let Some(census) = self.census {
+            out.push_str(&format!("\nTargets: {}.\n", markdown(&census.line())));
+        }
         if !self.not_audited.is_empty() {
             out.push_str("\n> **Incomplete.** These could not be checked:\n>\n");
             for item in self.not_audited {

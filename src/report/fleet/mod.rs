@@ -181,6 +181,60 @@ pub enum FleetLine {
     Summary(Value),
 }
 
+/// What a scan found before it audited anything, and what each filter left out: so a scan that
+/// audits nothing says why (a typo in `--include`, a region with no cluster, an organisation
+/// that listed no account).
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize, schemars::JsonSchema)]
+pub struct Census {
+    /// Accounts the scan covered (the organisation's, the named ones, or the caller's).
+    pub accounts: usize,
+    /// Account and region pairs whose ListClusters answered (or snapshots replayed).
+    pub regions_listed: usize,
+    /// Clusters those listed.
+    pub clusters_listed: usize,
+    /// Left out by `--include` / `--exclude`.
+    pub dropped_by_name: usize,
+    /// Left out by `--tag`.
+    pub dropped_by_tag: usize,
+    /// Already done by the scan being resumed.
+    pub resumed: usize,
+}
+
+impl Census {
+    /// The shards' censuses as the whole scan's (accounts are counted per shard, so summed
+    /// they can count an account twice: the larger of the shards' is kept).
+    pub fn add(&mut self, other: &Census) {
+        self.accounts = self.accounts.max(other.accounts);
+        self.regions_listed += other.regions_listed;
+        self.clusters_listed += other.clusters_listed;
+        self.dropped_by_name += other.dropped_by_name;
+        self.dropped_by_tag += other.dropped_by_tag;
+        self.resumed += other.resumed;
+    }
+
+    /// `2 account(s), 3 region(s) listed, 5 cluster(s) found: 4 left out by
+    /// --include/--exclude, 1 by --tag`.
+    pub fn line(&self) -> String {
+        let mut out = format!(
+            "{} account(s), {} account-region(s) listed, {} cluster(s) found",
+            self.accounts, self.regions_listed, self.clusters_listed
+        );
+        let dropped: Vec<String> = [
+            (self.dropped_by_name, "left out by --include/--exclude"),
+            (self.dropped_by_tag, "left out by --tag"),
+            (self.resumed, "already done (--resume)"),
+        ]
+        .into_iter()
+        .filter(|(n, _)| *n > 0)
+        .map(|(n, what)| format!("{n} {what}"))
+        .collect();
+        if !dropped.is_empty() {
+            out.push_str(&format!(": {}", dropped.join(", ")));
+        }
+        out
+    }
+}
+
 /// One way a principal holds admin power on one cluster.
 #[derive(Debug, Clone, Serialize, schemars::JsonSchema)]
 struct AdminPath {
@@ -231,6 +285,9 @@ pub struct FleetView<'a> {
     pub skipped: &'a [Skipped],
     pub exit: u8,
     pub drift: Option<&'a Drift>,
+    /// What the scan found and what its filters left out (`None`: a merge of lines that do
+    /// not say).
+    pub census: Option<&'a Census>,
 }
 
 impl FleetView<'_> {
@@ -248,6 +305,9 @@ impl FleetView<'_> {
         });
         if let Some(drift) = self.drift {
             value["drift"] = serde_json::to_value(drift).expect("serialisable");
+        }
+        if let Some(census) = self.census {
+            value["targets"] = serde_json::to_value(census).expect("serialisable");
         }
         value
     }

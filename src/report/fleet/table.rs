@@ -13,6 +13,9 @@ impl FleetView<'_> {
             clusters.len(),
             not_audited.len()
         );
+        if let Some(census) = self.census {
+            out.push_str(&format!("targets: {}\n", census.line()));
+        }
         let mut rows = comfy_table::Table::new();
         rows.set_header([
             "account",

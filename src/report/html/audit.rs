@@ -164,9 +164,17 @@ pub fn summary(view: &AuditView, outcome: Option<&Outcome>, heading: &str) -> St
         let count = view.failing().filter(|f| f.severity == severity).count();
         out.push_str(&format!("{} {count} ", severity_badge(severity)));
     }
-    let other = view.findings.iter().filter(|f| f.status != "fail").count();
+    let apart = |label: &str| {
+        view.findings
+            .iter()
+            .filter(|f| f.status.split('(').next() == Some(label))
+            .count()
+    };
     out.push_str(&format!(
-        "<span class=\"muted\">(failing; {other} more informational, waived or undecided)</span></p>\n"
+        "<span class=\"muted\">(failing; apart from them: {} waived, {} undecided, {} informational)</span></p>\n",
+        apart("waived"),
+        apart("unknown"),
+        apart("info")
     ));
     out
 }

@@ -48,7 +48,10 @@ struct BySeverity {
 #[derive(Serialize, schemars::JsonSchema)]
 struct Summary {
     findings: usize,
+    /// Failing findings (status `fail`), whatever their severity.
     failing: usize,
+    /// Findings a waiver of the policy accepts: counted apart from the failing.
+    waived: usize,
     unknown: usize,
     by_severity: BySeverity,
 }
@@ -103,6 +106,10 @@ fn summary(findings: &[Finding]) -> Summary {
     Summary {
         findings: findings.len(),
         failing: findings.iter().filter(|f| f.status == Status::Fail).count(),
+        waived: findings
+            .iter()
+            .filter(|f| f.status == Status::Waived)
+            .count(),
         unknown: findings
             .iter()
             .filter(|f| matches!(f.status, Status::Unknown(_)))

@@ -10,7 +10,7 @@ use grid::GridCell;
 
 use crate::infra::escape::terminal;
 use crate::judge::result::CheckResult;
-use crate::rules::finding::Severity;
+use crate::rules::finding::{Severity, Status, Tally};
 
 /// The most of one value a table cell shows: a table lays out every cell at once, and one
 /// value of a hostile megabyte (a 900,000-character role name) would take it minutes.
@@ -141,15 +141,18 @@ pub fn write(result: &CheckResult, colored: bool, out: &mut impl Write) -> std::
             .findings
             .iter()
             .map(|f| {
+                let waiver = f
+                    .waiver_line()
+                    .map_or(String::new(), |w| format!("\n{}", cell(&w)));
                 vec![
                     GridCell {
-                        text: f.severity.as_str().to_string(),
-                        color: colored.then(|| sgr_color(f.severity)),
+                        text: f.severity_label(),
+                        color: (colored && f.status == Status::Fail).then(|| sgr_color(f.severity)),
                     },
                     GridCell::plain(format!("{} {}", f.code, f.slug)),
                     GridCell::plain(cell(&f.location.display())),
                     GridCell::plain(format!(
-                        "{}\nfix: {}",
+                        "{}\nfix: {}{waiver}",
                         cell(&f.message),
                         cell(&f.remediation)
                     )),
@@ -165,16 +168,11 @@ pub fn write(result: &CheckResult, colored: bool, out: &mut impl Write) -> std::
         writeln!(out, "note: {}", cell(note))?;
     }
     out.write_all(not_evaluated_lines(result).as_bytes())?;
-    let count = |s: Severity| result.findings.iter().filter(|f| f.severity == s).count();
     writeln!(
         out,
-        "{} finding(s): {} critical, {} high, {} medium, {} low, {} info; {} rule(s) evaluated{}",
+        "{} finding(s): {}; {} rule(s) evaluated{}",
         result.findings.len(),
-        count(Severity::Critical),
-        count(Severity::High),
-        count(Severity::Medium),
-        count(Severity::Low),
-        count(Severity::Info),
+        Tally::of(&result.findings).line(),
         result.coverage.rules_evaluated.len(),
         if result.coverage.complete {
             ""
