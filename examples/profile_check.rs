@@ -58,10 +58,19 @@ fn main() {
         "check() {t_check:.1} ms ({} findings)",
         result.findings.len()
     );
-    let (t_json, json) = best(runs, || aws_auth_audit::report::json::render(&result));
+    let (t_json, json) = best(runs, || {
+        aws_auth_audit::report::json::render(
+            &result,
+            Some(aws_auth_audit::rules::finding::Severity::High),
+        )
+    });
     let (t_sarif, _) = best(runs, || aws_auth_audit::report::sarif::render(&result));
     let (t_table, _) = best(runs, || {
-        aws_auth_audit::report::table::render(&result, false)
+        aws_auth_audit::report::table::render(
+            &result,
+            false,
+            Some(aws_auth_audit::rules::finding::Severity::High),
+        )
     });
     println!(
         "render: json {t_json:.1} ms ({} bytes), sarif {t_sarif:.1} ms, table {t_table:.1} ms",

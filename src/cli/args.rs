@@ -438,6 +438,11 @@ pub enum PolicyAction {
         /// Write the policy here (mode 0600, atomically) instead of stdout
         #[arg(long, short = 'o', value_name = "FILE")]
         output: Option<PathBuf>,
+        /// Write the policy even when the evidence could not show every administrator (aws-auth,
+        /// RBAC or access entries unread, a cluster not audited): the gaps head the file, and
+        /// `policy check` reports them. Without it such evidence is exit 3 and nothing is written
+        #[arg(long)]
+        allow_incomplete: bool,
     },
 }
 

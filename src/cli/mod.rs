@@ -290,7 +290,8 @@ fn dispatch(command: Command) -> CliResult {
                 cluster,
                 region,
                 output,
-            } => policy::run_init(input, cluster, region, output),
+                allow_incomplete,
+            } => policy::run_init(input, cluster, region, output, allow_incomplete),
         },
         Command::Cluster {
             target,

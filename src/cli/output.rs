@@ -37,12 +37,14 @@ pub fn use_color(choice: ColorChoice, to_file: bool) -> bool {
 /// The report of a judgement in the chosen format.
 pub fn render(result: &CheckResult, report: &ReportArgs) -> String {
     match report.format {
-        Format::Table => {
-            report::table::render(result, use_color(report.color, report.output.is_some()))
-        }
-        Format::Json => report::json::render(result),
+        Format::Table => report::table::render(
+            result,
+            use_color(report.color, report.output.is_some()),
+            report.fail_on.threshold(),
+        ),
+        Format::Json => report::json::render(result, report.fail_on.threshold()),
         Format::Sarif => report::sarif::render(result),
-        Format::Markdown => report::markdown::render(result),
+        Format::Markdown => report::markdown::render(result, report.fail_on.threshold()),
         Format::Junit => report::junit::check(result, report.fail_on.threshold()),
         Format::Dot => report::graph::dot(result),
         Format::Mermaid => report::graph::mermaid(result),
@@ -75,6 +77,7 @@ pub fn outcome(status: ExitStatus, fail_on: FailOn) -> report::html::Outcome {
     report::html::Outcome {
         exit: status.code(),
         meaning,
+        threshold: fail_on.threshold(),
     }
 }
 
@@ -88,9 +91,14 @@ pub fn deliver(result: &CheckResult, report: &ReportArgs) -> CliResult {
     if streamed {
         let mut out = std::io::BufWriter::with_capacity(64 * 1024, std::io::stdout().lock());
         let written = match report.format {
-            Format::Json => report::json::write(result, &mut out),
+            Format::Json => report::json::write(result, report.fail_on.threshold(), &mut out),
             Format::Sarif => report::sarif::write(result, &mut out),
-            _ => report::table::write(result, use_color(report.color, false), &mut out),
+            _ => report::table::write(
+                result,
+                use_color(report.color, false),
+                report.fail_on.threshold(),
+                &mut out,
+            ),
         };
         stdout_result(written.and_then(|()| out.flush()))?;
     } else {

@@ -37,48 +37,101 @@ pub fn run_check(file: &std::path::Path) -> super::error::CliResult {
         no_policy: false,
     })?
     .expect("a named policy is loaded");
-    super::output::write_stdout(&crate::report::policy::describe(&policy))?;
+    // A policy `policy init` wrote from incomplete evidence says so in its header.
+    let gaps: Vec<String> = std::fs::read_to_string(file)
+        .unwrap_or_default()
+        .lines()
+        .filter_map(|l| l.strip_prefix(crate::policy::GAP_MARK))
+        .map(str::to_string)
+        .collect();
+    let mut text = crate::report::policy::describe(&policy);
+    if !gaps.is_empty() {
+        use std::io::Write;
+        let said = format!(
+            "this policy was written from incomplete evidence: administrators the audit could not see are missing from it:\n{}",
+            gaps.iter()
+                .map(|g| format!("  - {}\n", crate::infra::escape::terminal(g)))
+                .collect::<String>()
+        );
+        let _ = write!(std::io::stderr(), "warning: {said}");
+        text.push_str(&said);
+    }
+    super::output::write_stdout(&text)?;
     Ok(crate::cli::exit::ExitStatus::Clean)
 }
 
-/// `policy init`: a starting policy from a file, a snapshot or a live cluster.
+/// `policy init`: a starting policy from a file, a snapshot or a live cluster. Evidence that
+/// could not show every administrator is refused (exit 3) unless `allow_incomplete`, which
+/// writes the gaps as the policy's header; either way they are said on stderr.
 pub fn run_init(
     input: Option<String>,
     cluster: Option<String>,
     region: Option<String>,
     output: Option<PathBuf>,
+    allow_incomplete: bool,
 ) -> super::error::CliResult {
     // A fleet scan's JSON Lines (or JSON report): a scope per cluster.
-    if let Some(path) = input
+    let (text, gaps) = if let Some(path) = input
         .as_deref()
         .filter(|p| p.ends_with(".jsonl") || looks_like_fleet(p))
     {
-        let scopes: Vec<crate::policy::StartingScope> =
-            super::scan::read_lines(std::path::Path::new(path))?
-                .into_iter()
-                .filter_map(|line| match line {
-                    crate::report::fleet::FleetLine::Cluster(c) => Some(c.starting_scope()),
-                    _ => None,
-                })
-                .collect();
-        let text = crate::policy::starting_policy_of(&scopes);
-        super::output::write_report(output.as_deref(), &text)?;
-        return Ok(crate::cli::exit::ExitStatus::Clean);
-    }
-    let result = match (input, cluster) {
-        (Some(input), _) => super::check::judge_inputs(&super::check::read_all(&[input])?, &[])?,
-        (None, Some(name)) => {
-            let mut target = super::args::ClusterTarget::named(&name, region.as_deref());
-            target.no_iam = true;
-            let snapshot = super::cluster::collect_snapshot(target)?;
-            crate::judge::judge_snapshot(&snapshot, &[])?
+        let mut scopes = Vec::new();
+        let mut not_audited = Vec::new();
+        for line in super::scan::read_lines(std::path::Path::new(path))? {
+            match line {
+                crate::report::fleet::FleetLine::Cluster(c) => scopes.push(c.starting_scope()),
+                crate::report::fleet::FleetLine::NotAudited(n) => not_audited.push(format!(
+                    "account {}{}{} was not audited: {}: {}",
+                    n.account,
+                    n.region.map_or(String::new(), |r| format!(", region {r}")),
+                    n.cluster
+                        .map_or(String::new(), |c| format!(", cluster {c}")),
+                    n.reason,
+                    n.detail
+                )),
+                _ => {}
+            }
         }
-        (None, None) => unreachable!("clap requires FILE or --cluster"),
+        let mut gaps = crate::policy::gap_lines(&scopes);
+        gaps.extend(not_audited);
+        (crate::policy::starting_policy_of(&scopes, &gaps), gaps)
+    } else {
+        let result = match (input, cluster) {
+            (Some(input), _) => {
+                super::check::judge_inputs(&super::check::read_all(&[input])?, &[])?
+            }
+            (None, Some(name)) => {
+                let mut target = super::args::ClusterTarget::named(&name, region.as_deref());
+                target.no_iam = true;
+                let snapshot = super::cluster::collect_snapshot(target)?;
+                crate::judge::judge_snapshot(&snapshot, &[])?
+            }
+            (None, None) => unreachable!("clap requires FILE or --cluster"),
+        };
+        let anchor = output
+            .clone()
+            .unwrap_or_else(|| PathBuf::from(".aws-auth-audit.yaml"));
+        crate::policy::starting_policy(&result, &file_frame(&anchor, None))
     };
-    let anchor = output
-        .clone()
-        .unwrap_or_else(|| PathBuf::from(".aws-auth-audit.yaml"));
-    let text = crate::policy::starting_policy(&result, &file_frame(&anchor, None));
+    if !gaps.is_empty() {
+        use std::io::Write;
+        let mut stderr = std::io::stderr().lock();
+        let verdict = if allow_incomplete {
+            "written with these gaps as its header (`policy check` reports them)"
+        } else {
+            "not written (--allow-incomplete writes it with these gaps as its header)"
+        };
+        let _ = writeln!(
+            stderr,
+            "warning: the evidence could not show every administrator, so the policy would leave some out; {verdict}:"
+        );
+        for gap in &gaps {
+            let _ = writeln!(stderr, "  - {}", crate::infra::escape::terminal(gap));
+        }
+        if !allow_incomplete {
+            return Ok(crate::cli::exit::ExitStatus::Incomplete);
+        }
+    }
     super::output::write_report(output.as_deref(), &text)?;
     Ok(crate::cli::exit::ExitStatus::Clean)
 }

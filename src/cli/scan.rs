@@ -334,7 +334,13 @@ pub fn run(args: ScanArgs) -> CliResult {
             }
             None => exit_status(&result, args.fail_on, args.allow_incomplete),
         };
-        let line = ClusterLine::new(account, region, &result, exit.code());
+        let line = ClusterLine::new(
+            account,
+            region,
+            &result,
+            exit.code(),
+            args.fail_on.threshold(),
+        );
         if let Some(dir) = &args.evidence {
             write_file(
                 &dir.join(evidence_name(&line.account, &line.region, &line.cluster)),
@@ -359,6 +365,8 @@ pub fn run(args: ScanArgs) -> CliResult {
             .filter(|p| p.extension().is_some_and(|x| x == "json"))
             .collect();
         files.sort();
+        // Replayed: every snapshot is a cluster found; its account and region were listed.
+        let mut pairs = BTreeSet::new();
         fleet.census = Some(Census {
             clusters_listed: files.len(),
             ..Census::default()
@@ -369,6 +377,10 @@ pub fn run(args: ScanArgs) -> CliResult {
             let arn = crate::model::arn::parse(&snapshot.cluster.arn).ok();
             let account = arn.as_ref().map_or("", |a| a.account).to_string();
             let region = snapshot.cluster.region.clone().unwrap_or_default();
+            pairs.insert((account.clone(), region.clone()));
+            let census = census_of(&mut fleet);
+            census.regions_listed = pairs.len();
+            census.accounts = pairs.iter().map(|(a, _)| a).collect::<BTreeSet<_>>().len();
             judge(account, region, &snapshot, &mut fleet, &mut write_line)?;
         }
         return fleet.finish(

@@ -52,8 +52,15 @@ pub fn grants(doc: &AwsAuthDocument) -> BTreeMap<String, Grant> {
                 Row::User(_) => arn.clone(),
             };
             // A role ARN with a path never matches, in mapRoles or filed under mapUsers.
-            let never_matches = entry.row.sso().is_none()
-                && crate::model::arn::strip_path(&arn).is_ok_and(|stripped| stripped != arn);
+            // …and a row whose templates never render for its principal lets nobody in.
+            let never_matches = (entry.row.sso().is_none()
+                && crate::model::arn::strip_path(&arn).is_ok_and(|stripped| stripped != arn))
+                || crate::model::awsauth::template::never_renders(
+                    &arn,
+                    entry.row.username(),
+                    entry.row.groups(),
+                )
+                .is_some();
             let field = if section == SectionKey::MapUsers {
                 "userarn"
             } else {

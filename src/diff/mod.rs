@@ -4,12 +4,14 @@
 //! re-indentation and reordering), and gives verdicts a reviewer can act on.
 
 mod entries;
+mod findings;
 mod grants;
 
 use std::collections::BTreeMap;
 
 use serde::Serialize;
 
+pub use findings::FindingChanges;
 pub use grants::{Grant, grants};
 
 use crate::judge::result::CheckResult;
@@ -89,17 +91,6 @@ impl std::fmt::Display for Side {
     }
 }
 
-/// Findings compared by fingerprint.
-#[derive(Debug, Clone, Default, PartialEq, Serialize, schemars::JsonSchema)]
-pub struct FindingChanges {
-    /// In HEAD, not in BASE: what the change introduces.
-    pub new: Vec<Finding>,
-    /// In BASE, not in HEAD: what the change fixes.
-    pub fixed: Vec<Finding>,
-    /// In both.
-    pub unchanged: Vec<Finding>,
-}
-
 /// The whole comparison.
 #[derive(Debug, Clone, PartialEq, Serialize, schemars::JsonSchema)]
 pub struct DiffResult {
@@ -111,6 +102,10 @@ pub struct DiffResult {
     pub notes: Vec<String>,
     /// Whether both sides were judged against an organisation policy.
     pub policy_applied: bool,
+    /// What either side could not evaluate (`head: declared: not known until apply: …`): the
+    /// comparison may miss changes there, so the headline counts them.
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub not_evaluated: Vec<String>,
 }
 
 impl DiffResult {
@@ -391,7 +386,7 @@ pub fn diff(
         });
     }
     entries::entry_verdicts(base, head, &mut verdicts);
-    let findings = compare_findings(&base.findings, &head.findings);
+    let findings = findings::compare(base, head);
     entries::policy_verdicts(&findings.new, &mut verdicts);
     verdicts.sort_by(|a, b| {
         b.severity
@@ -419,6 +414,19 @@ pub fn diff(
         findings,
         notes,
         policy_applied: base.policy.is_some() || head.policy.is_some(),
+        not_evaluated: [("base", base), ("head", head)]
+            .into_iter()
+            .flat_map(|(side, result)| {
+                result
+                    .coverage
+                    .not_evaluated
+                    .iter()
+                    .map(move |n| match n.code {
+                        code if code.starts_with("EA") => format!("{side}: {code} {}", n.reason),
+                        _ => format!("{side}: {}", n.reason),
+                    })
+            })
+            .collect(),
     }
 }
 
@@ -483,28 +491,4 @@ fn admin_paths(
         );
     }
     out
-}
-
-fn compare_findings(base: &[Finding], head: &[Finding]) -> FindingChanges {
-    let in_base: std::collections::BTreeSet<&str> =
-        base.iter().map(|f| f.fingerprint.as_str()).collect();
-    let in_head: std::collections::BTreeSet<&str> =
-        head.iter().map(|f| f.fingerprint.as_str()).collect();
-    FindingChanges {
-        new: head
-            .iter()
-            .filter(|f| !in_base.contains(f.fingerprint.as_str()))
-            .cloned()
-            .collect(),
-        fixed: base
-            .iter()
-            .filter(|f| !in_head.contains(f.fingerprint.as_str()))
-            .cloned()
-            .collect(),
-        unchanged: head
-            .iter()
-            .filter(|f| in_base.contains(f.fingerprint.as_str()))
-            .cloned()
-            .collect(),
-    }
 }

@@ -65,6 +65,10 @@ pub struct Transport {
     /// False when TLS verification was skipped on the user's explicit request: nothing read
     /// through it can be trusted to come from the cluster.
     pub tls_verified: bool,
+    /// The AWS identity the bearer tokens were signed as (STS GetCallerIdentity), asked when the
+    /// cluster rejected a token (HTTP 401): whom to grant access.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub signed_as: Option<String>,
 }
 
 /// Where an access policy applies: `cluster`, or `namespace` with names (wildcards allowed).

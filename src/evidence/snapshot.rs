@@ -182,6 +182,7 @@ mod tests {
                 tags: Default::default(),
             },
             transport: Transport {
+                signed_as: None,
                 via: "describe-cluster".into(),
                 tls_verified: true,
             },

@@ -81,6 +81,7 @@ pub fn judge_declared(
             transport: crate::evidence::Transport {
                 via: via.to_string(),
                 tls_verified: true,
+                signed_as: None,
             },
             caller: None,
             iam: None,

@@ -153,18 +153,50 @@ pub fn snapshot_evidence(snapshot: &Snapshot) -> Result<Evidence<'_>, CheckError
             ));
         }
     }
-    trailing_notes.extend(snapshot.issues.iter().map(|i| {
+    // A call that failed the same way on every try is one note, with every request id.
+    let mut failed: Vec<(&crate::evidence::CollectionIssue, Vec<&str>)> = Vec::new();
+    for issue in &snapshot.issues {
+        let same = |(seen, _): &&mut (&crate::evidence::CollectionIssue, Vec<&str>)| {
+            (&seen.operation, &seen.resource, &seen.code, &seen.detail)
+                == (
+                    &issue.operation,
+                    &issue.resource,
+                    &issue.code,
+                    &issue.detail,
+                )
+        };
+        match failed.iter_mut().find(same) {
+            Some((_, ids)) => ids.extend(issue.request_id.as_deref()),
+            None => failed.push((issue, issue.request_id.as_deref().into_iter().collect())),
+        }
+    }
+    trailing_notes.extend(failed.into_iter().map(|(i, ids)| {
         format!(
             "{} {}: {}{} ({})",
             i.operation,
             i.resource,
             i.code,
-            i.request_id
-                .as_ref()
-                .map_or(String::new(), |id| format!(", request id {id}")),
+            match ids.as_slice() {
+                [] => String::new(),
+                [id] => format!(", request id {id}"),
+                many => format!(", {} tries, request ids {}", many.len(), many.join(", ")),
+            },
             i.detail
         )
     }));
+    if snapshot
+        .issues
+        .iter()
+        .any(|i| i.code == UnknownReason::AuthRejected.as_str())
+    {
+        let who = snapshot.transport.signed_as.as_deref().map_or_else(
+            || "the audit's AWS identity".to_string(),
+            |arn| format!("`{arn}`"),
+        );
+        trailing_notes.push(format!(
+            "{cluster_arn}: the cluster rejected the audit's token (HTTP 401), signed as {who}: EKS maps that principal to nothing. Give it read access: an access entry (or, in CONFIG_MAP mode, an aws-auth row) putting it in the group aws-auth-audit:readers, which deploy/kubernetes/cluster-reader.yaml binds to the reads the audit makes (docs/fleet.md)"
+        ));
+    }
 
     let iam = snapshot.iam.found();
     let facts = ClusterFacts {

@@ -201,16 +201,30 @@ impl RolePower {
     }
 }
 
+/// Every binding that names a user whose name `wanted` accepts (the principals of one
+/// account, say).
+pub fn grants_to_users<'a>(rbac: RbacView<'a>, wanted: impl Fn(&str) -> bool) -> Vec<Grant<'a>> {
+    grants_where(rbac, |b| {
+        b.subjects
+            .iter()
+            .any(|s| s.kind == "User" && wanted(&s.name))
+    })
+}
+
 fn grants_to<'a>(rbac: RbacView<'a>, kind: &str, name: &str) -> Vec<Grant<'a>> {
+    grants_where(rbac, |b| names_subject(b, kind, name))
+}
+
+fn grants_where<'a>(rbac: RbacView<'a>, names: impl Fn(&RbacBinding) -> bool) -> Vec<Grant<'a>> {
     let cluster = rbac
         .cluster_role_bindings
         .iter()
-        .filter(|b| names_subject(b, kind, name))
+        .filter(|b| names(b))
         .map(|b| ("ClusterRoleBinding", b));
     let namespaced = rbac
         .role_bindings
         .iter()
-        .filter(|b| names_subject(b, kind, name))
+        .filter(|b| names(b))
         .map(|b| ("RoleBinding", b));
     cluster
         .chain(namespaced)

@@ -35,6 +35,24 @@ impl PolicyStep<'_> {
         by_rule && by_fingerprint && by_principal && Self::in_reach(waiver, target)
     }
 
+    /// What a waiver names, for a report: `rule EA113, principal arn:…`.
+    fn describe(waiver: &Waiver) -> String {
+        let mut parts = Vec::new();
+        if let Some(rule) = &waiver.rule {
+            parts.push(format!("rule {rule}"));
+        }
+        if let Some(fingerprint) = &waiver.fingerprint {
+            parts.push(format!("fingerprint {fingerprint}"));
+        }
+        if let Some(principal) = &waiver.principal {
+            parts.push(format!("principal {principal}"));
+        }
+        if let Some(owner) = &waiver.owner {
+            parts.push(format!("owner {owner}"));
+        }
+        parts.join(", ")
+    }
+
     /// Whether the waiver's cluster and file globs cover the target.
     fn in_reach(waiver: &Waiver, target: &Target) -> bool {
         let clusters = waiver.clusters.is_empty()
@@ -124,13 +142,14 @@ impl Finish for PolicyStep<'_> {
         };
         for (index, waiver) in policy.waivers.iter().enumerate() {
             let subject = format!("waiver {}", waiver.at);
+            let named = Self::describe(waiver);
             if let Some((_, fingerprint)) = expired.iter().find(|(i, _)| *i == index) {
                 waiver_out.emit(
                     "EA902",
                     None,
                     Subject::Other(&subject),
                     format!(
-                        "the waiver at {} expired on {} (reason: {}): the finding it hid ({fingerprint}) is reported again",
+                        "the waiver at {} ({named}) expired on {} (reason: {}): the finding it hid ({fingerprint}) is reported again",
                         waiver.at, waiver.expires, waiver.reason
                     ),
                     "fix what the waiver excused and delete it, or renew it with a new date and reason".to_string(),
@@ -141,7 +160,7 @@ impl Finish for PolicyStep<'_> {
                     None,
                     Subject::Other(&subject),
                     format!(
-                        "the waiver at {} matched no finding here: it hides nothing",
+                        "the waiver at {} ({named}) matched no finding here: it hides nothing",
                         waiver.at
                     ),
                     "delete the waiver, or correct its rule, principal or fingerprint".to_string(),

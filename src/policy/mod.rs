@@ -18,7 +18,10 @@ mod target;
 
 pub use apply::PolicyStep;
 pub use glob::Glob;
-pub use init::{StartingScope, starting_policy, starting_policy_of};
+pub use init::{
+    AdminGap, GAP_MARK, StartingScope, admin_count, admin_gaps, failing_of, gap_lines,
+    starting_policy, starting_policy_of,
+};
 pub use load::{PROFILES, PolicyError, discover, load};
 pub use target::FileFrame;
 

@@ -309,7 +309,12 @@ pub(super) fn judge_scopes(
     {
         evaluated.push("EA505");
         for p in principals.iter().filter(|p| p.in_effect) {
-            let Some(account) = account_of(&p.arn) else {
+            let Some(account) = p
+                .source
+                .mapped_account()
+                .map(str::to_string)
+                .or_else(|| account_of(&p.arn))
+            else {
                 continue;
             };
             if own.contains(&account) || allowed.contains(&&account) {

@@ -8,11 +8,21 @@ use crate::diff::{DiffResult, Side, Verdict, VerdictKind};
 use crate::infra::escape::{markdown, terminal};
 use crate::rules::finding::Finding;
 
-/// One line a reader can act on: `2 access changes (1 high), 1 new finding, 1 fixed`.
+/// One line a reader can act on: `2 access changes (1 high), 1 new finding, 1 fixed`; what
+/// could not be evaluated, and findings gone with a removed row, are counted apart.
 pub fn summary(diff: &DiffResult) -> String {
     let worst = diff.verdicts.iter().map(|v| v.severity).max();
+    let undecided = match diff.not_evaluated.as_slice() {
+        [] => String::new(),
+        [one] => format!(", 1 not evaluated ({one})"),
+        many => format!(", {} not evaluated", many.len()),
+    };
+    let removed = match diff.findings.removed.len() {
+        0 => String::new(),
+        n => format!(", {n} gone with a removed row"),
+    };
     format!(
-        "{} access change(s){}, {} new finding(s), {} fixed, {} unchanged",
+        "{} access change(s){}{undecided}, {} new finding(s), {} fixed{removed}, {} unchanged",
         diff.verdicts.len(),
         worst.map_or(String::new(), |w| format!(" (worst: {w})")),
         diff.findings.new.len(),
@@ -20,6 +30,9 @@ pub fn summary(diff: &DiffResult) -> String {
         diff.findings.unchanged.len()
     )
 }
+
+/// The title of the findings that went with a removed row or entry.
+const REMOVED_TITLE: &str = "Gone with a removed row (not fixed: what they judged is gone)";
 
 /// A verdict kind as the JSON report spells it (`admin_granted`).
 pub fn kind_name(kind: VerdictKind) -> String {
@@ -60,6 +73,7 @@ pub fn table(diff: &DiffResult) -> String {
     for (title, findings) in [
         ("New findings", &diff.findings.new),
         ("Fixed findings", &diff.findings.fixed),
+        (REMOVED_TITLE, &diff.findings.removed),
     ] {
         if findings.is_empty() {
             continue;
@@ -120,7 +134,13 @@ pub fn markdown_comment(diff: &DiffResult) -> String {
         markdown(&diff.head),
         markdown(&summary(diff))
     ));
-    if diff.verdicts.is_empty() {
+    if diff.verdicts.is_empty() && !diff.not_evaluated.is_empty() {
+        out.push_str(&format!(
+            "\nNo access change seen, but {} item(s) could not be evaluated, so the change may still alter who can get in: {}.\n",
+            diff.not_evaluated.len(),
+            markdown(&diff.not_evaluated.join("; "))
+        ));
+    } else if diff.verdicts.is_empty() {
         out.push_str("\nNo change to who can get in, or as whom.\n");
     } else {
         out.push_str("\n| severity | change | where | what it means |\n|---|---|---|---|\n");
@@ -137,6 +157,7 @@ pub fn markdown_comment(diff: &DiffResult) -> String {
     for (title, findings) in [
         ("New findings", &diff.findings.new),
         ("Fixed findings", &diff.findings.fixed),
+        (REMOVED_TITLE, &diff.findings.removed),
         ("Unchanged findings", &diff.findings.unchanged),
     ] {
         if findings.is_empty() {

@@ -22,7 +22,8 @@ pub fn findings_table(findings: &[crate::rules::finding::Finding]) -> String {
     out
 }
 
-pub fn render(result: &CheckResult) -> String {
+/// The report; `threshold` is `--fail-on`, what its summary counts as failing the run.
+pub fn render(result: &CheckResult, threshold: Option<crate::rules::finding::Severity>) -> String {
     let mut out = String::from("## aws-auth-audit\n\n");
     if let Some(live) = &result.live {
         out.push_str(&format!("{}\n\n", markdown(&live.headline())));
@@ -34,7 +35,7 @@ pub fn render(result: &CheckResult) -> String {
         n => format!(
             "**{n} finding(s)** in {} input(s): {}.\n",
             result.documents.len(),
-            crate::rules::finding::Tally::of(&result.findings).line()
+            crate::rules::finding::Tally::of(&result.findings).line(threshold)
         ),
     });
     if failing > 0 {

@@ -8,6 +8,11 @@
 //! principal its trust policy admits — is a cluster superuser. Such grants often hide among
 //! node mappings.
 //!
+//! A grant on a row that lets nobody in today (its ARN never matches a caller: EA107, EA108,
+//! EA109; or it matches one whose username can never render, such as `{{EC2PrivateDNSName}}`
+//! on an IAM user: EA115) is reported as dead, one severity lower: it becomes live the moment
+//! someone corrects the row.
+//!
 //! ## Example
 //! ```yaml
 //! mapRoles: |

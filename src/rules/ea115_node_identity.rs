@@ -68,14 +68,16 @@ pub fn check(doc: &AwsAuthDocument, out: &mut Emitter<'_>) {
             } else {
                 ""
             };
-            emit_grant(
-                out,
-                At::Entry(section, entry, "username"),
-                entry,
-                principal.as_deref(),
-                format!("{who} is not a role but has a node identity (`{username}`): only EC2 instances' roles should be nodes.{never}"),
-                "give this principal its own username and groups; map node roles only".to_string(),
-            );
+            let message = format!("{who} is not a role but has a node identity (`{username}`): only EC2 instances' roles should be nodes.{never}");
+            let remediation = "give this principal its own username and groups; map node roles only".to_string();
+            let at = At::Entry(section, entry, "username");
+            // A row that never matches is dead for that reason too; one that matches but never
+            // renders is this finding's own subject, said in full at the rule's severity.
+            if never_matches(entry).is_some() {
+                emit_grant(out, at, entry, principal.as_deref(), message, remediation);
+            } else {
+                out.emit(at, principal.as_deref(), message, remediation);
+            }
             continue;
         }
         if !facts.node_usernames.iter().any(|u| u == username) {

@@ -31,6 +31,7 @@
 //! - EKS User Guide, "Grant IAM users access to Kubernetes with a ConfigMap"
 
 use super::prelude::*;
+use crate::model::awsauth::SectionFailure;
 
 pub const META: RuleMeta = RuleMeta {
     code: "EA125",
@@ -54,13 +55,40 @@ pub fn check(doc: &AwsAuthDocument, out: &mut Emitter<'_>) {
     let rows = doc.section(SectionKey::MapRoles).kept().count()
         + doc.section(SectionKey::MapUsers).kept().count()
         + doc.section(SectionKey::MapAccounts).kept_accounts().count();
+    // A section that would not parse either: said now, so that moving the ConfigMap to the
+    // right place does not uncover a second surprise.
+    let lost: Vec<String> = doc
+        .sections
+        .iter()
+        .filter_map(|(section, parsed)| {
+            let failure = parsed.failure.as_ref()?;
+            let (line, column) = doc.file_pos(*section, failure.pos());
+            let cause = match failure {
+                SectionFailure::Syntax { message, .. } | SectionFailure::Json { message, .. } => {
+                    message.clone()
+                }
+                SectionFailure::NotAList { found, .. } => format!("a {found}, not a list"),
+            };
+            Some(format!(
+                "data.{section} is lost as well: EKS could not read it (line {line}, column {column}: {cause}), so it would grant nothing there either"
+            ))
+        })
+        .collect();
+    let (lost_note, lost_fix) = if lost.is_empty() {
+        (String::new(), "")
+    } else {
+        (
+            format!("; {}", lost.join("; ")),
+            ", after fixing the section EA101 would report there",
+        )
+    };
     out.emit(
         At::DataKey(&key.key),
         None,
         format!(
-            "ConfigMap {} holds aws-auth's {} ({rows} mapping(s)), but EKS reads only kube-system/aws-auth: none of them grants anything",
+            "ConfigMap {} holds aws-auth's {} ({rows} mapping(s)), but EKS reads only kube-system/aws-auth: none of them grants anything{lost_note}",
             doc.configmap, key.key
         ),
-        "apply the mappings as kube-system/aws-auth (or merge them into it) and delete this copy".to_string(),
+        format!("apply the mappings as kube-system/aws-auth (or merge them into it){lost_fix}, and delete this copy"),
     );
 }

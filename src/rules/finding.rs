@@ -210,17 +210,22 @@ impl Tally {
         self.failing[from..].iter().sum()
     }
 
-    /// `2 failing (0 critical, 1 high, 1 medium, 0 low, 0 info), 1 waived, 1 undecided,
-    /// 3 informational`: the apart counts only when there are any.
-    pub fn line(&self) -> String {
+    /// `3 failed (0 critical, 1 high, 2 medium, 0 low, 0 info), 1 at or above --fail-on high,
+    /// 1 waived, 1 undecided (not evaluated), 3 informational`: the apart counts only when
+    /// there are any. `threshold` is `--fail-on` (`None`: nothing fails the run).
+    pub fn line(&self, threshold: Option<Severity>) -> String {
         let mut out = format!(
-            "{} failing ({} critical, {} high, {} medium, {} low, {} info)",
+            "{} failed ({} critical, {} high, {} medium, {} low, {} info), {}",
             self.failing_from(None),
             self.failing_at(Severity::Critical),
             self.failing_at(Severity::High),
             self.failing_at(Severity::Medium),
             self.failing_at(Severity::Low),
             self.failing_at(Severity::Info),
+            match threshold {
+                Some(t) => format!("{} at or above --fail-on {t}", self.failing_from(Some(t))),
+                None => "none failing the run (--fail-on none)".to_string(),
+            }
         );
         for (count, what) in [
             (self.waived, "waived"),

@@ -179,8 +179,37 @@ pub fn one_lower(severity: Severity) -> Severity {
     }
 }
 
-/// Reports what a mapping grants: as a live grant, or — when the mapping never matches today —
-/// as a dead one that becomes live the moment someone corrects the ARN, one severity lower.
+/// Why a kept mapping lets nobody in today, and what would make it live.
+pub struct DeadGrant {
+    /// What the report says of it: `this mapping never matches today (…)`.
+    pub why: String,
+    /// What someone would do to make it live: `corrects the ARN`.
+    pub revived_by: &'static str,
+}
+
+/// Why a kept mapping lets nobody in today: it never matches a caller (EA107, EA108, EA109),
+/// or it matches one whose templates never render, which EKS denies (EA115).
+pub fn dead_grant(entry: &Entry) -> Option<DeadGrant> {
+    if let Some(why) = never_matches(entry) {
+        return Some(DeadGrant {
+            why: format!("this mapping never matches today ({why})"),
+            revived_by: "corrects the ARN",
+        });
+    }
+    crate::model::awsauth::template::never_renders(
+        entry.row.arn(),
+        entry.row.username(),
+        entry.row.groups(),
+    )
+    .map(|why| DeadGrant {
+        why: format!("EKS rejects every request this mapping matches ({why}; EA115)"),
+        revived_by: "gives the mapping a username and groups that render",
+    })
+}
+
+/// Reports what a mapping grants: as a live grant, or — when the mapping lets nobody in today
+/// ([`dead_grant`]) — as a dead one that becomes live the moment someone corrects it, one
+/// severity lower.
 pub fn emit_grant(
     out: &mut Emitter<'_>,
     at: At<'_>,
@@ -189,18 +218,19 @@ pub fn emit_grant(
     message: String,
     remediation: String,
 ) {
-    match never_matches(entry) {
+    match dead_grant(entry) {
         None => out.emit(at, principal, message, remediation),
-        Some(why) => {
+        Some(dead) => {
             let severity = one_lower(out.default_severity());
             out.emit_with(
                 at,
                 principal,
                 severity,
                 format!(
-                    "{message} — but this mapping never matches today ({why}): the grant is dead now, and becomes live the moment someone corrects the ARN"
+                    "{message} — but {}: the grant is dead now, and becomes live the moment someone {}",
+                    dead.why, dead.revived_by
                 ),
-                format!("{remediation}, before anyone corrects the ARN"),
+                format!("{remediation}, before anyone {}", dead.revived_by),
             );
         }
     }

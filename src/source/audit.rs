@@ -65,6 +65,7 @@ pub async fn collect_target(
             let transport = Transport {
                 via: "describe-cluster".into(),
                 tls_verified: true,
+                signed_as: None,
             };
             (
                 Connection::Eks {
@@ -119,6 +120,15 @@ pub async fn collect_target(
         collected_at,
     )
     .await;
+    // The cluster rejected our token: say whom it rejected, so the report can say whom to
+    // grant access (asked only then: one STS call, cached per account).
+    let rejected = snapshot
+        .issues
+        .iter()
+        .any(|i| i.code == crate::evidence::UnknownReason::AuthRejected.as_str());
+    if rejected && matches!(connection, Connection::Eks { .. }) {
+        snapshot.transport.signed_as = session.caller().await.found().map(|(_, arn)| arn.clone());
+    }
     if let Some(detail) = describe_failure {
         let name = snapshot.cluster.name.clone();
         snapshot.issues.push(CollectionIssue::new(

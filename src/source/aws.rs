@@ -238,6 +238,28 @@ impl AwsSession {
         Ok(out.account().unwrap_or_default().to_string())
     }
 
+    /// Who the session's credentials are, `(account, ARN)` (STS GetCallerIdentity, asked once
+    /// per account's credentials): the identity the EKS tokens are signed as.
+    pub async fn caller(&self) -> crate::evidence::Fetched<(String, String)> {
+        let sts = self.sts();
+        self.account_wide
+            .caller
+            .get_or_init(|| async {
+                match sts.get_caller_identity().send().await {
+                    Ok(out) => crate::evidence::Fetched::Found((
+                        out.account().unwrap_or_default().to_string(),
+                        out.arn().unwrap_or_default().to_string(),
+                    )),
+                    Err(e) => {
+                        let failure = classify("STS GetCallerIdentity", &e);
+                        crate::evidence::Fetched::unknown(failure.reason(), failure.detail())
+                    }
+                }
+            })
+            .await
+            .clone()
+    }
+
     /// The region, from `--region`, `AWS_REGION` or the profile.
     pub fn region(&self) -> Option<&str> {
         self.config.region().map(|r| r.as_ref())

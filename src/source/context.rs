@@ -171,6 +171,7 @@ pub async fn connect(
     let transport = Transport {
         via: format!("kubeconfig context {context}"),
         tls_verified: !insecure,
+        signed_as: None,
     };
     Ok((Connection::Kubeconfig(Box::new(config)), info, transport))
 }

@@ -282,21 +282,11 @@ async fn choose(
 
 /// The account of the session's credentials (STS GetCallerIdentity, asked once).
 async fn caller_account(session: &AwsSession) -> Fetched<String> {
-    let sts = session.sts();
-    session
-        .account_wide
-        .caller
-        .get_or_init(|| async {
-            match sts.get_caller_identity().send().await {
-                Ok(out) => Fetched::Found(out.account().unwrap_or_default().to_string()),
-                Err(e) => {
-                    let failure = classify("STS GetCallerIdentity", &e);
-                    Fetched::unknown(failure.reason(), failure.detail())
-                }
-            }
-        })
-        .await
-        .clone()
+    match session.caller().await {
+        Fetched::Found((account, _)) => Fetched::Found(account),
+        Fetched::Absent => Fetched::Absent,
+        Fetched::Unknown(unknown) => Fetched::Unknown(unknown),
+    }
 }
 
 /// Resolves every wanted principal, and the IAM Identity Center roles when `sso` asks.

@@ -20,8 +20,8 @@ pub(super) type Sweep = Result<Vec<IamPrincipal>, Fetched<IamPrincipal>>;
 /// IAM's answers for one account's credentials.
 #[derive(Default)]
 pub struct AccountIam {
-    /// STS GetCallerIdentity: the account the credentials belong to.
-    pub(super) caller: OnceCell<Fetched<String>>,
+    /// STS GetCallerIdentity: who the credentials are (account, ARN).
+    pub(super) caller: OnceCell<Fetched<(String, String)>>,
     /// GetAccountSummary: (roles, users) in the account, or the error code.
     pub(super) summary: OnceCell<Result<(usize, usize), String>>,
     pub(super) roles: OnceCell<Sweep>,

@@ -163,6 +163,30 @@ fn a_401_is_resigned_once() {
     assert_eq!(twice.code, 3);
     assert!(not_evaluated_reason(&twice.report).starts_with("unknown(auth_rejected)"));
     assert_eq!(aws_auth_reads(&bed, "rejected"), [401, 401]);
+    // The report names whom the cluster rejected and what to grant it, and the two tries of
+    // one call are one note.
+    let notes: Vec<&str> = twice.report["notes"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter_map(Value::as_str)
+        .collect();
+    let whom = notes
+        .iter()
+        .find(|n| n.contains("rejected the audit's token"))
+        .unwrap_or_else(|| panic!("{notes:#?}"));
+    assert!(
+        // moto's STS answers GetCallerIdentity for these keys with its own user.
+        whom.contains("signed as `arn:aws:sts::123456789012:user/moto`")
+            && whom.contains("deploy/kubernetes/cluster-reader.yaml"),
+        "{whom}"
+    );
+    let tries: Vec<&&str> = notes
+        .iter()
+        .filter(|n| n.starts_with("GetConfigMap configmaps kube-system/aws-auth"))
+        .collect();
+    assert_eq!(tries.len(), 1, "{tries:#?}");
+    assert!(tries[0].contains("2 tries, request ids"), "{}", tries[0]);
 }
 
 #[test]

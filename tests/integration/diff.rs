@@ -100,6 +100,17 @@ fn every_scenario_gives_its_verdicts() {
             want_codes("fixed"),
             "{name}: fixed findings"
         );
+        // Findings that went with a removed row are not fixes (absent: none).
+        let removed = if expected["removed"].is_null() {
+            Vec::new()
+        } else {
+            want_codes("removed")
+        };
+        assert_eq!(
+            codes(&report["findings"]["removed"]),
+            removed,
+            "{name}: findings gone with a removed row"
+        );
     }
 }
 

@@ -269,8 +269,30 @@ fn a_policy_written_from_a_scan_makes_the_next_scan_quiet() {
             policy.to_str().unwrap(),
         ],
     );
+    // The scenario's scan is incomplete (a denied region, an unread aws-auth): refused…
+    assert_eq!(init.code, 3, "{}", init.stderr);
+    assert!(!policy.exists());
+    // …and written when asked, the gaps heading the file.
+    let init = bed.run(
+        &home,
+        "admin",
+        &[
+            "policy",
+            "init",
+            lines.to_str().unwrap(),
+            "--allow-incomplete",
+            "-o",
+            policy.to_str().unwrap(),
+        ],
+    );
     assert_eq!(init.code, 0, "{}", init.stderr);
     let text = std::fs::read_to_string(&policy).unwrap();
+    assert!(
+        text.contains(
+            "# aws-auth-audit: incomplete: account 123456789012, region ap-south-1 was not audited"
+        ),
+        "{text}"
+    );
     assert!(text.contains("clusters: [own-east]"), "{text}");
     assert!(
         text.contains("arn:aws:iam::222233334444:role/admins"),

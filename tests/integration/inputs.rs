@@ -96,7 +96,8 @@ fn kind_list_and_kubectl_json_output() {
 #[test]
 fn several_files_are_judged_each() {
     let (code, report, _) = json_report(&["examples/aws-auth.yaml", "examples/clean.yaml"]);
-    assert_eq!(code, 1);
+    // The example's superuser grant is dead (medium): nothing reaches --fail-on high.
+    assert_eq!(code, 0);
     let sources: Vec<&str> = report["inputs"]
         .as_array()
         .unwrap()

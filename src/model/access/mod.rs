@@ -17,8 +17,8 @@ use crate::evidence::{AuthenticationMode, ScopeKind};
 use serde::Serialize;
 
 use crate::evidence::{AccessEntry, Fetched, RbacView, UserInfo};
+use crate::model::awsauth::SectionKey;
 use crate::model::awsauth::document::AwsAuthDocument;
-use crate::model::awsauth::{Row, SectionKey};
 use crate::model::iam::Wanted;
 use crate::model::policies::access_policies;
 use crate::model::rbac::{RolePower, grants_to_group, grants_to_user};
@@ -60,6 +60,61 @@ pub struct AccessInputs<'a> {
     pub caller: Option<&'a UserInfo>,
     /// The creator, when CloudTrail or the user named it.
     pub creator: Option<&'a crate::evidence::Creator>,
+}
+
+/// One row per account `mapAccounts` lists: every principal of it (roles, users, root,
+/// federated users) that no `mapRoles` or `mapUsers` row matches gets in, named by its own ARN
+/// and in no group; its power is what RBAC binds to such a username.
+fn map_accounts_rows(doc: &AwsAuthDocument, inputs: AccessInputs<'_>) -> Vec<Principal> {
+    doc.section(SectionKey::MapAccounts)
+        .kept_accounts()
+        .map(|item| {
+            let account = item.account.trim().to_string();
+            let (tier, tier_reason) = match inputs.rbac {
+                Some(rbac) => {
+                    let of_account = |name: &str| {
+                        crate::model::arn::parse(name).is_ok_and(|a| a.account == account)
+                    };
+                    crate::model::rbac::grants_to_users(rbac, of_account)
+                        .iter()
+                        .map(grant_tier)
+                        .max_by_key(|(t, _)| *t)
+                        .unwrap_or((
+                            Tier::None,
+                            format!("no binding names a principal of account {account}"),
+                        ))
+                }
+                None => (
+                    Tier::Unknown,
+                    "RBAC not read: each principal's power is what RBAC binds to its ARN".into(),
+                ),
+            };
+            let (in_effect, note) = match inputs.mode {
+                Some(AuthenticationMode::Api) => (false, "API mode: aws-auth is ignored".into()),
+                _ => (
+                    true,
+                    format!(
+                        "every principal of account {account} that no mapRoles or mapUsers row matches gets in as its own ARN, with no groups"
+                    ),
+                ),
+            };
+            Principal {
+                arn: format!("account {account} (every principal)"),
+                source: PrincipalSource::MapAccounts {
+                    index: item.index,
+                    account,
+                },
+                username: "(each principal's ARN)".into(),
+                groups: Vec::new(),
+                policies: Vec::new(),
+                tier,
+                tier_reason,
+                in_effect,
+                note,
+                iam: None,
+            }
+        })
+        .collect()
 }
 
 /// The tier one binding gives, and why.
@@ -260,14 +315,29 @@ pub fn matrix(inputs: AccessInputs<'_>) -> Vec<Principal> {
                 let shadowed = entries
                     .iter()
                     .any(|e| wanted.is_some() && Wanted::from_arn(&e.principal_arn) == wanted);
-                let has_path = matches!(&row.row, Row::Role(r)
-                    if crate::model::arn::parse(r.rolearn.trim())
-                        .is_ok_and(|p| p.service == "iam" && p.resource.split('/').count() > 2));
+                // A role ARN with a path never matches, in mapRoles or filed under mapUsers.
+                let has_path = row.row.sso().is_none()
+                    && crate::model::arn::parse(row.row.arn().trim()).is_ok_and(|p| {
+                        p.service == "iam"
+                            && p.resource.starts_with("role/")
+                            && p.resource.split('/').count() > 2
+                    });
                 let (in_effect, note) = match inputs.mode {
                     Some(AuthenticationMode::Api) => {
                         (false, "API mode: aws-auth is ignored".to_string())
                     }
                     _ if has_path => (false, "the ARN has a path: it never matches".to_string()),
+                    _ if let Some(why) = crate::model::awsauth::template::never_renders(
+                        &arn,
+                        row.row.username(),
+                        row.row.groups(),
+                    ) =>
+                    {
+                        (
+                            false,
+                            format!("EKS rejects every request it matches: {why}"),
+                        )
+                    }
                     Some(AuthenticationMode::ApiAndConfigMap) if shadowed => (
                         false,
                         "an access entry for the same principal takes priority".to_string(),
@@ -299,6 +369,9 @@ pub fn matrix(inputs: AccessInputs<'_>) -> Vec<Principal> {
                 });
             }
         }
+    }
+    if let Some(doc) = inputs.aws_auth {
+        out.extend(map_accounts_rows(doc, inputs));
     }
     if let Some(reason) = inputs.aws_auth_unread {
         out.push(Principal {

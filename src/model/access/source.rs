@@ -10,6 +10,8 @@ use crate::model::awsauth::SectionKey;
 pub enum PrincipalSource {
     /// A row aws-auth keeps.
     AwsAuth { section: SectionKey, index: usize },
+    /// An account `mapAccounts` lists: every principal of it gets in as its own ARN.
+    MapAccounts { index: usize, account: String },
     /// aws-auth was in scope and could not be read: its rows are unknown.
     AwsAuthUnread,
     /// An access entry of this type.
@@ -42,7 +44,18 @@ impl PrincipalSource {
     }
 
     pub fn is_aws_auth_row(&self) -> bool {
-        matches!(self, PrincipalSource::AwsAuth { .. })
+        matches!(
+            self,
+            PrincipalSource::AwsAuth { .. } | PrincipalSource::MapAccounts { .. }
+        )
+    }
+
+    /// The account a `mapAccounts` row opens, whole.
+    pub fn mapped_account(&self) -> Option<&str> {
+        match self {
+            PrincipalSource::MapAccounts { account, .. } => Some(account),
+            _ => None,
+        }
     }
 }
 
@@ -57,6 +70,9 @@ impl std::fmt::Display for PrincipalSource {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         match self {
             PrincipalSource::AwsAuth { section, index } => write!(f, "aws-auth {section}[{index}]"),
+            PrincipalSource::MapAccounts { index, .. } => {
+                write!(f, "aws-auth mapAccounts[{index}]")
+            }
             PrincipalSource::AwsAuthUnread => f.write_str("aws-auth (not read)"),
             PrincipalSource::AccessEntry(kind) => write!(f, "access entry ({kind})"),
             PrincipalSource::HiddenCreator(source) => {

@@ -87,6 +87,29 @@ pub enum RenderError {
     NotAnInstanceId(String),
 }
 
+/// Why a mapping's templates can never render for the principal it names, so that EKS rejects
+/// every request the mapping matches (`None` when they can): `{{EC2PrivateDNSName}}`, in the
+/// username or a group, needs a session name that is an EC2 instance id, and an IAM user, the
+/// root user or a federated user has no session name.
+pub fn never_renders(arn: &str, username: &str, groups: &[String]) -> Option<String> {
+    use crate::model::arn::{PrincipalType, classify};
+    let needs_instance = std::iter::once(username)
+        .chain(groups.iter().map(String::as_str))
+        .any(|t| t.contains("{{EC2PrivateDNSName}}"));
+    let kind = classify(arn.trim()).ok()?;
+    let who = match kind {
+        PrincipalType::User => "an IAM user",
+        PrincipalType::Root => "the root user",
+        PrincipalType::FederatedUser => "a federated user",
+        _ => return None,
+    };
+    needs_instance.then(|| {
+        format!(
+            "{{{{EC2PrivateDNSName}}}} needs an EC2 instance's session name, and {who} has none, so rendering fails and the request is denied"
+        )
+    })
+}
+
 /// `^i-(\w{8}|\w{17})$`
 fn is_instance_id(session: &str) -> bool {
     session.strip_prefix("i-").is_some_and(|id| {
@@ -121,6 +144,19 @@ pub fn render(template: &str, context: &RenderContext) -> Result<Rendered, Rende
 
 #[cfg(test)]
 mod tests {
+    #[test]
+    fn instance_names_never_render_for_principals_without_a_session() {
+        let dns = "system:node:{{EC2PrivateDNSName}}";
+        let user = "arn:aws:iam::111122223333:user/xxxx";
+        let role = "arn:aws:iam::111122223333:role/NodeRole";
+        assert!(super::never_renders(user, dns, &[]).is_some());
+        assert!(super::never_renders("arn:aws:iam::111122223333:root", dns, &[]).is_some());
+        assert!(super::never_renders(user, "x", &["{{EC2PrivateDNSName}}".into()]).is_some());
+        // A role's session may be an instance; a user without the variable renders.
+        assert!(super::never_renders(role, dns, &[]).is_none());
+        assert!(super::never_renders(user, "admin", &["system:masters".into()]).is_none());
+    }
+
     use super::*;
 
     #[test]

@@ -156,6 +156,7 @@ impl FleetView<'_> {
             let outcome = Outcome {
                 exit: line.exit,
                 meaning: format!("{} (this cluster alone)", meaning(line.exit)),
+                threshold: view.threshold(),
             };
             body.push_str(&audit::body(&view, &format!("c{i}"), Some(&outcome), 3));
             body.push_str("</details>\n");
@@ -199,7 +200,7 @@ impl FleetView<'_> {
                 region = esc(&c.region),
                 mode = esc(c.report["cluster"]["authentication_mode"].as_str().unwrap_or("unknown")),
                 meaning = meaning(c.exit),
-                admins = c.admins().count(),
+                admins = esc(&c.admins_label(None)),
                 hidden = if c.hidden_creator() { "yes" } else { "no" },
                 critical = c.failing("critical"),
                 high = c.failing("high"),

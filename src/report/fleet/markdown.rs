@@ -46,7 +46,7 @@ impl FleetView<'_> {
                 markdown(&c.cluster),
                 markdown(cluster["authentication_mode"].as_str().unwrap_or("unknown")),
                 markdown(cluster["kubernetes_version"].as_str().unwrap_or("")),
-                c.admins().filter(|p| p["tier"] == "cluster-admin").count(),
+                c.admins_label(Some("cluster-admin")),
                 if c.hidden_creator() { "yes" } else { "no" },
                 c.failing("critical"),
                 c.failing("high"),

@@ -35,7 +35,15 @@ pub struct ClusterLine {
 }
 
 impl ClusterLine {
-    pub fn new(account: String, region: String, result: &CheckResult, exit: u8) -> ClusterLine {
+    /// The cluster's line; `threshold` is the scan's `--fail-on` (its report's summary counts
+    /// what fails at it).
+    pub fn new(
+        account: String,
+        region: String,
+        result: &CheckResult,
+        exit: u8,
+        threshold: Option<crate::rules::finding::Severity>,
+    ) -> ClusterLine {
         ClusterLine {
             account,
             region,
@@ -44,7 +52,7 @@ impl ClusterLine {
                 .as_ref()
                 .map_or(String::new(), |l| l.cluster.name.clone()),
             exit,
-            report: super::json::value(result),
+            report: super::json::value(result, threshold),
         }
     }
 
@@ -62,6 +70,29 @@ impl ClusterLine {
         self.principals().iter().filter(|p| {
             p["in_effect"] == true && (p["tier"] == "cluster-admin" || p["tier"] == "admin")
         })
+    }
+
+    /// What this cluster's audit could not read that shows administrators.
+    fn admin_gaps(&self) -> Vec<crate::policy::AdminGap> {
+        let not_evaluated = self.report["coverage"]["not_evaluated"]
+            .as_array()
+            .map_or(&[][..], Vec::as_slice);
+        crate::policy::admin_gaps(not_evaluated.iter().map(|n| {
+            (
+                n["code"].as_str().unwrap_or_default(),
+                n["reason"].as_str().unwrap_or_default(),
+            )
+        }))
+    }
+
+    /// How many administrator paths of `tier` (any admin tier when `None`) are in effect:
+    /// `at least N (aws-auth not read)` when the audit could not see them all.
+    fn admins_label(&self, tier: Option<&str>) -> String {
+        let count = self
+            .admins()
+            .filter(|p| tier.is_none_or(|t| p["tier"] == t))
+            .count();
+        crate::policy::admin_count(count, &self.admin_gaps())
     }
 
     fn complete(&self) -> bool {
@@ -103,9 +134,29 @@ impl ClusterLine {
         })
     }
 
-    /// The scope `policy init` writes for this cluster: its admins in effect today.
+    /// The scope `policy init` writes for this cluster: its admins in effect today, what hid
+    /// administrators from the audit, and the generic rules' failing findings.
     pub fn starting_scope(&self) -> crate::policy::StartingScope {
+        let list = |key: &str| self.report[key].as_array().map_or(&[][..], Vec::as_slice);
+        let text = |v: &'_ Value, key: &str| v[key].as_str().unwrap_or_default().to_string();
+        let findings: Vec<(String, bool, Option<String>, String)> = list("findings")
+            .iter()
+            .map(|f| {
+                (
+                    text(f, "code"),
+                    f["status"] == "fail",
+                    f["principal"].as_str().map(str::to_string),
+                    text(f, "fingerprint"),
+                )
+            })
+            .collect();
         crate::policy::StartingScope {
+            gaps: self.admin_gaps(),
+            failing: crate::policy::failing_of(
+                findings
+                    .iter()
+                    .map(|(c, fail, p, fp)| (c.as_str(), *fail, p.as_deref(), fp.as_str())),
+            ),
             account: Some(self.account.clone()),
             region: Some(self.region.clone()),
             cluster: Some(self.cluster.clone()),

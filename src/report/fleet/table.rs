@@ -49,10 +49,7 @@ impl FleetView<'_> {
                 terminal(&c.cluster),
                 terminal(cluster["authentication_mode"].as_str().unwrap_or("unknown")),
                 terminal(cluster["kubernetes_version"].as_str().unwrap_or("")),
-                c.admins()
-                    .filter(|p| p["tier"] == "cluster-admin")
-                    .count()
-                    .to_string(),
+                c.admins_label(Some("cluster-admin")),
                 if c.hidden_creator() { "yes" } else { "no" }.to_string(),
                 format!(
                     "{} critical, {} high, {} medium, {} low",

@@ -24,6 +24,8 @@ pub const SEVERITIES: [Severity; 5] = [
 pub struct Outcome {
     pub exit: u8,
     pub meaning: String,
+    /// `--fail-on`: the severity from which a failing finding fails the run.
+    pub threshold: Option<Severity>,
 }
 
 /// What was audited, and how.
@@ -134,7 +136,7 @@ pub fn summary(view: &AuditView, outcome: Option<&Outcome>, heading: &str) -> St
     let admins: Vec<&MatrixRow> = view.admins().collect();
     out.push_str(&format!(
         "<p><strong>Administrators: {}</strong> path(s) to admin or cluster-admin that EKS uses today.</p>\n<ul class=\"admins\">\n",
-        admins.len()
+        esc(&crate::policy::admin_count(admins.len(), &view.admin_gaps()))
     ));
     for row in &admins {
         out.push_str(&admin_item(row));
@@ -170,8 +172,15 @@ pub fn summary(view: &AuditView, outcome: Option<&Outcome>, heading: &str) -> St
             .filter(|f| f.status.split('(').next() == Some(label))
             .count()
     };
+    let threshold = view.threshold();
+    let below = view
+        .findings
+        .iter()
+        .filter(|f| f.status == "fail" && !f.fails_at(threshold))
+        .count();
     out.push_str(&format!(
-        "<span class=\"muted\">(failing; apart from them: {} waived, {} undecided, {} informational)</span></p>\n",
+        "<span class=\"muted\">(failing at or above --fail-on {}; apart from them: {below} below it, {} waived, {} undecided, {} informational)</span></p>\n",
+        threshold.map_or("none", Severity::as_str),
         apart("waived"),
         apart("unknown"),
         apart("info")
@@ -257,7 +266,7 @@ pub fn matrix(view: &AuditView, classes: &PrincipalClasses, id: &str, heading: &
     out
 }
 
-fn finding(f: &FindingRow, id: &str) -> String {
+fn finding(f: &FindingRow, threshold: Option<Severity>, id: &str) -> String {
     let border = if f.severity >= Severity::High {
         format!(" sev-{}-border", f.severity.as_str())
     } else {
@@ -268,7 +277,7 @@ fn finding(f: &FindingRow, id: &str) -> String {
         badge = severity_badge(f.severity),
         code = esc(&f.code),
         slug = esc(&f.slug),
-        status = esc(&f.status),
+        status = esc(&f.status_label(threshold)),
         message = esc(&f.message),
         location = esc(&f.location.display()),
     );
@@ -287,7 +296,12 @@ fn finding(f: &FindingRow, id: &str) -> String {
 
 /// Findings grouped by severity (strongest first), each with its evidence, location, fix and
 /// a link to its rule's documentation (in the page).
-pub fn by_severity(list: &[FindingRow], id: &str, heading: &str) -> String {
+pub fn by_severity(
+    list: &[FindingRow],
+    threshold: Option<Severity>,
+    id: &str,
+    heading: &str,
+) -> String {
     let mut out = String::new();
     if list.is_empty() {
         out.push_str("<p>No findings.</p>\n");
@@ -304,7 +318,11 @@ pub fn by_severity(list: &[FindingRow], id: &str, heading: &str) -> String {
             group.len()
         ));
         for (i, f) in group.iter().enumerate() {
-            out.push_str(&finding(f, &format!("{id}-{}-{i}", severity.as_str())));
+            out.push_str(&finding(
+                f,
+                threshold,
+                &format!("{id}-{}-{i}", severity.as_str()),
+            ));
         }
         out.push_str("</section>\n");
     }
@@ -316,7 +334,7 @@ pub fn findings(view: &AuditView, id: &str, heading: &str, sub: &str) -> String 
     let mut out = format!(
         "<{heading}>Findings ({})</{heading}>\n{}",
         view.findings.len(),
-        by_severity(&view.findings, id, sub)
+        by_severity(&view.findings, view.threshold(), id, sub)
     );
     if !view.notes.is_empty() {
         out.push_str(&format!("<{sub}>Notes</{sub}>\n<ul>\n"));

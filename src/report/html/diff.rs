@@ -81,7 +81,10 @@ pub fn diff(
     head: &CheckResult,
     outcome: &Outcome,
 ) -> String {
-    let (before, mut after) = (AuditView::from_result(base), AuditView::from_result(head));
+    let (before, mut after) = (
+        AuditView::from_result(base, outcome.threshold),
+        AuditView::from_result(head, outcome.threshold),
+    );
     let mut body = format!(
         "<header>\n<h1>aws-auth-audit: what this change does to access</h1>\n{}</header>\n",
         facts(&[
@@ -170,6 +173,11 @@ pub fn diff(
         ("new", "New findings", &result.findings.new),
         ("fixed", "Fixed findings", &result.findings.fixed),
         (
+            "removed",
+            "Gone with a removed row (not fixed: what they judged is gone)",
+            &result.findings.removed,
+        ),
+        (
             "unchanged",
             "Unchanged findings",
             &result.findings.unchanged,
@@ -180,7 +188,7 @@ pub fn diff(
         body.push_str(&format!(
             "<section class=\"finding-changes\" data-kind=\"{kind}\"><h2>{title} ({})</h2>\n{}</section>\n",
             rows.len(),
-            by_severity(&rows, &format!("d-{kind}"), "h3")
+            by_severity(&rows, outcome.threshold, &format!("d-{kind}"), "h3")
         ));
     }
     if !result.notes.is_empty() {

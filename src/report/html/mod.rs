@@ -31,7 +31,7 @@ fn when(result: &CheckResult) -> String {
 
 /// The page of a `check` or `cluster` judgement.
 pub fn check(result: &CheckResult, outcome: &Outcome) -> String {
-    let view = AuditView::from_result(result);
+    let view = AuditView::from_result(result, outcome.threshold);
     let subject = view.subject();
     let mut body = format!(
         "<header>\n<h1>aws-auth-audit: who can get in</h1>\n{}</header>\n",

@@ -106,6 +106,25 @@ pub struct FindingRow {
     pub remediation: String,
 }
 
+impl FindingRow {
+    /// Whether it fails a run at `threshold` (`--fail-on`; `None`: nothing fails).
+    pub fn fails_at(&self, threshold: Option<Severity>) -> bool {
+        self.status == "fail" && threshold.is_some_and(|t| self.severity >= t)
+    }
+
+    /// Its status as the page tags it: a failing finding below `--fail-on` says so.
+    pub fn status_label(&self, threshold: Option<Severity>) -> String {
+        if self.status == "fail" && !self.fails_at(threshold) {
+            match threshold {
+                Some(t) => format!("fail, below --fail-on {t}"),
+                None => "fail, not failing the run (--fail-on none)".to_string(),
+            }
+        } else {
+            self.status.clone()
+        }
+    }
+}
+
 /// One row of the access matrix: one way in.
 #[derive(Debug, Clone, Deserialize)]
 pub struct MatrixRow {
@@ -200,6 +219,16 @@ pub struct AuditView {
     pub notes: Vec<String>,
     #[serde(default)]
     pub coverage: CoverageFacts,
+    #[serde(default)]
+    pub summary: SummaryFacts,
+}
+
+/// What the report's summary says the run fails at.
+#[derive(Debug, Clone, Default, Deserialize)]
+pub struct SummaryFacts {
+    /// `--fail-on`: a severity, or `none`.
+    #[serde(default)]
+    pub fail_on: String,
 }
 
 /// Why a report could not be read back into a page (a JSON line from another version).
@@ -215,9 +244,26 @@ impl AuditView {
         Ok(view)
     }
 
-    /// The page of a judgement: its JSON report, with a file's access matrix added.
-    pub fn from_result(result: &CheckResult) -> AuditView {
-        let report = crate::report::json::value(result);
+    /// What the audit could not read that shows administrators: its count of them is a lower
+    /// bound.
+    pub fn admin_gaps(&self) -> Vec<crate::policy::AdminGap> {
+        crate::policy::admin_gaps(
+            self.coverage
+                .not_evaluated
+                .iter()
+                .map(|n| (n.code.as_str(), n.reason.as_str())),
+        )
+    }
+
+    /// The severity from which a failing finding fails the run, as the report says.
+    pub fn threshold(&self) -> Option<Severity> {
+        Severity::deserialize(serde_json::Value::String(self.summary.fail_on.clone())).ok()
+    }
+
+    /// The page of a judgement: its JSON report (its summary counting what fails at
+    /// `threshold`), with a file's access matrix added.
+    pub fn from_result(result: &CheckResult, threshold: Option<Severity>) -> AuditView {
+        let report = crate::report::json::value(result, threshold);
         let mut view = AuditView::deserialize(&report).expect("our own JSON has our shape");
         if result.live.is_none() {
             view.rows = result
@@ -257,9 +303,11 @@ impl AuditView {
         }
     }
 
-    /// Findings that fail (not waived, not informational, not undecided).
+    /// Findings that fail the run: failing (not waived, informational or undecided) at or
+    /// above `--fail-on`.
     pub fn failing(&self) -> impl Iterator<Item = &FindingRow> {
-        self.findings.iter().filter(|f| f.status == "fail")
+        let threshold = self.threshold();
+        self.findings.iter().filter(move |f| f.fails_at(threshold))
     }
 
     /// The administrator paths EKS uses today.

@@ -48,8 +48,12 @@ struct BySeverity {
 #[derive(Serialize, schemars::JsonSchema)]
 struct Summary {
     findings: usize,
-    /// Failing findings (status `fail`), whatever their severity.
+    /// The severity from which a failing finding fails the run (`--fail-on`), or `none`.
+    fail_on: &'static str,
+    /// Failing findings (status `fail`) at or above `fail_on`: what fails the run.
     failing: usize,
+    /// Failing findings below `fail_on`: reported, not failing the run.
+    below_fail_on: usize,
     /// Findings a waiver of the policy accepts: counted apart from the failing.
     waived: usize,
     unknown: usize,
@@ -101,15 +105,16 @@ fn input(doc: &AwsAuthDocument) -> Input<'_> {
     }
 }
 
-fn summary(findings: &[Finding]) -> Summary {
+fn summary(findings: &[Finding], threshold: Option<Severity>) -> Summary {
     let count = |s: Severity| findings.iter().filter(|f| f.severity == s).count();
+    let tally = crate::rules::finding::Tally::of(findings);
+    let failing = threshold.map_or(0, |t| tally.failing_from(Some(t)));
     Summary {
         findings: findings.len(),
-        failing: findings.iter().filter(|f| f.status == Status::Fail).count(),
-        waived: findings
-            .iter()
-            .filter(|f| f.status == Status::Waived)
-            .count(),
+        fail_on: threshold.map_or("none", Severity::as_str),
+        failing,
+        below_fail_on: tally.failing_from(None) - failing,
+        waived: tally.waived,
         unknown: findings
             .iter()
             .filter(|f| matches!(f.status, Status::Unknown(_)))
@@ -124,7 +129,7 @@ fn summary(findings: &[Finding]) -> Summary {
     }
 }
 
-fn report(result: &CheckResult) -> Report<'_> {
+fn report(result: &CheckResult, threshold: Option<Severity>) -> Report<'_> {
     Report {
         version: JSON_REPORT_VERSION,
         tool: super::ToolInfo::this_build(),
@@ -135,23 +140,28 @@ fn report(result: &CheckResult) -> Report<'_> {
         findings: &result.findings,
         notes: &result.notes,
         coverage: &result.coverage,
-        summary: summary(&result.findings),
+        summary: summary(&result.findings, threshold),
     }
 }
 
-pub fn render(result: &CheckResult) -> String {
+/// The report, `threshold` being `--fail-on` (what its summary counts as failing).
+pub fn render(result: &CheckResult, threshold: Option<Severity>) -> String {
     // Reserved up front (a finding writes about 1.5 KB): growing a 4 MB report by doubling
     // would copy it and touch twice its pages. Untouched reserve costs no memory.
     let mut text = Vec::with_capacity(64 * 1024 + 2048 * result.findings.len());
-    write(result, &mut text).expect("writing into memory");
+    write(result, threshold, &mut text).expect("writing into memory");
     String::from_utf8(text).expect("serde_json writes UTF-8")
 }
 
 /// Writes the report to `out` as it is serialised (stdout needs no copy of it in memory):
 /// the bytes `serde_json::to_writer_pretty` writes for [`Report`], the findings and the rows
 /// written by hand, the rest by `serde_json`.
-pub fn write(result: &CheckResult, out: &mut impl std::io::Write) -> std::io::Result<()> {
-    let report = report(result);
+pub fn write(
+    result: &CheckResult,
+    threshold: Option<Severity>,
+    out: &mut impl std::io::Write,
+) -> std::io::Result<()> {
+    let report = report(result, threshold);
     let mut json = Pretty::at(out, 0);
     json.begin_object()?;
     json.key("version")?;
@@ -211,6 +221,6 @@ fn write_input<W: std::io::Write>(
 }
 
 /// The same report as a JSON value (a fleet's cluster line carries it; the HTML page reads it).
-pub fn value(result: &CheckResult) -> serde_json::Value {
-    serde_json::to_value(report(result)).expect("serialisable")
+pub fn value(result: &CheckResult, threshold: Option<Severity>) -> serde_json::Value {
+    serde_json::to_value(report(result, threshold)).expect("serialisable")
 }

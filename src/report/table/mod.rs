@@ -118,15 +118,21 @@ fn access_matrix(principals: &[crate::model::access::Principal], colored: bool) 
 }
 
 /// The report as one text.
-pub fn render(result: &CheckResult, colored: bool) -> String {
+pub fn render(result: &CheckResult, colored: bool, threshold: Option<Severity>) -> String {
     let mut out = Vec::new();
-    write(result, colored, &mut out).expect("writing to memory");
+    write(result, colored, threshold, &mut out).expect("writing to memory");
     String::from_utf8(out).expect("the table is text")
 }
 
 /// Writes the report: the findings' table a line at a time (the table of a large audit is
 /// megabytes, not held whole in memory on top of its layout).
-pub fn write(result: &CheckResult, colored: bool, out: &mut impl Write) -> std::io::Result<()> {
+/// `threshold` is `--fail-on`, what the summary counts as failing the run.
+pub fn write(
+    result: &CheckResult,
+    colored: bool,
+    threshold: Option<Severity>,
+    out: &mut impl Write,
+) -> std::io::Result<()> {
     if let Some(live) = &result.live {
         writeln!(out, "{}", cell(&live.headline()))?;
     }
@@ -172,7 +178,7 @@ pub fn write(result: &CheckResult, colored: bool, out: &mut impl Write) -> std::
         out,
         "{} finding(s): {}; {} rule(s) evaluated{}",
         result.findings.len(),
-        Tally::of(&result.findings).line(),
+        Tally::of(&result.findings).line(threshold),
         result.coverage.rules_evaluated.len(),
         if result.coverage.complete {
             ""

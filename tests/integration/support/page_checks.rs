@@ -162,7 +162,8 @@ fn never_matches(report: &Value, arn: &Value) -> bool {
 
 /// The access matrix's rows and its administrator paths in effect, from the JSON report: a
 /// live audit lists them; for a file, the kept rows, and its admins are the rows in
-/// `system:masters` (a file has no RBAC).
+/// `system:masters` that EKS can match and render (a file has no RBAC), and each account of
+/// `mapAccounts`.
 pub fn matrix_of(report: &Value) -> (usize, usize) {
     if let Some(principals) = report["principals"].as_array() {
         let admins = principals
@@ -184,11 +185,22 @@ pub fn matrix_of(report: &Value) -> (usize, usize) {
                 let masters = row["groups"]
                     .as_array()
                     .is_some_and(|g| g.iter().any(|g| g == "system:masters"));
-                if masters && !never_matches(report, &json!(arn.as_str().unwrap().trim())) {
+                // An IAM user whose username needs an instance's session name never renders:
+                // EKS rejects it, so its grant is dead.
+                let never_renders = arn.as_str().unwrap().contains(":user/")
+                    && row["username"]
+                        .as_str()
+                        .is_some_and(|u| u.contains("{{EC2PrivateDNSName}}"));
+                if masters
+                    && !never_renders
+                    && !never_matches(report, &json!(arn.as_str().unwrap().trim()))
+                {
                     admins += 1;
                 }
             }
         }
+        // Each account mapAccounts opens is a way in of its own.
+        rows += input["aws_auth"]["map_accounts"].as_array().unwrap().len();
     }
     (rows, admins)
 }
