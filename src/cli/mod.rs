@@ -9,6 +9,7 @@ mod cluster;
 mod diff;
 mod error;
 pub mod exit;
+mod fleet_lines;
 mod kubeconfig;
 mod output;
 mod policy;

@@ -37,24 +37,14 @@ pub fn run_check(file: &std::path::Path) -> super::error::CliResult {
         no_policy: false,
     })?
     .expect("a named policy is loaded");
-    // A policy `policy init` wrote from incomplete evidence says so in its header.
-    let gaps: Vec<String> = std::fs::read_to_string(file)
-        .unwrap_or_default()
-        .lines()
-        .filter_map(|l| l.strip_prefix(crate::policy::GAP_MARK))
-        .map(str::to_string)
-        .collect();
-    let mut text = crate::report::policy::describe(&policy);
-    if !gaps.is_empty() {
+    let text = crate::report::policy::describe(&policy);
+    if !policy.incomplete.is_empty() {
         use std::io::Write;
-        let said = format!(
-            "this policy was written from incomplete evidence: administrators the audit could not see are missing from it:\n{}",
-            gaps.iter()
-                .map(|g| format!("  - {}\n", crate::infra::escape::terminal(g)))
-                .collect::<String>()
+        let _ = write!(
+            std::io::stderr(),
+            "warning: {}",
+            crate::report::policy::incomplete(&policy)
         );
-        let _ = write!(std::io::stderr(), "warning: {said}");
-        text.push_str(&said);
     }
     super::output::write_stdout(&text)?;
     Ok(crate::cli::exit::ExitStatus::Clean)
@@ -77,7 +67,7 @@ pub fn run_init(
     {
         let mut scopes = Vec::new();
         let mut not_audited = Vec::new();
-        for line in super::scan::read_lines(std::path::Path::new(path))? {
+        for line in super::fleet_lines::read_lines(std::path::Path::new(path))? {
             match line {
                 crate::report::fleet::FleetLine::Cluster(c) => scopes.push(c.starting_scope()),
                 crate::report::fleet::FleetLine::NotAudited(n) => not_audited.push(format!(

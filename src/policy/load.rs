@@ -84,6 +84,11 @@ fn read_one(path: &str, text: &str) -> Result<(Vec<(String, Span)>, Policy), Pol
         rules: BTreeMap::new(),
         scopes: Vec::new(),
         waivers: Vec::new(),
+        incomplete: text
+            .lines()
+            .filter_map(|l| l.strip_prefix(super::GAP_MARK))
+            .map(str::to_string)
+            .collect(),
     };
     let mut extends = Vec::new();
     let mut seen_version = false;
@@ -217,6 +222,7 @@ fn merge(base: Policy, over: Policy) -> Policy {
         rules,
         scopes: base.scopes.into_iter().chain(over.scopes).collect(),
         waivers: base.waivers.into_iter().chain(over.waivers).collect(),
+        incomplete: over.incomplete,
     }
 }
 

@@ -56,6 +56,9 @@ pub struct Policy {
     pub rules: BTreeMap<String, RuleSetting>,
     pub scopes: Vec<Scope>,
     pub waivers: Vec<Waiver>,
+    /// What `policy init --allow-incomplete` could not see when it wrote the file (the
+    /// `# aws-auth-audit: incomplete: …` lines heading it): administrators missing from it.
+    pub incomplete: Vec<String>,
 }
 
 /// How one rule is tuned.

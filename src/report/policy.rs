@@ -4,6 +4,21 @@ use crate::infra::escape::terminal;
 use crate::policy::{Admin, Policy};
 
 /// Every setting of the policy (its profiles merged in), with the line that says it.
+/// What a policy written from incomplete evidence misses, one line a gap (empty when none).
+pub fn incomplete(policy: &Policy) -> String {
+    if policy.incomplete.is_empty() {
+        return String::new();
+    }
+    format!(
+        "this policy was written from incomplete evidence: administrators the audit could not see are missing from it:\n{}",
+        policy
+            .incomplete
+            .iter()
+            .map(|g| format!("  - {}\n", terminal(g)))
+            .collect::<String>()
+    )
+}
+
 pub fn describe(policy: &Policy) -> String {
     let mut out = format!(
         "policy {} ({}) is valid{}\n",
@@ -172,5 +187,6 @@ pub fn describe(policy: &Policy) -> String {
             ));
         }
     }
+    out.push_str(&incomplete(policy));
     out
 }

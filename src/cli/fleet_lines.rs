@@ -1,0 +1,237 @@
+//! A fleet's JSON Lines: read back (`merge`, `--baseline`, `--resume`, `policy init`), written
+//! as they come, and gathered into the fleet report and the exit code it earns — the worst over
+//! the fleet, an empty fleet included.
+
+use std::io::Write;
+use std::path::{Path, PathBuf};
+
+use super::args::FleetFormat;
+use super::error::{CliError, CliResult};
+use super::output::write_report;
+use crate::cli::exit::ExitStatus;
+use crate::report::fleet::{Census, ClusterLine, FleetLine, FleetView, NotAudited, Skipped};
+
+/// The worse of two exit codes: 4, then 2, then 3, 1, 0.
+pub(super) fn worst(a: ExitStatus, b: ExitStatus) -> ExitStatus {
+    let rank = |s: ExitStatus| match s {
+        ExitStatus::Internal => 5,
+        ExitStatus::InputError => 4,
+        ExitStatus::Incomplete => 3,
+        ExitStatus::Findings => 2,
+        ExitStatus::Clean => 1,
+    };
+    if rank(b) > rank(a) { b } else { a }
+}
+
+pub(super) fn status_of(code: u8) -> ExitStatus {
+    match code {
+        0 => ExitStatus::Clean,
+        1 => ExitStatus::Findings,
+        2 => ExitStatus::InputError,
+        3 => ExitStatus::Incomplete,
+        _ => ExitStatus::Internal,
+    }
+}
+
+/// Where JSON Lines go as they come: stdout, or a file created 0600.
+pub(super) fn line_sink(output: Option<&PathBuf>) -> Result<Box<dyn Write>, CliError> {
+    match output {
+        None => Ok(Box::new(std::io::stdout())),
+        Some(path) => {
+            let mut options = std::fs::OpenOptions::new();
+            options.write(true).create(true).truncate(true);
+            #[cfg(unix)]
+            {
+                use std::os::unix::fs::OpenOptionsExt;
+                options.mode(0o600);
+            }
+            let file = options
+                .open(path)
+                .map_err(|e| CliError::input(format!("{}: {e}", path.display())))?;
+            Ok(Box::new(file))
+        }
+    }
+}
+
+/// What writes JSON Lines as they come (each flushed): for `jsonl`, to the output; for the
+/// other formats, nothing (they are written whole at the end).
+pub(super) fn line_writer(
+    format: FleetFormat,
+    output: Option<&PathBuf>,
+) -> Result<impl FnMut(&str) -> Result<(), CliError>, CliError> {
+    let mut sink = match format {
+        FleetFormat::Jsonl => Some(line_sink(output)?),
+        _ => None,
+    };
+    Ok(move |line: &str| -> Result<(), CliError> {
+        if let Some(sink) = sink.as_mut() {
+            sink.write_all(line.as_bytes())
+                .and_then(|()| sink.flush())
+                .map_err(|e| CliError::input(format!("writing the report: {e}")))?;
+        }
+        Ok(())
+    })
+}
+
+/// The largest scan output `merge`, `--baseline`, `--resume` and `policy init --from` read:
+/// a cluster's line is ~20 KB, so this is tens of thousands of clusters.
+pub const MAX_FLEET_FILE_BYTES: usize = 1024 * 1024 * 1024;
+
+/// The lines of a scan's JSON Lines file (or of its JSON report); a line that is not one is an
+/// error at its line.
+pub fn read_lines(path: &Path) -> Result<Vec<FleetLine>, CliError> {
+    let input = crate::source::file::read_whole(&path.to_string_lossy(), MAX_FLEET_FILE_BYTES)?;
+    let text = String::from_utf8_lossy(&input.bytes);
+    if let Ok(report) = serde_json::from_str::<serde_json::Value>(&text)
+        && report["kind"] == "FleetReport"
+    {
+        let clusters = report["clusters"].as_array().cloned().unwrap_or_default();
+        return clusters
+            .into_iter()
+            .map(|c| {
+                serde_json::from_value::<ClusterLine>(c)
+                    .map(FleetLine::Cluster)
+                    .map_err(|e| CliError::input(format!("{}: {e}", input.path)))
+            })
+            .collect();
+    }
+    text.lines()
+        .enumerate()
+        .filter(|(_, l)| !l.trim().is_empty())
+        .map(|(i, l)| {
+            serde_json::from_str(l).map_err(|e| {
+                CliError::input(format!(
+                    "{}:{}:{}: not a line of `scan --format jsonl`: {e}",
+                    input.path,
+                    i + 1,
+                    e.column()
+                ))
+            })
+        })
+        .collect()
+}
+
+/// What a fleet report is made of, and the exit code it earns.
+#[derive(Default)]
+pub(super) struct Fleet {
+    pub(super) clusters: Vec<ClusterLine>,
+    pub(super) not_audited: Vec<NotAudited>,
+    /// Regions of `--regions all` not enabled for an account: said, not an error.
+    pub(super) skipped: Vec<Skipped>,
+    pub(super) status: Option<ExitStatus>,
+    /// The earlier scan compared with: its path and cluster lines.
+    pub(super) baseline: Option<(String, Vec<ClusterLine>)>,
+    /// Ctrl-C stopped the scan: what finished is reported, and the report says so.
+    pub(super) interrupted: bool,
+    /// What the scan found and what its filters left out.
+    pub(super) census: Option<Census>,
+    /// Whether a fleet with no cluster audited is judged: not for one shard (its share may be
+    /// empty; `merge` judges the whole), nor with `--allow-empty-fleet`.
+    pub(super) judge_empty: bool,
+}
+
+impl Fleet {
+    pub(super) fn add_cluster(&mut self, line: ClusterLine) {
+        self.status = Some(worst(
+            self.status.unwrap_or(ExitStatus::Clean),
+            status_of(line.exit),
+        ));
+        self.clusters.push(line);
+    }
+
+    pub(super) fn add_not_audited(&mut self, item: NotAudited, allow_incomplete: bool) {
+        if !allow_incomplete {
+            self.status = Some(worst(
+                self.status.unwrap_or(ExitStatus::Clean),
+                ExitStatus::Incomplete,
+            ));
+        }
+        self.not_audited.push(item);
+    }
+
+    /// Writes the report (JSON Lines: only the summary; the rest went out as it came).
+    pub(super) fn finish(
+        mut self,
+        format: FleetFormat,
+        threshold: Option<crate::rules::finding::Severity>,
+        output: Option<&Path>,
+        mut write_line: impl FnMut(&str) -> Result<(), CliError>,
+    ) -> CliResult {
+        self.clusters.sort_by_key(ClusterLine::key);
+        // Targets finish in any order: the report's order is the targets'.
+        self.not_audited.sort_by(|a, b| {
+            (&a.account, &a.region, &a.cluster).cmp(&(&b.account, &b.region, &b.cluster))
+        });
+        let drift = self.baseline.as_ref().map(|(path, before)| {
+            crate::report::fleet::Drift::between(path, before, &self.clusters, &self.not_audited)
+        });
+        // A scan that audited nothing checked nothing: never a pass.
+        if self.judge_empty
+            && !self.interrupted
+            && self.clusters.is_empty()
+            && self.not_audited.is_empty()
+        {
+            let found = self
+                .census
+                .as_ref()
+                .map_or_else(|| "no cluster in the lines read".to_string(), Census::line);
+            let item = NotAudited {
+                account: "(the whole scan)".into(),
+                region: None,
+                cluster: None,
+                reason: "unknown(empty fleet)".into(),
+                detail: format!(
+                    "no cluster was audited ({found}): check --include/--exclude/--tag, the regions and the accounts; pass --allow-empty-fleet when an empty fleet is expected"
+                ),
+            };
+            if format == FleetFormat::Jsonl {
+                write_line(&crate::report::fleet::line(&FleetLine::NotAudited(
+                    item.clone(),
+                )))?;
+            }
+            self.not_audited.push(item);
+            self.status = Some(worst(
+                self.status.unwrap_or(ExitStatus::Clean),
+                ExitStatus::Incomplete,
+            ));
+        }
+        let status = self.status.unwrap_or(ExitStatus::Clean);
+        let code = status.code();
+        if self.interrupted {
+            self.not_audited.push(NotAudited {
+                account: "(the rest of the fleet)".into(),
+                region: None,
+                cluster: None,
+                reason: "unknown(interrupted)".into(),
+                detail: "the scan was interrupted (Ctrl-C) before it finished".into(),
+            });
+        }
+        self.skipped
+            .sort_by(|a, b| (&a.account, &a.region).cmp(&(&b.account, &b.region)));
+        let view = FleetView {
+            clusters: &self.clusters,
+            not_audited: &self.not_audited,
+            skipped: &self.skipped,
+            exit: code,
+            drift: drift.as_ref(),
+            census: self.census.as_ref(),
+        };
+        match format {
+            FleetFormat::Jsonl => write_line(&crate::report::fleet::line(&FleetLine::Summary(
+                view.summary(),
+            )))?,
+            FleetFormat::Json => write_report(output, &view.json())?,
+            FleetFormat::Table => write_report(output, &view.table())?,
+            FleetFormat::Markdown => write_report(output, &view.markdown())?,
+            FleetFormat::Sarif => write_report(output, &view.sarif())?,
+            FleetFormat::Junit => write_report(output, &view.junit(threshold))?,
+            FleetFormat::Html => write_report(output, &view.html())?,
+        }
+        Ok(status)
+    }
+}
+
+/// The census a scan keeps as its targets are listed.
+pub(super) fn census_of(fleet: &mut Fleet) -> &mut Census {
+    fleet.census.get_or_insert_with(Census::default)
+}
