@@ -3,7 +3,10 @@
 
 use serde_json::{Value, json};
 
-use super::sarif::{level, rule_descriptors, sarif_result, security_severity, uri_reference};
+use super::sarif::{
+    level, not_evaluated_invocation, rule_descriptors, sarif_result, security_severity,
+    uri_reference,
+};
 use crate::diff::{DiffResult, Side, Verdict, VerdictKind};
 use crate::infra::escape::{markdown, terminal};
 use crate::rules::finding::Finding;
@@ -297,6 +300,9 @@ pub fn sarif(diff: &DiffResult) -> String {
                 "rules": rules,
                 "properties": super::ToolInfo::this_build().sarif_properties(),
             }},
+            "invocations": not_evaluated_invocation(
+                diff.not_evaluated.iter().map(|n| (None, n.as_str()))
+            ),
             "columnKind": "unicodeCodePoints",
             "results": results,
             "properties": {"base": diff.base, "head": diff.head, "summary": summary(diff)},

@@ -1,6 +1,7 @@
-//! JUnit XML, for CI systems that show test results: one test case per rule for `check` (a
-//! failure per finding at or above `--fail-on`, an error when the rule could not be
-//! evaluated), one per verdict and new finding for `diff`.
+//! JUnit XML, for CI systems that show test results: one test case per rule in scope for
+//! `check` (a failure per finding at or above `--fail-on`, an error when the rule could not be
+//! evaluated; a rule out of scope, never run, is no case), one per verdict and new finding for
+//! `diff`.
 
 use crate::diff::DiffResult;
 use crate::infra::escape::terminal;
@@ -55,11 +56,14 @@ fn suite(name: &str, cases: &[String], failures: usize, errors: usize) -> String
 pub fn check(result: &CheckResult, threshold: Option<Severity>) -> String {
     let mut cases = Vec::new();
     let (mut failures, mut errors) = (0, 0);
-    // The policy's rules are cases only when a policy applied.
-    for rule in RULES
-        .iter()
-        .filter(|r| result.policy.is_some() || !r.is_policy())
-    {
+    // A case per rule in scope: evaluated, or not (an error). A rule the input cannot have
+    // (the cluster rules on a file, the policy's without a policy) is no case at all: it
+    // never ran, so it never reads as passed.
+    let in_scope = |code: &str| {
+        result.coverage.rules_evaluated.contains(&code)
+            || result.coverage.not_evaluated.iter().any(|n| n.code == code)
+    };
+    for rule in RULES.iter().filter(|r| in_scope(r.meta.code)) {
         let name = format!("{} {}", rule.meta.code, rule.meta.slug);
         let mut body = String::new();
         if let Some(missing) = result
@@ -120,7 +124,8 @@ pub fn check(result: &CheckResult, threshold: Option<Severity>) -> String {
 }
 
 /// `diff`: one case per verdict and per new finding; a failure when it is at or above the
-/// threshold (unchanged findings only with `existing`).
+/// threshold (unchanged findings only with `existing`); an error for each thing either side
+/// could not evaluate.
 pub fn diff(result: &DiffResult, threshold: Option<Severity>, existing: bool) -> String {
     let fails = |s: Severity| threshold.is_some_and(|t| s >= t);
     let mut cases = Vec::new();
@@ -175,6 +180,14 @@ pub fn diff(result: &DiffResult, threshold: Option<Severity>, existing: bool) ->
             );
         }
     }
+    // What either side could not judge: an error each, and never a passed "no change".
+    for missing in &result.not_evaluated {
+        cases.push(format!(
+            "    <testcase classname=\"aws-auth-audit.coverage\" name=\"not evaluated: {}\">\n      <error message=\"not evaluated\">{}</error>\n    </testcase>\n",
+            xml(&terminal(missing)),
+            xml(&terminal(missing))
+        ));
+    }
     if cases.is_empty() {
         cases.push(
             "    <testcase classname=\"aws-auth-audit.access\" name=\"no access change\"/>\n"
@@ -185,7 +198,7 @@ pub fn diff(result: &DiffResult, threshold: Option<Severity>, existing: bool) ->
         &terminal(&format!("diff {} → {}", result.base, result.head)),
         &cases,
         failures,
-        0,
+        result.not_evaluated.len(),
     )
 }
 

@@ -30,7 +30,10 @@ pub fn render(result: &CheckResult, threshold: Option<crate::rules::finding::Sev
     }
     let failing = result.findings.len();
     out.push_str(&match failing {
-        0 if result.coverage.complete => "No findings: every rule was evaluated.\n".to_string(),
+        0 if result.coverage.complete => format!(
+            "No findings: all {} rule(s) in scope were evaluated.\n",
+            result.coverage.rules_evaluated.len()
+        ),
         0 => "No findings, but coverage is incomplete.\n".to_string(),
         n => format!(
             "**{n} finding(s)** in {} input(s): {}.\n",

@@ -49,6 +49,7 @@ pub(crate) struct SarifResult {
 #[serde(rename_all = "camelCase")]
 struct Run<'a> {
     tool: Value,
+    invocations: Value,
     column_kind: &'static str,
     results: Vec<SarifResult>,
     /// What SARIF has no place for: which rules ran and which could not (a check not done is
@@ -166,6 +167,8 @@ pub fn write(result: &CheckResult, out: &mut impl std::io::Write) -> std::io::Re
     json.begin_object()?;
     json.key("tool")?;
     json.serde(&tool(result))?;
+    json.key("invocations")?;
+    json.serde(&invocations(result))?;
     json.string_member("columnKind", COLUMN_KIND)?;
     json.key("results")?;
     json.array(&result.findings, write_result)?;
@@ -188,6 +191,44 @@ fn tool(result: &CheckResult) -> Value {
         "rules": rule_descriptors(result.policy.is_some()),
         "properties": super::ToolInfo::this_build().sarif_properties(),
     }})
+}
+
+/// The run's invocation: successful only when every rule in scope was evaluated, and a
+/// notification, tied to its rule, for each one that was not — so a code-scanning view never
+/// reads a rule that did not run as one that passed.
+fn invocations(result: &CheckResult) -> Value {
+    not_evaluated_invocation(
+        result
+            .coverage
+            .not_evaluated
+            .iter()
+            .map(|n| (Some(n.code), n.reason.as_str())),
+    )
+}
+
+/// One invocation from what could not be evaluated: `(rule code when there is one, reason)`.
+pub(crate) fn not_evaluated_invocation<'a>(
+    not_evaluated: impl IntoIterator<Item = (Option<&'a str>, &'a str)>,
+) -> Value {
+    let notifications: Vec<Value> = not_evaluated
+        .into_iter()
+        .map(|(code, reason)| match code {
+            Some(code) => json!({
+                "level": "error",
+                "message": {"text": format!("{code} not evaluated: {reason}")},
+                "associatedRule": {"id": code, "index": rule_index(code)},
+            }),
+            None => json!({
+                "level": "error",
+                "message": {"text": format!("not evaluated: {reason}")},
+            }),
+        })
+        .collect();
+    if notifications.is_empty() {
+        json!([{"executionSuccessful": true}])
+    } else {
+        json!([{"executionSuccessful": false, "toolExecutionNotifications": notifications}])
+    }
 }
 
 fn run_properties(result: &CheckResult) -> RunProperties<'_> {
@@ -273,6 +314,7 @@ mod tests {
             version: "2.1.0",
             runs: [Run {
                 tool: tool(result),
+                invocations: invocations(result),
                 column_kind: COLUMN_KIND,
                 results: result.findings.iter().map(sarif_result).collect(),
                 properties: run_properties(result),

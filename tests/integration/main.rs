@@ -31,6 +31,7 @@ mod least_privilege;
 mod live_access;
 mod live_kubeconfig;
 mod mutations;
+mod not_evaluated;
 mod pinned_reports;
 mod policy;
 mod policy_schema;

@@ -206,7 +206,7 @@ impl FleetView<'_> {
                 high = c.failing("high"),
                 medium = c.failing("medium"),
                 low = c.failing("low"),
-                complete = if c.complete() { "yes" } else { "no" },
+                complete = esc(&c.completeness()),
             ));
         }
         out.push_str("</tbody></table></div>\n");

@@ -83,7 +83,10 @@ fn cluster_suite(line: &ClusterLine, threshold: Option<Severity>) -> (String, us
                 xml(&failing.join("\n\n"))
             ));
         }
-        cases.push_str(&case(code, &body));
+        // Named as `check`'s cases are: the code and the rule's slug.
+        let name = crate::rules::find(code)
+            .map_or_else(|| code.to_string(), |r| format!("{code} {}", r.meta.slug));
+        cases.push_str(&case(&name, &body));
     }
     let suite = format!(
         "  <testsuite name=\"{}\" tests=\"{}\" failures=\"{failures}\" errors=\"{errors}\">\n{cases}  </testsuite>\n",

@@ -52,7 +52,7 @@ impl FleetView<'_> {
                 c.failing("high"),
                 c.failing("medium"),
                 c.failing("low"),
-                if c.complete() { "yes" } else { "no" }
+                markdown(&c.completeness())
             ));
         }
         let view = access_view(self.clusters);

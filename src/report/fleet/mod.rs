@@ -95,6 +95,21 @@ impl ClusterLine {
         crate::policy::admin_count(count, &self.admin_gaps())
     }
 
+    /// `yes`, or `no: unknown(auth_rejected), …`: whether every rule ran, and if not why.
+    fn completeness(&self) -> String {
+        if self.complete() {
+            return "yes".to_string();
+        }
+        let reasons: std::collections::BTreeSet<&str> = self.report["coverage"]["not_evaluated"]
+            .as_array()
+            .map_or(&[][..], Vec::as_slice)
+            .iter()
+            .filter_map(|n| n["reason"].as_str())
+            .map(|r| r.split(':').next().unwrap_or(r))
+            .collect();
+        format!("no: {}", reasons.into_iter().collect::<Vec<_>>().join(", "))
+    }
+
     fn complete(&self) -> bool {
         self.report["coverage"]["complete"] == true
     }

@@ -30,19 +30,7 @@ impl FleetView<'_> {
         ]);
         for c in clusters {
             let cluster = &c.report["cluster"];
-            let complete = if c.complete() {
-                "yes".to_string()
-            } else {
-                let reasons: std::collections::BTreeSet<&str> =
-                    c.report["coverage"]["not_evaluated"]
-                        .as_array()
-                        .map_or(&[][..], Vec::as_slice)
-                        .iter()
-                        .filter_map(|n| n["reason"].as_str())
-                        .map(|r| r.split(':').next().unwrap_or(r))
-                        .collect();
-                format!("no: {}", reasons.into_iter().collect::<Vec<_>>().join(", "))
-            };
+            let complete = c.completeness();
             rows.add_row([
                 terminal(&c.account),
                 terminal(&c.region),

@@ -137,11 +137,15 @@ pub fn write(
         writeln!(out, "{}", cell(&live.headline()))?;
     }
     if result.findings.is_empty() {
-        out.write_all(if result.coverage.complete {
-            b"No findings: every rule was evaluated.\n"
+        if result.coverage.complete {
+            writeln!(
+                out,
+                "No findings: all {} rule(s) in scope were evaluated.",
+                result.coverage.rules_evaluated.len()
+            )?;
         } else {
-            b"No findings, but coverage is incomplete: see below.\n"
-        })?;
+            out.write_all(b"No findings, but coverage is incomplete: see below.\n")?;
+        }
     } else {
         let rows: Vec<Vec<GridCell>> = result
             .findings
