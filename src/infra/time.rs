@@ -11,3 +11,27 @@ pub fn rfc3339(time: SystemTime) -> String {
         .fmt(aws_smithy_types::date_time::Format::DateTime)
         .unwrap_or_default()
 }
+
+/// `wait` scaled by a random factor in [0.5, 1): clients that failed together (a fleet's
+/// clusters behind one throttled API server) do not retry in step. The randomness is the
+/// standard library's per-map hash keys, which is all a backoff needs.
+pub fn jittered(wait: std::time::Duration) -> std::time::Duration {
+    use std::hash::BuildHasher;
+    let random = std::collections::hash_map::RandomState::new().hash_one(wait);
+    wait.mul_f64(0.5 + (random % 1024) as f64 / 2048.0)
+}
+
+#[cfg(test)]
+mod tests {
+    #[test]
+    fn a_jittered_wait_is_between_half_and_all_of_it() {
+        let wait = std::time::Duration::from_millis(800);
+        let waits: Vec<_> = (0..200).map(|_| super::jittered(wait)).collect();
+        assert!(
+            waits.iter().all(|w| *w >= wait / 2 && *w < wait),
+            "{waits:?}"
+        );
+        // Not one fixed value: retries do not march in step.
+        assert!(waits.iter().any(|w| *w != waits[0]));
+    }
+}

@@ -65,16 +65,8 @@ const KNOWN_SHOWN: usize = 20;
 
 /// `arn:aws:eks:REGION:ACCOUNT:cluster/NAME` → region, when the name is an EKS cluster ARN.
 fn eks_arn_region(name: &str) -> Option<String> {
-    let rest = name.strip_prefix("arn:")?;
-    let mut parts = rest.splitn(5, ':');
-    let (_partition, service, region, _account, resource) = (
-        parts.next()?,
-        parts.next()?,
-        parts.next()?,
-        parts.next()?,
-        parts.next()?,
-    );
-    (service == "eks" && resource.starts_with("cluster/")).then(|| region.to_string())
+    let arn = crate::model::arn::parse(name).ok()?;
+    (arn.service == "eks" && arn.resource.starts_with("cluster/")).then(|| arn.region.to_string())
 }
 
 /// Loads and vets `context`, and returns the connection it makes.

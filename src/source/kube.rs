@@ -325,7 +325,10 @@ impl<'a> Reader<'a> {
                 return Outcome::Failed(reason, detail);
             }
             if reason != UnknownReason::AuthRejected {
-                tokio::time::sleep(self.patience.backoff * 2u32.pow(attempt)).await;
+                tokio::time::sleep(crate::infra::time::jittered(
+                    self.patience.backoff * 2u32.pow(attempt),
+                ))
+                .await;
                 attempt += 1;
             }
         }

@@ -31,7 +31,10 @@ fn bundled_example_reports_its_two_mappings_and_its_dead_superuser_grant() {
 fn clean_example_exits_0_and_says_so() {
     let r = run(&["check", "examples/clean.yaml"]);
     assert_eq!(r.code, 0, "{}", r.stdout);
-    assert!(r.stdout.contains("No findings: all 26 rule(s) in scope were evaluated."));
+    assert!(
+        r.stdout
+            .contains("No findings: all 26 rule(s) in scope were evaluated.")
+    );
 }
 
 #[test]

@@ -20,18 +20,6 @@ fn vectors() -> Vec<Value> {
         .collect()
 }
 
-#[test]
-fn the_copy_matches_shared_when_present() {
-    let shared = std::path::Path::new(env!("CARGO_MANIFEST_DIR"))
-        .join("../shared/conformance/authenticator-vectors.jsonl");
-    if let Ok(text) = std::fs::read_to_string(&shared) {
-        assert_eq!(
-            text, VECTORS,
-            "tests/conformance copy is stale: copy it again from ../shared"
-        );
-    }
-}
-
 fn kept_rows(section: &Section) -> Vec<Value> {
     let mut rows: Vec<Value> = section
         .kept()

@@ -86,10 +86,9 @@ fn chars_for(column: usize, per_char: f64) -> usize {
 
 /// A principal's name and account: `role/eks-admins` and `111122223333`.
 fn principal_lines(row: &MatrixRow) -> (String, String) {
-    let parts: Vec<&str> = row.arn.splitn(6, ':').collect();
-    let (name, account) = match parts.as_slice() {
-        ["arn", _, _, _, account, resource] => (resource.to_string(), account.to_string()),
-        _ => (row.arn.clone(), String::new()),
+    let (name, account) = match crate::model::arn::parse(&row.arn) {
+        Ok(arn) => (arn.resource.to_string(), arn.account.to_string()),
+        Err(_) => (row.arn.clone(), String::new()),
     };
     let mut second = account;
     if let Some(index) = row.source.rfind('[') {
