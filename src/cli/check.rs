@@ -5,6 +5,7 @@
 use super::error::{CliError, CliResult};
 use super::output::{ReportArgs, deliver, runtime};
 use crate::evidence::{Fetched, Snapshot};
+use crate::inputs::kind::InputKind;
 use crate::inputs::manifest::InputFile;
 use crate::judge::Finish;
 use crate::judge::result::CheckResult;
@@ -24,8 +25,9 @@ pub fn read_all(files: &[String]) -> Result<Vec<InputFile>, CliError> {
         .collect::<Result<_, _>>()?)
 }
 
-fn is_snapshot(input: &InputFile) -> bool {
-    std::str::from_utf8(&input.bytes).is_ok_and(Snapshot::is_snapshot)
+/// What an input is (one sniffer for every command: `inputs::kind`).
+fn kind(input: &InputFile) -> InputKind {
+    crate::inputs::kind::kind_of(&input.bytes)
 }
 
 /// The two sides of a Terraform plan, judged, when `input` is one.
@@ -33,11 +35,11 @@ pub fn judge_plan(
     input: &InputFile,
     finish: &[&dyn Finish],
 ) -> Option<Result<(CheckResult, CheckResult), CliError>> {
-    let text = std::str::from_utf8(&input.bytes).ok()?;
-    if !crate::inputs::terraform::is_plan(text) {
+    if kind(input) != InputKind::TerraformPlan {
         return None;
     }
-    let judged = crate::inputs::terraform::read_plan(text)
+    let text = String::from_utf8_lossy(&input.bytes);
+    let judged = crate::inputs::terraform::read_plan(&text)
         .map_err(|e| CliError::input(format!("{}: {e}", input.path)))
         .and_then(|(before, after)| {
             let judge = |side, which| {
@@ -50,41 +52,54 @@ pub fn judge_plan(
 }
 
 /// Judges the inputs as what they are: a Terraform plan (after apply), an eksctl
-/// ClusterConfig, a snapshot, or aws-auth manifests.
+/// ClusterConfig, a snapshot, or aws-auth manifests. A plan, a ClusterConfig and a snapshot
+/// are judged on their own; a fleet scan's output is refused with the commands that read it.
 pub fn judge_inputs(inputs: &[InputFile], finish: &[&dyn Finish]) -> Result<CheckResult, CliError> {
-    if let [input] = inputs
-        && let Some(judged) = judge_plan(input, finish)
-    {
-        // A plan is judged as it leaves things after apply.
-        return judged.map(|(_, after)| after);
+    if let Some(input) = inputs.iter().find(|i| kind(i).is_fleet()) {
+        return Err(CliError::input(format!(
+            "{}: this is {}: `merge` reports it, `policy init` starts a policy from it, `scan --baseline` compares with it",
+            input.path,
+            kind(input).describe()
+        )));
     }
-    if let [input] = inputs
-        && let Ok(text) = std::str::from_utf8(&input.bytes)
-        && crate::inputs::eksctl::is_cluster_config(text)
-    {
-        let declared = crate::inputs::eksctl::read_cluster_config(text).map_err(|e| {
-            CliError::input(format!(
-                "{}:{}:{}: {}",
-                input.path, e.line, e.column, e.message
-            ))
-        })?;
-        return Ok(crate::judge::judge_declared(
-            &declared,
-            &input.path,
-            "eksctl ClusterConfig",
-            "declared",
-            finish,
-        )?);
-    }
-    if let Some(input) = inputs.iter().find(|i| is_snapshot(i)) {
-        if inputs.len() > 1 {
-            return Err(CliError::input(format!(
-                "{}: a snapshot is judged on its own; check it separately from other inputs",
-                input.path
-            )));
+    if let [input] = inputs {
+        match kind(input) {
+            InputKind::TerraformPlan => {
+                // A plan is judged as it leaves things after apply.
+                let judged = judge_plan(input, finish).expect("a plan");
+                return judged.map(|(_, after)| after);
+            }
+            InputKind::EksctlConfig => {
+                let text = String::from_utf8_lossy(&input.bytes);
+                let declared = crate::inputs::eksctl::read_cluster_config(&text).map_err(|e| {
+                    CliError::input(format!(
+                        "{}:{}:{}: {}",
+                        input.path, e.line, e.column, e.message
+                    ))
+                })?;
+                return Ok(crate::judge::judge_declared(
+                    &declared,
+                    &input.path,
+                    "eksctl ClusterConfig",
+                    "declared",
+                    finish,
+                )?);
+            }
+            InputKind::Snapshot => {
+                return Ok(crate::judge::judge_snapshot(
+                    &read_snapshot(input)?,
+                    finish,
+                )?);
+            }
+            _ => {}
         }
-        let snapshot = read_snapshot(input)?;
-        return Ok(crate::judge::judge_snapshot(&snapshot, finish)?);
+    }
+    if let Some(input) = inputs.iter().find(|i| kind(i) != InputKind::Manifest) {
+        return Err(CliError::input(format!(
+            "{}: {} is judged on its own; check it separately from other inputs",
+            input.path,
+            kind(input).describe()
+        )));
     }
     Ok(crate::judge::judge_files(inputs, None, finish)?)
 }
@@ -134,7 +149,7 @@ pub fn run(
         std::mem::forget((result, inputs));
         return status;
     };
-    if let Some(snapshot) = inputs.iter().find(|i| is_snapshot(i)) {
+    if let Some(snapshot) = inputs.iter().find(|i| kind(i) == InputKind::Snapshot) {
         return Err(CliError::input(format!(
             "{}: --resolve applies to aws-auth files; a snapshot carries the IAM answers it was collected with",
             snapshot.path

@@ -80,9 +80,9 @@ pub fn run_collect(target: ClusterTarget, output: PathBuf, allow_incomplete: boo
             terminal(&unknown.detail)
         );
     }
-    Ok(if unknown.is_empty() || allow_incomplete {
-        ExitStatus::Clean
-    } else {
-        ExitStatus::Incomplete
-    })
+    Ok(ExitStatus::judged(
+        !unknown.is_empty(),
+        allow_incomplete,
+        false,
+    ))
 }

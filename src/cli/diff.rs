@@ -104,13 +104,11 @@ pub fn run(args: DiffArgs) -> CliResult {
         .collect();
     result.notes.extend(incomplete.iter().cloned());
     let threshold = args.fail_on.threshold();
-    let status = if !incomplete.is_empty() && !args.allow_incomplete {
-        ExitStatus::Incomplete
-    } else if result.fails_at(threshold, args.fail_on_existing) {
-        ExitStatus::Findings
-    } else {
-        ExitStatus::Clean
-    };
+    let status = ExitStatus::judged(
+        !incomplete.is_empty(),
+        args.allow_incomplete,
+        result.fails_at(threshold, args.fail_on_existing),
+    );
     let text = match args.format {
         Format::Table => report::diff::table(&result),
         Format::Json => report::diff::json(&result),

@@ -9,29 +9,9 @@ use super::args::FleetFormat;
 use super::error::{CliError, CliResult};
 use super::output::write_report;
 use crate::cli::exit::ExitStatus;
+use crate::inputs::kind::InputKind;
+use crate::inputs::manifest::InputFile;
 use crate::report::fleet::{Census, ClusterLine, FleetLine, FleetView, NotAudited, Skipped};
-
-/// The worse of two exit codes: 4, then 2, then 3, 1, 0.
-pub(super) fn worst(a: ExitStatus, b: ExitStatus) -> ExitStatus {
-    let rank = |s: ExitStatus| match s {
-        ExitStatus::Internal => 5,
-        ExitStatus::InputError => 4,
-        ExitStatus::Incomplete => 3,
-        ExitStatus::Findings => 2,
-        ExitStatus::Clean => 1,
-    };
-    if rank(b) > rank(a) { b } else { a }
-}
-
-pub(super) fn status_of(code: u8) -> ExitStatus {
-    match code {
-        0 => ExitStatus::Clean,
-        1 => ExitStatus::Findings,
-        2 => ExitStatus::InputError,
-        3 => ExitStatus::Incomplete,
-        _ => ExitStatus::Internal,
-    }
-}
 
 /// Where JSON Lines go as they come: stdout, or a file created 0600.
 pub(super) fn line_sink(output: Option<&PathBuf>) -> Result<Box<dyn Write>, CliError> {
@@ -81,9 +61,14 @@ pub const MAX_FLEET_FILE_BYTES: usize = 1024 * 1024 * 1024;
 /// error at its line.
 pub fn read_lines(path: &Path) -> Result<Vec<FleetLine>, CliError> {
     let input = crate::source::file::read_whole(&path.to_string_lossy(), MAX_FLEET_FILE_BYTES)?;
+    lines_of(&input)
+}
+
+/// The lines of a scan's output already read: its JSON report's clusters, or its JSON Lines.
+pub fn lines_of(input: &InputFile) -> Result<Vec<FleetLine>, CliError> {
     let text = String::from_utf8_lossy(&input.bytes);
-    if let Ok(report) = serde_json::from_str::<serde_json::Value>(&text)
-        && report["kind"] == "FleetReport"
+    if crate::inputs::kind::kind_of(&input.bytes) == InputKind::FleetReport
+        && let Ok(report) = serde_json::from_str::<serde_json::Value>(&text)
     {
         let clusters = report["clusters"].as_array().cloned().unwrap_or_default();
         return clusters
@@ -132,19 +117,13 @@ pub(super) struct Fleet {
 
 impl Fleet {
     pub(super) fn add_cluster(&mut self, line: ClusterLine) {
-        self.status = Some(worst(
-            self.status.unwrap_or(ExitStatus::Clean),
-            status_of(line.exit),
-        ));
+        self.status = self.status.max(Some(ExitStatus::from_code(line.exit)));
         self.clusters.push(line);
     }
 
     pub(super) fn add_not_audited(&mut self, item: NotAudited, allow_incomplete: bool) {
         if !allow_incomplete {
-            self.status = Some(worst(
-                self.status.unwrap_or(ExitStatus::Clean),
-                ExitStatus::Incomplete,
-            ));
+            self.status = self.status.max(Some(ExitStatus::Incomplete));
         }
         self.not_audited.push(item);
     }
@@ -190,10 +169,7 @@ impl Fleet {
                 )))?;
             }
             self.not_audited.push(item);
-            self.status = Some(worst(
-                self.status.unwrap_or(ExitStatus::Clean),
-                ExitStatus::Incomplete,
-            ));
+            self.status = self.status.max(Some(ExitStatus::Incomplete));
         }
         let status = self.status.unwrap_or(ExitStatus::Clean);
         let code = status.code();
@@ -225,7 +201,7 @@ impl Fleet {
             FleetFormat::Markdown => write_report(output, &view.markdown())?,
             FleetFormat::Sarif => write_report(output, &view.sarif())?,
             FleetFormat::Junit => write_report(output, &view.junit(threshold))?,
-            FleetFormat::Html => write_report(output, &view.html())?,
+            FleetFormat::Html => write_report(output, &view.html(&super::output::written_at()))?,
         }
         Ok(status)
     }

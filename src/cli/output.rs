@@ -54,8 +54,22 @@ pub fn render(result: &CheckResult, report: &ReportArgs) -> String {
                 exit_status(result, report.fail_on, report.allow_incomplete),
                 report.fail_on,
             ),
+            &written_at(),
         ),
     }
+}
+
+/// When a report is written, as it says (RFC 3339): now, or `SOURCE_DATE_EPOCH` (seconds since
+/// 1970, the reproducible-builds convention) when set, so a report rendered again from the
+/// same evidence is the same bytes.
+pub fn written_at() -> String {
+    let epoch = std::env::var("SOURCE_DATE_EPOCH")
+        .ok()
+        .and_then(|s| s.trim().parse::<u64>().ok());
+    crate::infra::time::rfc3339(match epoch {
+        Some(seconds) => std::time::UNIX_EPOCH + std::time::Duration::from_secs(seconds),
+        None => std::time::SystemTime::now(),
+    })
 }
 
 /// The verdict a report states: the exit code and what it means.
@@ -143,13 +157,11 @@ pub fn write_report(output: Option<&Path>, text: &str) -> Result<(), CliError> {
 /// The exit code a report earns: incomplete coverage first (unless allowed), then findings at
 /// or above the threshold.
 pub fn exit_status(result: &CheckResult, fail_on: FailOn, allow_incomplete: bool) -> ExitStatus {
-    if !result.coverage.complete && !allow_incomplete {
-        ExitStatus::Incomplete
-    } else if result.fails_at(fail_on.threshold()) {
-        ExitStatus::Findings
-    } else {
-        ExitStatus::Clean
-    }
+    ExitStatus::judged(
+        !result.coverage.complete,
+        allow_incomplete,
+        result.fails_at(fail_on.threshold()),
+    )
 }
 
 /// A runtime on every core for a fleet scan: many clusters in flight, each with its TLS

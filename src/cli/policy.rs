@@ -60,14 +60,25 @@ pub fn run_init(
     output: Option<PathBuf>,
     allow_incomplete: bool,
 ) -> super::error::CliResult {
-    // A fleet scan's JSON Lines (or JSON report): a scope per cluster.
-    let (text, gaps) = if let Some(path) = input
+    // A fleet scan's JSON Lines (or JSON report): a scope per cluster. Read once under the
+    // manifests' cap; only a scan's output may be larger, and is then read whole.
+    let first = input
         .as_deref()
-        .filter(|p| p.ends_with(".jsonl") || looks_like_fleet(p))
-    {
+        .map(crate::source::file::read_input)
+        .transpose()?;
+    let fleet_lines = match &first {
+        Some(first) if first.bytes.len() > crate::inputs::manifest::MAX_INPUT_BYTES => Some(
+            super::fleet_lines::read_lines(std::path::Path::new(&first.path))?,
+        ),
+        Some(first) if crate::inputs::kind::kind_of(&first.bytes).is_fleet() => {
+            Some(super::fleet_lines::lines_of(first)?)
+        }
+        _ => None,
+    };
+    let (text, gaps) = if let Some(lines) = fleet_lines {
         let mut scopes = Vec::new();
         let mut not_audited = Vec::new();
-        for line in super::fleet_lines::read_lines(std::path::Path::new(path))? {
+        for line in lines {
             match line {
                 crate::report::fleet::FleetLine::Cluster(c) => scopes.push(c.starting_scope()),
                 crate::report::fleet::FleetLine::NotAudited(n) => not_audited.push(format!(
@@ -86,10 +97,8 @@ pub fn run_init(
         gaps.extend(not_audited);
         (crate::policy::starting_policy_of(&scopes, &gaps), gaps)
     } else {
-        let result = match (input, cluster) {
-            (Some(input), _) => {
-                super::check::judge_inputs(&super::check::read_all(&[input])?, &[])?
-            }
+        let result = match (first, cluster) {
+            (Some(first), _) => super::check::judge_inputs(&[first], &[])?,
             (None, Some(name)) => {
                 let mut target = super::args::ClusterTarget::named(&name, region.as_deref());
                 target.no_iam = true;
@@ -124,14 +133,6 @@ pub fn run_init(
     }
     super::output::write_report(output.as_deref(), &text)?;
     Ok(crate::cli::exit::ExitStatus::Clean)
-}
-
-/// Whether a file is a fleet scan's JSON report.
-fn looks_like_fleet(path: &str) -> bool {
-    std::fs::read(path).is_ok_and(|bytes| {
-        serde_json::from_slice::<serde_json::Value>(&bytes)
-            .is_ok_and(|v| v["kind"] == "FleetReport")
-    })
 }
 
 /// The finishing step of a loaded policy, judged as of today.

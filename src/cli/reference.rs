@@ -56,6 +56,18 @@ pub const ENVIRONMENT: &[(&str, &str)] = &[
         "JOB_COMPLETION_INDEX, AWS_BATCH_JOB_ARRAY_INDEX",
         "The shard's index for scan --shards N (a Kubernetes Indexed Job, an AWS Batch array job).",
     ),
+    (
+        "AWS_AUTH_AUDIT_POLICY",
+        "The organisation policy file, when --policy is not given (else .aws-auth-audit.yaml from this folder up to the repository root).",
+    ),
+    (
+        "NO_COLOR",
+        "Set and not empty: the table is never coloured (--color auto).",
+    ),
+    (
+        "SOURCE_DATE_EPOCH",
+        "Seconds since 1970: the time HTML reports say they were written, so a report rendered again from the same evidence is the same bytes.",
+    ),
 ];
 
 /// The man page (roff): the command, every subcommand with every option, the exit codes and

@@ -217,9 +217,5 @@ pub fn run_cluster(
         }
     };
     write_stdout(&text)?;
-    Ok(if incomplete.is_empty() {
-        ExitStatus::Clean
-    } else {
-        ExitStatus::Incomplete
-    })
+    Ok(ExitStatus::judged(!incomplete.is_empty(), false, false))
 }

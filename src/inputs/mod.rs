@@ -5,6 +5,7 @@
 pub mod certificate;
 pub mod declared;
 pub mod eksctl;
+pub mod kind;
 pub mod kubeconfig;
 pub mod manifest;
 pub mod terraform;

@@ -154,3 +154,54 @@ fn configmap_data_limit_is_counted_as_kubernetes_counts_it() {
     assert_eq!(r.code, 2);
     assert!(r.stderr.contains("over the 1 MiB"), "{}", r.stderr);
 }
+
+/// One sniffer decides what a file is for every command: a fleet scan's output handed to
+/// `check` or `diff` is refused with the commands that read it, and `policy init` reads it in
+/// either shape.
+#[test]
+fn a_fleet_scans_output_is_told_apart_by_every_command() {
+    let dir = common::scratch("inputs-fleet");
+    let evidence = dir.join("evidence");
+    std::fs::create_dir_all(&evidence).unwrap();
+    std::fs::copy(
+        "tests/pinned/snapshots/faults-healthy.json",
+        evidence.join("healthy.json"),
+    )
+    .unwrap();
+    let replay = evidence.to_str().unwrap();
+    let report = dir.join("fleet.json");
+    let lines = dir.join("fleet.jsonl");
+    for (format, out) in [("json", &report), ("jsonl", &lines)] {
+        let scanned = common::run(&[
+            "scan",
+            "--replay",
+            replay,
+            "--quiet",
+            "--format",
+            format,
+            "-o",
+            out.to_str().unwrap(),
+        ]);
+        assert_ne!(scanned.code, 2, "{}", scanned.stderr);
+    }
+    for out in [&report, &lines] {
+        let path = out.to_str().unwrap();
+        let checked = common::run(&["check", path]);
+        assert_eq!(checked.code, 2, "{}", checked.stdout);
+        assert!(
+            checked.stderr.contains("a fleet scan's")
+                && checked.stderr.contains("`merge` reports it"),
+            "{}",
+            checked.stderr
+        );
+        let diffed = common::run(&["diff", "examples/clean.yaml", path]);
+        assert_eq!(diffed.code, 2, "{}", diffed.stdout);
+        let init = common::run(&["policy", "init", path, "--allow-incomplete"]);
+        assert_eq!(init.code, 0, "{path}: {}", init.stderr);
+        assert!(
+            init.stdout.contains("clusters: [healthy]"),
+            "{}",
+            init.stdout
+        );
+    }
+}

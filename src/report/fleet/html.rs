@@ -24,8 +24,8 @@ fn meaning(exit: u8) -> &'static str {
 }
 
 impl FleetView<'_> {
-    pub fn html(&self) -> String {
-        let now = crate::infra::time::rfc3339(std::time::SystemTime::now());
+    /// The fleet's page; `written` is when (RFC 3339), the caller's to say.
+    pub fn html(&self, written: &str) -> String {
         let complete = self.clusters.iter().filter(|c| c.complete()).count();
         let mut body = format!(
             "<header>\n<h1>aws-auth-audit: who can get into the fleet</h1>\n{}</header>\n",
@@ -36,7 +36,7 @@ impl FleetView<'_> {
                 ),
                 ("Targets not audited", self.not_audited.len().to_string()),
                 ("Regions skipped", self.skipped.len().to_string()),
-                ("When", format!("report written {now}")),
+                ("When", format!("report written {written}")),
             ])
         );
         let incomplete: Vec<String> = self

@@ -382,7 +382,7 @@ impl FleetView<'_> {
     pub fn json(&self) -> String {
         let report = FleetReport {
             version: FLEET_REPORT_VERSION,
-            kind: "FleetReport",
+            kind: crate::inputs::kind::FLEET_REPORT_KIND,
             tool: crate::report::ToolInfo::this_build(),
             clusters: self.clusters,
             not_audited: self.not_audited,

@@ -20,22 +20,24 @@ pub use diff::diff;
 use crate::judge::result::CheckResult;
 use view::AuditView;
 
-/// When the page was written, or when the evidence was collected when a snapshot says.
-fn when(result: &CheckResult) -> String {
-    let now = crate::infra::time::rfc3339(std::time::SystemTime::now());
+/// When the page was written (`written`, from the caller), and when the evidence was
+/// collected when a snapshot says.
+fn when(result: &CheckResult, written: &str) -> String {
     match result.live.as_ref().and_then(|l| l.collected_at.as_ref()) {
-        Some(collected) => format!("evidence collected {collected}; report written {now}"),
-        None => format!("report written {now}"),
+        Some(collected) => format!("evidence collected {collected}; report written {written}"),
+        None => format!("report written {written}"),
     }
 }
 
 /// The page of a `check` or `cluster` judgement.
-pub fn check(result: &CheckResult, outcome: &Outcome) -> String {
+/// `written` is when the report is written (RFC 3339), the caller's to say: a replay can
+/// render the page byte for byte again.
+pub fn check(result: &CheckResult, outcome: &Outcome, written: &str) -> String {
     let view = AuditView::from_result(result, outcome.threshold);
     let subject = view.subject();
     let mut body = format!(
         "<header>\n<h1>aws-auth-audit: who can get in</h1>\n{}</header>\n",
-        audit::header(&view, &when(result))
+        audit::header(&view, &when(result, written))
     );
     body.push_str(&audit::body(&view, "a", Some(outcome), 2));
     let codes: BTreeSet<String> = view.findings.iter().map(|f| f.code.clone()).collect();

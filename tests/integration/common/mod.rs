@@ -29,11 +29,24 @@ pub fn run_with_stdin(args: &[&str], stdin: &[u8]) -> Run {
 
 /// Runs the CLI in `dir`, feeding `stdin`; fails after 20 s.
 pub fn run_in(dir: &Path, args: &[&str], stdin: &[u8]) -> Run {
+    run_in_env(dir, args, stdin, &[])
+}
+
+/// Runs the CLI from the repository root with the time reports say they were written fixed
+/// (`SOURCE_DATE_EPOCH`: 2026-01-01), so a report is the same bytes on every run.
+pub fn run_reproducible(args: &[&str]) -> Run {
+    run_in_env(&repo(), args, b"", &[("SOURCE_DATE_EPOCH", "1767225600")])
+}
+
+/// Runs the CLI in `dir` with `env` set, feeding `stdin`; fails after 20 s.
+pub fn run_in_env(dir: &Path, args: &[&str], stdin: &[u8], env: &[(&str, &str)]) -> Run {
     let mut child = Command::new(env!("CARGO_BIN_EXE_aws-auth-audit"))
         .args(args)
         .current_dir(dir)
         .env_remove("AWS_AUTH_AUDIT_POLICY")
         .env_remove("NO_COLOR")
+        .env_remove("SOURCE_DATE_EPOCH")
+        .envs(env.iter().copied())
         .stdin(Stdio::piped())
         .stdout(Stdio::piped())
         .stderr(Stdio::piped())
