@@ -88,21 +88,8 @@ pub enum Command {
         /// Files to read; `-` reads standard input
         #[arg(required = true, value_name = "FILE")]
         files: Vec<String>,
-        /// Report format
-        #[arg(long, value_enum, default_value_t = Format::Table)]
-        format: Format,
-        /// Write the report to this file (mode 0600, written atomically) instead of stdout
-        #[arg(long, short = 'o', value_name = "FILE")]
-        output: Option<PathBuf>,
-        /// Exit 1 when a finding has this severity or higher
-        #[arg(long, value_enum, default_value_t = FailOn::High)]
-        fail_on: FailOn,
-        /// Exit 0 instead of 3 when some check could not be evaluated (the report still says so)
-        #[arg(long)]
-        allow_incomplete: bool,
-        /// Colour in the table report (NO_COLOR is honoured)
-        #[arg(long, value_enum, default_value_t = ColorChoice::Auto)]
-        color: ColorChoice,
+        #[command(flatten)]
+        report: ReportArgs,
         /// Look up every mapped role and user in IAM (AWS credentials from the standard chain):
         /// adds EA401 and EA404, and IAM's ARNs to EA107
         #[arg(long)]
@@ -235,21 +222,8 @@ pub enum Command {
     Cluster {
         #[command(flatten)]
         target: ClusterTarget,
-        /// Report format
-        #[arg(long, value_enum, default_value_t = Format::Table)]
-        format: Format,
-        /// Write the report to this file (mode 0600, written atomically) instead of stdout
-        #[arg(long, short = 'o', value_name = "FILE")]
-        output: Option<PathBuf>,
-        /// Exit 1 when a finding has this severity or higher
-        #[arg(long, value_enum, default_value_t = FailOn::High)]
-        fail_on: FailOn,
-        /// Exit 0 instead of 3 when some check could not be evaluated (the report still says so)
-        #[arg(long)]
-        allow_incomplete: bool,
-        /// Colour in the table report (NO_COLOR is honoured)
-        #[arg(long, value_enum, default_value_t = ColorChoice::Auto)]
-        color: ColorChoice,
+        #[command(flatten)]
+        report: ReportArgs,
         /// Also write the evidence snapshot this report judged (mode 0600, atomically);
         /// `check FILE` reproduces the report from it
         #[arg(long, value_name = "FILE")]
@@ -444,6 +418,27 @@ pub enum PolicyAction {
         #[arg(long)]
         allow_incomplete: bool,
     },
+}
+
+/// How a judgement's report is rendered, where it goes, and what fails the run: the flags of
+/// every command that reports one judgement (`check`, `cluster`).
+#[derive(Debug, Clone, clap::Args)]
+pub struct ReportArgs {
+    /// Report format
+    #[arg(long, value_enum, default_value_t = Format::Table)]
+    pub format: Format,
+    /// Write the report to this file (mode 0600, written atomically) instead of stdout
+    #[arg(long, short = 'o', value_name = "FILE")]
+    pub output: Option<PathBuf>,
+    /// Exit 1 when a finding has this severity or higher
+    #[arg(long, value_enum, default_value_t = FailOn::High)]
+    pub fail_on: FailOn,
+    /// Exit 0 instead of 3 when some check could not be evaluated (the report still says so)
+    #[arg(long)]
+    pub allow_incomplete: bool,
+    /// Colour in the table report (NO_COLOR is honoured)
+    #[arg(long, value_enum, default_value_t = ColorChoice::Auto)]
+    pub color: ColorChoice,
 }
 
 /// Which organisation policy a command judges against.

@@ -31,7 +31,6 @@ pub use reference::cli_reference;
 use crate::cli::exit::ExitStatus;
 use crate::infra::escape::terminal;
 use crate::source::aws::CredentialOptions;
-use output::ReportArgs;
 
 /// Parses the arguments and runs the command; a failure is said once, on stderr.
 pub fn run(args: impl IntoIterator<Item = OsString>) -> ExitStatus {
@@ -77,11 +76,7 @@ fn dispatch(command: Command) -> CliResult {
     match command {
         Command::Check {
             files,
-            format,
-            output,
-            fail_on,
-            allow_incomplete,
-            color,
+            report,
             resolve,
             region,
             profile,
@@ -89,13 +84,7 @@ fn dispatch(command: Command) -> CliResult {
             policy,
         } => check::run(
             &files,
-            ReportArgs {
-                format,
-                output,
-                fail_on,
-                allow_incomplete,
-                color,
-            },
+            report,
             resolve.then_some(CredentialOptions {
                 region,
                 profile,
@@ -296,22 +285,12 @@ fn dispatch(command: Command) -> CliResult {
         },
         Command::Cluster {
             target,
-            format,
-            output,
-            fail_on,
-            allow_incomplete,
-            color,
+            report,
             snapshot,
             policy,
         } => cluster::run(
             target,
-            ReportArgs {
-                format,
-                output,
-                fail_on,
-                allow_incomplete,
-                color,
-            },
+            report,
             snapshot,
             policy::load(policy)?.as_ref(),
         ),

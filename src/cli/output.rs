@@ -2,7 +2,7 @@
 //! file (0600, atomically), and the exit status of a judged result.
 
 use std::io::{IsTerminal, Write};
-use std::path::{Path, PathBuf};
+use std::path::Path;
 
 use clap::ValueEnum;
 
@@ -12,14 +12,7 @@ use crate::cli::exit::ExitStatus;
 use crate::judge::result::CheckResult;
 use crate::report::{self, Format};
 
-/// How the report of a judgement is rendered, where it goes, and what fails the run.
-pub struct ReportArgs {
-    pub format: Format,
-    pub output: Option<PathBuf>,
-    pub fail_on: FailOn,
-    pub allow_incomplete: bool,
-    pub color: ColorChoice,
-}
+pub use super::args::ReportArgs;
 
 /// Whether the table report is coloured.
 pub fn use_color(choice: ColorChoice, to_file: bool) -> bool {
