@@ -288,12 +288,7 @@ fn dispatch(command: Command) -> CliResult {
             report,
             snapshot,
             policy,
-        } => cluster::run(
-            target,
-            report,
-            snapshot,
-            policy::load(policy)?.as_ref(),
-        ),
+        } => cluster::run(target, report, snapshot, policy::load(policy)?.as_ref()),
         Command::Collect {
             target,
             output,

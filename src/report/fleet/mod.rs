@@ -95,11 +95,8 @@ impl ClusterLine {
         crate::policy::admin_count(count, &self.admin_gaps())
     }
 
-    /// `yes`, or `no: unknown(auth_rejected), …`: whether every rule ran, and if not why.
-    fn completeness(&self) -> String {
-        if self.complete() {
-            return "yes".to_string();
-        }
+    /// Why some rules did not run (`unknown(auth_rejected)`, each once), none when all did.
+    fn incomplete_reasons(&self) -> Vec<&str> {
         let reasons: std::collections::BTreeSet<&str> = self.report["coverage"]["not_evaluated"]
             .as_array()
             .map_or(&[][..], Vec::as_slice)
@@ -107,7 +104,15 @@ impl ClusterLine {
             .filter_map(|n| n["reason"].as_str())
             .map(|r| r.split(':').next().unwrap_or(r))
             .collect();
-        format!("no: {}", reasons.into_iter().collect::<Vec<_>>().join(", "))
+        reasons.into_iter().collect()
+    }
+
+    /// `yes`, or `no: unknown(auth_rejected), …`: whether every rule ran, and if not why.
+    fn completeness(&self) -> String {
+        if self.complete() {
+            return "yes".to_string();
+        }
+        format!("no: {}", self.incomplete_reasons().join(", "))
     }
 
     fn complete(&self) -> bool {

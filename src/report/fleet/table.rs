@@ -2,6 +2,19 @@
 
 use super::{FleetView, access_view};
 use crate::infra::escape::terminal;
+use crate::report::table::{GridCell, draw};
+
+const HEADER: [&str; 9] = [
+    "account",
+    "region",
+    "cluster",
+    "mode",
+    "version",
+    "admins",
+    "hidden creator",
+    "findings",
+    "complete",
+];
 
 /// The fleet as a person reads it.
 impl FleetView<'_> {
@@ -16,40 +29,43 @@ impl FleetView<'_> {
         if let Some(census) = self.census {
             out.push_str(&format!("targets: {}\n", census.line()));
         }
-        let mut rows = comfy_table::Table::new();
-        rows.set_header([
-            "account",
-            "region",
-            "cluster",
-            "mode",
-            "version",
-            "admins",
-            "hidden creator",
-            "findings",
-            "complete",
-        ]);
-        for c in clusters {
-            let cluster = &c.report["cluster"];
-            let complete = c.completeness();
-            rows.add_row([
-                terminal(&c.account),
-                terminal(&c.region),
-                terminal(&c.cluster),
-                terminal(cluster["authentication_mode"].as_str().unwrap_or("unknown")),
-                terminal(cluster["kubernetes_version"].as_str().unwrap_or("")),
-                c.admins_label(Some("cluster-admin")),
-                if c.hidden_creator() { "yes" } else { "no" }.to_string(),
-                format!(
-                    "{} critical, {} high, {} medium, {} low",
-                    c.failing("critical"),
-                    c.failing("high"),
-                    c.failing("medium"),
-                    c.failing("low")
-                ),
-                terminal(&complete),
-            ]);
-        }
-        out.push_str(&format!("{rows}\n"));
+        let rows: Vec<Vec<GridCell>> = clusters
+            .iter()
+            .map(|c| {
+                let cluster = &c.report["cluster"];
+                [
+                    terminal(&c.account),
+                    terminal(&c.region),
+                    terminal(&c.cluster),
+                    terminal(cluster["authentication_mode"].as_str().unwrap_or("unknown")),
+                    terminal(cluster["kubernetes_version"].as_str().unwrap_or("")),
+                    c.admins_label(Some("cluster-admin")),
+                    if c.hidden_creator() { "yes" } else { "no" }.to_string(),
+                    format!(
+                        "{} critical, {} high, {} medium, {} low",
+                        c.failing("critical"),
+                        c.failing("high"),
+                        c.failing("medium"),
+                        c.failing("low")
+                    ),
+                    // A reason a line: the cell is never cut inside one.
+                    if c.complete() {
+                        "yes".to_string()
+                    } else {
+                        std::iter::once("no:".to_string())
+                            .chain(c.incomplete_reasons().into_iter().map(terminal))
+                            .collect::<Vec<_>>()
+                            .join("\n")
+                    },
+                ]
+                .into_iter()
+                .map(GridCell::plain)
+                .collect()
+            })
+            .collect();
+        let mut table = Vec::new();
+        draw(&mut table, &HEADER, &rows).expect("writing to memory");
+        out.push_str(&String::from_utf8(table).expect("the table is text"));
         let view = access_view(clusters);
         if !view.is_empty() {
             out.push_str("who can administer, across the fleet:\n");

@@ -4,9 +4,7 @@ mod grid;
 
 use std::io::Write;
 
-use comfy_table::{Cell, ContentArrangement, Table, presets};
-
-use grid::GridCell;
+pub(crate) use grid::GridCell;
 
 use crate::infra::escape::terminal;
 use crate::judge::result::CheckResult;
@@ -74,47 +72,52 @@ pub fn not_evaluated_lines(result: &CheckResult) -> String {
 }
 
 /// The access matrix: one row per way in, with its power and whether EKS uses it.
-fn access_matrix(principals: &[crate::model::access::Principal], colored: bool) -> String {
-    let mut table = Table::new();
-    table
-        .load_style(presets::UTF8_FULL_CONDENSED)
-        .set_content_arrangement(ContentArrangement::Dynamic)
-        .set_width(TABLE_WIDTH as u16)
-        .set_header(["principal", "source", "as", "power", "in effect"]);
-    for p in principals {
-        let mut grants = vec![format!("user {}", p.username)];
-        if !p.groups.is_empty() {
-            grants.push(format!("groups {}", p.groups.join(", ")));
-        }
-        grants.extend(p.policies.iter().cloned());
-        table.add_row(vec![
-            Cell::new(cell(&p.arn)),
-            Cell::new(cell(&p.source.to_string())),
-            Cell::new(
-                grants
-                    .iter()
-                    .map(|g| cell(g))
-                    .collect::<Vec<_>>()
-                    .join("\n"),
-            ),
-            Cell::new(format!("{}\n({})", p.tier.as_str(), cell(&p.tier_reason))),
-            Cell::new(if p.in_effect {
-                if p.note.is_empty() {
-                    "yes".to_string()
-                } else {
-                    format!("yes: {}", cell(&p.note))
-                }
-            } else {
-                format!("no: {}", cell(&p.note))
-            }),
-        ]);
-    }
-    if colored {
-        table.enforce_styling();
-    } else {
-        table.force_no_tty();
-    }
-    format!("access matrix ({} way(s) in):\n{table}\n", principals.len())
+fn access_matrix(principals: &[crate::model::access::Principal]) -> String {
+    let rows: Vec<Vec<GridCell>> = principals
+        .iter()
+        .map(|p| {
+            let mut grants = vec![format!("user {}", p.username)];
+            if !p.groups.is_empty() {
+                grants.push(format!("groups {}", p.groups.join(", ")));
+            }
+            grants.extend(p.policies.iter().cloned());
+            vec![
+                GridCell::plain(cell(&p.arn)),
+                GridCell::plain(cell(&p.source.to_string())),
+                GridCell::plain(
+                    grants
+                        .iter()
+                        .map(|g| cell(g))
+                        .collect::<Vec<_>>()
+                        .join("\n"),
+                ),
+                GridCell::plain(format!("{}\n({})", p.tier.as_str(), cell(&p.tier_reason))),
+                GridCell::plain(match (p.in_effect, p.note.is_empty()) {
+                    (true, true) => "yes".to_string(),
+                    (true, false) => format!("yes: {}", cell(&p.note)),
+                    (false, _) => format!("no: {}", cell(&p.note)),
+                }),
+            ]
+        })
+        .collect();
+    let mut table = Vec::new();
+    draw(&mut table, &MATRIX_HEADER, &rows).expect("writing to memory");
+    format!(
+        "access matrix ({} way(s) in):\n{}",
+        principals.len(),
+        String::from_utf8(table).expect("the table is text")
+    )
+}
+
+const MATRIX_HEADER: [&str; 5] = ["principal", "source", "as", "power", "in effect"];
+
+/// Draws a table of the human reports, every one in the same style and width.
+pub(crate) fn draw(
+    out: &mut impl Write,
+    header: &[&str],
+    rows: &[Vec<GridCell>],
+) -> std::io::Result<()> {
+    grid::write(out, header, rows, TABLE_WIDTH)
 }
 
 /// The report as one text.
@@ -169,10 +172,10 @@ pub fn write(
                 ]
             })
             .collect();
-        grid::write(out, &FINDINGS_HEADER, &rows, TABLE_WIDTH)?;
+        draw(out, &FINDINGS_HEADER, &rows)?;
     }
     if let Some(live) = result.live.as_ref().filter(|l| !l.principals.is_empty()) {
-        out.write_all(access_matrix(&live.principals, colored).as_bytes())?;
+        out.write_all(access_matrix(&live.principals).as_bytes())?;
     }
     for note in &result.notes {
         writeln!(out, "note: {}", cell(note))?;
