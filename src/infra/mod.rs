@@ -1,11 +1,9 @@
 //! What every stage uses: diagnostic logging through a redactor of secrets, text made safe for
-//! a terminal or Markdown, files written privately and atomically, percent-encoding, time,
-//! helper threads that start at once.
+//! a terminal or Markdown, files written privately and atomically, percent-encoding, time.
 
 pub mod escape;
 pub mod logging;
 pub mod output;
 pub mod percent;
 pub mod redact;
-pub mod threads;
 pub mod time;

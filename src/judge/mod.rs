@@ -12,7 +12,6 @@
 pub mod baseline;
 mod declared;
 mod files;
-mod offline;
 pub mod result;
 mod snapshot;
 
@@ -181,7 +180,9 @@ pub fn judge(evidence: Evidence<'_>, finish: &[&dyn Finish]) -> CheckResult {
         .map(|(rule, _)| *rule)
         .collect();
     for doc in &documents {
-        offline::run_offline_rules(&offline, doc, iam, &mut findings);
+        for rule in &offline {
+            findings.append(&mut rule.run_with(doc, iam));
+        }
     }
     for (rule, can) in &runs {
         match can {

@@ -4,7 +4,6 @@
 use serde::Serialize;
 use serde_json::{Value, json};
 
-use super::json::pretty::Pretty;
 use crate::judge::result::CheckResult;
 use crate::rules::RULES;
 use crate::rules::finding::{Finding, Severity};
@@ -43,15 +42,15 @@ pub(crate) struct SarifResult {
     suppressions: Option<Value>,
 }
 
-/// The log's shape, as `serde_json` would write it whole (the reference [`write`] is held to).
-#[cfg(test)]
+/// The log's one run; its results are serialised one by one as they are reached
+/// ([`Results`]), never held together as JSON values.
 #[derive(Serialize)]
 #[serde(rename_all = "camelCase")]
 struct Run<'a> {
     tool: Value,
     invocations: Value,
     column_kind: &'static str,
-    results: Vec<SarifResult>,
+    results: Results<'a>,
     /// What SARIF has no place for: which rules ran and which could not (a check not done is
     /// never a pass), and for a live audit the cluster and its access matrix.
     properties: RunProperties<'a>,
@@ -67,7 +66,15 @@ struct RunProperties<'a> {
     access_matrix: Option<&'a [crate::model::access::Principal]>,
 }
 
-#[cfg(test)]
+/// The findings as SARIF results, each built when the serialiser reaches it.
+struct Results<'a>(&'a [Finding]);
+
+impl Serialize for Results<'_> {
+    fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        serializer.collect_seq(self.0.iter().map(sarif_result))
+    }
+}
+
 #[derive(Serialize)]
 struct Log<'a> {
     #[serde(rename = "$schema")]
@@ -153,30 +160,19 @@ pub fn render(result: &CheckResult) -> String {
 }
 
 /// Writes the log to `out` as it is serialised (stdout needs no copy of it in memory).
-/// Writes the log: the bytes `serde_json::to_writer_pretty` writes for [`Log`], each result
-/// written by hand ([`write_result`]) as it is reached, so that a large audit's results are
-/// never held as JSON values.
 pub fn write(result: &CheckResult, out: &mut impl std::io::Write) -> std::io::Result<()> {
-    let mut json = Pretty::at(out, 0);
-    json.begin_object()?;
-    json.string_member("$schema", SCHEMA)?;
-    json.string_member("version", "2.1.0")?;
-    json.key("runs")?;
-    json.begin_array()?;
-    json.item()?;
-    json.begin_object()?;
-    json.key("tool")?;
-    json.serde(&tool(result))?;
-    json.key("invocations")?;
-    json.serde(&invocations(result))?;
-    json.string_member("columnKind", COLUMN_KIND)?;
-    json.key("results")?;
-    json.array(&result.findings, write_result)?;
-    json.key("properties")?;
-    json.serde(&run_properties(result))?;
-    json.end_object()?;
-    json.end_array()?;
-    json.end_object()?;
+    let log = Log {
+        schema: SCHEMA,
+        version: "2.1.0",
+        runs: [Run {
+            tool: tool(result),
+            invocations: invocations(result),
+            column_kind: COLUMN_KIND,
+            results: Results(&result.findings),
+            properties: run_properties(result),
+        }],
+    };
+    serde_json::to_writer_pretty(&mut *out, &log)?;
     out.write_all(b"\n")
 }
 
@@ -239,66 +235,6 @@ fn run_properties(result: &CheckResult) -> RunProperties<'_> {
     }
 }
 
-/// A finding's result, as [`sarif_result`] serialised writes it.
-fn write_result<W: std::io::Write>(json: &mut Pretty<'_, W>, f: &Finding) -> std::io::Result<()> {
-    json.begin_object()?;
-    json.string_member("ruleId", f.code)?;
-    json.key("ruleIndex")?;
-    json.number(rule_index(f.code))?;
-    json.string_member("level", level(f.severity))?;
-    json.key("message")?;
-    json.begin_object()?;
-    json.string_member("text", &format!("{} Fix: {}", f.message, f.remediation))?;
-    json.end_object()?;
-    json.key("locations")?;
-    json.begin_array()?;
-    json.item()?;
-    json.begin_object()?;
-    if f.location.in_file() {
-        json.key("physicalLocation")?;
-        json.begin_object()?;
-        json.key("artifactLocation")?;
-        json.begin_object()?;
-        json.string_member("uri", &uri_reference(&f.location.path))?;
-        json.end_object()?;
-        json.key("region")?;
-        json.begin_object()?;
-        json.key("startLine")?;
-        json.number(f.location.line)?;
-        json.key("startColumn")?;
-        json.number(f.location.column.max(1))?;
-        json.end_object()?;
-        json.end_object()?;
-    }
-    json.key("logicalLocations")?;
-    json.begin_array()?;
-    json.item()?;
-    json.begin_object()?;
-    json.string_member("fullyQualifiedName", &f.location.route)?;
-    json.end_object()?;
-    json.end_array()?;
-    json.end_object()?;
-    json.end_array()?;
-    json.key("partialFingerprints")?;
-    json.begin_object()?;
-    json.string_member("awsAuthAudit/v1", &f.fingerprint)?;
-    json.end_object()?;
-    json.key("properties")?;
-    json.begin_object()?;
-    json.string_member("severity", f.severity.as_str())?;
-    json.string_member("status", &f.status.label())?;
-    if !f.controls.is_empty() {
-        json.key("controls")?;
-        json.strings(&f.controls)?;
-    }
-    json.end_object()?;
-    if let Some(suppressions) = suppressions(f) {
-        json.key("suppressions")?;
-        json.serde(&suppressions)?;
-    }
-    json.end_object()
-}
-
 fn rule_index(code: &str) -> usize {
     RULES.iter().position(|r| r.meta.code == code).unwrap_or(0)
 }
@@ -306,40 +242,6 @@ fn rule_index(code: &str) -> usize {
 #[cfg(test)]
 mod tests {
     use super::*;
-
-    /// The whole log as `serde_json` writes it: what [`write`] must write.
-    fn by_serde(result: &CheckResult) -> String {
-        let log = Log {
-            schema: SCHEMA,
-            version: "2.1.0",
-            runs: [Run {
-                tool: tool(result),
-                invocations: invocations(result),
-                column_kind: COLUMN_KIND,
-                results: result.findings.iter().map(sarif_result).collect(),
-                properties: run_properties(result),
-            }],
-        };
-        serde_json::to_string_pretty(&log).unwrap() + "\n"
-    }
-
-    #[test]
-    fn the_log_is_written_as_serde_writes_it() {
-        let file = crate::inputs::manifest::InputFile {
-            path: "aws-auth.yaml".into(),
-            bytes: std::fs::read("examples/aws-auth.yaml").unwrap(),
-        };
-        let mut result = crate::judge::check(&[file]).unwrap();
-        assert!(!result.findings.is_empty());
-        result
-            .findings
-            .extend(crate::report::json::pretty::finding_shapes(
-                "a \"quoted\" \\ message\u{1}\u{202e}",
-            ));
-        assert_eq!(render(&result), by_serde(&result));
-        result.findings.clear();
-        assert_eq!(render(&result), by_serde(&result));
-    }
 
     #[test]
     fn paths_become_uri_references() {

@@ -448,10 +448,21 @@ fn counts_from_partial_reads_are_lower_bounds_and_policy_init_refuses_them() {
     }
     let replay = evidence.to_str().unwrap();
     let table = crate::common::run(&["scan", "--replay", replay, "--quiet"]);
+    // (The table wraps the cell; Markdown keeps it on one line.)
     assert!(
-        table.stdout.contains("at least 0 (aws-auth not read)"),
+        table.stdout.contains("at least 0 (aws-auth"),
         "{}",
         table.stdout
+    );
+    let markdown = crate::common::run(&[
+        "scan", "--replay", replay, "--quiet", "--format", "markdown",
+    ]);
+    assert!(
+        markdown
+            .stdout
+            .contains("| at least 0 (aws-auth not read) |"),
+        "{}",
+        markdown.stdout
     );
     assert!(
         table

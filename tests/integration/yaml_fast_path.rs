@@ -128,11 +128,10 @@ fn mutants_the_shortcut_takes_read_as_the_full_path_reads_them() {
     run_mutants(&seeds, 0x9e37_79b9_7f4a_7c15, |key, text| agree(*key, text));
 }
 
-/// A large section is read in two stretches at once (`parse_map::SPLIT_FROM_BYTES`): mutants
-/// edited near the cut — where one stretch ends and the other begins — still read as the full
-/// path reads them, whether both stretches take the shortcut or one gives up.
+/// A large section's mutants, edited in its middle, read as the full path reads them, whether
+/// the shortcut takes them or gives up part-way.
 #[test]
-fn a_section_read_in_two_stretches_reads_as_one() {
+fn a_large_section_edited_in_its_middle_reads_as_the_full_path_reads_it() {
     let mut texts = Vec::new();
     sections_of(&sample::large_configmap(160 * 1024), &mut texts);
     let [(key, text)] = texts.as_slice() else {

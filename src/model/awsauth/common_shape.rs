@@ -38,33 +38,8 @@ pub fn read_common_shape(text: &str, budget: Budget) -> Option<JsonNode> {
 pub fn read_common_shape_items(
     text: &str,
     budget: Budget,
-    on_item: impl FnMut(JsonNode),
-) -> Option<Pos> {
-    let read = read_items_from(text, 1, 0, budget, on_item)?;
-    Some(read.list_start)
-}
-
-/// What reading a stretch of a section's lines found: where its list starts, at what
-/// indentation, and what the full path's budget would count for its tree (the list's own
-/// node included).
-#[derive(Debug, Clone, Copy)]
-pub struct ItemsRead {
-    pub list_start: Pos,
-    pub list_indent: usize,
-    pub nodes: usize,
-    pub tree_bytes: usize,
-}
-
-/// [`read_common_shape_items`] on a stretch of a section that starts at a line of its own:
-/// line `first_line` of the section, at byte `first_offset` (positions are the section's).
-/// A stretch that starts where [`item_boundary`] says reads as that part of the whole does.
-pub fn read_items_from(
-    text: &str,
-    first_line: usize,
-    first_offset: usize,
-    budget: Budget,
     mut on_item: impl FnMut(JsonNode),
-) -> Option<ItemsRead> {
+) -> Option<Pos> {
     // One pass refuses everything outside printable ASCII and newlines (tabs, `\r`,
     // non-ASCII, control bytes): positions are then byte offsets.
     if !is_printable_ascii(text) {
@@ -77,9 +52,9 @@ pub fn read_items_from(
     };
     let mut list_start: Option<(Pos, usize)> = None;
     let mut current: Option<Item> = None;
-    let mut offset = first_offset;
+    let mut offset = 0;
     for (number, line) in split_lines(text).enumerate() {
-        let at = Line::new(line, first_line + number, offset);
+        let at = Line::new(line, 1 + number, offset);
         offset += line.len() + 1;
         let indent = at.indent();
         let rest = &at.text[indent..];
@@ -134,39 +109,9 @@ pub fn read_items_from(
     if let Some(item) = current.take() {
         on_item(reader.finish(item)?);
     }
-    let (list_start, list_indent) = list_start?;
+    let (list_start, _) = list_start?;
     reader.spend(0)?;
-    Some(ItemsRead {
-        list_start,
-        list_indent,
-        nodes: reader.nodes,
-        tree_bytes: reader.tree_bytes,
-    })
-}
-
-/// Where the first line at or after byte `near` that starts an item of the section's list
-/// begins (its `-` at the list's column, the column of the first item): a place to cut a
-/// section of the common shape into stretches read apart. `None` when there is none, or the
-/// text does not start as the common shape does.
-pub fn item_boundary(text: &str, near: usize) -> Option<usize> {
-    let bytes = text.as_bytes();
-    let first = split_lines(text).find(|line| {
-        let rest = line.trim_start_matches(' ');
-        !rest.is_empty() && !rest.starts_with('#')
-    })?;
-    let indent = first.len() - first.trim_start_matches(' ').len();
-    if !first[indent..].starts_with("- ") {
-        return None;
-    }
-    let mut at = near.min(bytes.len());
-    loop {
-        at += memchr::memchr(b'\n', &bytes[at..])? + 1;
-        let line = &bytes[at..];
-        let spaces = line.iter().take_while(|&&b| b == b' ').count();
-        if spaces == indent && line[spaces..].starts_with(b"- ") {
-            return Some(at);
-        }
-    }
+    Some(list_start)
 }
 
 /// A list item's mapping while its lines are read.

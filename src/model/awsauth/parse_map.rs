@@ -6,7 +6,7 @@ use std::borrow::Cow;
 use std::collections::HashMap;
 use std::hash::{BuildHasherDefault, Hasher};
 
-use super::common_shape::{ItemsRead, item_boundary, read_items_from};
+use super::common_shape::read_common_shape_items;
 use super::decode::{decode_entry, decode_section};
 use super::json_value::{JsonNode, to_json};
 use super::model::{AccountEntry, Entry, Row, Section, SectionFailure, SectionKey};
@@ -194,10 +194,6 @@ fn parse_section_with(
     Ok(section)
 }
 
-/// From this size a section of the common shape is read in two stretches at once, one per
-/// core (a 1 MiB section takes milliseconds; starting a thread, tens of microseconds).
-const SPLIT_FROM_BYTES: usize = 64 * 1024;
-
 /// The common-shape shortcut: each list item decoded as soon as it is read. The rows' key
 /// hashes when the text had the shape; `None` when not (`section` is left as it was).
 fn read_common_shape_into(
@@ -206,36 +202,10 @@ fn read_common_shape_into(
     keyed: &KeyHasher,
     section: &mut Section,
 ) -> Option<Vec<Option<u64>>> {
-    // (The cores are counted only for a large section: it reads cgroup files.)
-    let cut = (text.len() >= SPLIT_FROM_BYTES && crate::infra::threads::several_cores())
-        .then(|| item_boundary(text, text.len() / 2))
-        .flatten();
-    let read = match cut {
-        None => read_stretch(key, text, 1, 0, keyed),
-        Some(cut) => {
-            let (head, tail) = text.split_at(cut);
-            let tail_line = 1 + memchr::memchr_iter(b'\n', head.as_bytes()).count();
-            let (head, tail) = std::thread::scope(|scope| {
-                let tail = crate::infra::threads::spawn_now(scope, || {
-                    read_stretch(key, tail, tail_line, cut, keyed)
-                });
-                let head = read_stretch(key, head, 1, 0, keyed);
-                (head, tail.join())
-            });
-            let tail = match tail {
-                Ok(tail) => tail,
-                Err(panic) => std::panic::resume_unwind(panic),
-            };
-            join_stretches(head, tail)
-        }
-    };
-    let (_, entries, hashes) = read?;
+    let (entries, hashes) = read_decoded(key, text, keyed)?;
     section.entries = entries;
     Some(hashes)
 }
-
-/// A stretch's or a section's reading: the list's shape, its rows, each row's key hash.
-type Stretch = (ItemsRead, Vec<Entry>, Vec<Option<u64>>);
 
 /// Hashes a valid row's store key (`None` for a row `Validate()` drops), with keys drawn at
 /// random for the section (input cannot aim rows at one bucket).
@@ -250,59 +220,24 @@ impl KeyHasher {
     }
 }
 
-/// One stretch of a section (from line `first_line`, byte `first_offset`), its items decoded
-/// as they are read.
-fn read_stretch(
+/// A section of the common shape, its items decoded as they are read: the rows, and each
+/// row's key hash.
+fn read_decoded(
     key: SectionKey,
     text: &str,
-    first_line: usize,
-    first_offset: usize,
     keyed: &KeyHasher,
-) -> Option<Stretch> {
+) -> Option<(Vec<Entry>, Vec<Option<u64>>)> {
     // Room for the entries up front (an ARN alone is ~40 bytes of text): reserved memory that
     // is never written costs nothing, growing a vector copies it.
     let mut entries = Vec::with_capacity(text.len() / 32);
     let mut hashes = Vec::with_capacity(text.len() / 32);
-    let read = read_items_from(
-        text,
-        first_line,
-        first_offset,
-        Budget::SECTION,
-        |mut item| {
-            let mut entry = decode_entry(key, entries.len(), &mut item);
-            entry.validation_error = validate(&entry.row).err();
-            hashes.push(keyed.hash(&entry));
-            entries.push(entry);
-        },
-    )?;
-    Some((read, entries, hashes))
-}
-
-/// Two stretches read apart, as the whole would have read: one list (the same column), the
-/// budget counted over both (one list node, not two), the second's items numbered on.
-fn join_stretches(head: Option<Stretch>, tail: Option<Stretch>) -> Option<Stretch> {
-    let ((head, mut entries, mut hashes), (tail, tail_entries, tail_hashes)) = (head?, tail?);
-    let list_node = std::mem::size_of::<crate::inputs::yaml::Node>();
-    let joined = ItemsRead {
-        list_start: head.list_start,
-        list_indent: head.list_indent,
-        nodes: head.nodes + tail.nodes - 1,
-        tree_bytes: head.tree_bytes + tail.tree_bytes - list_node,
-    };
-    let budget = Budget::SECTION;
-    if tail.list_indent != head.list_indent
-        || joined.nodes > budget.max_nodes
-        || joined.tree_bytes > budget.max_bytes
-    {
-        return None;
-    }
-    let first = entries.len();
-    entries.extend(tail_entries.into_iter().map(|mut entry| {
-        entry.index += first;
-        entry
-    }));
-    hashes.extend(tail_hashes);
-    Some((joined, entries, hashes))
+    read_common_shape_items(text, Budget::SECTION, |mut item| {
+        let mut entry = decode_entry(key, entries.len(), &mut item);
+        entry.validation_error = validate(&entry.row).err();
+        hashes.push(keyed.hash(&entry));
+        entries.push(entry);
+    })?;
+    Some((entries, hashes))
 }
 
 /// The full path: saphyr's events, the YAML tree, its JSON conversion. `None` when the

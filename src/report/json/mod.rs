@@ -1,12 +1,8 @@
-//! The versioned JSON report, serialised straight from the results (no intermediate tree).
-//! Its shape is [`Report`]'s `Serialize` derive (the schema and [`value`] use it); [`write`]
-//! writes the same bytes with the findings and rows by hand ([`pretty`]).
-
-pub(crate) mod pretty;
+//! The versioned JSON report, serialised straight from the results (no intermediate tree):
+//! its shape is [`Report`]'s `Serialize` derive, which the schema, [`value`] and [`write`]
+//! all use.
 
 use serde::Serialize;
-
-use pretty::Pretty;
 
 use super::JSON_REPORT_VERSION;
 use crate::judge::result::{CheckResult, Coverage};
@@ -153,71 +149,14 @@ pub fn render(result: &CheckResult, threshold: Option<Severity>) -> String {
     String::from_utf8(text).expect("serde_json writes UTF-8")
 }
 
-/// Writes the report to `out` as it is serialised (stdout needs no copy of it in memory):
-/// the bytes `serde_json::to_writer_pretty` writes for [`Report`], the findings and the rows
-/// written by hand, the rest by `serde_json`.
+/// Writes the report to `out` as it is serialised (stdout needs no copy of it in memory).
 pub fn write(
     result: &CheckResult,
     threshold: Option<Severity>,
     out: &mut impl std::io::Write,
 ) -> std::io::Result<()> {
-    let report = report(result, threshold);
-    let mut json = Pretty::at(out, 0);
-    json.begin_object()?;
-    json.key("version")?;
-    json.number(report.version as usize)?;
-    json.key("tool")?;
-    json.serde(&report.tool)?;
-    if let Some(cluster) = report.cluster {
-        json.key("cluster")?;
-        json.serde(cluster)?;
-    }
-    if let Some(policy) = report.policy {
-        json.key("policy")?;
-        json.serde(policy)?;
-    }
-    json.key("inputs")?;
-    json.array(&report.inputs, write_input)?;
-    if let Some(principals) = report.principals {
-        json.key("principals")?;
-        json.serde(&principals)?;
-    }
-    json.key("findings")?;
-    json.array(report.findings, pretty::finding)?;
-    json.key("notes")?;
-    json.serde(&report.notes)?;
-    json.key("coverage")?;
-    json.serde(report.coverage)?;
-    json.key("summary")?;
-    json.serde(&report.summary)?;
-    json.end_object()?;
+    serde_json::to_writer_pretty(&mut *out, &report(result, threshold))?;
     out.write_all(b"\n")
-}
-
-/// An [`Input`], as its `Serialize` derive writes it.
-fn write_input<W: std::io::Write>(
-    json: &mut Pretty<'_, W>,
-    input: &Input<'_>,
-) -> std::io::Result<()> {
-    json.begin_object()?;
-    json.string_member("source", input.source)?;
-    json.string_member("configmap", input.configmap)?;
-    json.key("aws_auth")?;
-    json.begin_object()?;
-    for (key, rows) in [
-        ("map_roles", &input.aws_auth.map_roles),
-        ("map_users", &input.aws_auth.map_users),
-    ] {
-        json.key(key)?;
-        json.array(rows, |json, row| match row {
-            KeptRow::Role(role) => pretty::role_mapping(json, role),
-            KeptRow::User(user) => pretty::user_mapping(json, user),
-        })?;
-    }
-    json.key("map_accounts")?;
-    json.strings(&input.aws_auth.map_accounts)?;
-    json.end_object()?;
-    json.end_object()
 }
 
 /// The same report as a JSON value (a fleet's cluster line carries it; the HTML page reads it).
