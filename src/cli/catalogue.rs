@@ -24,9 +24,13 @@ pub fn run_rules(format: TextOrJson) -> CliResult {
         TextOrJson::Text => RULES
             .iter()
             .map(|r| {
+                // (`as_str`: a Display that ignores the width would break the columns.)
                 format!(
                     "{}  {:<8}  {:<30}  {}\n",
-                    r.meta.code, r.meta.severity, r.meta.slug, r.meta.summary
+                    r.meta.code,
+                    r.meta.severity.as_str(),
+                    r.meta.slug,
+                    r.meta.summary
                 )
             })
             .collect(),
@@ -35,12 +39,19 @@ pub fn run_rules(format: TextOrJson) -> CliResult {
     Ok(ExitStatus::Clean)
 }
 
+/// `explain CODE`, or the slug `rules` prints next to it (`explain role-path`), in any case.
 pub fn run_explain(code: &str) -> CliResult {
-    let rule = rules::find(code).ok_or_else(|| {
-        CliError::input(format!(
-            "no rule `{code}`; `aws-auth-audit rules` lists them"
-        ))
-    })?;
+    let rule = rules::find(&code.to_ascii_uppercase())
+        .or_else(|| {
+            RULES
+                .iter()
+                .find(|r| r.meta.slug.eq_ignore_ascii_case(code))
+        })
+        .ok_or_else(|| {
+            CliError::input(format!(
+                "no rule `{code}`; `aws-auth-audit rules` lists them"
+            ))
+        })?;
     write_stdout(&rule.page())?;
     Ok(ExitStatus::Clean)
 }

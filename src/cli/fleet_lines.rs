@@ -53,7 +53,7 @@ pub(super) fn line_writer(
     })
 }
 
-/// The largest scan output `merge`, `--baseline`, `--resume` and `policy init --from` read:
+/// The largest scan output `merge`, `--baseline`, `--resume` and `policy init` read:
 /// a cluster's line is ~20 KB, so this is tens of thousands of clusters.
 pub const MAX_FLEET_FILE_BYTES: usize = 1024 * 1024 * 1024;
 

@@ -69,12 +69,20 @@ fn identity(p: &Principal) -> String {
     text
 }
 
+/// The tiers some way in reaches, in the graph's order: only those are drawn.
+fn tiers_used(principals: &[crate::model::access::Principal]) -> Vec<Tier> {
+    TIERS
+        .into_iter()
+        .filter(|tier| principals.iter().any(|p| p.tier == *tier))
+        .collect()
+}
+
 pub fn dot(result: &CheckResult) -> String {
     let principals = result.access_matrix();
     let mut out = String::from(
         "digraph access {\n  rankdir=LR;\n  node [fontname=\"Helvetica\", fontsize=10];\n  edge [fontname=\"Helvetica\", fontsize=9];\n",
     );
-    for tier in TIERS {
+    for tier in tiers_used(&principals) {
         let admin = is_admin(tier);
         out.push_str(&format!(
             "  {} [label=\"{}\", shape=doubleoctagon{}];\n",
@@ -125,7 +133,8 @@ pub fn dot(result: &CheckResult) -> String {
 pub fn mermaid(result: &CheckResult) -> String {
     let principals = result.access_matrix();
     let mut out = String::from("flowchart LR\n");
-    for tier in TIERS {
+    let used = tiers_used(&principals);
+    for tier in used.iter().copied() {
         out.push_str(&format!(
             "  {}{{{{\"{}\"}}}}\n",
             tier_id(tier),
@@ -165,11 +174,14 @@ pub fn mermaid(result: &CheckResult) -> String {
     }
     out.push_str("  classDef admin stroke:#c00,stroke-width:3px,color:#c00\n");
     out.push_str("  classDef dead stroke-dasharray:4 3\n");
-    out.push_str(&format!(
-        "  class {},{} admin\n",
-        tier_id(Tier::ClusterAdmin),
-        tier_id(Tier::Admin)
-    ));
+    let admin_tiers: Vec<String> = used
+        .iter()
+        .filter(|t| is_admin(**t))
+        .map(|t| tier_id(*t))
+        .collect();
+    if !admin_tiers.is_empty() {
+        out.push_str(&format!("  class {} admin\n", admin_tiers.join(",")));
+    }
     if !dead_nodes.is_empty() {
         out.push_str(&format!("  class {} dead\n", dead_nodes.join(",")));
     }

@@ -371,6 +371,23 @@ fn rules_and_explain_come_from_the_registry() {
         explain.stdout,
         std::fs::read_to_string("docs/rules/EA113.md").unwrap()
     );
+    // The slug `rules` prints beside the code explains the same rule.
+    let by_slug = run(&["explain", "system-masters-grant"]);
+    assert_eq!(by_slug.stdout, explain.stdout, "{}", by_slug.stderr);
+    // The text listing's columns line up: every slug starts at the same column, whatever the
+    // severity's length before it.
+    let text = run(&["rules"]);
+    let columns: std::collections::BTreeSet<usize> = text
+        .stdout
+        .lines()
+        .map(|l| {
+            let severity_at = l.find("  ").unwrap() + 2;
+            let severity_len = l[severity_at..].find(' ').unwrap();
+            let gap = l[severity_at + severity_len..].find(|c| c != ' ').unwrap();
+            severity_at + severity_len + gap
+        })
+        .collect();
+    assert_eq!(columns.len(), 1, "{}", text.stdout);
 }
 
 #[test]

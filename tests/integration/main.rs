@@ -30,6 +30,7 @@ mod kubeconfig;
 mod least_privilege;
 mod live_access;
 mod live_kubeconfig;
+mod loose_ends;
 mod mutations;
 mod not_evaluated;
 mod pinned_reports;

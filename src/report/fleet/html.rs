@@ -150,7 +150,10 @@ impl FleetView<'_> {
                 meaning = meaning(line.exit),
                 header = audit::header(
                     &view,
-                    &format!("account {}, region {}", line.account, line.region)
+                    (
+                        "Where",
+                        format!("account {}, region {}", line.account, line.region)
+                    )
                 )
             ));
             let outcome = Outcome {

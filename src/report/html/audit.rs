@@ -28,8 +28,9 @@ pub struct Outcome {
     pub threshold: Option<Severity>,
 }
 
-/// What was audited, and how.
-pub fn header(view: &AuditView, when: &str) -> String {
+/// What was audited, and how; `context` is one more fact with its label (`When` for a page of
+/// its own, `Where` for a cluster of a fleet's page).
+pub fn header(view: &AuditView, context: (&str, String)) -> String {
     let mut pairs: Vec<(&str, String)> = Vec::new();
     match &view.cluster {
         Some(c) => {
@@ -71,13 +72,13 @@ pub fn header(view: &AuditView, when: &str) -> String {
         }
         None => pairs.push(("Audited", view.subject())),
     }
-    pairs.push(("When", when.to_string()));
+    pairs.push(context);
     pairs.push((
         "Policy",
         match &view.policy {
-            Some(p) if p.extends.is_empty() => format!("{} (sha256 {})", p.path, p.digest),
+            Some(p) if p.extends.is_empty() => format!("{} ({})", p.path, p.digest),
             Some(p) => format!(
-                "{} (sha256 {}; extends {})",
+                "{} ({}; extends {})",
                 p.path,
                 p.digest,
                 p.extends.join(", ")
@@ -312,7 +313,7 @@ pub fn by_severity(
             continue;
         }
         out.push_str(&format!(
-            "<section class=\"severity\" data-severity=\"{0}\"><{heading}>{1} {0} ({2})</{heading}>\n",
+            "<section class=\"severity\" data-severity=\"{0}\"><{heading}>{1} ({2} finding(s))</{heading}>\n",
             severity.as_str(),
             severity_badge(severity),
             group.len()

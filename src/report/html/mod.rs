@@ -37,7 +37,7 @@ pub fn check(result: &CheckResult, outcome: &Outcome, written: &str) -> String {
     let subject = view.subject();
     let mut body = format!(
         "<header>\n<h1>aws-auth-audit: who can get in</h1>\n{}</header>\n",
-        audit::header(&view, &when(result, written))
+        audit::header(&view, ("When", when(result, written)))
     );
     body.push_str(&audit::body(&view, "a", Some(outcome), 2));
     let codes: BTreeSet<String> = view.findings.iter().map(|f| f.code.clone()).collect();

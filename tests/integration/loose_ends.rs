@@ -1,0 +1,73 @@
+//! Loose ends a new user trips on (issue #28's list), each held by a test: graphs draw only the
+//! tiers some way in reaches, and a fleet's HTML labels a cluster's place as a place and a
+//! policy's digest once.
+
+use crate::common::{run, run_reproducible, scratch, write};
+
+#[test]
+fn graphs_declare_only_the_tiers_some_way_in_reaches() {
+    for format in ["dot", "mermaid"] {
+        let r = run(&["check", "examples/broken.yaml", "--format", format]);
+        assert!(r.stdout.contains("tier_unknown"), "{format}: {}", r.stdout);
+        // No way in of broken.yaml reaches cluster-admin: no such node, nothing classed so.
+        assert!(
+            !r.stdout.contains("tier_cluster_admin") && !r.stdout.contains("tier_none"),
+            "{format}: {}",
+            r.stdout
+        );
+    }
+    let admin = run(&["check", "examples/snapshot.json", "--format", "mermaid"]);
+    assert!(
+        admin.stdout.contains("class tier_cluster_admin admin")
+            || admin
+                .stdout
+                .contains("class tier_cluster_admin,tier_admin admin"),
+        "{}",
+        admin.stdout
+    );
+}
+
+#[test]
+fn html_labels_say_what_their_values_are() {
+    let dir = scratch("loose-ends-html");
+    let evidence = dir.join("evidence");
+    std::fs::create_dir_all(&evidence).unwrap();
+    std::fs::copy(
+        "tests/pinned/snapshots/faults-healthy.json",
+        evidence.join("healthy.json"),
+    )
+    .unwrap();
+    let policy = write(
+        &dir,
+        "policy.yaml",
+        b"apiVersion: aws-auth-audit/v1\nkind: Policy\nscopes:\n  - match: {}\n    min_admins: 1\n",
+    );
+    let page = run_reproducible(&[
+        "scan",
+        "--replay",
+        evidence.to_str().unwrap(),
+        "--quiet",
+        "--format",
+        "html",
+        "--policy",
+        &policy,
+    ])
+    .stdout;
+    assert!(
+        page.contains("<dt>Where</dt><dd>account 123456789012, region us-east-1</dd>"),
+        "the cluster's place is labelled Where"
+    );
+    assert!(
+        !page.contains("When</dt><dd>account"),
+        "a place labelled When"
+    );
+    assert!(page.contains("(sha256:"), "the digest is shown");
+    assert!(
+        !page.contains("sha256 sha256:"),
+        "the digest's scheme said twice"
+    );
+    assert!(
+        !page.contains("high high ("),
+        "a heading says its severity twice"
+    );
+}
