@@ -11,7 +11,9 @@ use super::output::write_report;
 use crate::cli::exit::ExitStatus;
 use crate::inputs::kind::InputKind;
 use crate::inputs::manifest::InputFile;
-use crate::report::fleet::{Census, ClusterLine, FleetLine, FleetView, NotAudited, Skipped};
+use crate::report::fleet::{
+    Census, ClusterLine, FLEET_REPORT_VERSION, FleetLine, FleetView, NotAudited, Skipped,
+};
 
 /// Where JSON Lines go as they come: stdout, or a file created 0600.
 pub(super) fn line_sink(output: Option<&PathBuf>) -> Result<Box<dyn Write>, CliError> {
@@ -70,13 +72,21 @@ pub fn lines_of(input: &InputFile) -> Result<Vec<FleetLine>, CliError> {
     if crate::inputs::kind::kind_of(&input.bytes) == InputKind::FleetReport
         && let Ok(report) = serde_json::from_str::<serde_json::Value>(&text)
     {
+        if report["version"].as_u64() != Some(u64::from(FLEET_REPORT_VERSION)) {
+            return Err(CliError::input(format!(
+                "{}: a fleet report of shape version {}, and this build reads version {FLEET_REPORT_VERSION}: read it with the build that wrote it, or scan again",
+                input.path, report["version"]
+            )));
+        }
         let clusters = report["clusters"].as_array().cloned().unwrap_or_default();
         return clusters
             .into_iter()
             .map(|c| {
-                serde_json::from_value::<ClusterLine>(c)
-                    .map(FleetLine::Cluster)
-                    .map_err(|e| CliError::input(format!("{}: {e}", input.path)))
+                let line = serde_json::from_value::<ClusterLine>(c)
+                    .map_err(|e| CliError::input(format!("{}: {e}", input.path)))?;
+                line.check_shape()
+                    .map_err(|e| CliError::input(format!("{}: {e}", input.path)))?;
+                Ok(FleetLine::Cluster(line))
             })
             .collect();
     }
@@ -84,14 +94,20 @@ pub fn lines_of(input: &InputFile) -> Result<Vec<FleetLine>, CliError> {
         .enumerate()
         .filter(|(_, l)| !l.trim().is_empty())
         .map(|(i, l)| {
-            serde_json::from_str(l).map_err(|e| {
+            let line: FleetLine = serde_json::from_str(l).map_err(|e| {
                 CliError::input(format!(
                     "{}:{}:{}: not a line of `scan --format jsonl`: {e}",
                     input.path,
                     i + 1,
                     e.column()
                 ))
-            })
+            })?;
+            if let FleetLine::Cluster(cluster) = &line {
+                cluster
+                    .check_shape()
+                    .map_err(|e| CliError::input(format!("{}:{}:1: {e}", input.path, i + 1)))?;
+            }
+            Ok(line)
         })
         .collect()
 }

@@ -205,3 +205,47 @@ fn a_fleet_scans_output_is_told_apart_by_every_command() {
         );
     }
 }
+
+/// A fleet line whose cluster report has another shape version is refused by name, at its
+/// line, never half-read as this build's shape.
+#[test]
+fn a_fleet_line_of_another_shape_version_is_refused_by_name() {
+    let dir = common::scratch("inputs-fleet-version");
+    let evidence = dir.join("evidence");
+    std::fs::create_dir_all(&evidence).unwrap();
+    std::fs::copy(
+        "tests/pinned/snapshots/faults-healthy.json",
+        evidence.join("healthy.json"),
+    )
+    .unwrap();
+    let lines = common::run(&[
+        "scan",
+        "--replay",
+        evidence.to_str().unwrap(),
+        "--quiet",
+        "--format",
+        "jsonl",
+    ])
+    .stdout;
+    let older = lines.replacen(
+        "\"report\":{\"version\":1,",
+        "\"report\":{\"version\":0,",
+        1,
+    );
+    assert_ne!(older, lines, "the line carries its report's version");
+    let file = common::write(&dir, "older.jsonl", older.as_bytes());
+    for args in [
+        vec!["merge", file.as_str()],
+        vec!["policy", "init", file.as_str()],
+    ] {
+        let r = common::run(&args);
+        assert_eq!(r.code, 2, "{args:?}: {}", r.stdout);
+        assert!(
+            r.stderr.contains("older.jsonl:1:1")
+                && r.stderr
+                    .contains("has shape version 0, and this build reads version 1"),
+            "{args:?}: {}",
+            r.stderr
+        );
+    }
+}

@@ -195,6 +195,20 @@ impl ClusterLine {
         }
     }
 
+    /// Refuses a cluster's report of another shape version than this build writes: read as
+    /// this build's shape it would be half-read (a renamed field silently empty).
+    pub fn check_shape(&self) -> Result<(), String> {
+        match self.report["version"].as_u64() {
+            Some(v) if v == u64::from(crate::report::JSON_REPORT_VERSION) => Ok(()),
+            found => Err(format!(
+                "the report of cluster {} has shape version {}, and this build reads version {}: read it with the build that wrote it, or scan again",
+                self.cluster,
+                found.map_or_else(|| "(none)".to_string(), |v| v.to_string()),
+                crate::report::JSON_REPORT_VERSION
+            )),
+        }
+    }
+
     /// `(account, region, cluster)`: the order of every fleet report.
     pub fn key(&self) -> (String, String, String) {
         (
