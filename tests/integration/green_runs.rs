@@ -437,15 +437,8 @@ fn counts_from_partial_reads_are_lower_bounds_and_policy_init_refuses_them() {
     );
     // A fleet of it and a healthy cluster, replayed: the same lower bound in the fleet view.
     let dir = scratch("green-partial");
-    let evidence = dir.join("evidence");
-    std::fs::create_dir_all(&evidence).unwrap();
-    for name in ["faults-rejected.json", "faults-healthy.json"] {
-        std::fs::copy(
-            format!("tests/pinned/snapshots/{name}"),
-            evidence.join(name),
-        )
-        .unwrap();
-    }
+    let evidence =
+        crate::common::evidence_of(&dir, &["faults-rejected.json", "faults-healthy.json"]);
     let replay = evidence.to_str().unwrap();
     let table = crate::common::run(&["scan", "--replay", replay, "--quiet"]);
     // (The table wraps the cell; Markdown keeps it on one line.)

@@ -161,13 +161,7 @@ fn configmap_data_limit_is_counted_as_kubernetes_counts_it() {
 #[test]
 fn a_fleet_scans_output_is_told_apart_by_every_command() {
     let dir = common::scratch("inputs-fleet");
-    let evidence = dir.join("evidence");
-    std::fs::create_dir_all(&evidence).unwrap();
-    std::fs::copy(
-        "tests/pinned/snapshots/faults-healthy.json",
-        evidence.join("healthy.json"),
-    )
-    .unwrap();
+    let evidence = common::evidence_of(&dir, &["faults-healthy.json"]);
     let replay = evidence.to_str().unwrap();
     let report = dir.join("fleet.json");
     let lines = dir.join("fleet.jsonl");
@@ -211,13 +205,7 @@ fn a_fleet_scans_output_is_told_apart_by_every_command() {
 #[test]
 fn a_fleet_line_of_another_shape_version_is_refused_by_name() {
     let dir = common::scratch("inputs-fleet-version");
-    let evidence = dir.join("evidence");
-    std::fs::create_dir_all(&evidence).unwrap();
-    std::fs::copy(
-        "tests/pinned/snapshots/faults-healthy.json",
-        evidence.join("healthy.json"),
-    )
-    .unwrap();
+    let evidence = common::evidence_of(&dir, &["faults-healthy.json"]);
     let lines = common::run(&[
         "scan",
         "--replay",

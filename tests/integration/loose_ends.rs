@@ -30,13 +30,7 @@ fn graphs_declare_only_the_tiers_some_way_in_reaches() {
 #[test]
 fn html_labels_say_what_their_values_are() {
     let dir = scratch("loose-ends-html");
-    let evidence = dir.join("evidence");
-    std::fs::create_dir_all(&evidence).unwrap();
-    std::fs::copy(
-        "tests/pinned/snapshots/faults-healthy.json",
-        evidence.join("healthy.json"),
-    )
-    .unwrap();
+    let evidence = crate::common::evidence_of(&dir, &["faults-healthy.json"]);
     let policy = write(
         &dir,
         "policy.yaml",

@@ -84,6 +84,21 @@ pub fn run(args: &[&str]) -> Run {
     run_with_stdin(args, b"")
 }
 
+/// A folder for `scan --replay` in `dir`, holding copies of these pinned snapshots
+/// (`tests/pinned/snapshots/NAME`).
+pub fn evidence_of(dir: &Path, snapshots: &[&str]) -> PathBuf {
+    let evidence = dir.join("evidence");
+    std::fs::create_dir_all(&evidence).unwrap();
+    for name in snapshots {
+        std::fs::copy(
+            repo().join("tests/pinned/snapshots").join(name),
+            evidence.join(name),
+        )
+        .unwrap();
+    }
+    evidence
+}
+
 /// A scratch directory unique to the test.
 pub fn scratch(name: &str) -> PathBuf {
     let dir = std::env::temp_dir().join(format!("aws-auth-audit-{}-{name}", std::process::id()));
