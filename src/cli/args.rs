@@ -6,7 +6,7 @@ use std::path::PathBuf;
 use clap::{Parser, Subcommand, ValueEnum};
 
 use crate::cli::exit::EXIT_CODES;
-use crate::report::Format;
+use crate::report::{DiffFormat, Format};
 use crate::rules::finding::Severity;
 
 #[derive(Debug, Parser)]
@@ -119,8 +119,8 @@ pub enum Command {
         #[arg(long, value_name = "REV")]
         git: Option<String>,
         /// Report format
-        #[arg(long, value_enum, default_value_t = Format::Table)]
-        format: Format,
+        #[arg(long, value_enum, default_value_t = DiffFormat::Table)]
+        format: DiffFormat,
         /// Write the report to this file (mode 0600, written atomically) instead of stdout
         #[arg(long, short = 'o', value_name = "FILE")]
         output: Option<PathBuf>,

@@ -80,6 +80,28 @@ pub fn run_collect(target: ClusterTarget, output: PathBuf, allow_incomplete: boo
             terminal(&unknown.detail)
         );
     }
+    // Say what was written, and what judges it: a silent success reads like nothing happened.
+    let written = if output.as_os_str() == "-" {
+        "standard output".to_string()
+    } else {
+        output.display().to_string()
+    };
+    let _ = writeln!(
+        std::io::stderr(),
+        "collected {} into {}{}; judge it with `aws-auth-audit check {}`",
+        terminal(&snapshot.cluster.arn),
+        terminal(&written),
+        if unknown.is_empty() {
+            String::new()
+        } else {
+            format!(" ({} read(s) unknown, listed above)", unknown.len())
+        },
+        terminal(if output.as_os_str() == "-" {
+            "FILE"
+        } else {
+            &written
+        })
+    );
     Ok(ExitStatus::judged(
         !unknown.is_empty(),
         allow_incomplete,

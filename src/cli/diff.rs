@@ -8,12 +8,12 @@ use super::error::{CliError, CliResult};
 use super::output::write_report;
 use crate::cli::exit::ExitStatus;
 use crate::judge::result::CheckResult;
-use crate::report::{self, Format};
+use crate::report::{self, DiffFormat};
 
 pub struct DiffArgs {
     pub files: Vec<String>,
     pub git: Option<String>,
-    pub format: Format,
+    pub format: DiffFormat,
     pub output: Option<PathBuf>,
     pub fail_on: FailOn,
     pub fail_on_existing: bool,
@@ -110,22 +110,17 @@ pub fn run(args: DiffArgs) -> CliResult {
         result.fails_at(threshold, args.fail_on_existing),
     );
     let text = match args.format {
-        Format::Table => report::diff::table(&result),
-        Format::Json => report::diff::json(&result),
-        Format::Sarif => report::diff::sarif(&result),
-        Format::Markdown => report::diff::markdown_comment(&result),
-        Format::Junit => report::junit::diff(&result, threshold, args.fail_on_existing),
-        Format::Html => report::html::diff(
+        DiffFormat::Table => report::diff::table(&result),
+        DiffFormat::Json => report::diff::json(&result),
+        DiffFormat::Sarif => report::diff::sarif(&result),
+        DiffFormat::Markdown => report::diff::markdown_comment(&result),
+        DiffFormat::Junit => report::junit::diff(&result, threshold, args.fail_on_existing),
+        DiffFormat::Html => report::html::diff(
             &result,
             &base,
             &head,
             &super::output::outcome(status, args.fail_on),
         ),
-        Format::Dot | Format::Mermaid => {
-            return Err(CliError::input(
-                "--format dot and mermaid draw one configuration's access graph: use them with check or cluster",
-            ));
-        }
     };
     write_report(args.output.as_deref(), &text)?;
     Ok(status)

@@ -68,12 +68,36 @@ impl PartialOrd for ExitStatus {
     }
 }
 
+/// Each code and what it means: the man page's EXIT STATUS, and what [`EXIT_CODES`] says.
+pub const EXIT_MEANINGS: [(u8, &str); 5] = [
+    (0, "complete, no finding at or above --fail-on"),
+    (1, "a finding at or above --fail-on"),
+    (2, "usage, input or credential error"),
+    (
+        3,
+        "incomplete (a check could not be evaluated; --allow-incomplete makes it 0)",
+    ),
+    (4, "internal error"),
+];
+
 /// The documented table, as printed in `--help` and the README.
 pub const EXIT_CODES: &str = "Exit codes: 0 complete, no finding at or above --fail-on; 1 a finding at or above --fail-on; 2 usage, input or credential error; 3 incomplete (a check could not be evaluated; --allow-incomplete makes it 0); 4 internal error.";
 
 #[cfg(test)]
 mod tests {
     use super::ExitStatus::{self, *};
+
+    #[test]
+    fn the_help_line_says_what_the_table_says() {
+        let said: Vec<String> = super::EXIT_MEANINGS
+            .iter()
+            .map(|(code, meaning)| format!("{code} {meaning}"))
+            .collect();
+        assert_eq!(
+            super::EXIT_CODES,
+            format!("Exit codes: {}.", said.join("; "))
+        );
+    }
 
     #[test]
     fn the_worst_of_a_fleet_is_the_max_and_codes_round_trip() {

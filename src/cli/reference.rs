@@ -82,8 +82,9 @@ pub fn man_page() -> String {
         .and_then(|()| man.render_name_section(&mut out))
         .and_then(|()| man.render_synopsis_section(&mut out))
         .and_then(|()| man.render_description_section(&mut out))
-        .and_then(|()| man.render_subcommands_section(&mut out))
         .expect("writing to memory");
+    // The commands are described below with their options (clap_mangen's own section cites
+    // one page per command, which this page is instead).
     let mut page = Roff::new();
     page.control("SH", ["COMMAND OPTIONS"]);
     for sub in command.get_subcommands() {
@@ -134,14 +135,9 @@ pub fn man_page() -> String {
         }
     }
     page.control("SH", ["EXIT STATUS"]);
-    for line in super::exit::EXIT_CODES
-        .trim_start_matches("Exit codes: ")
-        .trim_end_matches('.')
-        .split("; ")
-    {
-        let (code, meaning) = line.split_once(' ').unwrap_or((line, ""));
+    for (code, meaning) in super::exit::EXIT_MEANINGS {
         page.control("TP", []);
-        page.text([bold(code)]);
+        page.text([bold(code.to_string())]);
         page.text([roman(meaning)]);
     }
     page.control("SH", ["ENVIRONMENT"]);
@@ -152,7 +148,7 @@ pub fn man_page() -> String {
     }
     page.control("SH", ["SEE ALSO"]);
     page.text([roman(
-        "docs/cli.md, docs/rules/ and `aws-auth-audit explain CODE` for each rule; docs/fleet.md for scans; docs/policy.md for the organisation policy.",
+        "aws-auth-audit COMMAND --help for one command; aws-auth-audit rules and aws-auth-audit explain CODE for the rule catalogue; the project's documentation: https://github.com/aws-auth-audit/aws-auth-audit (docs/cli.md, docs/policy.md, docs/fleet.md, docs/ci.md).",
     )]);
     let mut text = String::from_utf8(out).expect("roff is text");
     text.push_str(&page.to_roff());

@@ -30,6 +30,18 @@ pub enum Format {
     Html,
 }
 
+/// Output formats of `diff`: a change compared, so no one configuration's graph (`dot`,
+/// `mermaid`).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
+pub enum DiffFormat {
+    Table,
+    Json,
+    Sarif,
+    Markdown,
+    Junit,
+    Html,
+}
+
 /// The commit the binary was built from (`build.rs`; `unknown` outside a git checkout).
 pub const COMMIT: &str = env!("AWS_AUTH_AUDIT_COMMIT");
 

@@ -247,6 +247,15 @@ fn a_collected_snapshot_replays_byte_for_byte() {
         );
         let expected_code = if cluster == "legacy" { 0 } else { 3 };
         assert_eq!(collected.code, expected_code, "{}", collected.stderr);
+        // A success is said, with what judges the snapshot.
+        assert!(
+            collected.stderr.contains(&format!("into {snap_arg}"))
+                && collected
+                    .stderr
+                    .contains(&format!("aws-auth-audit check {snap_arg}")),
+            "{}",
+            collected.stderr
+        );
         if cluster == "rbac-denied" {
             assert!(
                 collected

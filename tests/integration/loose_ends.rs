@@ -65,3 +65,19 @@ fn html_labels_say_what_their_values_are() {
         "a heading says its severity twice"
     );
 }
+
+#[test]
+fn the_man_page_lists_each_exit_code_once_and_cites_no_missing_page() {
+    let page = run(&["man"]).stdout;
+    let exit =
+        &page[page.find(".SH \"EXIT STATUS\"").unwrap()..page.find(".SH ENVIRONMENT").unwrap()];
+    assert_eq!(exit.matches(".TP").count(), 5, "{exit}");
+    assert!(exit.contains("allow\\-incomplete makes it 0)"), "{exit}");
+    // No aws-auth-audit-check(1) and the like: there is one page.
+    assert!(!page.contains("(1)"), "a page cited that does not exist");
+    for variable in ["AWS_AUTH_AUDIT_POLICY", "NO_COLOR", "SOURCE_DATE_EPOCH"] {
+        assert!(page.contains(variable), "ENVIRONMENT lacks {variable}");
+    }
+    let see_also = &page[page.find(".SH \"SEE ALSO\"").unwrap()..];
+    assert!(!see_also.contains("docs/rules/ and"), "{see_also}");
+}
