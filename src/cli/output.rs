@@ -88,9 +88,46 @@ pub fn outcome(status: ExitStatus, fail_on: FailOn) -> report::html::Outcome {
     }
 }
 
+/// For SARIF: the result with every absolute file path of a finding made relative to the
+/// repository that holds the file (code scanning maps a result to a file by its path in the
+/// repository; an absolute path of the runner maps to nothing). `None` when no path needs it.
+fn repository_relative(result: &CheckResult) -> Option<CheckResult> {
+    let relative = |path: &str| -> Option<String> {
+        let file = Path::new(path);
+        if !file.is_absolute() {
+            return None;
+        }
+        let root = file.ancestors().skip(1).find(|d| d.join(".git").exists())?;
+        Some(
+            file.strip_prefix(root)
+                .ok()?
+                .to_string_lossy()
+                .replace('\\', "/"),
+        )
+    };
+    if !result
+        .findings
+        .iter()
+        .any(|f| relative(&f.location.path).is_some())
+    {
+        return None;
+    }
+    let mut adjusted = result.clone();
+    for finding in &mut adjusted.findings {
+        if let Some(path) = relative(&finding.location.path) {
+            finding.location.path = path;
+        }
+    }
+    Some(adjusted)
+}
+
 /// Renders a report, writes it, and gives the exit code it earns.
 pub fn deliver(result: &CheckResult, report: &ReportArgs) -> CliResult {
     super::policy::warn_uncovered(&[result]);
+    let relative = (report.format == Format::Sarif)
+        .then(|| repository_relative(result))
+        .flatten();
+    let result = relative.as_ref().unwrap_or(result);
     // The table, JSON and SARIF go straight to stdout as they are written: a 1 MiB aws-auth
     // makes a report of megabytes, which need not be held in memory too.
     let streamed = report.output.is_none()

@@ -81,3 +81,28 @@ fn the_man_page_lists_each_exit_code_once_and_cites_no_missing_page() {
     let see_also = &page[page.find(".SH \"SEE ALSO\"").unwrap()..];
     assert!(!see_also.contains("docs/rules/ and"), "{see_also}");
 }
+
+#[test]
+fn sarif_names_a_file_by_its_path_in_the_repository_even_when_typed_absolute() {
+    let repo = scratch("loose-ends-sarif");
+    std::fs::create_dir_all(repo.join(".git")).unwrap();
+    std::fs::create_dir_all(repo.join("clusters/prod")).unwrap();
+    let example = std::fs::read("examples/aws-auth.yaml").unwrap();
+    let file = write(&repo.join("clusters/prod"), "aws-auth.yaml", &example);
+    assert!(std::path::Path::new(&file).is_absolute());
+    let sarif: serde_json::Value =
+        serde_json::from_str(&run(&["check", &file, "--format", "sarif", "--no-policy"]).stdout)
+            .unwrap();
+    crate::common::assert_sarif_valid(&sarif);
+    let uris: Vec<&str> = sarif["runs"][0]["results"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter_map(|r| r["locations"][0]["physicalLocation"]["artifactLocation"]["uri"].as_str())
+        .collect();
+    assert!(!uris.is_empty());
+    assert!(
+        uris.iter().all(|u| *u == "clusters/prod/aws-auth.yaml"),
+        "{uris:?}"
+    );
+}
