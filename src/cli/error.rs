@@ -48,13 +48,24 @@ impl From<crate::source::file::ReadError> for CliError {
 
 impl From<crate::source::audit::StartError> for CliError {
     fn from(error: crate::source::audit::StartError) -> CliError {
-        CliError::input(error.to_string())
+        match error {
+            crate::source::audit::StartError::Describe(eks) => eks.into(),
+            other => CliError::input(other.to_string()),
+        }
     }
 }
 
+/// An unreachable EKS endpoint is a cluster that could not be audited (exit 3, as a scan says
+/// of it); every other DescribeCluster failure is an input or credential error (exit 2).
 impl From<crate::source::eks::EksError> for CliError {
     fn from(error: crate::source::eks::EksError) -> CliError {
-        CliError::input(error.to_string())
+        match error {
+            crate::source::eks::EksError::Unreachable { .. } => CliError {
+                status: ExitStatus::Incomplete,
+                message: error.to_string(),
+            },
+            other => CliError::input(other.to_string()),
+        }
     }
 }
 

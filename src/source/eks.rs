@@ -38,6 +38,17 @@ pub enum EksError {
         name: String,
         failure: super::aws::AwsFailure,
     },
+    /// The EKS endpoint could not be reached (refused, unresolvable, timed out): the cluster
+    /// could not be audited, which is not an input error (a scan says the same of it).
+    #[error(
+        "DescribeCluster {name}: the EKS endpoint {endpoint} ({from}) could not be reached: {reason}"
+    )]
+    Unreachable {
+        name: String,
+        endpoint: String,
+        from: &'static str,
+        reason: String,
+    },
     /// Any other failure, with what the service said.
     #[error("DescribeCluster {name}: {code}: {message}{request}")]
     Call {
@@ -50,6 +61,25 @@ pub enum EksError {
     /// The answer lacks the endpoint or the CA (a cluster still being created).
     #[error("DescribeCluster {0}: the cluster has no endpoint or certificate authority yet")]
     Incomplete(String),
+}
+
+/// The EKS endpoint the SDK calls, and where it came from: `AWS_ENDPOINT_URL_EKS`,
+/// `AWS_ENDPOINT_URL`, or the region's public endpoint.
+fn eks_endpoint(region: &str) -> (String, &'static str) {
+    for (variable, from) in [
+        ("AWS_ENDPOINT_URL_EKS", "from AWS_ENDPOINT_URL_EKS"),
+        ("AWS_ENDPOINT_URL", "from AWS_ENDPOINT_URL"),
+    ] {
+        if let Ok(url) = std::env::var(variable)
+            && !url.is_empty()
+        {
+            return (url, from);
+        }
+    }
+    (
+        format!("https://eks.{region}.amazonaws.com"),
+        "the region's public endpoint",
+    )
 }
 
 /// What to do about credentials that cannot be used, by why.
@@ -103,6 +133,24 @@ pub async fn describe_cluster(
                 return EksError::Credentials {
                     name: name.to_string(),
                     failure,
+                };
+            }
+            if matches!(
+                failure.class,
+                super::aws::AwsErrorClass::Unreachable | super::aws::AwsErrorClass::Timeout
+            ) {
+                let (endpoint, from) = eks_endpoint(&region);
+                return EksError::Unreachable {
+                    name: name.to_string(),
+                    endpoint,
+                    from,
+                    // The innermost cause is the one that says why (refused, no such host).
+                    reason: failure
+                        .detail()
+                        .rsplit(": ")
+                        .next()
+                        .unwrap_or_default()
+                        .to_string(),
                 };
             }
             if failure.class == super::aws::AwsErrorClass::NotFound {

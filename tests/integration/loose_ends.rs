@@ -106,3 +106,45 @@ fn sarif_names_a_file_by_its_path_in_the_repository_even_when_typed_absolute() {
         "{uris:?}"
     );
 }
+
+#[test]
+fn an_unreachable_endpoint_is_one_sentence_and_the_same_exit_for_cluster_and_scan() {
+    let dir = scratch("loose-ends-unreachable");
+    let env = [
+        ("AWS_ACCESS_KEY_ID", "AKIAIOSFODNN7EXAMPLE"),
+        (
+            "AWS_SECRET_ACCESS_KEY",
+            "wJalrXUtnFEMI/K7MDENG/bPxRfiCYEXAMPLEKEY",
+        ),
+        ("AWS_REGION", "us-east-1"),
+        ("AWS_ENDPOINT_URL", "http://127.0.0.1:9"),
+        ("AWS_MAX_ATTEMPTS", "1"),
+        ("HOME", dir.to_str().unwrap()),
+    ];
+    let cluster = crate::common::run_in_env(&dir, &["cluster", "--name", "prod"], b"", &env);
+    assert_eq!(cluster.code, 3, "{}", cluster.stderr);
+    assert_eq!(
+        cluster.stderr.trim_end().lines().count(),
+        1,
+        "{}",
+        cluster.stderr
+    );
+    assert!(
+        cluster.stderr.contains(
+            "the EKS endpoint http://127.0.0.1:9 (from AWS_ENDPOINT_URL) could not be reached"
+        ),
+        "{}",
+        cluster.stderr
+    );
+    assert!(
+        !cluster.stderr.contains("EXAMPLEKEY"),
+        "a secret in an error"
+    );
+    let scan = crate::common::run_in_env(&dir, &["scan", "--quiet", "--format", "json"], b"", &env);
+    assert_eq!(scan.code, cluster.code, "{}{}", scan.stdout, scan.stderr);
+    assert!(
+        scan.stdout.contains("unknown(unreachable)"),
+        "{}",
+        scan.stdout
+    );
+}
