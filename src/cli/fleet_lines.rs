@@ -219,6 +219,16 @@ impl Fleet {
             FleetFormat::Junit => write_report(output, &view.junit(threshold))?,
             FleetFormat::Html => write_report(output, &view.html(&super::output::written_at()))?,
         }
+        // Written to a file, the report is out of sight: stderr ends with what it says.
+        if let Some(path) = output {
+            let _ = writeln!(
+                std::io::stderr(),
+                "scan: {} cluster(s) audited, {} target(s) not audited, exit {code}; report written to {}",
+                self.clusters.len(),
+                self.not_audited.len(),
+                crate::infra::escape::terminal(&path.display().to_string())
+            );
+        }
         Ok(status)
     }
 }

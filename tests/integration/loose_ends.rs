@@ -148,3 +148,28 @@ fn an_unreachable_endpoint_is_one_sentence_and_the_same_exit_for_cluster_and_sca
         scan.stdout
     );
 }
+
+#[test]
+fn a_scan_written_to_a_file_ends_its_stderr_with_what_it_found() {
+    let dir = scratch("loose-ends-scan-output");
+    let evidence = crate::common::evidence_of(&dir, &["faults-healthy.json"]);
+    let out = dir.join("fleet.json");
+    let r = run(&[
+        "scan",
+        "--replay",
+        evidence.to_str().unwrap(),
+        "-o",
+        out.to_str().unwrap(),
+        "--format",
+        "json",
+    ]);
+    let last = r.stderr.trim_end().lines().last().unwrap_or_default();
+    assert_eq!(
+        last,
+        format!(
+            "scan: 1 cluster(s) audited, 0 target(s) not audited, exit {}; report written to {}",
+            r.code,
+            out.display()
+        )
+    );
+}
