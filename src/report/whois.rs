@@ -222,6 +222,12 @@ pub fn aws_auth_text(identity: &Identity, outcome: &Outcome, doc: &AwsAuthDocume
                 place(*via, *index),
                 terminal(reason)
             ));
+            // A node's session name is its instance id: say how to ask as one.
+            if reason.contains("instance id") {
+                out.push_str(
+                    "hint: a node signs in with its EC2 instance id as the session name: ask with --session-name i-0123456789abcdef0\n",
+                );
+            }
         }
         Outcome::Nondeterministic { via, candidates } => {
             out.push_str(&format!(
@@ -281,10 +287,7 @@ impl ClusterWhois<'_> {
             terminal(&self.identity.arn),
             terminal(self.cluster_arn),
             terminal(self.mode.map_or("unknown", |m| m.as_str())),
-            serde_json::to_value(&decision.decided_by)
-                .ok()
-                .and_then(|v| v.as_str().map(str::to_string))
-                .unwrap_or_default(),
+            decision.decided_by.describe(),
             terminal(&decision.reason)
         );
         if let Some(entry) = decision.access_entry {
@@ -320,8 +323,11 @@ impl ClusterWhois<'_> {
             ));
         }
         if let Some((doc, outcome)) = self.aws_auth {
-            text.push_str("aws-auth: ");
-            text.push_str(&aws_auth_text(self.identity, outcome, doc));
+            // aws-auth's own answer, indented under the decision it informs.
+            text.push_str("aws-auth says:\n");
+            for line in aws_auth_text(self.identity, outcome, doc).lines() {
+                text.push_str(&format!("  {line}\n"));
+            }
         }
         for line in self.incomplete {
             text.push_str(&format!("not read: {}\n", terminal(line)));

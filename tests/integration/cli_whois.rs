@@ -29,9 +29,27 @@ fn whois_reads_a_snapshot_under_its_mode() {
     assert!(
         admin
             .stdout
-            .contains("decided by aws_auth\nCONFIG_MAP: aws-auth only"),
+            .contains("decided by aws-auth\nCONFIG_MAP: aws-auth only"),
         "{}",
         admin.stdout
+    );
+    // aws-auth's own answer is indented under the decision.
+    assert!(
+        admin.stdout.contains("aws-auth says:\n  arn:"),
+        "{}",
+        admin.stdout
+    );
+    // A node role asked without its session name: how to ask as a node.
+    let node = run(&[
+        "whois",
+        "arn:aws:iam::123456789012:role/MyEKSWorkerRole",
+        "--file",
+        "examples/aws-auth.yaml",
+    ]);
+    assert!(
+        node.stdout.contains("--session-name i-0123456789abcdef0"),
+        "{}",
+        node.stdout
     );
     let both = run(&["whois", "x", "--file", "a", "--snapshot", "b"]);
     assert_eq!(both.code, 2);

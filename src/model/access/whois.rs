@@ -9,7 +9,7 @@ use crate::model::awsauth::lookup::{Identity, Outcome};
 use crate::model::iam::Wanted;
 
 /// What decides the caller's access.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, schemars::JsonSchema)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, schemars::JsonSchema)]
 #[serde(rename_all = "snake_case")]
 pub enum DecidedBy {
     /// The access entry for the caller's principal.
@@ -20,6 +20,18 @@ pub enum DecidedBy {
     HiddenCreator,
     /// Nothing: EKS refuses the caller.
     Nobody,
+}
+
+impl DecidedBy {
+    /// In words, for a person reading `whois`.
+    pub fn describe(self) -> &'static str {
+        match self {
+            DecidedBy::AccessEntry => "an access entry",
+            DecidedBy::AwsAuth => "aws-auth",
+            DecidedBy::HiddenCreator => "the cluster creator's hidden system:masters",
+            DecidedBy::Nobody => "nobody: EKS refuses this caller",
+        }
+    }
 }
 
 #[derive(Debug, Clone, PartialEq, Serialize, schemars::JsonSchema)]
