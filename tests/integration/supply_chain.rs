@@ -197,3 +197,48 @@ mod toml_like {
         Manifest { release_strip }
     }
 }
+
+/// The crate is publishable and holds what it builds from — the sources, the embedded tables
+/// and profiles, the licence, the README — and none of the test fixtures, pinned reports or
+/// benchmarks (`cargo package --list`, offline).
+#[test]
+fn the_package_holds_what_the_crate_needs_and_no_fixtures() {
+    let output = std::process::Command::new(std::env::var("CARGO").unwrap_or("cargo".into()))
+        .args([
+            "package",
+            "--list",
+            "--allow-dirty",
+            "--locked",
+            "--offline",
+        ])
+        .current_dir(env!("CARGO_MANIFEST_DIR"))
+        .output()
+        .expect("cargo package runs");
+    assert!(
+        output.status.success(),
+        "{}",
+        String::from_utf8_lossy(&output.stderr)
+    );
+    let listed = String::from_utf8_lossy(&output.stdout);
+    let files: Vec<&str> = listed.lines().collect();
+    for needed in [
+        "Cargo.toml",
+        "Cargo.lock",
+        "LICENSE",
+        "README.md",
+        "build.rs",
+        "src/main.rs",
+        "src/report/html/report.js",
+        "policies/access-policies.json",
+        "policies/profiles/strict.yaml",
+    ] {
+        assert!(files.contains(&needed), "{needed} missing from the package");
+    }
+    assert!(
+        files.iter().all(|f| !f.starts_with("tests/")
+            && !f.starts_with("benches/")
+            && !f.starts_with("target/")),
+        "{listed}"
+    );
+    assert!(files.len() < 400, "{} files", files.len());
+}
