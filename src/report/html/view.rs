@@ -1,7 +1,8 @@
 //! What one audited configuration's page shows, read back from its JSON report: a cluster of
 //! a fleet is only its JSON line, and a single audit renders the same JSON, so a cluster looks
 //! the same in `cluster --format html` and in a fleet's page. A file's access matrix (which
-//! the JSON report leaves out) is added from the result.
+//! the JSON report leaves out) is added from the result. A member the writer always writes has
+//! no default here: renamed on one side, it is an error, never an empty value.
 
 use serde::Deserialize;
 use serde_json::Value;
@@ -16,9 +17,7 @@ const NEVER_MATCHES: [&str; 3] = ["EA107", "EA108", "EA109"];
 /// The cluster a live audit read, as its JSON report says.
 #[derive(Debug, Clone, Default, Deserialize)]
 pub struct ClusterFacts {
-    #[serde(default)]
     pub name: String,
-    #[serde(default)]
     pub arn: String,
     #[serde(default)]
     pub region: Option<String>,
@@ -70,13 +69,9 @@ pub struct PolicyFacts {
 
 #[derive(Debug, Clone, Default, Deserialize)]
 pub struct LocationFacts {
-    #[serde(default)]
     pub route: String,
-    #[serde(default)]
     pub path: String,
-    #[serde(default)]
     pub line: usize,
-    #[serde(default)]
     pub column: usize,
 }
 
@@ -131,14 +126,10 @@ pub struct MatrixRow {
     pub arn: String,
     /// `aws-auth mapRoles[1]`, `access entry (STANDARD)`, `creator (hidden; …)`.
     pub source: String,
-    #[serde(default)]
     pub username: String,
-    #[serde(default)]
     pub groups: Vec<String>,
-    #[serde(default)]
     pub policies: Vec<String>,
     pub tier: Tier,
-    #[serde(default)]
     pub tier_reason: String,
     pub in_effect: bool,
     #[serde(default)]
@@ -188,11 +179,8 @@ pub struct NotEvaluatedFacts {
 
 #[derive(Debug, Clone, Default, Deserialize)]
 pub struct CoverageFacts {
-    #[serde(default)]
     pub complete: bool,
-    #[serde(default)]
     pub rules_evaluated: Vec<String>,
-    #[serde(default)]
     pub not_evaluated: Vec<NotEvaluatedFacts>,
 }
 
@@ -209,17 +197,12 @@ pub struct AuditView {
     pub cluster: Option<ClusterFacts>,
     #[serde(default)]
     pub policy: Option<PolicyFacts>,
-    #[serde(default)]
     pub inputs: Vec<InputFacts>,
     #[serde(default, rename = "principals")]
     pub rows: Vec<MatrixRow>,
-    #[serde(default)]
     pub findings: Vec<FindingRow>,
-    #[serde(default)]
     pub notes: Vec<String>,
-    #[serde(default)]
     pub coverage: CoverageFacts,
-    #[serde(default)]
     pub summary: SummaryFacts,
 }
 
@@ -227,7 +210,6 @@ pub struct AuditView {
 #[derive(Debug, Clone, Default, Deserialize)]
 pub struct SummaryFacts {
     /// `--fail-on`: a severity, or `none`.
-    #[serde(default)]
     pub fail_on: String,
 }
 
@@ -339,5 +321,26 @@ impl AuditView {
             ));
         }
         lines
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::AuditView;
+
+    /// A member the writer always writes, renamed, is an error, not an empty list.
+    #[test]
+    fn a_renamed_member_is_an_error_not_an_empty_value() {
+        let file = crate::inputs::manifest::InputFile {
+            path: "aws-auth.yaml".into(),
+            bytes: include_bytes!("../../../examples/aws-auth.yaml").to_vec(),
+        };
+        let result = crate::judge::check(&[file]).unwrap();
+        let mut report = crate::report::json::value(&result, None);
+        assert!(AuditView::from_json(&report).is_ok());
+        let findings = report["findings"].take();
+        report.as_object_mut().unwrap().remove("findings");
+        report["finding"] = findings;
+        assert!(AuditView::from_json(&report).is_err());
     }
 }
