@@ -144,6 +144,84 @@ pub fn run_file(
     Ok(ExitStatus::Clean)
 }
 
+/// The username, groups and power the decision gives: the deciding access entry's (its
+/// username template rendered for this caller) or aws-auth's mapping, with the access
+/// matrix's tier for that way in; the hidden creator's `system:masters`.
+fn effective(
+    decision: &crate::model::access::whois::Decision<'_>,
+    outcome: Option<&crate::model::awsauth::lookup::Outcome>,
+    identity: &Identity,
+    result: &crate::judge::result::CheckResult,
+) -> crate::report::whois::Effective {
+    use crate::model::access::PrincipalSource;
+    use crate::model::access::whois::DecidedBy;
+    use crate::model::awsauth::lookup::Outcome;
+    let matrix = result.access_matrix();
+    let power = |row: Option<&crate::model::access::Principal>| {
+        row.map(|p| (p.tier.as_str().to_string(), p.tier_reason.clone()))
+    };
+    let wanted = crate::model::iam::Wanted::from_arn(&identity.canonical_arn);
+    let (username, groups, row) = match decision.decided_by {
+        DecidedBy::AccessEntry => {
+            let Some(entry) = decision.access_entry else {
+                return Default::default();
+            };
+            let username = entry.username.as_deref().and_then(|template| {
+                crate::model::awsauth::template::render(template, &identity.context)
+                    .ok()
+                    .map(|r| r.text)
+            });
+            let row = matrix.iter().find(|p| {
+                p.source.is_access_entry() && crate::model::iam::Wanted::from_arn(&p.arn) == wanted
+            });
+            (username, entry.kubernetes_groups.clone(), row)
+        }
+        DecidedBy::AwsAuth => match outcome {
+            Some(Outcome::Mapped {
+                via,
+                index,
+                username,
+                groups,
+                ..
+            }) => {
+                let row = matrix.iter().find(|p| match (&p.source, index) {
+                    (PrincipalSource::AwsAuth { section, index: i }, Some(index)) => {
+                        section == via && i == index
+                    }
+                    (PrincipalSource::MapAccounts { .. }, None) => {
+                        p.source.mapped_account()
+                            == Some(wanted.as_ref().map_or("", |w| &w.account))
+                    }
+                    _ => false,
+                });
+                (Some(username.clone()), groups.clone(), row)
+            }
+            _ => return Default::default(),
+        },
+        DecidedBy::HiddenCreator => {
+            let row = matrix.iter().find(|p| p.source.is_hidden());
+            (
+                Some(identity.canonical_arn.clone()),
+                vec![
+                    crate::model::policies::privileged_groups()
+                        .superuser_group
+                        .name
+                        .clone(),
+                ],
+                row,
+            )
+        }
+        DecidedBy::Nobody => return Default::default(),
+    };
+    let (power, power_reason) = power(row).unzip();
+    crate::report::whois::Effective {
+        username,
+        groups,
+        power,
+        power_reason,
+    }
+}
+
 /// `whois ARN --snapshot FILE` or `whois ARN --cluster NAME`: access entries and aws-auth
 /// under the cluster's mode. Exit 3 when something it needed could not be read.
 pub fn run_cluster(
@@ -192,6 +270,7 @@ pub fn run_cluster(
         entries,
         snapshot.caller.found(),
     );
+    let effective = effective(&decision, outcome.as_ref(), &identity, &result);
     let view = ClusterWhois {
         identity: &identity,
         cluster_arn: &snapshot.cluster.arn,
@@ -199,6 +278,7 @@ pub fn run_cluster(
         decision: &decision,
         aws_auth: doc.zip(outcome.as_ref()),
         incomplete: &incomplete,
+        effective,
     };
     let text = match format {
         TextOrJson::Json => {

@@ -94,6 +94,9 @@ pub struct ClusterWhoisReport<'a> {
     pub mode: Option<&'a crate::evidence::AuthenticationMode>,
     pub decided_by: &'a crate::model::access::whois::DecidedBy,
     pub reason: &'a str,
+    /// The Kubernetes username, groups and power the decision gives this caller.
+    #[serde(flatten)]
+    pub effective: &'a Effective,
     pub access_entry: Option<&'a crate::evidence::AccessEntry>,
     pub aws_auth: AwsAuthAnswer,
     pub incomplete: &'a [String],
@@ -246,6 +249,21 @@ pub fn aws_auth_text(identity: &Identity, outcome: &Outcome, doc: &AwsAuthDocume
     out
 }
 
+/// Who the caller is inside the cluster, as the deciding source makes it: its Kubernetes
+/// username and groups (templates rendered for this caller), and the power they carry.
+#[derive(Debug, Clone, Default, PartialEq, serde::Serialize, schemars::JsonSchema)]
+pub struct Effective {
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub username: Option<String>,
+    pub groups: Vec<String>,
+    /// The access matrix's tier for the deciding way in (`cluster-admin`, `view`, …).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub power: Option<String>,
+    /// Why that tier.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub power_reason: Option<String>,
+}
+
 /// What `whois` found on a cluster or in a snapshot.
 pub struct ClusterWhois<'a> {
     pub identity: &'a Identity,
@@ -256,6 +274,8 @@ pub struct ClusterWhois<'a> {
     pub aws_auth: Option<(&'a AwsAuthDocument, &'a Outcome)>,
     /// What could not be read (`aws-auth: unknown(…)`).
     pub incomplete: &'a [String],
+    /// The identity and power the decision gives.
+    pub effective: Effective,
 }
 
 impl ClusterWhois<'_> {
@@ -272,6 +292,7 @@ impl ClusterWhois<'_> {
             mode: self.mode,
             decided_by: &self.decision.decided_by,
             reason: &self.decision.reason,
+            effective: &self.effective,
             access_entry: self.decision.access_entry,
             aws_auth,
             incomplete: self.incomplete,
@@ -290,6 +311,24 @@ impl ClusterWhois<'_> {
             decision.decided_by.describe(),
             terminal(&decision.reason)
         );
+        let effective = &self.effective;
+        if let Some(username) = &effective.username {
+            text.push_str(&format!(
+                "as:            username {}, groups [{}]\n",
+                terminal(username),
+                terminal(&effective.groups.join(", "))
+            ));
+        }
+        if let Some(power) = &effective.power {
+            text.push_str(&format!(
+                "power:         {}{}\n",
+                terminal(power),
+                effective
+                    .power_reason
+                    .as_deref()
+                    .map_or(String::new(), |r| format!(" ({})", terminal(r)))
+            ));
+        }
         if let Some(entry) = decision.access_entry {
             let policies = match &entry.policies {
                 Fetched::Found(p) => p

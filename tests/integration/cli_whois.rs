@@ -33,6 +33,31 @@ fn whois_reads_a_snapshot_under_its_mode() {
         "{}",
         admin.stdout
     );
+    // The decision's identity and power, rendered for this caller.
+    assert!(
+        admin.stdout.contains(
+            "as:            username admin:, groups [system:masters]\npower:         cluster-admin"
+        ),
+        "{}",
+        admin.stdout
+    );
+    let json: Value = serde_json::from_str(
+        &run(&[
+            "whois",
+            "arn:aws:iam::123456789012:role/admins",
+            "--snapshot",
+            "examples/snapshot.json",
+            "--session-name",
+            "alice",
+            "--format",
+            "json",
+        ])
+        .stdout,
+    )
+    .unwrap();
+    assert_eq!(json["username"], "admin:alice", "{json}");
+    assert_eq!(json["groups"], serde_json::json!(["system:masters"]));
+    assert_eq!(json["power"], "cluster-admin");
     // aws-auth's own answer is indented under the decision.
     assert!(
         admin.stdout.contains("aws-auth says:\n  arn:"),
