@@ -119,8 +119,12 @@ pub fn error_chain(error: &(dyn std::error::Error + 'static)) -> String {
     let mut message = error.to_string();
     let mut source = error.source();
     while let Some(cause) = source {
-        message.push_str(": ");
-        message.push_str(&cause.to_string());
+        // Many errors already say their cause in their own text: said once.
+        let said = cause.to_string();
+        if !message.contains(&said) {
+            message.push_str(": ");
+            message.push_str(&said);
+        }
         source = cause.source();
     }
     // Library errors are not ours to trust: mask anything credential-shaped.
@@ -236,6 +240,31 @@ fn has_source<'a, T: std::error::Error + 'static>(
 
 #[cfg(test)]
 mod tests {
+    /// An error whose text already says its cause: the cause is said once.
+    #[test]
+    fn a_cause_already_said_is_not_repeated() {
+        #[derive(Debug)]
+        struct Outer(std::io::Error);
+        impl std::fmt::Display for Outer {
+            fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+                write!(f, "failed to read kubeconfig: {}", self.0)
+            }
+        }
+        impl std::error::Error for Outer {
+            fn source(&self) -> Option<&(dyn std::error::Error + 'static)> {
+                Some(&self.0)
+            }
+        }
+        let error = Outer(std::io::Error::new(
+            std::io::ErrorKind::NotFound,
+            "no such file",
+        ));
+        assert_eq!(
+            super::error_chain(&error),
+            "failed to read kubeconfig: no such file"
+        );
+    }
+
     use super::*;
 
     #[test]
