@@ -35,39 +35,49 @@ pub fn judge_plan(
     input: &InputFile,
     finish: &[&dyn Finish],
 ) -> Option<Result<(CheckResult, CheckResult), CliError>> {
-    if kind(input) != InputKind::TerraformPlan {
-        return None;
-    }
+    (kind(input) == InputKind::TerraformPlan).then(|| judge_plan_sides(input, finish))
+}
+
+/// A Terraform plan's two sides, judged: before, and after apply.
+fn judge_plan_sides(
+    input: &InputFile,
+    finish: &[&dyn Finish],
+) -> Result<(CheckResult, CheckResult), CliError> {
     let text = String::from_utf8_lossy(&input.bytes);
-    let judged = crate::inputs::terraform::read_plan(&text)
-        .map_err(|e| CliError::input(format!("{}: {e}", input.path)))
-        .and_then(|(before, after)| {
-            let judge = |side, which| {
-                crate::judge::judge_declared(side, &input.path, "terraform plan", which, finish)
-                    .map_err(CliError::from)
-            };
-            Ok((judge(&before, "before")?, judge(&after, "after")?))
-        });
-    Some(judged)
+    let (before, after) = crate::inputs::terraform::read_plan(&text)
+        .map_err(|e| CliError::input(format!("{}: {e}", input.path)))?;
+    let judge = |side, which| {
+        crate::judge::judge_declared(side, &input.path, "terraform plan", which, finish)
+            .map_err(CliError::from)
+    };
+    Ok((judge(&before, "before")?, judge(&after, "after")?))
 }
 
 /// Judges the inputs as what they are: a Terraform plan (after apply), an eksctl
 /// ClusterConfig, a snapshot, or aws-auth manifests. A plan, a ClusterConfig and a snapshot
 /// are judged on their own; a fleet scan's output is refused with the commands that read it.
 pub fn judge_inputs(inputs: &[InputFile], finish: &[&dyn Finish]) -> Result<CheckResult, CliError> {
-    if let Some(input) = inputs.iter().find(|i| kind(i).is_fleet()) {
+    // Each input sniffed once.
+    let kinds: Vec<InputKind> = inputs.iter().map(kind).collect();
+    let other = |wanted: fn(InputKind) -> bool| {
+        inputs
+            .iter()
+            .zip(&kinds)
+            .find(|(_, k)| wanted(**k))
+            .map(|(input, k)| (input, *k))
+    };
+    if let Some((input, kind)) = other(InputKind::is_fleet) {
         return Err(CliError::input(format!(
             "{}: this is {}: `merge` reports it, `policy init` starts a policy from it, `scan --baseline` compares with it",
             input.path,
-            kind(input).describe()
+            kind.describe()
         )));
     }
-    if let [input] = inputs {
-        match kind(input) {
+    if let ([input], [kind]) = (inputs, kinds.as_slice()) {
+        match kind {
+            // A plan is judged as it leaves things after apply.
             InputKind::TerraformPlan => {
-                // A plan is judged as it leaves things after apply.
-                let judged = judge_plan(input, finish).expect("a plan");
-                return judged.map(|(_, after)| after);
+                return judge_plan_sides(input, finish).map(|(_, after)| after);
             }
             InputKind::EksctlConfig => {
                 let text = String::from_utf8_lossy(&input.bytes);
@@ -94,11 +104,11 @@ pub fn judge_inputs(inputs: &[InputFile], finish: &[&dyn Finish]) -> Result<Chec
             _ => {}
         }
     }
-    if let Some(input) = inputs.iter().find(|i| kind(i) != InputKind::Manifest) {
+    if let Some((input, kind)) = other(|k| k != InputKind::Manifest) {
         return Err(CliError::input(format!(
             "{}: {} is judged on its own; check it separately from other inputs",
             input.path,
-            kind(input).describe()
+            kind.describe()
         )));
     }
     Ok(crate::judge::judge_files(inputs, None, finish)?)

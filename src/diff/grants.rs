@@ -51,10 +51,9 @@ pub fn grants(doc: &AwsAuthDocument) -> BTreeMap<String, Grant> {
                 Row::Role(_) => arn.to_lowercase(),
                 Row::User(_) => arn.clone(),
             };
-            // A role ARN with a path never matches, in mapRoles or filed under mapUsers.
-            // …and a row whose templates never render for its principal lets nobody in.
-            let never_matches = (entry.row.sso().is_none()
-                && crate::model::arn::strip_path(&arn).is_ok_and(|stripped| stripped != arn))
+            // A role ARN with a path never matches; a row whose templates never render for its
+            // principal lets nobody in.
+            let never_matches = entry.row.has_role_path()
                 || crate::model::awsauth::template::never_renders(
                     &arn,
                     entry.row.username(),

@@ -155,16 +155,14 @@ pub fn never_matches(entry: &Entry) -> Option<String> {
     if written.is_empty() || has_whitespace(written) {
         return None;
     }
-    if let Ok(parsed) = arn::parse(written) {
-        if parsed.service == "iam"
-            && parsed.resource.starts_with("role/")
-            && parsed.resource.split('/').count() > 2
-        {
-            return Some("its role ARN has a path, which EKS never compares (EA107)".into());
-        }
-        if parsed.service == "sts" && parsed.resource.starts_with("assumed-role/") {
-            return Some("it names an STS session, never the role EKS compares (EA108)".into());
-        }
+    if entry.row.has_role_path() {
+        return Some("its role ARN has a path, which EKS never compares (EA107)".into());
+    }
+    if let Ok(parsed) = arn::parse(written)
+        && parsed.service == "sts"
+        && parsed.resource.starts_with("assumed-role/")
+    {
+        return Some("it names an STS session, never the role EKS compares (EA108)".into());
     }
     arn_problem(written).map(|problem| format!("its ARN {problem} (EA109)"))
 }

@@ -315,13 +315,7 @@ pub fn matrix(inputs: AccessInputs<'_>) -> Vec<Principal> {
                 let shadowed = entries
                     .iter()
                     .any(|e| wanted.is_some() && Wanted::from_arn(&e.principal_arn) == wanted);
-                // A role ARN with a path never matches, in mapRoles or filed under mapUsers.
-                let has_path = row.row.sso().is_none()
-                    && crate::model::arn::parse(row.row.arn().trim()).is_ok_and(|p| {
-                        p.service == "iam"
-                            && p.resource.starts_with("role/")
-                            && p.resource.split('/').count() > 2
-                    });
+                let has_path = row.row.has_role_path();
                 let (in_effect, note) = match inputs.mode {
                     Some(AuthenticationMode::Api) => {
                         (false, "API mode: aws-auth is ignored".to_string())

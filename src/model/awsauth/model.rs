@@ -114,6 +114,14 @@ impl Row {
         }
     }
 
+    /// Whether the row names a role by an ARN with a path: STS reports a role's sessions
+    /// without it, so EKS never matches the row (in mapRoles or filed under mapUsers).
+    pub fn has_role_path(&self) -> bool {
+        let arn = self.arn().trim();
+        self.sso().is_none()
+            && crate::model::arn::strip_path(arn).is_ok_and(|stripped| stripped != arn)
+    }
+
     pub fn sso(&self) -> Option<&SsoMatcher> {
         match self {
             Row::Role(r) => r.sso.as_deref(),

@@ -8,7 +8,7 @@ use super::JSON_REPORT_VERSION;
 use crate::judge::result::{CheckResult, Coverage};
 use crate::model::awsauth::document::AwsAuthDocument;
 use crate::model::awsauth::{Row, SectionKey};
-use crate::rules::finding::{Finding, Severity, Status};
+use crate::rules::finding::{Finding, Severity};
 
 /// A kept row, as EKS holds it.
 #[derive(Serialize, schemars::JsonSchema)]
@@ -111,10 +111,7 @@ fn summary(findings: &[Finding], threshold: Option<Severity>) -> Summary {
         failing,
         below_fail_on: tally.failing_from(None) - failing,
         waived: tally.waived,
-        unknown: findings
-            .iter()
-            .filter(|f| matches!(f.status, Status::Unknown(_)))
-            .count(),
+        unknown: tally.undecided,
         by_severity: BySeverity {
             critical: count(Severity::Critical),
             high: count(Severity::High),

@@ -72,7 +72,10 @@ pub fn not_evaluated_lines(result: &CheckResult) -> String {
 }
 
 /// The access matrix: one row per way in, with its power and whether EKS uses it.
-fn access_matrix(principals: &[crate::model::access::Principal]) -> String {
+fn access_matrix(
+    out: &mut impl Write,
+    principals: &[crate::model::access::Principal],
+) -> std::io::Result<()> {
     let rows: Vec<Vec<GridCell>> = principals
         .iter()
         .map(|p| {
@@ -100,13 +103,8 @@ fn access_matrix(principals: &[crate::model::access::Principal]) -> String {
             ]
         })
         .collect();
-    let mut table = Vec::new();
-    draw(&mut table, &MATRIX_HEADER, &rows).expect("writing to memory");
-    format!(
-        "access matrix ({} way(s) in):\n{}",
-        principals.len(),
-        String::from_utf8(table).expect("the table is text")
-    )
+    writeln!(out, "access matrix ({} way(s) in):", principals.len())?;
+    draw(out, &MATRIX_HEADER, &rows)
 }
 
 const MATRIX_HEADER: [&str; 5] = ["principal", "source", "as", "power", "in effect"];
@@ -175,7 +173,7 @@ pub fn write(
         draw(out, &FINDINGS_HEADER, &rows)?;
     }
     if let Some(live) = result.live.as_ref().filter(|l| !l.principals.is_empty()) {
-        out.write_all(access_matrix(&live.principals).as_bytes())?;
+        access_matrix(out, &live.principals)?;
     }
     for note in &result.notes {
         writeln!(out, "note: {}", cell(note))?;
