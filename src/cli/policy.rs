@@ -82,11 +82,8 @@ pub fn run_init(
             match line {
                 crate::report::fleet::FleetLine::Cluster(c) => scopes.push(c.starting_scope()),
                 crate::report::fleet::FleetLine::NotAudited(n) => not_audited.push(format!(
-                    "account {}{}{} was not audited: {}: {}",
-                    n.account,
-                    n.region.map_or(String::new(), |r| format!(", region {r}")),
-                    n.cluster
-                        .map_or(String::new(), |c| format!(", cluster {c}")),
+                    "{} was not audited: {}: {}",
+                    n.target(),
                     n.reason,
                     n.detail
                 )),

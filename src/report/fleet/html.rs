@@ -42,20 +42,7 @@ impl FleetView<'_> {
         let incomplete: Vec<String> = self
             .not_audited
             .iter()
-            .map(|item| {
-                format!(
-                    "account {}{}{}: {}: {}",
-                    item.account,
-                    item.region
-                        .as_ref()
-                        .map_or(String::new(), |r| format!(", region {r}")),
-                    item.cluster
-                        .as_ref()
-                        .map_or(String::new(), |c| format!(", cluster {c}")),
-                    item.reason,
-                    item.detail
-                )
-            })
+            .map(|item| format!("{}: {}: {}", item.target(), item.reason, item.detail))
             .chain(self.clusters.iter().filter(|c| !c.complete()).map(|c| {
                 format!(
                     "{}: some checks could not be done (see its section)",

@@ -110,13 +110,7 @@ impl FleetView<'_> {
         if !self.not_audited.is_empty() {
             let mut cases = String::new();
             for item in self.not_audited {
-                let mut name = format!("account {}", item.account);
-                if let Some(region) = &item.region {
-                    name.push_str(&format!(", region {region}"));
-                }
-                if let Some(cluster) = &item.cluster {
-                    name.push_str(&format!(", cluster {cluster}"));
-                }
+                let name = item.target();
                 let body = format!(
                     "      <error message=\"{}\">{}</error>\n",
                     xml(&item.reason),

@@ -21,14 +21,8 @@ impl FleetView<'_> {
             out.push_str("\n> **Incomplete.** These could not be checked:\n>\n");
             for item in self.not_audited {
                 out.push_str(&format!(
-                    "> - account {}{}{}: {}: {}\n",
-                    markdown(&item.account),
-                    item.region
-                        .as_ref()
-                        .map_or(String::new(), |r| format!(", region {}", markdown(r))),
-                    item.cluster
-                        .as_ref()
-                        .map_or(String::new(), |c| format!(", cluster {}", markdown(c))),
+                    "> - {}: {}: {}\n",
+                    markdown(&item.target()),
                     markdown(&item.reason),
                     markdown(&item.detail)
                 ));

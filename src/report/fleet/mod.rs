@@ -232,6 +232,18 @@ pub struct NotAudited {
 }
 
 impl NotAudited {
+    /// What was not audited: `account 1, region eu-west-1, cluster prod` (as far as known).
+    pub fn target(&self) -> String {
+        let mut target = format!("account {}", self.account);
+        if let Some(region) = &self.region {
+            target.push_str(&format!(", region {region}"));
+        }
+        if let Some(cluster) = &self.cluster {
+            target.push_str(&format!(", cluster {cluster}"));
+        }
+        target
+    }
+
     pub fn new(
         account: String,
         region: Option<String>,

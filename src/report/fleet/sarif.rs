@@ -71,13 +71,7 @@ impl FleetView<'_> {
             .not_audited
             .iter()
             .map(|item| {
-                let mut target = format!("account {}", item.account);
-                if let Some(region) = &item.region {
-                    target.push_str(&format!(", region {region}"));
-                }
-                if let Some(cluster) = &item.cluster {
-                    target.push_str(&format!(", cluster {cluster}"));
-                }
+                let target = item.target();
                 json!({
                     "level": "error",
                     "message": {"text": format!("not audited: {target}: {}: {}", item.reason, item.detail)},

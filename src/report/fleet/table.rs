@@ -88,14 +88,8 @@ impl FleetView<'_> {
         }
         for item in not_audited {
             out.push_str(&format!(
-                "not audited: account {}{}{}: {}: {}\n",
-                terminal(&item.account),
-                item.region
-                    .as_ref()
-                    .map_or(String::new(), |r| format!(", region {}", terminal(r))),
-                item.cluster
-                    .as_ref()
-                    .map_or(String::new(), |c| format!(", cluster {}", terminal(c))),
+                "not audited: {}: {}: {}\n",
+                terminal(&item.target()),
                 item.reason,
                 terminal(&item.detail)
             ));
