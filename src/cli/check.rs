@@ -139,7 +139,7 @@ pub fn run(
     let baseline = baseline
         .map(|path| -> Result<_, CliError> {
             let input = read_input(path)?;
-            crate::judge::baseline::read(&input).map_err(|e| CliError::input(e.to_string()))
+            crate::report::json::read_baseline(&input).map_err(|e| CliError::input(e.to_string()))
         })
         .transpose()?;
     // The policy first (severities, waivers), then the baseline (what is new).

@@ -67,10 +67,11 @@ pub fn read_lines(path: &Path) -> Result<Vec<FleetLine>, CliError> {
 }
 
 /// The lines of a scan's output already read: its JSON report's clusters, or its JSON Lines.
+/// A cluster's report of another shape version is refused by name, never half-read.
 pub fn lines_of(input: &InputFile) -> Result<Vec<FleetLine>, CliError> {
     let text = String::from_utf8_lossy(&input.bytes);
     if crate::inputs::kind::kind_of(&input.bytes) == InputKind::FleetReport
-        && let Ok(report) = serde_json::from_str::<serde_json::Value>(&text)
+        && let Ok(mut report) = serde_json::from_str::<serde_json::Value>(&text)
     {
         if report["version"].as_u64() != Some(u64::from(FLEET_REPORT_VERSION)) {
             return Err(CliError::input(format!(
@@ -78,15 +79,16 @@ pub fn lines_of(input: &InputFile) -> Result<Vec<FleetLine>, CliError> {
                 input.path, report["version"]
             )));
         }
-        let clusters = report["clusters"].as_array().cloned().unwrap_or_default();
+        let clusters = match report["clusters"].take() {
+            serde_json::Value::Array(clusters) => clusters,
+            _ => Vec::new(),
+        };
         return clusters
             .into_iter()
             .map(|c| {
-                let line = serde_json::from_value::<ClusterLine>(c)
-                    .map_err(|e| CliError::input(format!("{}: {e}", input.path)))?;
-                line.check_shape()
-                    .map_err(|e| CliError::input(format!("{}: {e}", input.path)))?;
-                Ok(FleetLine::Cluster(line))
+                ClusterLine::read(c)
+                    .map(FleetLine::Cluster)
+                    .map_err(|e| CliError::input(format!("{}: {e}", input.path)))
             })
             .collect();
     }
@@ -94,20 +96,21 @@ pub fn lines_of(input: &InputFile) -> Result<Vec<FleetLine>, CliError> {
         .enumerate()
         .filter(|(_, l)| !l.trim().is_empty())
         .map(|(i, l)| {
-            let line: FleetLine = serde_json::from_str(l).map_err(|e| {
+            let not_a_line = |e: serde_json::Error| {
                 CliError::input(format!(
                     "{}:{}:{}: not a line of `scan --format jsonl`: {e}",
                     input.path,
                     i + 1,
                     e.column()
                 ))
-            })?;
-            if let FleetLine::Cluster(cluster) = &line {
-                cluster
-                    .check_shape()
-                    .map_err(|e| CliError::input(format!("{}:{}:1: {e}", input.path, i + 1)))?;
+            };
+            let value: serde_json::Value = serde_json::from_str(l).map_err(not_a_line)?;
+            if value["kind"] == "cluster" {
+                return ClusterLine::read(value)
+                    .map(FleetLine::Cluster)
+                    .map_err(|e| CliError::input(format!("{}:{}:1: {e}", input.path, i + 1)));
             }
-            Ok(line)
+            serde_json::from_value(value).map_err(not_a_line)
         })
         .collect()
 }

@@ -82,17 +82,14 @@ pub fn run(args: ScanArgs) -> CliResult {
         .filter(|_| !args.fail_on_existing)
         .flat_map(|(_, lines)| lines.iter())
         .map(|l| {
-            let prints = l.report["findings"]
-                .as_array()
-                .map_or(&[][..], Vec::as_slice)
+            let prints = l
+                .report
+                .findings
                 .iter()
-                .filter_map(|f| f["fingerprint"].as_str().map(str::to_string))
+                .map(|f| f.fingerprint.clone())
                 .collect();
             (
-                l.report["cluster"]["arn"]
-                    .as_str()
-                    .unwrap_or_default()
-                    .to_string(),
+                l.report.cluster_arn().unwrap_or_default().to_string(),
                 prints,
             )
         })
@@ -371,9 +368,8 @@ pub fn run_merge(
                 FleetLine::Skipped(item) => fleet.skipped.push(item),
                 // Each shard's census, summed: what the whole scan found and left out.
                 FleetLine::Summary(summary) => {
-                    if let Ok(census) = serde_json::from_value::<Census>(summary["targets"].clone())
-                    {
-                        census_of(&mut fleet).add(&census);
+                    if let Some(census) = &summary.targets {
+                        census_of(&mut fleet).add(census);
                     }
                 }
             }

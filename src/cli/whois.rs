@@ -1,8 +1,6 @@
 //! `whois ARN`: the Kubernetes identity EKS gives a caller, from an aws-auth file, or across
 //! access entries and aws-auth under the mode of a snapshot or a live cluster.
 
-use serde_json::json;
-
 use super::args::{ClusterTarget, TextOrJson};
 use super::check::{judge_inputs, read_all, read_snapshot};
 use super::cluster::collect_snapshot;
@@ -38,12 +36,15 @@ fn policy_json(
     policy: &Policy,
     result: &crate::judge::result::CheckResult,
     identity: &Identity,
-) -> serde_json::Value {
-    json!({
-        "path": policy.path,
-        "digest": policy.digest,
-        "findings": policy_findings(result, identity),
-    })
+) -> crate::report::whois::WhoisPolicy {
+    crate::report::whois::WhoisPolicy {
+        path: policy.path.clone(),
+        digest: policy.digest.clone(),
+        findings: policy_findings(result, identity)
+            .into_iter()
+            .cloned()
+            .collect(),
+    }
 }
 
 fn policy_text(
@@ -189,8 +190,7 @@ fn effective(
                         section == via && i == index
                     }
                     (PrincipalSource::MapAccounts { .. }, None) => {
-                        p.source.mapped_account()
-                            == Some(wanted.as_ref().map_or("", |w| &w.account))
+                        p.mapped_account() == Some(wanted.as_ref().map_or("", |w| &w.account))
                     }
                     _ => false,
                 });

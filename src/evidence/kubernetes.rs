@@ -41,6 +41,13 @@ impl UserInfo {
     pub fn extra_value(&self, key: &str) -> Option<&str> {
         self.extra.get(key)?.first().map(String::as_str)
     }
+
+    /// The caller's IAM identity when the authenticator said it, else its username.
+    pub fn identity(&self) -> &str {
+        self.extra_value("canonicalArn")
+            .or_else(|| self.extra_value("arn"))
+            .unwrap_or(&self.username)
+    }
 }
 
 /// One rule of a Role or ClusterRole, as Kubernetes spells it.

@@ -3,7 +3,6 @@
 
 use std::collections::BTreeSet;
 
-use crate::inputs::manifest::InputFile;
 use crate::judge::result::CheckResult;
 
 /// The baseline report could not be used.
@@ -33,36 +32,6 @@ impl Baseline {
             fingerprints,
         }
     }
-}
-
-pub fn read(input: &InputFile) -> Result<Baseline, BaselineError> {
-    let path = input.path.as_str();
-    let invalid = |line, column, message: String| BaselineError::Invalid {
-        path: path.to_string(),
-        line,
-        column,
-        message,
-    };
-    let value: serde_json::Value = serde_json::from_slice(&input.bytes)
-        .map_err(|e| invalid(e.line(), e.column(), e.to_string()))?;
-    let findings = value
-        .get("findings")
-        .and_then(|f| f.as_array())
-        .filter(|_| value.get("version").is_some())
-        .ok_or_else(|| invalid(1, 1, "no `version` and `findings[]`".to_string()))?;
-    let fingerprints = findings
-        .iter()
-        .map(|f| {
-            f.get("fingerprint")
-                .and_then(|p| p.as_str())
-                .map(str::to_string)
-                .ok_or_else(|| invalid(1, 1, "a finding without a `fingerprint`".to_string()))
-        })
-        .collect::<Result<_, _>>()?;
-    Ok(Baseline {
-        path: path.to_string(),
-        fingerprints,
-    })
 }
 
 impl super::Finish for Baseline {

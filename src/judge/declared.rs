@@ -62,7 +62,7 @@ pub fn judge_declared(
         .unknown
         .iter()
         .map(|unknown| NotEvaluated {
-            code: "declared",
+            code: crate::rules::finding::NOT_KNOWN_UNTIL_APPLY,
             reason: format!("not known until apply: {unknown}"),
         })
         .collect();

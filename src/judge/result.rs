@@ -2,7 +2,7 @@
 //! access matrix (`CheckResult`); and the inputs a judgement reads. The judging itself is
 //! `crate::judge`.
 
-use serde::Serialize;
+use serde::{Deserialize, Serialize};
 
 use crate::model::awsauth::document::AwsAuthDocument;
 use crate::rules::finding::{Finding, Severity, Status};
@@ -10,16 +10,18 @@ use crate::rules::finding::{Finding, Severity, Status};
 pub use crate::inputs::manifest::{CheckError, InputFile, MAX_CONFIGMAP_DATA_BYTES};
 
 /// Which rules ran. Offline, every aws-auth rule runs on every judged ConfigMap.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, schemars::JsonSchema)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, schemars::JsonSchema)]
 pub struct Coverage {
     pub complete: bool,
-    pub rules_evaluated: Vec<&'static str>,
+    #[serde(deserialize_with = "crate::rules::finding::catalogue_word::list")]
+    pub rules_evaluated: Vec<crate::rules::finding::CatalogueWord>,
     pub not_evaluated: Vec<NotEvaluated>,
 }
 
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, schemars::JsonSchema)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, schemars::JsonSchema)]
 pub struct NotEvaluated {
-    pub code: &'static str,
+    #[serde(deserialize_with = "crate::rules::finding::catalogue_word::deserialize")]
+    pub code: crate::rules::finding::CatalogueWord,
     pub reason: String,
 }
 
@@ -37,29 +39,29 @@ pub struct CheckResult {
 }
 
 /// Which policy applied: the file, its digest, the profiles it extends.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, schemars::JsonSchema)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, schemars::JsonSchema)]
 pub struct AppliedPolicy {
     pub path: String,
     pub digest: String,
-    #[serde(skip_serializing_if = "Vec::is_empty")]
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub extends: Vec<String>,
     /// Set when the policy has scopes but none covers the file judged: what did not run and
     /// how to cover it (also said on stderr).
-    #[serde(skip_serializing_if = "Option::is_none")]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub uncovered: Option<String>,
 }
 
 /// What a report says about the cluster a live audit read.
-#[derive(Debug, Clone, PartialEq, Serialize, schemars::JsonSchema)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, schemars::JsonSchema)]
 pub struct LiveContext {
     #[serde(flatten)]
     pub cluster: crate::evidence::ClusterInfo,
     pub transport: crate::evidence::Transport,
     /// The caller as the API server saw it, when SelfSubjectReview answered.
-    #[serde(skip_serializing_if = "Option::is_none")]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub caller: Option<crate::evidence::UserInfo>,
     /// What IAM said about the principals aws-auth names, when IAM was read.
-    #[serde(skip_serializing_if = "Option::is_none")]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub iam: Option<crate::model::access::IamSummary>,
     /// The access matrix: every way in, with its power and whether it is in effect.
     #[serde(skip)]

@@ -310,7 +310,6 @@ pub(super) fn judge_scopes(
         evaluated.push("EA505");
         for p in principals.iter().filter(|p| p.in_effect) {
             let Some(account) = p
-                .source
                 .mapped_account()
                 .map(str::to_string)
                 .or_else(|| account_of(&p.arn))

@@ -47,20 +47,20 @@ pub const COMMIT: &str = env!("AWS_AUTH_AUDIT_COMMIT");
 
 /// The tool block of every JSON report: name, version, commit and the rule catalogue's size,
 /// so a report can be traced to a build.
-#[derive(Debug, Clone, Copy, serde::Serialize, schemars::JsonSchema)]
+#[derive(Debug, Clone, serde::Serialize, serde::Deserialize, schemars::JsonSchema)]
 pub struct ToolInfo {
-    pub name: &'static str,
-    pub version: &'static str,
-    pub commit: &'static str,
+    pub name: std::borrow::Cow<'static, str>,
+    pub version: std::borrow::Cow<'static, str>,
+    pub commit: std::borrow::Cow<'static, str>,
     pub rules: usize,
 }
 
 impl ToolInfo {
     pub fn this_build() -> ToolInfo {
         ToolInfo {
-            name: "aws-auth-audit",
-            version: env!("CARGO_PKG_VERSION"),
-            commit: COMMIT,
+            name: "aws-auth-audit".into(),
+            version: env!("CARGO_PKG_VERSION").into(),
+            commit: COMMIT.into(),
             rules: crate::rules::RULES.len(),
         }
     }

@@ -3,8 +3,6 @@
 //! under the mode. Every value taken from the input is escaped for the terminal on its own, so
 //! no input byte can start a line of its own.
 
-use serde_json::Value;
-
 use crate::evidence::Fetched;
 use crate::infra::escape::terminal;
 use crate::model::access::whois::Decision;
@@ -81,7 +79,16 @@ pub struct WhoisReport {
     pub tool: super::ToolInfo,
     /// What the organisation policy says of the principal, when one applied.
     #[serde(skip_serializing_if = "Option::is_none")]
-    pub policy: Option<Value>,
+    pub policy: Option<WhoisPolicy>,
+}
+
+/// What the organisation policy says of the principal asked about.
+#[derive(Debug, Clone, serde::Serialize, schemars::JsonSchema)]
+pub struct WhoisPolicy {
+    pub path: String,
+    pub digest: String,
+    /// The policy rules' findings about this principal.
+    pub findings: Vec<crate::rules::finding::Finding>,
 }
 
 /// `whois --cluster … --format json` (or of a snapshot): the decision across access entries and
@@ -102,7 +109,7 @@ pub struct ClusterWhoisReport<'a> {
     pub incomplete: &'a [String],
     pub tool: super::ToolInfo,
     #[serde(skip_serializing_if = "Option::is_none")]
-    pub policy: Option<Value>,
+    pub policy: Option<WhoisPolicy>,
 }
 
 /// What aws-auth answers for `identity`, as JSON.
@@ -280,7 +287,7 @@ pub struct ClusterWhois<'a> {
 
 impl ClusterWhois<'_> {
     /// The JSON answer; `policy` is what the organisation policy says, when one applied.
-    pub fn json(&self, policy: Option<Value>) -> ClusterWhoisReport<'_> {
+    pub fn json(&self, policy: Option<WhoisPolicy>) -> ClusterWhoisReport<'_> {
         let aws_auth = match self.aws_auth {
             Some((doc, outcome)) => aws_auth_json(self.identity, outcome, doc, false),
             None => AwsAuthAnswer::not_read(self.identity),

@@ -1,7 +1,7 @@
 //! Findings: what a rule reports, where, how bad, and a fingerprint that survives
 //! re-indentation and reordering.
 
-use serde::Serialize;
+use serde::{Deserialize, Serialize};
 use sha2::{Digest, Sha256};
 
 /// How bad a finding is. Ordered from least to most severe.
@@ -88,9 +88,81 @@ impl Serialize for Status {
     }
 }
 
+impl<'de> serde::Deserialize<'de> for Status {
+    fn deserialize<D: serde::Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
+        let label = std::borrow::Cow::<'de, str>::deserialize(deserializer)?;
+        match label.as_ref() {
+            "fail" => Ok(Status::Fail),
+            "info" => Ok(Status::Info),
+            "waived" => Ok(Status::Waived),
+            other => other
+                .strip_prefix("unknown(")
+                .and_then(|r| r.strip_suffix(')'))
+                .map(|reason| Status::Unknown(reason.to_string()))
+                .ok_or_else(|| {
+                    serde::de::Error::custom(format!(
+                        "status {other:?} is none of fail, info, waived, unknown(REASON)"
+                    ))
+                }),
+        }
+    }
+}
+
+/// The code of a coverage gap that is no rule: a value a Terraform plan or eksctl config leaves
+/// unknown until apply (its reason names it).
+pub const NOT_KNOWN_UNTIL_APPLY: &str = "declared";
+
+/// A rule's code or slug: the catalogue's own string. (An alias, so that serde does not borrow
+/// it from the text read: it is looked up in the catalogue instead.)
+pub type CatalogueWord = &'static str;
+
+/// A rule code or slug read back from a report, as this build's catalogue spells it: a code the
+/// catalogue does not hold (a report of a newer build) is an error, never a made-up rule.
+pub mod catalogue_word {
+    use serde::Deserialize;
+
+    fn lookup<E: serde::de::Error>(word: &str) -> Result<&'static str, E> {
+        if word == super::NOT_KNOWN_UNTIL_APPLY {
+            return Ok(super::NOT_KNOWN_UNTIL_APPLY);
+        }
+        crate::rules::RULES
+            .iter()
+            .find_map(|r| {
+                if r.meta.code == word {
+                    Some(r.meta.code)
+                } else if r.meta.slug == word {
+                    Some(r.meta.slug)
+                } else {
+                    None
+                }
+            })
+            .ok_or_else(|| {
+                E::custom(format!(
+                    "rule {word:?} is not in this build's catalogue (a report of another build?)"
+                ))
+            })
+    }
+
+    pub fn deserialize<'de, D: serde::Deserializer<'de>>(
+        deserializer: D,
+    ) -> Result<&'static str, D::Error> {
+        lookup(&std::borrow::Cow::<'de, str>::deserialize(deserializer)?)
+    }
+
+    /// A list of codes.
+    pub fn list<'de, D: serde::Deserializer<'de>>(
+        deserializer: D,
+    ) -> Result<Vec<&'static str>, D::Error> {
+        Vec::<std::borrow::Cow<'de, str>>::deserialize(deserializer)?
+            .iter()
+            .map(|w| lookup(w))
+            .collect()
+    }
+}
+
 /// Where a finding points: a symbolic route into the configuration, resolved to a file
 /// position when there is a file.
-#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, schemars::JsonSchema)]
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize, schemars::JsonSchema)]
 pub struct Location {
     pub route: String,
     pub path: String,
@@ -114,31 +186,33 @@ impl Location {
     }
 }
 
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, schemars::JsonSchema)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, schemars::JsonSchema)]
 pub struct Finding {
-    pub code: &'static str,
-    pub slug: &'static str,
+    #[serde(deserialize_with = "catalogue_word::deserialize")]
+    pub code: CatalogueWord,
+    #[serde(deserialize_with = "catalogue_word::deserialize")]
+    pub slug: CatalogueWord,
     pub severity: Severity,
     pub status: Status,
     pub message: String,
-    #[serde(skip_serializing_if = "Option::is_none")]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub principal: Option<String>,
     pub location: Location,
     pub remediation: String,
     pub fingerprint: String,
     /// Benchmark controls the finding evidences (from the policy's `controls`).
-    #[serde(skip_serializing_if = "Vec::is_empty")]
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub controls: Vec<String>,
     /// The waiver that accepts it, when its status is `waived`.
-    #[serde(skip_serializing_if = "Option::is_none")]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub waiver: Option<WaiverNote>,
 }
 
 /// Why a finding is waived, as the policy says it.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, schemars::JsonSchema)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, schemars::JsonSchema)]
 pub struct WaiverNote {
     pub reason: String,
-    #[serde(skip_serializing_if = "Option::is_none")]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub owner: Option<String>,
     pub expires: String,
     /// `policy.yaml:LINE:COLUMN`.
@@ -146,6 +220,12 @@ pub struct WaiverNote {
 }
 
 impl Finding {
+    /// Whether it fails a run at `threshold` (`--fail-on`; `None`: nothing fails): failing
+    /// (not waived, informational or undecided) at or above it.
+    pub fn fails_at(&self, threshold: Option<Severity>) -> bool {
+        self.status == Status::Fail && threshold.is_some_and(|t| self.severity >= t)
+    }
+
     /// The severity as a report's severity column states it: with the status when the finding
     /// is not a failure (`high, waived`, `medium, undecided`), so an accepted or undecided
     /// finding never reads as an open one.

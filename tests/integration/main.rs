@@ -36,6 +36,7 @@ mod not_evaluated;
 mod pinned_reports;
 mod policy;
 mod policy_schema;
+mod report_document;
 mod rule_fixtures;
 mod schemas;
 mod session;

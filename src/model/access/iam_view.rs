@@ -3,24 +3,24 @@
 use serde::Serialize;
 
 /// IAM resolution as a report shows it: how each account was looked up, and each principal.
-#[derive(Debug, Clone, PartialEq, Serialize, schemars::JsonSchema)]
+#[derive(Debug, Clone, PartialEq, Serialize, serde::Deserialize, schemars::JsonSchema)]
 pub struct IamSummary {
     pub lookups: Vec<crate::evidence::AccountLookup>,
     pub principals: Vec<PrincipalView>,
 }
 
 /// One principal aws-auth names, as IAM knows it.
-#[derive(Debug, Clone, PartialEq, Serialize, schemars::JsonSchema)]
+#[derive(Debug, Clone, PartialEq, Serialize, serde::Deserialize, schemars::JsonSchema)]
 pub struct PrincipalView {
     pub kind: crate::evidence::IamKind,
     pub account: String,
     pub name: String,
     /// `found`, `absent` (NoSuchEntity) or `unknown(REASON)`.
     pub status: String,
-    #[serde(skip_serializing_if = "Option::is_none")]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub iam: Option<crate::evidence::IamPrincipal>,
     /// Roles: every admission of the trust policy, e.g. `account 111122223333 (sts:AssumeRole)`.
-    #[serde(skip_serializing_if = "Vec::is_empty")]
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub who_can_assume: Vec<String>,
 }
 

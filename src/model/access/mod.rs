@@ -24,7 +24,7 @@ use crate::model::policies::access_policies;
 use crate::model::rbac::{RolePower, grants_to_group, grants_to_user};
 
 /// One way into the cluster.
-#[derive(Debug, Clone, PartialEq, Serialize, schemars::JsonSchema)]
+#[derive(Debug, Clone, PartialEq, Serialize, serde::Deserialize, schemars::JsonSchema)]
 pub struct Principal {
     /// The ARN as the source names it (an aws-auth row, an access entry).
     pub arn: String,
@@ -40,12 +40,29 @@ pub struct Principal {
     /// Whether EKS uses this source for this principal under the mode.
     pub in_effect: bool,
     /// Why not, or what the verdict rests on.
-    #[serde(skip_serializing_if = "String::is_empty")]
+    #[serde(default, skip_serializing_if = "String::is_empty")]
     pub note: String,
     /// What IAM says of the principal (real ARN with path, id, dates, who can assume), when
     /// the audit read IAM.
-    #[serde(skip_serializing_if = "Option::is_none")]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub iam: Option<PrincipalView>,
+}
+
+/// The `arn` of a `mapAccounts` row: `account 111122223333 (every principal)`.
+const EVERY_PRINCIPAL_OF: &str = "account ";
+const EVERY_PRINCIPAL_TAIL: &str = " (every principal)";
+
+impl Principal {
+    /// The account a `mapAccounts` row opens, whole.
+    pub fn mapped_account(&self) -> Option<&str> {
+        match self.source {
+            PrincipalSource::MapAccounts { .. } => self
+                .arn
+                .strip_prefix(EVERY_PRINCIPAL_OF)?
+                .strip_suffix(EVERY_PRINCIPAL_TAIL),
+            _ => None,
+        }
+    }
 }
 
 /// What the matrix is built from.
@@ -99,11 +116,8 @@ fn map_accounts_rows(doc: &AwsAuthDocument, inputs: AccessInputs<'_>) -> Vec<Pri
                 ),
             };
             Principal {
-                arn: format!("account {account} (every principal)"),
-                source: PrincipalSource::MapAccounts {
-                    index: item.index,
-                    account,
-                },
+                arn: format!("{EVERY_PRINCIPAL_OF}{account}{EVERY_PRINCIPAL_TAIL}"),
+                source: PrincipalSource::MapAccounts { index: item.index },
                 username: "(each principal's ARN)".into(),
                 groups: Vec::new(),
                 policies: Vec::new(),

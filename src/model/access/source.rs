@@ -10,8 +10,9 @@ use crate::model::awsauth::SectionKey;
 pub enum PrincipalSource {
     /// A row aws-auth keeps.
     AwsAuth { section: SectionKey, index: usize },
-    /// An account `mapAccounts` lists: every principal of it gets in as its own ARN.
-    MapAccounts { index: usize, account: String },
+    /// An account `mapAccounts` lists: every principal of it gets in as its own ARN (the
+    /// account is the row's `arn`: see [`super::Principal::mapped_account`]).
+    MapAccounts { index: usize },
     /// aws-auth was in scope and could not be read: its rows are unknown.
     AwsAuthUnread,
     /// An access entry of this type.
@@ -50,19 +51,55 @@ impl PrincipalSource {
         )
     }
 
-    /// The account a `mapAccounts` row opens, whole.
-    pub fn mapped_account(&self) -> Option<&str> {
-        match self {
-            PrincipalSource::MapAccounts { account, .. } => Some(account),
-            _ => None,
+    /// The source a report names (`aws-auth mapRoles[1]`, `creator (hidden; …)`): the
+    /// inverse of its `Display`.
+    pub fn parse(text: &str) -> Option<PrincipalSource> {
+        if let Some(row) = text.strip_prefix("aws-auth ") {
+            if row == "(not read)" {
+                return Some(PrincipalSource::AwsAuthUnread);
+            }
+            let (key, index) = row.strip_suffix(']')?.split_once('[')?;
+            let index = index.parse().ok()?;
+            return match SectionKey::from_key(key)? {
+                SectionKey::MapAccounts => Some(PrincipalSource::MapAccounts { index }),
+                section => Some(PrincipalSource::AwsAuth { section, index }),
+            };
         }
+        if let Some(kind) = text
+            .strip_prefix("access entry (")
+            .and_then(|t| t.strip_suffix(')'))
+        {
+            return Some(PrincipalSource::AccessEntry(AccessEntryType::parse(kind)));
+        }
+        if text == "creator (hidden; the audit's caller)" {
+            return Some(PrincipalSource::HiddenCaller);
+        }
+        if let Some(by) = text
+            .strip_prefix("creator (hidden; ")
+            .and_then(|t| t.strip_suffix(')'))
+        {
+            return creator_named_by(by).map(PrincipalSource::HiddenCreator);
+        }
+        let by = text.strip_prefix("creator (")?.strip_suffix(')')?;
+        creator_named_by(by).map(PrincipalSource::CreatorWithoutEntry)
     }
 }
 
-fn named_by(source: &CreatorSource) -> &'static str {
+fn named_by(source: &CreatorSource) -> String {
     match source {
-        CreatorSource::CloudTrail => "CloudTrail CreateCluster",
-        _ => "named by --creator",
+        CreatorSource::CloudTrail => "CloudTrail CreateCluster".into(),
+        CreatorSource::User => "named by --creator".into(),
+        CreatorSource::Other(other) => format!("named by {other}"),
+    }
+}
+
+fn creator_named_by(text: &str) -> Option<CreatorSource> {
+    match text {
+        "CloudTrail CreateCluster" => Some(CreatorSource::CloudTrail),
+        "named by --creator" => Some(CreatorSource::User),
+        other => other
+            .strip_prefix("named by ")
+            .map(|o| CreatorSource::Other(o.to_string())),
     }
 }
 
@@ -103,5 +140,50 @@ impl schemars::JsonSchema for PrincipalSource {
 impl serde::Serialize for PrincipalSource {
     fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
         serializer.collect_str(self)
+    }
+}
+
+impl<'de> serde::Deserialize<'de> for PrincipalSource {
+    fn deserialize<D: serde::Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
+        let text = std::borrow::Cow::<'de, str>::deserialize(deserializer)?;
+        PrincipalSource::parse(&text).ok_or_else(|| {
+            serde::de::Error::custom(format!("{text:?} is no way in this build knows"))
+        })
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// Every kind of source reads back as itself from the text a report writes.
+    #[test]
+    fn every_source_reads_back_from_its_text() {
+        let sources = [
+            PrincipalSource::AwsAuth {
+                section: SectionKey::MapRoles,
+                index: 3,
+            },
+            PrincipalSource::AwsAuth {
+                section: SectionKey::MapUsers,
+                index: 0,
+            },
+            PrincipalSource::MapAccounts { index: 1 },
+            PrincipalSource::AwsAuthUnread,
+            PrincipalSource::AccessEntry(AccessEntryType::Ec2Linux),
+            PrincipalSource::AccessEntry(AccessEntryType::Other("NEW_KIND".into())),
+            PrincipalSource::HiddenCreator(CreatorSource::CloudTrail),
+            PrincipalSource::HiddenCreator(CreatorSource::User),
+            PrincipalSource::CreatorWithoutEntry(CreatorSource::CloudTrail),
+            PrincipalSource::HiddenCaller,
+        ];
+        for source in sources {
+            assert_eq!(
+                PrincipalSource::parse(&source.to_string()),
+                Some(source.clone())
+            );
+        }
+        assert_eq!(PrincipalSource::parse("aws-auth mapGroups[1]"), None);
+        assert_eq!(PrincipalSource::parse("someone"), None);
     }
 }

@@ -37,6 +37,11 @@ pub enum Tier {
 }
 
 impl Tier {
+    /// Cluster-admin or admin: an administrator's tier.
+    pub fn is_admin(self) -> bool {
+        matches!(self, Tier::ClusterAdmin | Tier::Admin)
+    }
+
     /// The tier of an access policy (`tier` from `policies/access-policies.json`).
     pub fn from_policy(tier: &str, cluster_scope: bool) -> Tier {
         match tier {
@@ -61,5 +66,11 @@ impl Tier {
             Tier::Admin => "admin",
             Tier::ClusterAdmin => "cluster-admin",
         }
+    }
+}
+
+impl std::fmt::Display for Tier {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(self.as_str())
     }
 }

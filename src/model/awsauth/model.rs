@@ -45,7 +45,9 @@ impl std::fmt::Display for SectionKey {
 }
 
 /// `SSOARNMatcher`.
-#[derive(Debug, Clone, PartialEq, Eq, Default, Serialize, schemars::JsonSchema)]
+#[derive(
+    Debug, Clone, PartialEq, Eq, Default, Serialize, serde::Deserialize, schemars::JsonSchema,
+)]
 pub struct SsoMatcher {
     #[serde(rename = "permissionSetName")]
     pub permission_set_name: String,
@@ -68,7 +70,9 @@ impl SsoMatcher {
 }
 
 /// `RoleMapping`.
-#[derive(Debug, Clone, PartialEq, Eq, Default, Serialize, schemars::JsonSchema)]
+#[derive(
+    Debug, Clone, PartialEq, Eq, Default, Serialize, serde::Deserialize, schemars::JsonSchema,
+)]
 pub struct RoleMapping {
     pub rolearn: String,
     pub sso: Option<Box<SsoMatcher>>,
@@ -77,7 +81,9 @@ pub struct RoleMapping {
 }
 
 /// `UserMapping`.
-#[derive(Debug, Clone, PartialEq, Eq, Default, Serialize, schemars::JsonSchema)]
+#[derive(
+    Debug, Clone, PartialEq, Eq, Default, Serialize, serde::Deserialize, schemars::JsonSchema,
+)]
 pub struct UserMapping {
     pub userarn: String,
     pub username: String,

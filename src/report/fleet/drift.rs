@@ -10,7 +10,7 @@ use crate::infra::escape::terminal;
 
 /// What changed since an earlier scan: clusters added and gone, administrator paths gained
 /// and lost (principal, cluster, path), findings new and fixed per cluster (by fingerprint).
-#[derive(Debug, Clone, Default, Serialize, schemars::JsonSchema)]
+#[derive(Debug, Clone, Default, Serialize, serde::Deserialize, schemars::JsonSchema)]
 pub struct Drift {
     pub baseline: String,
     pub clusters_added: Vec<String>,
@@ -24,11 +24,10 @@ pub struct Drift {
 }
 
 fn fingerprints(line: &ClusterLine) -> std::collections::BTreeSet<String> {
-    line.report["findings"]
-        .as_array()
-        .map_or(&[][..], Vec::as_slice)
+    line.report
+        .findings
         .iter()
-        .filter_map(|f| f["fingerprint"].as_str().map(str::to_string))
+        .map(|f| f.fingerprint.clone())
         .collect()
 }
 

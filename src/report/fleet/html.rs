@@ -3,6 +3,7 @@
 //! clusters, at a glance), the clusters still in `CONFIG_MAP`, what changed since the
 //! baseline, then each cluster's section as `cluster --format html` shows it.
 
+use crate::rules::finding::Severity;
 use std::collections::BTreeSet;
 
 use super::{FleetView, access_view};
@@ -116,18 +117,8 @@ impl FleetView<'_> {
         }
         let mut codes = BTreeSet::new();
         for (i, line) in self.clusters.iter().enumerate() {
-            let view = match AuditView::from_json(&line.report) {
-                Ok(view) => view,
-                Err(e) => {
-                    body.push_str(&format!(
-                        "<section class=\"cluster\" id=\"c{i}\"><h2>{}</h2>\n<p class=\"banner\">This cluster's report could not be shown: {}</p></section>\n",
-                        esc(line.arn()),
-                        esc(&e.to_string())
-                    ));
-                    continue;
-                }
-            };
-            codes.extend(view.findings.iter().map(|f| f.code.clone()));
+            let view = AuditView::of(&line.report);
+            codes.extend(view.findings.iter().map(|f| f.code.to_string()));
             // A large fleet's clusters are folded (the table links to each, and opens it).
             body.push_str(&format!(
                 "<details class=\"cluster\" id=\"c{i}\"{open}><summary><h2>{arn} <span class=\"muted\">— exit {exit}: {meaning}</span></h2></summary>\n{header}",
@@ -188,14 +179,14 @@ impl FleetView<'_> {
                 name = esc(&c.cluster),
                 account = esc(&c.account),
                 region = esc(&c.region),
-                mode = esc(c.report["cluster"]["authentication_mode"].as_str().unwrap_or("unknown")),
+                mode = esc(&c.mode_label()),
                 meaning = meaning(c.exit),
                 admins = esc(&c.admins_label(None)),
                 hidden = if c.hidden_creator() { "yes" } else { "no" },
-                critical = c.failing("critical"),
-                high = c.failing("high"),
-                medium = c.failing("medium"),
-                low = c.failing("low"),
+                critical = c.failing(Severity::Critical),
+                high = c.failing(Severity::High),
+                medium = c.failing(Severity::Medium),
+                low = c.failing(Severity::Low),
                 complete = esc(&c.completeness()),
             ));
         }

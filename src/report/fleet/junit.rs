@@ -2,9 +2,6 @@
 //! each rule with failing findings at or above the threshold, an error for a rule that could
 //! not be evaluated), and one suite of the targets that were not audited, each an error.
 
-use clap::ValueEnum;
-use serde_json::Value;
-
 use super::{ClusterLine, FleetView};
 use crate::infra::escape::terminal;
 use crate::report::junit::xml;
@@ -25,53 +22,45 @@ fn case(name: &str, body: &str) -> String {
     }
 }
 
-fn list(value: &Value) -> &[Value] {
-    value.as_array().map_or(&[][..], Vec::as_slice)
-}
-
 /// One cluster's suite, and its failures and errors.
 fn cluster_suite(line: &ClusterLine, threshold: Option<Severity>) -> (String, usize, usize) {
     let report = &line.report;
-    let mut codes: Vec<&str> = list(&report["coverage"]["rules_evaluated"])
+    let mut codes: Vec<&str> = report
+        .coverage
+        .rules_evaluated
         .iter()
-        .filter_map(Value::as_str)
-        .chain(
-            list(&report["coverage"]["not_evaluated"])
-                .iter()
-                .filter_map(|n| n["code"].as_str()),
-        )
+        .copied()
+        .chain(report.coverage.not_evaluated.iter().map(|n| n.code))
         .collect();
     codes.sort_unstable();
     codes.dedup();
     let (mut cases, mut failures, mut errors) = (String::new(), 0, 0);
     for code in &codes {
         let mut body = String::new();
-        if let Some(missing) = list(&report["coverage"]["not_evaluated"])
+        if let Some(missing) = report
+            .coverage
+            .not_evaluated
             .iter()
-            .find(|n| n["code"] == *code)
+            .find(|n| n.code == *code)
         {
             errors += 1;
             body.push_str(&format!(
                 "      <error message=\"not evaluated\">{}</error>\n",
-                xml(&terminal(missing["reason"].as_str().unwrap_or_default()))
+                xml(&terminal(&missing.reason))
             ));
         }
-        let failing: Vec<String> = list(&report["findings"])
+        let failing: Vec<String> = report
+            .findings
             .iter()
-            .filter(|f| f["code"] == *code && f["status"] == "fail")
-            .filter(|f| {
-                let severity = Severity::from_str(f["severity"].as_str().unwrap_or(""), true);
-                threshold.is_some_and(|t| severity.is_ok_and(|s| s >= t))
-            })
+            .filter(|f| f.code == *code && f.fails_at(threshold))
             .map(|f| {
-                let text = |k: &str| f[k].as_str().unwrap_or_default().to_string();
                 format!(
                     "{} {} at {}: {}\nfix: {}",
-                    text("severity"),
-                    text("code"),
-                    terminal(f["location"]["route"].as_str().unwrap_or_default()),
-                    terminal(&text("message")),
-                    terminal(&text("remediation"))
+                    f.severity,
+                    f.code,
+                    terminal(&f.location.route),
+                    terminal(&f.message),
+                    terminal(&f.remediation)
                 )
             })
             .collect();

@@ -4,6 +4,8 @@
 
 use super::{FleetView, access_view};
 use crate::infra::escape::markdown;
+use crate::model::access::Tier;
+use crate::rules::finding::Severity;
 
 impl FleetView<'_> {
     pub fn markdown(&self) -> String {
@@ -32,20 +34,19 @@ impl FleetView<'_> {
             "\n| account | region | cluster | mode | version | cluster-admins | hidden creator | findings (critical/high/medium/low) | complete |\n|---|---|---|---|---|---|---|---|---|\n",
         );
         for c in self.clusters {
-            let cluster = &c.report["cluster"];
             out.push_str(&format!(
                 "| {} | {} | {} | {} | {} | {} | {} | {}/{}/{}/{} | {} |\n",
                 markdown(&c.account),
                 markdown(&c.region),
                 markdown(&c.cluster),
-                markdown(cluster["authentication_mode"].as_str().unwrap_or("unknown")),
-                markdown(cluster["kubernetes_version"].as_str().unwrap_or("")),
-                c.admins_label(Some("cluster-admin")),
+                markdown(&c.mode_label()),
+                markdown(c.kubernetes_version()),
+                c.admins_label(Some(Tier::ClusterAdmin)),
                 if c.hidden_creator() { "yes" } else { "no" },
-                c.failing("critical"),
-                c.failing("high"),
-                c.failing("medium"),
-                c.failing("low"),
+                c.failing(Severity::Critical),
+                c.failing(Severity::High),
+                c.failing(Severity::Medium),
+                c.failing(Severity::Low),
                 markdown(&c.completeness())
             ));
         }
@@ -62,8 +63,8 @@ impl FleetView<'_> {
                         format!(
                             "{}: {} via {}",
                             markdown(&p.cluster),
-                            markdown(&p.tier),
-                            markdown(&p.source)
+                            markdown(p.tier.as_str()),
+                            markdown(&p.source.to_string())
                         )
                     })
                     .collect();

@@ -17,10 +17,13 @@ mod table;
 pub use drift::Drift;
 
 use serde::{Deserialize, Serialize};
-use serde_json::{Value, json};
+use serde_json::Value;
 
-use crate::evidence::Unknown;
+use crate::evidence::{AuthenticationMode, Unknown};
 use crate::judge::result::CheckResult;
+use crate::model::access::Tier;
+use crate::report::json::Report;
+use crate::rules::finding::{Severity, Status};
 
 /// One cluster of the fleet: where it is, the exit code it earns alone, and its JSON report.
 #[derive(Debug, Clone, Serialize, Deserialize, schemars::JsonSchema)]
@@ -30,8 +33,7 @@ pub struct ClusterLine {
     pub cluster: String,
     pub exit: u8,
     /// The cluster's full `cluster --format json` report.
-    #[schemars(with = "crate::report::json::Report<'static>")]
-    pub report: Value,
+    pub report: Box<Report<'static>>,
 }
 
 impl ClusterLine {
@@ -52,59 +54,25 @@ impl ClusterLine {
                 .as_ref()
                 .map_or(String::new(), |l| l.cluster.name.clone()),
             exit,
-            report: super::json::value(result, threshold),
+            report: Box::new(Report::of(result, threshold).into_owned()),
         }
     }
 
+    /// Reads a cluster's line: a report of another shape version is refused by name (the
+    /// cluster named), never half-read.
+    pub fn read(value: Value) -> Result<ClusterLine, String> {
+        if let Err(e) = crate::report::json::check_version(&value["report"]) {
+            let cluster = value["cluster"].as_str().unwrap_or("?");
+            return Err(format!(
+                "cluster {}: {e}",
+                crate::infra::escape::terminal(cluster)
+            ));
+        }
+        ClusterLine::deserialize(value).map_err(|e| e.to_string())
+    }
+
     fn arn(&self) -> &str {
-        self.report["cluster"]["arn"].as_str().unwrap_or("?")
-    }
-
-    fn principals(&self) -> &[Value] {
-        self.report["principals"]
-            .as_array()
-            .map_or(&[], Vec::as_slice)
-    }
-
-    fn admins(&self) -> impl Iterator<Item = &Value> {
-        self.principals().iter().filter(|p| {
-            p["in_effect"] == true && (p["tier"] == "cluster-admin" || p["tier"] == "admin")
-        })
-    }
-
-    /// What this cluster's audit could not read that shows administrators.
-    fn admin_gaps(&self) -> Vec<crate::policy::AdminGap> {
-        let not_evaluated = self.report["coverage"]["not_evaluated"]
-            .as_array()
-            .map_or(&[][..], Vec::as_slice);
-        crate::policy::admin_gaps(not_evaluated.iter().map(|n| {
-            (
-                n["code"].as_str().unwrap_or_default(),
-                n["reason"].as_str().unwrap_or_default(),
-            )
-        }))
-    }
-
-    /// How many administrator paths of `tier` (any admin tier when `None`) are in effect:
-    /// `at least N (aws-auth not read)` when the audit could not see them all.
-    fn admins_label(&self, tier: Option<&str>) -> String {
-        let count = self
-            .admins()
-            .filter(|p| tier.is_none_or(|t| p["tier"] == t))
-            .count();
-        crate::policy::admin_count(count, &self.admin_gaps())
-    }
-
-    /// Why some rules did not run (`unknown(auth_rejected)`, each once), none when all did.
-    fn incomplete_reasons(&self) -> Vec<&str> {
-        let reasons: std::collections::BTreeSet<&str> = self.report["coverage"]["not_evaluated"]
-            .as_array()
-            .map_or(&[][..], Vec::as_slice)
-            .iter()
-            .filter_map(|n| n["reason"].as_str())
-            .map(|r| r.split(':').next().unwrap_or(r))
-            .collect();
-        reasons.into_iter().collect()
+        self.report.cluster_arn().unwrap_or("?")
     }
 
     /// `yes`, or `no: unknown(auth_rejected), …`: whether every rule ran, and if not why.
@@ -112,100 +80,85 @@ impl ClusterLine {
         if self.complete() {
             return "yes".to_string();
         }
-        format!("no: {}", self.incomplete_reasons().join(", "))
+        format!("no: {}", self.report.incomplete_reasons().join(", "))
+    }
+
+    /// The authentication mode, or `unknown`.
+    fn mode_label(&self) -> String {
+        self.report
+            .mode()
+            .map_or_else(|| "unknown".to_string(), ToString::to_string)
+    }
+
+    fn kubernetes_version(&self) -> &str {
+        self.report
+            .cluster
+            .as_ref()
+            .and_then(|c| c.cluster.kubernetes_version.as_deref())
+            .unwrap_or("")
+    }
+
+    fn admins_label(&self, tier: Option<Tier>) -> String {
+        self.report.admins_label(tier)
+    }
+
+    fn incomplete_reasons(&self) -> Vec<&str> {
+        self.report.incomplete_reasons()
     }
 
     fn complete(&self) -> bool {
-        self.report["coverage"]["complete"] == true
+        self.report.coverage.complete
     }
 
     fn config_map(&self) -> bool {
-        self.report["cluster"]["authentication_mode"] == "CONFIG_MAP"
+        self.report.mode() == Some(&AuthenticationMode::ConfigMap)
     }
 
-    /// The creator the report names (a principal whose way in is the creator: from
-    /// CloudTrail, `--creator`, or the audit's own caller), or that it is unknown.
+    /// The creator the report names, or that it is unknown.
     fn creator(&self) -> String {
-        self.principals()
-            .iter()
-            .find(|p| {
-                p["source"]
-                    .as_str()
-                    .is_some_and(|s| s.starts_with("creator"))
-            })
-            .and_then(|p| p["arn"].as_str())
-            .map_or_else(|| "unknown".to_string(), str::to_string)
+        self.report.creator().unwrap_or("unknown").to_string()
     }
 
     fn hidden_creator(&self) -> bool {
         self.config_map()
-            || self.principals().iter().any(|p| {
-                p["source"]
-                    .as_str()
-                    .is_some_and(|s| s.starts_with("creator (hidden"))
-            })
+            || self
+                .report
+                .principals()
+                .iter()
+                .any(|p| p.source.is_hidden())
     }
 
-    fn failing(&self, severity: &str) -> usize {
-        self.report["findings"].as_array().map_or(0, |f| {
-            f.iter()
-                .filter(|f| f["status"] == "fail" && f["severity"] == severity)
-                .count()
-        })
+    fn failing(&self, severity: Severity) -> usize {
+        self.report
+            .findings
+            .iter()
+            .filter(|f| f.status == Status::Fail && f.severity == severity)
+            .count()
     }
 
     /// The scope `policy init` writes for this cluster: its admins in effect today, what hid
     /// administrators from the audit, and the generic rules' failing findings.
     pub fn starting_scope(&self) -> crate::policy::StartingScope {
-        let list = |key: &str| self.report[key].as_array().map_or(&[][..], Vec::as_slice);
-        let text = |v: &'_ Value, key: &str| v[key].as_str().unwrap_or_default().to_string();
-        let findings: Vec<(String, bool, Option<String>, String)> = list("findings")
-            .iter()
-            .map(|f| {
-                (
-                    text(f, "code"),
-                    f["status"] == "fail",
-                    f["principal"].as_str().map(str::to_string),
-                    text(f, "fingerprint"),
-                )
-            })
-            .collect();
         crate::policy::StartingScope {
-            gaps: self.admin_gaps(),
-            failing: crate::policy::failing_of(
-                findings
-                    .iter()
-                    .map(|(c, fail, p, fp)| (c.as_str(), *fail, p.as_deref(), fp.as_str())),
-            ),
+            gaps: self.report.admin_gaps(),
+            failing: crate::policy::failing_of(self.report.findings.iter().map(|f| {
+                (
+                    f.code,
+                    f.status == Status::Fail,
+                    f.principal.as_deref(),
+                    f.fingerprint.as_str(),
+                )
+            })),
             account: Some(self.account.clone()),
             region: Some(self.region.clone()),
             cluster: Some(self.cluster.clone()),
             file: None,
             about: self.arn().to_string(),
             admins: self
+                .report
                 .admins()
-                .map(|p| {
-                    let text = |k: &str| p[k].as_str().unwrap_or_default().to_string();
-                    (
-                        text("arn"),
-                        format!("{} ({})", text("source"), text("tier_reason")),
-                    )
-                })
+                .map(|p| (p.arn.clone(), format!("{} ({})", p.source, p.tier_reason)))
                 .collect(),
-        }
-    }
-
-    /// Refuses a cluster's report of another shape version than this build writes: read as
-    /// this build's shape it would be half-read (a renamed field silently empty).
-    pub fn check_shape(&self) -> Result<(), String> {
-        match self.report["version"].as_u64() {
-            Some(v) if v == u64::from(crate::report::JSON_REPORT_VERSION) => Ok(()),
-            found => Err(format!(
-                "the report of cluster {} has shape version {}, and this build reads version {}: read it with the build that wrote it, or scan again",
-                self.cluster,
-                found.map_or_else(|| "(none)".to_string(), |v| v.to_string()),
-                crate::report::JSON_REPORT_VERSION
-            )),
         }
     }
 
@@ -275,7 +228,7 @@ pub enum FleetLine {
     Cluster(ClusterLine),
     NotAudited(NotAudited),
     Skipped(Skipped),
-    Summary(Value),
+    Summary(FleetSummary),
 }
 
 /// What a scan found before it audited anything, and what each filter left out: so a scan that
@@ -333,29 +286,51 @@ impl Census {
 }
 
 /// One way a principal holds admin power on one cluster.
-#[derive(Debug, Clone, Serialize, schemars::JsonSchema)]
-struct AdminPath {
-    cluster: String,
-    source: String,
-    tier: String,
-    why: String,
+#[derive(Debug, Clone, Serialize, Deserialize, schemars::JsonSchema)]
+pub struct AdminPath {
+    pub cluster: String,
+    pub source: crate::model::access::PrincipalSource,
+    pub tier: Tier,
+    pub why: String,
 }
 
 /// Every principal with cluster-admin or admin power in effect anywhere, by ARN.
 fn access_view(clusters: &[ClusterLine]) -> BTreeMap<String, Vec<AdminPath>> {
     let mut view: BTreeMap<String, Vec<AdminPath>> = BTreeMap::new();
     for line in clusters {
-        for p in line.admins() {
-            let text = |key: &str| p[key].as_str().unwrap_or_default().to_string();
-            view.entry(text("arn")).or_default().push(AdminPath {
+        for p in line.report.admins() {
+            view.entry(p.arn.clone()).or_default().push(AdminPath {
                 cluster: line.arn().to_string(),
-                source: text("source"),
-                tier: text("tier"),
-                why: text("tier_reason"),
+                source: p.source.clone(),
+                tier: p.tier,
+                why: p.tier_reason.clone(),
             });
         }
     }
     view
+}
+
+/// The fleet in numbers, and its access view: the last line of the JSON Lines, the `summary`
+/// of the JSON report.
+#[derive(Debug, Clone, Serialize, Deserialize, schemars::JsonSchema)]
+pub struct FleetSummary {
+    pub clusters: usize,
+    /// Clusters whose every rule ran.
+    pub complete: usize,
+    pub not_audited: usize,
+    pub skipped: usize,
+    /// The clusters still in `CONFIG_MAP` mode, by ARN.
+    pub config_map_clusters: Vec<String>,
+    /// The exit code the fleet earns.
+    pub exit: u8,
+    /// Every principal with cluster-admin or admin power in effect anywhere, by ARN.
+    pub access: BTreeMap<String, Vec<AdminPath>>,
+    /// What changed since the baseline, with `--baseline`.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub drift: Option<Drift>,
+    /// What the scan found and what its filters left out.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub targets: Option<Census>,
 }
 
 /// Version of the fleet report's shape (`scan --format json`, and each JSON Lines line).
@@ -372,7 +347,7 @@ pub struct FleetReport<'a> {
     pub not_audited: &'a [NotAudited],
     pub skipped: &'a [Skipped],
     /// The fleet in numbers, and its access view (as the JSON Lines' summary line).
-    pub summary: Value,
+    pub summary: FleetSummary,
 }
 
 /// A fleet report's contents, whatever its format.
@@ -389,24 +364,23 @@ pub struct FleetView<'a> {
 
 impl FleetView<'_> {
     /// The fleet in numbers, and its access view.
-    pub fn summary(&self) -> Value {
+    pub fn summary(&self) -> FleetSummary {
         let clusters = self.clusters;
-        let mut value = json!({
-            "clusters": clusters.len(),
-            "complete": clusters.iter().filter(|c| c.complete()).count(),
-            "not_audited": self.not_audited.len(),
-            "skipped": self.skipped.len(),
-            "config_map_clusters": clusters.iter().filter(|c| c.config_map()).map(ClusterLine::arn).collect::<Vec<_>>(),
-            "exit": self.exit,
-            "access": access_view(clusters),
-        });
-        if let Some(drift) = self.drift {
-            value["drift"] = serde_json::to_value(drift).expect("serialisable");
+        FleetSummary {
+            clusters: clusters.len(),
+            complete: clusters.iter().filter(|c| c.complete()).count(),
+            not_audited: self.not_audited.len(),
+            skipped: self.skipped.len(),
+            config_map_clusters: clusters
+                .iter()
+                .filter(|c| c.config_map())
+                .map(|c| c.arn().to_string())
+                .collect(),
+            exit: self.exit,
+            access: access_view(clusters),
+            drift: self.drift.cloned(),
+            targets: self.census.cloned(),
         }
-        if let Some(census) = self.census {
-            value["targets"] = serde_json::to_value(census).expect("serialisable");
-        }
-        value
     }
 
     /// The whole fleet as one JSON document.

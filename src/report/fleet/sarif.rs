@@ -3,47 +3,44 @@
 //! tool execution notifications of an invocation that did not succeed — a target not audited
 //! is never a pass.
 
-use clap::ValueEnum;
 use serde_json::{Value, json};
 
 use super::{ClusterLine, FleetView};
 use crate::report::sarif::{level, rule_descriptors, security_severity};
 use crate::rules::RULES;
-use crate::rules::finding::Severity;
+use crate::rules::finding::Finding;
 
-/// A finding of a cluster's JSON report as a SARIF result.
-fn result(line: &ClusterLine, finding: &Value, with_policy: bool) -> Value {
-    let text = |key: &str| finding[key].as_str().unwrap_or_default();
-    let severity = Severity::from_str(text("severity"), true).unwrap_or(Severity::Info);
+/// A finding of a cluster's report as a SARIF result.
+fn result(line: &ClusterLine, finding: &Finding, with_policy: bool) -> Value {
     let index = RULES
         .iter()
         .filter(|rule| with_policy || !rule.is_policy())
-        .position(|rule| rule.meta.code == text("code"))
+        .position(|rule| rule.meta.code == finding.code)
         .unwrap_or(0);
     let mut value = json!({
-        "ruleId": text("code"),
+        "ruleId": finding.code,
         "ruleIndex": index,
-        "level": level(severity),
-        "message": {"text": format!("{}: {} Fix: {}", line.arn(), text("message"), text("remediation"))},
-        "locations": [{"logicalLocations": [{"fullyQualifiedName": finding["location"]["route"]}]}],
+        "level": level(finding.severity),
+        "message": {"text": format!("{}: {} Fix: {}", line.arn(), finding.message, finding.remediation)},
+        "locations": [{"logicalLocations": [{"fullyQualifiedName": finding.location.route}]}],
         "partialFingerprints": {
-            "awsAuthAudit/v1": text("fingerprint"),
+            "awsAuthAudit/v1": finding.fingerprint,
             "awsAuthAuditCluster/v1": line.arn(),
         },
         "properties": {
-            "severity": text("severity"),
-            "security-severity": security_severity(severity),
-            "status": text("status"),
+            "severity": finding.severity,
+            "security-severity": security_severity(finding.severity),
+            "status": finding.status,
             "account": line.account,
             "region": line.region,
             "cluster": line.arn(),
         },
     });
-    if let Some(waiver) = finding.get("waiver") {
+    if let Some(waiver) = &finding.waiver {
         value["suppressions"] = json!([{
             "kind": "external",
             "status": "accepted",
-            "justification": waiver["reason"],
+            "justification": waiver.reason,
             "properties": waiver,
         }]);
     }
@@ -52,17 +49,13 @@ fn result(line: &ClusterLine, finding: &Value, with_policy: bool) -> Value {
 
 impl FleetView<'_> {
     pub fn sarif(&self) -> String {
-        let with_policy = self
-            .clusters
-            .iter()
-            .any(|c| c.report.get("policy").is_some_and(|p| !p.is_null()));
+        let with_policy = self.clusters.iter().any(|c| c.report.policy.is_some());
         let results: Vec<Value> = self
             .clusters
             .iter()
             .flat_map(|line| {
-                line.report["findings"]
-                    .as_array()
-                    .map_or(&[][..], Vec::as_slice)
+                line.report
+                    .findings
                     .iter()
                     .map(move |f| result(line, f, with_policy))
             })
@@ -80,13 +73,11 @@ impl FleetView<'_> {
             })
             .collect();
         for line in self.clusters.iter().filter(|c| !c.complete()) {
-            let missing = line.report["coverage"]["not_evaluated"]
-                .as_array()
-                .map_or(0, Vec::len);
+            let missing = line.report.coverage.not_evaluated.len();
             notifications.push(json!({
                 "level": "warning",
                 "message": {"text": format!("{}: incomplete: {missing} rule(s) not evaluated (see its report's coverage)", line.arn())},
-                "properties": {"cluster": line.arn(), "not_evaluated": line.report["coverage"]["not_evaluated"]},
+                "properties": {"cluster": line.arn(), "not_evaluated": line.report.coverage.not_evaluated},
             }));
         }
         let log = json!({

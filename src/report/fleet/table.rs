@@ -2,7 +2,9 @@
 
 use super::{FleetView, access_view};
 use crate::infra::escape::terminal;
+use crate::model::access::Tier;
 use crate::report::table::{GridCell, draw};
+use crate::rules::finding::Severity;
 
 const HEADER: [&str; 9] = [
     "account",
@@ -32,21 +34,20 @@ impl FleetView<'_> {
         let rows: Vec<Vec<GridCell>> = clusters
             .iter()
             .map(|c| {
-                let cluster = &c.report["cluster"];
                 [
                     terminal(&c.account),
                     terminal(&c.region),
                     terminal(&c.cluster),
-                    terminal(cluster["authentication_mode"].as_str().unwrap_or("unknown")),
-                    terminal(cluster["kubernetes_version"].as_str().unwrap_or("")),
-                    c.admins_label(Some("cluster-admin")),
+                    terminal(&c.mode_label()),
+                    terminal(c.kubernetes_version()),
+                    c.admins_label(Some(Tier::ClusterAdmin)),
                     if c.hidden_creator() { "yes" } else { "no" }.to_string(),
                     format!(
                         "{} critical, {} high, {} medium, {} low",
-                        c.failing("critical"),
-                        c.failing("high"),
-                        c.failing("medium"),
-                        c.failing("low")
+                        c.failing(Severity::Critical),
+                        c.failing(Severity::High),
+                        c.failing(Severity::Medium),
+                        c.failing(Severity::Low)
                     ),
                     // A reason a line: the cell is never cut inside one.
                     if c.complete() {
@@ -79,8 +80,8 @@ impl FleetView<'_> {
                     out.push_str(&format!(
                         "    {}: {} via {} ({})\n",
                         terminal(&path.cluster),
-                        terminal(&path.tier),
-                        terminal(&path.source),
+                        terminal(path.tier.as_str()),
+                        terminal(&path.source.to_string()),
                         terminal(&path.why)
                     ));
                 }

@@ -7,7 +7,8 @@ use std::collections::BTreeSet;
 
 use super::graph::{PrincipalClasses, access_graph};
 use super::page::{coverage_banner, esc, facts, severity_badge, sortable_table_head};
-use super::view::{AuditView, FindingRow, MatrixRow};
+use super::view::{AuditView, MatrixRow, status_label};
+use crate::rules::finding::Finding;
 use crate::rules::finding::Severity;
 
 /// Strongest first.
@@ -33,10 +34,11 @@ pub struct Outcome {
 pub fn header(view: &AuditView, context: (&str, String)) -> String {
     let mut pairs: Vec<(&str, String)> = Vec::new();
     match &view.cluster {
-        Some(c) => {
+        Some(live) => {
+            let c = &live.cluster;
             pairs.push(("Cluster", c.arn.clone()));
             if let Some(mode) = &c.authentication_mode {
-                pairs.push(("Authentication mode", mode.clone()));
+                pairs.push(("Authentication mode", mode.to_string()));
             }
             if let Some(version) = &c.kubernetes_version {
                 pairs.push(("Kubernetes", version.clone()));
@@ -44,7 +46,8 @@ pub fn header(view: &AuditView, context: (&str, String)) -> String {
             if let Some(created) = &c.created_at {
                 pairs.push(("Created", created.clone()));
             }
-            if let Some(t) = &c.transport {
+            {
+                let t = &live.transport;
                 pairs.push((
                     "Read via",
                     format!(
@@ -58,7 +61,7 @@ pub fn header(view: &AuditView, context: (&str, String)) -> String {
                     ),
                 ));
             }
-            if let Some(caller) = &c.caller {
+            if let Some(caller) = &live.caller {
                 pairs.push((
                     "Audited by",
                     format!(
@@ -117,7 +120,7 @@ fn admin_item(row: &MatrixRow) -> String {
     format!(
         "<li><code>{}</code> via {} — <span class=\"admin-text\">{}</span>: {}</li>\n",
         esc(&row.arn),
-        esc(&row.source),
+        esc(&row.source.to_string()),
         row.tier.as_str(),
         esc(&row.tier_reason)
     )
@@ -146,7 +149,7 @@ pub fn summary(view: &AuditView, outcome: Option<&Outcome>, heading: &str) -> St
     let dormant: Vec<&MatrixRow> = view
         .rows
         .iter()
-        .filter(|r| r.is_admin() && !r.is_live_admin())
+        .filter(|r| r.tier.is_admin() && !r.is_live_admin())
         .collect();
     if !dormant.is_empty() {
         out.push_str(&format!(
@@ -167,24 +170,15 @@ pub fn summary(view: &AuditView, outcome: Option<&Outcome>, heading: &str) -> St
         let count = view.failing().filter(|f| f.severity == severity).count();
         out.push_str(&format!("{} {count} ", severity_badge(severity)));
     }
-    let apart = |label: &str| {
-        view.findings
-            .iter()
-            .filter(|f| f.status.split('(').next() == Some(label))
-            .count()
-    };
+    let tally = crate::rules::finding::Tally::of(view.findings.iter());
     let threshold = view.threshold();
-    let below = view
-        .findings
-        .iter()
-        .filter(|f| f.status == "fail" && !f.fails_at(threshold))
-        .count();
+    let below = tally.failing_from(None) - threshold.map_or(0, |t| tally.failing_from(Some(t)));
     out.push_str(&format!(
         "<span class=\"muted\">(failing at or above --fail-on {}; apart from them: {below} below it, {} waived, {} undecided, {} informational)</span></p>\n",
         threshold.map_or("none", Severity::as_str),
-        apart("waived"),
-        apart("unknown"),
-        apart("info")
+        tally.waived,
+        tally.undecided,
+        tally.informational
     ));
     out
 }
@@ -197,12 +191,8 @@ fn hidden_creator(view: &AuditView) -> String {
     if let Some(f) = view.findings.iter().find(|f| f.code == "EA301") {
         return f.message.clone();
     }
-    match view
-        .cluster
-        .as_ref()
-        .and_then(|c| c.authentication_mode.as_deref())
-    {
-        Some("CONFIG_MAP") => {
+    match view.mode() {
+        Some(crate::evidence::AuthenticationMode::ConfigMap) => {
             "CONFIG_MAP mode: the creator holds system:masters invisibly; the audit could not name it".to_string()
         }
         Some(_) => "none: in an access-entry mode the creator's admin is an access entry (listed in the matrix if present)".to_string(),
@@ -228,7 +218,7 @@ fn matrix_row(row: &MatrixRow, class: &str) -> String {
     format!(
         "<tr class=\"{class}{state}\"><td class=\"mono\">{}</td><td>{}</td><td>{}</td><td>{}</td><td>{}</td><td data-sort=\"{}\">{}</td><td>{}</td><td>{}</td></tr>\n",
         esc(&row.arn),
-        esc(&row.source),
+        esc(&row.source.to_string()),
         esc(&row.username),
         esc(&row.groups.join(", ")),
         esc(&row.policies.join("; ")),
@@ -267,7 +257,7 @@ pub fn matrix(view: &AuditView, classes: &PrincipalClasses, id: &str, heading: &
     out
 }
 
-fn finding(f: &FindingRow, threshold: Option<Severity>, id: &str) -> String {
+fn finding(f: &Finding, threshold: Option<Severity>, id: &str) -> String {
     let border = if f.severity >= Severity::High {
         format!(" sev-{}-border", f.severity.as_str())
     } else {
@@ -276,9 +266,9 @@ fn finding(f: &FindingRow, threshold: Option<Severity>, id: &str) -> String {
     let mut out = format!(
         "<article class=\"finding{border}\" id=\"{id}\" data-code=\"{code}\" data-status=\"{status}\">\n<p>{badge} <a href=\"#rule-{code}\"><strong>{code}</strong> {slug}</a> <span class=\"muted\">{status}</span></p>\n<p>{message}</p>\n<p><span class=\"muted\">Where:</span> <code>{location}</code></p>\n",
         badge = severity_badge(f.severity),
-        code = esc(&f.code),
-        slug = esc(&f.slug),
-        status = esc(&f.status_label(threshold)),
+        code = esc(f.code),
+        slug = esc(f.slug),
+        status = esc(&status_label(f, threshold)),
         message = esc(&f.message),
         location = esc(&f.location.display()),
     );
@@ -298,7 +288,7 @@ fn finding(f: &FindingRow, threshold: Option<Severity>, id: &str) -> String {
 /// Findings grouped by severity (strongest first), each with its evidence, location, fix and
 /// a link to its rule's documentation (in the page).
 pub fn by_severity(
-    list: &[FindingRow],
+    list: &[Finding],
     threshold: Option<Severity>,
     id: &str,
     heading: &str,
@@ -308,7 +298,7 @@ pub fn by_severity(
         out.push_str("<p>No findings.</p>\n");
     }
     for severity in SEVERITIES {
-        let group: Vec<&FindingRow> = list.iter().filter(|f| f.severity == severity).collect();
+        let group: Vec<&Finding> = list.iter().filter(|f| f.severity == severity).collect();
         if group.is_empty() {
             continue;
         }
@@ -339,7 +329,7 @@ pub fn findings(view: &AuditView, id: &str, heading: &str, sub: &str) -> String 
     );
     if !view.notes.is_empty() {
         out.push_str(&format!("<{sub}>Notes</{sub}>\n<ul>\n"));
-        for note in &view.notes {
+        for note in view.notes.iter() {
             out.push_str(&format!("<li>{}</li>\n", esc(note)));
         }
         out.push_str("</ul>\n");

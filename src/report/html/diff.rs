@@ -4,12 +4,10 @@
 
 use std::collections::{BTreeMap, BTreeSet};
 
-use serde::Deserialize;
-
 use super::audit::{Outcome, by_severity, rules_appendix};
 use super::graph::{PrincipalClasses, access_graph};
 use super::page::{coverage_banner, document, esc, facts, severity_badge};
-use super::view::{AuditView, FindingRow, MatrixRow};
+use super::view::{AuditView, MatrixRow};
 use crate::diff::DiffResult;
 use crate::judge::result::CheckResult;
 
@@ -60,16 +58,6 @@ fn changed_paths(
         .filter_map(|key| {
             let (b, a) = (before.get(key), after.get(key));
             (b != a).then(|| (key.0.clone(), key.1.clone(), b.cloned(), a.cloned()))
-        })
-        .collect()
-}
-
-fn as_rows(findings: &[crate::rules::finding::Finding]) -> Vec<FindingRow> {
-    findings
-        .iter()
-        .map(|f| {
-            FindingRow::deserialize(serde_json::to_value(f).expect("serialisable"))
-                .expect("our own shape")
         })
         .collect()
 }
@@ -162,7 +150,7 @@ pub fn diff(
     for row in &mut after.rows {
         row.changed = changed
             .iter()
-            .any(|(arn, way, _, _)| *arn == row.arn.trim() && way == row.way_in());
+            .any(|(arn, way, _, _)| *arn == row.arn.trim() && way.as_str() == row.way_in());
     }
     body.push_str(&format!(
         "<h2>Access graph after the change</h2>\n<p>Ways in the change touches are outlined and marked “changed”.</p>\n{}",
@@ -183,12 +171,12 @@ pub fn diff(
             &result.findings.unchanged,
         ),
     ] {
-        let rows = as_rows(list);
-        codes.extend(rows.iter().map(|f| f.code.clone()));
+        let rows = list.as_slice();
+        codes.extend(rows.iter().map(|f| f.code.to_string()));
         body.push_str(&format!(
             "<section class=\"finding-changes\" data-kind=\"{kind}\"><h2>{title} ({})</h2>\n{}</section>\n",
             rows.len(),
-            by_severity(&rows, outcome.threshold, &format!("d-{kind}"), "h3")
+            by_severity(rows, outcome.threshold, &format!("d-{kind}"), "h3")
         ));
     }
     if !result.notes.is_empty() {

@@ -91,8 +91,8 @@ fn principal_lines(row: &MatrixRow) -> (String, String) {
         Err(_) => (row.arn.clone(), String::new()),
     };
     let mut second = account;
-    if let Some(index) = row.source.rfind('[') {
-        second = format!("{second} · {}", &row.source[index..]);
+    if let Some(index) = row.index_label() {
+        second = format!("{second} · {index}");
     }
     if row.never_matches {
         second = format!("{second} · never matches");

@@ -40,7 +40,7 @@ pub fn check(result: &CheckResult, outcome: &Outcome, written: &str) -> String {
         audit::header(&view, ("When", when(result, written)))
     );
     body.push_str(&audit::body(&view, "a", Some(outcome), 2));
-    let codes: BTreeSet<String> = view.findings.iter().map(|f| f.code.clone()).collect();
+    let codes: BTreeSet<String> = view.findings.iter().map(|f| f.code.to_string()).collect();
     body.push_str(&audit::rules_appendix(&codes));
     page::document(&format!("aws-auth-audit: {subject}"), &body)
 }

@@ -59,7 +59,7 @@ pub fn document(title: &str, body: &str) -> String {
         csp = *CONTENT_SECURITY_POLICY,
         name = tool.name,
         version = tool.version,
-        commit = esc(tool.commit),
+        commit = esc(&tool.commit),
         rules = tool.rules,
         title = esc(title),
     )

@@ -2,78 +2,349 @@
 //! its shape is [`Report`]'s `Serialize` derive, which the schema, [`value`] and [`write`]
 //! all use.
 
-use serde::Serialize;
+//! The check report: one document type, [`Report`], that the JSON writer writes, the HTML page
+//! and every fleet view read (a fleet's cluster line carries one), and `merge`, `--baseline`,
+//! `--resume` and `policy init --from` read back. Borrowed from a judgement to be written
+//! (nothing is copied), owned when read back; a renamed field is a compile error in both.
+
+use std::borrow::Cow;
+
+use serde::{Deserialize, Serialize};
 
 use super::JSON_REPORT_VERSION;
-use crate::judge::result::{CheckResult, Coverage};
+use crate::judge::result::{AppliedPolicy, CheckResult, Coverage, LiveContext};
+use crate::model::access::{Principal, Tier};
 use crate::model::awsauth::document::AwsAuthDocument;
-use crate::model::awsauth::{Row, SectionKey};
-use crate::rules::finding::{Finding, Severity};
+use crate::model::awsauth::{RoleMapping, Row, SectionKey, UserMapping};
+use crate::rules::finding::{Finding, Severity, Status};
 
 /// A kept row, as EKS holds it.
-#[derive(Serialize, schemars::JsonSchema)]
+#[derive(Debug, Clone, Serialize, Deserialize, schemars::JsonSchema)]
 #[serde(untagged)]
-enum KeptRow<'a> {
-    Role(&'a crate::model::awsauth::RoleMapping),
-    User(&'a crate::model::awsauth::UserMapping),
+pub enum KeptRow<'a> {
+    Role(Cow<'a, RoleMapping>),
+    User(Cow<'a, UserMapping>),
 }
 
-#[derive(Serialize, schemars::JsonSchema)]
-struct AwsAuth<'a> {
-    map_roles: Vec<KeptRow<'a>>,
-    map_users: Vec<KeptRow<'a>>,
-    map_accounts: Vec<&'a str>,
+#[derive(Debug, Clone, Serialize, Deserialize, schemars::JsonSchema)]
+pub struct AwsAuth<'a> {
+    pub map_roles: Vec<KeptRow<'a>>,
+    pub map_users: Vec<KeptRow<'a>>,
+    pub map_accounts: Vec<Cow<'a, str>>,
 }
 
-#[derive(Serialize, schemars::JsonSchema)]
-struct Input<'a> {
-    source: &'a str,
-    configmap: &'a str,
-    aws_auth: AwsAuth<'a>,
+/// One judged ConfigMap.
+#[derive(Debug, Clone, Serialize, Deserialize, schemars::JsonSchema)]
+pub struct Input<'a> {
+    pub source: Cow<'a, str>,
+    pub configmap: Cow<'a, str>,
+    pub aws_auth: AwsAuth<'a>,
 }
 
-#[derive(Serialize, schemars::JsonSchema)]
-struct BySeverity {
-    critical: usize,
-    high: usize,
-    medium: usize,
-    low: usize,
-    info: usize,
+#[derive(Debug, Clone, Serialize, Deserialize, schemars::JsonSchema)]
+pub struct BySeverity {
+    pub critical: usize,
+    pub high: usize,
+    pub medium: usize,
+    pub low: usize,
+    pub info: usize,
 }
 
-#[derive(Serialize, schemars::JsonSchema)]
-struct Summary {
-    findings: usize,
+#[derive(Debug, Clone, Serialize, Deserialize, schemars::JsonSchema)]
+pub struct Summary {
+    pub findings: usize,
     /// The severity from which a failing finding fails the run (`--fail-on`), or `none`.
-    fail_on: &'static str,
+    pub fail_on: FailOn,
     /// Failing findings (status `fail`) at or above `fail_on`: what fails the run.
-    failing: usize,
+    pub failing: usize,
     /// Failing findings below `fail_on`: reported, not failing the run.
-    below_fail_on: usize,
+    pub below_fail_on: usize,
     /// Findings a waiver of the policy accepts: counted apart from the failing.
-    waived: usize,
-    unknown: usize,
-    by_severity: BySeverity,
+    pub waived: usize,
+    pub unknown: usize,
+    pub by_severity: BySeverity,
+}
+
+/// `--fail-on` as a report states it: a severity, or `none`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct FailOn(pub Option<Severity>);
+
+impl Serialize for FailOn {
+    fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        serializer.serialize_str(self.0.map_or("none", Severity::as_str))
+    }
+}
+
+impl<'de> Deserialize<'de> for FailOn {
+    fn deserialize<D: serde::Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
+        let text = Cow::<'de, str>::deserialize(deserializer)?;
+        if text == "none" {
+            return Ok(FailOn(None));
+        }
+        Severity::deserialize(serde::de::value::StrDeserializer::<D::Error>::new(&text))
+            .map(|s| FailOn(Some(s)))
+    }
+}
+
+/// A severity, or `none`.
+impl schemars::JsonSchema for FailOn {
+    fn schema_name() -> Cow<'static, str> {
+        "FailOn".into()
+    }
+
+    fn json_schema(_: &mut schemars::SchemaGenerator) -> schemars::Schema {
+        schemars::json_schema!({
+            "type": "string",
+            "enum": ["critical", "high", "medium", "low", "info", "none"],
+        })
+    }
 }
 
 /// The `check`/`cluster --format json` report.
-#[derive(Serialize, schemars::JsonSchema)]
+#[derive(Debug, Clone, Serialize, Deserialize, schemars::JsonSchema)]
 pub struct Report<'a> {
-    version: u32,
-    tool: super::ToolInfo,
-    #[serde(skip_serializing_if = "Option::is_none")]
-    cluster: Option<&'a crate::judge::result::LiveContext>,
+    pub version: u32,
+    pub tool: super::ToolInfo,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub cluster: Option<Cow<'a, LiveContext>>,
     /// The organisation policy judged against, when one applied.
-    #[serde(skip_serializing_if = "Option::is_none")]
-    policy: Option<&'a crate::judge::result::AppliedPolicy>,
-    inputs: Vec<Input<'a>>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub policy: Option<Cow<'a, AppliedPolicy>>,
+    pub inputs: Vec<Input<'a>>,
     /// The access matrix of a live audit: one row per way in.
-    #[serde(skip_serializing_if = "Option::is_none")]
-    principals: Option<&'a [crate::model::access::Principal]>,
-    findings: &'a [Finding],
-    notes: &'a [String],
-    coverage: &'a Coverage,
-    summary: Summary,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub principals: Option<Cow<'a, [Principal]>>,
+    pub findings: Cow<'a, [Finding]>,
+    pub notes: Cow<'a, [String]>,
+    pub coverage: Cow<'a, Coverage>,
+    pub summary: Summary,
+}
+
+/// The rules that report a row EKS never matches: its grant is dead today.
+const NEVER_MATCHES: [&str; 3] = ["EA107", "EA108", "EA109"];
+
+impl Report<'_> {
+    /// The report of a judgement, `threshold` being `--fail-on` (what its summary counts as
+    /// failing).
+    pub fn of(result: &CheckResult, threshold: Option<Severity>) -> Report<'_> {
+        Report {
+            version: JSON_REPORT_VERSION,
+            tool: super::ToolInfo::this_build(),
+            cluster: result.live.as_ref().map(Cow::Borrowed),
+            policy: result.policy.as_ref().map(Cow::Borrowed),
+            inputs: result.documents.iter().map(input).collect(),
+            principals: result
+                .live
+                .as_ref()
+                .map(|l| Cow::Borrowed(l.principals.as_slice())),
+            findings: Cow::Borrowed(&result.findings),
+            notes: Cow::Borrowed(&result.notes),
+            coverage: Cow::Borrowed(&result.coverage),
+            summary: summary(&result.findings, threshold),
+        }
+    }
+
+    /// The same report, owning what it holds (a fleet's cluster line keeps one).
+    pub fn into_owned(self) -> Report<'static> {
+        let rows = |rows: Vec<KeptRow<'_>>| -> Vec<KeptRow<'static>> {
+            rows.into_iter()
+                .map(|r| match r {
+                    KeptRow::Role(r) => KeptRow::Role(Cow::Owned(r.into_owned())),
+                    KeptRow::User(u) => KeptRow::User(Cow::Owned(u.into_owned())),
+                })
+                .collect()
+        };
+        Report {
+            version: self.version,
+            tool: self.tool,
+            cluster: self.cluster.map(|c| Cow::Owned(c.into_owned())),
+            policy: self.policy.map(|p| Cow::Owned(p.into_owned())),
+            inputs: self
+                .inputs
+                .into_iter()
+                .map(|i| Input {
+                    source: Cow::Owned(i.source.into_owned()),
+                    configmap: Cow::Owned(i.configmap.into_owned()),
+                    aws_auth: AwsAuth {
+                        map_roles: rows(i.aws_auth.map_roles),
+                        map_users: rows(i.aws_auth.map_users),
+                        map_accounts: i
+                            .aws_auth
+                            .map_accounts
+                            .into_iter()
+                            .map(|a| Cow::Owned(a.into_owned()))
+                            .collect(),
+                    },
+                })
+                .collect(),
+            principals: self.principals.map(|p| Cow::Owned(p.into_owned())),
+            findings: Cow::Owned(self.findings.into_owned()),
+            notes: Cow::Owned(self.notes.into_owned()),
+            coverage: Cow::Owned(self.coverage.into_owned()),
+            summary: self.summary,
+        }
+    }
+
+    /// `--fail-on` as the report's summary says it.
+    pub fn threshold(&self) -> Option<Severity> {
+        self.summary.fail_on.0
+    }
+
+    /// The cluster's ARN, when a live audit wrote the report.
+    pub fn cluster_arn(&self) -> Option<&str> {
+        self.cluster.as_ref().map(|c| c.cluster.arn.as_str())
+    }
+
+    /// The access matrix the report carries (none for files).
+    pub fn principals(&self) -> &[Principal] {
+        self.principals.as_deref().unwrap_or_default()
+    }
+
+    /// Whether a rule reports that EKS never matches this way in's ARN: its grant is dead.
+    pub fn never_matches(&self, principal: &Principal) -> bool {
+        self.findings.iter().any(|f| {
+            NEVER_MATCHES.contains(&f.code)
+                && f.principal.as_deref() == Some(principal.arn.as_str())
+        })
+    }
+
+    /// The administrator paths EKS uses today: in effect, cluster-admin or admin, and not a
+    /// row EKS never matches.
+    pub fn admins(&self) -> impl Iterator<Item = &Principal> {
+        self.principals()
+            .iter()
+            .filter(|p| p.in_effect && p.tier.is_admin() && !self.never_matches(p))
+    }
+
+    /// What the audit could not read that shows administrators: its count of them is a lower
+    /// bound.
+    pub fn admin_gaps(&self) -> Vec<crate::policy::AdminGap> {
+        crate::policy::admin_gaps(
+            self.coverage
+                .not_evaluated
+                .iter()
+                .map(|n| (n.code, n.reason.as_str())),
+        )
+    }
+
+    /// How many administrator paths of `tier` (any admin tier when `None`) are in effect:
+    /// `at least N (aws-auth not read)` when the audit could not see them all.
+    pub fn admins_label(&self, tier: Option<Tier>) -> String {
+        let count = self
+            .admins()
+            .filter(|p| tier.is_none_or(|t| p.tier == t))
+            .count();
+        crate::policy::admin_count(count, &self.admin_gaps())
+    }
+
+    /// Findings that fail the run: failing (not waived, informational or undecided) at or
+    /// above `--fail-on`.
+    pub fn failing(&self) -> impl Iterator<Item = &Finding> {
+        let threshold = self.threshold();
+        self.findings.iter().filter(move |f| f.fails_at(threshold))
+    }
+
+    /// Why some rules did not run (`unknown(auth_rejected)`, each once), none when all did.
+    pub fn incomplete_reasons(&self) -> Vec<&str> {
+        let reasons: std::collections::BTreeSet<&str> = self
+            .coverage
+            .not_evaluated
+            .iter()
+            .map(|n| n.reason.split(':').next().unwrap_or(&n.reason))
+            .collect();
+        reasons.into_iter().collect()
+    }
+
+    /// What could not be checked, one line per reason with the rules it stopped.
+    pub fn incomplete_lines(&self) -> Vec<String> {
+        let mut reasons: Vec<(&str, Vec<&str>)> = Vec::new();
+        for missing in &self.coverage.not_evaluated {
+            match reasons.iter_mut().find(|(r, _)| *r == missing.reason) {
+                Some((_, codes)) => codes.push(missing.code),
+                None => reasons.push((&missing.reason, vec![missing.code])),
+            }
+        }
+        let mut lines: Vec<String> = reasons
+            .into_iter()
+            .map(|(reason, codes)| format!("{reason} — not evaluated: {}", codes.join(", ")))
+            .collect();
+        let undecided = self
+            .findings
+            .iter()
+            .filter(|f| matches!(f.status, Status::Unknown(_)))
+            .count();
+        if undecided > 0 {
+            lines.push(format!(
+                "{undecided} finding(s) could not be decided (status unknown): see the findings"
+            ));
+        }
+        lines
+    }
+
+    /// What was audited, in one line: the cluster ARN, or the files.
+    pub fn subject(&self) -> String {
+        match self.cluster_arn() {
+            Some(arn) => arn.to_string(),
+            None if self.inputs.is_empty() => "no input".to_string(),
+            None => self
+                .inputs
+                .iter()
+                .map(|i| format!("{} ({})", i.source, i.configmap))
+                .collect::<Vec<_>>()
+                .join(", "),
+        }
+    }
+
+    /// The creator the report names (a way in that is the creator's: from CloudTrail,
+    /// `--creator`, or the audit's own caller).
+    pub fn creator(&self) -> Option<&str> {
+        self.principals()
+            .iter()
+            .find(|p| p.source.is_creator())
+            .map(|p| p.arn.as_str())
+    }
+
+    /// The cluster's authentication mode, when the audit read it.
+    pub fn mode(&self) -> Option<&crate::evidence::AuthenticationMode> {
+        self.cluster.as_ref()?.cluster.authentication_mode.as_ref()
+    }
+}
+
+/// Why a JSON report could not be read back.
+#[derive(Debug, thiserror::Error)]
+pub enum ShapeError {
+    #[error(
+        "the report has shape version {found}, and this build reads version {JSON_REPORT_VERSION}: read it with the build that wrote it, or audit again"
+    )]
+    Version { found: String },
+    #[error("the JSON report does not have the shape this version writes: {0}")]
+    Shape(#[from] serde_json::Error),
+}
+
+/// Only the version of a report: read first, so a report of another shape is refused by name,
+/// never half-read.
+#[derive(Deserialize)]
+struct VersionOnly {
+    version: Option<serde_json::Value>,
+}
+
+impl Report<'static> {
+    /// Reads a report back (a `cluster --format json` report, or a fleet line's).
+    pub fn read(value: serde_json::Value) -> Result<Report<'static>, ShapeError> {
+        check_version(&value)?;
+        Ok(Report::deserialize(value)?)
+    }
+}
+
+/// Refuses a report of another shape version than this build writes.
+pub fn check_version(value: &serde_json::Value) -> Result<(), ShapeError> {
+    let found = VersionOnly::deserialize(value).ok().and_then(|v| v.version);
+    match found {
+        Some(v) if v.as_u64() == Some(u64::from(JSON_REPORT_VERSION)) => Ok(()),
+        other => Err(ShapeError::Version {
+            found: other.map_or_else(|| "(none)".to_string(), |v| v.to_string()),
+        }),
+    }
 }
 
 fn input(doc: &AwsAuthDocument) -> Input<'_> {
@@ -81,21 +352,21 @@ fn input(doc: &AwsAuthDocument) -> Input<'_> {
         doc.section(key)
             .kept()
             .map(|e| match &e.row {
-                Row::Role(r) => KeptRow::Role(r),
-                Row::User(u) => KeptRow::User(u),
+                Row::Role(r) => KeptRow::Role(Cow::Borrowed(r)),
+                Row::User(u) => KeptRow::User(Cow::Borrowed(u)),
             })
             .collect()
     };
     Input {
-        source: &doc.path,
-        configmap: &doc.configmap,
+        source: Cow::Borrowed(&doc.path),
+        configmap: Cow::Borrowed(&doc.configmap),
         aws_auth: AwsAuth {
             map_roles: rows(SectionKey::MapRoles),
             map_users: rows(SectionKey::MapUsers),
             map_accounts: doc
                 .section(SectionKey::MapAccounts)
                 .kept_accounts()
-                .map(|a| a.account.as_str())
+                .map(|a| Cow::Borrowed(a.account.as_str()))
                 .collect(),
         },
     }
@@ -107,7 +378,7 @@ fn summary(findings: &[Finding], threshold: Option<Severity>) -> Summary {
     let failing = threshold.map_or(0, |t| tally.failing_from(Some(t)));
     Summary {
         findings: findings.len(),
-        fail_on: threshold.map_or("none", Severity::as_str),
+        fail_on: FailOn(threshold),
         failing,
         below_fail_on: tally.failing_from(None) - failing,
         waived: tally.waived,
@@ -119,21 +390,6 @@ fn summary(findings: &[Finding], threshold: Option<Severity>) -> Summary {
             low: count(Severity::Low),
             info: count(Severity::Info),
         },
-    }
-}
-
-fn report(result: &CheckResult, threshold: Option<Severity>) -> Report<'_> {
-    Report {
-        version: JSON_REPORT_VERSION,
-        tool: super::ToolInfo::this_build(),
-        cluster: result.live.as_ref(),
-        policy: result.policy.as_ref(),
-        inputs: result.documents.iter().map(input).collect(),
-        principals: result.live.as_ref().map(|l| l.principals.as_slice()),
-        findings: &result.findings,
-        notes: &result.notes,
-        coverage: &result.coverage,
-        summary: summary(&result.findings, threshold),
     }
 }
 
@@ -152,11 +408,35 @@ pub fn write(
     threshold: Option<Severity>,
     out: &mut impl std::io::Write,
 ) -> std::io::Result<()> {
-    serde_json::to_writer_pretty(&mut *out, &report(result, threshold))?;
+    serde_json::to_writer_pretty(&mut *out, &Report::of(result, threshold))?;
     out.write_all(b"\n")
 }
 
 /// The same report as a JSON value (a fleet's cluster line carries it; the HTML page reads it).
 pub fn value(result: &CheckResult, threshold: Option<Severity>) -> serde_json::Value {
-    serde_json::to_value(report(result, threshold)).expect("serialisable")
+    serde_json::to_value(Report::of(result, threshold)).expect("serialisable")
+}
+
+/// The baseline of `check --baseline REPORT.json`: the fingerprints of a report this build
+/// wrote (one of another shape version is refused by name).
+pub fn read_baseline(
+    input: &crate::inputs::manifest::InputFile,
+) -> Result<crate::judge::baseline::Baseline, crate::judge::baseline::BaselineError> {
+    let path = input.path.as_str();
+    let invalid = |line, column, message: String| crate::judge::baseline::BaselineError::Invalid {
+        path: path.to_string(),
+        line,
+        column,
+        message,
+    };
+    let value: serde_json::Value = serde_json::from_slice(&input.bytes)
+        .map_err(|e| invalid(e.line(), e.column(), e.to_string()))?;
+    let report = Report::read(value)
+        .map_err(|e| invalid(1, 1, format!("not a `check --format json` report: {e}")))?;
+    let fingerprints = report
+        .findings
+        .iter()
+        .map(|f| f.fingerprint.clone())
+        .collect();
+    Ok(crate::judge::baseline::Baseline::of(path, fingerprints))
 }
