@@ -5,7 +5,7 @@
 use std::collections::BTreeMap;
 
 use crate::model::awsauth::document::AwsAuthDocument;
-use crate::model::awsauth::{Row, SectionKey};
+use crate::model::awsauth::{Field, Place, Row, SectionKey};
 use crate::rules::finding::Location;
 
 /// One way in that a version of aws-auth grants.
@@ -65,7 +65,6 @@ pub fn grants(doc: &AwsAuthDocument) -> BTreeMap<String, Grant> {
             } else {
                 "rolearn"
             };
-            let (line, column) = doc.file_pos(section, entry.pos_of(field));
             out.insert(
                 key.clone(),
                 Grant {
@@ -75,21 +74,18 @@ pub fn grants(doc: &AwsAuthDocument) -> BTreeMap<String, Grant> {
                     username: entry.row.username().to_string(),
                     groups: entry.row.groups().to_vec(),
                     never_matches,
-                    location: Location {
-                        route: format!(
-                            "configmap {} › data.{section} › [{}]",
-                            doc.configmap, entry.index
-                        ),
-                        path: doc.path.clone(),
-                        line,
-                        column,
-                    },
+                    // The row, at its ARN's value.
+                    location: doc.locate(Place::FieldAt(
+                        section,
+                        entry,
+                        Field::Row,
+                        entry.pos_of(field),
+                    )),
                 },
             );
         }
     }
     for account in doc.section(SectionKey::MapAccounts).kept_accounts() {
-        let (line, column) = doc.file_pos(SectionKey::MapAccounts, account.pos);
         let key = format!("account:{}", account.account);
         out.insert(
             key.clone(),
@@ -100,15 +96,7 @@ pub fn grants(doc: &AwsAuthDocument) -> BTreeMap<String, Grant> {
                 username: String::new(),
                 groups: Vec::new(),
                 never_matches: false,
-                location: Location {
-                    route: format!(
-                        "configmap {} › data.mapAccounts › [{}]",
-                        doc.configmap, account.index
-                    ),
-                    path: doc.path.clone(),
-                    line,
-                    column,
-                },
+                location: doc.locate(Place::Account(account)),
             },
         );
     }

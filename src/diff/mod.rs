@@ -151,14 +151,8 @@ fn describe(grant: &Grant) -> String {
 /// for what HEAD no longer has.
 fn section_location(head: &CheckResult, section: SectionKey) -> Option<Location> {
     let doc = head.documents.first()?;
-    let key = doc.data_key(section.as_str())?;
-    let (line, column) = (key.key_pos.line, key.key_pos.column);
-    Some(Location {
-        route: format!("configmap {} › data.{section}", doc.configmap),
-        path: doc.path.clone(),
-        line,
-        column,
-    })
+    doc.data_key(section.as_str())?;
+    Some(doc.locate(crate::model::awsauth::Place::SectionKey(section)))
 }
 
 /// Compares two judged versions of aws-auth.

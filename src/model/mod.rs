@@ -7,5 +7,6 @@ pub mod access;
 pub mod arn;
 pub mod awsauth;
 pub mod iam;
+pub mod location;
 pub mod policies;
 pub mod rbac;

@@ -6,8 +6,8 @@ use super::target::{Target, account_of, names};
 use super::{Admin, Forbidden, Scope, Span};
 use crate::evidence::AuthenticationMode;
 use crate::model::access::{Principal, PrincipalSource, Tier};
-use crate::model::awsauth::SectionKey;
 use crate::model::awsauth::document::AwsAuthDocument;
+use crate::model::awsauth::{Place, SectionKey};
 use crate::model::iam::Wanted;
 use crate::rules::finding::{Finding, Location, Status, fingerprint};
 
@@ -30,19 +30,9 @@ impl Out<'_> {
             ..
         }) = principal
             && let Some(doc) = self.documents.first()
-            && let Some(entry) = doc
-                .section(*section)
-                .entries
-                .iter()
-                .find(|e| e.index == *index)
+            && let Some(location) = doc.locate_row(*section, *index)
         {
-            let (line, column) = doc.file_pos(*section, entry.pos);
-            return Location {
-                route: format!("configmap {} › data.{section} › [{index}]", doc.configmap),
-                path: doc.path.clone(),
-                line,
-                column,
-            };
+            return location;
         }
         let what = if self.target.account.is_some() || self.target.cluster.is_some() {
             "cluster"
@@ -250,7 +240,6 @@ pub(super) fn judge_scopes(
                 let documents = out.documents;
                 for doc in documents {
                     for account in doc.section(SectionKey::MapAccounts).kept_accounts() {
-                        let (line, column) = doc.file_pos(SectionKey::MapAccounts, account.pos);
                         let subject = account.account.clone();
                         out.emit(
                             "EA504",
@@ -260,15 +249,7 @@ pub(super) fn judge_scopes(
                             "map the account's roles one by one (or as access entries) and remove mapAccounts".to_string(),
                         );
                         if let Some(last) = out.findings.last_mut() {
-                            last.location = Location {
-                                route: format!(
-                                    "configmap {} › data.mapAccounts › [{}]",
-                                    doc.configmap, account.index
-                                ),
-                                path: doc.path.clone(),
-                                line,
-                                column,
-                            };
+                            last.location = doc.locate(Place::Account(account));
                         }
                     }
                 }

@@ -10,15 +10,6 @@ use crate::model::awsauth::SectionKey;
 use crate::model::awsauth::document::AwsAuthDocument;
 use crate::model::awsauth::lookup::{Identity, Outcome};
 
-/// Where the deciding row is: its route, and its file position.
-#[derive(Debug, serde::Serialize, schemars::JsonSchema)]
-pub struct RowLocation {
-    pub route: String,
-    pub path: String,
-    pub line: usize,
-    pub column: usize,
-}
-
 /// What aws-auth answers for one identity: `whois --format json` (with `notes`, `tool` and the
 /// policy's view), and the `aws_auth` part of the answer for a cluster.
 #[derive(Debug, serde::Serialize, schemars::JsonSchema)]
@@ -39,7 +30,7 @@ pub struct AwsAuthAnswer {
     pub groups: Option<Vec<String>>,
     /// The deciding row (null for `mapAccounts`, which has no row).
     #[serde(skip_serializing_if = "Option::is_none")]
-    pub location: Option<Option<RowLocation>>,
+    pub location: Option<Option<crate::model::location::Location>>,
     /// Template variables that cannot be known offline, left as written.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub unresolved_templates: Option<Vec<&'static str>>,
@@ -119,19 +110,8 @@ pub fn aws_auth_json(
     doc: &AwsAuthDocument,
     sso: bool,
 ) -> AwsAuthAnswer {
-    let location = |via: SectionKey, index: Option<usize>| {
-        index
-            .and_then(|i| doc.section(via).entries.iter().find(|e| e.index == i))
-            .map(|e| {
-                let (line, column) = doc.file_pos(via, e.pos);
-                RowLocation {
-                    route: format!("configmap {} › data.{via} › [{}]", doc.configmap, e.index),
-                    path: doc.path.clone(),
-                    line,
-                    column,
-                }
-            })
-    };
+    let location =
+        |via: SectionKey, index: Option<usize>| index.and_then(|i| doc.locate_row(via, i));
     let mut answer = AwsAuthAnswer {
         outcome: outcome.name(),
         sso_role_match: Some(sso),

@@ -58,7 +58,7 @@ pub fn check(doc: &AwsAuthDocument, out: &mut Emitter<'_>) {
             (Row::User(_), _) => "add `userarn: arn:aws:iam::ACCOUNT:user/NAME` (check the key's spelling)".to_string(),
         };
         out.emit(
-            At::Entry(section, entry, ""),
+            At::Entry(section, entry, Field::Row),
             principal.as_deref(),
             format!("{} is dropped by EKS: {error}", entry_name(section, entry)),
             fix,

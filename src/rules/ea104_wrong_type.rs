@@ -63,16 +63,16 @@ pub fn check(doc: &AwsAuthDocument, out: &mut Emitter<'_>) {
     for (section, entry) in mapping_sections(doc) {
         let principal = principal_of(entry);
         for mismatch in &entry.type_mismatches {
-            let field = mismatch.field.as_str();
+            let field = mismatch.field.to_string();
+            let field = field.as_str();
             let fix = match mismatch.expected {
                 "array" => "write `groups` as a list: `groups: [\"a\", \"b\"]`".to_string(),
                 "object" if field == "entry" => "write the item as a mapping (`- rolearn: …`)".to_string(),
                 "object" => "write `sso` as a mapping with permissionSetName, accountID and partition".to_string(),
                 _ => format!("quote the value of `{field}` so that YAML reads it as a string"),
             };
-            let at_field = if field == "entry" { "" } else { field };
             out.emit(
-                At::EntryPos(section, entry, at_field, mismatch.pos),
+                At::EntryPos(section, entry, mismatch.field, mismatch.pos),
                 principal.as_deref(),
                 format!(
                     "{}: `{field}` is a {}, not a {}; {}",

@@ -37,13 +37,13 @@ pub const META: RuleMeta = RuleMeta {
 
 pub fn check(doc: &AwsAuthDocument, out: &mut Emitter<'_>) {
     for (section, entry) in kept_entries(doc) {
-        let typed = entry.type_mismatches.iter().any(|m| m.field == "username");
+        let typed = entry.type_mismatches.iter().any(|m| m.field == Field::Key("username"));
         if !entry.row.username().is_empty() || typed {
             continue;
         }
         let principal = principal_of(entry);
         out.emit(
-            At::Entry(section, entry, "username"),
+            At::Entry(section, entry, Field::Key("username")),
             principal.as_deref(),
             format!(
                 "{} ({}) has no username: it authenticates as the empty username \"\"",

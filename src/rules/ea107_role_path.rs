@@ -93,6 +93,6 @@ pub fn check(doc: &AwsAuthDocument, out: &mut Emitter<'_>) {
                 format!("set {field} to `{fixed}` (the same role: names are unique whatever the path)"),
             ),
         };
-        out.emit(At::Entry(section, entry, field), Some(written), message, remediation);
+        out.emit(At::Entry(section, entry, Field::Key(field)), Some(written), message, remediation);
     }
 }

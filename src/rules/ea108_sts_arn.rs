@@ -51,7 +51,7 @@ pub fn check(doc: &AwsAuthDocument, out: &mut Emitter<'_>) {
             Err(_) => format!("arn:{}:iam::{}:role/ROLE_NAME", parsed.partition, parsed.account),
         };
         out.emit(
-            At::Entry(section, entry, field),
+            At::Entry(section, entry, Field::Key(field)),
             Some(written),
             format!("{written} is an STS session ARN: EKS matches the role, so this mapping never matches; write `{fix}`"),
             format!("set {field} to `{fix}` and use `{{{{SessionName}}}}` in the username to tell sessions apart"),

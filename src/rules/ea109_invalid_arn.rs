@@ -59,7 +59,7 @@ pub fn check(doc: &AwsAuthDocument, out: &mut Emitter<'_>) {
         let Some(problem) = arn_problem(written) else { continue };
         let field = arn_field(section);
         out.emit(
-            At::Entry(section, entry, field),
+            At::Entry(section, entry, Field::Key(field)),
             Some(written),
             format!("`{}` {problem}: this mapping never matches", arn::shorten(written)),
             "map the exact ARN of an IAM role or user: arn:PARTITION:iam::ACCOUNT:role/NAME or …:user/NAME".to_string(),

@@ -62,7 +62,7 @@ pub fn check(doc: &AwsAuthDocument, out: &mut Emitter<'_>) {
         let same_username = entry.row.username() == winning.row.username();
         if lost_groups.is_empty() && same_username {
             out.emit_with(
-                At::Entry(section, entry, ""),
+                At::Entry(section, entry, Field::Row),
                 principal.as_deref(),
                 Severity::Low,
                 format!("{replaced}; the two are the same (username and groups): this one is redundant and nothing is lost"),
@@ -89,7 +89,7 @@ pub fn check(doc: &AwsAuthDocument, out: &mut Emitter<'_>) {
             ));
         }
         out.emit(
-            At::Entry(section, entry, ""),
+            At::Entry(section, entry, Field::Row),
             principal.as_deref(),
             format!("{replaced}; this one loses {}", lost.join(" and ")),
             "merge the two items into one with the username and all the groups the principal needs".to_string(),

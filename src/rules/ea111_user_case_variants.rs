@@ -57,7 +57,7 @@ pub fn check(doc: &AwsAuthDocument, out: &mut Emitter<'_>) {
         }
         let names: Vec<String> = others.iter().map(|o| format!("mapUsers[{}] ({})", o.index, o.row.arn())).collect();
         out.emit(
-            At::Entry(SectionKey::MapUsers, entry, "userarn"),
+            At::Entry(SectionKey::MapUsers, entry, Field::Key("userarn")),
             Some(entry.row.arn()),
             format!(
                 "{} differs only in case from {}: both match the same user and EKS picks one at random (username `{}`, groups [{}] here)",

@@ -54,7 +54,7 @@ pub fn check(doc: &AwsAuthDocument, out: &mut Emitter<'_>) {
         };
         let field = arn_field(section);
         out.emit(
-            At::Entry(section, entry, field),
+            At::Entry(section, entry, Field::Key(field)),
             Some(written),
             format!("{written} is {what} filed under {section}: EKS still matches it, but reviewers of {belongs} will not see it"),
             format!("move this item to {belongs} and name the ARN `{key}`"),

@@ -58,7 +58,7 @@ pub fn check(doc: &AwsAuthDocument, out: &mut Emitter<'_>) {
             let who = principal.as_deref().unwrap_or("(no principal)");
             emit_grant(
                 out,
-                At::Entry(section, entry, &format!("groups[{i}]")),
+                At::Entry(section, entry, Field::Group(i)),
                 entry,
                 principal.as_deref(),
                 format!(

@@ -61,7 +61,7 @@ pub fn check(doc: &AwsAuthDocument, out: &mut Emitter<'_>) {
             let principal = principal_of(entry);
             emit_grant(
                 out,
-                At::Entry(section, entry, &format!("groups[{i}]")),
+                At::Entry(section, entry, Field::Group(i)),
                 entry,
                 principal.as_deref(),
                 format!(

@@ -70,7 +70,7 @@ pub fn check(doc: &AwsAuthDocument, out: &mut Emitter<'_>) {
             };
             let message = format!("{who} is not a role but has a node identity (`{username}`): only EC2 instances' roles should be nodes.{never}");
             let remediation = "give this principal its own username and groups; map node roles only".to_string();
-            let at = At::Entry(section, entry, "username");
+            let at = At::Entry(section, entry, Field::Key("username"));
             // A row that never matches is dead for that reason too; one that matches but never
             // renders is this finding's own subject, said in full at the rule's severity.
             if never_matches(entry).is_some() {
@@ -82,7 +82,7 @@ pub fn check(doc: &AwsAuthDocument, out: &mut Emitter<'_>) {
         }
         if !facts.node_usernames.iter().any(|u| u == username) {
             out.emit(
-                At::Entry(section, entry, "username"),
+                At::Entry(section, entry, Field::Key("username")),
                 principal.as_deref(),
                 format!("{who} has node groups but the username `{username}`: the Node authorizer needs `system:node:{{{{EC2PrivateDNSName}}}}`"),
                 "set `username: system:node:{{EC2PrivateDNSName}}` on node roles, or remove the node groups".to_string(),
@@ -94,7 +94,7 @@ pub fn check(doc: &AwsAuthDocument, out: &mut Emitter<'_>) {
             .collect();
         if !missing.is_empty() {
             out.emit(
-                At::Entry(section, entry, "groups"),
+                At::Entry(section, entry, Field::Key("groups")),
                 principal.as_deref(),
                 format!("node mapping {who} lacks {}: nodes using it cannot bootstrap or be authorised", missing.join(" and ")),
                 format!("add {} to groups", missing.join(" and ")),

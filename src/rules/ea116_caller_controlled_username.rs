@@ -47,7 +47,7 @@ pub fn check(doc: &AwsAuthDocument, out: &mut Emitter<'_>) {
         let username = entry.row.username();
         if SESSION.iter().any(|s| username.starts_with(s)) {
             out.emit(
-                At::Entry(section, entry, "username"),
+                At::Entry(section, entry, Field::Key("username")),
                 principal.as_deref(),
                 format!("{who} maps to the username `{username}`, which whoever assumes the role chooses: they can pose as any user"),
                 "start the username with a fixed prefix, e.g. `team:{{SessionName}}`".to_string(),
@@ -56,7 +56,7 @@ pub fn check(doc: &AwsAuthDocument, out: &mut Emitter<'_>) {
         for (i, group) in entry.row.groups().iter().enumerate() {
             if SESSION.iter().any(|s| group.contains(s)) {
                 out.emit(
-                    At::Entry(section, entry, &format!("groups[{i}]")),
+                    At::Entry(section, entry, Field::Group(i)),
                     principal.as_deref(),
                     format!("{who} is put in the group `{group}`, which the caller's session name decides"),
                     "use fixed group names only".to_string(),

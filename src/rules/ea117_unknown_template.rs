@@ -53,10 +53,10 @@ pub fn check(doc: &AwsAuthDocument, out: &mut Emitter<'_>) {
             if !has_unknown_placeholder(text) {
                 continue;
             }
-            let field = group.map_or_else(|| "username".to_string(), |i| format!("groups[{i}]"));
+            let field = group.map_or(Field::Key("username"), Field::Group);
             for placeholder in placeholders(text).into_iter().filter(|p| !p.known) {
                 out.emit(
-                    At::Entry(section, entry, &field),
+                    At::Entry(section, entry, field),
                     principal_of(entry).as_deref(),
                     format!(
                         "`{}` in {field} `{text}` is not a template EKS knows: it is kept literally{}",

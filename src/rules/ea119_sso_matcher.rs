@@ -56,7 +56,7 @@ pub fn check(doc: &AwsAuthDocument, out: &mut Emitter<'_>) {
         let pattern = sso.arn_like();
         if !sso.partition.is_empty() {
             out.emit(
-                At::Entry(SectionKey::MapRoles, entry, "sso.partition"),
+                At::Entry(SectionKey::MapRoles, entry, Field::Key("sso.partition")),
                 Some(&principal),
                 format!(
                     "{principal} sets partition `{}`: the authenticator then builds the pattern `{pattern}` with an empty partition, which never matches",
@@ -66,7 +66,7 @@ pub fn check(doc: &AwsAuthDocument, out: &mut Emitter<'_>) {
             );
         } else {
             out.emit(
-                At::Entry(SectionKey::MapRoles, entry, "sso"),
+                At::Entry(SectionKey::MapRoles, entry, Field::Key("sso")),
                 Some(&principal),
                 format!(
                     "{principal} matches only if EKS enables the authenticator's SSORoleMatch feature gate, which is not documented (unknown); it would also match permission sets named `{}_…`",
@@ -94,7 +94,7 @@ pub fn check(doc: &AwsAuthDocument, out: &mut Emitter<'_>) {
             .collect();
         if !overlaps.is_empty() {
             out.emit(
-                At::Entry(SectionKey::MapRoles, entry, "sso.permissionSetName"),
+                At::Entry(SectionKey::MapRoles, entry, Field::Key("sso.permissionSetName")),
                 Some(&principal),
                 format!(
                     "{principal} overlaps {}: a caller matching both gets either mapping, at random",

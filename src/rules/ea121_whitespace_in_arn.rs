@@ -40,7 +40,7 @@ pub fn check(doc: &AwsAuthDocument, out: &mut Emitter<'_>) {
         let field = arn_field(section);
         let cleaned: String = written.chars().filter(|c| !c.is_whitespace()).collect();
         out.emit(
-            At::Entry(section, entry, field),
+            At::Entry(section, entry, Field::Key(field)),
             Some(written),
             format!("{field} {written:?} contains whitespace: it never matches"),
             format!("write `{cleaned}`"),

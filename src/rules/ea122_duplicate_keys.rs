@@ -63,7 +63,7 @@ pub fn check(doc: &AwsAuthDocument, out: &mut Emitter<'_>) {
                 )
             };
             out.emit(
-                At::EntryPos(section, entry, &duplicate.field, duplicate.lost.1),
+                At::EntryPos(section, entry, duplicate.field, duplicate.lost.1),
                 principal.as_deref(),
                 message,
                 format!("keep a single `{}` key", duplicate.field),

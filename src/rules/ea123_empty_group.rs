@@ -44,7 +44,7 @@ pub fn check(doc: &AwsAuthDocument, out: &mut Emitter<'_>) {
                 continue;
             }
             out.emit(
-                At::Entry(section, entry, &format!("groups[{i}]")),
+                At::Entry(section, entry, Field::Group(i)),
                 principal.as_deref(),
                 format!(
                     "{} has an empty group (item {i}): EKS passes \"\" through as a group",

@@ -50,11 +50,11 @@ pub fn check(doc: &AwsAuthDocument, out: &mut Emitter<'_>) {
         for (group, value) in fields {
             let Some(c) = first_dangerous(value) else { continue };
             let (what, field) = match group {
-                None => ("username", "username".to_string()),
-                Some(i) => ("group", format!("groups[{i}]")),
+                None => ("username", Field::Key("username")),
+                Some(i) => ("group", Field::Group(i)),
             };
             out.emit(
-                At::Entry(section, entry, &field),
+                At::Entry(section, entry, field),
                 principal_of(entry).as_deref(),
                 format!(
                     "{what} `{}` holds U+{:04X}, which a log or a terminal does not show as written: the API server's audit log, RBAC subjects and `kubectl auth whoami` carry it as it is",

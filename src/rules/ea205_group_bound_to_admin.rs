@@ -77,7 +77,7 @@ pub fn check(facts: &ClusterFacts<'_>, out: &mut Emitter<'_>) {
                 };
                 let (severity, scope) = grant_reach(&grant);
                 out.emit_with(
-                    At::Entry(section, entry, &format!("groups[{i}]")),
+                    At::Entry(section, entry, Field::Group(i)),
                     principal.as_deref(),
                     severity,
                     format!(

@@ -96,7 +96,7 @@ pub fn check(facts: &ClusterFacts<'_>, out: &mut Emitter<'_>) {
             let principal = principal_of(entry);
             let who = principal.as_deref().unwrap_or("(no principal)");
             out.emit(
-                At::Entry(section, entry, &format!("groups[{i}]")),
+                At::Entry(section, entry, Field::Group(i)),
                 principal.as_deref(),
                 format!("{who} is mapped into group `{group}`, but {why}: the group grants nothing"),
                 format!("correct the group name to one a binding uses, add the intended binding, or remove `{group}` from the mapping"),

@@ -77,7 +77,7 @@ pub fn check(facts: &ClusterFacts<'_>, out: &mut Emitter<'_>) {
             let username = entry.row.username();
             if static_name(username) {
                 let who = principal_of(entry);
-                report(out, At::Entry(section, entry, "username"), who.as_deref(), username);
+                report(out, At::Entry(section, entry, Field::Key("username")), who.as_deref(), username);
             }
         }
     }

@@ -54,7 +54,7 @@ pub fn check(facts: &ClusterFacts<'_>, out: &mut Emitter<'_>) {
         };
         let arn = entry.row.arn().trim().to_string();
         out.emit(
-            At::Entry(section, entry, arn_field(section)),
+            At::Entry(section, entry, Field::Key(arn_field(section))),
             Some(&arn),
             format!(
                 "{arn} also has an access entry ({}): EKS uses the entry and ignores this row (username `{}`, groups {}), which comes back into force if the entry is deleted",

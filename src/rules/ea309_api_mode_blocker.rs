@@ -187,7 +187,7 @@ pub fn check(facts: &ClusterFacts<'_>, out: &mut Emitter<'_>) {
             )
         };
         out.emit(
-            At::Entry(section, entry, arn_field(section)),
+            At::Entry(section, entry, Field::Key(arn_field(section))),
             Some(&who),
             message,
             remediation,

@@ -64,7 +64,7 @@ pub fn check(facts: &ClusterFacts<'_>, out: &mut Emitter<'_>) {
     for (section, entry, wanted, result) in resolved_entries(doc, iam) {
         let arn = entry.row.arn().trim().to_string();
         let kind = kind_name(wanted.kind);
-        let at = At::Entry(section, entry, arn_field(section));
+        let at = At::Entry(section, entry, Field::Key(arn_field(section)));
         match result {
             Fetched::Found(_) => {}
             Fetched::Absent if replaced_sso_role(facts, &wanted.name) => {}

@@ -63,7 +63,7 @@ pub fn check(facts: &ClusterFacts<'_>, out: &mut Emitter<'_>) {
         let arn = entry.row.arn().trim().to_string();
         let kind = kind_name(wanted.kind);
         out.emit(
-            At::Entry(section, entry, arn_field(section)),
+            At::Entry(section, entry, Field::Key(arn_field(section))),
             Some(&arn),
             format!(
                 "{arn} was created {}, after aws-auth last changed ({modified}): the mapping was written for an earlier {kind} of that name (or in advance), and this one inherited its access without a review",

@@ -104,7 +104,7 @@ pub fn check(facts: &ClusterFacts<'_>, out: &mut Emitter<'_>) {
                 {
                     let arn = entry.row.arn().trim().to_string();
                     out.emit_unknown(
-                        At::Entry(section, entry, arn_field(section)),
+                        At::Entry(section, entry, Field::Key(arn_field(section))),
                         Some(&arn),
                         "rbac-not-read",
                         format!("{arn} can be assumed broadly; whether its groups make it a cluster administrator is not known: {reason}"),
@@ -126,7 +126,7 @@ pub fn check(facts: &ClusterFacts<'_>, out: &mut Emitter<'_>) {
         }
         let arn = entry.row.arn().trim().to_string();
         out.emit(
-            At::Entry(section, entry, arn_field(section)),
+            At::Entry(section, entry, Field::Key(arn_field(section))),
             Some(&arn),
             format!(
                 "{arn} is a cluster administrator ({why_admin}), and its trust policy lets {} assume it. Who can assume it: {}",

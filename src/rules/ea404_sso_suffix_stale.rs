@@ -65,7 +65,7 @@ pub fn check(facts: &ClusterFacts<'_>, out: &mut Emitter<'_>) {
         let arn = entry.row.arn().trim().to_string();
         let pathless = crate::model::arn::strip_path(&now.arn).unwrap_or_else(|_| now.arn.clone());
         out.emit(
-            At::Entry(section, entry, arn_field(section)),
+            At::Entry(section, entry, Field::Key(arn_field(section))),
             Some(&arn),
             format!(
                 "{arn} no longer exists: permission set `{set}` is now carried by {} (suffix {} replaced {suffix}), so its users no longer match this mapping",

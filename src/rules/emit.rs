@@ -7,7 +7,7 @@ use std::collections::HashMap;
 use super::RuleMeta;
 use crate::inputs::yaml::Pos;
 use crate::model::awsauth::document::AwsAuthDocument;
-use crate::model::awsauth::{AccountEntry, Entry, KeyObservation, SectionKey};
+use crate::model::awsauth::{AccountEntry, Entry, Field, KeyObservation, Place, SectionKey};
 use crate::rules::finding::{Finding, Location, Severity, Status, fingerprint};
 
 /// What a finding points at.
@@ -17,10 +17,10 @@ pub enum At<'a> {
     DataKey(&'a str),
     /// A position inside a section's text.
     Section(SectionKey, Pos),
-    /// An entry, or a field of it: `""`, `rolearn`, `groups[1]`, `sso.accountID`.
-    Entry(SectionKey, &'a Entry, &'a str),
+    /// An entry, or a field of it.
+    Entry(SectionKey, &'a Entry, Field),
     /// A field of an entry at an explicit position (a value that was not decoded).
-    EntryPos(SectionKey, &'a Entry, &'a str, Pos),
+    EntryPos(SectionKey, &'a Entry, Field, Pos),
     /// A key of an entry, as spelled.
     EntryKey(SectionKey, &'a Entry, &'a KeyObservation),
     /// An item of `mapAccounts`.
@@ -49,28 +49,6 @@ fn identity_parts(parts: &[&str]) -> String {
         joined.push_str(part);
     }
     joined
-}
-
-/// ` › groups › [1]` for `groups[1]`, ` › sso › accountID` for `sso.accountID`: each part of
-/// a field's name as a step of a route.
-fn field_route(field: &str) -> String {
-    let mut route = String::with_capacity(field.len() + 16);
-    let mut step = |part: &str| {
-        if !part.is_empty() {
-            route.push_str(" › ");
-            route.push_str(part);
-        }
-    };
-    for part in field.split('.') {
-        match part.split_once('[') {
-            Some((name, _)) => {
-                step(name);
-                step(&part[name.len()..]);
-            }
-            None => step(part),
-        }
-    }
-    route
 }
 
 impl<'a> Emitter<'a> {
@@ -122,81 +100,45 @@ impl<'a> Emitter<'a> {
         self.findings
     }
 
-    /// Route, file position and the parts that identify the target for the fingerprint (each
-    /// after a NUL, as the fingerprint hashes them).
-    fn resolve(&self, at: At<'_>, principal: Option<&str>) -> (String, (usize, usize), String) {
+    /// Where the finding is (located by the document's one resolver, or in the cluster) and
+    /// the parts that identify its target for the fingerprint (each after a NUL, as the
+    /// fingerprint hashes them).
+    fn resolve(&self, at: At<'_>, principal: Option<&str>) -> (Location, String) {
         if let At::Cluster(part) = at {
             let cluster = self.cluster.unwrap_or("cluster");
-            return (
-                format!("cluster {cluster} › {part}"),
-                (0, 0),
-                identity_parts(&[part]),
-            );
+            return (Location::in_cluster(cluster, part), identity_parts(&[part]));
         }
         let doc = self
             .doc
             .expect("a route into aws-auth comes from an aws-auth document");
-        let base = &doc.configmap;
         let who = |index: usize| {
             principal.map_or_else(|| Cow::Owned(format!("[{index}]")), Cow::Borrowed)
         };
-        match at {
-            At::DataKey(key) => {
-                let pos = doc
-                    .data_key(key)
-                    .map_or((1, 1), |d| (d.key_pos.line, d.key_pos.column));
-                (
-                    format!("configmap {base} › data.{key}"),
-                    pos,
-                    identity_parts(&[key]),
-                )
-            }
+        let (place, identity) = match at {
+            At::DataKey(key) => (Place::DataKey(key), identity_parts(&[key])),
             At::Section(section, pos) => (
-                format!("configmap {base} › data.{section}"),
-                doc.file_pos(section, pos),
+                Place::Section(section, pos),
                 identity_parts(&[section.as_str()]),
             ),
-            At::Entry(section, entry, field) => {
-                let pos = match field
-                    .strip_prefix("groups[")
-                    .and_then(|i| i.strip_suffix(']'))
-                {
-                    Some(i) => i
-                        .parse::<usize>()
-                        .ok()
-                        .and_then(|i| entry.group_pos.get(i).copied())
-                        .unwrap_or(entry.pos),
-                    None if field.is_empty() => entry.pos,
-                    None => entry.pos_of(field),
-                };
-                self.resolve(At::EntryPos(section, entry, field, pos), principal)
-            }
+            At::Entry(section, entry, field) => (
+                Place::Field(section, entry, field),
+                identity_parts(&[section.as_str(), &who(entry.index), &field.name()]),
+            ),
             At::EntryPos(section, entry, field, pos) => (
-                format!(
-                    "configmap {base} › data.{section} › [{}]{}",
-                    entry.index,
-                    field_route(field)
-                ),
-                doc.file_pos(section, pos),
-                identity_parts(&[section.as_str(), &who(entry.index), field]),
+                Place::FieldAt(section, entry, field, pos),
+                identity_parts(&[section.as_str(), &who(entry.index), &field.name()]),
             ),
             At::EntryKey(section, entry, key) => (
-                format!(
-                    "configmap {base} › data.{section} › [{}]{} › {}",
-                    entry.index,
-                    if key.in_sso { " › sso" } else { "" },
-                    key.spelling
-                ),
-                doc.file_pos(section, key.pos),
+                Place::Key(section, entry, key),
                 identity_parts(&[section.as_str(), &who(entry.index), &key.spelling]),
             ),
             At::Account(account) => (
-                format!("configmap {base} › data.mapAccounts › [{}]", account.index),
-                doc.file_pos(SectionKey::MapAccounts, account.pos),
+                Place::Account(account),
                 identity_parts(&["mapAccounts", &account.account]),
             ),
             At::Cluster(_) => unreachable!("answered above"),
-        }
+        };
+        (doc.locate(place), identity)
     }
 
     /// Reports a finding at the rule's default severity.
@@ -239,7 +181,7 @@ impl<'a> Emitter<'a> {
         message: String,
         remediation: String,
     ) {
-        let (route, (line, column), parts) = self.resolve(at, principal);
+        let (location, parts) = self.resolve(at, principal);
         let scope = match (self.cluster, self.doc) {
             (Some(cluster), _) => cluster,
             (None, Some(doc)) => doc.configmap.as_str(),
@@ -268,28 +210,9 @@ impl<'a> Emitter<'a> {
             status: Status::Fail,
             message,
             principal: principal.map(str::to_string),
-            location: Location {
-                route,
-                path: match (line, self.doc) {
-                    (0, _) | (_, None) => String::new(),
-                    (_, Some(doc)) => doc.path.clone(),
-                },
-                line,
-                column,
-            },
+            location,
             remediation,
             fingerprint,
         });
-    }
-}
-
-#[cfg(test)]
-mod tests {
-    #[test]
-    fn fields_become_route_steps() {
-        assert_eq!(super::field_route("groups[1]"), " › groups › [1]");
-        assert_eq!(super::field_route("sso.accountID"), " › sso › accountID");
-        assert_eq!(super::field_route("rolearn"), " › rolearn");
-        assert_eq!(super::field_route(""), "");
     }
 }

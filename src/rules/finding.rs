@@ -160,31 +160,7 @@ pub mod catalogue_word {
     }
 }
 
-/// Where a finding points: a symbolic route into the configuration, resolved to a file
-/// position when there is a file.
-#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize, schemars::JsonSchema)]
-pub struct Location {
-    pub route: String,
-    pub path: String,
-    pub line: usize,
-    pub column: usize,
-}
-
-impl Location {
-    /// Whether the finding points into a file (line and column known).
-    pub fn in_file(&self) -> bool {
-        self.line > 0 && !self.path.is_empty()
-    }
-
-    /// `path:line:column`, or the route when there is no file position.
-    pub fn display(&self) -> String {
-        if self.in_file() {
-            format!("{}:{}:{}", self.path, self.line, self.column)
-        } else {
-            self.route.clone()
-        }
-    }
-}
+pub use crate::model::location::Location;
 
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, schemars::JsonSchema)]
 pub struct Finding {

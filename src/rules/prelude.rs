@@ -3,7 +3,7 @@
 pub use super::{At, Emitter, Input, RuleMeta};
 pub use crate::evidence::{AccessEntryType, AuthenticationMode, CreatorSource, ScopeKind};
 pub use crate::model::awsauth::document::AwsAuthDocument;
-pub use crate::model::awsauth::{Entry, Row, SectionKey};
+pub use crate::model::awsauth::{Entry, Field, Row, SectionKey};
 pub use crate::rules::finding::Severity;
 
 /// The two sections whose items are mappings, with their kept or dropped entries.

@@ -5,6 +5,7 @@
 //! leaves the field as it was, `null` clears slices and pointers, and a non-null value into
 //! the `sso` pointer allocates it before failing.
 
+use super::place::Field;
 use std::borrow::Cow;
 
 use super::json_value::{JsonNode, JsonObject, JsonValue};
@@ -58,9 +59,9 @@ struct Decoder {
 }
 
 impl Decoder {
-    fn mismatch(&mut self, field: &str, expected: &'static str, node: &JsonNode) {
+    fn mismatch(&mut self, field: Field, expected: &'static str, node: &JsonNode) {
         self.mismatches.push(TypeMismatch {
-            field: field.to_string(),
+            field,
             expected,
             found: node.value.type_name(),
             pos: node.start,
@@ -76,7 +77,7 @@ impl Decoder {
                 self.field_pos.insert(field, node.start);
             }
             JsonValue::Null => {}
-            _ => self.mismatch(field, "string", node),
+            _ => self.mismatch(Field::Key(field), "string", node),
         }
     }
 
@@ -101,7 +102,7 @@ impl Decoder {
                             positions[i] = item.start;
                         }
                         JsonValue::Null => {}
-                        _ => self.mismatch(&format!("groups[{i}]"), "string", item),
+                        _ => self.mismatch(Field::Group(i), "string", item),
                     }
                 }
                 groups.truncate(count);
@@ -110,7 +111,7 @@ impl Decoder {
                 self.field_pos.insert("groups", node.start);
                 *target = Some(groups);
             }
-            _ => self.mismatch("groups", "array", node),
+            _ => self.mismatch(Field::Key("groups"), "array", node),
         }
     }
 
@@ -133,7 +134,7 @@ impl Decoder {
             _ => {
                 target.get_or_insert_with(Box::default);
                 self.field_pos.insert("sso", start);
-                self.mismatch("sso", "object", node);
+                self.mismatch(Field::Key("sso"), "object", node);
             }
         }
     }
@@ -176,7 +177,7 @@ impl Decoder {
                     let lost = &object.members[*previous];
                     let won = &object.members[index];
                     self.duplicates.push(DuplicateKey {
-                        field: qualified(field, in_sso).to_string(),
+                        field: Field::Key(qualified(field, in_sso)),
                         lost: (lost.key.clone(), lost.key_pos),
                         won: (won.key.clone(), won.key_pos),
                         case_variant: true,
@@ -197,7 +198,7 @@ impl Decoder {
                 .map(|m| (m.key.clone(), m.key_pos))
                 .unwrap_or_else(|| (lost.key.clone(), lost.key_pos));
             self.duplicates.push(DuplicateKey {
-                field: qualified(field, in_sso).to_string(),
+                field: Field::Key(qualified(field, in_sso)),
                 lost: (lost.key.clone(), lost.key_pos),
                 won,
                 case_variant: false,
@@ -246,7 +247,7 @@ pub fn decode_entry(section: SectionKey, index: usize, node: &mut JsonNode) -> E
             });
         }
         JsonValue::Null => {}
-        _ => decoder.mismatch("entry", "object", node),
+        _ => decoder.mismatch(Field::Row, "object", node),
     }
     Entry {
         index,

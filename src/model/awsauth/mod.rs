@@ -9,6 +9,7 @@ pub mod json_value;
 pub mod lookup;
 pub mod model;
 pub mod parse_map;
+pub mod place;
 pub mod template;
 pub mod validate;
 
@@ -19,3 +20,4 @@ pub use model::{
 pub use parse_map::{
     SectionBudgetError, is_skippable, parse_section, parse_section_full_path, store_key,
 };
+pub use place::{Field, Place};

@@ -161,8 +161,8 @@ pub struct KeyObservation {
 /// A value of the wrong JSON type: `encoding/json` reported it and left the field as it was.
 #[derive(Debug, Clone, PartialEq)]
 pub struct TypeMismatch {
-    /// `username`, `groups`, `groups[1]`, `sso`, `sso.accountID`, or `entry` for the row itself.
-    pub field: String,
+    /// `username`, `groups`, `groups[1]`, `sso`, `sso.accountID`, or the row itself.
+    pub field: super::place::Field,
     pub expected: &'static str,
     pub found: &'static str,
     pub pos: Pos,
@@ -171,7 +171,7 @@ pub struct TypeMismatch {
 /// A key that YAML saw twice in one entry, or two spellings of one field.
 #[derive(Debug, Clone, PartialEq)]
 pub struct DuplicateKey {
-    pub field: String,
+    pub field: super::place::Field,
     /// The spelling and position that lost.
     pub lost: (String, Pos),
     /// The spelling and position that won.
