@@ -3,12 +3,13 @@
 //! waivers (EA902 for the expired and the unused). Pure: the judgement's day comes in with the
 //! step.
 
-use super::scopes::{Out, Subject, judge_scopes, scope_lines};
+use super::scopes::{facts, policy_target, scope_lines};
 use super::target::{FileFrame, Target};
 use super::{Policy, Scope, Waiver};
 use crate::judge::Finish;
 use crate::judge::result::{AppliedPolicy, CheckResult};
 use crate::rules::finding::{Finding, Status, WaiverNote};
+use crate::rules::policy_facts::WaiverOutcome;
 
 /// The organisation policy, applied on a given day (`YYYY-MM-DD`, for waivers' expiry), with
 /// the folders a file's path is matched from.
@@ -91,22 +92,31 @@ impl Finish for PolicyStep<'_> {
             .live
             .as_ref()
             .and_then(|l| l.cluster.authentication_mode.clone());
-        let mut evaluated = Vec::new();
-        let mut out = Out {
-            target: &target,
-            documents: &result.documents,
-            findings: Vec::new(),
-        };
-        judge_scopes(
+        let policy_target = policy_target(&target);
+        let mut facts = facts(
             &policy.path,
             &scopes,
+            &policy_target,
             &principals,
             mode.as_ref(),
-            &mut out,
-            &mut evaluated,
+            &result.documents,
         );
+        // Each policy rule judges what the policy says here; the rules it gave nothing to
+        // judge did not run (and are not missing either).
+        let mut evaluated: Vec<&'static str> = Vec::new();
+        let mut run = |facts: &crate::rules::PolicyFacts<'_>, after_waivers: bool| {
+            let mut found = Vec::new();
+            for rule in crate::rules::RULES {
+                if let Some(findings) = rule.run_policy(facts, after_waivers) {
+                    evaluated.push(rule.meta.code);
+                    found.extend(findings);
+                }
+            }
+            found
+        };
+        let from_scopes = run(&facts, false);
         let mut findings = std::mem::take(&mut result.findings);
-        findings.extend(out.findings);
+        findings.extend(from_scopes);
         // Rules switched off: their findings go before any waiver can match them.
         let off = |code: &str| policy.rules.get(code).and_then(|s| s.enabled) == Some(false);
         findings.retain(|f| !off(f.code));
@@ -135,42 +145,24 @@ impl Finish for PolicyStep<'_> {
                 at: waiver.at.to_string(),
             });
         }
-        let mut waiver_out = Out {
-            target: &target,
-            documents: &result.documents,
-            findings: Vec::new(),
-        };
-        for (index, waiver) in policy.waivers.iter().enumerate() {
-            let subject = format!("waiver {}", waiver.at);
-            let named = Self::describe(waiver);
-            if let Some((_, fingerprint)) = expired.iter().find(|(i, _)| *i == index) {
-                waiver_out.emit(
-                    "EA902",
-                    None,
-                    Subject::Other(&subject),
-                    format!(
-                        "the waiver at {} ({named}) expired on {} (reason: {}): the finding it hid ({fingerprint}) is reported again",
-                        waiver.at, waiver.expires, waiver.reason
-                    ),
-                    "fix what the waiver excused and delete it, or renew it with a new date and reason".to_string(),
-                );
-            } else if !used[index] && Self::in_reach(waiver, &target) {
-                waiver_out.emit(
-                    "EA902",
-                    None,
-                    Subject::Other(&subject),
-                    format!(
-                        "the waiver at {} ({named}) matched no finding here: it hides nothing",
-                        waiver.at
-                    ),
-                    "delete the waiver, or correct its rule, principal or fingerprint".to_string(),
-                );
-            }
-        }
-        if !policy.waivers.is_empty() {
-            evaluated.push("EA902");
-        }
-        findings.extend(waiver_out.findings.into_iter().filter(|f| !off(f.code)));
+        facts.waivers = policy
+            .waivers
+            .iter()
+            .enumerate()
+            .map(|(index, waiver)| WaiverOutcome {
+                at: waiver.at.to_string(),
+                named: Self::describe(waiver),
+                expires: waiver.expires.clone(),
+                reason: waiver.reason.clone(),
+                expired_over: expired
+                    .iter()
+                    .find(|(i, _)| *i == index)
+                    .map(|(_, fingerprint)| fingerprint.clone()),
+                unused: !used[index] && Self::in_reach(waiver, &target),
+            })
+            .collect();
+        let from_waivers = run(&facts, true);
+        findings.extend(from_waivers.into_iter().filter(|f| !off(f.code)));
         // Rule settings on every finding, the policy's own included: severities, controls.
         for finding in &mut findings {
             if let Some(setting) = policy.rules.get(finding.code) {

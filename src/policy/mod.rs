@@ -116,34 +116,7 @@ pub enum Admin {
     SsoPermissionSet(String),
 }
 
-/// What a scope forbids.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum Forbidden {
-    /// IAM users with access (roles only).
-    IamUsers,
-    /// `mapAccounts` grants in aws-auth.
-    MapAccounts,
-    /// The `CONFIG_MAP` authentication mode (the hidden, unrevocable creator).
-    ConfigMapMode,
-    /// `system:masters` rows in aws-auth.
-    SystemMasters,
-}
-
-impl Forbidden {
-    pub const NAMES: [(&'static str, Forbidden); 4] = [
-        ("iam_users", Forbidden::IamUsers),
-        ("map_accounts", Forbidden::MapAccounts),
-        ("config_map_mode", Forbidden::ConfigMapMode),
-        ("system_masters", Forbidden::SystemMasters),
-    ];
-
-    pub fn name(self) -> &'static str {
-        Forbidden::NAMES
-            .iter()
-            .find(|(_, f)| *f == self)
-            .map_or("", |(n, _)| n)
-    }
-}
+pub use crate::rules::policy_facts::Forbidden;
 
 /// An exception: a finding the organisation accepts, with a reason, an owner and an end.
 #[derive(Debug, Clone, PartialEq)]

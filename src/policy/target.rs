@@ -204,14 +204,6 @@ pub(super) fn names(spec: &Admin, arn: &str) -> bool {
     }
 }
 
-/// A principal's account, from its ARN.
-pub(super) fn account_of(arn: &str) -> Option<String> {
-    crate::model::arn::parse(arn)
-        .ok()
-        .map(|a| a.account.to_string())
-        .filter(|a| !a.is_empty())
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;

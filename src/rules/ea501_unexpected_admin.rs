@@ -40,3 +40,32 @@ pub const META: RuleMeta = RuleMeta {
     summary: "unexpected administrator: cluster-admin or admin power the policy's scope does not list",
     needs: &[Input::Policy],
 };
+
+/// Runs when a matching scope lists `admins`.
+pub fn check(facts: &PolicyFacts<'_>, out: &mut PolicyEmitter<'_>) -> bool {
+    let Some(expected) = &facts.admins else {
+        return false;
+    };
+    for p in facts.admins_in_effect() {
+        if expected.iter().any(|e| (e.names)(&p.arn)) {
+            continue;
+        }
+        out.emit(
+            Some(p),
+            Subject::Principal(&p.arn),
+            format!(
+                "{} holds {} power through {} ({}), and the policy does not list it as an administrator here (scope {})",
+                p.arn,
+                p.tier.as_str(),
+                p.source,
+                p.tier_reason,
+                facts.scope_lines
+            ),
+            format!(
+                "remove the grant, or, if it is intended, add the principal to the scope's admins in {}",
+                facts.policy_path
+            ),
+        );
+    }
+    true
+}

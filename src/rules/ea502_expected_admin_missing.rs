@@ -32,3 +32,28 @@ pub const META: RuleMeta = RuleMeta {
     summary: "expected administrator has no path in effect",
     needs: &[Input::Policy],
 };
+
+/// Runs when a matching scope lists `admins`; judges those named by exact ARN.
+pub fn check(facts: &PolicyFacts<'_>, out: &mut PolicyEmitter<'_>) -> bool {
+    let Some(expected) = &facts.admins else {
+        return false;
+    };
+    for admin in expected {
+        let Some(arn) = admin.arn else {
+            continue;
+        };
+        if facts.admins_in_effect().any(|p| (admin.names)(&p.arn)) {
+            continue;
+        }
+        out.emit(
+            None,
+            Subject::Principal(arn),
+            format!(
+                "{arn} is an expected administrator (policy {}) and has no cluster-admin or admin path in effect",
+                admin.at
+            ),
+            "give it its access back (an access entry with AmazonEKSClusterAdminPolicy), or remove it from the policy if it is no longer expected".to_string(),
+        );
+    }
+    true
+}

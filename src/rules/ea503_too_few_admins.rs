@@ -30,3 +30,41 @@ pub const META: RuleMeta = RuleMeta {
     summary: "fewer admin paths in effect than the policy's `min_admins`: lockout risk",
     needs: &[Input::Policy],
 };
+
+/// Runs when a matching scope sets `min_admins` (the largest applies). Independent paths are
+/// counted by principal (sessions of one role are one path); the hidden creator of a
+/// `CONFIG_MAP` cluster counts even when the audit could not name it.
+pub fn check(facts: &PolicyFacts<'_>, out: &mut PolicyEmitter<'_>) -> bool {
+    let Some((minimum, at)) = &facts.min_admins else {
+        return false;
+    };
+    let mut keys: Vec<String> = facts
+        .principals
+        .iter()
+        .filter(|p| p.in_effect && p.tier == crate::model::access::Tier::ClusterAdmin)
+        .map(|p| {
+            crate::model::iam::Wanted::from_arn(&p.arn).map_or(p.arn.to_lowercase(), |w| {
+                format!("{}:{}", w.account, w.name.to_lowercase())
+            })
+        })
+        .collect();
+    keys.sort();
+    keys.dedup();
+    let hidden_seen = facts
+        .principals
+        .iter()
+        .any(|p| p.source.is_hidden() && p.in_effect);
+    let hidden = usize::from(facts.mode == Some(&AuthenticationMode::ConfigMap) && !hidden_seen);
+    let count = keys.len() + hidden;
+    if count < *minimum {
+        out.emit(
+            None,
+            Subject::Other("admin paths"),
+            format!(
+                "{count} cluster-admin path(s) in effect, fewer than the {minimum} the policy requires (min_admins at {at})"
+            ),
+            "add independent administrators (different roles with different trust) as access entries".to_string(),
+        );
+    }
+    true
+}

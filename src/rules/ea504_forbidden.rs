@@ -31,3 +31,70 @@ pub const META: RuleMeta = RuleMeta {
     summary: "principal kind or mode the policy's scope forbids",
     needs: &[Input::Policy],
 };
+
+/// Runs when a matching scope forbids anything.
+pub fn check(facts: &PolicyFacts<'_>, out: &mut PolicyEmitter<'_>) -> bool {
+    for (forbidden, at) in &facts.forbid {
+        let said = format!("forbidden by the policy ({} at {at})", forbidden.name());
+        match forbidden {
+            Forbidden::IamUsers => {
+                for p in facts.principals.iter().filter(|p| {
+                    p.in_effect
+                        && crate::model::arn::parse(&p.arn)
+                            .is_ok_and(|a| a.resource.starts_with("user/"))
+                }) {
+                    out.emit(
+                        Some(p),
+                        Subject::Principal(&p.arn),
+                        format!("{} is an IAM user with access through {}: {said}", p.arn, p.source),
+                        "give the person a role (IAM Identity Center) and remove the user's mapping or entry".to_string(),
+                    );
+                }
+            }
+            Forbidden::SystemMasters => {
+                let masters = &crate::model::policies::privileged_groups()
+                    .superuser_group
+                    .name;
+                for p in facts.principals.iter().filter(|p| {
+                    p.in_effect
+                        && p.source.is_aws_auth_row()
+                        && p.groups.iter().any(|g| g == masters)
+                }) {
+                    out.emit(
+                        Some(p),
+                        Subject::Principal(&p.arn),
+                        format!("{} is mapped into {masters} by {}: {said}", p.arn, p.source),
+                        "grant administration through an access entry with AmazonEKSClusterAdminPolicy instead".to_string(),
+                    );
+                }
+            }
+            Forbidden::MapAccounts => {
+                for doc in facts.documents {
+                    for account in doc.section(SectionKey::MapAccounts).kept_accounts() {
+                        out.emit_at(
+                            doc.locate(crate::model::awsauth::Place::Account(account)),
+                            None,
+                            &account.account,
+                            format!(
+                                "mapAccounts grants every principal of account {}: {said}",
+                                account.account
+                            ),
+                            "map the account's roles one by one (or as access entries) and remove mapAccounts".to_string(),
+                        );
+                    }
+                }
+            }
+            Forbidden::ConfigMapMode => {
+                if facts.mode == Some(&AuthenticationMode::ConfigMap) {
+                    out.emit(
+                        None,
+                        Subject::Other("authentication mode"),
+                        format!("the authentication mode is CONFIG_MAP (the creator's admin is hidden and unrevocable): {said}"),
+                        "move the cluster to API_AND_CONFIG_MAP, then API".to_string(),
+                    );
+                }
+            }
+        }
+    }
+    !facts.forbid.is_empty()
+}

@@ -30,3 +30,38 @@ pub const META: RuleMeta = RuleMeta {
     summary: "principal of an account the policy's scope does not allow",
     needs: &[Input::Policy],
 };
+
+/// Runs when a matching scope lists `allowed_accounts` and the target's own account is known.
+pub fn check(facts: &PolicyFacts<'_>, out: &mut PolicyEmitter<'_>) -> bool {
+    let Some(allowed) = &facts.allowed_accounts else {
+        return false;
+    };
+    if facts.own_accounts.is_empty() {
+        return false;
+    }
+    for p in facts.principals.iter().filter(|p| p.in_effect) {
+        let Some(account) = p.mapped_account().map(str::to_string).or_else(|| {
+            crate::model::arn::parse(&p.arn)
+                .ok()
+                .map(|a| a.account.to_string())
+                .filter(|a| !a.is_empty())
+        }) else {
+            continue;
+        };
+        if facts.own_accounts.contains(&account) || allowed.contains(&account.as_str()) {
+            continue;
+        }
+        out.emit(
+            Some(p),
+            Subject::Principal(&p.arn),
+            format!(
+                "{} belongs to account {account}, which is neither the cluster's ({}) nor allowed by the policy (scope {})",
+                p.arn,
+                facts.own_accounts.join(", "),
+                facts.scope_lines
+            ),
+            format!("remove the grant, or add {account} to allowed_accounts after review"),
+        );
+    }
+    true
+}

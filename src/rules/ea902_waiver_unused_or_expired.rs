@@ -30,3 +30,32 @@ pub const META: RuleMeta = RuleMeta {
     summary: "waiver unused or expired",
     needs: &[Input::Policy],
 };
+
+/// Runs, after the waivers are applied, when the policy has any waiver.
+pub fn check(facts: &PolicyFacts<'_>, out: &mut PolicyEmitter<'_>) -> bool {
+    for waiver in &facts.waivers {
+        let subject = format!("waiver {}", waiver.at);
+        if let Some(fingerprint) = &waiver.expired_over {
+            out.emit(
+                None,
+                Subject::Other(&subject),
+                format!(
+                    "the waiver at {} ({}) expired on {} (reason: {}): the finding it hid ({fingerprint}) is reported again",
+                    waiver.at, waiver.named, waiver.expires, waiver.reason
+                ),
+                "fix what the waiver excused and delete it, or renew it with a new date and reason".to_string(),
+            );
+        } else if waiver.unused {
+            out.emit(
+                None,
+                Subject::Other(&subject),
+                format!(
+                    "the waiver at {} ({}) matched no finding here: it hides nothing",
+                    waiver.at, waiver.named
+                ),
+                "delete the waiver, or correct its rule, principal or fingerprint".to_string(),
+            );
+        }
+    }
+    !facts.waivers.is_empty()
+}

@@ -4,9 +4,11 @@
 
 mod emit;
 pub mod finding;
+pub mod policy_facts;
 mod prelude;
 
 pub use emit::{At, Emitter};
+pub use policy_facts::{PolicyEmitter, PolicyFacts};
 
 use crate::evidence::{
     AccessEntry, ClusterInfo, Creator, Fetched, IamEvidence, ModeChange, NodeRole, OfferedPolicy,
@@ -186,9 +188,16 @@ pub enum Check {
     AwsAuth(fn(&AwsAuthDocument, &mut Emitter<'_>)),
     /// On what was read from a cluster.
     Cluster(fn(&ClusterFacts<'_>, &mut Emitter<'_>)),
-    /// By the organisation policy's finishing step (`crate::policy`), after every other rule.
-    Policy,
+    /// On what the organisation policy says for the target (run by the policy's finishing
+    /// step, `crate::policy`, after every other rule); `true` when the policy gave the rule
+    /// something to judge (it ran).
+    Policy(PolicyCheck),
+    /// The same, after the policy's waivers are applied (EA902 judges the waivers).
+    Waivers(PolicyCheck),
 }
+
+/// A policy rule's check: reports what it finds, and says whether it ran.
+pub type PolicyCheck = fn(&PolicyFacts<'_>, &mut PolicyEmitter<'_>) -> bool;
 
 /// A rule's identity and defaults.
 #[derive(Debug, Clone, Copy)]
@@ -247,7 +256,18 @@ impl Rule {
 
     /// Whether the organisation policy emits the rule's findings.
     pub fn is_policy(&self) -> bool {
-        matches!(self.check, Check::Policy)
+        matches!(self.check, Check::Policy(_) | Check::Waivers(_))
+    }
+
+    /// Runs a policy rule: its findings, or `None` when the policy gave it nothing to judge.
+    /// `after_waivers` picks the rules that judge the waivers' outcomes.
+    pub fn run_policy(&self, facts: &PolicyFacts<'_>, after_waivers: bool) -> Option<Vec<Finding>> {
+        let check = match (self.check, after_waivers) {
+            (Check::Policy(check), false) | (Check::Waivers(check), true) => check,
+            _ => return None,
+        };
+        let mut out = PolicyEmitter::new(&self.meta, facts);
+        check(facts, &mut out).then(|| out.into_findings())
     }
 
     /// Runs an offline rule on a document (a cluster rule reports nothing here).
@@ -263,7 +283,7 @@ impl Rule {
                 check(doc, &mut emitter);
                 emitter.into_findings()
             }
-            Check::Cluster(_) | Check::Policy => Vec::new(),
+            Check::Cluster(_) | Check::Policy(_) | Check::Waivers(_) => Vec::new(),
         }
     }
 
@@ -276,7 +296,7 @@ impl Rule {
                 check(facts, &mut emitter);
                 emitter.into_findings()
             }
-            Check::AwsAuth(_) | Check::Policy => Vec::new(),
+            Check::AwsAuth(_) | Check::Policy(_) | Check::Waivers(_) => Vec::new(),
         }
     }
 }
@@ -286,10 +306,11 @@ impl Rule {
 pub const MISPLACED_CONFIGMAP: &str = "EA125";
 
 macro_rules! registry {
-    (offline: [$($offline:ident),* $(,)?] cluster: [$($cluster:ident),* $(,)?] policy: [$($policy:ident),* $(,)?]) => {
+    (offline: [$($offline:ident),* $(,)?] cluster: [$($cluster:ident),* $(,)?] policy: [$($policy:ident),* $(,)?] waivers: [$($waivers:ident),* $(,)?]) => {
         $(mod $offline;)*
         $(mod $cluster;)*
         $(mod $policy;)*
+        $(mod $waivers;)*
         /// Every rule, in code order.
         pub static RULES: &[Rule] = &[
             $(Rule {
@@ -305,7 +326,12 @@ macro_rules! registry {
             $(Rule {
                 meta: $policy::META,
                 source: include_str!(concat!(stringify!($policy), ".rs")),
-                check: Check::Policy,
+                check: Check::Policy($policy::check),
+            },)*
+            $(Rule {
+                meta: $waivers::META,
+                source: include_str!(concat!(stringify!($waivers), ".rs")),
+                check: Check::Waivers($waivers::check),
             },)*
         ];
     };
@@ -373,6 +399,8 @@ registry! {
     ea503_too_few_admins,
     ea504_forbidden,
     ea505_foreign_account,
+    ]
+    waivers: [
     ea902_waiver_unused_or_expired,
     ]
 }

@@ -1,5 +1,6 @@
 //! What most rules use.
 
+pub use super::policy_facts::{Forbidden, PolicyEmitter, PolicyFacts, Subject};
 pub use super::{At, Emitter, Input, RuleMeta};
 pub use crate::evidence::{AccessEntryType, AuthenticationMode, CreatorSource, ScopeKind};
 pub use crate::model::awsauth::document::AwsAuthDocument;
