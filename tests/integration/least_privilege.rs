@@ -13,7 +13,7 @@ use crate::support::testbed::moto::Moto;
 use crate::support::testbed::{IdentitySpec, Permission, Scenario, Testbed};
 
 const MANAGEMENT: &str = "123456789012";
-const EXTERNAL_ID: &str = "audit-7f3a";
+pub(crate) const EXTERNAL_ID: &str = "audit-7f3a";
 /// The requests that seed moto before it starts enforcing (see `seed`).
 const SEED_REQUESTS: usize = 10;
 
@@ -232,8 +232,13 @@ fn cluster(name: &str, account: &str, region: &str, authorized: &[Permission]) -
     })
 }
 
-#[test]
-fn the_deployed_policies_are_enough_for_a_whole_scan() {
+/// An organisation as the least-privilege test has it: a management account and one member,
+/// moto enforcing the scanner's and the member role's policies exactly as `deploy/iam/` has
+/// them, the test server authorising Kubernetes reads only as `cluster-reader.yaml` does; three
+/// clusters the scan can read whole, and with `locked` one more whose API server lacks the
+/// RoleBindings rule. The scanner's identity is `user/aws-auth-audit-scanner`; the member
+/// account is returned with the testbed. Its external ID is [`EXTERNAL_ID`].
+pub(crate) fn org_testbed(locked: bool) -> (Testbed, String) {
     let moto = Moto::start_enforcing_after(SEED_REQUESTS);
     let (scanner, member) = seed(&moto);
     let allowed = reader_permissions();
@@ -247,19 +252,32 @@ fn the_deployed_policies_are_enough_for_a_whole_scan() {
     let member_policy: Value =
         serde_json::from_str(&read("deploy/iam/member-role-policy.json")).unwrap();
     let regions = json!({"us-east-1": "ENABLED_BY_DEFAULT", "eu-west-1": "ENABLED_BY_DEFAULT", "me-south-1": "DISABLED"});
+    let mut clusters = vec![
+        cluster("management-east", MANAGEMENT, "us-east-1", &allowed),
+        cluster("management-west", MANAGEMENT, "eu-west-1", &allowed),
+        cluster("member-east", &member, "us-east-1", &allowed),
+    ];
+    if locked {
+        clusters.push(cluster(
+            "locked-east",
+            &member,
+            "us-east-1",
+            &without_rolebindings,
+        ));
+    }
     let scenario: Scenario = serde_json::from_value(json!({
         "regions": {MANAGEMENT: regions, member.clone(): regions},
         "allowed_actions": actions(&member_policy),
-        "clusters": [
-            cluster("management-east", MANAGEMENT, "us-east-1", &allowed),
-            cluster("management-west", MANAGEMENT, "eu-west-1", &allowed),
-            cluster("member-east", &member, "us-east-1", &allowed),
-            cluster("locked-east", &member, "us-east-1", &without_rolebindings),
-        ],
+        "clusters": clusters,
         "identities": [{"access_key_id": scanner.access_key_id, "secret_access_key": scanner.secret_access_key, "arn": scanner.arn}],
     }))
     .unwrap();
-    let bed = Testbed::start_with_moto(scenario, moto);
+    (Testbed::start_with_moto(scenario, moto), member)
+}
+
+#[test]
+fn the_deployed_policies_are_enough_for_a_whole_scan() {
+    let (bed, member) = org_testbed(true);
     bed.moto.start_recording();
     let home = common::scratch("least-privilege");
     let scan = |extra: &[&str]| {

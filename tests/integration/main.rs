@@ -13,6 +13,7 @@ mod cli;
 mod cli_whois;
 mod cluster;
 mod conformance;
+mod container;
 mod deploy;
 mod diff;
 mod escaping;

@@ -3,6 +3,7 @@
 //! hidden creator when the evidence shows it. Pure: reads what the snapshot holds.
 
 mod iam_view;
+mod map_accounts;
 mod provenance;
 mod source;
 mod tier;
@@ -49,8 +50,8 @@ pub struct Principal {
 }
 
 /// The `arn` of a `mapAccounts` row: `account 111122223333 (every principal)`.
-const EVERY_PRINCIPAL_OF: &str = "account ";
-const EVERY_PRINCIPAL_TAIL: &str = " (every principal)";
+pub(super) const EVERY_PRINCIPAL_OF: &str = "account ";
+pub(super) const EVERY_PRINCIPAL_TAIL: &str = " (every principal)";
 
 impl Principal {
     /// The account a `mapAccounts` row opens, whole.
@@ -79,60 +80,8 @@ pub struct AccessInputs<'a> {
     pub creator: Option<&'a crate::evidence::Creator>,
 }
 
-/// One row per account `mapAccounts` lists: every principal of it (roles, users, root,
-/// federated users) that no `mapRoles` or `mapUsers` row matches gets in, named by its own ARN
-/// and in no group; its power is what RBAC binds to such a username.
-fn map_accounts_rows(doc: &AwsAuthDocument, inputs: AccessInputs<'_>) -> Vec<Principal> {
-    doc.section(SectionKey::MapAccounts)
-        .kept_accounts()
-        .map(|item| {
-            let account = item.account.trim().to_string();
-            let (tier, tier_reason) = match inputs.rbac {
-                Some(rbac) => {
-                    let of_account = |name: &str| {
-                        crate::model::arn::parse(name).is_ok_and(|a| a.account == account)
-                    };
-                    crate::model::rbac::grants_to_users(rbac, of_account)
-                        .iter()
-                        .map(grant_tier)
-                        .max_by_key(|(t, _)| *t)
-                        .unwrap_or((
-                            Tier::None,
-                            format!("no binding names a principal of account {account}"),
-                        ))
-                }
-                None => (
-                    Tier::Unknown,
-                    "RBAC not read: each principal's power is what RBAC binds to its ARN".into(),
-                ),
-            };
-            let (in_effect, note) = match inputs.mode {
-                Some(AuthenticationMode::Api) => (false, "API mode: aws-auth is ignored".into()),
-                _ => (
-                    true,
-                    format!(
-                        "every principal of account {account} that no mapRoles or mapUsers row matches gets in as its own ARN, with no groups"
-                    ),
-                ),
-            };
-            Principal {
-                arn: format!("{EVERY_PRINCIPAL_OF}{account}{EVERY_PRINCIPAL_TAIL}"),
-                source: PrincipalSource::MapAccounts { index: item.index },
-                username: "(each principal's ARN)".into(),
-                groups: Vec::new(),
-                policies: Vec::new(),
-                tier,
-                tier_reason,
-                in_effect,
-                note,
-                iam: None,
-            }
-        })
-        .collect()
-}
-
 /// The tier one binding gives, and why.
-fn grant_tier(g: &crate::model::rbac::Grant<'_>) -> (Tier, String) {
+pub(super) fn grant_tier(g: &crate::model::rbac::Grant<'_>) -> (Tier, String) {
     match (&g.power, g.namespace()) {
         (RolePower::Admin, None) => (Tier::ClusterAdmin, g.describe()),
         // Escalation is admin-equivalent: it can bind itself anything.
@@ -379,7 +328,7 @@ pub fn matrix(inputs: AccessInputs<'_>) -> Vec<Principal> {
         }
     }
     if let Some(doc) = inputs.aws_auth {
-        out.extend(map_accounts_rows(doc, inputs));
+        out.extend(map_accounts::map_accounts_rows(doc, inputs));
     }
     if let Some(reason) = inputs.aws_auth_unread {
         out.push(Principal {
