@@ -43,5 +43,6 @@ mod schemas;
 mod session;
 mod supply_chain;
 mod token;
+mod workflows;
 mod yaml_fast_path;
 mod yaml_manifest_fast_path;
