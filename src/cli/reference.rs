@@ -160,5 +160,15 @@ pub fn completions(shell: clap_complete::Shell) -> String {
     let mut command = Cli::command();
     let mut out = Vec::new();
     clap_complete::generate(shell, &mut command, "aws-auth-audit", &mut out);
-    String::from_utf8(out).expect("completion scripts are text")
+    let script = String::from_utf8(out).expect("completion scripts are text");
+    match shell {
+        // clap_complete's bash script names a subcommand's state two ways for a binary with
+        // hyphens (clap-rs/clap#6421): it sets `aws__auth__audit__subcmd__check` but matches
+        // `aws__subcmd__auth__subcmd__audit__subcmd__check`, so completion stops after the
+        // subcommand. One spelling for both.
+        clap_complete::Shell::Bash => {
+            script.replace("aws__subcmd__auth__subcmd__audit", "aws__auth__audit")
+        }
+        _ => script,
+    }
 }

@@ -173,3 +173,49 @@ fn a_scan_written_to_a_file_ends_its_stderr_with_what_it_found() {
         )
     );
 }
+
+/// Bash completes below a subcommand (clap_complete's hyphenated-binary bug worked around):
+/// the generated script, sourced in a real bash, offers a subcommand's own flags.
+#[test]
+fn bash_completes_a_flag_below_a_subcommand() {
+    let dir = scratch("loose-ends-bash");
+    let script = write(
+        &dir,
+        "aws-auth-audit.bash",
+        run(&["completions", "bash"]).stdout.as_bytes(),
+    );
+    let complete = |words: &[&str]| -> Vec<String> {
+        let line = words.join(" ");
+        let program = format!(
+            "source '{script}'\nCOMP_WORDS=({line})\nCOMP_CWORD={}\n_aws__auth__audit aws-auth-audit '{}' '{}'\nprintf '%s\\n' \"${{COMPREPLY[@]}}\"\n",
+            words.len() - 1,
+            words[words.len() - 1],
+            words[words.len() - 2],
+        );
+        let out = std::process::Command::new("bash")
+            .args(["--norc", "-c", &program])
+            .output()
+            .unwrap();
+        assert!(
+            out.status.success(),
+            "{}",
+            String::from_utf8_lossy(&out.stderr)
+        );
+        String::from_utf8_lossy(&out.stdout)
+            .lines()
+            .map(str::to_string)
+            .collect()
+    };
+    assert_eq!(
+        complete(&["aws-auth-audit", "check", "--fail"]),
+        ["--fail-on"]
+    );
+    assert_eq!(
+        complete(&["aws-auth-audit", "policy", "init", "--allow-in"]),
+        ["--allow-incomplete"]
+    );
+    assert!(
+        complete(&["aws-auth-audit", "scan", "--format", ""]).contains(&"jsonl".to_string()),
+        "the values of a subcommand's option"
+    );
+}
