@@ -70,6 +70,7 @@ fn main() {
             &result,
             false,
             Some(aws_auth_audit::rules::finding::Severity::High),
+            aws_auth_audit::report::table::DEFAULT_WIDTH,
         )
     });
     println!(

@@ -216,7 +216,10 @@ impl Fleet {
                 view.summary(),
             )))?,
             FleetFormat::Json => write_report(output, &view.json())?,
-            FleetFormat::Table => write_report(output, &view.table())?,
+            FleetFormat::Table => write_report(
+                output,
+                &view.table(super::output::table_width(output.is_some())),
+            )?,
             FleetFormat::Markdown => write_report(output, &view.markdown())?,
             FleetFormat::Sarif => write_report(output, &view.sarif())?,
             FleetFormat::Junit => write_report(output, &view.junit(threshold))?,

@@ -34,6 +34,7 @@ pub fn render(result: &CheckResult, report: &ReportArgs) -> String {
             result,
             use_color(report.color, report.output.is_some()),
             report.fail_on.threshold(),
+            table_width(report.output.is_some()),
         ),
         Format::Json => report::json::render(result, report.fail_on.threshold()),
         Format::Sarif => report::sarif::render(result),
@@ -50,6 +51,27 @@ pub fn render(result: &CheckResult, report: &ReportArgs) -> String {
             &written_at(),
         ),
     }
+}
+
+/// The width tables are laid out to: `COLUMNS` when set (the shell's convention), else the
+/// terminal's when the report goes to one, else a fixed width (a pipe or a file reads the same
+/// wherever it was made).
+pub fn table_width(to_file: bool) -> usize {
+    if let Some(columns) = std::env::var("COLUMNS")
+        .ok()
+        .and_then(|c| c.trim().parse::<usize>().ok())
+        .filter(|c| *c > 0)
+    {
+        return columns;
+    }
+    if !to_file
+        && std::io::stdout().is_terminal()
+        && let Some((terminal_size::Width(columns), _)) =
+            terminal_size::terminal_size_of(std::io::stdout())
+    {
+        return usize::from(columns);
+    }
+    report::table::DEFAULT_WIDTH
 }
 
 /// When a report is written, as it says (RFC 3339): now, or `SOURCE_DATE_EPOCH` (seconds since
@@ -141,6 +163,7 @@ pub fn deliver(result: &CheckResult, report: &ReportArgs) -> CliResult {
                 result,
                 use_color(report.color, false),
                 report.fail_on.threshold(),
+                table_width(false),
                 &mut out,
             ),
         };

@@ -205,7 +205,12 @@ fn a_waived_finding_is_marked_and_counted_apart_in_every_summary() {
         ),
     )
     .unwrap();
-    let table = run_in(&repo, &["check", file, "--color", "never"], b"");
+    let table = crate::common::run_in_env(
+        &repo,
+        &["check", file, "--color", "never"],
+        b"",
+        &[("COLUMNS", "1000")],
+    );
     // The waived EA113 of platform-admins reads as waived, with its reason, owner and expiry.
     assert!(table.stdout.contains("high, waived"), "{}", table.stdout);
     assert!(
@@ -440,8 +445,7 @@ fn counts_from_partial_reads_are_lower_bounds_and_policy_init_refuses_them() {
     let evidence =
         crate::common::evidence_of(&dir, &["faults-rejected.json", "faults-healthy.json"]);
     let replay = evidence.to_str().unwrap();
-    let table = crate::common::run(&["scan", "--replay", replay, "--quiet"]);
-    // (The table wraps the cell; Markdown keeps it on one line.)
+    let table = crate::common::run_wide(&["scan", "--replay", replay, "--quiet"]);
     assert!(
         table.stdout.contains("at least 0 (aws-auth"),
         "{}",

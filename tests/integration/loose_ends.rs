@@ -219,3 +219,39 @@ fn bash_completes_a_flag_below_a_subcommand() {
         "the values of a subcommand's option"
     );
 }
+
+/// The widest line of a report's tables (their borders), in terminal columns.
+fn table_width(text: &str) -> usize {
+    text.lines()
+        .filter(|l| l.starts_with('┌') || l.starts_with('└'))
+        .map(|l| l.trim_end_matches('\r').chars().count())
+        .max()
+        .unwrap_or(0)
+}
+
+/// Tables fit the terminal (its width through a real pseudo-terminal, `script`), `COLUMNS`
+/// when set, and a fixed 120 columns in a pipe; a scan draws the same style as a check.
+#[test]
+fn tables_fit_the_terminal_and_a_pipe_gets_a_fixed_width() {
+    let piped = run(&["check", "examples/broken.yaml"]);
+    assert_eq!(table_width(&piped.stdout), 120, "{}", piped.stdout);
+    let narrow = crate::common::run_in_env(
+        &crate::common::repo(),
+        &["check", "examples/broken.yaml"],
+        b"",
+        &[("COLUMNS", "80")],
+    );
+    assert_eq!(table_width(&narrow.stdout), 80, "{}", narrow.stdout);
+    let command = format!(
+        "stty rows 40 cols 96; {} check examples/broken.yaml --color never",
+        env!("CARGO_BIN_EXE_aws-auth-audit")
+    );
+    let terminal = std::process::Command::new("script")
+        .args(["-q", "-e", "-c", &command, "/dev/null"])
+        .current_dir(crate::common::repo())
+        .env_remove("COLUMNS")
+        .output()
+        .unwrap();
+    let text = String::from_utf8_lossy(&terminal.stdout);
+    assert_eq!(table_width(&text), 96, "{text}");
+}

@@ -136,7 +136,8 @@ fn a_fleet_cluster_whose_rules_did_not_run_never_reads_as_passed() {
     let codes = not_evaluated(&json["clusters"][0]["report"]);
     assert!(!codes.is_empty());
     for format in ["table", "markdown", "junit", "sarif", "html", "jsonl"] {
-        let r = run(&["scan", "--replay", replay, "--quiet", "--format", format]);
+        let r =
+            crate::common::run_wide(&["scan", "--replay", replay, "--quiet", "--format", format]);
         assert_eq!(r.code, 3, "{format}: {}", r.stderr);
         match format {
             "junit" => assert_junit(format, &r.stdout, &codes),

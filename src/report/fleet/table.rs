@@ -20,7 +20,8 @@ const HEADER: [&str; 9] = [
 
 /// The fleet as a person reads it.
 impl FleetView<'_> {
-    pub fn table(&self) -> String {
+    /// `width`: the terminal's, or [`crate::report::table::DEFAULT_WIDTH`].
+    pub fn table(&self, width: usize) -> String {
         let (clusters, not_audited, exit, drift) =
             (self.clusters, self.not_audited, self.exit, self.drift);
         let mut out = format!(
@@ -65,7 +66,7 @@ impl FleetView<'_> {
             })
             .collect();
         let mut table = Vec::new();
-        draw(&mut table, &HEADER, &rows).expect("writing to memory");
+        draw(&mut table, &HEADER, &rows, width).expect("writing to memory");
         out.push_str(&String::from_utf8(table).expect("the table is text"));
         let view = access_view(clusters);
         if !view.is_empty() {

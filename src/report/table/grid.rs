@@ -217,8 +217,23 @@ fn wrap<'a>(line: &'a str, width: usize, mut piece: impl FnMut(&'a str)) {
     }
 }
 
-/// A word cut so that its head takes at most `width` columns.
+/// A word cut so that its head takes at most `width` columns: after the last `/` or `:` that
+/// fits (an ARN, a route or a path breaks between its parts, never inside a name) when that
+/// keeps at least a third of the line, else where it reaches the edge. comfy-table cuts only at the
+/// edge; this is where the two differ.
 fn split_long_word(width: usize, word: &str) -> (&str, &str) {
+    let (head, tail) = cut_at_edge(width, word);
+    if !tail.is_empty()
+        && let Some(at) = head.rfind(['/', ':'])
+        && 3 * (at + 1) >= head.len()
+    {
+        return word.split_at(at + 1);
+    }
+    (head, tail)
+}
+
+/// A word cut where its head reaches `width` columns.
+fn cut_at_edge(width: usize, word: &str) -> (&str, &str) {
     if is_printable_ascii(word) {
         return word.split_at(word.len().min(width));
     }
@@ -412,7 +427,9 @@ mod tests {
                 "ab",
                 "word",
                 "mapRoles",
-                "arn:aws:iam::111122223333:role/x",
+                // No `/` or `:`: a long word with them breaks after one, where comfy-table cuts
+                // at the edge (tested apart).
+                "arn-aws-iam--111122223333-role-x",
                 " ",
                 "  ",
                 "\n",
@@ -468,6 +485,26 @@ mod tests {
                     .collect::<Vec<_>>()
             );
         }
+    }
+
+    /// An ARN too long for its column breaks after a `:` or `/`, never inside a name.
+    #[test]
+    fn a_long_arn_breaks_between_its_parts() {
+        let arn = "arn:aws:iam::111122223333:role/platform/eks-cluster-administrators";
+        let mut pieces = Vec::new();
+        wrap(arn, 30, |p| pieces.push(p));
+        assert_eq!(
+            pieces,
+            [
+                "arn:aws:iam::111122223333:",
+                "role/platform/",
+                "eks-cluster-administrators"
+            ]
+        );
+        // Without a separator in reach, the edge.
+        let mut pieces = Vec::new();
+        wrap("x:abcdefghijklmnopqrstuvwxyz", 10, |p| pieces.push(p));
+        assert_eq!(pieces, ["x:abcdefgh", "ijklmnopqr", "stuvwxyz"]);
     }
 
     #[test]

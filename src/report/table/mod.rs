@@ -31,8 +31,11 @@ fn cell(text: &str) -> String {
     }
 }
 
-/// The width tables are laid out to, whatever the terminal's.
-const TABLE_WIDTH: usize = 160;
+/// The width tables are laid out to when the caller has none: not a terminal (a pipe, a file).
+pub const DEFAULT_WIDTH: usize = 120;
+
+/// The narrowest width tables are laid out to (a smaller terminal scrolls).
+pub const MIN_WIDTH: usize = 60;
 
 const FINDINGS_HEADER: [&str; 4] = ["severity", "rule", "location", "finding"];
 
@@ -75,6 +78,7 @@ pub fn not_evaluated_lines(result: &CheckResult) -> String {
 fn access_matrix(
     out: &mut impl Write,
     principals: &[crate::model::access::Principal],
+    width: usize,
 ) -> std::io::Result<()> {
     let rows: Vec<Vec<GridCell>> = principals
         .iter()
@@ -104,34 +108,43 @@ fn access_matrix(
         })
         .collect();
     writeln!(out, "access matrix ({} way(s) in):", principals.len())?;
-    draw(out, &MATRIX_HEADER, &rows)
+    draw(out, &MATRIX_HEADER, &rows, width)
 }
 
 const MATRIX_HEADER: [&str; 5] = ["principal", "source", "as", "power", "in effect"];
 
-/// Draws a table of the human reports, every one in the same style and width.
+/// Draws a table of the human reports, every one in the same style, `width` columns wide
+/// (at least [`MIN_WIDTH`]).
 pub(crate) fn draw(
     out: &mut impl Write,
     header: &[&str],
     rows: &[Vec<GridCell>],
+    width: usize,
 ) -> std::io::Result<()> {
-    grid::write(out, header, rows, TABLE_WIDTH)
+    grid::write(out, header, rows, width.max(MIN_WIDTH))
 }
 
 /// The report as one text.
-pub fn render(result: &CheckResult, colored: bool, threshold: Option<Severity>) -> String {
+pub fn render(
+    result: &CheckResult,
+    colored: bool,
+    threshold: Option<Severity>,
+    width: usize,
+) -> String {
     let mut out = Vec::new();
-    write(result, colored, threshold, &mut out).expect("writing to memory");
+    write(result, colored, threshold, width, &mut out).expect("writing to memory");
     String::from_utf8(out).expect("the table is text")
 }
 
 /// Writes the report: the findings' table a line at a time (the table of a large audit is
 /// megabytes, not held whole in memory on top of its layout).
 /// `threshold` is `--fail-on`, what the summary counts as failing the run.
+/// `width` is the terminal's (or [`DEFAULT_WIDTH`]).
 pub fn write(
     result: &CheckResult,
     colored: bool,
     threshold: Option<Severity>,
+    width: usize,
     out: &mut impl Write,
 ) -> std::io::Result<()> {
     if let Some(live) = &result.live {
@@ -170,10 +183,10 @@ pub fn write(
                 ]
             })
             .collect();
-        draw(out, &FINDINGS_HEADER, &rows)?;
+        draw(out, &FINDINGS_HEADER, &rows, width)?;
     }
     if let Some(live) = result.live.as_ref().filter(|l| !l.principals.is_empty()) {
-        access_matrix(out, &live.principals)?;
+        access_matrix(out, &live.principals, width)?;
     }
     for note in &result.notes {
         writeln!(out, "note: {}", cell(note))?;

@@ -45,6 +45,7 @@ pub fn run_in_env(dir: &Path, args: &[&str], stdin: &[u8], env: &[(&str, &str)])
         .current_dir(dir)
         .env_remove("AWS_AUTH_AUDIT_POLICY")
         .env_remove("NO_COLOR")
+        .env_remove("COLUMNS")
         .env_remove("SOURCE_DATE_EPOCH")
         .envs(env.iter().copied())
         .stdin(Stdio::piped())
@@ -78,6 +79,12 @@ pub fn run_in_env(dir: &Path, args: &[&str], stdin: &[u8], env: &[(&str, &str)])
         stdout: String::from_utf8_lossy(&output.stdout).into_owned(),
         stderr: String::from_utf8_lossy(&output.stderr).into_owned(),
     }
+}
+
+/// [`run`] with tables laid out 1,000 columns wide: for a test that looks for a phrase in a
+/// table's cell, not at its layout (a pipe's tables wrap at 120 columns).
+pub fn run_wide(args: &[&str]) -> Run {
+    run_in_env(&repo(), args, b"", &[("COLUMNS", "1000")])
 }
 
 pub fn run(args: &[&str]) -> Run {
