@@ -157,6 +157,7 @@ pub(super) const ACCESS_POLICIES: &[&str] = &[
     "AmazonSagemakerHyperpodSpacePolicy",
     "AmazonSagemakerHyperpodSpaceTemplatePolicy",
     "AmazonSagemakerHyperpodSystemNamespacePolicy",
+    "AmazonSagemakerHyperpodInferenceMonitoringPolicy",
     "AmazonSagemakerHyperpodUserClusterPolicy",
     "AmazonEKSFuturePolicy",
 ];
