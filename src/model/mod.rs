@@ -6,6 +6,7 @@
 pub mod access;
 pub mod arn;
 pub mod awsauth;
+pub mod capability;
 pub mod iam;
 pub mod location;
 pub mod policies;

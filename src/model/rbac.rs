@@ -1,7 +1,9 @@
 //! What Kubernetes RBAC grants a group: the bindings that name it, the roles they point at,
 //! and how much power those roles carry. Pure: reads a [`RbacView`] from the snapshot.
 
-use crate::evidence::{PolicyRule, RbacBinding, RbacRole, RbacView};
+use crate::evidence::{AuthenticationMode, PolicyRule, RbacBinding, RbacRole, RbacView};
+use crate::model::access::Tier;
+use crate::model::capability::{Capability, Reach, capabilities, read_only};
 
 /// How much a role can do.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -10,7 +12,7 @@ pub enum RolePower {
     /// group: the same power.
     Admin,
     /// Can make itself (or anyone) more powerful: `escalate` or `bind` roles, `impersonate`
-    /// users, groups or service accounts, or write RBAC objects — admin-equivalent, whatever
+    /// users or groups, or write RBAC objects — admin-equivalent, whatever
     /// else the role allows. `how` says which rule gives it.
     Escalation { how: String },
     /// Every verb on every resource of some API groups (`verbs: ["*"]`, `resources: ["*"]`).
@@ -29,6 +31,18 @@ pub struct Grant<'a> {
     pub binding_kind: &'static str,
     pub role: Option<&'a RbacRole>,
     pub power: RolePower,
+    /// The dangerous capabilities of the role's rules where the binding applies them.
+    pub capabilities: Vec<Capability>,
+    /// Every rule of the role only reads, and none reads Secrets.
+    pub read_only: bool,
+}
+
+/// Administrator power a grant gives: what, and whether it reaches the whole cluster.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct AdminPower {
+    pub what: String,
+    /// Over the whole cluster (else over the binding's namespace).
+    pub cluster_wide: bool,
 }
 
 impl Grant<'_> {
@@ -47,6 +61,33 @@ impl Grant<'_> {
     /// Where the grant applies: `None` for the whole cluster, else the namespace.
     pub fn namespace(&self) -> Option<&str> {
         self.binding.namespace.as_deref()
+    }
+
+    /// The capabilities that count under `mode`: editing aws-auth only where EKS reads it (an
+    /// unknown mode counts it: the verdict then says where it applies).
+    pub fn capabilities_under<'s>(
+        &'s self,
+        mode: Option<&'s AuthenticationMode>,
+    ) -> impl Iterator<Item = &'s Capability> {
+        self.capabilities
+            .iter()
+            .filter(move |c| !c.through_aws_auth || mode != Some(&AuthenticationMode::Api))
+    }
+
+    /// The administrator power it gives under `mode`: the role's own (cluster-admin, a
+    /// wildcard, an escalation), or an admin-tier capability of its rules.
+    pub fn admin_power(&self, mode: Option<&AuthenticationMode>) -> Option<AdminPower> {
+        let cluster_wide = self.namespace().is_none();
+        if let Some(what) = self.power.admin_description() {
+            return Some(AdminPower { what, cluster_wide });
+        }
+        self.capabilities_under(mode)
+            .filter(|c| c.tier >= Tier::Admin)
+            .max_by_key(|c| c.tier)
+            .map(|c| AdminPower {
+                what: format!("admin-equivalent power: it {}", c.what),
+                cluster_wide: c.tier == Tier::ClusterAdmin,
+            })
     }
 }
 
@@ -86,13 +127,15 @@ fn escalation(rule: &PolicyRule) -> Option<String> {
     ) {
         return Some(said("can escalate or bind roles beyond its own"));
     }
+    // Impersonating users or groups reaches `system:masters`; impersonating service accounts
+    // is running as them, judged with the namespace they are in (`model::capability`).
     if covers(
         rule,
         &["impersonate"],
-        &["users", "groups", "serviceaccounts"],
+        &["users", "groups"],
         &["", "authentication.k8s.io"],
     ) {
-        return Some(said("can impersonate users, groups or service accounts"));
+        return Some(said("can impersonate users or groups"));
     }
     if covers(
         rule,
@@ -230,10 +273,17 @@ fn grants_where<'a>(rbac: RbacView<'a>, names: impl Fn(&RbacBinding) -> bool) ->
         .chain(namespaced)
         .map(|(binding_kind, binding)| {
             let (role, power) = resolve(rbac, binding);
+            let reach = match &binding.namespace {
+                Some(ns) => Reach::Namespace(ns),
+                None => Reach::Cluster,
+            };
+            let rules = role.map_or(&[][..], |r| r.rules.as_slice());
             Grant {
                 binding,
                 binding_kind,
                 role,
+                capabilities: capabilities(rules, reach),
+                read_only: read_only(rules),
                 power,
             }
         })
@@ -305,7 +355,8 @@ mod tests {
                 role("core", None, vec![rule(&[""], &["*"], &["*"])]),
                 true,
                 RolePower::Escalation {
-                    how: "can impersonate users, groups or service accounts: verbs [*] on [*] of API groups []".into(),
+                    how: "can impersonate users or groups: verbs [*] on [*] of API groups []"
+                        .into(),
                 },
             ),
             (
@@ -353,10 +404,6 @@ mod tests {
             ("escalator", rule(&[RBAC], &["roles"], &["escalate"])),
             ("any-rbac-verb", rule(&[RBAC], &["clusterroles"], &["*"])),
             ("impersonator", rule(&[""], &["users"], &["impersonate"])),
-            (
-                "sa-impersonator",
-                rule(&[""], &["serviceaccounts"], &["impersonate"]),
-            ),
             (
                 "binding-writer",
                 rule(&[RBAC], &["clusterrolebindings"], &["create"]),

@@ -2,11 +2,19 @@
 //! For every group that aws-auth maps a principal into, reads the cluster's
 //! ClusterRoleBindings and RoleBindings and reports each binding that gives the group
 //! `cluster-admin`, a role that allows every verb on every resource (`verbs: ["*"]`,
-//! `resources: ["*"]`), or a role that can escalate — `escalate` or `bind` roles,
-//! `impersonate` users, groups or service accounts, or write RBAC objects — which is
-//! admin-equivalent whatever else it allows (the finding names the rule that gives it). A
-//! ClusterRoleBinding makes the principal an administrator of the whole cluster (high); a
-//! RoleBinding, of one namespace (medium).
+//! `resources: ["*"]`), a role that can escalate — `escalate` or `bind` roles, `impersonate`
+//! users or groups, or write RBAC objects —, or a role with an admin-equivalent capability
+//! where the binding applies it: running code as `kube-system`'s service accounts (creating or
+//! patching pods or workloads there, `exec`/`attach`, ephemeral containers, service-account
+//! tokens, token Secrets, impersonating its service accounts — the controller manager's
+//! accounts there hold cluster-wide power on every EKS cluster), editing `kube-system/aws-auth`
+//! (where the mode reads it: not in `API` mode), the kubelet's API through `nodes/proxy` (`get`
+//! is enough), mutating admission webhooks, host-path persistent volumes, or evicting pods
+//! while patching nodes. The finding names the rule or capability that gives it. A
+//! ClusterRoleBinding, or a capability that reaches past its namespace (a RoleBinding in
+//! `kube-system`), makes the principal an administrator of the whole cluster (high); a
+//! RoleBinding elsewhere, of one namespace (medium). Narrower dangerous capabilities (reading
+//! Secrets, running as another namespace's service accounts) are EA213's.
 //!
 //! ## Why is this bad?
 //! aws-auth shows only a group name such as `platform-admins`; the power lies in RBAC, where a
@@ -72,10 +80,11 @@ pub fn check(facts: &ClusterFacts<'_>, out: &mut Emitter<'_>) {
             let principal = principal_of(entry);
             let who = principal.as_deref().unwrap_or("(no principal)");
             for grant in grants_to_group(rbac, group) {
-                let Some(what) = grant.power.admin_description() else {
+                let Some(power) = grant.admin_power(facts.mode()) else {
                     continue;
                 };
-                let (severity, scope) = grant_reach(&grant);
+                let what = &power.what;
+                let (severity, scope) = grant_reach(&grant, &power);
                 out.emit_with(
                     At::Entry(section, entry, Field::Group(i)),
                     principal.as_deref(),

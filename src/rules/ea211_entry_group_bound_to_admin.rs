@@ -2,9 +2,13 @@
 //! For every group a STANDARD access entry puts its principal in (`kubernetesGroups`), reads
 //! the cluster's ClusterRoleBindings and RoleBindings and reports each binding that gives the
 //! group `cluster-admin`, a role that allows every verb on every resource, or a role that can
-//! escalate (`escalate`/`bind` roles, `impersonate`, write RBAC objects). A ClusterRoleBinding
-//! makes the principal an administrator of the whole cluster (high); a RoleBinding, of one
-//! namespace (medium). EA205 does the same for aws-auth's groups.
+//! escalate (`escalate`/`bind` roles, `impersonate` users or groups, write RBAC objects), or a
+//! role with an admin-equivalent capability where the binding applies it (EA205 lists them:
+//! running as `kube-system`'s service accounts, editing aws-auth where the mode reads it,
+//! `nodes/proxy`, mutating webhooks, host-path volumes, stealing pods). A ClusterRoleBinding,
+//! or a capability that reaches past its namespace, makes the principal an administrator of the
+//! whole cluster (high); a RoleBinding elsewhere, of one namespace (medium). EA205 does the same
+//! for aws-auth's groups.
 //!
 //! ## Why is this bad?
 //! An access entry's policies are in plain sight in the EKS console; its groups are not — the
@@ -51,10 +55,11 @@ pub fn check(facts: &ClusterFacts<'_>, out: &mut Emitter<'_>) {
     for entry in entries.iter().filter(|e| e.kind == AccessEntryType::Standard) {
         for group in &entry.kubernetes_groups {
             for grant in grants_to_group(rbac, group) {
-                let Some(what) = grant.power.admin_description() else {
+                let Some(power) = grant.admin_power(facts.mode()) else {
                     continue;
                 };
-                let (severity, scope) = grant_reach(&grant);
+                let what = &power.what;
+                let (severity, scope) = grant_reach(&grant, &power);
                 out.emit_with(
                     At::Cluster(&entry_route(entry)),
                     Some(&entry.principal_arn),

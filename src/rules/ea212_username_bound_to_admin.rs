@@ -1,7 +1,8 @@
 //! ## What it does
 //! Reports each ClusterRoleBinding or RoleBinding whose subject is a `User` named by a static
 //! username that an aws-auth row or an access entry gives, when the role is `cluster-admin`,
-//! every verb on every resource, or a role that can escalate. (A username with a template, such
+//! every verb on every resource, a role that can escalate, or a role with an admin-equivalent
+//! capability where the binding applies it (EA205 lists them). (A username with a template, such
 //! as `{{SessionName}}`, is known only per session and is not judged here.)
 //!
 //! ## Why is this bad?
@@ -51,10 +52,11 @@ pub fn check(facts: &ClusterFacts<'_>, out: &mut Emitter<'_>) {
     };
     let report = |out: &mut Emitter<'_>, at: At<'_>, who: Option<&str>, username: &str| {
         for grant in grants_to_user(rbac, username) {
-            let Some(what) = grant.power.admin_description() else {
+            let Some(power) = grant.admin_power(facts.mode()) else {
                 continue;
             };
-            let (severity, scope) = grant_reach(&grant);
+            let what = &power.what;
+            let (severity, scope) = grant_reach(&grant, &power);
             out.emit_with(
                 at,
                 who,

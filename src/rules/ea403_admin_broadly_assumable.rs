@@ -40,7 +40,7 @@ use super::ClusterFacts;
 use super::prelude::*;
 use crate::model::iam::admissions;
 use crate::model::policies::privileged_groups;
-use crate::model::rbac::{RolePower, grants_to_group};
+use crate::model::rbac::grants_to_group;
 use crate::evidence::{Fetched, IamKind};
 
 pub const META: RuleMeta = RuleMeta {
@@ -77,10 +77,7 @@ fn admin_reason(facts: &ClusterFacts<'_>, groups: &[String]) -> Admin {
         .find_map(|group| {
             grants_to_group(rbac, group)
                 .into_iter()
-                .find(|g| {
-                    g.namespace().is_none()
-                        && matches!(g.power, RolePower::Admin | RolePower::Escalation { .. })
-                })
+                .find(|g| g.admin_power(facts.mode()).is_some_and(|p| p.cluster_wide))
                 .map(|g| format!("mapped into `{group}`, which {} makes cluster-admin", g.describe()))
         })
         .map_or(Admin::No, Admin::Yes)

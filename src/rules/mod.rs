@@ -379,6 +379,7 @@ registry! {
     ea210_dead_access_entry,
     ea211_entry_group_bound_to_admin,
     ea212_username_bound_to_admin,
+    ea213_group_sensitive_capability,
     ea301_hidden_creator_config_map,
     ea302_creator_entry_present,
     ea303_config_map_only,

@@ -235,11 +235,19 @@ pub fn emit_grant(
     }
 }
 
-/// How far a binding's power reaches, and the severity that earns: the whole cluster (high) for
-/// a ClusterRoleBinding, one namespace (medium) for a RoleBinding.
-pub fn grant_reach(grant: &crate::model::rbac::Grant<'_>) -> (Severity, String) {
+/// How far a binding's administrator power reaches, and the severity that earns: the whole
+/// cluster (high) for a ClusterRoleBinding or a capability that reaches past its namespace
+/// (running code as kube-system's service accounts), one namespace (medium) otherwise.
+pub fn grant_reach(
+    grant: &crate::model::rbac::Grant<'_>,
+    power: &crate::model::rbac::AdminPower,
+) -> (Severity, String) {
     match grant.namespace() {
         None => (Severity::High, "the whole cluster".to_string()),
+        Some(ns) if power.cluster_wide => (
+            Severity::High,
+            format!("the whole cluster (bound in namespace {ns})"),
+        ),
         Some(ns) => (Severity::Medium, format!("namespace {ns}")),
     }
 }

@@ -164,7 +164,7 @@ fn a_denied_rbac_list_stops_only_the_rules_that_need_it() {
     // assumable role mapped into other groups, and this cluster has none: it is evaluated.
     assert_eq!(
         codes,
-        ["EA205", "EA206", "EA211", "EA212", "EA307"],
+        ["EA205", "EA206", "EA211", "EA212", "EA213", "EA307"],
         "{report}"
     );
     assert!(

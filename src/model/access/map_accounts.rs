@@ -1,8 +1,8 @@
 //! The rows of the access matrix that `mapAccounts` makes: one per account it lists.
 
+use super::rbac_tier::grant_tier;
 use super::{
     AccessInputs, EVERY_PRINCIPAL_OF, EVERY_PRINCIPAL_TAIL, Principal, PrincipalSource, Tier,
-    grant_tier,
 };
 use crate::evidence::AuthenticationMode;
 use crate::model::awsauth::SectionKey;
@@ -23,7 +23,7 @@ pub(super) fn map_accounts_rows(doc: &AwsAuthDocument, inputs: AccessInputs<'_>)
                     };
                     crate::model::rbac::grants_to_users(rbac, of_account)
                         .iter()
-                        .map(grant_tier)
+                        .map(|g| grant_tier(g, inputs.mode))
                         .max_by_key(|(t, _)| *t)
                         .unwrap_or((
                             Tier::None,

@@ -5,6 +5,7 @@
 mod iam_view;
 mod map_accounts;
 mod provenance;
+mod rbac_tier;
 mod source;
 mod tier;
 pub mod whois;
@@ -14,6 +15,8 @@ pub use provenance::creator_hints;
 pub use source::PrincipalSource;
 pub use tier::Tier;
 
+use rbac_tier::rbac_tier;
+
 use crate::evidence::{AuthenticationMode, ScopeKind};
 use serde::Serialize;
 
@@ -22,7 +25,6 @@ use crate::model::awsauth::SectionKey;
 use crate::model::awsauth::document::AwsAuthDocument;
 use crate::model::iam::Wanted;
 use crate::model::policies::access_policies;
-use crate::model::rbac::{RolePower, grants_to_group, grants_to_user};
 
 /// One way into the cluster.
 #[derive(Debug, Clone, PartialEq, Serialize, serde::Deserialize, schemars::JsonSchema)]
@@ -78,68 +80,6 @@ pub struct AccessInputs<'a> {
     pub caller: Option<&'a UserInfo>,
     /// The creator, when CloudTrail or the user named it.
     pub creator: Option<&'a crate::evidence::Creator>,
-}
-
-/// The tier one binding gives, and why.
-pub(super) fn grant_tier(g: &crate::model::rbac::Grant<'_>) -> (Tier, String) {
-    match (&g.power, g.namespace()) {
-        (RolePower::Admin, None) => (Tier::ClusterAdmin, g.describe()),
-        // Escalation is admin-equivalent: it can bind itself anything.
-        (RolePower::Escalation { how }, None) => (
-            Tier::ClusterAdmin,
-            format!("{} (admin-equivalent: {how})", g.describe()),
-        ),
-        (RolePower::Escalation { how }, Some(_)) => (
-            Tier::Admin,
-            format!(
-                "{} (admin-equivalent in its namespace: {how})",
-                g.describe()
-            ),
-        ),
-        (RolePower::Admin | RolePower::Wildcard { .. }, _) => (Tier::Admin, g.describe()),
-        (RolePower::Limited, _) => (Tier::Custom, g.describe()),
-        (RolePower::Missing, _) => (Tier::None, g.describe()),
-    }
-}
-
-/// The tier RBAC gives these groups and this username (bindings to a `User` subject name a
-/// static username; a templated one is known only per session), and the reason, when RBAC is
-/// known.
-fn rbac_tier(rbac: Option<RbacView<'_>>, groups: &[String], username: &str) -> (Tier, String) {
-    let mut best = (Tier::None, String::new());
-    if let Some(rbac) = rbac
-        && !username.is_empty()
-        && !username.contains("{{")
-        && let Some((tier, reason)) = grants_to_user(rbac, username)
-            .iter()
-            .map(grant_tier)
-            .max_by_key(|(t, _)| *t)
-    {
-        best = (tier, format!("user {username}: {reason}"));
-    }
-    let privileged = crate::model::policies::privileged_groups();
-    for group in groups {
-        let (tier, reason) = if *group == privileged.superuser_group.name {
-            (Tier::ClusterAdmin, format!("group {group} (superuser)"))
-        } else if privileged.is_node_group(group) {
-            (Tier::Node, format!("node group {group}"))
-        } else if let Some(rbac) = rbac {
-            match grants_to_group(rbac, group)
-                .iter()
-                .map(grant_tier)
-                .max_by_key(|(t, _)| *t)
-            {
-                Some(found) => found,
-                None => (Tier::None, format!("group {group}: no binding")),
-            }
-        } else {
-            (Tier::Unknown, format!("group {group}: RBAC not read"))
-        };
-        if tier > best.0 || best.1.is_empty() {
-            best = (tier, reason);
-        }
-    }
-    best
 }
 
 fn policy_tier(entry: &AccessEntry) -> (Tier, String, Vec<String>) {
@@ -212,6 +152,7 @@ pub fn matrix(inputs: AccessInputs<'_>) -> Vec<Principal> {
         let (policy, policy_reason, policies) = policy_tier(entry);
         let (group, group_reason) = rbac_tier(
             inputs.rbac,
+            inputs.mode,
             &entry.kubernetes_groups,
             entry.username.as_deref().unwrap_or_default(),
         );
@@ -273,7 +214,12 @@ pub fn matrix(inputs: AccessInputs<'_>) -> Vec<Principal> {
         for section in [SectionKey::MapRoles, SectionKey::MapUsers] {
             for row in doc.section(section).kept() {
                 let arn = row.row.arn().trim().to_string();
-                let (tier, reason) = rbac_tier(inputs.rbac, row.row.groups(), row.row.username());
+                let (tier, reason) = rbac_tier(
+                    inputs.rbac,
+                    inputs.mode,
+                    row.row.groups(),
+                    row.row.username(),
+                );
                 let wanted = Wanted::from_arn(&arn);
                 let shadowed = entries
                     .iter()

@@ -1,0 +1,198 @@
+//! The tier RBAC gives a way in: per binding, from the role's own power and its rules'
+//! dangerous capabilities where the binding applies them (`crate::model::capability`).
+
+use super::Tier;
+use crate::evidence::{AuthenticationMode, RbacView};
+use crate::model::rbac::{RolePower, grants_to_group, grants_to_user};
+
+/// The tier one binding gives under `mode`, and why: the role's own power (cluster-admin, a
+/// wildcard, an escalation), or the strongest of its rules' dangerous capabilities where the
+/// binding applies them (editing aws-auth counts only where EKS reads it), or a viewer's.
+pub(super) fn grant_tier(
+    g: &crate::model::rbac::Grant<'_>,
+    mode: Option<&AuthenticationMode>,
+) -> (Tier, String) {
+    let own = match (&g.power, g.namespace()) {
+        (RolePower::Admin, None) => (Tier::ClusterAdmin, g.describe()),
+        // Escalation is admin-equivalent: it can bind itself anything.
+        (RolePower::Escalation { how }, None) => (
+            Tier::ClusterAdmin,
+            format!("{} (admin-equivalent: {how})", g.describe()),
+        ),
+        (RolePower::Escalation { how }, Some(_)) => (
+            Tier::Admin,
+            format!(
+                "{} (admin-equivalent in its namespace: {how})",
+                g.describe()
+            ),
+        ),
+        (RolePower::Admin | RolePower::Wildcard { .. }, _) => (Tier::Admin, g.describe()),
+        (RolePower::Limited, _) if g.read_only => {
+            (Tier::View, format!("{} (read-only)", g.describe()))
+        }
+        (RolePower::Limited, _) => (Tier::Custom, g.describe()),
+        (RolePower::Missing, _) => (Tier::None, g.describe()),
+    };
+    match g.capabilities_under(mode).max_by_key(|c| c.tier) {
+        Some(capability) if capability.tier > own.0 => (
+            capability.tier,
+            format!(
+                "{} ({}{})",
+                g.describe(),
+                if capability.tier >= Tier::Admin {
+                    "admin-equivalent: it "
+                } else {
+                    ""
+                },
+                capability.what
+            ),
+        ),
+        _ => own,
+    }
+}
+
+/// The tier RBAC gives these groups and this username (bindings to a `User` subject name a
+/// static username; a templated one is known only per session), and the reason, when RBAC is
+/// known.
+pub(super) fn rbac_tier(
+    rbac: Option<RbacView<'_>>,
+    mode: Option<&AuthenticationMode>,
+    groups: &[String],
+    username: &str,
+) -> (Tier, String) {
+    let mut best = (Tier::None, String::new());
+    if let Some(rbac) = rbac
+        && !username.is_empty()
+        && !username.contains("{{")
+        && let Some((tier, reason)) = grants_to_user(rbac, username)
+            .iter()
+            .map(|g| grant_tier(g, mode))
+            .max_by_key(|(t, _)| *t)
+    {
+        best = (tier, format!("user {username}: {reason}"));
+    }
+    let privileged = crate::model::policies::privileged_groups();
+    for group in groups {
+        let (tier, reason) = if *group == privileged.superuser_group.name {
+            (Tier::ClusterAdmin, format!("group {group} (superuser)"))
+        } else if privileged.is_node_group(group) {
+            (Tier::Node, format!("node group {group}"))
+        } else if let Some(rbac) = rbac {
+            match grants_to_group(rbac, group)
+                .iter()
+                .map(|g| grant_tier(g, mode))
+                .max_by_key(|(t, _)| *t)
+            {
+                Some(found) => found,
+                None => (Tier::None, format!("group {group}: no binding")),
+            }
+        } else {
+            (Tier::Unknown, format!("group {group}: RBAC not read"))
+        };
+        if tier > best.0 || best.1.is_empty() {
+            best = (tier, reason);
+        }
+    }
+    best
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::evidence::{PolicyRule, RbacBinding, RbacRole, RoleRef, Subject};
+
+    fn rule(groups: &[&str], resources: &[&str], verbs: &[&str]) -> PolicyRule {
+        let strings = |l: &[&str]| l.iter().map(|s| s.to_string()).collect();
+        PolicyRule {
+            api_groups: strings(groups),
+            resources: strings(resources),
+            verbs: strings(verbs),
+            ..PolicyRule::default()
+        }
+    }
+
+    /// The built-in user-facing roles, as Kubernetes defines them (abridged to the rules that
+    /// decide their power).
+    fn built_ins() -> Vec<RbacRole> {
+        let reads = ["get", "list", "watch"];
+        let writes = ["create", "delete", "deletecollection", "patch", "update"];
+        let view = vec![rule(
+            &["", "apps", "batch"],
+            &["pods", "configmaps", "services", "deployments", "jobs"],
+            &reads,
+        )];
+        let mut edit = view.clone();
+        edit.extend([
+            rule(
+                &[""],
+                &["pods", "pods/exec", "pods/attach", "secrets", "configmaps"],
+                &writes,
+            ),
+            rule(&[""], &["secrets"], &reads),
+            rule(&[""], &["serviceaccounts"], &["impersonate"]),
+            rule(
+                &["apps"],
+                &["deployments", "daemonsets", "statefulsets", "replicasets"],
+                &writes,
+            ),
+            rule(&["batch"], &["jobs", "cronjobs"], &writes),
+        ]);
+        let mut admin = edit.clone();
+        admin.push(rule(
+            &["rbac.authorization.k8s.io"],
+            &["roles", "rolebindings"],
+            &writes,
+        ));
+        [("view", view), ("edit", edit), ("admin", admin)]
+            .into_iter()
+            .map(|(name, rules)| RbacRole {
+                namespace: None,
+                name: name.into(),
+                rules,
+            })
+            .collect()
+    }
+
+    fn tier_of(role: &str, namespace: Option<&str>, mode: Option<&AuthenticationMode>) -> Tier {
+        let cluster_roles = built_ins();
+        let binding = RbacBinding {
+            namespace: namespace.map(str::to_string),
+            name: "b".into(),
+            role_ref: RoleRef {
+                kind: "ClusterRole".into(),
+                name: role.into(),
+            },
+            subjects: vec![Subject {
+                kind: "Group".into(),
+                name: "g".into(),
+                namespace: None,
+            }],
+        };
+        let (crbs, rbs) = match namespace {
+            None => (vec![binding], vec![]),
+            Some(_) => (vec![], vec![binding]),
+        };
+        let view = RbacView {
+            cluster_roles: &cluster_roles,
+            cluster_role_bindings: &crbs,
+            roles: &[],
+            role_bindings: &rbs,
+        };
+        rbac_tier(Some(view), mode, &["g".to_string()], "").0
+    }
+
+    /// `view`, `edit` and `admin` rate as what they are where they are bound; cluster-wide,
+    /// `edit` runs code as kube-system's service accounts: admin-equivalent.
+    #[test]
+    fn the_built_in_roles_rate_as_what_they_are() {
+        assert_eq!(tier_of("view", None, None), Tier::View);
+        assert_eq!(tier_of("view", Some("team-a"), None), Tier::View);
+        assert_eq!(tier_of("edit", Some("team-a"), None), Tier::Edit);
+        assert_eq!(tier_of("admin", Some("team-a"), None), Tier::Admin);
+        assert_eq!(tier_of("edit", None, None), Tier::ClusterAdmin);
+        assert_eq!(
+            tier_of("edit", Some("kube-system"), None),
+            Tier::ClusterAdmin
+        );
+    }
+}
