@@ -128,6 +128,10 @@ pub struct AccessPolicyInfo {
     /// carries it.
     #[serde(default)]
     pub capability: Option<String>,
+    /// The published Kubernetes rules that decide its power (abridged): judged by the same
+    /// capability engine as RBAC roles.
+    #[serde(default)]
+    pub rules: Vec<crate::evidence::PolicyRule>,
 }
 
 fn published_by_default() -> bool {

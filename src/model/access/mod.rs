@@ -82,7 +82,10 @@ pub struct AccessInputs<'a> {
     pub creator: Option<&'a crate::evidence::Creator>,
 }
 
-fn policy_tier(entry: &AccessEntry) -> (Tier, String, Vec<String>) {
+fn policy_tier(
+    entry: &AccessEntry,
+    mode: Option<&AuthenticationMode>,
+) -> (Tier, String, Vec<String>) {
     let Fetched::Found(policies) = &entry.policies else {
         return (Tier::Unknown, "policies not read".into(), Vec::new());
     };
@@ -101,12 +104,29 @@ fn policy_tier(entry: &AccessEntry) -> (Tier, String, Vec<String>) {
         listed.push(format!("{name} ({scope})"));
         let cluster_scope = policy.scope.kind != ScopeKind::Namespace;
         let known = access_policies().find(&policy.policy_arn);
-        let tier = known.map_or(Tier::Unknown, |k| Tier::from_policy(&k.tier, cluster_scope));
+        let mut tier = known.map_or(Tier::Unknown, |k| Tier::from_policy(&k.tier, cluster_scope));
+        let mut what = String::new();
+        // Its published rules, judged as RBAC roles are: what they reach at this scope.
+        if let Some(capability) =
+            known.and_then(|k| rbac_tier::access_policy_capability(k, &policy.scope, mode))
+            && capability.tier > tier
+        {
+            tier = capability.tier;
+            what = format!(
+                ": {}{}",
+                if tier >= Tier::Admin {
+                    "admin-equivalent: it "
+                } else {
+                    ""
+                },
+                capability.what
+            );
+        }
         if tier > best.0 || best.1.is_empty() {
             best = (
                 tier,
                 format!(
-                    "{name} at {scope} scope{}",
+                    "{name} at {scope} scope{what}{}",
                     known.map_or("", |k| k.caveat())
                 ),
             );
@@ -149,7 +169,7 @@ pub fn matrix(inputs: AccessInputs<'_>) -> Vec<Principal> {
     let mut out = Vec::new();
     let entries = inputs.entries.unwrap_or(&[]);
     for entry in entries {
-        let (policy, policy_reason, policies) = policy_tier(entry);
+        let (policy, policy_reason, policies) = policy_tier(entry, inputs.mode);
         let (group, group_reason) = rbac_tier(
             inputs.rbac,
             inputs.mode,

@@ -1,8 +1,12 @@
-//! The tier RBAC gives a way in: per binding, from the role's own power and its rules'
-//! dangerous capabilities where the binding applies them (`crate::model::capability`).
+//! The tier Kubernetes permissions give a way in: per RBAC binding, from the role's own power
+//! and its rules' dangerous capabilities where the binding applies them; per access policy,
+//! from its published rules at the association's scope — one capability engine for both
+//! (`crate::model::capability`).
 
 use super::Tier;
-use crate::evidence::{AuthenticationMode, RbacView};
+use crate::evidence::{AccessScope, AuthenticationMode, RbacView, ScopeKind};
+use crate::model::capability::{Capability, Reach, SYSTEM_NAMESPACE, capabilities};
+use crate::model::policies::AccessPolicyInfo;
 use crate::model::rbac::{RolePower, grants_to_group, grants_to_user};
 
 /// The tier one binding gives under `mode`, and why: the role's own power (cluster-admin, a
@@ -94,6 +98,47 @@ pub(super) fn rbac_tier(
         }
     }
     best
+}
+
+/// Whether an access scope's namespace (a name, or a prefix ending in `*`) covers `namespace`.
+fn scope_covers(pattern: &str, namespace: &str) -> bool {
+    match pattern.strip_suffix('*') {
+        Some(prefix) => namespace.starts_with(prefix),
+        None => pattern == namespace,
+    }
+}
+
+/// The strongest capability an access policy's published rules give at `scope` under `mode`:
+/// cluster-wide at cluster scope; at namespace scope, in `kube-system` when a namespace of the
+/// scope covers it, else in the namespaces named.
+pub(super) fn access_policy_capability(
+    policy: &AccessPolicyInfo,
+    scope: &AccessScope,
+    mode: Option<&AuthenticationMode>,
+) -> Option<Capability> {
+    if policy.rules.is_empty() {
+        return None;
+    }
+    let reaches: Vec<Reach<'_>> = if scope.kind == ScopeKind::Namespace {
+        scope
+            .namespaces
+            .iter()
+            .map(|ns| {
+                if scope_covers(ns, SYSTEM_NAMESPACE) {
+                    Reach::Namespace(SYSTEM_NAMESPACE)
+                } else {
+                    Reach::Namespace(ns)
+                }
+            })
+            .collect()
+    } else {
+        vec![Reach::Cluster]
+    };
+    reaches
+        .into_iter()
+        .flat_map(|reach| capabilities(&policy.rules, reach))
+        .filter(|c| !c.through_aws_auth || mode != Some(&AuthenticationMode::Api))
+        .max_by_key(|c| c.tier)
 }
 
 #[cfg(test)]
@@ -194,5 +239,55 @@ mod tests {
             tier_of("edit", Some("kube-system"), None),
             Tier::ClusterAdmin
         );
+    }
+
+    fn policy_at(name: &str, namespaces: &[&str]) -> Option<Capability> {
+        let policy = crate::model::policies::access_policies()
+            .policies
+            .iter()
+            .find(|p| p.name == name)
+            .unwrap();
+        let scope = AccessScope {
+            kind: if namespaces.is_empty() {
+                ScopeKind::Cluster
+            } else {
+                ScopeKind::Namespace
+            },
+            namespaces: namespaces.iter().map(|n| n.to_string()).collect(),
+        };
+        access_policy_capability(policy, &scope, Some(&AuthenticationMode::Api))
+    }
+
+    /// Access policies are judged from their published rules by the same engine: Edit at
+    /// cluster scope reaches kube-system's service accounts (admin-equivalent), in a namespace
+    /// it is edit; a scope pattern covering kube-system counts as kube-system; AdminView reads
+    /// Secrets and, cluster-wide, reaches the kubelet through `nodes/proxy`; SecretReader reads
+    /// Secrets; View carries nothing dangerous.
+    #[test]
+    fn access_policies_carry_the_powers_of_their_rules() {
+        let tier = |name: &str, ns: &[&str]| policy_at(name, ns).map(|c| c.tier);
+        assert_eq!(tier("AmazonEKSEditPolicy", &[]), Some(Tier::ClusterAdmin));
+        assert_eq!(tier("AmazonEKSEditPolicy", &["team-a"]), Some(Tier::Edit));
+        assert_eq!(
+            tier("AmazonEKSEditPolicy", &["kube-*"]),
+            Some(Tier::ClusterAdmin)
+        );
+        assert_eq!(tier("AmazonEKSAdminPolicy", &["team-a"]), Some(Tier::Edit));
+        // `get` on every resource includes `nodes/proxy`: the kubelet's API, exec included.
+        assert_eq!(
+            tier("AmazonEKSAdminViewPolicy", &[]),
+            Some(Tier::ClusterAdmin)
+        );
+        assert_eq!(
+            tier("AmazonEKSAdminViewPolicy", &["team-a"]),
+            Some(Tier::Edit)
+        );
+        assert!(
+            policy_at("AmazonEKSSecretReaderPolicy", &[])
+                .unwrap()
+                .what
+                .contains("every Secret cluster-wide")
+        );
+        assert_eq!(tier("AmazonEKSViewPolicy", &[]), None);
     }
 }
