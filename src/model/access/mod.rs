@@ -42,6 +42,11 @@ pub struct Principal {
     pub tier_reason: String,
     /// Whether EKS uses this source for this principal under the mode.
     pub in_effect: bool,
+    /// Every dangerous capability this way in carries (reading Secrets, running as a
+    /// namespace's service accounts, editing aws-auth, …), each with the binding or access
+    /// policy it comes through.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub capabilities: Vec<String>,
     /// Why not, or what the verdict rests on.
     #[serde(default, skip_serializing_if = "String::is_empty")]
     pub note: String,
@@ -217,7 +222,15 @@ pub fn matrix(inputs: AccessInputs<'_>) -> Vec<Principal> {
             .collect::<Vec<_>>()
             .join("; ");
         }
+        let mut capabilities = rbac_tier::entry_policy_capabilities(entry, inputs.mode);
+        capabilities.extend(rbac_tier::capability_lines(
+            inputs.rbac,
+            inputs.mode,
+            &entry.kubernetes_groups,
+            entry.username.as_deref().unwrap_or_default(),
+        ));
         out.push(Principal {
+            capabilities,
             arn: entry.principal_arn.clone(),
             source: PrincipalSource::AccessEntry(entry.kind.clone()),
             username: entry.username.clone().unwrap_or_default(),
@@ -272,6 +285,12 @@ pub fn matrix(inputs: AccessInputs<'_>) -> Vec<Principal> {
                     _ => (true, String::new()),
                 };
                 out.push(Principal {
+                    capabilities: rbac_tier::capability_lines(
+                        inputs.rbac,
+                        inputs.mode,
+                        row.row.groups(),
+                        row.row.username(),
+                    ),
                     arn: if arn.is_empty() {
                         row.row.principal().into_owned()
                     } else {
@@ -298,6 +317,7 @@ pub fn matrix(inputs: AccessInputs<'_>) -> Vec<Principal> {
     }
     if let Some(reason) = inputs.aws_auth_unread {
         out.push(Principal {
+            capabilities: Vec::new(),
             arn: "kube-system/aws-auth".to_string(),
             source: PrincipalSource::AwsAuthUnread,
             username: String::new(),
@@ -319,6 +339,7 @@ pub fn matrix(inputs: AccessInputs<'_>) -> Vec<Principal> {
             .any(|e| wanted.is_some() && Wanted::from_arn(&e.principal_arn) == wanted);
         if !has_entry {
             out.push(Principal {
+                capabilities: Vec::new(),
                 arn: creator.arn.clone(),
                 source: PrincipalSource::CreatorWithoutEntry(creator.source.clone()),
                 username: String::new(),
@@ -334,6 +355,7 @@ pub fn matrix(inputs: AccessInputs<'_>) -> Vec<Principal> {
     }
     if let (Some(AuthenticationMode::ConfigMap), Some(creator)) = (inputs.mode, inputs.creator) {
         out.push(Principal {
+            capabilities: Vec::new(),
             arn: creator.arn.clone(),
             source: PrincipalSource::HiddenCreator(creator.source.clone()),
             username: String::new(),
@@ -371,6 +393,7 @@ pub fn matrix(inputs: AccessInputs<'_>) -> Vec<Principal> {
         });
         if !visible {
             out.push(Principal {
+                capabilities: Vec::new(),
                 arn,
                 source: PrincipalSource::HiddenCaller,
                 username: caller.username.clone(),

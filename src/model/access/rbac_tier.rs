@@ -108,17 +108,25 @@ fn scope_covers(pattern: &str, namespace: &str) -> bool {
     }
 }
 
-/// The strongest capability an access policy's published rules give at `scope` under `mode`:
-/// cluster-wide at cluster scope; at namespace scope, in `kube-system` when a namespace of the
-/// scope covers it, else in the namespaces named.
+/// The strongest capability an access policy's published rules give at `scope` under `mode`.
 pub(super) fn access_policy_capability(
     policy: &AccessPolicyInfo,
     scope: &AccessScope,
     mode: Option<&AuthenticationMode>,
 ) -> Option<Capability> {
-    if policy.rules.is_empty() {
-        return None;
-    }
+    access_policy_capabilities(policy, scope, mode)
+        .into_iter()
+        .max_by_key(|c| c.tier)
+}
+
+/// Every capability an access policy's published rules give at `scope` under `mode`:
+/// cluster-wide at cluster scope; at namespace scope, in `kube-system` when a namespace of the
+/// scope covers it, else in the namespaces named.
+pub(super) fn access_policy_capabilities(
+    policy: &AccessPolicyInfo,
+    scope: &AccessScope,
+    mode: Option<&AuthenticationMode>,
+) -> Vec<Capability> {
     let reaches: Vec<Reach<'_>> = if scope.kind == ScopeKind::Namespace {
         scope
             .namespaces
@@ -138,7 +146,59 @@ pub(super) fn access_policy_capability(
         .into_iter()
         .flat_map(|reach| capabilities(&policy.rules, reach))
         .filter(|c| !c.through_aws_auth || mode != Some(&AuthenticationMode::Api))
-        .max_by_key(|c| c.tier)
+        .collect()
+}
+
+/// Every dangerous capability an access entry's associated policies carry at their scopes,
+/// each with the policy and scope it comes through.
+pub(super) fn entry_policy_capabilities(
+    entry: &crate::evidence::AccessEntry,
+    mode: Option<&AuthenticationMode>,
+) -> Vec<String> {
+    let crate::evidence::Fetched::Found(policies) = &entry.policies else {
+        return Vec::new();
+    };
+    let table = crate::model::policies::access_policies();
+    policies
+        .iter()
+        .filter_map(|p| Some((p, table.find(&p.policy_arn)?)))
+        .flat_map(|(p, known)| {
+            access_policy_capabilities(known, &p.scope, mode)
+                .into_iter()
+                .map(move |c| format!("{}: {}", known.name, c.what))
+        })
+        .collect()
+}
+
+/// Every dangerous capability the bindings of these groups and this username give under
+/// `mode`, each with the binding it comes through: what the access matrix lists for a way in.
+pub(super) fn capability_lines(
+    rbac: Option<RbacView<'_>>,
+    mode: Option<&AuthenticationMode>,
+    groups: &[String],
+    username: &str,
+) -> Vec<String> {
+    let Some(rbac) = rbac else {
+        return Vec::new();
+    };
+    let mut grants = Vec::new();
+    if !username.is_empty() && !username.contains("{{") {
+        grants.extend(grants_to_user(rbac, username));
+    }
+    for group in groups {
+        grants.extend(grants_to_group(rbac, group));
+    }
+    // Full control says it all: its capabilities would list every one.
+    let mut lines: Vec<String> = grants
+        .iter()
+        .filter(|g| g.power != RolePower::Admin)
+        .flat_map(|g| {
+            g.capabilities_under(mode)
+                .map(move |c| format!("{}: {}", g.describe(), c.what))
+        })
+        .collect();
+    lines.dedup();
+    lines
 }
 
 #[cfg(test)]

@@ -98,7 +98,12 @@ fn access_matrix(
                         .collect::<Vec<_>>()
                         .join("\n"),
                 ),
-                GridCell::plain(format!("{}\n({})", p.tier.as_str(), cell(&p.tier_reason))),
+                GridCell::plain(
+                    std::iter::once(format!("{}\n({})", p.tier.as_str(), cell(&p.tier_reason)))
+                        .chain(p.capabilities.iter().map(|c| format!("· {}", cell(c))))
+                        .collect::<Vec<_>>()
+                        .join("\n"),
+                ),
                 GridCell::plain(match (p.in_effect, p.note.is_empty()) {
                     (true, true) => "yes".to_string(),
                     (true, false) => format!("yes: {}", cell(&p.note)),
