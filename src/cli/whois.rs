@@ -219,6 +219,7 @@ fn effective(
         groups,
         power,
         power_reason,
+        capabilities: row.map(|p| p.capabilities.clone()).unwrap_or_default(),
     }
 }
 

@@ -52,6 +52,7 @@ impl Reach<'_> {
         match self {
             Reach::Cluster => "cluster-wide".to_string(),
             Reach::Namespace(ns) if ns == SYSTEM_NAMESPACE => format!("in {ns}"),
+            Reach::Namespace(ns) if ns.ends_with('*') => format!("in namespaces matching {ns}"),
             Reach::Namespace(ns) => format!("in namespace {ns}"),
         }
     }

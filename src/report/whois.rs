@@ -249,6 +249,10 @@ pub struct Effective {
     /// Why that tier.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub power_reason: Option<String>,
+    /// The dangerous capabilities the deciding way in carries (reading Secrets, running as a
+    /// namespace's service accounts, editing aws-auth, …), each with what it comes through.
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub capabilities: Vec<String>,
 }
 
 /// What `whois` found on a cluster or in a snapshot.
@@ -315,6 +319,9 @@ impl ClusterWhois<'_> {
                     .as_deref()
                     .map_or(String::new(), |r| format!(" ({})", terminal(r)))
             ));
+        }
+        for capability in &effective.capabilities {
+            text.push_str(&format!("  · {}\n", terminal(capability)));
         }
         if let Some(entry) = decision.access_entry {
             let policies = match &entry.policies {

@@ -197,3 +197,42 @@ fn whois_answers_as_eks_would() {
     let bad = run(&["whois", "not-an-arn", "--file", "examples/aws-auth.yaml"]);
     assert_eq!(bad.code, 2);
 }
+
+/// `whois` says how the principal can become more than it is: the deciding way in's dangerous
+/// capabilities, each with what it comes through (here, access policies judged from their
+/// published rules).
+#[test]
+fn whois_names_the_capabilities_of_the_way_in() {
+    let snapshot = "tests/pinned/snapshots/entries-mixed.json";
+    let auditor = run(&[
+        "whois",
+        "arn:aws:iam::123456789012:role/auditor",
+        "--snapshot",
+        snapshot,
+    ]);
+    assert_eq!(auditor.code, 0, "{}", auditor.stderr);
+    assert!(
+        auditor.stdout.contains("power:         cluster-admin (AmazonEKSAdminViewPolicy at cluster scope: admin-equivalent")
+            && auditor.stdout.contains("  · AmazonEKSAdminViewPolicy: can read every Secret cluster-wide"),
+        "{}",
+        auditor.stdout
+    );
+    let team: Value = serde_json::from_str(
+        &run(&[
+            "whois",
+            "arn:aws:iam::123456789012:role/team",
+            "--snapshot",
+            snapshot,
+            "--format",
+            "json",
+        ])
+        .stdout,
+    )
+    .unwrap();
+    assert_eq!(team["power"], "edit", "{team}");
+    let capabilities = team["capabilities"].to_string();
+    assert!(
+        capabilities.contains("in namespaces matching team-*: runs as any of its service accounts"),
+        "{capabilities}"
+    );
+}
