@@ -220,6 +220,7 @@ fn effective(
         power,
         power_reason,
         capabilities: row.map(|p| p.capabilities.clone()).unwrap_or_default(),
+        granted: row.and_then(|p| p.provenance.clone()),
     }
 }
 

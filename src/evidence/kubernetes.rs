@@ -20,6 +20,25 @@ pub struct AwsAuthObject {
     /// `binaryData` keys: present in the object, never read by EKS.
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub binary_data_keys: Vec<String>,
+    /// Who wrote the object (`metadata.managedFields`): each field manager — kubectl,
+    /// Terraform's provider, eksctl, a controller — with its operation and time. Empty in a
+    /// snapshot collected before this build recorded them.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub writers: Vec<FieldWriter>,
+}
+
+/// One entry of an object's `managedFields`: a manager that wrote some of its fields.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, schemars::JsonSchema)]
+pub struct FieldWriter {
+    /// `kubectl-edit`, `kubectl-client-side-apply`, `Terraform`, `eksctl`, …
+    pub manager: String,
+    /// `Update` or `Apply`.
+    pub operation: String,
+    /// When it last wrote (RFC 3339).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub time: Option<String>,
+    /// Whether the fields it owns include `data` (the mappings), not only metadata.
+    pub writes_data: bool,
 }
 
 /// Who the API server says the caller is (SelfSubjectReview `status.userInfo`).

@@ -264,6 +264,11 @@ pub fn judge(evidence: Evidence<'_>, finish: &[&dyn Finish]) -> CheckResult {
         if let Some(summary) = &context.iam {
             crate::model::access::attach_iam(&mut context.principals, summary);
         }
+        crate::model::access::attach_provenance(
+            &mut context.principals,
+            facts.aws_auth_writers,
+            facts.access_entries.unwrap_or_default(),
+        );
         // What the matrix could not show: said once, beside it.
         if !context.principals.is_empty() {
             let gaps = [

@@ -209,6 +209,10 @@ pub fn snapshot_evidence(snapshot: &Snapshot) -> Result<Evidence<'_>, CheckError
             Fetched::Found(object) => object.last_modified.as_deref(),
             _ => None,
         },
+        aws_auth_writers: match &snapshot.aws_auth {
+            Fetched::Found(object) => &object.writers,
+            _ => &[],
+        },
         cluster: Some(&snapshot.cluster),
         access_entries: match &snapshot.access_entries {
             Fetched::Found(entries) => Some(entries),

@@ -249,6 +249,9 @@ pub struct Effective {
     /// Why that tier.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub power_reason: Option<String>,
+    /// Who granted the deciding way in and when, as far as the audit read it.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub granted: Option<String>,
     /// The dangerous capabilities the deciding way in carries (reading Secrets, running as a
     /// namespace's service accounts, editing aws-auth, …), each with what it comes through.
     #[serde(skip_serializing_if = "Vec::is_empty")]
@@ -319,6 +322,9 @@ impl ClusterWhois<'_> {
                     .as_deref()
                     .map_or(String::new(), |r| format!(" ({})", terminal(r)))
             ));
+        }
+        if let Some(granted) = &effective.granted {
+            text.push_str(&format!("granted:       {}\n", terminal(granted)));
         }
         for capability in &effective.capabilities {
             text.push_str(&format!("  · {}\n", terminal(capability)));

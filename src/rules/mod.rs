@@ -118,6 +118,8 @@ pub struct ClusterFacts<'a> {
     pub iam: Option<&'a IamEvidence>,
     /// When aws-auth last changed (RFC 3339), if the API said.
     pub aws_auth_modified: Option<&'a str>,
+    /// Who wrote aws-auth (`managedFields`), when the snapshot recorded it.
+    pub aws_auth_writers: &'a [crate::evidence::FieldWriter],
     /// The cluster as DescribeCluster described it (mode, creation, bootstrap flag).
     pub cluster: Option<&'a ClusterInfo>,
     /// Every access entry; empty when the cluster has no access-entry API (`CONFIG_MAP`).

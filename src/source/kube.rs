@@ -413,24 +413,6 @@ impl<'a> Reader<'a> {
 
     /// `kube-system/aws-auth`: found, verified absent (404), or unknown with the reason.
     pub async fn aws_auth(&self) -> Fetched<AwsAuthObject> {
-        #[derive(Deserialize)]
-        struct ManagedField {
-            time: Option<String>,
-        }
-        #[derive(Deserialize)]
-        #[serde(rename_all = "camelCase")]
-        struct Meta {
-            resource_version: Option<String>,
-            creation_timestamp: Option<String>,
-            managed_fields: Option<Vec<ManagedField>>,
-        }
-        #[derive(Deserialize)]
-        #[serde(rename_all = "camelCase")]
-        struct ConfigMap {
-            metadata: Option<Meta>,
-            data: Option<std::collections::BTreeMap<String, String>>,
-            binary_data: Option<std::collections::BTreeMap<String, serde_json::Value>>,
-        }
         let call = Call {
             operation: "GetConfigMap",
             resource: "configmaps kube-system/aws-auth",
@@ -438,21 +420,8 @@ impl<'a> Reader<'a> {
             path: "/api/v1/namespaces/kube-system/configmaps/aws-auth".into(),
             body: None,
         };
-        match self.object::<ConfigMap>(call).await {
-            Fetched::Found(cm) => Fetched::Found(AwsAuthObject {
-                data: cm.data.unwrap_or_default(),
-                // RFC 3339 in UTC (`…Z`, what the API server writes) sorts as text.
-                last_modified: cm.metadata.as_ref().and_then(|m| {
-                    m.managed_fields
-                        .iter()
-                        .flatten()
-                        .filter_map(|f| f.time.clone())
-                        .chain(m.creation_timestamp.clone())
-                        .max()
-                }),
-                resource_version: cm.metadata.and_then(|m| m.resource_version),
-                binary_data_keys: cm.binary_data.unwrap_or_default().into_keys().collect(),
-            }),
+        match self.object::<super::aws_auth_object::ConfigMap>(call).await {
+            Fetched::Found(cm) => Fetched::Found(cm.into_object()),
             Fetched::Absent => Fetched::Absent,
             Fetched::Unknown(unknown) => Fetched::Unknown(unknown),
         }

@@ -4,6 +4,7 @@
 
 pub mod audit;
 pub mod aws;
+mod aws_auth_object;
 pub mod aws_error;
 pub mod cloudtrail;
 pub mod collect;

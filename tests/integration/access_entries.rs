@@ -589,3 +589,63 @@ fn every_path_to_cluster_admin_has_a_finding_that_names_it() {
         );
     }
 }
+
+/// Who granted each way in and when, as far as a live audit reads it: an access entry's
+/// creation time (the EKS API), aws-auth's last writer of `data` (its `managedFields`: the
+/// test server's ConfigMap was last written by `kubectl-client-side-apply`; `eksctl` wrote
+/// only labels, so it is not the one named) — in the JSON matrix, the table and `whois`.
+#[test]
+fn each_way_in_says_who_granted_it_and_when_as_far_as_read() {
+    let bed = Testbed::start(scenario());
+    let report = audit(&bed, "mixed").json();
+    let principals = report["principals"].as_array().unwrap();
+    let provenance = |source_prefix: &str, arn_suffix: &str| -> String {
+        principals
+            .iter()
+            .find(|p| {
+                p["source"].as_str().unwrap().starts_with(source_prefix)
+                    && p["arn"].as_str().unwrap().ends_with(arn_suffix)
+            })
+            .map(|p| p["provenance"].as_str().unwrap_or("").to_string())
+            .unwrap_or_default()
+    };
+    let entry = provenance("access entry", "role/terraform");
+    assert!(entry.starts_with("access entry created at 20"), "{entry}");
+    let row = principals
+        .iter()
+        .find(|p| {
+            p["source"]
+                .as_str()
+                .unwrap()
+                .starts_with("aws-auth mapRoles")
+        })
+        .unwrap();
+    let written = row["provenance"].as_str().unwrap();
+    assert!(
+        written
+            .starts_with("aws-auth's data last written by kubectl-client-side-apply (Update at ")
+            && written.contains("not necessarily this row's"),
+        "{written}"
+    );
+    assert!(!written.contains("eksctl"), "{written}");
+    // whois says it of the deciding way in.
+    let home = common::scratch("entries-whois-granted");
+    let whois = bed.run(
+        &home,
+        "admin",
+        &[
+            "whois",
+            "arn:aws:iam::123456789012:role/terraform",
+            "--cluster",
+            "mixed",
+        ],
+    );
+    assert!(
+        whois
+            .stdout
+            .contains("granted:       access entry created at 20"),
+        "{}{}",
+        whois.stdout,
+        whois.stderr
+    );
+}

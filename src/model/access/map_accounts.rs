@@ -45,6 +45,7 @@ pub(super) fn map_accounts_rows(doc: &AwsAuthDocument, inputs: AccessInputs<'_>)
                 ),
             };
             Principal {
+                provenance: None,
                 capabilities: Vec::new(),
                 arn: format!("{EVERY_PRINCIPAL_OF}{account}{EVERY_PRINCIPAL_TAIL}"),
                 source: PrincipalSource::MapAccounts { index: item.index },

@@ -11,7 +11,7 @@ mod tier;
 pub mod whois;
 
 pub use iam_view::{IamSummary, PrincipalView};
-pub use provenance::creator_hints;
+pub use provenance::{attach_provenance, creator_hints};
 pub use source::PrincipalSource;
 pub use tier::Tier;
 
@@ -47,6 +47,10 @@ pub struct Principal {
     /// policy it comes through.
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub capabilities: Vec<String>,
+    /// Who granted this way in and when, as far as the audit read it: an access entry's
+    /// creation time, aws-auth's last writer of `data` (its `managedFields`).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub provenance: Option<String>,
     /// Why not, or what the verdict rests on.
     #[serde(default, skip_serializing_if = "String::is_empty")]
     pub note: String,
@@ -230,6 +234,7 @@ pub fn matrix(inputs: AccessInputs<'_>) -> Vec<Principal> {
             entry.username.as_deref().unwrap_or_default(),
         ));
         out.push(Principal {
+            provenance: None,
             capabilities,
             arn: entry.principal_arn.clone(),
             source: PrincipalSource::AccessEntry(entry.kind.clone()),
@@ -285,6 +290,7 @@ pub fn matrix(inputs: AccessInputs<'_>) -> Vec<Principal> {
                     _ => (true, String::new()),
                 };
                 out.push(Principal {
+                    provenance: None,
                     capabilities: rbac_tier::capability_lines(
                         inputs.rbac,
                         inputs.mode,
@@ -317,6 +323,7 @@ pub fn matrix(inputs: AccessInputs<'_>) -> Vec<Principal> {
     }
     if let Some(reason) = inputs.aws_auth_unread {
         out.push(Principal {
+            provenance: None,
             capabilities: Vec::new(),
             arn: "kube-system/aws-auth".to_string(),
             source: PrincipalSource::AwsAuthUnread,
@@ -339,6 +346,7 @@ pub fn matrix(inputs: AccessInputs<'_>) -> Vec<Principal> {
             .any(|e| wanted.is_some() && Wanted::from_arn(&e.principal_arn) == wanted);
         if !has_entry {
             out.push(Principal {
+                provenance: None,
                 capabilities: Vec::new(),
                 arn: creator.arn.clone(),
                 source: PrincipalSource::CreatorWithoutEntry(creator.source.clone()),
@@ -355,6 +363,7 @@ pub fn matrix(inputs: AccessInputs<'_>) -> Vec<Principal> {
     }
     if let (Some(AuthenticationMode::ConfigMap), Some(creator)) = (inputs.mode, inputs.creator) {
         out.push(Principal {
+            provenance: None,
             capabilities: Vec::new(),
             arn: creator.arn.clone(),
             source: PrincipalSource::HiddenCreator(creator.source.clone()),
@@ -393,6 +402,7 @@ pub fn matrix(inputs: AccessInputs<'_>) -> Vec<Principal> {
         });
         if !visible {
             out.push(Principal {
+                provenance: None,
                 capabilities: Vec::new(),
                 arn,
                 source: PrincipalSource::HiddenCaller,

@@ -39,6 +39,42 @@ pub fn creator_hints(tags: &BTreeMap<String, String>) -> Vec<String> {
     hints
 }
 
+/// Who granted each way in and when, as far as the audit read it: for an access entry its
+/// creation time (the EKS API; who created it is CloudTrail's to say); for an aws-auth row the
+/// last manager that wrote aws-auth's `data` (`managedFields`: kubectl, Terraform, eksctl, a
+/// controller) and when — the object's, not the row's: which edit added which row only the
+/// cluster's audit log records.
+pub fn attach_provenance(
+    principals: &mut [super::Principal],
+    writers: &[crate::evidence::FieldWriter],
+    entries: &[crate::evidence::AccessEntry],
+) {
+    let data_writer = writers
+        .iter()
+        .filter(|w| w.writes_data)
+        .max_by(|a, b| a.time.cmp(&b.time));
+    for principal in principals {
+        principal.provenance = match &principal.source {
+            super::PrincipalSource::AwsAuth { .. } | super::PrincipalSource::MapAccounts { .. } => {
+                data_writer.map(|w| {
+                    format!(
+                        "aws-auth's data last written by {} ({}{}) — the object's last writer (managedFields), not necessarily this row's",
+                        w.manager,
+                        w.operation,
+                        w.time.as_deref().map_or(String::new(), |t| format!(" at {t}"))
+                    )
+                })
+            }
+            super::PrincipalSource::AccessEntry(_) => entries
+                .iter()
+                .find(|e| e.principal_arn == principal.arn)
+                .and_then(|e| e.created_at.as_deref())
+                .map(|t| format!("access entry created at {t} (EKS API)")),
+            _ => None,
+        };
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

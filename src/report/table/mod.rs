@@ -90,7 +90,12 @@ fn access_matrix(
             grants.extend(p.policies.iter().cloned());
             vec![
                 GridCell::plain(cell(&p.arn)),
-                GridCell::plain(cell(&p.source.to_string())),
+                GridCell::plain(match &p.provenance {
+                    Some(granted) => {
+                        format!("{}\n({})", cell(&p.source.to_string()), cell(granted))
+                    }
+                    None => cell(&p.source.to_string()),
+                }),
                 GridCell::plain(
                     grants
                         .iter()

@@ -284,7 +284,10 @@ pub(super) async fn k8s_answer(
                     json!({"apiVersion": "v1", "kind": "ConfigMap", "metadata": {
                     "name": "aws-auth", "namespace": "kube-system", "resourceVersion": "1001",
                     "creationTimestamp": "2025-06-01T00:00:00Z",
-                    "managedFields": [{"manager": "kubectl-client-side-apply", "operation": "Update", "apiVersion": "v1", "time": modified}]},
+                    "managedFields": [
+                        {"manager": "eksctl", "operation": "Update", "apiVersion": "v1", "time": "2025-06-01T00:00:00Z", "fieldsType": "FieldsV1", "fieldsV1": {"f:metadata": {"f:labels": {}}}},
+                        {"manager": "kubectl-client-side-apply", "operation": "Update", "apiVersion": "v1", "time": modified, "fieldsType": "FieldsV1", "fieldsV1": {"f:data": {".": {}, "f:mapRoles": {}}}}
+                    ]},
                     "data": data}),
                 )
             }
