@@ -67,6 +67,41 @@ pub struct IamEvidence {
     /// mapping names one: where a stale permission-set suffix went.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub sso_roles: Option<Fetched<Vec<IamPrincipal>>>,
+    /// Every principal of the caller's account with the policies that decide what it may do
+    /// (GetAccountAuthorizationDetails): who could grant themselves a way in. `None` in a
+    /// snapshot collected before this build read them.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub authorization: Option<Fetched<IamAuthorization>>,
+}
+
+/// The IAM principals of one account and their identity policies, as
+/// GetAccountAuthorizationDetails gives them (managed policies at their default version, a
+/// user's groups' policies included).
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, schemars::JsonSchema)]
+pub struct IamAuthorization {
+    pub account: String,
+    pub principals: Vec<AuthorizedPrincipal>,
+}
+
+/// One role or user, with every identity policy that applies to it.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, schemars::JsonSchema)]
+pub struct AuthorizedPrincipal {
+    pub kind: IamKind,
+    /// With its path.
+    pub arn: String,
+    /// Inline (`inline NAME`, `group G inline NAME`) and attached managed policies (their ARN).
+    pub policies: Vec<NamedDocument>,
+    /// The permissions boundary, when one is set.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub boundary: Option<NamedDocument>,
+}
+
+/// A policy document with the name a verdict gives it.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, schemars::JsonSchema)]
+pub struct NamedDocument {
+    pub name: String,
+    /// The JSON document (URL-decoded); `null` when IAM's text could not be read.
+    pub document: serde_json::Value,
 }
 
 impl IamEvidence {

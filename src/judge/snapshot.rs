@@ -99,6 +99,20 @@ pub fn snapshot_evidence(snapshot: &Snapshot) -> Result<Evidence<'_>, CheckError
         },
     );
     inputs.insert(
+        Input::IamPolicies,
+        match &snapshot.iam {
+            Fetched::Found(iam) => match &iam.authorization {
+                Some(Fetched::Found(_)) => Availability::Read,
+                Some(Fetched::Unknown(unknown)) => Availability::Missing(unknown_reason(unknown)),
+                Some(Fetched::Absent) | None => Availability::Missing(
+                    "not evaluated: this snapshot holds no IAM policies (collected before the audit read them): collect it again".into(),
+                ),
+            },
+            Fetched::Absent => Availability::Missing("not evaluated: IAM was not read".into()),
+            Fetched::Unknown(unknown) => Availability::Missing(unknown_reason(unknown)),
+        },
+    );
+    inputs.insert(
         Input::Mode,
         match snapshot.cluster.authentication_mode {
             Some(_) => Availability::Read,

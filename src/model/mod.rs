@@ -9,6 +9,7 @@ pub mod awsauth;
 pub mod capability;
 pub mod iam;
 pub mod iam_eval;
+pub mod latent;
 pub mod location;
 pub mod policies;
 pub mod rbac;

@@ -160,13 +160,26 @@ impl<'a> Emitter<'a> {
         reason: &str,
         message: String,
     ) {
-        self.emit_with(
+        self.emit_undecided(
             at,
             principal,
-            self.meta.severity,
+            reason,
             message,
             "give the audit the permission or access it lacked, and run it again".to_string(),
         );
+    }
+
+    /// Reports that the rule could not decide for this target, with the remediation that fits
+    /// (a verdict that rests on a condition the audit cannot evaluate, say).
+    pub fn emit_undecided(
+        &mut self,
+        at: At<'_>,
+        principal: Option<&str>,
+        reason: &str,
+        message: String,
+        remediation: String,
+    ) {
+        self.emit_with(at, principal, self.meta.severity, message, remediation);
         if let Some(last) = self.findings.last_mut() {
             last.status = Status::Unknown(reason.to_string());
         }

@@ -48,11 +48,14 @@ pub enum Input {
     NodeRoles,
     /// An organisation policy (`--policy`), applied after every other rule.
     Policy,
+    /// Every IAM principal's identity policies in the cluster's account
+    /// (GetAccountAuthorizationDetails).
+    IamPolicies,
 }
 
 impl Input {
     /// Every input, in declaration order.
-    pub const ALL: [Input; 10] = [
+    pub const ALL: [Input; 11] = [
         Input::AwsAuth,
         Input::AwsAuthHistory,
         Input::Caller,
@@ -63,6 +66,7 @@ impl Input {
         Input::EntrySet,
         Input::NodeRoles,
         Input::Policy,
+        Input::IamPolicies,
     ];
 
     /// What the input is, for documentation.
@@ -78,6 +82,9 @@ impl Input {
             Input::EntrySet => "the complete list of access entries with their access policies",
             Input::NodeRoles => "the roles of node groups and Fargate profiles",
             Input::Policy => "an organisation policy (`--policy`); any audit, file or cluster",
+            Input::IamPolicies => {
+                "every IAM principal's policies in the cluster's account (GetAccountAuthorizationDetails)"
+            }
         }
     }
 }
@@ -395,6 +402,7 @@ registry! {
     ea402_principal_recreated,
     ea403_admin_broadly_assumable,
     ea404_sso_suffix_stale,
+    ea405_latent_admin_eks_api,
     ]
     policy: [
     ea501_unexpected_admin,

@@ -47,7 +47,7 @@ async fn resolve_iam(
     let sso = wanted
         .iter()
         .any(|w| crate::model::iam::sso_role_parts(&w.name).is_some());
-    Fetched::Found(super::iam::resolve(&wanted, options, sso).await)
+    Fetched::Found(super::iam::resolve(&wanted, options, sso, true).await)
 }
 
 /// `read`, or `unknown(timeout)` when it has not finished by `deadline`.

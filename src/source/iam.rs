@@ -21,16 +21,16 @@ use crate::model::iam::{Wanted, parse_policy_document, sso_role_parts};
 /// Lookups in flight at once (IAM's request rate is account-wide and modest).
 const IN_FLIGHT: usize = 4;
 /// Items per ListRoles/ListUsers page: IAM's maximum.
-const PAGE: i32 = 1000;
+pub(super) const PAGE: i32 = 1000;
 /// Where IAM Identity Center puts the roles it provisions.
 pub const SSO_PATH_PREFIX: &str = "/aws-reserved/sso.amazonaws.com/";
 
 /// Counts calls by operation.
 #[derive(Default, Clone)]
-struct Calls(Arc<Mutex<BTreeMap<String, usize>>>);
+pub(super) struct Calls(Arc<Mutex<BTreeMap<String, usize>>>);
 
 impl Calls {
-    fn add(&self, operation: &str) {
+    pub(super) fn add(&self, operation: &str) {
         *self
             .0
             .lock()
@@ -289,8 +289,15 @@ async fn caller_account(session: &AwsSession) -> Fetched<String> {
     }
 }
 
-/// Resolves every wanted principal, and the IAM Identity Center roles when `sso` asks.
-pub async fn resolve(wanted: &BTreeSet<Wanted>, session: &AwsSession, sso: bool) -> IamEvidence {
+/// Resolves every wanted principal, and the IAM Identity Center roles when `sso` asks; with
+/// `policies` (a cluster's audit: a file has no cluster to become an administrator of), every
+/// principal's policies in the caller's account too.
+pub async fn resolve(
+    wanted: &BTreeSet<Wanted>,
+    session: &AwsSession,
+    sso: bool,
+    policies: bool,
+) -> IamEvidence {
     let client = session.iam();
     let calls = Calls::default();
     let shared = &session.account_wide;
@@ -420,11 +427,34 @@ pub async fn resolve(wanted: &BTreeSet<Wanted>, session: &AwsSession, sso: bool)
         )),
         (true, Some(own)) => Some(sso_roles(&client, &calls, shared, own, &mut accounts).await),
     };
+    // Every principal's policies, once per account (shared by every cluster of it): who
+    // could grant themselves a way in.
+    let authorization = match &own {
+        _ if !policies => None,
+        Some(own) => Some({
+            let read = shared
+                .authorization
+                .get_or_init(|| super::iam_policies::authorization_details(&client, &calls, own))
+                .await
+                .clone();
+            if let Some(lookup) = accounts.iter_mut().find(|a| &a.account == own) {
+                for (operation, count) in calls.take() {
+                    *lookup.calls.entry(operation).or_default() += count;
+                }
+            }
+            read
+        }),
+        None => Some(Fetched::unknown(
+            UnknownReason::NoCredentials,
+            "no account to read",
+        )),
+    };
     IamEvidence {
         caller_account,
         accounts,
         principals,
         sso_roles,
+        authorization,
     }
 }
 

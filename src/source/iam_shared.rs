@@ -28,6 +28,8 @@ pub struct AccountIam {
     pub(super) users: OnceCell<Sweep>,
     /// ListRoles under IAM Identity Center's path (when no full role sweep was made).
     pub(super) sso_roles: OnceCell<Sweep>,
+    /// GetAccountAuthorizationDetails: every principal's policies, read once per account.
+    pub(super) authorization: OnceCell<crate::evidence::Fetched<crate::evidence::IamAuthorization>>,
     lookups: Mutex<BTreeMap<Wanted, Arc<OnceCell<Fetched<IamPrincipal>>>>>,
     /// GetRole/GetUser calls made in this account so far.
     gets: AtomicUsize,

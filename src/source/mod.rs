@@ -15,6 +15,7 @@ pub mod file;
 pub mod fleet;
 pub mod git;
 pub mod iam;
+mod iam_policies;
 pub mod iam_shared;
 pub mod kube;
 pub mod regions;

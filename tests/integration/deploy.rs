@@ -104,6 +104,7 @@ fn calls_in_the_code() -> BTreeSet<String> {
         ("src/source/eks.rs", "eks"),
         ("src/source/eks_access.rs", "eks"),
         ("src/source/iam.rs", "iam"),
+        ("src/source/iam_policies.rs", "iam"),
         ("src/source/cloudtrail.rs", "cloudtrail"),
         ("src/source/regions.rs", "account"),
     ] {

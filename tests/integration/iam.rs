@@ -259,6 +259,7 @@ fn resolution_confirms_what_exists_and_flags_the_rest() {
     assert_eq!(
         recorded,
         BTreeMap::from([
+            ("GetAccountAuthorizationDetails".to_string(), 1),
             ("GetAccountSummary".to_string(), 1),
             ("GetCallerIdentity".to_string(), 1),
             ("ListRoles".to_string(), 1),
@@ -267,7 +268,7 @@ fn resolution_confirms_what_exists_and_flags_the_rest() {
     );
     assert_eq!(
         lookup["calls"],
-        json!({"GetAccountSummary": 1, "ListRoles": 1, "ListUsers": 1}),
+        json!({"GetAccountAuthorizationDetails": 1, "GetAccountSummary": 1, "ListRoles": 1, "ListUsers": 1}),
         "the report counts what moto saw"
     );
 
@@ -374,6 +375,7 @@ fn the_cheaper_strategy_is_chosen_and_every_page_is_walked() {
     assert_eq!(
         counts(&bed.moto.recorded_actions()),
         BTreeMap::from([
+            ("GetAccountAuthorizationDetails".to_string(), 1),
             ("GetAccountSummary".to_string(), 1),
             ("GetCallerIdentity".to_string(), 1),
             ("GetRole".to_string(), 3),
@@ -391,6 +393,7 @@ fn the_cheaper_strategy_is_chosen_and_every_page_is_walked() {
     assert_eq!(
         counts(&bed.moto.recorded_actions()),
         BTreeMap::from([
+            ("GetAccountAuthorizationDetails".to_string(), 1),
             ("GetAccountSummary".to_string(), 1),
             ("GetCallerIdentity".to_string(), 1),
             ("ListRoles".to_string(), 3),
@@ -456,6 +459,7 @@ fn a_denied_lookup_is_unknown_never_missing() {
     assert_eq!(
         counts(&bed.moto.recorded_actions()),
         BTreeMap::from([
+            ("GetAccountAuthorizationDetails".to_string(), 1),
             ("GetCallerIdentity".to_string(), 1),
             ("GetRole".to_string(), 2),
         ]),
@@ -573,4 +577,123 @@ fn an_access_entry_outlived_by_its_principal_is_dead() {
             .contains("the entry dates from 2026-01-02T00:00:00Z"),
         "{reborn}"
     );
+}
+
+/// Latent administrators, read from moto's GetAccountAuthorizationDetails once per account:
+/// a role whose inline policy allows `eks:*`, a user whose attached managed policy is
+/// `NotAction: iam:*`, a user whose group's policy allows it — each may create its own access
+/// entry and associate the cluster-admin policy (EA405); a role limited to `eks:Describe*` may
+/// not, nor one whose boundary leaves EKS out. The snapshot carries the details, so a replay
+/// gives the same verdicts.
+#[test]
+fn latent_administrators_are_read_from_the_accounts_policies() {
+    let moto = Moto::start();
+    let client = iam_client(&moto, "AKIASEED000000000001", "seed");
+    let rt = runtime();
+    let all_eks = json!({"Version": "2012-10-17", "Statement": [{"Effect": "Allow", "Action": "eks:*", "Resource": "*"}]}).to_string();
+    rt.block_on(async {
+        create_role(&client, "deployer", "/", &account_root()).await;
+        client.put_role_policy().role_name("deployer").policy_name("eks").policy_document(&all_eks).send().await.unwrap();
+        create_role(&client, "viewer", "/", &account_root()).await;
+        let view = json!({"Version": "2012-10-17", "Statement": [{"Effect": "Allow", "Action": ["eks:Describe*", "eks:List*"], "Resource": "*"}]}).to_string();
+        client.put_role_policy().role_name("viewer").policy_name("view").policy_document(view).send().await.unwrap();
+        let no_eks = client
+            .create_policy()
+            .policy_name("no-eks")
+            .policy_document(json!({"Version": "2012-10-17", "Statement": [{"Effect": "Allow", "Action": "s3:*", "Resource": "*"}]}).to_string())
+            .send()
+            .await
+            .unwrap();
+        let boundary_arn = no_eks.policy().unwrap().arn().unwrap().to_string();
+        client
+            .create_role()
+            .role_name("bounded")
+            .assume_role_policy_document(account_root())
+            .permissions_boundary(&boundary_arn)
+            .send()
+            .await
+            .unwrap();
+        client.put_role_policy().role_name("bounded").policy_name("eks").policy_document(&all_eks).send().await.unwrap();
+        let power = client
+            .create_policy()
+            .policy_name("power-user")
+            .policy_document(json!({"Version": "2012-10-17", "Statement": [{"Effect": "Allow", "NotAction": ["iam:*", "organizations:*"], "Resource": "*"}]}).to_string())
+            .send()
+            .await
+            .unwrap();
+        client.create_user().user_name("power").send().await.unwrap();
+        client
+            .attach_user_policy()
+            .user_name("power")
+            .policy_arn(power.policy().unwrap().arn().unwrap())
+            .send()
+            .await
+            .unwrap();
+        client.create_group().group_name("platform-ops").send().await.unwrap();
+        client.put_group_policy().group_name("platform-ops").policy_name("eks").policy_document(&all_eks).send().await.unwrap();
+        client.create_user().user_name("grouped").send().await.unwrap();
+        client.add_user_to_group().group_name("platform-ops").user_name("grouped").send().await.unwrap();
+    });
+    let bed = Testbed::start_with_moto(Scenario::load("iam.json"), moto);
+    bed.moto.start_recording();
+    let run = audit(&bed, "admin", "resolved");
+    let report = report(&run);
+    let mut latent: Vec<String> = findings(&report)
+        .into_iter()
+        .filter(|(c, _, _)| c == "EA405")
+        .map(|(_, p, _)| p)
+        .collect();
+    latent.sort();
+    assert_eq!(
+        latent,
+        [
+            format!("arn:aws:iam::{ACCOUNT}:role/deployer"),
+            format!("arn:aws:iam::{ACCOUNT}:user/grouped"),
+            format!("arn:aws:iam::{ACCOUNT}:user/power"),
+        ],
+        "{report:#}"
+    );
+    let grouped = report["findings"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|f| {
+            f["code"] == "EA405" && f["principal"].as_str().unwrap().ends_with("user/grouped")
+        })
+        .unwrap();
+    assert!(
+        grouped["message"]
+            .as_str()
+            .unwrap()
+            .contains("allowed by group platform-ops inline eks"),
+        "{grouped}"
+    );
+    // Read once for the account.
+    assert_eq!(
+        counts(&bed.moto.recorded_actions())["GetAccountAuthorizationDetails"],
+        1
+    );
+    // A snapshot carries them: the replay gives the same verdicts.
+    let home = common::scratch("iam-latent-snapshot");
+    let snapshot = home.join("snap.json");
+    let collected = bed.run(
+        &home,
+        "admin",
+        &[
+            "collect",
+            "--name",
+            "resolved",
+            "-o",
+            snapshot.to_str().unwrap(),
+        ],
+    );
+    assert!(collected.code == 0, "{}", collected.stderr);
+    let replay = common::run(&["check", snapshot.to_str().unwrap(), "--format", "json"]);
+    let mut replayed: Vec<String> = findings(&serde_json::from_str(&replay.stdout).unwrap())
+        .into_iter()
+        .filter(|(c, _, _)| c == "EA405")
+        .map(|(_, p, _)| p)
+        .collect();
+    replayed.sort();
+    assert_eq!(replayed, latent);
 }
