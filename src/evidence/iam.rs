@@ -94,6 +94,9 @@ pub struct AuthorizedPrincipal {
     /// The permissions boundary, when one is set.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub boundary: Option<NamedDocument>,
+    /// Roles: the trust policy (who may assume it), URL-decoded.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub trust_policy: Option<serde_json::Value>,
 }
 
 /// A policy document with the name a verdict gives it.

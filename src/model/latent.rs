@@ -8,6 +8,7 @@
 //! Before the organisation's SCPs and RCPs, which a member account cannot read. Pure.
 
 use crate::evidence::{AuthenticationMode, AuthorizedPrincipal, IamAuthorization};
+use crate::model::iam::{Assumer, Wanted, admissions};
 use crate::model::iam_eval::{NamedPolicy, Verdict, evaluate};
 
 /// One principal that could make itself a cluster administrator.
@@ -122,6 +123,95 @@ pub fn through_eks_api(
     out
 }
 
+/// An administrator role of the cluster, as the access matrix shows it: its ARN (as mapped)
+/// and how it is an administrator.
+pub struct AdminRole<'a> {
+    pub arn: &'a str,
+    pub how: &'a str,
+}
+
+/// Every principal of the account that is not an administrator today but may assume one of
+/// `admin_roles` (one hop): the role's trust policy admits it — by its ARN (then, in the same
+/// account, no identity policy is needed), or its whole account or anyone (then its own
+/// policies must allow `sts:AssumeRole` on the role) — and no Deny stands in the way.
+pub fn through_assume_role(
+    authorization: &IamAuthorization,
+    admin_roles: &[AdminRole<'_>],
+    already_admin: impl Fn(&str) -> bool,
+) -> Vec<LatentAdmin> {
+    let mut out = Vec::new();
+    for role in admin_roles {
+        let wanted = Wanted::from_arn(role.arn);
+        let Some(target) = authorization
+            .principals
+            .iter()
+            .find(|p| wanted.is_some() && Wanted::from_arn(&p.arn) == wanted)
+        else {
+            continue;
+        };
+        let Some(trust) = &target.trust_policy else {
+            continue;
+        };
+        let admitted = admissions(trust);
+        for principal in &authorization.principals {
+            if principal.arn == target.arn || already_admin(&principal.arn) {
+                continue;
+            }
+            let who = Wanted::from_arn(&principal.arn);
+            let account = who.as_ref().map(|w| w.account.as_str()).unwrap_or_default();
+            let by_name = admitted.iter().find(|a| {
+                matches!(&a.assumer, Assumer::Principal { arn, .. }
+                    if who.is_some() && Wanted::from_arn(arn) == who)
+            });
+            let by_account = admitted.iter().find(|a| match &a.assumer {
+                Assumer::Account(acct) => acct == account,
+                Assumer::Anyone => true,
+                _ => false,
+            });
+            let Some(admission) = by_name.or(by_account) else {
+                continue;
+            };
+            let (identity, boundary, unreadable) = policies_of(principal);
+            let verdict = evaluate(&identity, boundary.as_ref(), "sts:AssumeRole", &target.arn);
+            let mut conditions: Vec<String> = admission
+                .conditions
+                .iter()
+                .map(|c| format!("the trust policy of {}: {c}", target.arn))
+                .collect();
+            let step = match (&verdict, by_name.is_some()) {
+                (Verdict::Denied { .. }, _) => continue,
+                (Verdict::Allowed { by }, _) => format!("its policy allows it ({by})"),
+                (Verdict::Conditional { by, conditions: c }, _) => {
+                    conditions.extend(c.iter().map(|c| format!("sts:AssumeRole: {c}")));
+                    format!("its policy allows it under conditions ({by})")
+                }
+                // Named in the trust policy of a role of its own account: the trust alone
+                // grants it.
+                (Verdict::NotAllowed { .. }, true) => {
+                    "the trust policy names it, which is enough in its own account".to_string()
+                }
+                (Verdict::NotAllowed { .. }, false) => continue,
+            };
+            conditions.extend(
+                unreadable
+                    .into_iter()
+                    .map(|u| format!("{u} (not evaluated: its Deny could close the path)")),
+            );
+            out.push(LatentAdmin {
+                arn: principal.arn.clone(),
+                chain: vec![format!(
+                    "assume {} (admitted by its trust policy: {}; {step}), which {}",
+                    target.arn,
+                    admission.describe(),
+                    role.how
+                )],
+                conditions,
+            });
+        }
+    }
+    out
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -139,7 +229,63 @@ mod tests {
                 document: json!({"Version": "2012-10-17", "Statement": statements}),
             }],
             boundary: None,
+            trust_policy: None,
         }
+    }
+
+    /// Who may assume the cluster's admin role: named in its trust (enough in the same
+    /// account), or of the trusted account with a policy allowing sts:AssumeRole on it; not
+    /// one whose policy does not allow it, nor one a Deny stops.
+    #[test]
+    fn who_may_assume_an_admin_role_is_a_latent_admin() {
+        let mut admin = principal(
+            "admins",
+            json!({"Effect": "Allow", "Action": "*", "Resource": "*"}),
+        );
+        admin.arn = "arn:aws:iam::111122223333:role/ops/admins".into();
+        admin.trust_policy = Some(json!({"Statement": [
+            {"Effect": "Allow", "Principal": {"AWS": "arn:aws:iam::111122223333:root"}, "Action": "sts:AssumeRole"},
+            {"Effect": "Allow", "Principal": {"AWS": "arn:aws:iam::111122223333:role/oncall"}, "Action": "sts:AssumeRole"}
+        ]}));
+        let assumer = principal(
+            "jump",
+            json!({"Effect": "Allow", "Action": "sts:AssumeRole", "Resource": "arn:aws:iam::111122223333:role/ops/*"}),
+        );
+        let named = principal(
+            "oncall",
+            json!({"Effect": "Allow", "Action": "s3:*", "Resource": "*"}),
+        );
+        let plain = principal(
+            "app",
+            json!({"Effect": "Allow", "Action": "s3:*", "Resource": "*"}),
+        );
+        let denied = principal(
+            "denied",
+            json!([
+                {"Effect": "Allow", "Action": "sts:AssumeRole", "Resource": "*"},
+                {"Effect": "Deny", "Action": "sts:*", "Resource": "*"}
+            ]),
+        );
+        let authorization = IamAuthorization {
+            account: "111122223333".into(),
+            principals: vec![admin, assumer, named, plain, denied],
+        };
+        // aws-auth maps the role without its path: matched by name.
+        let roles = [AdminRole {
+            arn: "arn:aws:iam::111122223333:role/admins",
+            how: "aws-auth maps into system:masters",
+        }];
+        let found = through_assume_role(&authorization, &roles, |_| false);
+        let arns: Vec<&str> = found.iter().map(|l| l.arn.as_str()).collect();
+        assert_eq!(
+            arns,
+            [
+                "arn:aws:iam::111122223333:role/jump",
+                "arn:aws:iam::111122223333:role/oncall"
+            ]
+        );
+        assert!(found[0].chain[0].contains("which aws-auth maps into system:masters"));
+        assert!(found[1].chain[0].contains("the trust policy names it"));
     }
 
     fn latent(principals: Vec<AuthorizedPrincipal>, mode: AuthenticationMode) -> Vec<LatentAdmin> {

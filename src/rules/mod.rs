@@ -403,6 +403,7 @@ registry! {
     ea403_admin_broadly_assumable,
     ea404_sso_suffix_stale,
     ea405_latent_admin_eks_api,
+    ea406_latent_admin_assume_role,
     ]
     policy: [
     ea501_unexpected_admin,

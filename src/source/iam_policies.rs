@@ -88,6 +88,9 @@ pub(super) async fn authorization_details(
             boundary: role
                 .permissions_boundary()
                 .map(|b| attached(b.permissions_boundary_arn())),
+            trust_policy: role
+                .assume_role_policy_document()
+                .and_then(parse_policy_document),
         });
     }
     for user in &users {
@@ -127,6 +130,7 @@ pub(super) async fn authorization_details(
             boundary: user
                 .permissions_boundary()
                 .map(|b| attached(b.permissions_boundary_arn())),
+            trust_policy: None,
         });
     }
     Fetched::Found(IamAuthorization {

@@ -143,7 +143,7 @@ fn denied_is_unknown_never_absent() {
         text.contains("not evaluated (39 rules, EA101–EA404): unknown(access_denied)"),
         "{text}"
     );
-    assert!(text.contains("14 rule(s) evaluated"), "{text}");
+    assert!(text.contains("15 rule(s) evaluated"), "{text}");
     assert!(text.contains("aws-auth (not read)"), "{text}");
     let allowed = audit(&bed, "forbidden", &["--allow-incomplete"]);
     assert_eq!(allowed.code, 0);

@@ -633,6 +633,12 @@ fn latent_administrators_are_read_from_the_accounts_policies() {
         client.put_group_policy().group_name("platform-ops").policy_name("eks").policy_document(&all_eks).send().await.unwrap();
         client.create_user().user_name("grouped").send().await.unwrap();
         client.add_user_to_group().group_name("platform-ops").user_name("grouped").send().await.unwrap();
+        // `admins` (mapped into system:masters) trusts the account root: whoever may
+        // sts:AssumeRole on it becomes an administrator (EA406).
+        create_role(&client, "admins", "/", &account_root()).await;
+        create_role(&client, "jumper", "/", &account_root()).await;
+        let jump = json!({"Version": "2012-10-17", "Statement": [{"Effect": "Allow", "Action": "sts:AssumeRole", "Resource": "*"}]}).to_string();
+        client.put_role_policy().role_name("jumper").policy_name("jump").policy_document(jump).send().await.unwrap();
     });
     let bed = Testbed::start_with_moto(Scenario::load("iam.json"), moto);
     bed.moto.start_recording();
@@ -667,6 +673,20 @@ fn latent_administrators_are_read_from_the_accounts_policies() {
             .unwrap()
             .contains("allowed by group platform-ops inline eks"),
         "{grouped}"
+    );
+    let assumers: Vec<String> = findings(&report)
+        .into_iter()
+        .filter(|(c, _, _)| c == "EA406")
+        .map(|(_, p, _)| p)
+        .collect();
+    // `power`'s NotAction (iam:*, organizations:*) allows sts:AssumeRole too.
+    assert_eq!(
+        assumers,
+        [
+            format!("arn:aws:iam::{ACCOUNT}:role/jumper"),
+            format!("arn:aws:iam::{ACCOUNT}:user/power"),
+        ],
+        "{report:#}"
     );
     // Read once for the account.
     assert_eq!(

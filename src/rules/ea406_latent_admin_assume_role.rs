@@ -1,0 +1,102 @@
+//! ## What it does
+//! For every IAM role of the cluster's account that is an administrator of the cluster today (an
+//! aws-auth row or an access entry gives it cluster-admin or admin power), reads its trust
+//! policy and every principal's identity policies in the account (GetAccountAuthorizationDetails)
+//! and reports each principal that is no administrator itself but may assume that role, one
+//! hop: the trust policy names it (in the same account that alone is enough), or admits its
+//! whole account or anyone and its own policies allow `sts:AssumeRole` on the role (an explicit
+//! Deny, or a boundary that does not allow it, closes the path). A condition in the trust or in
+//! the policy leaves the verdict conditional: reported as undecided (`unknown(conditional)`).
+//! Chains of more than one hop, and principals of other accounts (their policies are not
+//! readable from here), are not judged; the verdict is before SCPs.
+//!
+//! ## Why is this bad?
+//! The access matrix shows the role; the people who can become it are in IAM. A trust policy
+//! that admits the account root delegates the decision to every identity policy of the
+//! account: a `sts:AssumeRole` on `*` in a CI role makes CI a cluster administrator by one
+//! call. EA403 reports the breadth of the trust; this rule names who actually gets through.
+//!
+//! ## Example
+//! `role/admins` is mapped into `system:masters`; its trust admits
+//! `arn:aws:iam::111122223333:root`; `role/jump` has `{"Effect": "Allow", "Action":
+//! "sts:AssumeRole", "Resource": "*"}`.
+//!
+//! ## Remediation
+//! Name the administrators in the role's trust policy (and require MFA or a session tag),
+//! instead of the account root; remove `sts:AssumeRole` on `*` from identity policies, naming
+//! the roles each principal needs.
+//!
+//! ## How to verify by hand
+//! `aws iam get-role --role-name ROLE --query Role.AssumeRolePolicyDocument`, then
+//! `aws iam simulate-principal-policy --policy-source-arn PRINCIPAL --action-names
+//! sts:AssumeRole --resource-arns ROLE_ARN`.
+//!
+//! ## References
+//! - IAM User Guide, "Granting a user permissions to switch roles": https://docs.aws.amazon.com/IAM/latest/UserGuide/id_roles_use_permissions-to-switch.html
+//! - IAM User Guide, "Policy evaluation logic" (resource-based policies in the same account): https://docs.aws.amazon.com/IAM/latest/UserGuide/reference_policies_evaluation-logic.html
+
+use super::ClusterFacts;
+use super::prelude::*;
+use crate::evidence::Fetched;
+use crate::model::iam::Wanted;
+use crate::model::latent::AdminRole;
+
+pub const META: RuleMeta = RuleMeta {
+    code: "EA406",
+    slug: "latent-admin-through-assume-role",
+    severity: Severity::High,
+    summary: "a principal that is no administrator may assume a role that is",
+    needs: &[Input::Iam, Input::IamPolicies, Input::Mode],
+};
+
+pub fn check(facts: &ClusterFacts<'_>, out: &mut Emitter<'_>) {
+    let Some(Fetched::Found(authorization)) = facts.iam.and_then(|i| i.authorization.as_ref())
+    else {
+        return;
+    };
+    let principals = facts.principals();
+    let admins: Vec<&crate::model::access::Principal> = principals
+        .iter()
+        .filter(|p| p.in_effect && p.tier.is_admin())
+        .collect();
+    let reasons: Vec<String> = admins
+        .iter()
+        .map(|p| format!("{} makes {} ({})", p.source, p.tier, p.tier_reason))
+        .collect();
+    let roles: Vec<AdminRole<'_>> = admins
+        .iter()
+        .zip(&reasons)
+        .filter(|(p, _)| {
+            crate::model::arn::parse(&p.arn).is_ok_and(|a| a.resource.starts_with("role/"))
+        })
+        .map(|(p, how)| AdminRole { arn: &p.arn, how })
+        .collect();
+    let wanted: Vec<Wanted> = admins
+        .iter()
+        .filter_map(|p| Wanted::from_arn(&p.arn))
+        .collect();
+    let already_admin = |arn: &str| Wanted::from_arn(arn).is_some_and(|w| wanted.contains(&w));
+    for latent in crate::model::latent::through_assume_role(authorization, &roles, already_admin) {
+        let at = format!("iam {}", latent.arn);
+        let message = format!(
+            "{} is no administrator of this cluster today, but may {} (one hop; before SCPs)",
+            latent.arn,
+            latent.chain.join("; then ")
+        );
+        let remediation = "name the administrators in the role's trust policy instead of the account (and require MFA or a session tag), and narrow sts:AssumeRole in identity policies to the roles each principal needs".to_string();
+        if latent.conditions.is_empty() {
+            out.emit(At::Cluster(&at), Some(&latent.arn), message, remediation);
+        } else {
+            out.emit_undecided(
+                At::Cluster(&at),
+                Some(&latent.arn),
+                "conditional",
+                format!(
+                    "{message} — if these conditions hold: {}",
+                    latent.conditions.join("; ")
+                ),
+                remediation,
+            );
+        }
+    }
+}
