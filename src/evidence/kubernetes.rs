@@ -89,6 +89,19 @@ pub struct PolicyRule {
     pub non_resource_urls: Vec<String>,
 }
 
+impl PolicyRule {
+    /// A rule of `verbs` on `resources` of `api_groups` (on every object).
+    pub fn of(api_groups: &[&str], resources: &[&str], verbs: &[&str]) -> PolicyRule {
+        let strings = |l: &[&str]| l.iter().map(|s| s.to_string()).collect();
+        PolicyRule {
+            api_groups: strings(api_groups),
+            resources: strings(resources),
+            verbs: strings(verbs),
+            ..PolicyRule::default()
+        }
+    }
+}
+
 /// A Role (namespaced) or ClusterRole (`namespace` empty).
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, schemars::JsonSchema)]
 pub struct RbacRole {

@@ -309,13 +309,7 @@ mod tests {
     use super::*;
 
     fn rule(groups: &[&str], resources: &[&str], verbs: &[&str]) -> PolicyRule {
-        let strings = |l: &[&str]| l.iter().map(|s| s.to_string()).collect();
-        PolicyRule {
-            api_groups: strings(groups),
-            resources: strings(resources),
-            verbs: strings(verbs),
-            ..PolicyRule::default()
-        }
+        PolicyRule::of(groups, resources, verbs)
     }
 
     fn named(mut rule: PolicyRule, names: &[&str]) -> PolicyRule {

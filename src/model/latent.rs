@@ -52,6 +52,14 @@ fn policies_of(
     (identity, boundary, unreadable)
 }
 
+/// Policies that could not be read, as conditions of a verdict: a Deny in them would close the
+/// path.
+fn unreadable_conditions(unreadable: Vec<String>) -> impl Iterator<Item = String> {
+    unreadable
+        .into_iter()
+        .map(|u| format!("{u} (not evaluated: its Deny could close the path)"))
+}
+
 /// Every principal of the account that could give itself cluster-admin through the EKS API on
 /// `cluster_arn` under `mode`, but `already_admin` says is not an administrator today.
 pub fn through_eks_api(
@@ -108,11 +116,7 @@ pub fn through_eks_api(
             }
         }
         if open {
-            conditions.extend(
-                unreadable
-                    .into_iter()
-                    .map(|u| format!("{u} (not evaluated: its Deny could close the path)")),
-            );
+            conditions.extend(unreadable_conditions(unreadable));
             out.push(LatentAdmin {
                 arn: principal.arn.clone(),
                 chain,
@@ -192,11 +196,7 @@ pub fn through_assume_role(
                 }
                 (Verdict::NotAllowed { .. }, false) => continue,
             };
-            conditions.extend(
-                unreadable
-                    .into_iter()
-                    .map(|u| format!("{u} (not evaluated: its Deny could close the path)")),
-            );
+            conditions.extend(unreadable_conditions(unreadable));
             out.push(LatentAdmin {
                 arn: principal.arn.clone(),
                 chain: vec![format!(

@@ -296,13 +296,7 @@ mod tests {
     use crate::evidence::{PolicyRule, RoleRef, Subject};
 
     fn rule(groups: &[&str], resources: &[&str], verbs: &[&str]) -> PolicyRule {
-        let strings = |l: &[&str]| l.iter().map(|s| s.to_string()).collect();
-        PolicyRule {
-            api_groups: strings(groups),
-            resources: strings(resources),
-            verbs: strings(verbs),
-            ..PolicyRule::default()
-        }
+        PolicyRule::of(groups, resources, verbs)
     }
 
     fn role(name: &str, namespace: Option<&str>, rules: Vec<PolicyRule>) -> RbacRole {

@@ -76,26 +76,12 @@ pub fn check(facts: &ClusterFacts<'_>, out: &mut Emitter<'_>) {
         facts.mode(),
         already_admin,
     ) {
-        let at = format!("iam {}", latent.arn);
         let message = format!(
             "{} is no administrator of this cluster today, but its IAM policies let it make itself one: {} (before SCPs, which a member account cannot read)",
             latent.arn,
             latent.chain.join("; then ")
         );
         let remediation = "remove eks:CreateAccessEntry and eks:AssociateAccessPolicy from its policies, or narrow them (a Resource naming its own clusters, a condition on eks:policyArn excluding the admin policies); deny them to all but the platform role with a permissions boundary or an SCP".to_string();
-        if latent.conditions.is_empty() {
-            out.emit(At::Cluster(&at), Some(&latent.arn), message, remediation);
-        } else {
-            out.emit_undecided(
-                At::Cluster(&at),
-                Some(&latent.arn),
-                "conditional",
-                format!(
-                    "{message} — if these conditions hold: {}",
-                    latent.conditions.join("; ")
-                ),
-                remediation,
-            );
-        }
+        emit_latent(out, &latent, message, remediation);
     }
 }

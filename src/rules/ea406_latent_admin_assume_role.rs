@@ -77,26 +77,12 @@ pub fn check(facts: &ClusterFacts<'_>, out: &mut Emitter<'_>) {
         .collect();
     let already_admin = |arn: &str| Wanted::from_arn(arn).is_some_and(|w| wanted.contains(&w));
     for latent in crate::model::latent::through_assume_role(authorization, &roles, already_admin) {
-        let at = format!("iam {}", latent.arn);
         let message = format!(
             "{} is no administrator of this cluster today, but may {} (one hop; before SCPs)",
             latent.arn,
             latent.chain.join("; then ")
         );
         let remediation = "name the administrators in the role's trust policy instead of the account (and require MFA or a session tag), and narrow sts:AssumeRole in identity policies to the roles each principal needs".to_string();
-        if latent.conditions.is_empty() {
-            out.emit(At::Cluster(&at), Some(&latent.arn), message, remediation);
-        } else {
-            out.emit_undecided(
-                At::Cluster(&at),
-                Some(&latent.arn),
-                "conditional",
-                format!(
-                    "{message} — if these conditions hold: {}",
-                    latent.conditions.join("; ")
-                ),
-                remediation,
-            );
-        }
+        emit_latent(out, &latent, message, remediation);
     }
 }

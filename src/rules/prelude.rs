@@ -252,6 +252,31 @@ pub fn grant_reach(
     }
 }
 
+/// Reports a latent administrator (EA405, EA406): failing when the path is unconditional,
+/// undecided (`unknown(conditional)`) when it rests on conditions the audit does not evaluate.
+pub fn emit_latent(
+    out: &mut Emitter<'_>,
+    latent: &crate::model::latent::LatentAdmin,
+    message: String,
+    remediation: String,
+) {
+    let at = format!("iam {}", latent.arn);
+    if latent.conditions.is_empty() {
+        out.emit(At::Cluster(&at), Some(&latent.arn), message, remediation);
+    } else {
+        out.emit_undecided(
+            At::Cluster(&at),
+            Some(&latent.arn),
+            "conditional",
+            format!(
+                "{message} — if these conditions hold: {}",
+                latent.conditions.join("; ")
+            ),
+            remediation,
+        );
+    }
+}
+
 #[cfg(test)]
 mod tests {
     /// The ASCII shortcut agrees with `char::is_whitespace` on every ASCII byte.

@@ -207,13 +207,7 @@ mod tests {
     use crate::evidence::{PolicyRule, RbacBinding, RbacRole, RoleRef, Subject};
 
     fn rule(groups: &[&str], resources: &[&str], verbs: &[&str]) -> PolicyRule {
-        let strings = |l: &[&str]| l.iter().map(|s| s.to_string()).collect();
-        PolicyRule {
-            api_groups: strings(groups),
-            resources: strings(resources),
-            verbs: strings(verbs),
-            ..PolicyRule::default()
-        }
+        PolicyRule::of(groups, resources, verbs)
     }
 
     /// The built-in user-facing roles, as Kubernetes defines them (abridged to the rules that
