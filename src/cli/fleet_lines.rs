@@ -213,7 +213,7 @@ impl Fleet {
         };
         match format {
             FleetFormat::Jsonl => write_line(&crate::report::fleet::line(&FleetLine::Summary(
-                view.summary(),
+                Box::new(view.summary()),
             )))?,
             FleetFormat::Json => write_report(output, &view.json())?,
             FleetFormat::Table => write_report(

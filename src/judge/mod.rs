@@ -269,6 +269,21 @@ pub fn judge(evidence: Evidence<'_>, finish: &[&dyn Finish]) -> CheckResult {
             facts.aws_auth_writers,
             facts.access_entries.unwrap_or_default(),
         );
+        // Who has no way in today but could make one: rows marked latent, never in effect.
+        if read(Input::IamPolicies)
+            && let Some(crate::evidence::Fetched::Found(authorization)) =
+                facts.iam.and_then(|i| i.authorization.as_ref())
+        {
+            let latent = crate::model::latent::of_cluster(
+                authorization,
+                facts.cluster_arn,
+                facts.mode(),
+                &context.principals,
+            );
+            context
+                .principals
+                .extend(crate::model::latent::matrix_rows(latent));
+        }
         // What the matrix could not show: said once, beside it.
         if !context.principals.is_empty() {
             let gaps = [

@@ -127,6 +127,48 @@ pub fn through_eks_api(
     out
 }
 
+pub use crate::model::access::LatentPath;
+
+/// Every latent administrator of the cluster whose access matrix is `matrix`, by both paths:
+/// what EA405 and EA406 report, and the matrix's latent rows.
+pub fn of_cluster(
+    authorization: &IamAuthorization,
+    cluster_arn: &str,
+    mode: Option<&AuthenticationMode>,
+    matrix: &[crate::model::access::Principal],
+) -> Vec<(LatentPath, LatentAdmin)> {
+    let admins: Vec<&crate::model::access::Principal> = matrix
+        .iter()
+        .filter(|p| p.in_effect && p.tier.is_admin())
+        .collect();
+    let wanted: Vec<Wanted> = admins
+        .iter()
+        .filter_map(|p| Wanted::from_arn(&p.arn))
+        .collect();
+    let already_admin = |arn: &str| Wanted::from_arn(arn).is_some_and(|w| wanted.contains(&w));
+    let reasons: Vec<String> = admins
+        .iter()
+        .map(|p| format!("{} makes {} ({})", p.source, p.tier, p.tier_reason))
+        .collect();
+    let roles: Vec<AdminRole<'_>> = admins
+        .iter()
+        .zip(&reasons)
+        .filter(|(p, _)| {
+            crate::model::arn::parse(&p.arn).is_ok_and(|a| a.resource.starts_with("role/"))
+        })
+        .map(|(p, how)| AdminRole { arn: &p.arn, how })
+        .collect();
+    through_eks_api(authorization, cluster_arn, mode, already_admin)
+        .into_iter()
+        .map(|l| (LatentPath::EksApi, l))
+        .chain(
+            through_assume_role(authorization, &roles, already_admin)
+                .into_iter()
+                .map(|l| (LatentPath::AssumeRole, l)),
+        )
+        .collect()
+}
+
 /// An administrator role of the cluster, as the access matrix shows it: its ARN (as mapped)
 /// and how it is an administrator.
 pub struct AdminRole<'a> {
@@ -210,6 +252,35 @@ pub fn through_assume_role(
         }
     }
     out
+}
+
+/// The access matrix's rows for the latent administrators: no way in today (not in effect),
+/// cluster-admin if they take the path, the chain as the reason.
+pub fn matrix_rows(latent: Vec<(LatentPath, LatentAdmin)>) -> Vec<crate::model::access::Principal> {
+    latent
+        .into_iter()
+        .map(|(path, l)| crate::model::access::Principal {
+            arn: l.arn,
+            source: crate::model::access::PrincipalSource::Latent(path),
+            username: String::new(),
+            groups: Vec::new(),
+            policies: Vec::new(),
+            tier: crate::model::access::Tier::ClusterAdmin,
+            tier_reason: l.chain.join("; then "),
+            in_effect: false,
+            note: if l.conditions.is_empty() {
+                "not a way in today: its IAM policies let it make one (before SCPs)".to_string()
+            } else {
+                format!(
+                    "not a way in today: its IAM policies may let it make one, if {} (before SCPs)",
+                    l.conditions.join("; ")
+                )
+            },
+            capabilities: Vec::new(),
+            provenance: None,
+            iam: None,
+        })
+        .collect()
 }
 
 #[cfg(test)]

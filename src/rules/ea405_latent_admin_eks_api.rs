@@ -48,7 +48,6 @@
 use super::ClusterFacts;
 use super::prelude::*;
 use crate::evidence::Fetched;
-use crate::model::iam::Wanted;
 
 pub const META: RuleMeta = RuleMeta {
     code: "EA405",
@@ -63,19 +62,16 @@ pub fn check(facts: &ClusterFacts<'_>, out: &mut Emitter<'_>) {
     else {
         return;
     };
-    let admins: Vec<Wanted> = facts
-        .principals()
-        .iter()
-        .filter(|p| p.in_effect && p.tier.is_admin())
-        .filter_map(|p| Wanted::from_arn(&p.arn))
-        .collect();
-    let already_admin = |arn: &str| Wanted::from_arn(arn).is_some_and(|w| admins.contains(&w));
-    for latent in crate::model::latent::through_eks_api(
+    let matrix = facts.principals();
+    for (_, latent) in crate::model::latent::of_cluster(
         authorization,
         facts.cluster_arn,
         facts.mode(),
-        already_admin,
-    ) {
+        &matrix,
+    )
+    .into_iter()
+    .filter(|(path, _)| *path == crate::model::latent::LatentPath::EksApi)
+    {
         let message = format!(
             "{} is no administrator of this cluster today, but its IAM policies let it make itself one: {} (before SCPs, which a member account cannot read)",
             latent.arn,

@@ -38,8 +38,6 @@
 use super::ClusterFacts;
 use super::prelude::*;
 use crate::evidence::Fetched;
-use crate::model::iam::Wanted;
-use crate::model::latent::AdminRole;
 
 pub const META: RuleMeta = RuleMeta {
     code: "EA406",
@@ -54,29 +52,16 @@ pub fn check(facts: &ClusterFacts<'_>, out: &mut Emitter<'_>) {
     else {
         return;
     };
-    let principals = facts.principals();
-    let admins: Vec<&crate::model::access::Principal> = principals
-        .iter()
-        .filter(|p| p.in_effect && p.tier.is_admin())
-        .collect();
-    let reasons: Vec<String> = admins
-        .iter()
-        .map(|p| format!("{} makes {} ({})", p.source, p.tier, p.tier_reason))
-        .collect();
-    let roles: Vec<AdminRole<'_>> = admins
-        .iter()
-        .zip(&reasons)
-        .filter(|(p, _)| {
-            crate::model::arn::parse(&p.arn).is_ok_and(|a| a.resource.starts_with("role/"))
-        })
-        .map(|(p, how)| AdminRole { arn: &p.arn, how })
-        .collect();
-    let wanted: Vec<Wanted> = admins
-        .iter()
-        .filter_map(|p| Wanted::from_arn(&p.arn))
-        .collect();
-    let already_admin = |arn: &str| Wanted::from_arn(arn).is_some_and(|w| wanted.contains(&w));
-    for latent in crate::model::latent::through_assume_role(authorization, &roles, already_admin) {
+    let matrix = facts.principals();
+    for (_, latent) in crate::model::latent::of_cluster(
+        authorization,
+        facts.cluster_arn,
+        facts.mode(),
+        &matrix,
+    )
+    .into_iter()
+    .filter(|(path, _)| *path == crate::model::latent::LatentPath::AssumeRole)
+    {
         let message = format!(
             "{} is no administrator of this cluster today, but may {} (one hop; before SCPs)",
             latent.arn,

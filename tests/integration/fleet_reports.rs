@@ -145,3 +145,42 @@ fn the_fleet_report_in_markdown_sarif_and_junit() {
     // Four clusters and the suite of what was not audited (two regions).
     assert_eq!(String::from_utf8_lossy(&parsed.stdout).trim(), "5 2");
 }
+
+/// The fleet lists its latent administrators apart from its administrators: who has no way in
+/// today but whose IAM policies let it make one, per cluster (here the example snapshot's CI
+/// role, whose `eks:*` lets it switch the mode, create its own entry and associate the admin
+/// policy).
+#[test]
+fn the_fleet_lists_latent_administrators_apart() {
+    let dir = common::scratch("fleet-latent");
+    let evidence = dir.join("evidence");
+    std::fs::create_dir_all(&evidence).unwrap();
+    std::fs::copy(
+        common::repo().join("examples/snapshot.json"),
+        evidence.join("123456789012_us-east-1_legacy.json"),
+    )
+    .unwrap();
+    let replay = evidence.to_str().unwrap();
+    let json: serde_json::Value = serde_json::from_str(
+        &common::run(&["scan", "--replay", replay, "--quiet", "--format", "json"]).stdout,
+    )
+    .unwrap();
+    let latent = &json["summary"]["latent"];
+    let ci = &latent["arn:aws:iam::123456789012:role/ci-deployer"];
+    assert_eq!(
+        ci[0]["source"], "latent (IAM: its own access entry)",
+        "{latent:#}"
+    );
+    assert!(
+        json["summary"]["access"]
+            .get("arn:aws:iam::123456789012:role/ci-deployer")
+            .is_none(),
+        "a latent administrator is no administrator: {:#}",
+        json["summary"]["access"]
+    );
+    let table = common::run_wide(&["scan", "--replay", replay, "--quiet"]).stdout;
+    assert!(
+        table.contains("who could make themselves administrators (IAM, before SCPs):\n  arn:aws:iam::123456789012:role/ci-deployer — 1 cluster(s)"),
+        "{table}"
+    );
+}

@@ -688,6 +688,23 @@ fn latent_administrators_are_read_from_the_accounts_policies() {
         ],
         "{report:#}"
     );
+    // The matrix shows them as latent rows: cluster-admin if taken, not a way in today.
+    let rows: Vec<&Value> = report["principals"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter(|p| p["source"].as_str().unwrap().starts_with("latent (IAM"))
+        .collect();
+    assert_eq!(rows.len(), 5, "{rows:#?}");
+    assert!(
+        rows.iter()
+            .all(|r| r["in_effect"] == false && r["tier"] == "cluster-admin"),
+        "{rows:#?}"
+    );
+    assert!(rows.iter().any(
+        |r| r["arn"] == format!("arn:aws:iam::{ACCOUNT}:role/jumper")
+            && r["source"] == "latent (IAM: assumes an admin role)"
+    ));
     // Read once for the account.
     assert_eq!(
         counts(&bed.moto.recorded_actions())["GetAccountAuthorizationDetails"],

@@ -12,7 +12,7 @@ pub mod whois;
 
 pub use iam_view::{IamSummary, PrincipalView};
 pub use provenance::{attach_provenance, creator_hints};
-pub use source::PrincipalSource;
+pub use source::{LatentPath, PrincipalSource};
 pub use tier::Tier;
 
 use rbac_tier::rbac_tier;

@@ -24,6 +24,26 @@ pub enum PrincipalSource {
     CreatorWithoutEntry(CreatorSource),
     /// The audit's own caller, in `system:masters` with no visible mapping.
     HiddenCaller,
+    /// No way in today, but IAM lets the principal make one (a latent administrator).
+    Latent(LatentPath),
+}
+
+/// The two ways a latent administrator has.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum LatentPath {
+    /// Creating its own access entry with the admin policy (EA405).
+    EksApi,
+    /// Assuming a role that administers the cluster (EA406).
+    AssumeRole,
+}
+
+impl LatentPath {
+    fn text(self) -> &'static str {
+        match self {
+            LatentPath::EksApi => "latent (IAM: its own access entry)",
+            LatentPath::AssumeRole => "latent (IAM: assumes an admin role)",
+        }
+    }
 }
 
 impl PrincipalSource {
@@ -54,6 +74,12 @@ impl PrincipalSource {
     /// The source a report names (`aws-auth mapRoles[1]`, `creator (hidden; …)`): the
     /// inverse of its `Display`.
     pub fn parse(text: &str) -> Option<PrincipalSource> {
+        if let Some(path) = [LatentPath::EksApi, LatentPath::AssumeRole]
+            .into_iter()
+            .find(|p| p.text() == text)
+        {
+            return Some(PrincipalSource::Latent(path));
+        }
         if let Some(row) = text.strip_prefix("aws-auth ") {
             if row == "(not read)" {
                 return Some(PrincipalSource::AwsAuthUnread);
@@ -119,6 +145,7 @@ impl std::fmt::Display for PrincipalSource {
                 write!(f, "creator ({})", named_by(source))
             }
             PrincipalSource::HiddenCaller => f.write_str("creator (hidden; the audit's caller)"),
+            PrincipalSource::Latent(path) => f.write_str(path.text()),
         }
     }
 }
@@ -176,6 +203,8 @@ mod tests {
             PrincipalSource::HiddenCreator(CreatorSource::User),
             PrincipalSource::CreatorWithoutEntry(CreatorSource::CloudTrail),
             PrincipalSource::HiddenCaller,
+            PrincipalSource::Latent(LatentPath::EksApi),
+            PrincipalSource::Latent(LatentPath::AssumeRole),
         ];
         for source in sources {
             assert_eq!(

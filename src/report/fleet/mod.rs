@@ -228,7 +228,7 @@ pub enum FleetLine {
     Cluster(ClusterLine),
     NotAudited(NotAudited),
     Skipped(Skipped),
-    Summary(FleetSummary),
+    Summary(Box<FleetSummary>),
 }
 
 /// What a scan found before it audited anything, and what each filter left out: so a scan that
@@ -310,6 +310,28 @@ fn access_view(clusters: &[ClusterLine]) -> BTreeMap<String, Vec<AdminPath>> {
     view
 }
 
+/// Every latent administrator anywhere (no way in today, but IAM lets it make one), by ARN:
+/// each cluster it could administer and how.
+fn latent_view(clusters: &[ClusterLine]) -> BTreeMap<String, Vec<AdminPath>> {
+    let mut view: BTreeMap<String, Vec<AdminPath>> = BTreeMap::new();
+    for line in clusters {
+        for p in line
+            .report
+            .principals()
+            .iter()
+            .filter(|p| matches!(p.source, crate::model::access::PrincipalSource::Latent(_)))
+        {
+            view.entry(p.arn.clone()).or_default().push(AdminPath {
+                cluster: line.arn().to_string(),
+                source: p.source.clone(),
+                tier: p.tier,
+                why: p.tier_reason.clone(),
+            });
+        }
+    }
+    view
+}
+
 /// The fleet in numbers, and its access view: the last line of the JSON Lines, the `summary`
 /// of the JSON report.
 #[derive(Debug, Clone, Serialize, Deserialize, schemars::JsonSchema)]
@@ -325,6 +347,9 @@ pub struct FleetSummary {
     pub exit: u8,
     /// Every principal with cluster-admin or admin power in effect anywhere, by ARN.
     pub access: BTreeMap<String, Vec<AdminPath>>,
+    /// Every latent administrator (no way in today; IAM lets it make one), by ARN.
+    #[serde(default, skip_serializing_if = "BTreeMap::is_empty")]
+    pub latent: BTreeMap<String, Vec<AdminPath>>,
     /// What changed since the baseline, with `--baseline`.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub drift: Option<Drift>,
@@ -378,6 +403,7 @@ impl FleetView<'_> {
                 .collect(),
             exit: self.exit,
             access: access_view(clusters),
+            latent: latent_view(clusters),
             drift: self.drift.cloned(),
             targets: self.census.cloned(),
         }

@@ -88,6 +88,25 @@ impl FleetView<'_> {
                 }
             }
         }
+        let latent = super::latent_view(clusters);
+        if !latent.is_empty() {
+            out.push_str("who could make themselves administrators (IAM, before SCPs):\n");
+            for (arn, paths) in &latent {
+                out.push_str(&format!(
+                    "  {} — {} cluster(s)\n",
+                    terminal(arn),
+                    paths.len()
+                ));
+                for path in paths {
+                    out.push_str(&format!(
+                        "    {}: {} ({})\n",
+                        terminal(&path.cluster),
+                        terminal(&path.source.to_string()),
+                        terminal(&path.why)
+                    ));
+                }
+            }
+        }
         for item in not_audited {
             out.push_str(&format!(
                 "not audited: {}: {}: {}\n",
