@@ -9,7 +9,6 @@ use super::target::Target;
 use crate::infra::escape::terminal;
 use crate::inputs::kubeconfig::yaml_string;
 use crate::judge::result::CheckResult;
-use crate::model::access::Tier;
 
 /// A comment's text: one line, nothing an input could use to start another.
 fn comment(text: &str) -> String {
@@ -195,7 +194,7 @@ pub fn starting_policy(result: &CheckResult, files: &super::FileFrame) -> (Strin
     let admins = result
         .access_matrix()
         .into_iter()
-        .filter(|p| p.in_effect && matches!(p.tier, Tier::ClusterAdmin | Tier::Admin))
+        .filter(|p| p.is_admin_or_latent())
         .map(|p| (p.arn.clone(), format!("{} ({})", p.source, p.tier_reason)))
         .collect();
     let scope = StartingScope {

@@ -2,8 +2,10 @@
 //! With an organisation policy whose scope matches the cluster (or the file) and lists its
 //! `admins`, reports every principal that holds cluster-admin or admin power in effect —
 //! through whatever path the access matrix shows: a `system:masters` row, a group bound to
-//! `cluster-admin`, an access policy, the hidden creator — and that no `admins` entry of a
-//! matching scope names (`arn`, `role_name`, `user_name` or `sso_permission_set`). The finding
+//! `cluster-admin`, an access policy, the hidden creator — or that could make itself one (a
+//! latent administrator: its IAM policies let it, EA405/EA406; the finding says which kind —
+//! `policy init` lists latent administrators too, marked so in its comment), and that no
+//! `admins` entry of a matching scope names (`arn`, `role_name`, `user_name` or `sso_permission_set`). The finding
 //! names the principal, the path that gives it power, and the scope line that decided.
 //!
 //! ## Why is this bad?
@@ -46,18 +48,24 @@ pub fn check(facts: &PolicyFacts<'_>, out: &mut PolicyEmitter<'_>) -> bool {
     let Some(expected) = &facts.admins else {
         return false;
     };
-    for p in facts.admins_in_effect() {
+    for p in facts.principals.iter().filter(|p| p.is_admin_or_latent()) {
         if expected.iter().any(|e| (e.names)(&p.arn)) {
             continue;
         }
+        let holds = if p.in_effect {
+            format!("holds {} power through {}", p.tier.as_str(), p.source)
+        } else {
+            format!(
+                "is a latent administrator — no way in today, but IAM lets it make one ({})",
+                p.source
+            )
+        };
         out.emit(
             Some(p),
             Subject::Principal(&p.arn),
             format!(
-                "{} holds {} power through {} ({}), and the policy does not list it as an administrator here (scope {})",
+                "{} {holds} ({}), and the policy does not list it as an administrator here (scope {})",
                 p.arn,
-                p.tier.as_str(),
-                p.source,
                 p.tier_reason,
                 facts.scope_lines
             ),

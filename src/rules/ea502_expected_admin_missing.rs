@@ -42,7 +42,14 @@ pub fn check(facts: &PolicyFacts<'_>, out: &mut PolicyEmitter<'_>) -> bool {
         let Some(arn) = admin.arn else {
             continue;
         };
-        if facts.admins_in_effect().any(|p| (admin.names)(&p.arn)) {
+        // A latent path (IAM lets it make one) is not missing: policy init lists latent
+        // administrators too.
+        if facts
+            .principals
+            .iter()
+            .filter(|p| p.is_admin_or_latent())
+            .any(|p| (admin.names)(&p.arn))
+        {
             continue;
         }
         out.emit(

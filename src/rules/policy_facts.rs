@@ -99,15 +99,6 @@ pub struct PolicyFacts<'a> {
     pub waivers: Vec<WaiverOutcome>,
 }
 
-impl PolicyFacts<'_> {
-    /// The administrator paths in effect: cluster-admin or admin power EKS uses.
-    pub fn admins_in_effect(&self) -> impl Iterator<Item = &Principal> {
-        self.principals
-            .iter()
-            .filter(|p| p.in_effect && p.tier.is_admin())
-    }
-}
-
 /// What a policy finding is about.
 #[derive(Debug, Clone, Copy)]
 pub enum Subject<'a> {

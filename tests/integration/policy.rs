@@ -207,6 +207,19 @@ scopes:
     ]);
     let report: Value = serde_json::from_str(&snap.stdout).unwrap();
     assert!(!findings(&report, "EA501").is_empty(), "{}", snap.stdout);
+    // The policy's admin list applies to latent administrators too, and says which kind: the
+    // example's CI role may make itself cluster-admin (EA405).
+    let latent = findings(&report, "EA501")
+        .into_iter()
+        .find(|f| f["principal"] == "arn:aws:iam::123456789012:role/ci-deployer")
+        .unwrap_or_else(|| panic!("{}", snap.stdout));
+    assert!(
+        latent["message"]
+            .as_str()
+            .unwrap()
+            .contains("is a latent administrator — no way in today, but IAM lets it make one (latent (IAM: its own access entry))"),
+        "{latent}"
+    );
     assert!(
         report["coverage"]["rules_evaluated"]
             .as_array()

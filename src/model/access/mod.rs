@@ -65,6 +65,17 @@ pub(super) const EVERY_PRINCIPAL_OF: &str = "account ";
 pub(super) const EVERY_PRINCIPAL_TAIL: &str = " (every principal)";
 
 impl Principal {
+    /// No way in today, but IAM lets it make one (a latent administrator's row).
+    pub fn is_latent(&self) -> bool {
+        matches!(self.source, PrincipalSource::Latent(_))
+    }
+
+    /// An administrator the organisation policy's `admins` must list: one in effect today, or a
+    /// latent one.
+    pub fn is_admin_or_latent(&self) -> bool {
+        (self.in_effect && self.tier.is_admin()) || self.is_latent()
+    }
+
     /// The account a `mapAccounts` row opens, whole.
     pub fn mapped_account(&self) -> Option<&str> {
         match self.source {

@@ -157,6 +157,7 @@ impl ClusterLine {
             admins: self
                 .report
                 .admins()
+                .chain(self.report.principals().iter().filter(|p| p.is_latent()))
                 .map(|p| (p.arn.clone(), format!("{} ({})", p.source, p.tier_reason)))
                 .collect(),
         }
