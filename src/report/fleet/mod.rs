@@ -295,11 +295,15 @@ pub struct AdminPath {
     pub why: String,
 }
 
-/// Every principal with cluster-admin or admin power in effect anywhere, by ARN.
-fn access_view(clusters: &[ClusterLine]) -> BTreeMap<String, Vec<AdminPath>> {
+/// The ways in `pick` chooses from each cluster's report, by principal ARN: each cluster
+/// and how.
+fn paths_by_principal<'a>(
+    clusters: &'a [ClusterLine],
+    pick: impl Fn(&'a Report<'static>) -> Vec<&'a crate::model::access::Principal>,
+) -> BTreeMap<String, Vec<AdminPath>> {
     let mut view: BTreeMap<String, Vec<AdminPath>> = BTreeMap::new();
     for line in clusters {
-        for p in line.report.admins() {
+        for p in pick(&line.report) {
             view.entry(p.arn.clone()).or_default().push(AdminPath {
                 cluster: line.arn().to_string(),
                 source: p.source.clone(),
@@ -311,26 +315,17 @@ fn access_view(clusters: &[ClusterLine]) -> BTreeMap<String, Vec<AdminPath>> {
     view
 }
 
+/// Every principal with cluster-admin or admin power in effect anywhere, by ARN.
+fn access_view(clusters: &[ClusterLine]) -> BTreeMap<String, Vec<AdminPath>> {
+    paths_by_principal(clusters, |r| r.admins().collect())
+}
+
 /// Every latent administrator anywhere (no way in today, but IAM lets it make one), by ARN:
 /// each cluster it could administer and how.
 fn latent_view(clusters: &[ClusterLine]) -> BTreeMap<String, Vec<AdminPath>> {
-    let mut view: BTreeMap<String, Vec<AdminPath>> = BTreeMap::new();
-    for line in clusters {
-        for p in line
-            .report
-            .principals()
-            .iter()
-            .filter(|p| matches!(p.source, crate::model::access::PrincipalSource::Latent(_)))
-        {
-            view.entry(p.arn.clone()).or_default().push(AdminPath {
-                cluster: line.arn().to_string(),
-                source: p.source.clone(),
-                tier: p.tier,
-                why: p.tier_reason.clone(),
-            });
-        }
-    }
-    view
+    paths_by_principal(clusters, |r| {
+        r.principals().iter().filter(|p| p.is_latent()).collect()
+    })
 }
 
 /// The fleet in numbers, and its access view: the last line of the JSON Lines, the `summary`
