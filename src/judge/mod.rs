@@ -279,6 +279,10 @@ pub fn judge(evidence: Evidence<'_>, finish: &[&dyn Finish]) -> CheckResult {
                 facts.cluster_arn,
                 facts.mode(),
                 &context.principals,
+                &[
+                    crate::model::latent::LatentPath::EksApi,
+                    crate::model::latent::LatentPath::AssumeRole,
+                ],
             );
             context
                 .principals

@@ -129,13 +129,15 @@ pub fn through_eks_api(
 
 pub use crate::model::access::LatentPath;
 
-/// Every latent administrator of the cluster whose access matrix is `matrix`, by both paths:
-/// what EA405 and EA406 report, and the matrix's latent rows.
+/// Every latent administrator of the cluster whose access matrix is `matrix`, by the `paths`
+/// asked (each computed only when asked): what EA405 and EA406 report, and the matrix's latent
+/// rows.
 pub fn of_cluster(
     authorization: &IamAuthorization,
     cluster_arn: &str,
     mode: Option<&AuthenticationMode>,
     matrix: &[crate::model::access::Principal],
+    paths: &[LatentPath],
 ) -> Vec<(LatentPath, LatentAdmin)> {
     let admins: Vec<&crate::model::access::Principal> = matrix
         .iter()
@@ -158,15 +160,22 @@ pub fn of_cluster(
         })
         .map(|(p, how)| AdminRole { arn: &p.arn, how })
         .collect();
-    through_eks_api(authorization, cluster_arn, mode, already_admin)
-        .into_iter()
-        .map(|l| (LatentPath::EksApi, l))
-        .chain(
+    let mut out = Vec::new();
+    if paths.contains(&LatentPath::EksApi) {
+        out.extend(
+            through_eks_api(authorization, cluster_arn, mode, already_admin)
+                .into_iter()
+                .map(|l| (LatentPath::EksApi, l)),
+        );
+    }
+    if paths.contains(&LatentPath::AssumeRole) {
+        out.extend(
             through_assume_role(authorization, &roles, already_admin)
                 .into_iter()
                 .map(|l| (LatentPath::AssumeRole, l)),
-        )
-        .collect()
+        );
+    }
+    out
 }
 
 /// An administrator role of the cluster, as the access matrix shows it: its ARN (as mapped)

@@ -47,7 +47,6 @@
 
 use super::ClusterFacts;
 use super::prelude::*;
-use crate::evidence::Fetched;
 
 pub const META: RuleMeta = RuleMeta {
     code: "EA405",
@@ -58,26 +57,17 @@ pub const META: RuleMeta = RuleMeta {
 };
 
 pub fn check(facts: &ClusterFacts<'_>, out: &mut Emitter<'_>) {
-    let Some(Fetched::Found(authorization)) = facts.iam.and_then(|i| i.authorization.as_ref())
-    else {
-        return;
-    };
-    let matrix = facts.principals();
-    for (_, latent) in crate::model::latent::of_cluster(
-        authorization,
-        facts.cluster_arn,
-        facts.mode(),
-        &matrix,
-    )
-    .into_iter()
-    .filter(|(path, _)| *path == crate::model::latent::LatentPath::EksApi)
-    {
-        let message = format!(
-            "{} is no administrator of this cluster today, but its IAM policies let it make itself one: {} (before SCPs, which a member account cannot read)",
-            latent.arn,
-            latent.chain.join("; then ")
-        );
-        let remediation = "remove eks:CreateAccessEntry and eks:AssociateAccessPolicy from its policies, or narrow them (a Resource naming its own clusters, a condition on eks:policyArn excluding the admin policies); deny them to all but the platform role with a permissions boundary or an SCP".to_string();
-        emit_latent(out, &latent, message, remediation);
-    }
+    report_latent(
+        facts,
+        out,
+        crate::model::latent::LatentPath::EksApi,
+        |latent| {
+            format!(
+                "{} is no administrator of this cluster today, but its IAM policies let it make itself one: {} (before SCPs, which a member account cannot read)",
+                latent.arn,
+                latent.chain.join("; then ")
+            )
+        },
+        "remove eks:CreateAccessEntry and eks:AssociateAccessPolicy from its policies, or narrow them (a Resource naming its own clusters, a condition on eks:policyArn excluding the admin policies); deny them to all but the platform role with a permissions boundary or an SCP",
+    );
 }

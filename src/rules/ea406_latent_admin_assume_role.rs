@@ -37,7 +37,6 @@
 
 use super::ClusterFacts;
 use super::prelude::*;
-use crate::evidence::Fetched;
 
 pub const META: RuleMeta = RuleMeta {
     code: "EA406",
@@ -48,26 +47,17 @@ pub const META: RuleMeta = RuleMeta {
 };
 
 pub fn check(facts: &ClusterFacts<'_>, out: &mut Emitter<'_>) {
-    let Some(Fetched::Found(authorization)) = facts.iam.and_then(|i| i.authorization.as_ref())
-    else {
-        return;
-    };
-    let matrix = facts.principals();
-    for (_, latent) in crate::model::latent::of_cluster(
-        authorization,
-        facts.cluster_arn,
-        facts.mode(),
-        &matrix,
-    )
-    .into_iter()
-    .filter(|(path, _)| *path == crate::model::latent::LatentPath::AssumeRole)
-    {
-        let message = format!(
-            "{} is no administrator of this cluster today, but may {} (one hop; before SCPs)",
-            latent.arn,
-            latent.chain.join("; then ")
-        );
-        let remediation = "name the administrators in the role's trust policy instead of the account (and require MFA or a session tag), and narrow sts:AssumeRole in identity policies to the roles each principal needs".to_string();
-        emit_latent(out, &latent, message, remediation);
-    }
+    report_latent(
+        facts,
+        out,
+        crate::model::latent::LatentPath::AssumeRole,
+        |latent| {
+            format!(
+                "{} is no administrator of this cluster today, but may {} (one hop; before SCPs)",
+                latent.arn,
+                latent.chain.join("; then ")
+            )
+        },
+        "name the administrators in the role's trust policy instead of the account (and require MFA or a session tag), and narrow sts:AssumeRole in identity policies to the roles each principal needs",
+    );
 }

@@ -252,28 +252,51 @@ pub fn grant_reach(
     }
 }
 
-/// Reports a latent administrator (EA405, EA406): failing when the path is unconditional,
-/// undecided (`unknown(conditional)`) when it rests on conditions the audit does not evaluate.
-pub fn emit_latent(
+/// Reports every latent administrator of one path (EA405, EA406) as `message` words it: failing
+/// when the path is unconditional, undecided (`unknown(conditional)`) when it rests on
+/// conditions the audit does not evaluate.
+pub fn report_latent(
+    facts: &super::ClusterFacts<'_>,
     out: &mut Emitter<'_>,
-    latent: &crate::model::latent::LatentAdmin,
-    message: String,
-    remediation: String,
+    path: crate::model::latent::LatentPath,
+    message: impl Fn(&crate::model::latent::LatentAdmin) -> String,
+    remediation: &str,
 ) {
-    let at = format!("iam {}", latent.arn);
-    if latent.conditions.is_empty() {
-        out.emit(At::Cluster(&at), Some(&latent.arn), message, remediation);
-    } else {
-        out.emit_undecided(
-            At::Cluster(&at),
-            Some(&latent.arn),
-            "conditional",
-            format!(
-                "{message} — if these conditions hold: {}",
-                latent.conditions.join("; ")
-            ),
-            remediation,
-        );
+    let Some(crate::evidence::Fetched::Found(authorization)) =
+        facts.iam.and_then(|i| i.authorization.as_ref())
+    else {
+        return;
+    };
+    let matrix = facts.principals();
+    let latent = crate::model::latent::of_cluster(
+        authorization,
+        facts.cluster_arn,
+        facts.mode(),
+        &matrix,
+        &[path],
+    );
+    for (_, latent) in latent {
+        let at = format!("iam {}", latent.arn);
+        let message = message(&latent);
+        if latent.conditions.is_empty() {
+            out.emit(
+                At::Cluster(&at),
+                Some(&latent.arn),
+                message,
+                remediation.to_string(),
+            );
+        } else {
+            out.emit_undecided(
+                At::Cluster(&at),
+                Some(&latent.arn),
+                "conditional",
+                format!(
+                    "{message} — if these conditions hold: {}",
+                    latent.conditions.join("; ")
+                ),
+                remediation.to_string(),
+            );
+        }
     }
 }
 

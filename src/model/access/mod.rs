@@ -190,7 +190,7 @@ pub fn matrix(inputs: AccessInputs<'_>) -> Vec<Principal> {
     let entries = inputs.entries.unwrap_or(&[]);
     for entry in entries {
         let (policy, policy_reason, policies) = policy_tier(entry, inputs.mode);
-        let (group, group_reason) = rbac_tier(
+        let (group, group_reason, group_capabilities) = rbac_tier(
             inputs.rbac,
             inputs.mode,
             &entry.kubernetes_groups,
@@ -238,12 +238,7 @@ pub fn matrix(inputs: AccessInputs<'_>) -> Vec<Principal> {
             .join("; ");
         }
         let mut capabilities = rbac_tier::entry_policy_capabilities(entry, inputs.mode);
-        capabilities.extend(rbac_tier::capability_lines(
-            inputs.rbac,
-            inputs.mode,
-            &entry.kubernetes_groups,
-            entry.username.as_deref().unwrap_or_default(),
-        ));
+        capabilities.extend(group_capabilities);
         out.push(Principal {
             provenance: None,
             capabilities,
@@ -263,7 +258,7 @@ pub fn matrix(inputs: AccessInputs<'_>) -> Vec<Principal> {
         for section in [SectionKey::MapRoles, SectionKey::MapUsers] {
             for row in doc.section(section).kept() {
                 let arn = row.row.arn().trim().to_string();
-                let (tier, reason) = rbac_tier(
+                let (tier, reason, capabilities) = rbac_tier(
                     inputs.rbac,
                     inputs.mode,
                     row.row.groups(),
@@ -302,12 +297,7 @@ pub fn matrix(inputs: AccessInputs<'_>) -> Vec<Principal> {
                 };
                 out.push(Principal {
                     provenance: None,
-                    capabilities: rbac_tier::capability_lines(
-                        inputs.rbac,
-                        inputs.mode,
-                        row.row.groups(),
-                        row.row.username(),
-                    ),
+                    capabilities,
                     arn: if arn.is_empty() {
                         row.row.principal().into_owned()
                     } else {

@@ -55,34 +55,41 @@ pub(super) fn grant_tier(
     }
 }
 
-/// The tier RBAC gives these groups and this username (bindings to a `User` subject name a
-/// static username; a templated one is known only per session), and the reason, when RBAC is
-/// known.
+/// What RBAC gives these groups and this username (bindings to a `User` subject name a static
+/// username; a templated one is known only per session): the tier and why, and every
+/// dangerous capability of the bindings, each with the binding it comes through (full control
+/// lists none: it says it all). Each binding is resolved once for both.
 pub(super) fn rbac_tier(
     rbac: Option<RbacView<'_>>,
     mode: Option<&AuthenticationMode>,
     groups: &[String],
     username: &str,
-) -> (Tier, String) {
+) -> (Tier, String, Vec<String>) {
+    let static_username = !username.is_empty() && !username.contains("{{");
+    let user_grants = match rbac {
+        Some(rbac) if static_username => grants_to_user(rbac, username),
+        _ => Vec::new(),
+    };
+    let group_grants: Vec<Vec<crate::model::rbac::Grant<'_>>> = groups
+        .iter()
+        .map(|group| rbac.map_or_else(Vec::new, |rbac| grants_to_group(rbac, group)))
+        .collect();
     let mut best = (Tier::None, String::new());
-    if let Some(rbac) = rbac
-        && !username.is_empty()
-        && !username.contains("{{")
-        && let Some((tier, reason)) = grants_to_user(rbac, username)
-            .iter()
-            .map(|g| grant_tier(g, mode))
-            .max_by_key(|(t, _)| *t)
+    if let Some((tier, reason)) = user_grants
+        .iter()
+        .map(|g| grant_tier(g, mode))
+        .max_by_key(|(t, _)| *t)
     {
         best = (tier, format!("user {username}: {reason}"));
     }
     let privileged = crate::model::policies::privileged_groups();
-    for group in groups {
+    for (group, grants) in groups.iter().zip(&group_grants) {
         let (tier, reason) = if *group == privileged.superuser_group.name {
             (Tier::ClusterAdmin, format!("group {group} (superuser)"))
         } else if privileged.is_node_group(group) {
             (Tier::Node, format!("node group {group}"))
-        } else if let Some(rbac) = rbac {
-            match grants_to_group(rbac, group)
+        } else if rbac.is_some() {
+            match grants
                 .iter()
                 .map(|g| grant_tier(g, mode))
                 .max_by_key(|(t, _)| *t)
@@ -97,7 +104,17 @@ pub(super) fn rbac_tier(
             best = (tier, reason);
         }
     }
-    best
+    let mut capabilities: Vec<String> = user_grants
+        .iter()
+        .chain(group_grants.iter().flatten())
+        .filter(|g| g.power != RolePower::Admin)
+        .flat_map(|g| {
+            g.capabilities_under(mode)
+                .map(move |c| format!("{}: {}", g.describe(), c.what))
+        })
+        .collect();
+    capabilities.dedup();
+    (best.0, best.1, capabilities)
 }
 
 /// Whether an access scope's namespace (a name, or a prefix ending in `*`) covers `namespace`.
@@ -168,37 +185,6 @@ pub(super) fn entry_policy_capabilities(
                 .map(move |c| format!("{}: {}", known.name, c.what))
         })
         .collect()
-}
-
-/// Every dangerous capability the bindings of these groups and this username give under
-/// `mode`, each with the binding it comes through: what the access matrix lists for a way in.
-pub(super) fn capability_lines(
-    rbac: Option<RbacView<'_>>,
-    mode: Option<&AuthenticationMode>,
-    groups: &[String],
-    username: &str,
-) -> Vec<String> {
-    let Some(rbac) = rbac else {
-        return Vec::new();
-    };
-    let mut grants = Vec::new();
-    if !username.is_empty() && !username.contains("{{") {
-        grants.extend(grants_to_user(rbac, username));
-    }
-    for group in groups {
-        grants.extend(grants_to_group(rbac, group));
-    }
-    // Full control says it all: its capabilities would list every one.
-    let mut lines: Vec<String> = grants
-        .iter()
-        .filter(|g| g.power != RolePower::Admin)
-        .flat_map(|g| {
-            g.capabilities_under(mode)
-                .map(move |c| format!("{}: {}", g.describe(), c.what))
-        })
-        .collect();
-    lines.dedup();
-    lines
 }
 
 #[cfg(test)]

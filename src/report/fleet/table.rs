@@ -68,45 +68,16 @@ impl FleetView<'_> {
         let mut table = Vec::new();
         draw(&mut table, &HEADER, &rows, width).expect("writing to memory");
         out.push_str(&String::from_utf8(table).expect("the table is text"));
-        let view = access_view(clusters);
-        if !view.is_empty() {
-            out.push_str("who can administer, across the fleet:\n");
-            for (arn, paths) in &view {
-                out.push_str(&format!(
-                    "  {} — {} cluster(s)\n",
-                    terminal(arn),
-                    paths.len()
-                ));
-                for path in paths {
-                    out.push_str(&format!(
-                        "    {}: {} via {} ({})\n",
-                        terminal(&path.cluster),
-                        terminal(path.tier.as_str()),
-                        terminal(&path.source.to_string()),
-                        terminal(&path.why)
-                    ));
-                }
-            }
-        }
-        let latent = super::latent_view(clusters);
-        if !latent.is_empty() {
-            out.push_str("who could make themselves administrators (IAM, before SCPs):\n");
-            for (arn, paths) in &latent {
-                out.push_str(&format!(
-                    "  {} — {} cluster(s)\n",
-                    terminal(arn),
-                    paths.len()
-                ));
-                for path in paths {
-                    out.push_str(&format!(
-                        "    {}: {} ({})\n",
-                        terminal(&path.cluster),
-                        terminal(&path.source.to_string()),
-                        terminal(&path.why)
-                    ));
-                }
-            }
-        }
+        out.push_str(&paths_section(
+            "who can administer, across the fleet:",
+            &access_view(clusters),
+            true,
+        ));
+        out.push_str(&paths_section(
+            "who could make themselves administrators (IAM, before SCPs):",
+            &super::latent_view(clusters),
+            false,
+        ));
         for item in not_audited {
             out.push_str(&format!(
                 "not audited: {}: {}: {}\n",
@@ -135,4 +106,39 @@ impl FleetView<'_> {
         }
         out
     }
+}
+
+/// One principal a line, each way with its cluster: `title`, then nothing when `view` is empty.
+/// `with_tier` says the tier before the way in (the administrators'; a latent one's is always
+/// cluster-admin).
+fn paths_section(
+    title: &str,
+    view: &std::collections::BTreeMap<String, Vec<super::AdminPath>>,
+    with_tier: bool,
+) -> String {
+    if view.is_empty() {
+        return String::new();
+    }
+    let mut out = format!("{title}\n");
+    for (arn, paths) in view {
+        out.push_str(&format!(
+            "  {} — {} cluster(s)\n",
+            terminal(arn),
+            paths.len()
+        ));
+        for path in paths {
+            let tier = if with_tier {
+                format!("{} via ", terminal(path.tier.as_str()))
+            } else {
+                String::new()
+            };
+            out.push_str(&format!(
+                "    {}: {tier}{} ({})\n",
+                terminal(&path.cluster),
+                terminal(&path.source.to_string()),
+                terminal(&path.why)
+            ));
+        }
+    }
+    out
 }
