@@ -1,14 +1,18 @@
 //! Latent administrators at scale: an account of 2,000 principals, each with three identity
 //! policies of a few statements (a mix of `eks:*`, `sts:AssumeRole`, `NotAction`, Denies,
-//! conditions and boundaries), judged against one cluster with three administrator roles
-//! through both paths (EA405's EKS API, EA406's AssumeRole). Target (#26 §5): ≤ 1 s of CPU.
+//! conditions and boundaries), judged against one cluster with three administrator roles and a
+//! group RBAC binds to cluster-admin, through every way: EA405's EKS API (access policies and
+//! the group) and EA406's AssumeRole (every role trusts the account, so each role that can
+//! make itself an administrator leads further: chains up to four hops). Target (#26 §5):
+//! ≤ 1 s of CPU.
 //! Run with `cargo bench --bench latent` (release); under `cargo test --all-targets` it is a
 //! smoke run on 200 principals. Figures in docs/performance.md.
 
 use std::time::Instant;
 
 use aws_auth_audit::evidence::{AuthorizedPrincipal, IamAuthorization, IamKind, NamedDocument};
-use aws_auth_audit::model::latent::{AdminRole, through_assume_role, through_eks_api};
+use aws_auth_audit::model::access::Tier;
+use aws_auth_audit::model::latent::{Lead, Target, through_assume_role, through_eks_api};
 use serde_json::json;
 
 const ACCOUNT: &str = "111122223333";
@@ -62,35 +66,46 @@ fn main() {
     let measure = std::env::args().any(|a| a == "--bench");
     let principals = if measure { 2_000 } else { 200 };
     let authorization = account(principals);
-    let roles: Vec<String> = ["admins", "break-glass", "platform"]
-        .iter()
-        .map(|n| format!("arn:aws:iam::{ACCOUNT}:role/{n}"))
-        .collect();
-    let admin_roles: Vec<AdminRole<'_>> = roles
-        .iter()
-        .map(|arn| AdminRole {
-            arn,
-            how: "aws-auth maps into system:masters",
-        })
-        .collect();
+    let admin_groups = [(
+        "platform-admins".to_string(),
+        "ClusterRoleBinding platform-admins → ClusterRole cluster-admin".to_string(),
+    )];
+    let target = Target {
+        cluster_arn: CLUSTER,
+        mode: Some(&aws_auth_audit::evidence::AuthenticationMode::ApiAndConfigMap),
+        admin_groups: &admin_groups,
+        with_entry: &[],
+    };
     let runs = if measure { 5 } else { 1 };
     let mut best = f64::MAX;
     let mut found = (0, 0);
     for _ in 0..runs {
         let started = Instant::now();
-        let eks = through_eks_api(
-            &authorization,
-            CLUSTER,
-            Some(&aws_auth_audit::evidence::AuthenticationMode::ApiAndConfigMap),
-            |_| false,
-        );
-        let assume = through_assume_role(&authorization, &admin_roles, |_| false);
+        let eks = through_eks_api(&authorization, &target, |_| false);
+        let mut leads: Vec<Lead> = ["admins", "break-glass", "platform"]
+            .iter()
+            .map(|n| Lead {
+                arn: format!("arn:aws:iam::{ACCOUNT}:role/{n}"),
+                tier: Tier::ClusterAdmin,
+                yields: "cluster-admin (aws-auth maps into system:masters)".into(),
+                chain: Vec::new(),
+                conditions: Vec::new(),
+            })
+            .collect();
+        leads.extend(eks.iter().map(|l| Lead {
+            arn: l.arn.clone(),
+            tier: l.tier,
+            yields: l.yields.clone(),
+            chain: l.chain.clone(),
+            conditions: l.conditions.clone(),
+        }));
+        let assume = through_assume_role(&authorization, leads, |_| false);
         best = best.min(started.elapsed().as_secs_f64());
         found = (eks.len(), assume.len());
     }
     assert!(found.0 > 0 && found.1 > 0, "{found:?}");
     println!(
-        "latent: {principals} principals × 3 policies, 3 admin roles: {} through the EKS API, {} through AssumeRole; best of {runs}: {:.1} ms",
+        "latent: {principals} principals × 3 policies, 3 admin roles and an admin group: {} through the EKS API, {} through AssumeRole (chains included); best of {runs}: {:.1} ms",
         found.0,
         found.1,
         best * 1000.0

@@ -176,7 +176,7 @@ pub fn run(
         .any(|w| crate::model::iam::sso_role_parts(&w.name).is_some());
     let evidence = runtime()?.block_on(async {
         let session = AwsSession::new(&options).await;
-        crate::source::iam::resolve(&wanted, &session, sso, false).await
+        crate::source::iam::resolve(&wanted, &session, sso, true).await
     });
     let result = crate::judge::judge_files(&inputs, Some(&Fetched::Found(evidence)), &finish)?;
     deliver(&result, &report)

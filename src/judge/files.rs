@@ -35,6 +35,20 @@ pub fn file_evidence<'a>(
             Fetched::Unknown(u) => Availability::Missing(unknown_reason(u)),
         };
         available.insert(Input::Iam, availability);
+        // Every principal's policies in the caller's account: who may assume a file's
+        // administrator roles (EA406). A file has no cluster to create an entry on (EA405).
+        let policies = match iam {
+            Fetched::Found(found) => match &found.authorization {
+                Some(Fetched::Found(_)) => Availability::Read,
+                Some(Fetched::Unknown(u)) => Availability::Missing(unknown_reason(u)),
+                Some(Fetched::Absent) | None => {
+                    Availability::Missing("not evaluated: IAM policies were not read".into())
+                }
+            },
+            Fetched::Absent => Availability::Missing("not evaluated: IAM was not read".into()),
+            Fetched::Unknown(u) => Availability::Missing(unknown_reason(u)),
+        };
+        available.insert(Input::IamPolicies, policies);
         if let Fetched::Found(found) = iam {
             for lookup in &found.accounts {
                 let calls: usize = lookup.calls.values().sum();
@@ -56,7 +70,7 @@ pub fn check(inputs: &[InputFile]) -> Result<CheckResult, CheckError> {
 
 /// Judges every `kube-system/aws-auth` in the inputs; with `iam` (`check --resolve`), the
 /// offline rules with IAM at hand (EA107 gives IAM's ARN) and the IAM rules a file is enough
-/// for (EA401, EA404). Then the finishing steps.
+/// for (EA401, EA404, EA406). Then the finishing steps.
 pub fn judge_files(
     inputs: &[InputFile],
     iam: Option<&Fetched<IamEvidence>>,

@@ -274,11 +274,15 @@ pub fn judge(evidence: Evidence<'_>, finish: &[&dyn Finish]) -> CheckResult {
             && let Some(crate::evidence::Fetched::Found(authorization)) =
                 facts.iam.and_then(|i| i.authorization.as_ref())
         {
+            let cluster = crate::model::latent::Cluster {
+                arn: facts.cluster_arn,
+                mode: facts.mode(),
+                matrix: &context.principals,
+                rbac: facts.rbac.filter(|_| read(Input::Rbac)),
+            };
             let latent = crate::model::latent::of_cluster(
                 authorization,
-                facts.cluster_arn,
-                facts.mode(),
-                &context.principals,
+                &cluster,
                 &[
                     crate::model::latent::LatentPath::EksApi,
                     crate::model::latent::LatentPath::AssumeRole,

@@ -288,6 +288,41 @@ fn cluster_scoped(rules: &[PolicyRule], out: &mut Vec<Capability>) {
             Tier::Admin,
         );
     }
+    signs_certificates(rules, out);
+}
+
+/// Creating and approving certificate signing requests: on Kubernetes at large, a client
+/// certificate for any user or group (`system:masters` included) — which is why generic
+/// scanners rate it cluster-admin. On EKS it is not: the EKS User Guide ("Secure workloads with
+/// Kubernetes certificates") says the cluster's CA signs through the custom signer
+/// `beta.eks.amazonaws.com/app-serving` only, for serving certificates, and that client
+/// certificate signing is not supported. So it mints TLS certificates for in-cluster names
+/// (a man in the middle of a Service), not a way in: rated `custom`, and said why.
+fn signs_certificates(rules: &[PolicyRule], out: &mut Vec<Capability>) {
+    const CERTIFICATES: &[&str] = &["certificates.k8s.io"];
+    let creates = any_object(
+        rules,
+        &["create"],
+        &["certificatesigningrequests"],
+        CERTIFICATES,
+    );
+    let approves = rules.iter().any(|r| {
+        allows(
+            r,
+            WRITE,
+            &["certificatesigningrequests/approval"],
+            CERTIFICATES,
+        )
+    }) && rules
+        .iter()
+        .any(|r| allows(r, &["approve"], &["signers"], CERTIFICATES));
+    if creates && approves {
+        out.push(Capability {
+            what: "can create and approve certificate signing requests: on EKS a serving certificate for any in-cluster name (beta.eks.amazonaws.com/app-serving), not a client certificate — EKS signs none, so no way in as another user (per the EKS User Guide; generic Kubernetes would issue system:masters here)".to_string(),
+            tier: Tier::Custom,
+            through_aws_auth: false,
+        });
+    }
 }
 
 /// Whether every rule only reads (`get`, `list`, `watch`) and none reads Secrets: a viewer.
@@ -472,6 +507,32 @@ mod tests {
         ];
         assert_eq!(strongest(&stealer, Reach::Cluster), Some(Tier::Admin));
         assert_eq!(strongest(&stealer[..1], Reach::Cluster), None);
+    }
+
+    /// Generic scanners rate a CSR approver cluster-admin; on EKS it gets serving certificates
+    /// only: a capability said, rated custom, and only with all three permissions.
+    #[test]
+    fn certificate_approval_is_no_way_in_on_eks() {
+        let certs = ["certificates.k8s.io"];
+        let approver = [
+            rule(&certs, &["certificatesigningrequests"], &["create", "get"]),
+            rule(
+                &certs,
+                &["certificatesigningrequests/approval"],
+                &["update"],
+            ),
+            named(
+                rule(&certs, &["signers"], &["approve"]),
+                &["kubernetes.io/kube-apiserver-client"],
+            ),
+        ];
+        let found = capabilities(&approver, Reach::Cluster);
+        assert_eq!(found.len(), 1);
+        assert_eq!(found[0].tier, Tier::Custom);
+        assert!(found[0].what.contains("EKS signs none"));
+        assert!(capabilities(&approver[..2], Reach::Cluster).is_empty());
+        // Cluster-scoped: a RoleBinding grants none of it.
+        assert!(capabilities(&approver, Reach::Namespace("kube-system")).is_empty());
     }
 
     #[test]

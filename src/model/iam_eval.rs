@@ -8,6 +8,7 @@
 //! readable from a member account: every verdict here is before them. Pure: reads policy
 //! documents as IAM returns them (JSON, already decoded).
 
+use super::iam_condition::{Condition, RequestContext, decide_all};
 use serde_json::Value;
 
 /// One statement, as far as the evaluation needs it.
@@ -20,8 +21,8 @@ struct Statement {
     not_action: bool,
     resources: Vec<String>,
     not_resource: bool,
-    /// The condition keys it tests (empty: none).
-    conditions: Vec<String>,
+    /// Its conditions (empty: none).
+    conditions: Vec<Condition>,
 }
 
 /// A policy document with the name a finding gives it (`inline deploy`, a managed policy's ARN).
@@ -51,6 +52,14 @@ fn strings(value: &Value) -> Option<Vec<String>> {
 }
 
 impl NamedPolicy {
+    /// Whether some `Allow` statement of it names `action` (whatever its resources and
+    /// conditions): a cheap test before a full evaluation.
+    pub fn mentions_allowed(&self, action: &str) -> bool {
+        self.statements
+            .iter()
+            .any(|s| s.allow && s.actions.iter().any(|a| glob(a, action, true)) != s.not_action)
+    }
+
     /// Reads a policy document (`Statement` an object or a list of them).
     pub fn parse(name: &str, document: &Value) -> Result<NamedPolicy, PolicyShapeError> {
         let shape = |why: &str| PolicyShapeError {
@@ -80,18 +89,7 @@ impl NamedPolicy {
                     (Value::Null, n) if !n.is_null() => (strings(n), true),
                     _ => (None, false),
                 };
-                let conditions = match &s["Condition"] {
-                    Value::Object(operators) => operators
-                        .iter()
-                        .flat_map(|(op, keys)| {
-                            keys.as_object()
-                                .into_iter()
-                                .flat_map(|k| k.keys())
-                                .map(move |key| format!("{op} {key}"))
-                        })
-                        .collect(),
-                    _ => Vec::new(),
-                };
+                let conditions = super::iam_condition::parse(&s["Condition"]);
                 Ok(Statement {
                     allow,
                     sid: s["Sid"].as_str().map(str::to_string),
@@ -112,7 +110,7 @@ impl NamedPolicy {
 }
 
 /// IAM's wildcard match: `*` any run of characters, `?` one character.
-fn glob(pattern: &str, text: &str, case_insensitive: bool) -> bool {
+pub(super) fn glob(pattern: &str, text: &str, case_insensitive: bool) -> bool {
     let fold = |s: &str| -> Vec<char> {
         if case_insensitive {
             s.to_lowercase().chars().collect()
@@ -141,6 +139,14 @@ fn glob(pattern: &str, text: &str, case_insensitive: bool) -> bool {
         }
     }
     p[pi..].iter().all(|c| *c == '*')
+}
+
+/// One request: an action on a resource, with what the audit knows of its context.
+#[derive(Debug, Clone, Copy)]
+pub struct Request<'a> {
+    pub action: &'a str,
+    pub resource: &'a str,
+    pub context: &'a RequestContext,
 }
 
 impl Statement {
@@ -179,43 +185,73 @@ impl Verdict {
     }
 }
 
-/// The first statement of `policies` with this effect that applies, unconditional ones first.
+/// The first statement of `policies` with this effect that applies to `request`, unconditional
+/// ones (and those whose conditions the context decides to hold) first; else the first whose
+/// conditions are undecided, with them.
 fn find(
     policies: &[NamedPolicy],
     allow: bool,
-    action: &str,
-    resource: &str,
+    request: &Request<'_>,
 ) -> (Option<String>, Option<(String, Vec<String>)>) {
     let mut conditional = None;
     for policy in policies {
         for s in policy
             .statements
             .iter()
-            .filter(|s| s.allow == allow && s.applies(action, resource))
+            .filter(|s| s.allow == allow && s.applies(request.action, request.resource))
         {
-            if s.conditions.is_empty() {
-                return (Some(s.describe(&policy.name)), None);
+            match decide_all(&s.conditions, request.context) {
+                Ok(()) => return (Some(s.describe(&policy.name)), None),
+                Err(None) => {}
+                Err(Some(undecided)) => {
+                    conditional.get_or_insert_with(|| {
+                        (
+                            s.describe(&policy.name),
+                            undecided.iter().map(|c| c.describe()).collect(),
+                        )
+                    });
+                }
             }
-            conditional.get_or_insert((s.describe(&policy.name), s.conditions.clone()));
         }
     }
     (None, conditional)
 }
 
 /// Whether the identity policies (the principal's own, its groups', attached managed ones) and
-/// the permissions boundary allow `action` on `resource`.
+/// the permissions boundary allow `action` on `resource`, knowing nothing of the request's
+/// context (every condition undecided).
 pub fn evaluate(
     identity: &[NamedPolicy],
     boundary: Option<&NamedPolicy>,
     action: &str,
     resource: &str,
 ) -> Verdict {
-    let everything: Vec<NamedPolicy> = identity.iter().chain(boundary).cloned().collect();
-    let (deny, maybe_deny) = find(&everything, false, action, resource);
+    let context = RequestContext::default();
+    evaluate_request(
+        identity,
+        boundary,
+        &Request {
+            action,
+            resource,
+            context: &context,
+        },
+    )
+}
+
+/// Whether the identity policies and the permissions boundary allow `request`: conditions on
+/// the keys its context knows are decided, the others leave the verdict conditional.
+pub fn evaluate_request(
+    identity: &[NamedPolicy],
+    boundary: Option<&NamedPolicy>,
+    request: &Request<'_>,
+) -> Verdict {
+    let (action, resource) = (request.action, request.resource);
+    let everything: Vec<&NamedPolicy> = identity.iter().chain(boundary).collect();
+    let (deny, maybe_deny) = find_in(&everything, false, request);
     if let Some(by) = deny {
         return Verdict::Denied { by };
     }
-    let (allow, maybe_allow) = find(identity, true, action, resource);
+    let (allow, maybe_allow) = find(identity, true, request);
     let mut conditions = Vec::new();
     let by = match (allow, maybe_allow) {
         (Some(by), _) => by,
@@ -230,7 +266,7 @@ pub fn evaluate(
         }
     };
     if let Some(boundary) = boundary {
-        match find(std::slice::from_ref(boundary), true, action, resource) {
+        match find(std::slice::from_ref(boundary), true, request) {
             (Some(_), _) => {}
             (None, Some((_, c))) => conditions.extend(c),
             (None, None) => {
@@ -251,6 +287,26 @@ pub fn evaluate(
     } else {
         Verdict::Conditional { by, conditions }
     }
+}
+
+/// [`find`] over borrowed policies.
+fn find_in(
+    policies: &[&NamedPolicy],
+    allow: bool,
+    request: &Request<'_>,
+) -> (Option<String>, Option<(String, Vec<String>)>) {
+    let mut conditional = None;
+    for policy in policies {
+        match find(std::slice::from_ref(*policy), allow, request) {
+            (Some(by), _) => return (Some(by), None),
+            (None, c) => {
+                if conditional.is_none() {
+                    conditional = c;
+                }
+            }
+        }
+    }
+    (None, conditional)
 }
 
 #[cfg(test)]
@@ -389,7 +445,12 @@ mod tests {
         );
         match evaluate(&[tagged], None, "eks:AssociateAccessPolicy", ENTRY) {
             Verdict::Conditional { conditions, .. } => {
-                assert_eq!(conditions, ["StringEquals eks:policyArn"]);
+                assert_eq!(
+                    conditions,
+                    [
+                        "StringEquals eks:policyArn [arn:aws:eks::aws:cluster-access-policy/AmazonEKSViewPolicy]"
+                    ]
+                );
             }
             other => panic!("{other:?}"),
         }

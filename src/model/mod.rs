@@ -8,6 +8,7 @@ pub mod arn;
 pub mod awsauth;
 pub mod capability;
 pub mod iam;
+pub mod iam_condition;
 pub mod iam_eval;
 pub mod latent;
 pub mod location;

@@ -254,6 +254,35 @@ pub fn grants_to_users<'a>(rbac: RbacView<'a>, wanted: impl Fn(&str) -> bool) ->
     })
 }
 
+/// Every group a binding gives administrator power over the whole cluster under `mode`, with
+/// the grant in words — the groups an access entry could carry to make its principal an
+/// administrator. `system:` groups are left out: EKS refuses them in access entries.
+pub fn cluster_admin_groups(
+    rbac: RbacView<'_>,
+    mode: Option<&AuthenticationMode>,
+) -> Vec<(String, String)> {
+    let mut out: Vec<(String, String)> = Vec::new();
+    let grants = grants_where(rbac, |b| b.subjects.iter().any(|s| s.kind == "Group"));
+    for grant in grants {
+        let Some(power) = grant.admin_power(mode).filter(|p| p.cluster_wide) else {
+            continue;
+        };
+        for subject in &grant.binding.subjects {
+            if subject.kind != "Group"
+                || subject.name.starts_with("system:")
+                || out.iter().any(|(g, _)| *g == subject.name)
+            {
+                continue;
+            }
+            out.push((
+                subject.name.clone(),
+                format!("{} ({})", grant.describe(), power.what),
+            ));
+        }
+    }
+    out
+}
+
 fn grants_to<'a>(rbac: RbacView<'a>, kind: &str, name: &str) -> Vec<Grant<'a>> {
     grants_where(rbac, |b| names_subject(b, kind, name))
 }

@@ -3,18 +3,32 @@
 //! (GetAccountAuthorizationDetails: inline and attached managed policies at their default
 //! version, a user's groups' policies, permission boundaries) and reports each role or user
 //! that is not an administrator of the cluster today but may make itself one through the EKS
-//! API: create an access entry for itself on the cluster (`eks:CreateAccessEntry` on the
-//! cluster's ARN) and associate `AmazonEKSClusterAdminPolicy` with it
-//! (`eks:AssociateAccessPolicy` on the entry's ARN) — and, in `CONFIG_MAP` mode, first switch
-//! the mode (`eks:UpdateClusterConfig`), since EKS takes access entries only in the others.
+//! API, by either way:
+//! - **an access policy**: create an access entry for itself (`eks:CreateAccessEntry` on the
+//!   cluster's ARN) — or use the one it has — and associate an admin-tier access policy with it
+//!   at cluster scope (`eks:AssociateAccessPolicy` on the entry's ARN):
+//!   `AmazonEKSClusterAdminPolicy`, or `AmazonEKSAdminPolicy`/`AmazonEKSEditPolicy`, whose
+//!   rules at cluster scope reach admin-equivalent power;
+//! - **a powerful group**: create its entry with a Kubernetes group that RBAC binds to
+//!   cluster-wide administrator power, or add that group to the entry it has
+//!   (`eks:UpdateAccessEntry`) — no access policy needed, so a Deny on
+//!   `eks:AssociateAccessPolicy` does not close this way (`system:` groups are not candidates:
+//!   EKS refuses them in entries);
+//!
+//! and, in `CONFIG_MAP` mode, first switch the mode (`eks:UpdateClusterConfig`), since EKS takes
+//! access entries only in the others.
 //!
 //! Policies are evaluated as AWS evaluates them: an explicit `Deny` wins, an `Allow` is
 //! needed, a permissions boundary must allow too; `Action`/`NotAction` and
 //! `Resource`/`NotResource` with their wildcards (a `Resource` naming another cluster does not
-//! count). A statement with a `Condition` (`eks:policyArn`, `aws:RequestedRegion`, …) leaves
-//! the verdict **conditional**: reported as undecided (`unknown(conditional)`), never as no. The
-//! verdict is before the organisation's service and resource control policies, which a member
-//! account cannot read: an SCP may close a path reported here.
+//! count). Conditions on what the audit knows of each call are decided — `eks:policyArn`,
+//! `eks:accessScope`, `eks:namespaces`, `eks:principalArn`, `eks:accessEntryType`,
+//! `eks:kubernetesGroups`, `aws:RequestedRegion` — so a policy that allows associating only the
+//! View policy, or only at namespace scope, is no way in. A condition on anything else (tags,
+//! MFA, source IP, a username the caller picks) leaves the verdict **conditional**: reported as
+//! undecided (`unknown(conditional)`), never as no. The verdict is before the organisation's
+//! service and resource control policies, which a member account cannot read: an SCP may close
+//! a path reported here.
 //!
 //! ## Why is this bad?
 //! Nothing in aws-auth, the access entries or RBAC shows this principal; a review of the
@@ -65,7 +79,7 @@ pub fn check(facts: &ClusterFacts<'_>, out: &mut Emitter<'_>) {
             format!(
                 "{} is no administrator of this cluster today, but its IAM policies let it make itself one: {} (before SCPs, which a member account cannot read)",
                 latent.arn,
-                latent.chain.join("; then ")
+                latent.describe()
             )
         },
         "remove eks:CreateAccessEntry and eks:AssociateAccessPolicy from its policies, or narrow them (a Resource naming its own clusters, a condition on eks:policyArn excluding the admin policies); deny them to all but the platform role with a permissions boundary or an SCP",

@@ -99,7 +99,7 @@ pub fn describe_needs(needs: &[Input]) -> String {
     }
     let parts: Vec<&str> = needs.iter().map(|i| i.describe()).collect();
     let within = |kinds: &[Input]| needs.iter().all(|i| kinds.contains(i));
-    let where_from = if within(&[Input::AwsAuth, Input::Iam]) {
+    let where_from = if within(&[Input::AwsAuth, Input::Iam, Input::IamPolicies]) {
         "a file with `--resolve`, a live cluster or a snapshot"
     } else if within(&[
         Input::AwsAuth,

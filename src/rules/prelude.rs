@@ -268,13 +268,13 @@ pub fn report_latent(
         return;
     };
     let matrix = facts.principals();
-    let latent = crate::model::latent::of_cluster(
-        authorization,
-        facts.cluster_arn,
-        facts.mode(),
-        &matrix,
-        &[path],
-    );
+    let cluster = crate::model::latent::Cluster {
+        arn: facts.cluster_arn,
+        mode: facts.mode(),
+        matrix: &matrix,
+        rbac: facts.rbac,
+    };
+    let latent = crate::model::latent::of_cluster(authorization, &cluster, &[path]);
     for (_, latent) in latent {
         let at = format!("iam {}", latent.arn);
         let message = message(&latent);

@@ -290,8 +290,9 @@ async fn caller_account(session: &AwsSession) -> Fetched<String> {
 }
 
 /// Resolves every wanted principal, and the IAM Identity Center roles when `sso` asks; with
-/// `policies` (a cluster's audit: a file has no cluster to become an administrator of), every
-/// principal's policies in the caller's account too.
+/// `policies`, every principal's policies in the caller's account too (who could make itself an
+/// administrator: a cluster's audit, and `check --resolve`, for who may assume a file's
+/// administrator roles).
 pub async fn resolve(
     wanted: &BTreeSet<Wanted>,
     session: &AwsSession,

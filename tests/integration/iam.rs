@@ -325,7 +325,7 @@ fn resolution_confirms_what_exists_and_flags_the_rest() {
     assert!(
         file_report["notes"]
             .to_string()
-            .contains("IAM account 123456789012: list lookup, 2 call(s)"),
+            .contains("IAM account 123456789012: list lookup, 3 call(s)"),
         "{}",
         file_report["notes"]
     );
@@ -639,6 +639,19 @@ fn latent_administrators_are_read_from_the_accounts_policies() {
         create_role(&client, "jumper", "/", &account_root()).await;
         let jump = json!({"Version": "2012-10-17", "Statement": [{"Effect": "Allow", "Action": "sts:AssumeRole", "Resource": "*"}]}).to_string();
         client.put_role_policy().role_name("jumper").policy_name("jump").policy_document(jump).send().await.unwrap();
+        // May associate only the View policy (a decided condition: no way in that way), but may
+        // create its entry in any group — and RBAC binds the group `platform` to cluster-admin.
+        create_role(&client, "view-granter", "/", &account_root()).await;
+        let view_only = json!({"Version": "2012-10-17", "Statement": [
+            {"Effect": "Allow", "Action": "eks:CreateAccessEntry", "Resource": "*"},
+            {"Effect": "Allow", "Action": "eks:AssociateAccessPolicy", "Resource": "*",
+             "Condition": {"ArnEquals": {"eks:policyArn": "arn:aws:eks::aws:cluster-access-policy/AmazonEKSViewPolicy"}}}
+        ]}).to_string();
+        client.put_role_policy().role_name("view-granter").policy_name("view-only").policy_document(view_only).send().await.unwrap();
+        // May assume `deployer` only, which may make itself an administrator: a chain.
+        client.create_user().user_name("intern").send().await.unwrap();
+        let to_deployer = json!({"Version": "2012-10-17", "Statement": [{"Effect": "Allow", "Action": "sts:AssumeRole", "Resource": format!("arn:aws:iam::{ACCOUNT}:role/deployer")}]}).to_string();
+        client.put_user_policy().user_name("intern").policy_name("to-deployer").policy_document(to_deployer).send().await.unwrap();
     });
     let bed = Testbed::start_with_moto(Scenario::load("iam.json"), moto);
     bed.moto.start_recording();
@@ -654,6 +667,7 @@ fn latent_administrators_are_read_from_the_accounts_policies() {
         latent,
         [
             format!("arn:aws:iam::{ACCOUNT}:role/deployer"),
+            format!("arn:aws:iam::{ACCOUNT}:role/view-granter"),
             format!("arn:aws:iam::{ACCOUNT}:user/grouped"),
             format!("arn:aws:iam::{ACCOUNT}:user/power"),
         ],
@@ -679,14 +693,49 @@ fn latent_administrators_are_read_from_the_accounts_policies() {
         .filter(|(c, _, _)| c == "EA406")
         .map(|(_, p, _)| p)
         .collect();
-    // `power`'s NotAction (iam:*, organizations:*) allows sts:AssumeRole too.
+    // `power`'s NotAction (iam:*, organizations:*) allows sts:AssumeRole too; `intern` may
+    // assume `deployer`, which may make itself an administrator.
     assert_eq!(
         assumers,
         [
             format!("arn:aws:iam::{ACCOUNT}:role/jumper"),
             format!("arn:aws:iam::{ACCOUNT}:user/power"),
+            format!("arn:aws:iam::{ACCOUNT}:user/intern"),
         ],
         "{report:#}"
+    );
+    let intern = report["findings"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|f| f["code"] == "EA406" && f["principal"].as_str().unwrap().ends_with("user/intern"))
+        .unwrap();
+    let said = intern["message"].as_str().unwrap();
+    assert!(
+        said.contains(&format!("assume arn:aws:iam::{ACCOUNT}:role/deployer"))
+            && said.contains("then create an access entry for itself")
+            && said.contains("(1 sts:AssumeRole call; before SCPs)"),
+        "{said}"
+    );
+    // The View-only granter's way is the group, not an access policy.
+    let granter = report["findings"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|f| {
+            f["code"] == "EA405"
+                && f["principal"]
+                    .as_str()
+                    .unwrap()
+                    .ends_with("role/view-granter")
+        })
+        .unwrap();
+    let said = granter["message"].as_str().unwrap();
+    assert!(
+        said.contains("create an access entry for itself in the group platform")
+            && said.contains("ClusterRole cluster-admin")
+            && !said.contains("associate"),
+        "{said}"
     );
     // The matrix shows them as latent rows: cluster-admin if taken, not a way in today.
     let rows: Vec<&Value> = report["principals"]
@@ -695,7 +744,7 @@ fn latent_administrators_are_read_from_the_accounts_policies() {
         .iter()
         .filter(|p| p["source"].as_str().unwrap().starts_with("latent (IAM"))
         .collect();
-    assert_eq!(rows.len(), 5, "{rows:#?}");
+    assert_eq!(rows.len(), 7, "{rows:#?}");
     assert!(
         rows.iter()
             .all(|r| r["in_effect"] == false && r["tier"] == "cluster-admin"),
@@ -733,4 +782,51 @@ fn latent_administrators_are_read_from_the_accounts_policies() {
         .collect();
     replayed.sort();
     assert_eq!(replayed, latent);
+
+    // A file with `--resolve`: who may assume its administrator rows, from the caller's
+    // account's policies (no cluster to create an entry on: EA405 is not run).
+    let file = home.join("aws-auth.yaml");
+    std::fs::write(
+        &file,
+        format!(
+            "apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: aws-auth\n  namespace: kube-system\ndata:\n  mapRoles: |\n    - rolearn: arn:aws:iam::{ACCOUNT}:role/admins\n      username: admin\n      groups: [system:masters]\n"
+        ),
+    )
+    .unwrap();
+    let resolved = bed
+        .command(
+            OsStr::new(env!("CARGO_BIN_EXE_aws-auth-audit")),
+            &home,
+            "admin",
+        )
+        .args(["check", "--resolve", "--format", "json"])
+        .arg(&file)
+        .output()
+        .unwrap();
+    let file_report: Value = serde_json::from_slice(&resolved.stdout).unwrap();
+    let mut by_code: Vec<(String, String)> = findings(&file_report)
+        .into_iter()
+        .filter(|(c, _, _)| c.starts_with("EA40"))
+        .map(|(c, p, _)| (c, p))
+        .collect();
+    by_code.sort();
+    assert_eq!(
+        by_code,
+        [
+            (
+                "EA403".to_string(),
+                format!("arn:aws:iam::{ACCOUNT}:role/admins")
+            ),
+            (
+                "EA406".to_string(),
+                format!("arn:aws:iam::{ACCOUNT}:role/jumper")
+            ),
+            (
+                "EA406".to_string(),
+                format!("arn:aws:iam::{ACCOUNT}:user/power")
+            ),
+        ],
+        "{file_report:#}"
+    );
+    assert_eq!(file_report["coverage"]["complete"], true, "{file_report:#}");
 }

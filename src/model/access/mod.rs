@@ -122,26 +122,8 @@ fn policy_tier(
             "cluster".to_string()
         };
         listed.push(format!("{name} ({scope})"));
-        let cluster_scope = policy.scope.kind != ScopeKind::Namespace;
         let known = access_policies().find(&policy.policy_arn);
-        let mut tier = known.map_or(Tier::Unknown, |k| Tier::from_policy(&k.tier, cluster_scope));
-        let mut what = String::new();
-        // Its published rules, judged as RBAC roles are: what they reach at this scope.
-        if let Some(capability) =
-            known.and_then(|k| rbac_tier::access_policy_capability(k, &policy.scope, mode))
-            && capability.tier > tier
-        {
-            tier = capability.tier;
-            what = format!(
-                ": {}{}",
-                if tier >= Tier::Admin {
-                    "admin-equivalent: it "
-                } else {
-                    ""
-                },
-                capability.what
-            );
-        }
+        let (tier, what) = association_tier(&policy.policy_arn, &policy.scope, mode);
         if tier > best.0 || best.1.is_empty() {
             best = (
                 tier,
@@ -153,6 +135,30 @@ fn policy_tier(
         }
     }
     (best.0, best.1, listed)
+}
+
+/// The tier an access policy gives at `scope` under `mode`: its documented tier, or higher when
+/// its published rules (judged as RBAC roles are) reach further — then what they reach
+/// (`: admin-equivalent: it …`), else an empty text. A policy the table lacks is `unknown`.
+pub fn association_tier(
+    policy_arn: &str,
+    scope: &crate::evidence::AccessScope,
+    mode: Option<&AuthenticationMode>,
+) -> (Tier, String) {
+    let cluster_scope = scope.kind != ScopeKind::Namespace;
+    let known = access_policies().find(policy_arn);
+    let tier = known.map_or(Tier::Unknown, |k| Tier::from_policy(&k.tier, cluster_scope));
+    match known.and_then(|k| rbac_tier::access_policy_capability(k, scope, mode)) {
+        Some(capability) if capability.tier > tier => {
+            let admin = if capability.tier >= Tier::Admin {
+                "admin-equivalent: it "
+            } else {
+                ""
+            };
+            (capability.tier, format!(": {admin}{}", capability.what))
+        }
+        _ => (tier, String::new()),
+    }
 }
 
 /// The EKS Capability (ACK, Argo CD, kro) an entry belongs to: EKS creates the capability
