@@ -221,7 +221,29 @@ fn effective(
         power_reason,
         capabilities: row.map(|p| p.capabilities.clone()).unwrap_or_default(),
         granted: row.and_then(|p| p.provenance.clone()),
+        could_become: Vec::new(),
     }
+}
+
+/// The latent rows of the access matrix for this principal: how it could make itself an
+/// administrator it is not today.
+fn could_become(identity: &Identity, result: &crate::judge::result::CheckResult) -> Vec<String> {
+    let wanted = crate::model::iam::Wanted::from_arn(&identity.canonical_arn);
+    result
+        .access_matrix()
+        .iter()
+        .filter(|p| {
+            matches!(p.source, crate::model::access::PrincipalSource::Latent(_))
+                && wanted.is_some()
+                && crate::model::iam::Wanted::from_arn(&p.arn) == wanted
+        })
+        .map(|p| {
+            format!(
+                "{} through {}: {} — {}",
+                p.tier, p.source, p.tier_reason, p.note
+            )
+        })
+        .collect()
 }
 
 /// `whois ARN --snapshot FILE` or `whois ARN --cluster NAME`: access entries and aws-auth
@@ -272,7 +294,8 @@ pub fn run_cluster(
         entries,
         snapshot.caller.found(),
     );
-    let effective = effective(&decision, outcome.as_ref(), &identity, &result);
+    let mut effective = effective(&decision, outcome.as_ref(), &identity, &result);
+    effective.could_become = could_become(&identity, &result);
     let view = ClusterWhois {
         identity: &identity,
         cluster_arn: &snapshot.cluster.arn,

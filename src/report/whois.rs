@@ -256,6 +256,12 @@ pub struct Effective {
     /// namespace's service accounts, editing aws-auth, …), each with what it comes through.
     #[serde(skip_serializing_if = "Vec::is_empty")]
     pub capabilities: Vec<String>,
+    /// How the principal could make itself an administrator it is not today (the access
+    /// matrix's latent rows for it: an access entry of its own, a role it may assume), each with
+    /// the chain and the conditions it rests on; empty when IAM's policies were not read or
+    /// give it no way.
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub could_become: Vec<String>,
 }
 
 /// What `whois` found on a cluster or in a snapshot.
@@ -328,6 +334,9 @@ impl ClusterWhois<'_> {
         }
         for capability in &effective.capabilities {
             text.push_str(&format!("  · {}\n", terminal(capability)));
+        }
+        for way in &effective.could_become {
+            text.push_str(&format!("could become:  {}\n", terminal(way)));
         }
         if let Some(entry) = decision.access_entry {
             let policies = match &entry.policies {

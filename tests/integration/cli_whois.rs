@@ -80,6 +80,53 @@ fn whois_reads_a_snapshot_under_its_mode() {
     assert_eq!(both.code, 2);
 }
 
+/// A principal with no way in today whose IAM policies let it make one: whois says it is
+/// refused, and how it could become an administrator (the chain, before SCPs); one that has
+/// no such way says nothing of it.
+#[test]
+fn whois_says_how_a_principal_could_become_an_administrator() {
+    let deployer = run(&[
+        "whois",
+        "arn:aws:sts::123456789012:assumed-role/ci-deployer/build-7",
+        "--snapshot",
+        "examples/snapshot.json",
+    ]);
+    assert_eq!(deployer.code, 0, "{}", deployer.stderr);
+    assert!(
+        deployer.stdout.contains("decided by nobody"),
+        "{}",
+        deployer.stdout
+    );
+    assert!(
+        deployer.stdout.contains(
+            "could become:  cluster-admin through latent (IAM: its own access entry): switch the authentication mode to API_AND_CONFIG_MAP (eks:UpdateClusterConfig"
+        ) && deployer.stdout.contains("(before SCPs)"),
+        "{}",
+        deployer.stdout
+    );
+    let json: Value = serde_json::from_str(
+        &run(&[
+            "whois",
+            "arn:aws:iam::123456789012:role/ci-deployer",
+            "--snapshot",
+            "examples/snapshot.json",
+            "--format",
+            "json",
+        ])
+        .stdout,
+    )
+    .unwrap();
+    let ways = json["could_become"].as_array().unwrap();
+    assert_eq!(ways.len(), 1, "{json}");
+    let admin = run(&[
+        "whois",
+        "arn:aws:iam::123456789012:role/admins",
+        "--snapshot",
+        "examples/snapshot.json",
+    ]);
+    assert!(!admin.stdout.contains("could become"), "{}", admin.stdout);
+}
+
 #[test]
 fn whois_answers_as_eks_would() {
     let node = run(&[
