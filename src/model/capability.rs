@@ -30,6 +30,10 @@ pub struct Capability {
     pub tier: Tier,
     /// A way in only where EKS reads aws-auth (`CONFIG_MAP`, `API_AND_CONFIG_MAP`).
     pub through_aws_auth: bool,
+    /// Running code as the service accounts of this namespace (not `kube-system`, already
+    /// judged admin-equivalent): its power is theirs, which RBAC's bindings to them decide
+    /// (`crate::model::rbac` raises it when one of them is an administrator).
+    pub runs_as_in: Option<String>,
 }
 
 /// Where a grant applies: the whole cluster (a ClusterRoleBinding) or one namespace.
@@ -129,41 +133,42 @@ pub fn capabilities(rules: &[PolicyRule], reach: Reach<'_>) -> Vec<Capability> {
     let mut out = Vec::new();
     let place = reach.place();
     let system = reach.includes_system();
-    let mut add = |what: String, tier: Tier| {
-        out.push(Capability {
-            what,
-            tier,
-            through_aws_auth: false,
-        });
-    };
-    // Running code as the namespace's service accounts.
-    let runs_as = |how: &str| -> (String, Tier) {
+    // Running code as the namespace's service accounts: in kube-system (or cluster-wide)
+    // admin-equivalent; elsewhere edit, unless RBAC makes one of them more
+    // (`crate::model::rbac` raises it then).
+    let runs_as = |how: &str| -> Capability {
         if system {
-            (
-                format!(
+            Capability {
+                what: format!(
                     "can {how} {place}: runs as any service account of {SYSTEM_NAMESPACE} (assumed: some are bound to cluster-wide power, as the controller manager's accounts are on every EKS cluster)"
                 ),
-                Tier::ClusterAdmin,
-            )
+                tier: Tier::ClusterAdmin,
+                through_aws_auth: false,
+                runs_as_in: None,
+            }
         } else {
-            (
-                format!("can {how} {place}: runs as any of its service accounts"),
-                Tier::Edit,
-            )
+            Capability {
+                what: format!("can {how} {place}: runs as any of its service accounts"),
+                tier: Tier::Edit,
+                through_aws_auth: false,
+                runs_as_in: match reach {
+                    Reach::Namespace(ns) => Some(ns.to_string()),
+                    Reach::Cluster => None,
+                },
+            }
         }
     };
+    let mut running = Vec::new();
     let creates_workload: Vec<&str> = WORKLOADS
         .iter()
         .filter(|(group, resource)| any_object(rules, &["create"], &[resource], &[group]))
         .map(|(_, resource)| *resource)
         .collect();
     if !creates_workload.is_empty() {
-        let (what, tier) = runs_as(&format!("create {}", creates_workload.join(", ")));
-        add(what, tier);
+        running.push(runs_as(&format!("create {}", creates_workload.join(", "))));
     }
     if any_object(rules, WRITE, &["pods"], CORE) {
-        let (what, tier) = runs_as("patch or update pods (change their images)");
-        add(what, tier);
+        running.push(runs_as("patch or update pods (change their images)"));
     }
     let mut into_pods = Vec::new();
     if any_object(rules, &["create"], &["pods/exec"], CORE) {
@@ -176,22 +181,28 @@ pub fn capabilities(rules: &[PolicyRule], reach: Reach<'_>) -> Vec<Capability> {
         into_pods.push("add ephemeral containers to");
     }
     if !into_pods.is_empty() {
-        let (what, tier) = runs_as(&format!("{} pods", into_pods.join(", ")));
-        add(what, tier);
+        running.push(runs_as(&format!("{} pods", into_pods.join(", "))));
     }
     if any_object(rules, &["impersonate"], &["serviceaccounts"], CORE) {
-        let (what, tier) = runs_as("impersonate service accounts");
-        add(what, tier);
+        running.push(runs_as("impersonate service accounts"));
     }
     if any_object(rules, &["create"], &["serviceaccounts/token"], CORE) {
-        let (what, tier) = runs_as("create service-account tokens");
-        add(what, tier);
+        running.push(runs_as("create service-account tokens"));
     }
     if any_object(rules, &["create"], &["secrets"], CORE) {
-        let (what, tier) =
-            runs_as("create Secrets (a service-account token Secret is filled with a token)");
-        add(what, tier);
+        running.push(runs_as(
+            "create Secrets (a service-account token Secret is filled with a token)",
+        ));
     }
+    out.extend(running);
+    let mut add = |what: String, tier: Tier| {
+        out.push(Capability {
+            what,
+            tier,
+            through_aws_auth: false,
+            runs_as_in: None,
+        });
+    };
     // Reading Secrets.
     if any_object(rules, &["get", "list", "watch"], &["secrets"], CORE) {
         add(
@@ -213,6 +224,7 @@ pub fn capabilities(rules: &[PolicyRule], reach: Reach<'_>) -> Vec<Capability> {
             ),
             tier: Tier::ClusterAdmin,
             through_aws_auth: true,
+            runs_as_in: None,
         });
     }
     if reach == Reach::Cluster {
@@ -228,6 +240,7 @@ fn cluster_scoped(rules: &[PolicyRule], out: &mut Vec<Capability>) {
             what: what.to_string(),
             tier,
             through_aws_auth: false,
+            runs_as_in: None,
         });
     };
     if any_object(rules, &["get", "create"], &["nodes/proxy"], CORE) {
@@ -321,6 +334,7 @@ fn signs_certificates(rules: &[PolicyRule], out: &mut Vec<Capability>) {
             what: "can create and approve certificate signing requests: on EKS a serving certificate for any in-cluster name (beta.eks.amazonaws.com/app-serving), not a client certificate — EKS signs none, so no way in as another user (per the EKS User Guide; generic Kubernetes would issue system:masters here)".to_string(),
             tier: Tier::Custom,
             through_aws_auth: false,
+            runs_as_in: None,
         });
     }
 }

@@ -287,7 +287,60 @@ fn grants_to<'a>(rbac: RbacView<'a>, kind: &str, name: &str) -> Vec<Grant<'a>> {
     grants_where(rbac, |b| names_subject(b, kind, name))
 }
 
+/// Every binding `names` accepts, with its capabilities — a capability of running as a
+/// namespace's service accounts raised to the power RBAC gives one of them (service accounts
+/// as subjects count: a team namespace whose `deployer` account is bound to cluster-admin makes
+/// creating pods there cluster-admin).
 fn grants_where<'a>(rbac: RbacView<'a>, names: impl Fn(&RbacBinding) -> bool) -> Vec<Grant<'a>> {
+    let mut grants = plain_grants_where(rbac, names);
+    for grant in &mut grants {
+        for capability in &mut grant.capabilities {
+            let Some(namespace) = capability.runs_as_in.as_deref() else {
+                continue;
+            };
+            if let Some((tier, account)) = powerful_service_account(rbac, namespace) {
+                capability.tier = tier;
+                capability.what = format!("{} — among them {account}", capability.what);
+            }
+        }
+    }
+    grants
+}
+
+/// The strongest administrator power RBAC gives a service account of `namespace`: the tier
+/// and the account with its grant, in words. Judged without aws-auth edits (a service account
+/// that may edit aws-auth is an administrator only where EKS reads it: not raised here).
+fn powerful_service_account(rbac: RbacView<'_>, namespace: &str) -> Option<(Tier, String)> {
+    let of_namespace = |s: &crate::evidence::Subject| {
+        s.kind == "ServiceAccount" && s.namespace.as_deref() == Some(namespace)
+    };
+    plain_grants_where(rbac, |b| b.subjects.iter().any(of_namespace))
+        .into_iter()
+        .filter_map(|g| {
+            let power = g.admin_power(Some(&AuthenticationMode::Api))?;
+            let account = g.binding.subjects.iter().find(|s| of_namespace(s))?;
+            let tier = if power.cluster_wide {
+                Tier::ClusterAdmin
+            } else {
+                Tier::Admin
+            };
+            Some((
+                tier,
+                format!(
+                    "service account {namespace}/{}, which {} gives {}",
+                    account.name,
+                    g.describe(),
+                    power.what
+                ),
+            ))
+        })
+        .max_by_key(|(tier, _)| *tier)
+}
+
+fn plain_grants_where<'a>(
+    rbac: RbacView<'a>,
+    names: impl Fn(&RbacBinding) -> bool,
+) -> Vec<Grant<'a>> {
     let cluster = rbac
         .cluster_role_bindings
         .iter()
@@ -514,5 +567,55 @@ mod tests {
             ]
         );
         assert!(grants_to_group(view, "nobody").is_empty());
+    }
+
+    /// Service accounts as subjects count: creating pods in `team-a` is running as its service
+    /// accounts, and `team-a/deployer` is bound to cluster-admin — so the group that may create
+    /// pods there is a cluster administrator, and says through which account. Without that
+    /// binding it is edit in its namespace.
+    #[test]
+    fn a_powerful_service_account_raises_running_as_it() {
+        let cluster_roles = vec![
+            role("cluster-admin", None, vec![]),
+            role("pod-maker", None, vec![rule(&[""], &["pods"], &["create"])]),
+        ];
+        let mut to_account = binding("deployer-admin", None, "ClusterRole", "cluster-admin", "-");
+        to_account.subjects = vec![Subject {
+            kind: "ServiceAccount".into(),
+            name: "deployer".into(),
+            namespace: Some("team-a".into()),
+        }];
+        let rbs = vec![binding(
+            "makers",
+            Some("team-a"),
+            "ClusterRole",
+            "pod-maker",
+            "makers",
+        )];
+        let tier_of = |crbs: &[RbacBinding]| {
+            let view = RbacView {
+                cluster_roles: &cluster_roles,
+                cluster_role_bindings: crbs,
+                roles: &[],
+                role_bindings: &rbs,
+            };
+            let grants = grants_to_group(view, "makers");
+            let capability = grants[0].capabilities[0].clone();
+            (capability.tier, capability.what)
+        };
+        let (tier, what) = tier_of(std::slice::from_ref(&to_account));
+        assert_eq!(tier, Tier::ClusterAdmin);
+        assert!(
+            what.ends_with(
+                "among them service account team-a/deployer, which ClusterRoleBinding deployer-admin → ClusterRole cluster-admin gives full control (cluster-admin or `*` on everything)"
+            ),
+            "{what}"
+        );
+        let (tier, what) = tier_of(&[]);
+        assert_eq!(tier, Tier::Edit);
+        assert!(!what.contains("among them"), "{what}");
+        // An account of another namespace does not count.
+        to_account.subjects[0].namespace = Some("team-b".into());
+        assert_eq!(tier_of(std::slice::from_ref(&to_account)).0, Tier::Edit);
     }
 }
