@@ -8,6 +8,7 @@ mod fetched;
 mod iam;
 mod kubernetes;
 mod snapshot;
+mod trail;
 mod vocabulary;
 
 pub use cluster::*;
@@ -15,4 +16,5 @@ pub use fetched::*;
 pub use iam::*;
 pub use kubernetes::*;
 pub use snapshot::*;
+pub use trail::*;
 pub use vocabulary::*;

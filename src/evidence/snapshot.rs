@@ -46,12 +46,24 @@ pub struct Snapshot {
     /// The access policies EKS offers in this region (ListAccessPolicies).
     #[serde(default = "offered_policies_not_collected")]
     pub offered_policies: Fetched<Vec<OfferedPolicy>>,
+    /// The cluster's EKS management events in CloudTrail's window (who granted each access
+    /// entry and policy, who changed the mode, what is gone): `Absent` when the cluster is not
+    /// known to EKS by name; `Unknown` when the read failed at its first page.
+    #[serde(default = "trail_not_collected")]
+    pub trail: Fetched<Trail>,
     #[serde(default)]
     pub issues: Vec<CollectionIssue>,
 }
 
 fn creator_not_collected() -> Fetched<Creator> {
     Fetched::unknown(UnknownReason::Skipped, "CloudTrail was not read")
+}
+
+fn trail_not_collected() -> Fetched<Trail> {
+    Fetched::unknown(
+        UnknownReason::Skipped,
+        "CloudTrail's EKS events were not read (a snapshot collected before the audit read them)",
+    )
 }
 
 fn node_roles_not_collected() -> Fetched<Vec<NodeRole>> {
@@ -208,6 +220,7 @@ mod tests {
             node_roles: node_roles_not_collected(),
             mode_changes: mode_changes_not_collected(),
             offered_policies: offered_policies_not_collected(),
+            trail: Fetched::Absent,
             creator: creator_not_collected(),
             issues: vec![CollectionIssue::new("x", "y", "z", "w")],
         }

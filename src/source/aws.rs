@@ -59,6 +59,9 @@ pub(super) struct Regional {
     /// When the next CloudTrail LookupEvents may start: CloudTrail allows 2 per second per
     /// account and region, shared by every cluster the scan reads there.
     pub(super) cloudtrail_next: tokio::sync::Mutex<Option<tokio::time::Instant>>,
+    /// CloudTrail's EKS events of this account and region: one paged stream, read once.
+    pub(super) eks_trail:
+        tokio::sync::OnceCell<crate::evidence::Fetched<super::cloudtrail::Stream>>,
 }
 
 /// CloudTrail LookupEvents' published rate: 2 requests per second per account and region.

@@ -1,32 +1,284 @@
-//! Who created the cluster: CloudTrail's `CreateCluster` event (LookupEvents keeps 90 days of
-//! management events). The window is narrowed to an hour around the cluster's creation time,
-//! so one page usually holds it; pages are spaced to stay under LookupEvents' rate (2 per
-//! second per account and region).
+//! CloudTrail's EKS management events: one paged `LookupEvents` stream per account and region
+//! (lookup attribute `EventSource = eks.amazonaws.com`, CloudTrail's whole 90-day window),
+//! read once and shared by every cluster there, then filtered locally per cluster — never one
+//! query per cluster, entry or event name. Pages are spaced to stay under LookupEvents' rate (2
+//! per second per account and region). From it come who created the cluster (`CreateCluster`)
+//! and who granted, changed or removed each way in.
 
 use aws_sdk_cloudtrail::types::{LookupAttribute, LookupAttributeKey};
 use serde_json::Value;
 
 use super::aws::{AwsSession, classify};
-use crate::evidence::{Creator, Fetched};
+use crate::evidence::{Creator, Fetched, Trail, TrailActor, TrailEvent, Unknown, UnknownReason};
 
 /// CloudTrail's event history: events older than this are gone.
 const HISTORY_DAYS: i64 = 90;
-/// Pages read at most (one is the usual case).
-const MAX_PAGES: usize = 10;
+/// Pages read at most per account and region (50 events a page): 10,000 EKS events.
+pub const MAX_PAGES: usize = 200;
+
+/// The events this audit keeps: those that create, change or remove a way in, or the mode.
+const KEPT: [&str; 11] = [
+    "CreateCluster",
+    "UpdateClusterConfig",
+    "CreateAccessEntry",
+    "UpdateAccessEntry",
+    "DeleteAccessEntry",
+    "AssociateAccessPolicy",
+    "DisassociateAccessPolicy",
+    "CreatePodIdentityAssociation",
+    "DeletePodIdentityAssociation",
+    "CreateCapability",
+    "DeleteCapability",
+];
 
 /// The principal an event's `userIdentity` names: a session's issuer for an assumed role, the
 /// user for an IAM user, the ARN otherwise.
 pub fn creator_of(event: &Value) -> Option<String> {
-    let identity = &event["userIdentity"];
-    let issuer = identity["sessionContext"]["sessionIssuer"]["arn"].as_str();
-    match identity["type"].as_str() {
-        Some("AssumedRole") => issuer.or(identity["arn"].as_str()),
-        _ => identity["arn"].as_str(),
-    }
-    .map(str::to_string)
+    actor_of(&event["userIdentity"]).principal
 }
 
-/// Finds the `CreateCluster` event of `cluster` created at `created_at` (RFC 3339).
+/// Who made a call, from its `userIdentity`.
+pub fn actor_of(identity: &Value) -> TrailActor {
+    let text = |v: &Value| v.as_str().map(str::to_string);
+    let issuer = text(&identity["sessionContext"]["sessionIssuer"]["arn"]);
+    let identity_type = text(&identity["type"]).unwrap_or_else(|| "Unknown".into());
+    let arn = text(&identity["arn"]);
+    let session_name = match (identity_type.as_str(), &arn) {
+        ("AssumedRole", Some(arn)) => arn.rsplit('/').next().map(str::to_string),
+        _ => None,
+    };
+    let principal = match identity_type.as_str() {
+        "AssumedRole" => issuer.or(arn),
+        "AWSService" => text(&identity["invokedBy"]),
+        _ => arn,
+    };
+    TrailActor {
+        identity_type,
+        principal,
+        session_name,
+        source_identity: text(&identity["sessionContext"]["sourceIdentity"])
+            .or_else(|| text(&identity["sourceIdentity"])),
+        on_behalf_of: text(&identity["onBehalfOf"]["userId"]),
+        invoked_by: text(&identity["invokedBy"]),
+    }
+}
+
+/// `%XX` escapes decoded (CloudTrail records a path parameter as sent: `principalArn` of the
+/// access-entry calls arrives as `arn%3Aaws%3Aiam%3A%3A…`). Invalid escapes are kept as they are.
+pub fn url_decode(text: &str) -> String {
+    let bytes = text.as_bytes();
+    let mut out = Vec::with_capacity(bytes.len());
+    let mut i = 0;
+    while i < bytes.len() {
+        if bytes[i] == b'%'
+            && i + 2 < bytes.len()
+            && let Ok(byte) = u8::from_str_radix(&text[i + 1..i + 3], 16)
+        {
+            out.push(byte);
+            i += 3;
+            continue;
+        }
+        out.push(bytes[i]);
+        i += 1;
+    }
+    String::from_utf8(out).unwrap_or_else(|_| text.to_string())
+}
+
+/// The cluster an event is about (`name` for the path-parameter calls, `clusterName` for some).
+pub fn cluster_of(detail: &Value) -> Option<&str> {
+    let parameters = &detail["requestParameters"];
+    parameters["name"]
+        .as_str()
+        .or_else(|| parameters["clusterName"].as_str())
+}
+
+/// One event's detail (`CloudTrailEvent`, decoded JSON) as the audit keeps it.
+pub fn event_of(detail: &Value, event_id: &str, event_time: &str) -> TrailEvent {
+    let parameters = &detail["requestParameters"];
+    let text = |v: &Value| v.as_str().map(str::to_string);
+    let scope = &parameters["accessScope"];
+    let access_scope = scope["type"].as_str().map(|kind| {
+        let namespaces: Vec<&str> = scope["namespaces"]
+            .as_array()
+            .into_iter()
+            .flatten()
+            .filter_map(Value::as_str)
+            .collect();
+        if namespaces.is_empty() {
+            kind.to_string()
+        } else {
+            format!("{kind}: {}", namespaces.join(", "))
+        }
+    });
+    TrailEvent {
+        event_id: event_id.to_string(),
+        event_name: text(&detail["eventName"]).unwrap_or_default(),
+        event_time: event_time.to_string(),
+        principal_arn: parameters["principalArn"].as_str().map(url_decode),
+        policy_arn: parameters["policyArn"].as_str().map(url_decode),
+        access_scope,
+        kubernetes_groups: parameters["kubernetesGroups"]
+            .as_array()
+            .into_iter()
+            .flatten()
+            .filter_map(|g| g.as_str().map(str::to_string))
+            .collect(),
+        authentication_mode: text(&parameters["accessConfig"]["authenticationMode"]),
+        actor: actor_of(&detail["userIdentity"]),
+        source_ip: text(&detail["sourceIPAddress"]),
+        user_agent: text(&detail["userAgent"]),
+        error_code: text(&detail["errorCode"]),
+    }
+}
+
+/// The account and region's stream: every kept event with the cluster it is about.
+#[derive(Debug, Clone)]
+pub struct Stream {
+    window_start: String,
+    window_end: String,
+    events: Vec<(String, TrailEvent, Option<bool>)>,
+    incomplete: Option<Unknown>,
+    pages: usize,
+}
+
+fn rfc3339(secs: i64) -> String {
+    aws_smithy_types::DateTime::from_secs(secs)
+        .fmt(aws_smithy_types::date_time::Format::DateTime)
+        .unwrap_or_default()
+}
+
+/// Reads the account and region's EKS events, once: every cluster of the session's account
+/// and region shares the answer.
+async fn stream(session: &AwsSession, now: std::time::SystemTime) -> Fetched<Stream> {
+    session
+        .regional
+        .eks_trail
+        .get_or_init(|| Box::pin(read_stream(session, now)))
+        .await
+        .clone()
+}
+
+async fn read_stream(session: &AwsSession, now: std::time::SystemTime) -> Fetched<Stream> {
+    let now_secs = now
+        .duration_since(std::time::UNIX_EPOCH)
+        .map_or(0, |d| d.as_secs() as i64);
+    let start = now_secs - HISTORY_DAYS * 86_400;
+    let client = session.cloudtrail();
+    let mut found = Stream {
+        window_start: rfc3339(start),
+        window_end: rfc3339(now_secs),
+        events: Vec::new(),
+        incomplete: None,
+        pages: 0,
+    };
+    let mut token: Option<String> = None;
+    loop {
+        if found.pages == MAX_PAGES {
+            found.incomplete = Some(Unknown {
+                reason: UnknownReason::Skipped,
+                detail: format!(
+                    "CloudTrail LookupEvents: stopped after {MAX_PAGES} pages ({} events); older events of the window were not read",
+                    MAX_PAGES * 50
+                ),
+            });
+            break;
+        }
+        // CloudTrail allows 2 LookupEvents per second per account and region: every page of
+        // the stream takes its turn.
+        session.regional.cloudtrail_turn().await;
+        let request = client
+            .lookup_events()
+            .lookup_attributes(
+                LookupAttribute::builder()
+                    .attribute_key(LookupAttributeKey::EventSource)
+                    .attribute_value("eks.amazonaws.com")
+                    .build()
+                    .expect("key and value are set"),
+            )
+            .start_time(aws_smithy_types::DateTime::from_secs(start))
+            .end_time(aws_smithy_types::DateTime::from_secs(now_secs))
+            .max_results(50)
+            .set_next_token(token.clone());
+        let out = match request.send().await {
+            Ok(out) => out,
+            Err(e) => {
+                let failure = classify("CloudTrail LookupEvents", &e);
+                if found.pages == 0 {
+                    return Fetched::unknown(failure.reason(), failure.detail());
+                }
+                found.incomplete = Some(Unknown {
+                    reason: failure.reason(),
+                    detail: format!(
+                        "{} (after {} page(s): older events of the window were not read)",
+                        failure.detail(),
+                        found.pages
+                    ),
+                });
+                break;
+            }
+        };
+        found.pages += 1;
+        for event in out.events() {
+            let Some(detail) = event
+                .cloud_trail_event()
+                .and_then(|text| serde_json::from_str::<Value>(text).ok())
+            else {
+                continue;
+            };
+            let name = detail["eventName"].as_str().unwrap_or_default();
+            if !KEPT.contains(&name) {
+                continue;
+            }
+            let Some(cluster) = cluster_of(&detail) else {
+                continue;
+            };
+            let time = super::eks::date(event.event_time()).unwrap_or_default();
+            let bootstrap = detail["requestParameters"]["accessConfig"]
+                ["bootstrapClusterCreatorAdminPermissions"]
+                .as_bool();
+            found.events.push((
+                cluster.to_string(),
+                event_of(&detail, event.event_id().unwrap_or_default(), &time),
+                bootstrap,
+            ));
+        }
+        token = out.next_token().map(str::to_string);
+        if token.is_none() {
+            break;
+        }
+    }
+    // LookupEvents answers newest first: the audit keeps them oldest first.
+    found.events.reverse();
+    Fetched::Found(found)
+}
+
+/// The EKS events of `cluster` in its account and region's stream.
+pub async fn trail(
+    cluster: &str,
+    session: &AwsSession,
+    now: std::time::SystemTime,
+) -> Fetched<Trail> {
+    match stream(session, now).await {
+        Fetched::Found(stream) => Fetched::Found(Trail {
+            window_start: stream.window_start.clone(),
+            window_end: stream.window_end.clone(),
+            events: stream
+                .events
+                .iter()
+                .filter(|(c, _, _)| c == cluster)
+                .map(|(_, e, _)| e.clone())
+                .collect(),
+            incomplete: stream.incomplete.clone(),
+            pages: stream.pages,
+        }),
+        Fetched::Absent => Fetched::Absent,
+        Fetched::Unknown(u) => Fetched::Unknown(u),
+    }
+}
+
+/// Who created `cluster` (created at `created_at`, RFC 3339): its `CreateCluster` event in the
+/// account and region's stream. `Absent` when the cluster is older than CloudTrail's window or
+/// the stream, read whole, has no such event.
 pub async fn creator(
     cluster: &str,
     created_at: Option<&str>,
@@ -44,64 +296,31 @@ pub async fn creator(
     {
         return Fetched::Absent;
     }
-    let client = session.cloudtrail();
-    let mut token: Option<String> = None;
-    for _ in 0..MAX_PAGES {
-        // CloudTrail allows 2 LookupEvents per second per account and region: every cluster
-        // the audit (or a fleet scan) reads there takes its turn.
-        session.regional.cloudtrail_turn().await;
-        let mut request = client
-            .lookup_events()
-            .lookup_attributes(
-                LookupAttribute::builder()
-                    .attribute_key(LookupAttributeKey::EventName)
-                    .attribute_value("CreateCluster")
-                    .build()
-                    .expect("key and value are set"),
-            )
-            .set_next_token(token.clone());
-        if let Some(created) = created {
-            request = request
-                .start_time(aws_smithy_types::DateTime::from_secs(created.secs() - 3600))
-                .end_time(aws_smithy_types::DateTime::from_secs(created.secs() + 3600));
-        }
-        let out = match request.send().await {
-            Ok(out) => out,
-            Err(e) => {
-                let failure = classify("CloudTrail LookupEvents", &e);
-                return Fetched::unknown(failure.reason(), failure.detail());
-            }
-        };
-        for event in out.events() {
-            let Some(detail) = event
-                .cloud_trail_event()
-                .and_then(|text| serde_json::from_str::<Value>(text).ok())
-            else {
-                continue;
-            };
-            if detail["requestParameters"]["name"] != cluster || detail["errorCode"].is_string() {
-                continue;
-            }
-            let Some(arn) = creator_of(&detail) else {
-                continue;
-            };
-            let access = &detail["requestParameters"]["accessConfig"];
-            return Fetched::Found(Creator {
-                arn,
+    let stream = match stream(session, now).await {
+        Fetched::Found(stream) => stream,
+        Fetched::Absent => return Fetched::Absent,
+        Fetched::Unknown(u) => return Fetched::Unknown(u),
+    };
+    let found = stream.events.iter().rev().find(|(c, e, _)| {
+        c == cluster && e.event_name == "CreateCluster" && e.error_code.is_none()
+    });
+    match found {
+        Some((_, event, bootstrap)) => match &event.actor.principal {
+            Some(arn) => Fetched::Found(Creator {
+                arn: arn.clone(),
                 source: "cloudtrail".into(),
-                event_time: super::eks::date(event.event_time()),
-                event_id: event.event_id().map(str::to_string),
-                requested_mode: access["authenticationMode"].as_str().map(str::to_string),
-                requested_bootstrap_admin: access["bootstrapClusterCreatorAdminPermissions"]
-                    .as_bool(),
-            });
-        }
-        token = out.next_token().map(str::to_string);
-        if token.is_none() {
-            break;
-        }
+                event_time: Some(event.event_time.clone()).filter(|t| !t.is_empty()),
+                event_id: Some(event.event_id.clone()).filter(|i| !i.is_empty()),
+                requested_mode: event.authentication_mode.clone(),
+                requested_bootstrap_admin: *bootstrap,
+            }),
+            None => Fetched::Absent,
+        },
+        None => match &stream.incomplete {
+            Some(u) => Fetched::Unknown(u.clone()),
+            None => Fetched::Absent,
+        },
     }
-    Fetched::Absent
 }
 
 #[cfg(test)]
@@ -123,5 +342,56 @@ mod tests {
             Some("arn:aws:iam::1:user/bob")
         );
         assert_eq!(creator_of(&json!({})), None);
+    }
+
+    #[test]
+    fn path_parameters_are_url_decoded() {
+        assert_eq!(
+            url_decode("arn%3Aaws%3Aiam%3A%3A111122223333%3Arole%2Fteam%2Fdeploy"),
+            "arn:aws:iam::111122223333:role/team/deploy"
+        );
+        assert_eq!(url_decode("plain"), "plain");
+        assert_eq!(url_decode("bad%zzescape%"), "bad%zzescape%");
+        assert_eq!(url_decode("%41"), "A");
+    }
+
+    /// An association made by an Identity Center user through its permission set's role: the
+    /// role with its path, the session (the person), the user id; the principal decoded; the
+    /// scope said.
+    #[test]
+    fn an_event_keeps_who_called_and_what_it_granted() {
+        let detail = json!({
+            "eventName": "AssociateAccessPolicy",
+            "userIdentity": {
+                "type": "AssumedRole",
+                "arn": "arn:aws:sts::111122223333:assumed-role/AWSReservedSSO_Admin_0123456789abcdef/alice@example.com",
+                "sessionContext": {"sessionIssuer": {"arn": "arn:aws:iam::111122223333:role/aws-reserved/sso.amazonaws.com/AWSReservedSSO_Admin_0123456789abcdef"},
+                                   "sourceIdentity": "alice"},
+                "onBehalfOf": {"userId": "9067-abcd", "identityStoreArn": "arn:aws:identitystore::111122223333:identitystore/d-1"}
+            },
+            "sourceIPAddress": "203.0.113.7",
+            "userAgent": "aws-cli/2.17.0",
+            "requestParameters": {
+                "name": "prod",
+                "principalArn": "arn%3Aaws%3Aiam%3A%3A111122223333%3Arole%2Fci",
+                "policyArn": "arn:aws:eks::aws:cluster-access-policy/AmazonEKSClusterAdminPolicy",
+                "accessScope": {"type": "namespace", "namespaces": ["a", "b"]}
+            }
+        });
+        assert_eq!(cluster_of(&detail), Some("prod"));
+        let event = event_of(&detail, "e-1", "2026-11-02T10:00:00Z");
+        assert_eq!(
+            event.principal_arn.as_deref(),
+            Some("arn:aws:iam::111122223333:role/ci")
+        );
+        assert_eq!(event.access_scope.as_deref(), Some("namespace: a, b"));
+        assert_eq!(
+            event.actor.describe(),
+            "arn:aws:iam::111122223333:role/aws-reserved/sso.amazonaws.com/AWSReservedSSO_Admin_0123456789abcdef (session alice@example.com, source identity alice, Identity Center user 9067-abcd)"
+        );
+        // EKS's own calls (a node group's entry) are said as such.
+        let eks = actor_of(&json!({"type": "AWSService", "invokedBy": "eks.amazonaws.com"}));
+        assert!(eks.is_eks_itself());
+        assert_eq!(eks.describe(), "EKS itself (its service-linked role)");
     }
 }

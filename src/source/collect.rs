@@ -111,7 +111,7 @@ pub async fn collect(
             ),
         }
     };
-    let creator = async {
+    let creator = Box::pin(async {
         match (aws.creator, aws.eks) {
             (Some(arn), _) => Fetched::Found(crate::evidence::Creator {
                 arn: arn.to_string(),
@@ -135,7 +135,20 @@ pub async fn collect(
                 "CloudTrail not read: the cluster is not known to EKS by name",
             ),
         }
-    };
+    });
+    // Boxed: the stream's reader is a large future, and this one joins many (a worker thread's
+    // stack is small).
+    let trail = Box::pin(async {
+        match aws.eks {
+            Some(options) => {
+                super::cloudtrail::trail(&cluster.name, options, std::time::SystemTime::now()).await
+            }
+            None => Fetched::unknown(
+                UnknownReason::Skipped,
+                "CloudTrail not read: the cluster is not known to EKS by name",
+            ),
+        }
+    });
     // Neither exists before a cluster leaves CONFIG_MAP mode: no call, `Absent`.
     let in_config_map = cluster.authentication_mode == Some(AuthenticationMode::ConfigMap);
     let mode_changes = async {
@@ -166,6 +179,7 @@ pub async fn collect(
         creator,
         mode_changes,
         offered_policies,
+        trail,
     ) = tokio::join!(
         async {
             let (aws_auth, access_entries) = tokio::join!(
@@ -198,7 +212,8 @@ pub async fn collect(
         within(deadline, "node groups and Fargate profiles", nodes),
         within(deadline, "CloudTrail", creator),
         within(deadline, "updates", mode_changes),
-        within(deadline, "access policies", offered)
+        within(deadline, "access policies", offered),
+        within(deadline, "CloudTrail", trail)
     );
     Snapshot {
         kind: SNAPSHOT_KIND.to_string(),
@@ -219,6 +234,7 @@ pub async fn collect(
         node_roles,
         mode_changes,
         offered_policies,
+        trail,
         creator,
         issues: reader.into_issues(),
     }

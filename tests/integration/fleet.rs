@@ -336,7 +336,7 @@ fn what_is_the_same_for_a_region_is_read_once() {
         .lines()
         .filter(|l| l.contains("\"kind\":\"cluster\""))
         .count();
-    assert_eq!(clusters, 2, "{}", run.stdout);
+    assert_eq!(clusters, 2, "{}\n{}", run.stdout, run.stderr);
     let offered = bed
         .requests()
         .iter()

@@ -178,6 +178,16 @@ pub struct ClusterSpec {
     /// A fault on CloudTrail LookupEvents.
     #[serde(default)]
     pub cloudtrail_fault: Option<Fault>,
+    /// The page of the LookupEvents stream (1-based) from which `cloudtrail_fault` applies
+    /// (default: every page).
+    #[serde(default)]
+    pub cloudtrail_fault_from_page: Option<usize>,
+    /// This cluster's other EKS management events, as CloudTrail records them (`eventName`,
+    /// `userIdentity`, `requestParameters`, `sourceIPAddress`, `userAgent`, `errorCode`), each
+    /// with `daysAgo` (a number) for its time; `requestParameters.name` defaults to the
+    /// cluster's.
+    #[serde(default)]
+    pub trail: Vec<Value>,
     /// Managed node groups: `nodegroupName`, `nodeRole`.
     #[serde(default)]
     pub nodegroups: Vec<Value>,

@@ -226,14 +226,31 @@ pub(super) fn update_route(
     }
 }
 
-/// CloudTrail LookupEvents (JSON 1.1): the `CreateCluster` events of the scenario's clusters
-/// that have a creator. A fault on any cluster applies to the call.
-pub(super) fn lookup_events(state: &State) -> (u16, Value, Option<&'static str>) {
+/// CloudTrail LookupEvents (JSON 1.1): the EKS events of the clusters of the caller's account
+/// and region (their `CreateCluster` events, for those with a creator, and their `trail`),
+/// newest first, 50 a page (`NextToken` is the offset). A cluster's fault applies to the call,
+/// from its `cloudtrail_fault_from_page` on.
+pub(super) fn lookup_events(
+    state: &State,
+    account: Option<&str>,
+    region: Option<&str>,
+    request: &Value,
+) -> (u16, Value, Option<&'static str>) {
+    let offset: usize = request["NextToken"]
+        .as_str()
+        .and_then(|t| t.parse().ok())
+        .unwrap_or(0);
+    let page = offset / 50 + 1;
+    let mine = |c: &&ClusterSpec| {
+        account.is_none_or(|a| a == c.account) && region.is_none_or(|r| r == c.region)
+    };
     if let Some(fault) = state
         .scenario
         .clusters
         .iter()
+        .filter(mine)
         .find_map(|c| c.cloudtrail_fault.as_ref().map(|f| (c, f)))
+        .filter(|(c, _)| c.cloudtrail_fault_from_page.is_none_or(|from| page >= from))
         .and_then(|(c, f)| fault_applies(state, format!("{}/LookupEvents", c.name), f).then_some(f))
     {
         let kind = if fault.status == 403 {
@@ -247,12 +264,13 @@ pub(super) fn lookup_events(state: &State) -> (u16, Value, Option<&'static str>)
             Some(kind),
         );
     }
-    let events: Vec<Value> = state
-        .scenario
-        .clusters
-        .iter()
-        .filter_map(|c| {
-            let identity = c.creator_identity.clone()?;
+    let now = SystemTime::now()
+        .duration_since(SystemTime::UNIX_EPOCH)
+        .unwrap()
+        .as_secs_f64();
+    let mut events: Vec<Value> = Vec::new();
+    for c in state.scenario.clusters.iter().filter(mine) {
+        if let Some(identity) = c.creator_identity.clone() {
             let detail = json!({
                 "eventVersion": "1.09", "eventSource": "eks.amazonaws.com", "eventName": "CreateCluster",
                 "userIdentity": identity,
@@ -260,14 +278,42 @@ pub(super) fn lookup_events(state: &State) -> (u16, Value, Option<&'static str>)
                     "authenticationMode": c.authentication_mode.as_deref().unwrap_or("API_AND_CONFIG_MAP"),
                     "bootstrapClusterCreatorAdminPermissions": c.bootstrap_creator_admin.unwrap_or(true)}},
             });
-            let time = c.created_days_ago.map_or(1_767_225_600.0, |days| {
-                (SystemTime::now().duration_since(SystemTime::UNIX_EPOCH).unwrap().as_secs() - days * 86_400) as f64
-            });
-            Some(json!({"EventId": format!("event-{}", c.name), "EventName": "CreateCluster",
-                        "EventTime": time, "CloudTrailEvent": detail.to_string()}))
-        })
-        .collect();
-    (200, json!({"Events": events}), None)
+            let time = c
+                .created_days_ago
+                .map_or(1_767_225_600.0, |days| now - (days * 86_400) as f64);
+            events.push(
+                json!({"EventId": format!("event-{}", c.name), "EventName": "CreateCluster",
+                               "EventTime": time, "CloudTrailEvent": detail.to_string()}),
+            );
+        }
+        for (i, spec) in c.trail.iter().enumerate() {
+            let mut detail = spec.clone();
+            let days = detail
+                .as_object_mut()
+                .and_then(|o| o.remove("daysAgo"))
+                .and_then(|d| d.as_f64())
+                .unwrap_or(1.0);
+            detail["eventVersion"] = json!("1.09");
+            detail["eventSource"] = json!("eks.amazonaws.com");
+            if detail["requestParameters"]["name"].is_null() {
+                detail["requestParameters"]["name"] = json!(c.name);
+            }
+            events.push(json!({"EventId": format!("event-{}-{i}", c.name), "EventName": detail["eventName"],
+                               "EventTime": now - days * 86_400.0, "CloudTrailEvent": detail.to_string()}));
+        }
+    }
+    events.sort_by(|a, b| {
+        b["EventTime"]
+            .as_f64()
+            .partial_cmp(&a["EventTime"].as_f64())
+            .unwrap()
+    });
+    let end = (offset + 50).min(events.len());
+    let mut body = json!({"Events": &events[offset.min(end)..end]});
+    if end < events.len() {
+        body["NextToken"] = json!(end.to_string());
+    }
+    (200, body, None)
 }
 
 pub(super) async fn eks_route(
@@ -301,8 +347,21 @@ pub(super) async fn eks_route(
         }
     }
     if target.ends_with(".LookupEvents") {
-        let (status, body, error_type) = lookup_events(&state);
         let caller = signer(&state, &req);
+        let region = signed_region(&req);
+        let request: Value = {
+            use http_body_util::BodyExt;
+            let bytes = req
+                .into_body()
+                .collect()
+                .await
+                .map(|b| b.to_bytes())
+                .unwrap_or_default();
+            serde_json::from_slice(&bytes).unwrap_or(Value::Null)
+        };
+        let account = account_of(caller.as_deref()).map(str::to_string);
+        let (status, body, error_type) =
+            lookup_events(&state, account.as_deref(), region.as_deref(), &request);
         record(&state, "cloudtrail", "POST", "LookupEvents", status, caller);
         let headers: Vec<(&str, &str)> = error_type
             .map(|t| vec![("x-amzn-errortype", t)])
