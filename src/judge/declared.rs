@@ -87,6 +87,7 @@ pub fn judge_declared(
             iam: None,
             principals: Vec::new(),
             collected_at: None,
+            history: Vec::new(),
         }),
         open,
         ..Evidence::default()

@@ -268,7 +268,14 @@ pub fn judge(evidence: Evidence<'_>, finish: &[&dyn Finish]) -> CheckResult {
             &mut context.principals,
             facts.aws_auth_writers,
             facts.access_entries.unwrap_or_default(),
+            facts.trail,
         );
+        if let Some(crate::evidence::Fetched::Found(trail)) = facts.trail {
+            context.history = crate::model::access::history::of_cluster(
+                trail,
+                facts.access_entries.unwrap_or_default(),
+            );
+        }
         // Who has no way in today but could make one: rows marked latent, never in effect.
         if read(Input::IamPolicies)
             && let Some(crate::evidence::Fetched::Found(authorization)) =

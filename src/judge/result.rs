@@ -69,6 +69,9 @@ pub struct LiveContext {
     /// When the evidence was collected (RFC 3339): the instant a replay is judged at.
     #[serde(skip)]
     pub collected_at: Option<String>,
+    /// CloudTrail's record of access changes within its window, oldest first.
+    #[serde(skip)]
+    pub history: Vec<crate::model::access::history::HistoryItem>,
 }
 
 impl LiveContext {

@@ -155,6 +155,10 @@ pub fn snapshot_evidence(snapshot: &Snapshot) -> Result<Evidence<'_>, CheckError
             snapshot.mode_changes.as_unknown(),
         ),
         (
+            "CloudTrail's EKS events (who granted each access entry and policy; the history)",
+            snapshot.trail.as_unknown(),
+        ),
+        (
             "the access policies EKS offers",
             snapshot.offered_policies.as_unknown(),
         ),
@@ -166,6 +170,18 @@ pub fn snapshot_evidence(snapshot: &Snapshot) -> Result<Evidence<'_>, CheckError
                 unknown.detail
             ));
         }
+    }
+    if let Fetched::Found(trail) = &snapshot.trail
+        && let Some(unknown) = &trail.incomplete
+    {
+        trailing_notes.push(format!(
+            "{cluster_arn}: CloudTrail's EKS events were read in part ({} page(s) from {} to {}): unknown({}): {} — an entry granted before what was read shows its actor as unknown",
+            trail.pages,
+            trail.window_start,
+            trail.window_end,
+            unknown.reason.as_str(),
+            unknown.detail
+        ));
     }
     // A call that failed the same way on every try is one note, with every request id.
     let mut failed: Vec<(&crate::evidence::CollectionIssue, Vec<&str>)> = Vec::new();
@@ -240,6 +256,7 @@ pub fn snapshot_evidence(snapshot: &Snapshot) -> Result<Evidence<'_>, CheckError
         },
         creator: Some(&snapshot.creator),
         mode_changes: Some(&snapshot.mode_changes),
+        trail: Some(&snapshot.trail),
         offered_policies: snapshot.offered_policies.found().map(Vec::as_slice),
         entries_undecided: &[],
         rbac_undecided: None,
@@ -258,6 +275,7 @@ pub fn snapshot_evidence(snapshot: &Snapshot) -> Result<Evidence<'_>, CheckError
             iam: iam.map(crate::model::access::IamSummary::of),
             principals: Vec::new(),
             collected_at: Some(snapshot.collected_at.clone()),
+            history: Vec::new(),
         }),
         aws_auth_unread,
         open: Vec::new(),

@@ -135,6 +135,8 @@ pub struct ClusterFacts<'a> {
     pub node_roles: Option<&'a [NodeRole]>,
     /// Who created the cluster, as far as CloudTrail (or the user) says.
     pub creator: Option<&'a Fetched<Creator>>,
+    /// CloudTrail's EKS events of the cluster (who granted what, and when), when read.
+    pub trail: Option<&'a crate::evidence::Fetched<crate::evidence::Trail>>,
     /// The cluster's authentication-mode changes (`AccessConfigUpdate`), oldest first, when
     /// they were read: what dates a migration from `CONFIG_MAP`.
     pub mode_changes: Option<&'a Fetched<Vec<ModeChange>>>,

@@ -43,6 +43,7 @@ mod schemas;
 mod session;
 mod supply_chain;
 mod token;
+mod trail;
 mod workflows;
 mod yaml_fast_path;
 mod yaml_manifest_fast_path;

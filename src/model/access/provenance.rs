@@ -40,14 +40,16 @@ pub fn creator_hints(tags: &BTreeMap<String, String>) -> Vec<String> {
 }
 
 /// Who granted each way in and when, as far as the audit read it: for an access entry its
-/// creation time (the EKS API; who created it is CloudTrail's to say); for an aws-auth row the
-/// last manager that wrote aws-auth's `data` (`managedFields`: kubectl, Terraform, eksctl, a
-/// controller) and when — the object's, not the row's: which edit added which row only the
-/// cluster's audit log records.
+/// creation time (the EKS API) and, from CloudTrail's EKS events, who created it and who
+/// associated its policies (`super::history::entry_provenance`: or why that is unknown); for an
+/// aws-auth row the last manager that wrote aws-auth's `data` (`managedFields`: kubectl,
+/// Terraform, eksctl, a controller) and when — the object's, not the row's: which edit added
+/// which row only the cluster's audit log records.
 pub fn attach_provenance(
     principals: &mut [super::Principal],
     writers: &[crate::evidence::FieldWriter],
     entries: &[crate::evidence::AccessEntry],
+    trail: Option<&crate::evidence::Fetched<crate::evidence::Trail>>,
 ) {
     let data_writer = writers
         .iter()
@@ -68,8 +70,7 @@ pub fn attach_provenance(
             super::PrincipalSource::AccessEntry(_) => entries
                 .iter()
                 .find(|e| e.principal_arn == principal.arn)
-                .and_then(|e| e.created_at.as_deref())
-                .map(|t| format!("access entry created at {t} (EKS API)")),
+                .map(|e| super::history::entry_provenance(e, trail)),
             _ => None,
         };
     }

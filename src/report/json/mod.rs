@@ -114,6 +114,11 @@ pub struct Report<'a> {
     /// The access matrix of a live audit: one row per way in.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub principals: Option<Cow<'a, [Principal]>>,
+    /// CloudTrail's record of access changes within its 90-day window, oldest first: who
+    /// created, changed or removed each access entry and policy association, and who switched
+    /// the mode; `gone` marks a grant that no longer exists. Only where CloudTrail was read.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub history: Option<Cow<'a, [crate::model::access::history::HistoryItem]>>,
     pub findings: Cow<'a, [Finding]>,
     pub notes: Cow<'a, [String]>,
     pub coverage: Cow<'a, Coverage>,
@@ -137,6 +142,11 @@ impl Report<'_> {
                 .live
                 .as_ref()
                 .map(|l| Cow::Borrowed(l.principals.as_slice())),
+            history: result
+                .live
+                .as_ref()
+                .filter(|l| !l.history.is_empty())
+                .map(|l| Cow::Borrowed(l.history.as_slice())),
             findings: Cow::Borrowed(&result.findings),
             notes: Cow::Borrowed(&result.notes),
             coverage: Cow::Borrowed(&result.coverage),
@@ -178,6 +188,7 @@ impl Report<'_> {
                 })
                 .collect(),
             principals: self.principals.map(|p| Cow::Owned(p.into_owned())),
+            history: self.history.map(|h| Cow::Owned(h.into_owned())),
             findings: Cow::Owned(self.findings.into_owned()),
             notes: Cow::Owned(self.notes.into_owned()),
             coverage: Cow::Owned(self.coverage.into_owned()),
@@ -193,6 +204,11 @@ impl Report<'_> {
     /// The cluster's ARN, when a live audit wrote the report.
     pub fn cluster_arn(&self) -> Option<&str> {
         self.cluster.as_ref().map(|c| c.cluster.arn.as_str())
+    }
+
+    /// The access history the report carries (none without CloudTrail).
+    pub fn history(&self) -> &[crate::model::access::history::HistoryItem] {
+        self.history.as_deref().unwrap_or_default()
     }
 
     /// The access matrix the report carries (none for files).

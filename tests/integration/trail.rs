@@ -1,0 +1,333 @@
+//! Who granted each way in, and when, from CloudTrail's EKS events read through the real AWS
+//! SDK at the test bed's LookupEvents: one paged stream per account and region shared by its
+//! clusters, URL-encoded principal ARNs, role sessions and Identity Center users, EKS's own
+//! entries, an entry created before the window, a mismatch, a grant that is gone — and the
+//! stream throttled at a later page, or denied.
+
+use crate::common;
+use crate::support::testbed;
+
+use serde_json::{Value, json};
+use std::time::SystemTime;
+use testbed::{Scenario, Testbed};
+
+const ACCOUNT: &str = "123456789012";
+const ADMIN_POLICY: &str = "arn:aws:eks::aws:cluster-access-policy/AmazonEKSClusterAdminPolicy";
+const VIEW_POLICY: &str = "arn:aws:eks::aws:cluster-access-policy/AmazonEKSViewPolicy";
+
+fn days_ago(days: f64) -> f64 {
+    SystemTime::now()
+        .duration_since(SystemTime::UNIX_EPOCH)
+        .unwrap()
+        .as_secs_f64()
+        - days * 86_400.0
+}
+
+fn role(name: &str) -> String {
+    format!("arn:aws:iam::{ACCOUNT}:role/{name}")
+}
+
+fn encoded(arn: &str) -> String {
+    arn.replace(':', "%3A").replace('/', "%2F")
+}
+
+fn session(role_path: &str, name: &str) -> Value {
+    let role_name = role_path.rsplit('/').next().unwrap();
+    json!({"type": "AssumedRole",
+           "arn": format!("arn:aws:sts::{ACCOUNT}:assumed-role/{role_name}/{name}"),
+           "sessionContext": {"sessionIssuer": {"type": "Role", "arn": role(role_path)}}})
+}
+
+fn entry(arn: &str, kind: &str, policy: Option<&str>, created_days_ago: f64) -> Value {
+    let policies: Vec<Value> = policy
+        .map(|p| json!({"policyArn": p, "accessScope": {"type": "cluster"}}))
+        .into_iter()
+        .collect();
+    json!({"principalArn": arn, "type": kind, "kubernetesGroups": [],
+           "policies": policies, "createdAt": days_ago(created_days_ago)})
+}
+
+/// `demo` (API_AND_CONFIG_MAP) and `other`, in one account and region.
+fn scenario() -> Scenario {
+    let mut scenario = Scenario::load("basic.json");
+    let mut demo = scenario.clusters[0].clone();
+    demo.authentication_mode = Some("API_AND_CONFIG_MAP".into());
+    demo.created_days_ago = Some(30);
+    demo.creator_identity = Some(session("Platform", "alice"));
+    demo.access_entries = vec![
+        entry(&role("ci"), "STANDARD", Some(ADMIN_POLICY), 10.0),
+        entry(&role("team/old"), "STANDARD", Some(VIEW_POLICY), 200.0),
+        entry(&role("nodes"), "EC2_LINUX", None, 29.0),
+        entry(&role("moved"), "STANDARD", Some(VIEW_POLICY), 5.0),
+    ];
+    let sso = json!({"type": "AssumedRole",
+        "arn": format!("arn:aws:sts::{ACCOUNT}:assumed-role/AWSReservedSSO_Admin_0123456789abcdef/bob@example.com"),
+        "sessionContext": {"sessionIssuer": {"type": "Role",
+            "arn": role("aws-reserved/sso.amazonaws.com/AWSReservedSSO_Admin_0123456789abcdef")},
+            "sourceIdentity": "bob"},
+        "onBehalfOf": {"userId": "9067-b0b", "identityStoreArn": "arn:aws:identitystore::123456789012:identitystore/d-1"}});
+    demo.trail = vec![
+        json!({"eventName": "UpdateClusterConfig", "daysAgo": 25.0, "userIdentity": session("Platform", "alice"),
+               "requestParameters": {"accessConfig": {"authenticationMode": "API_AND_CONFIG_MAP"}}}),
+        // A contractor's admin access: granted, then the entry deleted — history, gone.
+        json!({"eventName": "CreateAccessEntry", "daysAgo": 40.0, "userIdentity": session("Platform", "alice"),
+               "requestParameters": {"principalArn": role("contractor"), "type": "STANDARD"}}),
+        json!({"eventName": "AssociateAccessPolicy", "daysAgo": 39.9, "userIdentity": session("Platform", "alice"),
+               "requestParameters": {"principalArn": encoded(&role("contractor")), "policyArn": ADMIN_POLICY,
+                                     "accessScope": {"type": "cluster"}}}),
+        json!({"eventName": "DeleteAccessEntry", "daysAgo": 20.0, "userIdentity": session("Platform", "alice"),
+               "requestParameters": {"principalArn": encoded(&role("contractor"))}}),
+        // `moved`'s event is 30 days old, its entry 5: a mismatch, said.
+        json!({"eventName": "CreateAccessEntry", "daysAgo": 29.5, "userIdentity": session("Platform", "alice"),
+               "requestParameters": {"principalArn": role("moved")}}),
+        // `ci`: created by a pipeline's session, its admin policy associated by an Identity
+        // Center user; a denied attempt before that granted nothing.
+        json!({"eventName": "AssociateAccessPolicy", "daysAgo": 10.5, "userIdentity": session("deploy/ci-runner", "run-7"),
+               "errorCode": "AccessDeniedException",
+               "requestParameters": {"principalArn": encoded(&role("ci")), "policyArn": ADMIN_POLICY,
+                                     "accessScope": {"type": "cluster"}}}),
+        json!({"eventName": "CreateAccessEntry", "daysAgo": 10.0, "userIdentity": session("deploy/ci-runner", "run-8"),
+               "sourceIPAddress": "203.0.113.8", "userAgent": "terraform/1.9",
+               "requestParameters": {"principalArn": role("ci"), "type": "STANDARD"}}),
+        json!({"eventName": "AssociateAccessPolicy", "daysAgo": 9.9, "userIdentity": sso,
+               "requestParameters": {"principalArn": encoded(&role("ci")), "policyArn": ADMIN_POLICY,
+                                     "accessScope": {"type": "cluster"}}}),
+    ];
+    // `other` shares the account and region (and the stream): 60 events of its own, older
+    // than demo's, so the stream has two pages and demo's older events are on the second.
+    let mut other = scenario.clusters[0].clone();
+    other.name = "other".into();
+    other.trail = (0..60)
+        .map(|i| {
+            json!({"eventName": "AssociateAccessPolicy", "daysAgo": 15.0 + f64::from(i) * 0.01,
+                   "userIdentity": session("Platform", "alice"),
+                   "requestParameters": {"principalArn": encoded(&role(&format!("viewer-{i}"))),
+                                         "policyArn": VIEW_POLICY, "accessScope": {"type": "cluster"}}})
+        })
+        .collect();
+    scenario.clusters = vec![demo, other];
+    scenario
+}
+
+fn audit(bed: &Testbed, home: &str) -> Value {
+    let home = common::scratch(home);
+    let run = bed.run(
+        &home,
+        "admin",
+        &[
+            "cluster",
+            "--name",
+            "demo",
+            "--format",
+            "json",
+            "--no-iam",
+            "--allow-incomplete",
+        ],
+    );
+    assert!(run.code <= 3, "{}", run.stderr);
+    run.json()
+}
+
+fn provenance<'a>(report: &'a Value, arn_suffix: &str) -> &'a str {
+    report["principals"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|p| {
+            p["arn"].as_str().unwrap().ends_with(arn_suffix)
+                && p["source"].as_str().unwrap().starts_with("access entry")
+        })
+        .unwrap_or_else(|| panic!("no row for {arn_suffix}: {report:#}"))["provenance"]
+        .as_str()
+        .unwrap_or_default()
+}
+
+fn lookups(bed: &Testbed) -> usize {
+    bed.requests()
+        .iter()
+        .filter(|r| r.server == "cloudtrail")
+        .count()
+}
+
+#[test]
+fn each_entry_says_who_granted_it_and_the_history_keeps_what_is_gone() {
+    let bed = Testbed::start(scenario());
+    let report = audit(&bed, "trail-whole");
+    // The whole stream: two pages, once (the creator and the entries share it).
+    assert_eq!(lookups(&bed), 2);
+    let ci = provenance(&report, "role/ci");
+    assert!(
+        ci.contains(&format!("by {} (session run-8)", role("deploy/ci-runner")))
+            && ci.contains("from 203.0.113.8, with terraform/1.9")
+            && ci.contains("AmazonEKSClusterAdminPolicy associated at")
+            && ci.contains(
+                "(session bob@example.com, source identity bob, Identity Center user 9067-b0b)"
+            ),
+        "{ci}"
+    );
+    assert!(
+        provenance(&report, "role/team/old").contains("before CloudTrail's 90-day window")
+            && provenance(&report, "role/team/old").contains("actor unknown"),
+        "{report:#}"
+    );
+    assert!(
+        provenance(&report, "role/nodes").contains("by EKS itself (entries of type EC2_LINUX"),
+        "{report:#}"
+    );
+    assert!(
+        provenance(&report, "role/moved").contains("the times do not match"),
+        "{report:#}"
+    );
+    // The history: oldest first, the denied call left out, the contractor's admin grant gone.
+    let history = report["history"].as_array().unwrap();
+    let events: Vec<(&str, bool)> = history
+        .iter()
+        .map(|h| (h["event"].as_str().unwrap(), h["gone"].as_bool().unwrap()))
+        .collect();
+    assert_eq!(
+        events,
+        [
+            ("CreateAccessEntry", true),
+            ("AssociateAccessPolicy", true),
+            ("CreateCluster", false),
+            ("CreateAccessEntry", false),
+            ("UpdateClusterConfig", false),
+            ("DeleteAccessEntry", false),
+            ("CreateAccessEntry", false),
+            ("AssociateAccessPolicy", false),
+        ],
+        "{history:#?}"
+    );
+    let contractor = &history[1];
+    assert_eq!(contractor["principal"], role("contractor"), "URL-decoded");
+    assert_eq!(contractor["admin"], true);
+    assert!(
+        contractor["what"]
+            .as_str()
+            .unwrap()
+            .starts_with("associated AmazonEKSClusterAdminPolicy (cluster) with")
+    );
+    // `other`'s events are not demo's.
+    assert!(!history.iter().any(|h| {
+        h["principal"]
+            .as_str()
+            .unwrap_or_default()
+            .contains("viewer-")
+    }));
+
+    // A scan of both clusters reads the account and region's stream once: two pages, not
+    // two per cluster.
+    let before = lookups(&bed);
+    let home = common::scratch("trail-scan");
+    let scan = bed.run(
+        &home,
+        "admin",
+        &[
+            "scan",
+            "--regions",
+            "us-east-1",
+            "--no-iam",
+            "--format",
+            "jsonl",
+        ],
+    );
+    assert_eq!(
+        scan.stdout
+            .lines()
+            .filter(|l| l.contains("\"kind\":\"cluster\""))
+            .count(),
+        2,
+        "{}\n{}",
+        scan.stdout,
+        scan.stderr
+    );
+    assert_eq!(lookups(&bed) - before, 2);
+
+    // The snapshot keeps the events: a replay says the same.
+    let home = common::scratch("trail-snapshot");
+    let snapshot = home.join("snap.json");
+    let collected = bed.run(
+        &home,
+        "admin",
+        &[
+            "collect",
+            "--name",
+            "demo",
+            "--no-iam",
+            "-o",
+            snapshot.to_str().unwrap(),
+        ],
+    );
+    // Exit 3: IAM was skipped (`--no-iam`), which the snapshot says.
+    assert_eq!(collected.code, 3, "{}", collected.stderr);
+    let replay: Value = serde_json::from_str(
+        &common::run(&["check", snapshot.to_str().unwrap(), "--format", "json"]).stdout,
+    )
+    .unwrap();
+    // (The test bed's clock moved between the two reads: times aside, the same.)
+    let timeless = |report: &Value| -> Vec<Value> {
+        report["history"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|h| json!([h["event"], h["what"], h["actor"], h["gone"], h["admin"]]))
+            .collect()
+    };
+    assert_eq!(timeless(&replay), timeless(&report));
+    let replayed = provenance(&replay, "role/ci");
+    assert!(
+        replayed.contains("(session run-8)") && replayed.contains("Identity Center user 9067-b0b"),
+        "{replayed}"
+    );
+}
+
+#[test]
+fn a_stream_throttled_at_its_second_page_keeps_the_first_and_says_so() {
+    let mut scenario = scenario();
+    scenario.clusters[0].cloudtrail_fault =
+        Some(serde_json::from_value(json!({"status": 400})).unwrap());
+    scenario.clusters[0].cloudtrail_fault_from_page = Some(2);
+    let bed = Testbed::start(scenario);
+    let report = audit(&bed, "trail-throttled");
+    // Page 1 (demo's newest events) attributes `ci`; the contractor's older events were on
+    // page 2: the history lacks them, and the notes say the read was partial.
+    let ci = provenance(&report, "role/ci");
+    assert!(ci.contains("(session run-8)"), "{ci}");
+    let moved = provenance(&report, "role/moved");
+    assert!(
+        moved.contains("actor unknown: CloudTrail was read in part"),
+        "{moved}"
+    );
+    let notes = report["notes"].to_string();
+    assert!(
+        notes.contains("CloudTrail's EKS events were read in part (1 page(s)"),
+        "{notes}"
+    );
+    assert!(
+        !report["history"].to_string().contains("contractor"),
+        "{:#}",
+        report["history"]
+    );
+}
+
+#[test]
+fn a_denied_stream_leaves_every_actor_unknown_never_absent() {
+    let mut scenario = scenario();
+    scenario.clusters[0].cloudtrail_fault =
+        Some(serde_json::from_value(json!({"status": 403})).unwrap());
+    let bed = Testbed::start(scenario);
+    let report = audit(&bed, "trail-denied");
+    let ci = provenance(&report, "role/ci");
+    assert!(
+        ci.contains("its actor not read: CloudTrail unknown(access_denied)"),
+        "{ci}"
+    );
+    assert!(report.get("history").is_none(), "{report:#}");
+    assert!(
+        report["notes"]
+            .to_string()
+            .contains("CloudTrail's EKS events (who granted each access entry and policy; the history) could not be read: unknown(access_denied)"),
+        "{}",
+        report["notes"]
+    );
+}
