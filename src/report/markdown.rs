@@ -68,12 +68,12 @@ pub fn render(result: &CheckResult, threshold: Option<crate::rules::finding::Sev
     }
     if let Some(live) = result.live.as_ref().filter(|l| !l.principals.is_empty()) {
         out.push_str(&format!(
-            "\n<details><summary>Access matrix ({} ways in)</summary>\n\n| principal | source | username | groups | policies | power | in effect |\n|---|---|---|---|---|---|---|\n",
+            "\n<details><summary>Access matrix ({} ways in)</summary>\n\n| principal | source | username | groups | policies | power | in effect | granted |\n|---|---|---|---|---|---|---|---|\n",
             live.principals.len()
         ));
         for p in &live.principals {
             out.push_str(&format!(
-                "| {} | {} | {} | {} | {} | {} ({}) | {} |\n",
+                "| {} | {} | {} | {} | {} | {} ({}) | {} | {} |\n",
                 markdown(&p.arn),
                 markdown(&p.source.to_string()),
                 markdown(&p.username),
@@ -85,7 +85,36 @@ pub fn render(result: &CheckResult, threshold: Option<crate::rules::finding::Sev
                     "yes".to_string()
                 } else {
                     format!("no: {}", markdown(&p.note))
-                }
+                },
+                markdown(p.provenance.as_deref().unwrap_or_default())
+            ));
+        }
+        out.push_str("\n</details>\n");
+    }
+    if let Some(live) = result.live.as_ref().filter(|l| !l.history.is_empty()) {
+        out.push_str(&format!(
+            "\n<details><summary>Access history ({} changes in CloudTrail's window)</summary>\n\n| when | what | who | event |\n|---|---|---|---|\n",
+            live.history.len()
+        ));
+        for h in &live.history {
+            let mut marks = Vec::new();
+            if h.admin {
+                marks.push("admin");
+            }
+            if h.gone {
+                marks.push("gone now");
+            }
+            out.push_str(&format!(
+                "| {} | {}{} | {} | {} |\n",
+                markdown(&h.time),
+                markdown(&h.what),
+                if marks.is_empty() {
+                    String::new()
+                } else {
+                    format!(" **({})**", marks.join(", "))
+                },
+                markdown(&h.actor),
+                markdown(&h.event_id)
             ));
         }
         out.push_str("\n</details>\n");

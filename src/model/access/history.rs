@@ -269,8 +269,12 @@ pub fn entry_provenance(entry: &AccessEntry, trail: Option<&Fetched<Trail>>) -> 
                 u.reason.as_str(),
                 u.detail
             ),
-            None => format!(
+            None if created_secs.is_some() => format!(
                 "{created} (EKS API); no CloudTrail event names its creator, though the window covers it (a mismatch)"
+            ),
+            None => format!(
+                "{created} (EKS API); no CloudTrail event in the window (from {}) names its creator: created before it, or not recorded",
+                trail.window_start
             ),
         },
     };

@@ -216,8 +216,12 @@ fn matrix_row(row: &MatrixRow, class: &str) -> String {
         format!("no: {}", row.note)
     };
     format!(
-        "<tr class=\"{class}{state}\"><td class=\"mono\">{}</td><td>{}</td><td>{}</td><td>{}</td><td>{}</td><td data-sort=\"{}\">{}</td><td>{}</td><td>{}</td></tr>\n",
+        "<tr class=\"{class}{state}\"><td class=\"mono\">{}</td><td{}>{}</td><td>{}</td><td>{}</td><td>{}</td><td data-sort=\"{}\">{}</td><td>{}</td><td>{}</td></tr>\n",
         esc(&row.arn),
+        // Who granted it, on hover (the history below lists every grant in full).
+        row.provenance
+            .as_deref()
+            .map_or(String::new(), |g| format!(" title=\"granted: {}\"", esc(g))),
         esc(&row.source.to_string()),
         esc(&row.username),
         esc(&row.groups.join(", ")),
@@ -227,6 +231,38 @@ fn matrix_row(row: &MatrixRow, class: &str) -> String {
         esc(&row.tier_reason),
         esc(&effect)
     )
+}
+
+/// CloudTrail's access history as a timeline, oldest first: each change with who made it; an
+/// administrator's grant and a grant that is gone now are marked.
+pub fn history(view: &AuditView, heading: &str) -> String {
+    let history = view.history();
+    if history.is_empty() {
+        return String::new();
+    }
+    let mut out = format!(
+        "<{heading}>Access history ({} changes in CloudTrail's window)</{heading}>\n<ol class=\"timeline\">\n",
+        history.len()
+    );
+    for h in history {
+        let mut marks = String::new();
+        if h.admin {
+            marks.push_str(" <span class=\"mark admin\">admin</span>");
+        }
+        if h.gone {
+            marks.push_str(" <span class=\"mark gone\">gone now</span>");
+        }
+        out.push_str(&format!(
+            "<li class=\"{}\"><time>{}</time> {}{marks}<br><small>by {} — event {}</small></li>\n",
+            if h.gone { "gone" } else { "current" },
+            esc(&h.time),
+            esc(&h.what),
+            esc(&h.actor),
+            esc(&h.event_id)
+        ));
+    }
+    out.push_str("</ol>\n");
+    out
 }
 
 /// The access matrix as a sortable, filterable table.
@@ -380,6 +416,7 @@ pub fn body(view: &AuditView, prefix: &str, outcome: Option<&Outcome>, level: u8
         &format!("{prefix}-matrix"),
         &heading,
     ));
+    out.push_str(&history(view, &heading));
     out.push_str(&findings(view, &format!("{prefix}-f"), &heading, &sub));
     out
 }

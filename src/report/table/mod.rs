@@ -123,6 +123,44 @@ fn access_matrix(
 
 const MATRIX_HEADER: [&str; 5] = ["principal", "source", "as", "power", "in effect"];
 
+/// CloudTrail's access history within its window: one row per change, oldest first; a grant
+/// that is gone now says so, an administrator's is marked.
+fn access_history(
+    out: &mut impl Write,
+    history: &[crate::model::access::history::HistoryItem],
+    width: usize,
+) -> std::io::Result<()> {
+    let rows: Vec<Vec<GridCell>> = history
+        .iter()
+        .map(|h| {
+            let mut marks = Vec::new();
+            if h.admin {
+                marks.push("admin");
+            }
+            if h.gone {
+                marks.push("gone now");
+            }
+            vec![
+                GridCell::plain(cell(&h.time)),
+                GridCell::plain(if marks.is_empty() {
+                    cell(&h.what)
+                } else {
+                    format!("{}\n({})", cell(&h.what), marks.join(", "))
+                }),
+                GridCell::plain(format!("{}\n{}", cell(&h.actor), cell(&h.event_id))),
+            ]
+        })
+        .collect();
+    writeln!(
+        out,
+        "access history ({} change(s) in CloudTrail's window):",
+        history.len()
+    )?;
+    draw(out, &HISTORY_HEADER, &rows, width)
+}
+
+const HISTORY_HEADER: [&str; 3] = ["when", "what", "who (event)"];
+
 /// Draws a table of the human reports, every one in the same style, `width` columns wide
 /// (at least [`MIN_WIDTH`]).
 pub(crate) fn draw(
@@ -197,6 +235,9 @@ pub fn write(
     }
     if let Some(live) = result.live.as_ref().filter(|l| !l.principals.is_empty()) {
         access_matrix(out, &live.principals, width)?;
+    }
+    if let Some(live) = result.live.as_ref().filter(|l| !l.history.is_empty()) {
+        access_history(out, &live.history, width)?;
     }
     for note in &result.notes {
         writeln!(out, "note: {}", cell(note))?;
