@@ -231,7 +231,7 @@ pub fn entry_provenance(entry: &AccessEntry, trail: Option<&Fetched<Trail>>) -> 
             e.event_name == name && e.error_code.is_none() && about(e, &entry.principal_arn)
         })
     };
-    let creation = events("CreateAccessEntry").last();
+    let creation = events("CreateAccessEntry").next_back();
     let created_secs = entry.created_at.as_deref().and_then(seconds);
     let window_start = seconds(&trail.window_start);
     let mut said = match creation {
@@ -281,8 +281,7 @@ pub fn entry_provenance(entry: &AccessEntry, trail: Option<&Fetched<Trail>>) -> 
     if let Fetched::Found(policies) = &entry.policies {
         for policy in policies {
             let association = events("AssociateAccessPolicy")
-                .filter(|e| e.policy_arn.as_deref() == Some(policy.policy_arn.as_str()))
-                .last();
+                .rfind(|e| e.policy_arn.as_deref() == Some(policy.policy_arn.as_str()));
             if let Some(event) = association {
                 said.push_str(&format!(
                     "; {} associated at {} by {}",
