@@ -306,3 +306,118 @@ fn origin(event: &TrailEvent) -> String {
     parts.push(format!("event {}", event.event_id));
     format!(" ({})", parts.join(", "))
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::evidence::{AccessScope, AssociatedPolicy, ScopeKind, TrailActor};
+
+    const ADMIN: &str = "arn:aws:eks::aws:cluster-access-policy/AmazonEKSClusterAdminPolicy";
+    const CI: &str = "arn:aws:iam::111122223333:role/ci";
+
+    fn event(name: &str, time: &str, policy: Option<&str>) -> TrailEvent {
+        TrailEvent {
+            event_id: format!("{name}-{time}"),
+            event_name: name.into(),
+            event_time: time.into(),
+            principal_arn: Some(CI.into()),
+            policy_arn: policy.map(str::to_string),
+            access_scope: policy.map(|_| "cluster".into()),
+            kubernetes_groups: Vec::new(),
+            authentication_mode: None,
+            actor: TrailActor {
+                identity_type: "IAMUser".into(),
+                principal: Some("arn:aws:iam::111122223333:user/ops".into()),
+                ..Default::default()
+            },
+            source_ip: None,
+            user_agent: None,
+            error_code: None,
+        }
+    }
+
+    fn trail(events: Vec<TrailEvent>) -> Trail {
+        Trail {
+            window_start: "2026-09-01T00:00:00Z".into(),
+            window_end: "2026-11-30T00:00:00Z".into(),
+            events,
+            incomplete: None,
+            pages: 1,
+        }
+    }
+
+    fn ci_entry(created_at: &str, policies: &[&str]) -> AccessEntry {
+        AccessEntry {
+            principal_arn: CI.into(),
+            kind: AccessEntryType::Standard,
+            username: None,
+            kubernetes_groups: Vec::new(),
+            created_at: Some(created_at.into()),
+            policies: Fetched::Found(
+                policies
+                    .iter()
+                    .map(|p| AssociatedPolicy {
+                        policy_arn: p.to_string(),
+                        scope: AccessScope {
+                            kind: ScopeKind::Cluster,
+                            namespaces: Vec::new(),
+                        },
+                        associated_at: None,
+                    })
+                    .collect(),
+            ),
+            unread: None,
+        }
+    }
+
+    /// An entry created, given admin, deleted and created again without it: the first grant
+    /// and its admin association are gone, the second creation is current — and the entry's
+    /// provenance names the second creation, not the first.
+    #[test]
+    fn a_recreated_entry_leaves_the_first_grant_in_history() {
+        let trail = trail(vec![
+            event("CreateAccessEntry", "2026-10-01T00:00:00Z", None),
+            event("AssociateAccessPolicy", "2026-10-01T00:01:00Z", Some(ADMIN)),
+            event("DeleteAccessEntry", "2026-10-10T00:00:00Z", None),
+            event("CreateAccessEntry", "2026-10-20T00:00:00Z", None),
+        ]);
+        let entries = [ci_entry("2026-10-20T00:00:30Z", &[])];
+        let history = of_cluster(&trail, &entries);
+        let marks: Vec<(&str, bool, bool)> = history
+            .iter()
+            .map(|h| (h.event.as_str(), h.gone, h.admin))
+            .collect();
+        assert_eq!(
+            marks,
+            [
+                ("CreateAccessEntry", true, false),
+                ("AssociateAccessPolicy", true, true),
+                ("DeleteAccessEntry", false, false),
+                ("CreateAccessEntry", false, false),
+            ]
+        );
+        let said = entry_provenance(&entries[0], Some(&Fetched::Found(trail)));
+        assert!(
+            said.starts_with("access entry created at 2026-10-20T00:00:30Z by arn:aws:iam::111122223333:user/ops"),
+            "{said}"
+        );
+    }
+
+    #[test]
+    fn why_an_actor_is_unknown_is_said() {
+        let empty = Fetched::Found(trail(Vec::new()));
+        let old = ci_entry("2026-01-01T00:00:00Z", &[ADMIN]);
+        assert!(entry_provenance(&old, Some(&empty)).contains("before CloudTrail's 90-day window"));
+        let recent = ci_entry("2026-10-05T00:00:00Z", &[ADMIN]);
+        assert!(entry_provenance(&recent, Some(&empty)).contains("(a mismatch)"));
+        let mut partial = trail(Vec::new());
+        partial.incomplete = Some(crate::evidence::Unknown {
+            reason: crate::evidence::UnknownReason::Throttled,
+            detail: "throttled at page 3".into(),
+        });
+        assert!(
+            entry_provenance(&recent, Some(&Fetched::Found(partial)))
+                .contains("actor unknown: CloudTrail was read in part: unknown(throttled)")
+        );
+    }
+}
