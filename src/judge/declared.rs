@@ -88,6 +88,7 @@ pub fn judge_declared(
             principals: Vec::new(),
             collected_at: None,
             history: Vec::new(),
+            history_state: Default::default(),
         }),
         open,
         ..Evidence::default()

@@ -270,11 +270,29 @@ pub fn judge(evidence: Evidence<'_>, finish: &[&dyn Finish]) -> CheckResult {
             facts.access_entries.unwrap_or_default(),
             facts.trail,
         );
-        if let Some(crate::evidence::Fetched::Found(trail)) = facts.trail {
-            context.history = crate::model::access::history::of_cluster(
-                trail,
-                facts.access_entries.unwrap_or_default(),
-            );
+        match facts.trail {
+            Some(crate::evidence::Fetched::Found(trail)) => {
+                context.history = crate::model::access::history::of_cluster(
+                    trail,
+                    facts.access_entries.unwrap_or_default(),
+                );
+                context.history_state = match &trail.incomplete {
+                    Some(u) => crate::judge::result::HistoryState::Unread(format!(
+                        "CloudTrail's EKS events were read in part: unknown({}): {}",
+                        u.reason.as_str(),
+                        u.detail
+                    )),
+                    None => crate::judge::result::HistoryState::Read,
+                };
+            }
+            Some(crate::evidence::Fetched::Unknown(u)) => {
+                context.history_state = crate::judge::result::HistoryState::Unread(format!(
+                    "CloudTrail's EKS events could not be read: unknown({}): {}",
+                    u.reason.as_str(),
+                    u.detail
+                ));
+            }
+            _ => {}
         }
         // Who has no way in today but could make one: rows marked latent, never in effect.
         if read(Input::IamPolicies)

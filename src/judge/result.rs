@@ -72,6 +72,21 @@ pub struct LiveContext {
     /// CloudTrail's record of access changes within its window, oldest first.
     #[serde(skip)]
     pub history: Vec<crate::model::access::history::HistoryItem>,
+    /// Whether `history` is CloudTrail's whole record of the window.
+    #[serde(skip)]
+    pub history_state: HistoryState,
+}
+
+/// What the audit knows of who granted each way in.
+#[derive(Debug, Clone, Default, PartialEq)]
+pub enum HistoryState {
+    /// Nothing to know: access declared by a plan or a ClusterConfig (not granted yet).
+    #[default]
+    NotApplicable,
+    /// CloudTrail's EKS events of the whole window were read.
+    Read,
+    /// They were not read, or read in part: why.
+    Unread(String),
 }
 
 impl LiveContext {

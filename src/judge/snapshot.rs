@@ -276,6 +276,10 @@ pub fn snapshot_evidence(snapshot: &Snapshot) -> Result<Evidence<'_>, CheckError
             principals: Vec::new(),
             collected_at: Some(snapshot.collected_at.clone()),
             history: Vec::new(),
+            history_state: crate::judge::result::HistoryState::Unread(
+                "CloudTrail's EKS events were not read: the cluster is not known to EKS by name"
+                    .into(),
+            ),
         }),
         aws_auth_unread,
         open: Vec::new(),

@@ -93,6 +93,11 @@ impl Finish for PolicyStep<'_> {
             .as_ref()
             .and_then(|l| l.cluster.authentication_mode.clone());
         let policy_target = policy_target(&target);
+        let history = result.live.as_ref().and_then(|l| match &l.history_state {
+            crate::judge::result::HistoryState::NotApplicable => None,
+            crate::judge::result::HistoryState::Read => Some(Ok(l.history.as_slice())),
+            crate::judge::result::HistoryState::Unread(why) => Some(Err(why.as_str())),
+        });
         let mut facts = facts(
             &policy.path,
             &scopes,
@@ -100,6 +105,7 @@ impl Finish for PolicyStep<'_> {
             &principals,
             mode.as_ref(),
             &result.documents,
+            history,
         );
         // Each policy rule judges what the policy says here; the rules it gave nothing to
         // judge did not run (and are not missing either).

@@ -82,6 +82,9 @@ pub struct Scope {
     pub forbid: Vec<Forbidden>,
     /// Principals of other accounts are allowed only from these.
     pub allowed_accounts: Option<Vec<String>>,
+    /// Who may grant a way in (create an access entry, associate an access policy): an
+    /// administrator path granted by anyone else is a finding (EA506).
+    pub grantors: Option<Vec<AdminSpec>>,
     pub at: Span,
 }
 

@@ -35,23 +35,28 @@ pub(super) fn facts<'a>(
     principals: &'a [Principal],
     mode: Option<&'a AuthenticationMode>,
     documents: &'a [AwsAuthDocument],
+    history: Option<Result<&'a [crate::model::access::history::HistoryItem], &'a str>>,
 ) -> PolicyFacts<'a> {
-    let listed = scopes.iter().any(|s| s.admins.is_some());
-    let admins = listed.then(|| {
-        scopes
-            .iter()
-            .filter_map(|s| s.admins.as_ref())
-            .flatten()
-            .map(|spec| ExpectedAdmin {
-                arn: match &spec.who {
-                    super::Admin::Arn(arn) => Some(arn.as_str()),
-                    _ => None,
-                },
-                at: spec.at.to_string(),
-                names: Box::new(move |arn: &str| names(&spec.who, arn)),
-            })
-            .collect()
-    });
+    let principals_of = |list: fn(&Scope) -> Option<&Vec<super::AdminSpec>>| {
+        let listed = scopes.iter().any(|s| list(s).is_some());
+        listed.then(|| {
+            scopes
+                .iter()
+                .filter_map(|s| list(s))
+                .flatten()
+                .map(|spec| ExpectedAdmin {
+                    arn: match &spec.who {
+                        super::Admin::Arn(arn) => Some(arn.as_str()),
+                        _ => None,
+                    },
+                    at: spec.at.to_string(),
+                    names: Box::new(move |arn: &str| names(&spec.who, arn)),
+                })
+                .collect()
+        })
+    };
+    let admins = principals_of(|s| s.admins.as_ref());
+    let grantors = principals_of(|s| s.grantors.as_ref());
     let allowed = scopes.iter().any(|s| s.allowed_accounts.is_some());
     PolicyFacts {
         policy_path,
@@ -87,6 +92,8 @@ pub(super) fn facts<'a>(
                 .filter(|a| a.bytes().all(|b| b.is_ascii_digit()))
                 .collect(),
         },
+        grantors,
+        history,
         waivers: Vec::new(),
     }
 }

@@ -12,6 +12,7 @@ pub(super) fn read_scope(reader: &Reader<'_>, node: &Node) -> Result<Scope, Poli
         min_admins: None,
         forbid: Vec::new(),
         allowed_accounts: None,
+        grantors: None,
         at: reader.span(node),
     };
     for (key, _, value) in reader.mapping(
@@ -23,6 +24,7 @@ pub(super) fn read_scope(reader: &Reader<'_>, node: &Node) -> Result<Scope, Poli
             "min_admins",
             "forbid",
             "allowed_accounts",
+            "grantors",
         ],
     )? {
         match key {
@@ -46,38 +48,19 @@ pub(super) fn read_scope(reader: &Reader<'_>, node: &Node) -> Result<Scope, Poli
                     }
                 }
             }
-            "admins" => {
-                let admins = scope.admins.get_or_insert_with(Vec::new);
-                for item in reader.list(value, "admins")? {
-                    let pairs = reader.mapping(
-                        item,
-                        "an administrator",
-                        &["arn", "role_name", "user_name", "sso_permission_set"],
-                    )?;
-                    let [(kind, _, v)] = pairs.as_slice() else {
-                        return Err(reader.error(
-                            item,
-                            "an administrator is one of arn, role_name, user_name or sso_permission_set",
-                        ));
-                    };
-                    let who = match *kind {
-                        "arn" => {
-                            let arn = reader.string(v, "arn")?;
-                            crate::model::arn::parse(&arn).map_err(|e| {
-                                reader.error(v, format!("`{arn}` is not an ARN: {e}"))
-                            })?;
-                            Admin::Arn(arn)
-                        }
-                        "role_name" => Admin::RoleName(reader.glob(v, "role_name")?),
-                        "user_name" => Admin::UserName(reader.glob(v, "user_name")?),
-                        _ => Admin::SsoPermissionSet(reader.string(v, "sso_permission_set")?),
-                    };
-                    admins.push(AdminSpec {
-                        who,
-                        at: reader.span(item),
-                    });
-                }
-            }
+            "admins" => scope
+                .admins
+                .get_or_insert_with(Vec::new)
+                .extend(read_principals(
+                    reader,
+                    value,
+                    "admins",
+                    "an administrator",
+                )?),
+            "grantors" => scope
+                .grantors
+                .get_or_insert_with(Vec::new)
+                .extend(read_principals(reader, value, "grantors", "a grantor")?),
             "min_admins" => scope.min_admins = Some(reader.count(value, "min_admins")?),
             "forbid" => {
                 for item in reader.list(value, "forbid")? {
@@ -107,6 +90,46 @@ pub(super) fn read_scope(reader: &Reader<'_>, node: &Node) -> Result<Scope, Poli
         }
     }
     Ok(scope)
+}
+
+/// A list of principals (`admins`, `grantors`): each one of `arn`, `role_name`, `user_name`
+/// or `sso_permission_set`.
+fn read_principals(
+    reader: &Reader<'_>,
+    value: &Node,
+    what: &str,
+    one: &str,
+) -> Result<Vec<AdminSpec>, PolicyError> {
+    let mut out = Vec::new();
+    for item in reader.list(value, what)? {
+        let pairs = reader.mapping(
+            item,
+            one,
+            &["arn", "role_name", "user_name", "sso_permission_set"],
+        )?;
+        let [(kind, _, v)] = pairs.as_slice() else {
+            return Err(reader.error(
+                item,
+                format!("{one} is one of arn, role_name, user_name or sso_permission_set"),
+            ));
+        };
+        let who = match *kind {
+            "arn" => {
+                let arn = reader.string(v, "arn")?;
+                crate::model::arn::parse(&arn)
+                    .map_err(|e| reader.error(v, format!("`{arn}` is not an ARN: {e}")))?;
+                Admin::Arn(arn)
+            }
+            "role_name" => Admin::RoleName(reader.glob(v, "role_name")?),
+            "user_name" => Admin::UserName(reader.glob(v, "user_name")?),
+            _ => Admin::SsoPermissionSet(reader.string(v, "sso_permission_set")?),
+        };
+        out.push(AdminSpec {
+            who,
+            at: reader.span(item),
+        });
+    }
+    Ok(out)
 }
 
 pub(super) fn read_waiver(reader: &Reader<'_>, node: &Node) -> Result<Waiver, PolicyError> {

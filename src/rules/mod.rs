@@ -413,6 +413,7 @@ registry! {
     ea503_too_few_admins,
     ea504_forbidden,
     ea505_foreign_account,
+    ea506_grant_by_unlisted_grantor,
     ]
     waivers: [
     ea902_waiver_unused_or_expired,

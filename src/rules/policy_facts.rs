@@ -95,6 +95,11 @@ pub struct PolicyFacts<'a> {
     pub allowed_accounts: Option<Vec<&'a str>>,
     /// The target's own account; for a file, the accounts a matching scope names.
     pub own_accounts: Vec<String>,
+    /// The matching scopes' `grantors`; `None` when none of them lists any.
+    pub grantors: Option<Vec<ExpectedAdmin<'a>>>,
+    /// Who granted what, from CloudTrail: `None` where nothing was granted yet (a plan, a
+    /// ClusterConfig, a file); `Err` with why it is unknown.
+    pub history: Option<Result<&'a [crate::model::access::history::HistoryItem], &'a str>>,
     /// The waivers' outcomes (for EA902; empty before the waivers are applied).
     pub waivers: Vec<WaiverOutcome>,
 }
@@ -171,6 +176,22 @@ impl<'a> PolicyEmitter<'a> {
         };
         let location = self.location(principal, &part);
         self.emit_at(location, named, key, message, remediation);
+    }
+
+    /// A finding the policy rule could not decide (`unknown(reason)`): what it needed was not
+    /// read.
+    pub fn emit_undecided(
+        &mut self,
+        principal: Option<&Principal>,
+        subject: Subject<'_>,
+        reason: &str,
+        message: String,
+        remediation: String,
+    ) {
+        self.emit(principal, subject, message, remediation);
+        if let Some(last) = self.findings.last_mut() {
+            last.status = Status::Unknown(reason.to_string());
+        }
     }
 
     /// A finding at an explicit place (a `mapAccounts` item).

@@ -12,12 +12,14 @@
 use std::collections::BTreeSet;
 use std::path::{Path, PathBuf};
 
+use aws_auth_audit::evidence::Transport;
 use aws_auth_audit::evidence::{
     AccessEntry, ClusterInfo, Creator, Fetched, IamEvidence, ModeChange, NodeRole, OfferedPolicy,
-    Rbac, UserInfo,
+    Rbac, Trail, UserInfo,
 };
 use aws_auth_audit::inputs::manifest::InputFile;
 use aws_auth_audit::judge::check;
+use aws_auth_audit::judge::result::{HistoryState, LiveContext};
 use aws_auth_audit::judge::{Availability, Evidence, judge};
 use aws_auth_audit::model::awsauth::documents::read_documents;
 use aws_auth_audit::rules::finding::Finding;
@@ -44,6 +46,9 @@ struct ClusterFixture {
     mode_changes: Option<Fetched<Vec<ModeChange>>>,
     #[serde(default)]
     offered_policies: Option<Vec<OfferedPolicy>>,
+    /// CloudTrail's EKS events of the cluster (who granted what).
+    #[serde(default)]
+    trail: Option<Fetched<Trail>>,
 }
 
 const FIXTURE_CLUSTER: &str = "arn:aws:eks:us-east-1:111122223333:cluster/fixture";
@@ -63,7 +68,10 @@ fn findings_of(code: &str, path: &Path) -> Vec<Finding> {
     }])
     .unwrap_or_else(|e| panic!("{e}"));
     let rule = RULES.iter().find(|r| r.meta.code == code).unwrap();
-    if rule.is_policy() {
+    let cluster_path = path.with_extension("cluster.json");
+    // A policy rule about what only a cluster has (who granted what) is judged on a cluster
+    // fixture, with the policy applied as `cluster --policy` applies it.
+    if rule.is_policy() && !cluster_path.exists() {
         return policy_findings(code, path, &name);
     }
     if rule.is_offline() {
@@ -73,7 +81,6 @@ fn findings_of(code: &str, path: &Path) -> Vec<Finding> {
             .filter(|f| f.code == code)
             .collect();
     }
-    let cluster_path = path.with_extension("cluster.json");
     let text = std::fs::read_to_string(&cluster_path)
         .unwrap_or_else(|e| panic!("{}: {e}", cluster_path.display()));
     let fixture: ClusterFixture =
@@ -103,12 +110,45 @@ fn findings_of(code: &str, path: &Path) -> Vec<Finding> {
             creator: fixture.creator.as_ref(),
             mode_changes: fixture.mode_changes.as_ref(),
             offered_policies: fixture.offered_policies.as_deref(),
+            trail: fixture.trail.as_ref(),
             ..ClusterFacts::default()
         },
         cluster_arn: Some(FIXTURE_CLUSTER.to_string()),
+        context: fixture.cluster.clone().map(|cluster| LiveContext {
+            cluster,
+            transport: Transport {
+                signed_as: None,
+                via: "fixture".into(),
+                tls_verified: true,
+            },
+            caller: None,
+            iam: None,
+            principals: Vec::new(),
+            collected_at: Some(format!("{FIXTURE_DAY}T00:00:00Z")),
+            history: Vec::new(),
+            history_state: HistoryState::Unread("CloudTrail was not read".into()),
+        }),
         ..Evidence::default()
     };
-    judge(evidence, &[])
+    let policy = rule.is_policy().then(|| {
+        let path = path.parent().unwrap().join("policy.yaml");
+        let text =
+            std::fs::read_to_string(&path).unwrap_or_else(|e| panic!("{}: {e}", path.display()));
+        aws_auth_audit::policy::load(&format!("{code}/policy.yaml"), &text)
+            .unwrap_or_else(|e| panic!("{e}"))
+    });
+    let step = policy
+        .as_ref()
+        .map(|policy| aws_auth_audit::policy::PolicyStep {
+            policy,
+            today: FIXTURE_DAY.to_string(),
+            files: Default::default(),
+        });
+    let finish: Vec<&dyn aws_auth_audit::judge::Finish> = step
+        .iter()
+        .map(|s| s as &dyn aws_auth_audit::judge::Finish)
+        .collect();
+    judge(evidence, &finish)
         .findings
         .into_iter()
         .filter(|f| f.code == code)

@@ -331,3 +331,80 @@ fn a_denied_stream_leaves_every_actor_unknown_never_absent() {
         report["notes"]
     );
 }
+
+fn audit_with_policy(bed: &Testbed, home: &str, grantors: &str) -> testbed::Run {
+    let home = common::scratch(home);
+    let policy = home.join("policy.yaml");
+    std::fs::write(
+        &policy,
+        format!(
+            "apiVersion: aws-auth-audit/v1\nkind: Policy\nscopes:\n  - match: {{}}\n    grantors:\n{grantors}"
+        ),
+    )
+    .unwrap();
+    bed.run(
+        &home,
+        "admin",
+        &[
+            "cluster",
+            "--name",
+            "demo",
+            "--format",
+            "json",
+            "--no-iam",
+            "--allow-incomplete",
+            "--policy",
+            policy.to_str().unwrap(),
+        ],
+    )
+}
+
+fn ea506(run: &testbed::Run) -> Vec<Value> {
+    run.json()["findings"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter(|f| f["code"] == "EA506")
+        .cloned()
+        .collect()
+}
+
+/// `grantors` in the policy: `ci`'s admin entry was created by a pipeline's role and its admin
+/// policy associated by an Identity Center user — each named, with the event, unless listed;
+/// with CloudTrail denied the verdict is undecided (exit 3), never a pass.
+#[test]
+fn an_admin_granted_by_someone_not_listed_is_named_with_the_event() {
+    let bed = Testbed::start(scenario());
+    let only_platform = audit_with_policy(&bed, "trail-grantors", "      - role_name: Platform\n");
+    let found = ea506(&only_platform);
+    assert_eq!(found.len(), 1, "{found:#?}");
+    let message = found[0]["message"].as_str().unwrap();
+    assert_eq!(found[0]["principal"], role("ci"));
+    assert!(
+        message.contains(&format!("{} (session run-8) created an access entry for", role("deploy/ci-runner")))
+            && message.contains("(session bob@example.com, source identity bob, Identity Center user 9067-b0b) associated AmazonEKSClusterAdminPolicy (cluster) with")
+            && message.contains("(event event-demo-"),
+        "{message}"
+    );
+    let listed = audit_with_policy(
+        &bed,
+        "trail-grantors-listed",
+        "      - role_name: ci-runner\n      - sso_permission_set: Admin\n",
+    );
+    assert!(ea506(&listed).is_empty(), "{}", listed.stdout);
+
+    let mut denied = scenario();
+    denied.clusters[0].cloudtrail_fault =
+        Some(serde_json::from_value(json!({"status": 403})).unwrap());
+    let bed = Testbed::start(denied);
+    let unread = audit_with_policy(
+        &bed,
+        "trail-grantors-denied",
+        "      - role_name: Platform\n",
+    );
+    let found = ea506(&unread);
+    assert_eq!(found.len(), 1, "{found:#?}");
+    assert_eq!(found[0]["status"], "unknown(cloudtrail_unread)");
+    // Undecided: the coverage says the run is incomplete (listed among the undecided).
+    assert_eq!(unread.json()["coverage"]["complete"], false);
+}

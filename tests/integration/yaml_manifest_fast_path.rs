@@ -23,6 +23,8 @@ const EDGES: &[&str] = &[
     "kind: ConfigMap\ndata:\n  mapRoles: |\n    - a\n  # c\n  x: y\n# tail\n",
     "kind: ConfigMap\ndata:\n  mapRoles: |+\n    - a\n\n\n",
     "kind: ConfigMap\nmetadata:\n  labels:\n    app.kubernetes.io/name: x\n  name: aws-auth\ndata:\n  mapRoles: |\n    - a\n",
+    // A quoted scalar ends where its line ends: after trailing spaces and a comment.
+    "kind: ConfigMap\nmetadata:\n  name: \"aws-auth\"  \n  namespace: 'kube-system' # ns\ndata:\n  mapUsers: \"\" \n  mapAccounts: \"\"\n",
 ];
 
 /// Every manifest text the project holds, as `check` would read it (decoded).

@@ -93,7 +93,9 @@ pub fn read_block_mappings(text: &str, budget: Budget) -> Option<Stream> {
             quote @ (b'"' | b'\'') => {
                 let close = quoted_end(line.text, value_at)?;
                 line.blank_or_comment_from(close + 1)?;
-                let (start, end) = (line.pos(value_at), line.pos(close + 1));
+                // saphyr ends a quoted scalar where its line ends: after the spaces and the
+                // comment that follow the closing quote.
+                let (start, end) = (line.pos(value_at), line.pos(line.text.len()));
                 let value = line.str(value_at + 1, close);
                 reader.scalar(value, quoted_style(quote), start, end)?
             }

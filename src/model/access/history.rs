@@ -26,6 +26,9 @@ pub struct HistoryItem {
     pub principal: Option<String>,
     /// Who called, in words (role with path, session, source identity, Identity Center user).
     pub actor: String,
+    /// The calling principal's ARN (a session's issuing role with its path, the IAM user).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub actor_arn: Option<String>,
     pub event_id: String,
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub source_ip: Option<String>,
@@ -52,6 +55,29 @@ fn about(event: &TrailEvent, arn: &str) -> bool {
     match (Wanted::from_arn(principal), Wanted::from_arn(arn)) {
         (Some(a), Some(b)) => a == b,
         _ => principal == arn,
+    }
+}
+
+impl HistoryItem {
+    /// Whether it granted (or took) access of `arn` (the same IAM principal).
+    pub fn is_about(&self, arn: &str) -> bool {
+        let Some(principal) = self.principal.as_deref() else {
+            return false;
+        };
+        match (Wanted::from_arn(principal), Wanted::from_arn(arn)) {
+            (Some(a), Some(b)) => a == b,
+            _ => principal == arn,
+        }
+    }
+
+    /// Whether it granted something that is still there: an entry or an admin association
+    /// not since removed.
+    pub fn grants_now(&self) -> bool {
+        !self.gone
+            && matches!(
+                self.event.as_str(),
+                "CreateAccessEntry" | "AssociateAccessPolicy" | "UpdateAccessEntry"
+            )
     }
 }
 
@@ -196,6 +222,7 @@ pub fn of_cluster(trail: &Trail, entries: &[AccessEntry]) -> Vec<HistoryItem> {
             what,
             principal: event.principal_arn.clone(),
             actor: event.actor.describe(),
+            actor_arn: event.actor.principal.clone(),
             event_id: event.event_id.clone(),
             source_ip: event.source_ip.clone(),
             user_agent: event.user_agent.clone(),
@@ -398,7 +425,9 @@ mod tests {
         );
         let said = entry_provenance(&entries[0], Some(&Fetched::Found(trail)));
         assert!(
-            said.starts_with("access entry created at 2026-10-20T00:00:30Z by arn:aws:iam::111122223333:user/ops"),
+            said.starts_with(
+                "access entry created at 2026-10-20T00:00:30Z by arn:aws:iam::111122223333:user/ops"
+            ),
             "{said}"
         );
     }
