@@ -31,6 +31,10 @@ pub struct ClusterInfo {
     /// `aws:cloudformation:stack-name` or eksctl's and Terraform's tags.
     #[serde(default, skip_serializing_if = "BTreeMap::is_empty")]
     pub tags: BTreeMap<String, String>,
+    /// Whether the control plane's audit log goes to CloudWatch Logs (DescribeCluster's
+    /// `logging`); `None` when not said (a kubeconfig context, an older snapshot).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub audit_log: Option<bool>,
 }
 
 /// One change of the cluster's authentication mode: an EKS update of type

@@ -192,6 +192,7 @@ mod tests {
                 bootstrap_creator_admin: None,
                 created_at: None,
                 tags: Default::default(),
+                audit_log: None,
             },
             transport: Transport {
                 signed_as: None,

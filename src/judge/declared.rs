@@ -45,6 +45,7 @@ pub fn judge_declared(
         bootstrap_creator_admin: None,
         created_at: None,
         tags: BTreeMap::new(),
+        audit_log: None,
     };
     // aws-auth and the mode are in scope only when the code declares them: a plan that does
     // not manage aws-auth says nothing about it.

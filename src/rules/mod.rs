@@ -400,6 +400,7 @@ registry! {
     ea307_single_admin_path,
     ea308_node_role_unmapped,
     ea309_api_mode_blocker,
+    ea310_aws_auth_edits_unattributable,
     ea401_principal_missing,
     ea402_principal_recreated,
     ea403_admin_broadly_assumable,

@@ -159,6 +159,7 @@ pub async fn connect(
         bootstrap_creator_admin: None,
         created_at: None,
         tags: Default::default(),
+        audit_log: None,
     };
     let transport = Transport {
         via: format!("kubeconfig context {context}"),

@@ -229,6 +229,12 @@ pub async fn describe_cluster(
             .tags()
             .map(|tags| tags.iter().map(|(k, v)| (k.clone(), v.clone())).collect())
             .unwrap_or_default(),
+        audit_log: cluster.logging().map(|logging| {
+            logging.cluster_logging().iter().any(|setup| {
+                setup.enabled() == Some(true)
+                    && setup.types().contains(&aws_sdk_eks::types::LogType::Audit)
+            })
+        }),
     };
     Ok((endpoint, info))
 }

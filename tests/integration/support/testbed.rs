@@ -178,6 +178,9 @@ pub struct ClusterSpec {
     /// A fault on CloudTrail LookupEvents.
     #[serde(default)]
     pub cloudtrail_fault: Option<Fault>,
+    /// Whether DescribeCluster says the audit log is on (absent: it says nothing of logging).
+    #[serde(default)]
+    pub audit_log: Option<bool>,
     /// The page of the LookupEvents stream (1-based) from which `cloudtrail_fault` applies
     /// (default: every page).
     #[serde(default)]

@@ -557,6 +557,9 @@ pub(super) async fn eks_route(
                         "certificateAuthority": {"data": STANDARD.encode(if c.wrong_ca { &state.other_ca_pem } else { &state.ca_pem })},
                         "accessConfig": {"authenticationMode": c.authentication_mode.as_deref().unwrap_or("API_AND_CONFIG_MAP"), "bootstrapClusterCreatorAdminPermissions": c.bootstrap_creator_admin.unwrap_or(true)},
                         "tags": c.tags,
+                        "logging": c.audit_log.map(|on| json!({"clusterLogging": [
+                            {"types": ["audit"], "enabled": on},
+                            {"types": ["api", "authenticator", "controllerManager", "scheduler"], "enabled": false}]})),
                     }}),
                     None,
                 ),
