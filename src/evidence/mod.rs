@@ -3,6 +3,7 @@
 //! `check snap.json`). Kubernetes and SDK types are converted to these at the source
 //! boundary; everything after this is pure.
 
+mod audit_log;
 mod cluster;
 mod fetched;
 mod iam;
@@ -11,6 +12,7 @@ mod snapshot;
 mod trail;
 mod vocabulary;
 
+pub use audit_log::*;
 pub use cluster::*;
 pub use fetched::*;
 pub use iam::*;

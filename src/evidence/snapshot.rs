@@ -51,12 +51,23 @@ pub struct Snapshot {
     /// known to EKS by name; `Unknown` when the read failed at its first page.
     #[serde(default = "trail_not_collected")]
     pub trail: Fetched<Trail>,
+    /// The writes of aws-auth in the cluster's audit log (CloudWatch Logs): `Absent` when the
+    /// audit log is off; `Unknown` when it could not be read or DescribeCluster did not say.
+    #[serde(default = "audit_log_not_collected")]
+    pub audit_log: Fetched<AuditLog>,
     #[serde(default)]
     pub issues: Vec<CollectionIssue>,
 }
 
 fn creator_not_collected() -> Fetched<Creator> {
     Fetched::unknown(UnknownReason::Skipped, "CloudTrail was not read")
+}
+
+fn audit_log_not_collected() -> Fetched<AuditLog> {
+    Fetched::unknown(
+        UnknownReason::Skipped,
+        "the audit log was not read (a snapshot collected before the audit read it)",
+    )
 }
 
 fn trail_not_collected() -> Fetched<Trail> {
@@ -222,6 +233,7 @@ mod tests {
             mode_changes: mode_changes_not_collected(),
             offered_policies: offered_policies_not_collected(),
             trail: Fetched::Absent,
+            audit_log: Fetched::Absent,
             creator: creator_not_collected(),
             issues: vec![CollectionIssue::new("x", "y", "z", "w")],
         }

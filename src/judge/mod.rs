@@ -269,6 +269,9 @@ pub fn judge(evidence: Evidence<'_>, finish: &[&dyn Finish]) -> CheckResult {
             facts.aws_auth_writers,
             facts.access_entries.unwrap_or_default(),
             facts.trail,
+            documents
+                .first()
+                .zip(facts.audit_log.and_then(|l| l.found())),
         );
         match facts.trail {
             Some(crate::evidence::Fetched::Found(trail)) => {
@@ -293,6 +296,15 @@ pub fn judge(evidence: Evidence<'_>, finish: &[&dyn Finish]) -> CheckResult {
                 ));
             }
             _ => {}
+        }
+        if let Some(log) = facts.audit_log.and_then(|l| l.found()) {
+            context
+                .history
+                .extend(crate::model::access::history::aws_auth_writes(
+                    log,
+                    documents.first(),
+                ));
+            context.history.sort_by(|a, b| a.time.cmp(&b.time));
         }
         // Who has no way in today but could make one: rows marked latent, never in effect.
         if read(Input::IamPolicies)

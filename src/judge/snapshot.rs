@@ -159,6 +159,10 @@ pub fn snapshot_evidence(snapshot: &Snapshot) -> Result<Evidence<'_>, CheckError
             snapshot.trail.as_unknown(),
         ),
         (
+            "the audit log's writes of aws-auth (who added each row)",
+            snapshot.audit_log.as_unknown(),
+        ),
+        (
             "the access policies EKS offers",
             snapshot.offered_policies.as_unknown(),
         ),
@@ -179,6 +183,17 @@ pub fn snapshot_evidence(snapshot: &Snapshot) -> Result<Evidence<'_>, CheckError
             trail.pages,
             trail.window_start,
             trail.window_end,
+            unknown.reason.as_str(),
+            unknown.detail
+        ));
+    }
+    if let Fetched::Found(log) = &snapshot.audit_log
+        && let Some(unknown) = &log.incomplete
+    {
+        trailing_notes.push(format!(
+            "{cluster_arn}: the audit log's writes of aws-auth were read in part (from {} to {}): unknown({}): {}",
+            log.window_start,
+            log.window_end,
             unknown.reason.as_str(),
             unknown.detail
         ));
@@ -257,6 +272,7 @@ pub fn snapshot_evidence(snapshot: &Snapshot) -> Result<Evidence<'_>, CheckError
         creator: Some(&snapshot.creator),
         mode_changes: Some(&snapshot.mode_changes),
         trail: Some(&snapshot.trail),
+        audit_log: Some(&snapshot.audit_log),
         offered_policies: snapshot.offered_policies.found().map(Vec::as_slice),
         entries_undecided: &[],
         rbac_undecided: None,

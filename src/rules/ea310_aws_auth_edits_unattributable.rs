@@ -36,7 +36,7 @@ pub const META: RuleMeta = RuleMeta {
     slug: "aws-auth-edits-unattributable",
     severity: Severity::Info,
     summary: "aws-auth is read, but the audit log that would say who edited it is off",
-    needs: &[Input::Mode],
+    needs: &[Input::AwsAuth, Input::Mode],
 };
 
 pub fn check(facts: &ClusterFacts<'_>, out: &mut Emitter<'_>) {

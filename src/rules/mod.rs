@@ -137,6 +137,8 @@ pub struct ClusterFacts<'a> {
     pub creator: Option<&'a Fetched<Creator>>,
     /// CloudTrail's EKS events of the cluster (who granted what, and when), when read.
     pub trail: Option<&'a crate::evidence::Fetched<crate::evidence::Trail>>,
+    /// The writes of aws-auth in the cluster's audit log, when read.
+    pub audit_log: Option<&'a crate::evidence::Fetched<crate::evidence::AuditLog>>,
     /// The cluster's authentication-mode changes (`AccessConfigUpdate`), oldest first, when
     /// they were read: what dates a migration from `CONFIG_MAP`.
     pub mode_changes: Option<&'a Fetched<Vec<ModeChange>>>,

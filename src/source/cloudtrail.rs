@@ -66,22 +66,9 @@ pub fn actor_of(identity: &Value) -> TrailActor {
 /// `%XX` escapes decoded (CloudTrail records a path parameter as sent: `principalArn` of the
 /// access-entry calls arrives as `arn%3Aaws%3Aiam%3A%3A…`). Invalid escapes are kept as they are.
 pub fn url_decode(text: &str) -> String {
-    let bytes = text.as_bytes();
-    let mut out = Vec::with_capacity(bytes.len());
-    let mut i = 0;
-    while i < bytes.len() {
-        if bytes[i] == b'%'
-            && i + 2 < bytes.len()
-            && let Ok(byte) = u8::from_str_radix(&text[i + 1..i + 3], 16)
-        {
-            out.push(byte);
-            i += 3;
-            continue;
-        }
-        out.push(bytes[i]);
-        i += 1;
-    }
-    String::from_utf8(out).unwrap_or_else(|_| text.to_string())
+    percent_encoding::percent_decode_str(text)
+        .decode_utf8()
+        .map_or_else(|_| text.to_string(), |decoded| decoded.into_owned())
 }
 
 /// The cluster an event is about (`name` for the path-parameter calls, `clusterName` for some).

@@ -149,6 +149,28 @@ pub async fn collect(
             ),
         }
     });
+    // The audit log, where DescribeCluster says it goes to CloudWatch Logs.
+    let audit_log = Box::pin(async {
+        match (aws.eks, cluster.audit_log) {
+            (Some(options), Some(true)) => {
+                super::audit_log::aws_auth_writes(
+                    &cluster.name,
+                    options,
+                    std::time::SystemTime::now(),
+                )
+                .await
+            }
+            (Some(_), Some(false)) => Fetched::Absent,
+            (Some(_), None) => Fetched::unknown(
+                UnknownReason::Skipped,
+                "the audit log was not read: DescribeCluster said nothing of the cluster's logging",
+            ),
+            (None, _) => Fetched::unknown(
+                UnknownReason::Skipped,
+                "the audit log was not read: the cluster is not known to EKS by name",
+            ),
+        }
+    });
     // Neither exists before a cluster leaves CONFIG_MAP mode: no call, `Absent`.
     let in_config_map = cluster.authentication_mode == Some(AuthenticationMode::ConfigMap);
     let mode_changes = async {
@@ -180,6 +202,7 @@ pub async fn collect(
         mode_changes,
         offered_policies,
         trail,
+        audit_log,
     ) = tokio::join!(
         async {
             let (aws_auth, access_entries) = tokio::join!(
@@ -213,7 +236,8 @@ pub async fn collect(
         within(deadline, "CloudTrail", creator),
         within(deadline, "updates", mode_changes),
         within(deadline, "access policies", offered),
-        within(deadline, "CloudTrail", trail)
+        within(deadline, "CloudTrail", trail),
+        within(deadline, "the audit log", audit_log)
     );
     Snapshot {
         kind: SNAPSHOT_KIND.to_string(),
@@ -235,6 +259,7 @@ pub async fn collect(
         mode_changes,
         offered_policies,
         trail,
+        audit_log,
         creator,
         issues: reader.into_issues(),
     }

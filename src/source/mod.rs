@@ -3,6 +3,7 @@
 //! becomes plain data for the pure core.
 
 pub mod audit;
+pub mod audit_log;
 pub mod aws;
 mod aws_auth_object;
 pub mod aws_error;

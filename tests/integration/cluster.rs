@@ -140,7 +140,7 @@ fn denied_is_unknown_never_absent() {
     );
     // Only the rules that read aws-auth stop: the access-entry rules judge what EKS returned.
     assert!(
-        text.contains("not evaluated (39 rules, EA101–EA404): unknown(access_denied)"),
+        text.contains("not evaluated (40 rules, EA101–EA404): unknown(access_denied)"),
         "{text}"
     );
     assert!(text.contains("15 rule(s) evaluated"), "{text}");

@@ -106,6 +106,7 @@ fn calls_in_the_code() -> BTreeSet<String> {
         ("src/source/iam.rs", "iam"),
         ("src/source/iam_policies.rs", "iam"),
         ("src/source/cloudtrail.rs", "cloudtrail"),
+        ("src/source/audit_log.rs", "logs"),
         ("src/source/regions.rs", "account"),
     ] {
         let text = read(file);
@@ -115,7 +116,7 @@ fn calls_in_the_code() -> BTreeSet<String> {
                 .take_while(|c| c.is_ascii_lowercase() || *c == '_')
                 .collect();
             let is_call = piece[name.len()..].starts_with("()");
-            let read_verb = ["list_", "describe_", "get_", "lookup_"]
+            let read_verb = ["list_", "describe_", "get_", "lookup_", "filter_"]
                 .iter()
                 .any(|v| name.starts_with(v));
             // GetCallerIdentity needs no permission.

@@ -408,3 +408,181 @@ fn an_admin_granted_by_someone_not_listed_is_named_with_the_event() {
     // Undecided: the coverage says the run is incomplete (listed among the undecided).
     assert_eq!(unread.json()["coverage"]["complete"], false);
 }
+
+fn audit_event(days: f64, verb: &str, arn: &str, session: &str, map_roles: Option<&str>) -> String {
+    let time = aws_smithy_types::DateTime::from_secs(days_ago(days) as i64)
+        .fmt(aws_smithy_types::date_time::Format::DateTime)
+        .unwrap();
+    let mut event = json!({
+        "kind": "Event", "apiVersion": "audit.k8s.io/v1", "level": "RequestResponse",
+        "auditID": format!("audit-{days}"), "stage": "ResponseComplete", "verb": verb,
+        "requestReceivedTimestamp": time,
+        "user": {"username": format!("ops:{session}"), "extra": {
+            "arn": [format!("arn:aws:sts::{ACCOUNT}:assumed-role/x/{session}")],
+            "canonicalArn": [arn], "sessionName": [session]}},
+        "sourceIPs": ["203.0.113.9"], "userAgent": "kubectl/v1.31.0",
+        "objectRef": {"resource": "configmaps", "namespace": "kube-system", "name": "aws-auth", "apiVersion": "v1"},
+        "responseStatus": {"code": 200}
+    });
+    if let Some(roles) = map_roles {
+        event["requestObject"] = json!({"kind": "ConfigMap", "data": {"mapRoles": roles}});
+    }
+    event.to_string()
+}
+
+fn row(name: &str, groups: &str) -> String {
+    format!(
+        "- rolearn: {}\n  username: {name}\n  groups: [{groups}]\n",
+        role(name)
+    )
+}
+
+/// The audit log in CloudWatch Logs (moto): successive request bodies tell which write added
+/// each aws-auth row; a row present before the first recorded write is said to be so; the
+/// writes join the access history (an admin row added, a row added then removed).
+#[test]
+fn the_audit_log_says_who_added_each_aws_auth_row() {
+    let moto = testbed::moto::Moto::start();
+    let credentials =
+        aws_credential_types::Credentials::new("AKIASEED", "seed", None, None, "test");
+    let logs = aws_sdk_cloudwatchlogs::Client::from_conf(
+        aws_sdk_cloudwatchlogs::Config::builder()
+            .behavior_version(aws_sdk_cloudwatchlogs::config::BehaviorVersion::latest())
+            .region(aws_sdk_cloudwatchlogs::config::Region::new("us-east-1"))
+            .endpoint_url(&moto.url)
+            .credentials_provider(credentials)
+            .build(),
+    );
+    let dev = row("dev", "viewers");
+    let ops = row("ops", "system:masters");
+    let temp = row("temp", "viewers");
+    let terraform = role("Terraform");
+    let ops_role = role("Ops");
+    let events = [
+        audit_event(30.0, "update", &terraform, "tf", Some(&dev)),
+        audit_event(
+            10.0,
+            "patch",
+            &ops_role,
+            "alice",
+            Some(&format!("{dev}{ops}")),
+        ),
+        audit_event(
+            5.0,
+            "update",
+            &ops_role,
+            "alice",
+            Some(&format!("{dev}{ops}{temp}")),
+        ),
+        audit_event(
+            2.0,
+            "update",
+            &ops_role,
+            "alice",
+            Some(&format!("{dev}{ops}")),
+        ),
+        // Not aws-auth: left out.
+        audit_event(1.0, "update", &ops_role, "alice", None).replace("\"aws-auth\"", "\"coredns\""),
+    ];
+    let rt = tokio::runtime::Runtime::new().unwrap();
+    rt.block_on(async {
+        logs.create_log_group()
+            .log_group_name("/aws/eks/demo/cluster")
+            .send()
+            .await
+            .unwrap();
+        logs.create_log_stream()
+            .log_group_name("/aws/eks/demo/cluster")
+            .log_stream_name("kube-apiserver-audit-0123")
+            .send()
+            .await
+            .unwrap();
+        let mut batch = logs
+            .put_log_events()
+            .log_group_name("/aws/eks/demo/cluster")
+            .log_stream_name("kube-apiserver-audit-0123");
+        for (i, (message, days)) in events.iter().zip([12.0, 10.0, 5.0, 2.0, 1.0]).enumerate() {
+            batch = batch.log_events(
+                aws_sdk_cloudwatchlogs::types::InputLogEvent::builder()
+                    .timestamp((days_ago(days) * 1000.0) as i64 + i as i64)
+                    .message(message)
+                    .build()
+                    .unwrap(),
+            );
+        }
+        batch.send().await.unwrap();
+    });
+    let mut scenario = scenario();
+    scenario.clusters[0].audit_log = Some(true);
+    scenario.clusters[0].aws_auth = Some(
+        [("mapRoles".to_string(), format!("{dev}{ops}"))]
+            .into_iter()
+            .collect(),
+    );
+    let bed = Testbed::start_with_moto(scenario, moto);
+    let report = audit(&bed, "trail-audit-log");
+    let aws_auth_row = |name: &str| -> String {
+        report["principals"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .find(|p| {
+                p["arn"] == role(name) && p["source"].as_str().unwrap().starts_with("aws-auth")
+            })
+            .unwrap_or_else(|| panic!("{name}: {report:#}"))["provenance"]
+            .as_str()
+            .unwrap()
+            .to_string()
+    };
+    let ops_said = aws_auth_row("ops");
+    assert!(
+        ops_said.starts_with("added to aws-auth at")
+            && ops_said.contains(&format!(
+                "by {ops_role} (username ops:alice, session alice, from 203.0.113.9) (patch"
+            )),
+        "{ops_said}"
+    );
+    assert!(
+        aws_auth_row("dev").contains("before its first recorded write"),
+        "{report:#}"
+    );
+    let writes: Vec<(String, bool, bool)> = report["history"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter(|h| h["event"].as_str().unwrap().starts_with("aws-auth"))
+        .map(|h| {
+            (
+                h["what"].as_str().unwrap().to_string(),
+                h["admin"].as_bool().unwrap(),
+                h["gone"].as_bool().unwrap(),
+            )
+        })
+        .collect();
+    assert_eq!(writes.len(), 4, "{writes:#?}");
+    assert!(
+        writes[0].0.contains("which rows it changed is not known"),
+        "{writes:#?}"
+    );
+    assert!(
+        writes[1].0.contains(&format!(
+            "added {} → ops [system:masters]",
+            role("ops").to_lowercase()
+        )) && writes[1].1,
+        "{writes:#?}"
+    );
+    assert!(
+        writes[2].0.contains("added") && writes[2].0.contains("temp") && writes[2].2,
+        "{writes:#?}"
+    );
+    assert!(
+        writes[3].0.contains("removed") && writes[3].0.contains("temp"),
+        "{writes:#?}"
+    );
+    // The audit log was read at moto, once.
+    assert!(
+        !report["notes"].to_string().contains("audit log"),
+        "{}",
+        report["notes"]
+    );
+}

@@ -233,6 +233,15 @@ pub fn of_cluster(trail: &Trail, entries: &[AccessEntry]) -> Vec<HistoryItem> {
     out
 }
 
+/// Every write of aws-auth in the audit log, as lines of the access history (which rows each
+/// added and removed).
+pub fn aws_auth_writes(
+    log: &crate::evidence::AuditLog,
+    doc: Option<&crate::model::awsauth::document::AwsAuthDocument>,
+) -> Vec<HistoryItem> {
+    super::aws_auth_history::history_items(log, doc)
+}
+
 /// Who created an access entry that exists now, and who associated its policies, in words: the
 /// `CreateAccessEntry` event that matches its principal and creation time, the latest
 /// `AssociateAccessPolicy` of each policy it has — or why the actor is unknown (before the

@@ -2,6 +2,7 @@
 //! entries merged the way EKS merges them under the cluster's authentication mode, plus the
 //! hidden creator when the evidence shows it. Pure: reads what the snapshot holds.
 
+mod aws_auth_history;
 pub mod history;
 mod iam_view;
 mod map_accounts;

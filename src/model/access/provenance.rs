@@ -42,21 +42,32 @@ pub fn creator_hints(tags: &BTreeMap<String, String>) -> Vec<String> {
 /// Who granted each way in and when, as far as the audit read it: for an access entry its
 /// creation time (the EKS API) and, from CloudTrail's EKS events, who created it and who
 /// associated its policies (`super::history::entry_provenance`: or why that is unknown); for an
-/// aws-auth row the last manager that wrote aws-auth's `data` (`managedFields`: kubectl,
-/// Terraform, eksctl, a controller) and when — the object's, not the row's: which edit added
-/// which row only the cluster's audit log records.
+/// aws-auth row, where the audit log was read, the write that added it
+/// (`super::aws_auth_history`), else the last manager that wrote aws-auth's `data`
+/// (`managedFields`: kubectl, Terraform, eksctl, a controller) and when — the object's, not the
+/// row's.
 pub fn attach_provenance(
     principals: &mut [super::Principal],
     writers: &[crate::evidence::FieldWriter],
     entries: &[crate::evidence::AccessEntry],
     trail: Option<&crate::evidence::Fetched<crate::evidence::Trail>>,
+    aws_auth: Option<(
+        &crate::model::awsauth::document::AwsAuthDocument,
+        &crate::evidence::AuditLog,
+    )>,
 ) {
+    let rows = aws_auth.map(|(doc, log)| super::aws_auth_history::row_provenance(log, doc));
     let data_writer = writers
         .iter()
         .filter(|w| w.writes_data)
         .max_by(|a, b| a.time.cmp(&b.time));
     for principal in principals {
         principal.provenance = match &principal.source {
+            super::PrincipalSource::AwsAuth { section, index }
+                if rows.as_ref().is_some_and(|r| r.contains_key(&(*section, *index))) =>
+            {
+                rows.as_ref().and_then(|r| r.get(&(*section, *index))).cloned()
+            }
             super::PrincipalSource::AwsAuth { .. } | super::PrincipalSource::MapAccounts { .. } => {
                 data_writer.map(|w| {
                     format!(
