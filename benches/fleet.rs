@@ -24,6 +24,15 @@ const REGIONS: [&str; 5] = [
     "ap-south-1",
 ];
 
+/// EKS events in CloudTrail per account and region (#27 §3: 200; `FLEET_BENCH_EVENTS` sets
+/// another number).
+fn events_per_pair() -> usize {
+    std::env::var("FLEET_BENCH_EVENTS")
+        .ok()
+        .and_then(|v| v.parse().ok())
+        .unwrap_or(200)
+}
+
 struct Size {
     accounts: usize,
     regions: usize,
@@ -49,11 +58,22 @@ fn scenario(size: &Size) -> Scenario {
                     "aws_auth": {"mapRoles": format!("- rolearn: arn:aws:iam::{acct}:role/nodes\n  username: system:node:{{{{EC2PrivateDNSName}}}}\n  groups:\n    - system:bootstrappers\n    - system:nodes\n- rolearn: arn:aws:iam::{acct}:role/admins\n  username: admin\n  groups:\n    - system:masters\n")},
                     "access_entries": [{"principalArn": format!("arn:aws:iam::{acct}:role/platform"), "type": "STANDARD",
                         "kubernetesGroups": [], "policies": [{"policyArn": "arn:aws:eks::aws:cluster-access-policy/AmazonEKSClusterAdminPolicy", "accessScope": {"type": "cluster"}}]}],
+                    // events_per_pair() EKS events per account and region, spread over its clusters.
+                    "trail": (0..events_per_pair() / size.per_pair).map(|e| json!({
+                        "eventName": if e % 2 == 0 { "CreateAccessEntry" } else { "AssociateAccessPolicy" },
+                        "daysAgo": 1.0 + e as f64 * 0.1,
+                        "userIdentity": {"type": "AssumedRole", "arn": format!("arn:aws:sts::{acct}:assumed-role/platform/ci"),
+                                         "sessionContext": {"sessionIssuer": {"type": "Role", "arn": format!("arn:aws:iam::{acct}:role/platform")}}},
+                        "requestParameters": {"principalArn": format!("arn%3Aaws%3Aiam%3A%3A{acct}%3Arole%2Fteam-{e}"),
+                            "policyArn": "arn:aws:eks::aws:cluster-access-policy/AmazonEKSViewPolicy", "accessScope": {"type": "cluster"}},
+                    })).collect::<Vec<Value>>(),
                 }));
             }
         }
     }
     serde_json::from_value(json!({
+        // CloudTrail's published rate, enforced: a page asked too soon is throttled.
+        "cloudtrail_rate": 2,
         "clusters": clusters,
         "identities": [{"access_key_id": "AKIATESTADMIN0000001",
                         "secret_access_key": "testbed-admin-secret-0000000000000000001",
@@ -159,6 +179,25 @@ fn measure(size: &Size, with_loop: bool) {
         *requests.entry(kind(r.server, &r.path)).or_default() += 1;
     }
     let total: usize = requests.values().sum();
+    // CloudTrail: one paged stream per account and region, never one query per cluster.
+    let pairs = size.accounts * size.regions;
+    let pages_per_pair = (events_per_pair() / size.per_pair * size.per_pair)
+        .div_ceil(50)
+        .max(1);
+    let lookups = requests
+        .get("CloudTrail LookupEvents")
+        .copied()
+        .unwrap_or(0);
+    let throttled = bed.requests()[before..]
+        .iter()
+        .filter(|r| r.server == "cloudtrail" && r.status == 400)
+        .count();
+    let floor = (pages_per_pair - 1) as f64 * 0.5;
+    println!(
+        "CloudTrail: {lookups} LookupEvents for {pairs} account-regions × {pages_per_pair} page(s) ({throttled} throttled); the pages alone need ≥ {floor:.1} s per account and region at 2 per second"
+    );
+    assert_eq!(lookups, pairs * pages_per_pair, "requests = pages");
+    assert_eq!(throttled, 0, "never over CloudTrail's rate");
     let summary: Value = serde_json::from_str(stdout.lines().last().unwrap()).unwrap();
     println!(
         "scan: {clusters} clusters ({} accounts × {} regions × {}), {} ms latency: {wall:.1} s wall, peak RSS {peak:.0} MiB; {total} test-bed requests ({:.1} per cluster): {}; summary exit {}",

@@ -61,7 +61,7 @@ pub(super) struct Regional {
     pub(super) cloudtrail_next: tokio::sync::Mutex<Option<tokio::time::Instant>>,
     /// CloudTrail's EKS events of this account and region: one paged stream, read once.
     pub(super) eks_trail:
-        tokio::sync::OnceCell<crate::evidence::Fetched<super::cloudtrail::Stream>>,
+        tokio::sync::OnceCell<crate::evidence::Fetched<std::sync::Arc<super::cloudtrail::Stream>>>,
 }
 
 /// CloudTrail LookupEvents' published rate: 2 requests per second per account and region.

@@ -118,12 +118,17 @@ pub fn event_of(detail: &Value, event_id: &str, event_time: &str) -> TrailEvent 
     }
 }
 
-/// The account and region's stream: every kept event with the cluster it is about.
-#[derive(Debug, Clone)]
+/// Each cluster's kept events, with the `bootstrapClusterCreatorAdminPermissions` a
+/// `CreateCluster` asked for.
+type ByCluster = std::collections::HashMap<String, Vec<(TrailEvent, Option<bool>)>>;
+
+/// The account and region's stream: each cluster's kept events, handed to the cluster that
+/// asks (taken, not copied: a fleet's streams are not held twice), with the window read.
+#[derive(Debug)]
 pub struct Stream {
     window_start: String,
     window_end: String,
-    events: Vec<(String, TrailEvent, Option<bool>)>,
+    by_cluster: std::sync::Mutex<ByCluster>,
     incomplete: Option<Unknown>,
     pages: usize,
 }
@@ -135,26 +140,33 @@ fn rfc3339(secs: i64) -> String {
 }
 
 /// Reads the account and region's EKS events, once: every cluster of the session's account
-/// and region shares the answer.
-async fn stream(session: &AwsSession, now: std::time::SystemTime) -> Fetched<Stream> {
+/// and region shares the read.
+async fn stream(
+    session: &AwsSession,
+    now: std::time::SystemTime,
+) -> &Fetched<std::sync::Arc<Stream>> {
     session
         .regional
         .eks_trail
         .get_or_init(|| Box::pin(read_stream(session, now)))
         .await
-        .clone()
 }
 
-async fn read_stream(session: &AwsSession, now: std::time::SystemTime) -> Fetched<Stream> {
+async fn read_stream(
+    session: &AwsSession,
+    now: std::time::SystemTime,
+) -> Fetched<std::sync::Arc<Stream>> {
     let now_secs = now
         .duration_since(std::time::UNIX_EPOCH)
         .map_or(0, |d| d.as_secs() as i64);
     let start = now_secs - HISTORY_DAYS * 86_400;
     let client = session.cloudtrail();
+    // Grouped by cluster as it is read (newest first, as LookupEvents answers).
+    let mut by_cluster = ByCluster::new();
     let mut found = Stream {
         window_start: rfc3339(start),
         window_end: rfc3339(now_secs),
-        events: Vec::new(),
+        by_cluster: Default::default(),
         incomplete: None,
         pages: 0,
     };
@@ -223,11 +235,13 @@ async fn read_stream(session: &AwsSession, now: std::time::SystemTime) -> Fetche
             let bootstrap = detail["requestParameters"]["accessConfig"]
                 ["bootstrapClusterCreatorAdminPermissions"]
                 .as_bool();
-            found.events.push((
-                cluster.to_string(),
-                event_of(&detail, event.event_id().unwrap_or_default(), &time),
-                bootstrap,
-            ));
+            let kept = event_of(&detail, event.event_id().unwrap_or_default(), &time);
+            match by_cluster.get_mut(cluster) {
+                Some(events) => events.push((kept, bootstrap)),
+                None => {
+                    by_cluster.insert(cluster.to_string(), vec![(kept, bootstrap)]);
+                }
+            }
         }
         token = out.next_token().map(str::to_string);
         if token.is_none() {
@@ -235,41 +249,62 @@ async fn read_stream(session: &AwsSession, now: std::time::SystemTime) -> Fetche
         }
     }
     // LookupEvents answers newest first: the audit keeps them oldest first.
-    found.events.reverse();
-    Fetched::Found(found)
+    for events in by_cluster.values_mut() {
+        events.reverse();
+        events.shrink_to_fit();
+    }
+    found.by_cluster = std::sync::Mutex::new(by_cluster);
+    Fetched::Found(std::sync::Arc::new(found))
 }
 
-/// The EKS events of `cluster` in its account and region's stream.
+/// Starts (or joins) the read of the session's account and region stream, for a fleet scan
+/// that knows its clusters are coming.
+pub async fn prefetch(session: &AwsSession) {
+    stream(session, std::time::SystemTime::now()).await;
+}
+
+/// The EKS events of `cluster` in its account and region's stream, taken from it (each
+/// cluster is read once), with the `bootstrapClusterCreatorAdminPermissions` its
+/// `CreateCluster` asked for.
 pub async fn trail(
     cluster: &str,
     session: &AwsSession,
     now: std::time::SystemTime,
-) -> Fetched<Trail> {
+) -> (Fetched<Trail>, Option<bool>) {
     match stream(session, now).await {
-        Fetched::Found(stream) => Fetched::Found(Trail {
-            window_start: stream.window_start.clone(),
-            window_end: stream.window_end.clone(),
-            events: stream
-                .events
+        Fetched::Found(stream) => {
+            let taken = stream
+                .by_cluster
+                .lock()
+                .map(|mut by_cluster| by_cluster.remove(cluster))
+                .unwrap_or_default()
+                .unwrap_or_default();
+            let bootstrap = taken
                 .iter()
-                .filter(|(c, _, _)| c == cluster)
-                .map(|(_, e, _)| e.clone())
-                .collect(),
-            incomplete: stream.incomplete.clone(),
-            pages: stream.pages,
-        }),
-        Fetched::Absent => Fetched::Absent,
-        Fetched::Unknown(u) => Fetched::Unknown(u),
+                .rev()
+                .find(|(e, _)| e.event_name == "CreateCluster" && e.error_code.is_none())
+                .and_then(|(_, b)| *b);
+            let trail = Trail {
+                window_start: stream.window_start.clone(),
+                window_end: stream.window_end.clone(),
+                events: taken.into_iter().map(|(e, _)| e).collect(),
+                incomplete: stream.incomplete.clone(),
+                pages: stream.pages,
+            };
+            (Fetched::Found(trail), bootstrap)
+        }
+        Fetched::Absent => (Fetched::Absent, None),
+        Fetched::Unknown(u) => (Fetched::Unknown(u.clone()), None),
     }
 }
 
-/// Who created `cluster` (created at `created_at`, RFC 3339): its `CreateCluster` event in the
-/// account and region's stream. `Absent` when the cluster is older than CloudTrail's window or
-/// the stream, read whole, has no such event.
-pub async fn creator(
-    cluster: &str,
+/// Who created the cluster (created at `created_at`, RFC 3339), from its `trail`: its
+/// `CreateCluster` event. `Absent` when the cluster is older than CloudTrail's window or the
+/// trail, read whole, has no such event.
+pub fn creator(
+    trail: &Fetched<Trail>,
+    requested_bootstrap_admin: Option<bool>,
     created_at: Option<&str>,
-    session: &AwsSession,
     now: std::time::SystemTime,
 ) -> Fetched<Creator> {
     let created = created_at.and_then(|t| {
@@ -283,27 +318,27 @@ pub async fn creator(
     {
         return Fetched::Absent;
     }
-    let stream = match stream(session, now).await {
-        Fetched::Found(stream) => stream,
+    let trail = match trail {
+        Fetched::Found(trail) => trail,
         Fetched::Absent => return Fetched::Absent,
-        Fetched::Unknown(u) => return Fetched::Unknown(u),
+        Fetched::Unknown(u) => return Fetched::Unknown(u.clone()),
     };
-    let found = stream.events.iter().rev().find(|(c, e, _)| {
-        c == cluster && e.event_name == "CreateCluster" && e.error_code.is_none()
-    });
-    match found {
-        Some((_, event, bootstrap)) => match &event.actor.principal {
-            Some(arn) => Fetched::Found(Creator {
-                arn: arn.clone(),
-                source: "cloudtrail".into(),
-                event_time: Some(event.event_time.clone()).filter(|t| !t.is_empty()),
-                event_id: Some(event.event_id.clone()).filter(|i| !i.is_empty()),
-                requested_mode: event.authentication_mode.clone(),
-                requested_bootstrap_admin: *bootstrap,
-            }),
-            None => Fetched::Absent,
-        },
-        None => match &stream.incomplete {
+    let found = trail
+        .events
+        .iter()
+        .rev()
+        .find(|e| e.event_name == "CreateCluster" && e.error_code.is_none());
+    match found.map(|e| (e, &e.actor.principal)) {
+        Some((event, Some(arn))) => Fetched::Found(Creator {
+            arn: arn.clone(),
+            source: "cloudtrail".into(),
+            event_time: Some(event.event_time.clone()).filter(|t| !t.is_empty()),
+            event_id: Some(event.event_id.clone()).filter(|i| !i.is_empty()),
+            requested_mode: event.authentication_mode.clone(),
+            requested_bootstrap_admin,
+        }),
+        Some((_, None)) => Fetched::Absent,
+        None => match &trail.incomplete {
             Some(u) => Fetched::Unknown(u.clone()),
             None => Fetched::Absent,
         },

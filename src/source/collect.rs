@@ -111,9 +111,22 @@ pub async fn collect(
             ),
         }
     };
-    let creator = Box::pin(async {
-        match (aws.creator, aws.eks) {
-            (Some(arn), _) => Fetched::Found(crate::evidence::Creator {
+    // CloudTrail's stream of the account and region: this cluster's events, and from them
+    // its creator (unless the user named it). Boxed: a large future joined with many.
+    let trail_and_creator = Box::pin(async {
+        let now = std::time::SystemTime::now();
+        let (trail, bootstrap) = match aws.eks {
+            Some(options) => super::cloudtrail::trail(&cluster.name, options, now).await,
+            None => (
+                Fetched::unknown(
+                    UnknownReason::Skipped,
+                    "CloudTrail not read: the cluster is not known to EKS by name",
+                ),
+                None,
+            ),
+        };
+        let creator = match aws.creator {
+            Some(arn) => Fetched::Found(crate::evidence::Creator {
                 arn: arn.to_string(),
                 source: "user".into(),
                 event_time: None,
@@ -121,33 +134,11 @@ pub async fn collect(
                 requested_mode: None,
                 requested_bootstrap_admin: None,
             }),
-            (None, Some(options)) => {
-                super::cloudtrail::creator(
-                    &cluster.name,
-                    cluster.created_at.as_deref(),
-                    options,
-                    std::time::SystemTime::now(),
-                )
-                .await
+            None => {
+                super::cloudtrail::creator(&trail, bootstrap, cluster.created_at.as_deref(), now)
             }
-            (None, None) => Fetched::unknown(
-                UnknownReason::Skipped,
-                "CloudTrail not read: the cluster is not known to EKS by name",
-            ),
-        }
-    });
-    // Boxed: the stream's reader is a large future, and this one joins many (a worker thread's
-    // stack is small).
-    let trail = Box::pin(async {
-        match aws.eks {
-            Some(options) => {
-                super::cloudtrail::trail(&cluster.name, options, std::time::SystemTime::now()).await
-            }
-            None => Fetched::unknown(
-                UnknownReason::Skipped,
-                "CloudTrail not read: the cluster is not known to EKS by name",
-            ),
-        }
+        };
+        (trail, creator)
     });
     // The audit log, where DescribeCluster says it goes to CloudWatch Logs.
     let audit_log = Box::pin(async {
@@ -198,10 +189,9 @@ pub async fn collect(
         caller,
         rbac,
         node_roles,
-        creator,
+        (trail, creator),
         mode_changes,
         offered_policies,
-        trail,
         audit_log,
     ) = tokio::join!(
         async {
@@ -233,10 +223,13 @@ pub async fn collect(
                 })
         },
         within(deadline, "node groups and Fargate profiles", nodes),
-        within(deadline, "CloudTrail", creator),
+        async {
+            tokio::time::timeout_at(deadline, trail_and_creator)
+                .await
+                .unwrap_or_else(|_| (late("CloudTrail"), late("CloudTrail")))
+        },
         within(deadline, "updates", mode_changes),
         within(deadline, "access policies", offered),
-        within(deadline, "CloudTrail", trail),
         within(deadline, "the audit log", audit_log)
     );
     Snapshot {

@@ -376,6 +376,14 @@ async fn scan_region(shared: &Arc<Shared>, session: AwsSession, account: String,
         .await;
     let regional = Arc::new(Semaphore::new(options.region_concurrency.max(1)));
     let mut tasks = JoinSet::new();
+    // The account and region's CloudTrail stream starts now, paced on its own, while the
+    // clusters wait their turn: each of them then takes its events from what was read.
+    if !wanted.is_empty() {
+        let (shared, session) = (shared.clone(), session.clone());
+        tasks.spawn(async move {
+            shared.within(super::cloudtrail::prefetch(&session)).await;
+        });
+    }
     for name in wanted {
         let shared = shared.clone();
         let regional = regional.clone();

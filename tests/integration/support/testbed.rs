@@ -264,6 +264,10 @@ pub struct IdentitySpec {
 pub struct Scenario {
     #[serde(default)]
     pub description: String,
+    /// LookupEvents calls allowed per second per account and region (CloudTrail's is 2): more
+    /// within a second are throttled (`ThrottlingException`). Absent: no limit.
+    #[serde(default)]
+    pub cloudtrail_rate: Option<usize>,
     /// Faults on ListClusters, by the region the request was signed for.
     #[serde(default)]
     pub list_clusters_faults: BTreeMap<String, Fault>,
@@ -326,6 +330,9 @@ struct State {
     other_ca_pem: String,
     log: Mutex<Vec<Recorded>>,
     fault_counts: Mutex<BTreeMap<String, usize>>,
+    /// When each account and region's LookupEvents calls came, for the scenario's
+    /// `cloudtrail_rate` (CloudTrail's 2 per second).
+    cloudtrail_calls: Mutex<BTreeMap<String, Vec<std::time::Instant>>>,
     /// The credentials moto issued, as last read from its state: read again only when a key is
     /// not among them (reading moto's whole state per request serialised a fleet's requests).
     learned: Mutex<Vec<IdentitySpec>>,
@@ -385,6 +392,7 @@ impl Testbed {
             other_ca_pem,
             log: Mutex::new(Vec::new()),
             fault_counts: Mutex::new(BTreeMap::new()),
+            cloudtrail_calls: Mutex::new(BTreeMap::new()),
             learned: Mutex::new(Vec::new()),
         });
         let eks_state = state.clone();

@@ -236,6 +236,21 @@ pub(super) fn lookup_events(
     region: Option<&str>,
     request: &Value,
 ) -> (u16, Value, Option<&'static str>) {
+    if let Some(rate) = state.scenario.cloudtrail_rate {
+        let key = format!("{}/{}", account.unwrap_or("-"), region.unwrap_or("-"));
+        let now = std::time::Instant::now();
+        let mut calls = state.cloudtrail_calls.lock().unwrap();
+        let recent = calls.entry(key).or_default();
+        recent.retain(|at| now.duration_since(*at) < Duration::from_secs(1));
+        if recent.len() >= rate {
+            return (
+                400,
+                json!({"__type": "ThrottlingException", "message": "Rate exceeded"}),
+                Some("ThrottlingException"),
+            );
+        }
+        recent.push(now);
+    }
     let offset: usize = request["NextToken"]
         .as_str()
         .and_then(|t| t.parse().ok())
