@@ -274,6 +274,29 @@ fn each_entry_says_who_granted_it_and_the_history_keeps_what_is_gone() {
             .collect()
     };
     assert_eq!(timeless(&replay), timeless(&report));
+    // Every human format shows the history: a table section, a Markdown section, an HTML
+    // timeline (the gone admin grant marked).
+    let table = common::run_wide(&["check", snapshot.to_str().unwrap()]).stdout;
+    assert!(
+        table.contains("access history (8 change(s) in CloudTrail's window):"),
+        "{table}"
+    );
+    let markdown =
+        common::run(&["check", snapshot.to_str().unwrap(), "--format", "markdown"]).stdout;
+    assert!(
+        markdown.contains("Access history (8 changes in CloudTrail's window)"),
+        "{markdown}"
+    );
+    let html = common::run(&["check", snapshot.to_str().unwrap(), "--format", "html"]).stdout;
+    assert!(html.contains("<ol class=\"timeline\">"), "no timeline");
+    assert_eq!(
+        html.matches("<li class=\"gone\">").count(),
+        2,
+        "the contractor's two grants"
+    );
+    assert!(html.contains(
+        "<span class=\"mark admin\">admin</span> <span class=\"mark gone\">gone now</span>"
+    ));
     let replayed = provenance(&replay, "role/ci");
     assert!(
         replayed.contains("(session run-8)") && replayed.contains("Identity Center user 9067-b0b"),
