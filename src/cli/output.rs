@@ -27,9 +27,10 @@ pub fn use_color(choice: ColorChoice, to_file: bool) -> bool {
     }
 }
 
-/// The report of a judgement in the chosen format.
-pub fn render(result: &CheckResult, report: &ReportArgs) -> String {
-    match report.format {
+/// The report of a judgement in the chosen format (ASFF needs a cluster: a file's judgement
+/// is a usage error there).
+pub fn render(result: &CheckResult, report: &ReportArgs) -> Result<String, CliError> {
+    Ok(match report.format {
         Format::Table => report::table::render(
             result,
             use_color(report.color, report.output.is_some()),
@@ -50,7 +51,10 @@ pub fn render(result: &CheckResult, report: &ReportArgs) -> String {
             ),
             &written_at(),
         ),
-    }
+        Format::Asff => report::asff::render(result, &written_at())
+            .map_err(|e| CliError::input(e.to_string()))?,
+        Format::Ocsf => report::ocsf::render(result, &written_at()),
+    })
 }
 
 /// The width tables are laid out to: `COLUMNS` when set (the shell's convention), else the
@@ -169,7 +173,7 @@ pub fn deliver(result: &CheckResult, report: &ReportArgs) -> CliResult {
         };
         stdout_result(written.and_then(|()| out.flush()))?;
     } else {
-        write_report(report.output.as_deref(), &render(result, report))?;
+        write_report(report.output.as_deref(), &render(result, report)?)?;
     }
     Ok(exit_status(result, report.fail_on, report.allow_incomplete))
 }

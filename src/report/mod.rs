@@ -1,12 +1,15 @@
 //! Reporters: one per `--format`, each a function of the check result.
 
+pub mod asff;
 pub mod diff;
+pub mod export;
 pub mod fleet;
 pub mod graph;
 pub mod html;
 pub mod json;
 pub mod junit;
 pub mod markdown;
+pub mod ocsf;
 pub mod policy;
 pub mod sarif;
 pub mod schema;
@@ -28,6 +31,10 @@ pub enum Format {
     Mermaid,
     // One self-contained HTML page: coverage, summary, the access graph, the matrix, findings.
     Html,
+    // AWS Security Finding Format (Security Hub's BatchImportFindings): a cluster's findings.
+    Asff,
+    // OCSF Detection Findings (OCSF 1.5.0), for Security Lake and SIEMs.
+    Ocsf,
 }
 
 /// Output formats of `diff`: a change compared, so no one configuration's graph (`dot`,

@@ -17,6 +17,7 @@ mod container;
 mod deploy;
 mod diff;
 mod escaping;
+mod exports;
 mod fleet;
 mod fleet_jobs;
 mod fleet_reports;

@@ -1,0 +1,135 @@
+//! What the findings exporters (ASFF for AWS Security Hub, OCSF Detection Findings) need of a
+//! judgement beyond its findings: the cluster a finding is about (its ARN, account, region,
+//! partition), the instant the evidence describes, each finding's stable id and its rule's
+//! page. One place, so both formats name a finding and its resource the same way.
+
+use std::borrow::Cow;
+
+use crate::judge::result::CheckResult;
+use crate::rules::finding::{Finding, Status, fingerprint};
+
+/// The audited cluster, as the exporters name it.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ExportTarget {
+    pub cluster_arn: String,
+    pub cluster_name: String,
+    pub account: String,
+    pub region: String,
+    pub partition: String,
+}
+
+/// Why a judgement cannot be exported to a format that needs a cluster.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+#[error(
+    "{format} describes findings of a cluster in an AWS account: audit a cluster (`cluster`, `scan`) or judge a snapshot, not a file"
+)]
+pub struct NoCluster {
+    pub format: &'static str,
+}
+
+impl ExportTarget {
+    /// The cluster of a live audit or a snapshot; `None` for files and plans (no account).
+    pub fn of(result: &CheckResult) -> Option<ExportTarget> {
+        let live = result.live.as_ref()?;
+        let arn = crate::model::arn::parse(&live.cluster.arn).ok()?;
+        (!arn.account.is_empty()).then(|| ExportTarget {
+            cluster_arn: live.cluster.arn.clone(),
+            cluster_name: live.cluster.name.clone(),
+            account: arn.account.to_string(),
+            region: live
+                .cluster
+                .region
+                .clone()
+                .unwrap_or_else(|| arn.region.to_string()),
+            partition: arn.partition.to_string(),
+        })
+    }
+
+    /// A finding's id, stable from run to run: the cluster and the finding's fingerprint (so
+    /// the next run updates it, and one that no longer occurs can be closed by id).
+    pub fn finding_id(&self, finding: &Finding) -> String {
+        format!(
+            "{}/aws-auth-audit/{}",
+            self.cluster_arn, finding.fingerprint
+        )
+    }
+}
+
+/// The instant the evidence describes: a snapshot's collection (so a replay exports the same
+/// times), else `now` (RFC 3339).
+pub fn observed_at(result: &CheckResult, now: &str) -> String {
+    result
+        .live
+        .as_ref()
+        .and_then(|l| l.collected_at.clone())
+        .unwrap_or_else(|| now.to_string())
+}
+
+/// The rule's page, in the repository at this version.
+pub fn rule_url(code: &str) -> String {
+    format!(
+        "{}/blob/v{}/docs/rules/{code}.md",
+        env!("CARGO_PKG_REPOSITORY"),
+        env!("CARGO_PKG_VERSION")
+    )
+}
+
+/// What an exporter exports: every finding, and one undecided item per rule that could not be
+/// evaluated (`unknown(…)`, with why) — so an audit that could not look is never exported as
+/// an empty, clean-looking list.
+pub fn exported(result: &CheckResult) -> Vec<Cow<'_, Finding>> {
+    let scope = result
+        .live
+        .as_ref()
+        .map_or("files", |l| l.cluster.arn.as_str());
+    let mut out: Vec<Cow<'_, Finding>> = result.findings.iter().map(Cow::Borrowed).collect();
+    // The coverage lists each undecided finding too (`list_undecided`): exported once, as the
+    // finding it is.
+    let undecided: Vec<(&str, String)> = result
+        .findings
+        .iter()
+        .filter_map(|f| match &f.status {
+            Status::Unknown(reason) => Some((
+                f.code,
+                format!(
+                    "unknown({reason}) for {}",
+                    f.principal.as_deref().unwrap_or(&f.location.route)
+                ),
+            )),
+            _ => None,
+        })
+        .collect();
+    for missing in &result.coverage.not_evaluated {
+        if undecided
+            .iter()
+            .any(|(code, reason)| *code == missing.code && *reason == missing.reason)
+        {
+            continue;
+        }
+        let Some(rule) = crate::rules::find(missing.code) else {
+            continue;
+        };
+        out.push(Cow::Owned(Finding {
+            code: rule.meta.code,
+            slug: rule.meta.slug,
+            severity: rule.meta.severity,
+            status: Status::Unknown("not_evaluated".into()),
+            message: format!(
+                "{} {} could not be evaluated: {}",
+                rule.meta.code, rule.meta.summary, missing.reason
+            ),
+            principal: None,
+            location: crate::model::location::Location {
+                route: format!("{scope} › coverage"),
+                ..Default::default()
+            },
+            remediation:
+                "make the missing evidence readable (see the reason), then run the audit again"
+                    .to_string(),
+            fingerprint: fingerprint(&[rule.meta.code, scope, "not evaluated"]),
+            controls: Vec::new(),
+            waiver: None,
+        }));
+    }
+    out
+}
