@@ -230,6 +230,11 @@ pub enum Command {
         snapshot: Option<PathBuf>,
         #[command(flatten)]
         policy: PolicyArgs,
+        /// Also import the findings into AWS Security Hub in the cluster's account and region
+        /// (BatchImportFindings, with the credentials that read the cluster), and archive the
+        /// ones an earlier run imported that no longer occur (not when coverage is incomplete)
+        #[arg(long)]
+        security_hub: bool,
     },
     /// Read a live cluster and write the evidence snapshot (judge it later with `check FILE`)
     #[command(after_help = EXIT_CODES)]

@@ -288,7 +288,14 @@ fn dispatch(command: Command) -> CliResult {
             report,
             snapshot,
             policy,
-        } => cluster::run(target, report, snapshot, policy::load(policy)?.as_ref()),
+            security_hub,
+        } => cluster::run(
+            target,
+            report,
+            snapshot,
+            policy::load(policy)?.as_ref(),
+            security_hub,
+        ),
         Command::Collect {
             target,
             output,

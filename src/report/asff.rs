@@ -93,14 +93,19 @@ pub fn finding(target: &ExportTarget, f: &Finding, observed: &str) -> Value {
     })
 }
 
-/// Every finding of a cluster's audit, as the `Findings` list of `BatchImportFindings`.
-pub fn render(result: &CheckResult, now: &str) -> Result<String, NoCluster> {
+/// Every finding of a cluster's audit (and each rule not evaluated), as ASFF objects.
+pub fn findings(result: &CheckResult, now: &str) -> Result<Vec<Value>, NoCluster> {
     let target = ExportTarget::of(result).ok_or(NoCluster { format: "asff" })?;
     let observed = observed_at(result, now);
-    let findings: Vec<Value> = super::export::exported(result)
+    Ok(super::export::exported(result)
         .iter()
         .map(|f| finding(&target, f, &observed))
-        .collect();
+        .collect())
+}
+
+/// Every finding of a cluster's audit, as the `Findings` list of `BatchImportFindings`.
+pub fn render(result: &CheckResult, now: &str) -> Result<String, NoCluster> {
+    let findings = findings(result, now)?;
     Ok(format!(
         "{}\n",
         serde_json::to_string_pretty(&findings).expect("serialisable")

@@ -330,6 +330,13 @@ impl AwsSession {
         aws_sdk_cloudtrail::Client::from_conf(config.build())
     }
 
+    pub fn securityhub(&self) -> aws_sdk_securityhub::Client {
+        use aws_sdk_securityhub::config::{Builder, retry::RetryPartition};
+        let partition = RetryPartition::new(self.retry_partition(false));
+        let config = Builder::from(&self.config).retry_partition(partition);
+        aws_sdk_securityhub::Client::from_conf(config.build())
+    }
+
     pub fn logs(&self) -> aws_sdk_cloudwatchlogs::Client {
         use aws_sdk_cloudwatchlogs::config::{Builder, retry::RetryPartition};
         let partition = RetryPartition::new(self.retry_partition(false));

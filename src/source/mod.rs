@@ -20,4 +20,5 @@ mod iam_policies;
 pub mod iam_shared;
 pub mod kube;
 pub mod regions;
+pub mod securityhub;
 pub mod token;

@@ -41,6 +41,7 @@ mod policy_schema;
 mod report_document;
 mod rule_fixtures;
 mod schemas;
+mod security_hub;
 mod session;
 mod supply_chain;
 mod token;

@@ -1,0 +1,166 @@
+//! `cluster --security-hub`: the findings imported into Security Hub (moto's) in the cluster's
+//! account and region through the real AWS SDK, the ones an earlier run imported that no
+//! longer occur archived — and left untouched when the audit could not look everywhere.
+
+use crate::common;
+use crate::support::testbed;
+
+use serde_json::{Value, json};
+use testbed::{Scenario, Testbed};
+
+const CLUSTER: &str = "arn:aws:eks:us-east-1:123456789012:cluster/demo";
+
+fn client(url: &str) -> aws_sdk_securityhub::Client {
+    let credentials =
+        aws_credential_types::Credentials::new("AKIASEED", "seed", None, None, "test");
+    aws_sdk_securityhub::Client::from_conf(
+        aws_sdk_securityhub::Config::builder()
+            .behavior_version(aws_sdk_securityhub::config::BehaviorVersion::latest())
+            .region(aws_sdk_securityhub::config::Region::new("us-east-1"))
+            .endpoint_url(url)
+            .credentials_provider(credentials)
+            .build(),
+    )
+}
+
+/// A runtime whose workers have room for the SDK's futures (a debug build's are deep).
+fn runtime() -> tokio::runtime::Runtime {
+    tokio::runtime::Builder::new_multi_thread()
+        .worker_threads(1)
+        .thread_stack_size(16 << 20)
+        .enable_all()
+        .build()
+        .unwrap()
+}
+
+/// Imports one finding (the test's own setup), on a worker with a large stack.
+fn seed(rt: &tokio::runtime::Runtime, hub: aws_sdk_securityhub::Client, finding: Value) {
+    rt.block_on(rt.spawn(async move {
+        hub.batch_import_findings()
+            .findings(aws_auth_audit::source::securityhub::to_sdk(&finding))
+            .send()
+            .await
+            .unwrap();
+    }))
+    .unwrap();
+}
+
+/// A finding an earlier run imported: our generator, this cluster, active.
+fn earlier(id: &str) -> Value {
+    json!({"SchemaVersion": "2018-10-08", "Id": format!("{CLUSTER}/aws-auth-audit/{id}"),
+        "ProductArn": "arn:aws:securityhub:us-east-1:123456789012:product/123456789012/default",
+        "GeneratorId": "aws-auth-audit/EA113", "AwsAccountId": "123456789012",
+        "Types": ["Software and Configuration Checks/AWS Security Best Practices"],
+        "CreatedAt": "2026-11-01T00:00:00Z", "UpdatedAt": "2026-11-01T00:00:00Z",
+        "Severity": {"Label": "HIGH"}, "Title": "EA113 an old one", "Description": "gone since",
+        "Resources": [{"Type": "AwsEksCluster", "Id": CLUSTER, "Partition": "aws", "Region": "us-east-1",
+                       "Details": {"AwsEksCluster": {"Name": "demo", "Arn": CLUSTER}}}],
+        "Compliance": {"Status": "FAILED"}, "Workflow": {"Status": "NEW"}, "RecordState": "ACTIVE"})
+}
+
+/// Every finding Security Hub holds: id → record state.
+fn held(rt: &tokio::runtime::Runtime, hub: aws_sdk_securityhub::Client) -> Vec<(String, String)> {
+    rt.block_on(rt.spawn(async move {
+        let out = hub.get_findings().max_results(100).send().await.unwrap();
+        out.findings()
+            .iter()
+            .map(|f| {
+                (
+                    f.id().unwrap_or_default().to_string(),
+                    f.record_state()
+                        .map(|s| s.as_str().to_string())
+                        .unwrap_or_default(),
+                )
+            })
+            .collect()
+    }))
+    .unwrap()
+}
+
+fn run(bed: &Testbed, home: &str) -> testbed::Run {
+    let home = common::scratch(home);
+    bed.run(
+        &home,
+        "admin",
+        &[
+            "cluster",
+            "--name",
+            "demo",
+            "--format",
+            "json",
+            "--security-hub",
+            "--allow-incomplete",
+        ],
+    )
+}
+
+#[test]
+fn findings_are_imported_and_the_ones_gone_archived() {
+    let moto = testbed::moto::Moto::start();
+    let hub = client(&moto.url);
+    let rt = runtime();
+    seed(&rt, hub, earlier("stale"));
+    let bed = Testbed::start_with_moto(Scenario::load("basic.json"), moto);
+    let first = run(&bed, "hub-first");
+    assert_eq!(first.code, 1, "{}", first.stderr);
+    let report = first.json();
+    assert_eq!(report["coverage"]["complete"], true, "{report:#}");
+    let imported = report["findings"].as_array().unwrap().len();
+    assert!(
+        first.stderr.contains(&format!(
+            "Security Hub: {imported} finding(s) imported, 1 earlier one(s) archived"
+        )),
+        "{}",
+        first.stderr
+    );
+    let states = held(&rt, client(&bed.moto.url));
+    let stale = format!("{CLUSTER}/aws-auth-audit/stale");
+    assert!(
+        states.contains(&(stale, "ARCHIVED".to_string())),
+        "{states:?}"
+    );
+    assert_eq!(
+        states.iter().filter(|(_, s)| s == "ACTIVE").count(),
+        imported,
+        "{states:?}"
+    );
+    // The same findings again: updated in place, nothing more archived.
+    let second = run(&bed, "hub-second");
+    assert!(
+        second.stderr.contains(&format!(
+            "{imported} finding(s) imported, 0 earlier one(s) archived"
+        )),
+        "{}",
+        second.stderr
+    );
+    assert_eq!(held(&rt, client(&bed.moto.url)).len(), imported + 1);
+}
+
+#[test]
+fn an_incomplete_audit_leaves_earlier_findings_open() {
+    let moto = testbed::moto::Moto::start();
+    let hub = client(&moto.url);
+    let rt = runtime();
+    seed(&rt, hub, earlier("unseen"));
+    let mut scenario = Scenario::load("basic.json");
+    scenario.clusters[0].aws_auth_fault =
+        Some(serde_json::from_value(json!({"status": 403})).unwrap());
+    let bed = Testbed::start_with_moto(scenario, moto);
+    let run = run(&bed, "hub-incomplete");
+    assert!(
+        run.stderr
+            .contains("earlier findings left untouched: the audit's coverage is incomplete"),
+        "{}",
+        run.stderr
+    );
+    let states = held(&rt, client(&bed.moto.url));
+    assert!(
+        states.contains(&(
+            format!("{CLUSTER}/aws-auth-audit/unseen"),
+            "ACTIVE".to_string()
+        )),
+        "{states:?}"
+    );
+    // What could not be evaluated went in as NOT_AVAILABLE, never as passed.
+    assert!(states.len() > 1, "{states:?}");
+}
