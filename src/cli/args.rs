@@ -21,6 +21,10 @@ use crate::rules::finding::Severity;
 pub struct Cli {
     #[command(subcommand)]
     pub command: Command,
+    /// For `-o s3://BUCKET/KEY`: encrypt the report with this KMS key (SSE-KMS; an ARN, id or
+    /// alias); without it, S3-managed keys (SSE-S3)
+    #[arg(long, global = true, value_name = "KEY")]
+    pub s3_kms_key: Option<String>,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]

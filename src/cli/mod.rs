@@ -40,7 +40,10 @@ pub fn run(args: impl IntoIterator<Item = OsString>) -> ExitStatus {
         .try_get_matches_from(args)
         .and_then(|matches| Cli::from_arg_matches(&matches));
     let cli = match parsed {
-        Ok(cli) => cli,
+        Ok(cli) => {
+            output::set_s3_kms_key(cli.s3_kms_key.clone());
+            cli
+        }
         Err(e) => {
             let _ = e.print();
             return if e.use_stderr() {

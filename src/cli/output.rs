@@ -203,11 +203,49 @@ pub fn write_file(path: &Path, text: &str) -> Result<(), CliError> {
         .map_err(|e| CliError::input(format!("{}: {e}", path.display())))
 }
 
-/// Writes a report to `output` (0600, atomically) or to stdout. Either failing is exit 2.
+/// The KMS key `--s3-kms-key` names, for every report written to S3 in this process.
+static S3_KMS_KEY: std::sync::OnceLock<Option<String>> = std::sync::OnceLock::new();
+
+/// Says which KMS key encrypts reports written to S3 (`--s3-kms-key`; once, at start).
+pub fn set_s3_kms_key(key: Option<String>) {
+    let _ = S3_KMS_KEY.set(key);
+}
+
+/// Writes a report to `output` — a file (0600, atomically) or `s3://BUCKET/KEY` (encrypted at
+/// rest) — or to stdout. Either failing is exit 2; a failed upload writes the report to stdout
+/// instead, so it is not lost, and names the bucket, the key and the AWS error.
 pub fn write_report(output: Option<&Path>, text: &str) -> Result<(), CliError> {
-    match output {
-        Some(path) => write_file(path, text),
-        None => write_stdout(text),
+    let s3 = output
+        .and_then(|p| p.to_str())
+        .and_then(crate::source::s3::location);
+    match (output, s3) {
+        (_, Some((bucket, key))) => write_s3(bucket, key, text),
+        (Some(path), None) => write_file(path, text),
+        (None, _) => write_stdout(text),
+    }
+}
+
+fn write_s3(bucket: &str, key: &str, text: &str) -> Result<(), CliError> {
+    let kms = S3_KMS_KEY.get().cloned().flatten();
+    let body = text.as_bytes().to_vec();
+    let uploaded = runtime()?.block_on(Box::pin(async {
+        let session =
+            crate::source::aws::AwsSession::new(&crate::source::aws::CredentialOptions::default())
+                .await;
+        crate::source::s3::put(&session, bucket, key, body, kms.as_deref()).await
+    }));
+    match uploaded {
+        Ok(()) => Ok(()),
+        Err(failure) => {
+            write_stdout(text)?;
+            Err(CliError::input(format!(
+                "s3://{}/{}: the upload failed ({:?}): {}; the report was written to stdout instead",
+                crate::infra::escape::terminal(bucket),
+                crate::infra::escape::terminal(key),
+                failure.class,
+                crate::infra::escape::terminal(&failure.detail())
+            )))
+        }
     }
 }
 

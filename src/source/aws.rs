@@ -330,6 +330,20 @@ impl AwsSession {
         aws_sdk_cloudtrail::Client::from_conf(config.build())
     }
 
+    /// S3, addressed by path when the endpoint is one's own (`AWS_ENDPOINT_URL_S3`,
+    /// `AWS_ENDPOINT_URL`): MinIO, LocalStack and endpoints by address need it.
+    pub fn s3(&self) -> aws_sdk_s3::Client {
+        use aws_sdk_s3::config::{Builder, retry::RetryPartition};
+        let partition = RetryPartition::new(self.retry_partition(false));
+        let own_endpoint = ["AWS_ENDPOINT_URL_S3", "AWS_ENDPOINT_URL"]
+            .iter()
+            .any(|name| std::env::var_os(name).is_some_and(|v| !v.is_empty()));
+        let config = Builder::from(&self.config)
+            .retry_partition(partition)
+            .force_path_style(own_endpoint);
+        aws_sdk_s3::Client::from_conf(config.build())
+    }
+
     pub fn securityhub(&self) -> aws_sdk_securityhub::Client {
         use aws_sdk_securityhub::config::{Builder, retry::RetryPartition};
         let partition = RetryPartition::new(self.retry_partition(false));

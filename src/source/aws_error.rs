@@ -107,9 +107,11 @@ fn class_of_code(code: &str) -> Option<AwsErrorClass> {
         {
             AwsErrorClass::Throttled
         }
-        "ResourceNotFoundException" | "NoSuchEntity" | "NotFoundException" => {
-            AwsErrorClass::NotFound
-        }
+        "ResourceNotFoundException"
+        | "NoSuchEntity"
+        | "NotFoundException"
+        | "NoSuchBucket"
+        | "NoSuchKey" => AwsErrorClass::NotFound,
         _ => return None,
     })
 }
@@ -296,6 +298,7 @@ mod tests {
             ("RequestLimitExceeded", Some(AwsErrorClass::Throttled)),
             ("ResourceNotFoundException", Some(AwsErrorClass::NotFound)),
             ("NoSuchEntity", Some(AwsErrorClass::NotFound)),
+            ("NoSuchBucket", Some(AwsErrorClass::NotFound)),
             ("InvalidParameterException", None),
         ];
         for (code, class) in cases {

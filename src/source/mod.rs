@@ -20,5 +20,6 @@ mod iam_policies;
 pub mod iam_shared;
 pub mod kube;
 pub mod regions;
+pub mod s3;
 pub mod securityhub;
 pub mod token;

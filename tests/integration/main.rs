@@ -40,6 +40,7 @@ mod policy;
 mod policy_schema;
 mod report_document;
 mod rule_fixtures;
+mod s3_output;
 mod schemas;
 mod security_hub;
 mod session;

@@ -1,0 +1,163 @@
+//! `-o s3://BUCKET/KEY`: the report uploaded to S3 (moto's) through the real AWS SDK,
+//! encrypted at rest (SSE-S3, or SSE-KMS with `--s3-kms-key`); a bucket that does not exist
+//! is exit 2 naming the bucket, the key and the AWS error, and the report is not lost: it goes
+//! to stdout instead.
+
+use crate::common;
+use crate::support::testbed;
+
+fn runtime() -> tokio::runtime::Runtime {
+    tokio::runtime::Builder::new_multi_thread()
+        .worker_threads(1)
+        .thread_stack_size(16 << 20)
+        .enable_all()
+        .build()
+        .unwrap()
+}
+
+fn s3(url: &str) -> aws_sdk_s3::Client {
+    let credentials =
+        aws_credential_types::Credentials::new("AKIASEED", "seed", None, None, "test");
+    aws_sdk_s3::Client::from_conf(
+        aws_sdk_s3::Config::builder()
+            .behavior_version(aws_sdk_s3::config::BehaviorVersion::latest())
+            .region(aws_sdk_s3::config::Region::new("us-east-1"))
+            .endpoint_url(url)
+            .force_path_style(true)
+            .credentials_provider(credentials)
+            .build(),
+    )
+}
+
+fn run(url: &str, args: &[&str]) -> common::Run {
+    let home = common::scratch("s3-output");
+    common::run_in_env(
+        &home,
+        args,
+        b"",
+        &[
+            ("AWS_ENDPOINT_URL_S3", url),
+            ("AWS_REGION", "us-east-1"),
+            ("AWS_ACCESS_KEY_ID", "AKIATESTS3WRITER0001"),
+            ("AWS_SECRET_ACCESS_KEY", "s3-writer-secret"),
+            ("AWS_CONFIG_FILE", "/nonexistent"),
+            ("AWS_SHARED_CREDENTIALS_FILE", "/nonexistent"),
+            ("AWS_EC2_METADATA_DISABLED", "true"),
+        ],
+    )
+}
+
+#[test]
+fn a_report_goes_to_s3_encrypted_and_a_failed_upload_loses_nothing() {
+    let moto = testbed::moto::Moto::start();
+    let client = s3(&moto.url);
+    let rt = runtime();
+    {
+        let client = client.clone();
+        rt.block_on(rt.spawn(async move {
+            client
+                .create_bucket()
+                .bucket("audit-reports")
+                .send()
+                .await
+                .unwrap();
+        }))
+        .unwrap();
+    }
+    let snapshot = common::repo().join("examples/snapshot.json");
+    let snapshot = snapshot.to_str().unwrap();
+    let local = common::run(&["check", snapshot, "--format", "json"]);
+    let uploaded = run(
+        &moto.url,
+        &[
+            "check",
+            snapshot,
+            "--format",
+            "json",
+            "-o",
+            "s3://audit-reports/2026-12-07/legacy.json",
+        ],
+    );
+    assert_eq!(uploaded.code, local.code, "{}", uploaded.stderr);
+    assert!(uploaded.stdout.is_empty(), "{}", uploaded.stdout);
+    let kms = run(
+        &moto.url,
+        &[
+            "check",
+            snapshot,
+            "--format",
+            "sarif",
+            "-o",
+            "s3://audit-reports/2026-12-07/legacy.sarif",
+            "--s3-kms-key",
+            "alias/audit-reports",
+        ],
+    );
+    assert_eq!(kms.code, local.code, "{}", kms.stderr);
+    let (body, sse, sse_kms) = {
+        let client = client.clone();
+        rt.block_on(rt.spawn(async move {
+            let object = client
+                .get_object()
+                .bucket("audit-reports")
+                .key("2026-12-07/legacy.json")
+                .send()
+                .await
+                .unwrap();
+            let sse = object
+                .server_side_encryption()
+                .map(|s| s.as_str().to_string());
+            let body = object.body.collect().await.unwrap().into_bytes();
+            let head = client
+                .head_object()
+                .bucket("audit-reports")
+                .key("2026-12-07/legacy.sarif")
+                .send()
+                .await
+                .unwrap();
+            (
+                String::from_utf8(body.to_vec()).unwrap(),
+                sse,
+                (
+                    head.server_side_encryption()
+                        .map(|s| s.as_str().to_string()),
+                    head.ssekms_key_id().map(str::to_string),
+                ),
+            )
+        }))
+        .unwrap()
+    };
+    assert_eq!(
+        body, local.stdout,
+        "the object is the report, byte for byte"
+    );
+    assert_eq!(sse.as_deref(), Some("AES256"));
+    assert_eq!(sse_kms.0.as_deref(), Some("aws:kms"));
+    assert!(sse_kms.1.unwrap_or_default().contains("audit-reports"));
+
+    // A bucket that does not exist: exit 2, named, and the report on stdout instead.
+    let missing = run(
+        &moto.url,
+        &[
+            "check",
+            snapshot,
+            "--format",
+            "json",
+            "-o",
+            "s3://no-such-bucket/r.json",
+        ],
+    );
+    assert_eq!(missing.code, 2, "{}", missing.stderr);
+    assert!(
+        missing
+            .stderr
+            .contains("s3://no-such-bucket/r.json: the upload failed (NotFound)")
+            && missing.stderr.contains("NoSuchBucket")
+            && missing
+                .stderr
+                .contains("the report was written to stdout instead"),
+        "{}",
+        missing.stderr
+    );
+    assert_eq!(missing.stdout, local.stdout);
+}
