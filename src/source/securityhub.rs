@@ -116,6 +116,24 @@ pub fn to_sdk(v: &Value) -> AwsSecurityFinding {
     builder.build()
 }
 
+type ImportOutput =
+    aws_sdk_securityhub::operation::batch_import_findings::BatchImportFindingsOutput;
+
+fn succeeded(out: &ImportOutput) -> usize {
+    usize::try_from(out.success_count().unwrap_or(0)).unwrap_or(0)
+}
+
+/// Each finding a call refused: its id, Security Hub's error code and message.
+fn refused(out: &ImportOutput) -> impl Iterator<Item = (String, String, String)> + '_ {
+    out.failed_findings().iter().map(|f| {
+        (
+            f.id().unwrap_or_default().to_string(),
+            f.error_code().unwrap_or_default().to_string(),
+            f.error_message().unwrap_or_default().to_string(),
+        )
+    })
+}
+
 /// Imports `findings` (as `--format asff` writes them) for `cluster_arn`, then archives the
 /// earlier findings of the cluster that are not among them — unless `complete` is false.
 pub async fn import(
@@ -142,16 +160,8 @@ pub async fn import(
         let out = Box::pin(send(batch.iter().map(to_sdk).collect()))
             .await
             .map_err(|e| classify("Security Hub BatchImportFindings", &e).detail())?;
-        outcome.imported += usize::try_from(out.success_count().unwrap_or(0)).unwrap_or(0);
-        outcome
-            .refused
-            .extend(out.failed_findings().iter().map(|f| {
-                (
-                    f.id().unwrap_or_default().to_string(),
-                    f.error_code().unwrap_or_default().to_string(),
-                    f.error_message().unwrap_or_default().to_string(),
-                )
-            }));
+        outcome.imported += succeeded(&out);
+        outcome.refused.extend(refused(&out));
     }
     if !complete {
         outcome.left_open = Some(
@@ -220,16 +230,8 @@ pub async fn import(
         let out = Box::pin(send(batch.to_vec()))
             .await
             .map_err(|e| classify("Security Hub BatchImportFindings", &e).detail())?;
-        outcome.archived += usize::try_from(out.success_count().unwrap_or(0)).unwrap_or(0);
-        outcome
-            .refused
-            .extend(out.failed_findings().iter().map(|f| {
-                (
-                    f.id().unwrap_or_default().to_string(),
-                    f.error_code().unwrap_or_default().to_string(),
-                    f.error_message().unwrap_or_default().to_string(),
-                )
-            }));
+        outcome.archived += succeeded(&out);
+        outcome.refused.extend(refused(&out));
     }
     Ok(outcome)
 }

@@ -5,26 +5,13 @@
 
 use crate::common;
 use crate::support::testbed;
-
-fn runtime() -> tokio::runtime::Runtime {
-    tokio::runtime::Builder::new_multi_thread()
-        .worker_threads(1)
-        .thread_stack_size(16 << 20)
-        .enable_all()
-        .build()
-        .unwrap()
-}
+use testbed::moto::sdk;
 
 fn s3(url: &str) -> aws_sdk_s3::Client {
-    let credentials =
-        aws_credential_types::Credentials::new("AKIASEED", "seed", None, None, "test");
+    let config = sdk::config(url);
     aws_sdk_s3::Client::from_conf(
-        aws_sdk_s3::Config::builder()
-            .behavior_version(aws_sdk_s3::config::BehaviorVersion::latest())
-            .region(aws_sdk_s3::config::Region::new("us-east-1"))
-            .endpoint_url(url)
+        aws_sdk_s3::config::Builder::from(&config)
             .force_path_style(true)
-            .credentials_provider(credentials)
             .build(),
     )
 }
@@ -51,18 +38,17 @@ fn run(url: &str, args: &[&str]) -> common::Run {
 fn a_report_goes_to_s3_encrypted_and_a_failed_upload_loses_nothing() {
     let moto = testbed::moto::Moto::start();
     let client = s3(&moto.url);
-    let rt = runtime();
+    let rt = sdk::runtime();
     {
         let client = client.clone();
-        rt.block_on(rt.spawn(async move {
+        sdk::block_on(&rt, async move {
             client
                 .create_bucket()
                 .bucket("audit-reports")
                 .send()
                 .await
                 .unwrap();
-        }))
-        .unwrap();
+        });
     }
     let snapshot = common::repo().join("examples/snapshot.json");
     let snapshot = snapshot.to_str().unwrap();
@@ -96,7 +82,7 @@ fn a_report_goes_to_s3_encrypted_and_a_failed_upload_loses_nothing() {
     assert_eq!(kms.code, local.code, "{}", kms.stderr);
     let (body, sse, sse_kms) = {
         let client = client.clone();
-        rt.block_on(rt.spawn(async move {
+        sdk::block_on(&rt, async move {
             let object = client
                 .get_object()
                 .bucket("audit-reports")
@@ -124,8 +110,7 @@ fn a_report_goes_to_s3_encrypted_and_a_failed_upload_loses_nothing() {
                     head.ssekms_key_id().map(str::to_string),
                 ),
             )
-        }))
-        .unwrap()
+        })
     };
     assert_eq!(
         body, local.stdout,

@@ -6,43 +6,24 @@ use crate::common;
 use crate::support::testbed;
 
 use serde_json::{Value, json};
+use testbed::moto::sdk;
 use testbed::{Scenario, Testbed};
 
 const CLUSTER: &str = "arn:aws:eks:us-east-1:123456789012:cluster/demo";
 
 fn client(url: &str) -> aws_sdk_securityhub::Client {
-    let credentials =
-        aws_credential_types::Credentials::new("AKIASEED", "seed", None, None, "test");
-    aws_sdk_securityhub::Client::from_conf(
-        aws_sdk_securityhub::Config::builder()
-            .behavior_version(aws_sdk_securityhub::config::BehaviorVersion::latest())
-            .region(aws_sdk_securityhub::config::Region::new("us-east-1"))
-            .endpoint_url(url)
-            .credentials_provider(credentials)
-            .build(),
-    )
+    aws_sdk_securityhub::Client::new(&sdk::config(url))
 }
 
-/// A runtime whose workers have room for the SDK's futures (a debug build's are deep).
-fn runtime() -> tokio::runtime::Runtime {
-    tokio::runtime::Builder::new_multi_thread()
-        .worker_threads(1)
-        .thread_stack_size(16 << 20)
-        .enable_all()
-        .build()
-        .unwrap()
-}
-
-/// Imports one finding (the test's own setup), on a worker with a large stack.
+/// Imports one finding (the test's own setup).
 fn seed(rt: &tokio::runtime::Runtime, hub: aws_sdk_securityhub::Client, finding: Value) {
-    rt.block_on(rt.spawn(async move {
+    sdk::block_on(rt, async move {
         hub.batch_import_findings()
             .findings(aws_auth_audit::source::securityhub::to_sdk(&finding))
             .send()
             .await
             .unwrap();
-    }))
-    .unwrap();
+    });
 }
 
 /// A finding an earlier run imported: our generator, this cluster, active.
@@ -60,7 +41,7 @@ fn earlier(id: &str) -> Value {
 
 /// Every finding Security Hub holds: id → record state.
 fn held(rt: &tokio::runtime::Runtime, hub: aws_sdk_securityhub::Client) -> Vec<(String, String)> {
-    rt.block_on(rt.spawn(async move {
+    sdk::block_on(rt, async move {
         let out = hub.get_findings().max_results(100).send().await.unwrap();
         out.findings()
             .iter()
@@ -73,8 +54,7 @@ fn held(rt: &tokio::runtime::Runtime, hub: aws_sdk_securityhub::Client) -> Vec<(
                 )
             })
             .collect()
-    }))
-    .unwrap()
+    })
 }
 
 fn run(bed: &Testbed, home: &str) -> testbed::Run {
@@ -98,7 +78,7 @@ fn run(bed: &Testbed, home: &str) -> testbed::Run {
 fn findings_are_imported_and_the_ones_gone_archived() {
     let moto = testbed::moto::Moto::start();
     let hub = client(&moto.url);
-    let rt = runtime();
+    let rt = sdk::runtime();
     seed(&rt, hub, earlier("stale"));
     let bed = Testbed::start_with_moto(Scenario::load("basic.json"), moto);
     let first = run(&bed, "hub-first");
@@ -140,7 +120,7 @@ fn findings_are_imported_and_the_ones_gone_archived() {
 fn an_incomplete_audit_leaves_earlier_findings_open() {
     let moto = testbed::moto::Moto::start();
     let hub = client(&moto.url);
-    let rt = runtime();
+    let rt = sdk::runtime();
     seed(&rt, hub, earlier("unseen"));
     let mut scenario = Scenario::load("basic.json");
     scenario.clusters[0].aws_auth_fault =

@@ -466,16 +466,7 @@ fn row(name: &str, groups: &str) -> String {
 #[test]
 fn the_audit_log_says_who_added_each_aws_auth_row() {
     let moto = testbed::moto::Moto::start();
-    let credentials =
-        aws_credential_types::Credentials::new("AKIASEED", "seed", None, None, "test");
-    let logs = aws_sdk_cloudwatchlogs::Client::from_conf(
-        aws_sdk_cloudwatchlogs::Config::builder()
-            .behavior_version(aws_sdk_cloudwatchlogs::config::BehaviorVersion::latest())
-            .region(aws_sdk_cloudwatchlogs::config::Region::new("us-east-1"))
-            .endpoint_url(&moto.url)
-            .credentials_provider(credentials)
-            .build(),
-    );
+    let logs = aws_sdk_cloudwatchlogs::Client::new(&testbed::moto::sdk::config(&moto.url));
     let dev = row("dev", "viewers");
     let ops = row("ops", "system:masters");
     let temp = row("temp", "viewers");

@@ -212,3 +212,40 @@ impl Drop for Moto {
         }
     }
 }
+
+/// What a test needs to drive moto with the AWS SDK itself (its own set-up, its read-back): the
+/// SDK configuration pointed at moto, and a runtime whose workers have room for the SDK's
+/// futures (a debug build's are deep).
+pub mod sdk {
+    /// An SDK configuration for `url` (region us-east-1, throwaway keys).
+    pub fn config(url: &str) -> aws_config::SdkConfig {
+        aws_config::SdkConfig::builder()
+            .behavior_version(aws_config::BehaviorVersion::latest())
+            .region(aws_config::Region::new("us-east-1"))
+            .endpoint_url(url)
+            .credentials_provider(
+                aws_credential_types::provider::SharedCredentialsProvider::new(
+                    aws_credential_types::Credentials::new("AKIASEED", "seed", None, None, "test"),
+                ),
+            )
+            .build()
+    }
+
+    /// One worker with a large stack.
+    pub fn runtime() -> tokio::runtime::Runtime {
+        tokio::runtime::Builder::new_multi_thread()
+            .worker_threads(1)
+            .thread_stack_size(16 << 20)
+            .enable_all()
+            .build()
+            .unwrap()
+    }
+
+    /// Runs `work` on that runtime's worker, and gives its result.
+    pub fn block_on<T: Send + 'static>(
+        rt: &tokio::runtime::Runtime,
+        work: impl std::future::Future<Output = T> + Send + 'static,
+    ) -> T {
+        rt.block_on(rt.spawn(work)).unwrap()
+    }
+}
