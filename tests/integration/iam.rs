@@ -90,6 +90,34 @@ fn has(report: &Value, code: &str, principal_suffix: &str) -> bool {
         .any(|(c, p, s)| c == code && p.ends_with(principal_suffix) && s == "fail")
 }
 
+/// `check --resolve` of an aws-auth whose `mapRoles` is `map_roles`, as `who` at the test bed:
+/// its exit code and JSON report.
+fn check_resolve(bed: &Testbed, home: &std::path::Path, map_roles: &str) -> (Option<i32>, Value) {
+    let file = home.join("aws-auth.yaml");
+    let indented: String = map_roles.lines().map(|l| format!("    {l}\n")).collect();
+    std::fs::write(
+        &file,
+        format!(
+            "apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: aws-auth\n  namespace: kube-system\ndata:\n  mapRoles: |\n{indented}"
+        ),
+    )
+    .unwrap();
+    let resolved = bed
+        .command(
+            OsStr::new(env!("CARGO_BIN_EXE_aws-auth-audit")),
+            home,
+            "admin",
+        )
+        .args(["check", "--resolve", "--format", "json"])
+        .arg(&file)
+        .output()
+        .unwrap();
+    (
+        resolved.status.code(),
+        serde_json::from_slice(&resolved.stdout).unwrap(),
+    )
+}
+
 fn counts(actions: &[String]) -> BTreeMap<String, usize> {
     actions.iter().fold(BTreeMap::new(), |mut map, a| {
         *map.entry(a.clone()).or_default() += 1;
@@ -274,26 +302,14 @@ fn resolution_confirms_what_exists_and_flags_the_rest() {
 
     // The same resolution for a file: `check --resolve`.
     let home = common::scratch("iam-check-resolve");
-    let file = home.join("aws-auth.yaml");
-    std::fs::write(
-        &file,
-        format!(
-            "apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: aws-auth\n  namespace: kube-system\ndata:\n  mapRoles: |\n    - rolearn: arn:aws:iam::{ACCOUNT}:role/team/a/deploy\n      username: deploy\n    - rolearn: arn:aws:iam::{ACCOUNT}:role/deleted\n      username: deleted\n    - rolearn: arn:aws:iam::{ACCOUNT}:role/AWSReservedSSO_Admin_0123456789abcdef\n      username: sso\n    - rolearn: arn:aws:iam::{ACCOUNT}:role/admins\n      username: admin\n      groups: [system:masters]\n    - rolearn: arn:aws:iam::{ACCOUNT}:role/ci\n      username: ci\n      groups: [deployers]\n"
+    let (code, file_report) = check_resolve(
+        &bed,
+        &home,
+        &format!(
+            "- rolearn: arn:aws:iam::{ACCOUNT}:role/team/a/deploy\n  username: deploy\n- rolearn: arn:aws:iam::{ACCOUNT}:role/deleted\n  username: deleted\n- rolearn: arn:aws:iam::{ACCOUNT}:role/AWSReservedSSO_Admin_0123456789abcdef\n  username: sso\n- rolearn: arn:aws:iam::{ACCOUNT}:role/admins\n  username: admin\n  groups: [system:masters]\n- rolearn: arn:aws:iam::{ACCOUNT}:role/ci\n  username: ci\n  groups: [deployers]\n"
         ),
-    )
-    .unwrap();
-    let resolved = bed
-        .command(
-            OsStr::new(env!("CARGO_BIN_EXE_aws-auth-audit")),
-            &home,
-            "admin",
-        )
-        .args(["check", "--resolve", "--format", "json"])
-        .arg(&file)
-        .output()
-        .unwrap();
-    let file_report: Value = serde_json::from_slice(&resolved.stdout).unwrap();
-    assert_eq!(resolved.status.code(), Some(1));
+    );
+    assert_eq!(code, Some(1));
     assert_eq!(file_report["coverage"]["complete"], true);
     let mut codes: Vec<String> = findings(&file_report).into_iter().map(|f| f.0).collect();
     codes.sort();
@@ -785,25 +801,13 @@ fn latent_administrators_are_read_from_the_accounts_policies() {
 
     // A file with `--resolve`: who may assume its administrator rows, from the caller's
     // account's policies (no cluster to create an entry on: EA405 is not run).
-    let file = home.join("aws-auth.yaml");
-    std::fs::write(
-        &file,
-        format!(
-            "apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: aws-auth\n  namespace: kube-system\ndata:\n  mapRoles: |\n    - rolearn: arn:aws:iam::{ACCOUNT}:role/admins\n      username: admin\n      groups: [system:masters]\n"
+    let (_, file_report) = check_resolve(
+        &bed,
+        &home,
+        &format!(
+            "- rolearn: arn:aws:iam::{ACCOUNT}:role/admins\n  username: admin\n  groups: [system:masters]\n"
         ),
-    )
-    .unwrap();
-    let resolved = bed
-        .command(
-            OsStr::new(env!("CARGO_BIN_EXE_aws-auth-audit")),
-            &home,
-            "admin",
-        )
-        .args(["check", "--resolve", "--format", "json"])
-        .arg(&file)
-        .output()
-        .unwrap();
-    let file_report: Value = serde_json::from_slice(&resolved.stdout).unwrap();
+    );
     let mut by_code: Vec<(String, String)> = findings(&file_report)
         .into_iter()
         .filter(|(c, _, _)| c.starts_with("EA40"))
