@@ -109,21 +109,24 @@ fn scenario() -> Scenario {
     scenario
 }
 
+/// `cluster --name demo --format json --no-iam --allow-incomplete`, and `extra`.
+fn run_demo(bed: &Testbed, home: &std::path::Path, extra: &[&str]) -> testbed::Run {
+    let mut args = vec![
+        "cluster",
+        "--name",
+        "demo",
+        "--format",
+        "json",
+        "--no-iam",
+        "--allow-incomplete",
+    ];
+    args.extend_from_slice(extra);
+    bed.run(home, "admin", &args)
+}
+
 fn audit(bed: &Testbed, home: &str) -> Value {
     let home = common::scratch(home);
-    let run = bed.run(
-        &home,
-        "admin",
-        &[
-            "cluster",
-            "--name",
-            "demo",
-            "--format",
-            "json",
-            "--no-iam",
-            "--allow-incomplete",
-        ],
-    );
+    let run = run_demo(bed, &home, &[]);
     assert!(run.code <= 3, "{}", run.stderr);
     run.json()
 }
@@ -365,21 +368,7 @@ fn audit_with_policy(bed: &Testbed, home: &str, grantors: &str) -> testbed::Run 
         ),
     )
     .unwrap();
-    bed.run(
-        &home,
-        "admin",
-        &[
-            "cluster",
-            "--name",
-            "demo",
-            "--format",
-            "json",
-            "--no-iam",
-            "--allow-incomplete",
-            "--policy",
-            policy.to_str().unwrap(),
-        ],
-    )
+    run_demo(bed, &home, &["--policy", policy.to_str().unwrap()])
 }
 
 fn ea506(run: &testbed::Run) -> Vec<Value> {
