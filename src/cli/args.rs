@@ -358,7 +358,8 @@ pub enum Command {
     /// Join the JSON Lines of a sharded scan into the one fleet report and exit code
     #[command(after_help = EXIT_CODES)]
     Merge {
-        /// The shards' `scan --format jsonl` outputs
+        /// The shards' `scan --format jsonl` outputs: files, or `s3://BUCKET/PREFIX/` for every
+        /// `.jsonl`/`.json` part under the prefix
         #[arg(required = true, value_name = "SHARD.jsonl")]
         shards: Vec<PathBuf>,
         /// Report format

@@ -343,6 +343,40 @@ impl Progress {
 
 /// `merge SHARD…`: the shards' lines joined into the one fleet report and exit code. A
 /// cluster two shards both report is counted once.
+/// A shard's lines: a file, or every part under an `s3://BUCKET/PREFIX/` (in key order).
+fn shard_lines(shard: &std::path::Path) -> Result<Vec<FleetLine>, CliError> {
+    let Some((bucket, prefix)) = shard.to_str().and_then(crate::source::s3::prefix_location) else {
+        return read_lines(shard);
+    };
+    let parts = super::output::runtime()?
+        .block_on(Box::pin(async {
+            let session = crate::source::aws::AwsSession::new(
+                &crate::source::aws::CredentialOptions::default(),
+            )
+            .await;
+            crate::source::s3::parts(
+                &session,
+                bucket,
+                prefix,
+                super::fleet_lines::MAX_FLEET_FILE_BYTES,
+            )
+            .await
+        }))
+        .map_err(|e| CliError::input(crate::infra::escape::terminal(&e)))?;
+    if parts.is_empty() {
+        return Err(CliError::input(format!(
+            "s3://{bucket}/{prefix}: no shard part (.jsonl or .json) under this prefix"
+        )));
+    }
+    let mut lines = Vec::new();
+    for (path, bytes) in parts {
+        lines.extend(super::fleet_lines::lines_of(
+            &crate::inputs::manifest::InputFile { path, bytes },
+        )?);
+    }
+    Ok(lines)
+}
+
 pub fn run_merge(
     shards: &[PathBuf],
     format: FleetFormat,
@@ -357,7 +391,7 @@ pub fn run_merge(
     };
     let mut seen = BTreeSet::new();
     for shard in shards {
-        for line in read_lines(shard)? {
+        for line in shard_lines(shard)? {
             match line {
                 FleetLine::Cluster(done) => {
                     if seen.insert(done.key()) {

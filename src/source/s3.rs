@@ -43,6 +43,72 @@ pub async fn put(
         .map_err(|e| classify("S3 PutObject", &e))
 }
 
+/// Every object under `prefix` in `bucket` whose key ends with `.jsonl` or `.json` (a fleet
+/// scan's shard parts), by key, each at most `max_bytes` (a larger one is an error naming it).
+pub async fn parts(
+    session: &AwsSession,
+    bucket: &str,
+    prefix: &str,
+    max_bytes: usize,
+) -> Result<Vec<(String, Vec<u8>)>, String> {
+    let client = session.s3();
+    let mut keys = Vec::new();
+    let mut token: Option<String> = None;
+    loop {
+        let page = client
+            .list_objects_v2()
+            .bucket(bucket)
+            .prefix(prefix)
+            .set_continuation_token(token.clone())
+            .send()
+            .await
+            .map_err(|e| classify("S3 ListObjectsV2", &e).detail())?;
+        for object in page.contents() {
+            let Some(key) = object.key() else { continue };
+            if !(key.ends_with(".jsonl") || key.ends_with(".json")) {
+                continue;
+            }
+            if object.size().unwrap_or(0) as usize > max_bytes {
+                return Err(format!(
+                    "s3://{bucket}/{key}: larger than {max_bytes} bytes, more than a shard's part"
+                ));
+            }
+            keys.push(key.to_string());
+        }
+        token = page.next_continuation_token().map(str::to_string);
+        if token.is_none() {
+            break;
+        }
+    }
+    keys.sort();
+    let mut out = Vec::with_capacity(keys.len());
+    for key in keys {
+        let object = client
+            .get_object()
+            .bucket(bucket)
+            .key(&key)
+            .send()
+            .await
+            .map_err(|e| classify("S3 GetObject", &e).detail())?;
+        let bytes = object
+            .body
+            .collect()
+            .await
+            .map_err(|e| format!("s3://{bucket}/{key}: reading the object: {e}"))?
+            .into_bytes()
+            .to_vec();
+        out.push((format!("s3://{bucket}/{key}"), bytes));
+    }
+    Ok(out)
+}
+
+/// `s3://BUCKET/PREFIX` split (the prefix may be empty or end with `/`).
+pub fn prefix_location(text: &str) -> Option<(&str, &str)> {
+    let rest = text.strip_prefix("s3://")?;
+    let (bucket, prefix) = rest.split_once('/').unwrap_or((rest, ""));
+    (!bucket.is_empty()).then_some((bucket, prefix))
+}
+
 fn content_type(key: &str) -> &'static str {
     match key.rsplit('.').next() {
         Some("json" | "sarif" | "jsonl") => "application/json",

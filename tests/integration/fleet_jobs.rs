@@ -48,6 +48,55 @@ fn shards_merge_into_the_unsharded_scan_and_evidence_replays_it() {
     assert_eq!(keys(&whole.stdout).len(), 6, "{}", whole.stdout);
     let merged_table = bed.run(&home, "admin", &merge_args);
     assert_eq!(merged_table.stdout, whole_table);
+    // The shards as a CronJob writes them, each part under a dated prefix in S3 (moto's):
+    // `merge s3://BUCKET/PREFIX/` reads every part and gives the same table.
+    let s3 = aws_sdk_s3::Client::from_conf(
+        aws_sdk_s3::config::Builder::from(&crate::support::testbed::moto::sdk::config(
+            &bed.moto.url,
+        ))
+        .force_path_style(true)
+        .build(),
+    );
+    let parts: Vec<(String, Vec<u8>)> = files
+        .iter()
+        .enumerate()
+        .map(|(i, f)| {
+            (
+                format!("fleet/2026-12-07/shard-{i}.jsonl"),
+                std::fs::read(f).unwrap(),
+            )
+        })
+        .collect();
+    let rt = crate::support::testbed::moto::sdk::runtime();
+    crate::support::testbed::moto::sdk::block_on(&rt, async move {
+        s3.create_bucket()
+            .bucket("audit-reports")
+            .send()
+            .await
+            .unwrap();
+        for (key, body) in parts {
+            s3.put_object()
+                .bucket("audit-reports")
+                .key(key)
+                .body(body.into())
+                .send()
+                .await
+                .unwrap();
+        }
+    });
+    let from_s3 = bed.run(
+        &home,
+        "admin",
+        &["merge", "s3://audit-reports/fleet/2026-12-07/"],
+    );
+    assert_eq!(from_s3.stdout, whole_table, "{}", from_s3.stderr);
+    let empty = bed.run(
+        &home,
+        "admin",
+        &["merge", "s3://audit-reports/fleet/2026-12-08/"],
+    );
+    assert_eq!(empty.code, 2);
+    assert!(empty.stderr.contains("no shard part"), "{}", empty.stderr);
     // The kept snapshots, judged offline, give the same clusters' reports.
     let replay = bed.run(
         &home,

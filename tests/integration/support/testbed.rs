@@ -474,6 +474,7 @@ impl Testbed {
             .env("AWS_ENDPOINT_URL_ORGANIZATIONS", &self.moto.url)
             .env("AWS_ENDPOINT_URL_CLOUDWATCH_LOGS", &self.moto.url)
             .env("AWS_ENDPOINT_URL_SECURITYHUB", &self.moto.url)
+            .env("AWS_ENDPOINT_URL_S3", &self.moto.url)
             .env("AWS_REGION", "us-east-1")
             .env("AWS_ACCESS_KEY_ID", &identity.access_key_id)
             .env("AWS_SECRET_ACCESS_KEY", &identity.secret_access_key);
