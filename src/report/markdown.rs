@@ -97,13 +97,7 @@ pub fn render(result: &CheckResult, threshold: Option<crate::rules::finding::Sev
             live.history.len()
         ));
         for h in &live.history {
-            let mut marks = Vec::new();
-            if h.admin {
-                marks.push("admin");
-            }
-            if h.gone {
-                marks.push("gone now");
-            }
+            let marks = h.marks();
             out.push_str(&format!(
                 "| {} | {}{} | {} | {} |\n",
                 markdown(&h.time),

@@ -59,6 +59,19 @@ fn about(event: &TrailEvent, arn: &str) -> bool {
 }
 
 impl HistoryItem {
+    /// What a reader is told of it beside its text: `admin` (an administrator's grant or
+    /// removal), `gone now` (what it granted no longer exists).
+    pub fn marks(&self) -> Vec<&'static str> {
+        let mut marks = Vec::new();
+        if self.admin {
+            marks.push("admin");
+        }
+        if self.gone {
+            marks.push("gone now");
+        }
+        marks
+    }
+
     /// Whether it granted (or took) access of `arn` (the same IAM principal).
     pub fn is_about(&self, arn: &str) -> bool {
         let Some(principal) = self.principal.as_deref() else {

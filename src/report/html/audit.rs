@@ -245,13 +245,14 @@ pub fn history(view: &AuditView, heading: &str) -> String {
         history.len()
     );
     for h in history {
-        let mut marks = String::new();
-        if h.admin {
-            marks.push_str(" <span class=\"mark admin\">admin</span>");
-        }
-        if h.gone {
-            marks.push_str(" <span class=\"mark gone\">gone now</span>");
-        }
+        let marks: String = h
+            .marks()
+            .iter()
+            .map(|m| {
+                let class = m.split(' ').next().unwrap_or(m);
+                format!(" <span class=\"mark {class}\">{m}</span>")
+            })
+            .collect();
         out.push_str(&format!(
             "<li class=\"{}\"><time>{}</time> {}{marks}<br><small>by {} — event {}</small></li>\n",
             if h.gone { "gone" } else { "current" },

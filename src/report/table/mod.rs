@@ -133,13 +133,7 @@ fn access_history(
     let rows: Vec<Vec<GridCell>> = history
         .iter()
         .map(|h| {
-            let mut marks = Vec::new();
-            if h.admin {
-                marks.push("admin");
-            }
-            if h.gone {
-                marks.push("gone now");
-            }
+            let marks = h.marks();
             vec![
                 GridCell::plain(cell(&h.time)),
                 GridCell::plain(if marks.is_empty() {
