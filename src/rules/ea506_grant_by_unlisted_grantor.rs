@@ -57,13 +57,32 @@ pub fn check(facts: &PolicyFacts<'_>, out: &mut PolicyEmitter<'_>) -> bool {
         .filter(|p| p.in_effect && p.tier.is_admin() && p.source.is_access_entry());
     let remediation = "review the grant with its grantor: remove it or re-grant it through a listed grantor, or add the grantor to `grantors` after review";
     for p in admin_entries {
-        let items = match history {
-            Ok(items) => items,
-            Err(why) => {
+        // The grants that made this entry and still stand, or why who made them is unknown.
+        let grants = match history {
+            Err(why) => Err(("cloudtrail_unread", why.to_string())),
+            Ok(items) => {
+                let grants: Vec<_> = items
+                    .iter()
+                    .filter(|h| h.is_about(&p.arn) && h.grants_now())
+                    .filter(|h| h.event == "CreateAccessEntry" || h.admin)
+                    .collect();
+                if grants.is_empty() {
+                    Err((
+                        "granted_before_window",
+                        "it was granted before CloudTrail's 90-day window".to_string(),
+                    ))
+                } else {
+                    Ok(grants)
+                }
+            }
+        };
+        let grants = match grants {
+            Ok(grants) => grants,
+            Err((reason, why)) => {
                 out.emit_undecided(
                     Some(p),
                     Subject::Principal(&p.arn),
-                    "cloudtrail_unread",
+                    reason,
                     format!(
                         "who granted {}'s administrator access entry cannot be said: {why}",
                         p.arn
@@ -73,24 +92,6 @@ pub fn check(facts: &PolicyFacts<'_>, out: &mut PolicyEmitter<'_>) -> bool {
                 continue;
             }
         };
-        let grants: Vec<_> = items
-            .iter()
-            .filter(|h| h.is_about(&p.arn) && h.grants_now())
-            .filter(|h| h.event == "CreateAccessEntry" || h.admin)
-            .collect();
-        if grants.is_empty() {
-            out.emit_undecided(
-                Some(p),
-                Subject::Principal(&p.arn),
-                "granted_before_window",
-                format!(
-                    "who granted {}'s administrator access entry is not in CloudTrail's 90-day window: granted before it",
-                    p.arn
-                ),
-                remediation.to_string(),
-            );
-            continue;
-        }
         let unlisted: Vec<String> = grants
             .into_iter()
             .filter_map(|grant| {
