@@ -245,6 +245,34 @@ fn each_entry_says_who_granted_it_and_the_history_keeps_what_is_gone() {
         scan.stderr
     );
     assert_eq!(lookups(&bed) - before, 2);
+    // The fleet's summary says who had administrator power in the window that is gone now.
+    let summary: Value = serde_json::from_str(scan.stdout.lines().last().unwrap()).unwrap();
+    let former = &summary["former_admins"][role("contractor")];
+    assert_eq!(former.as_array().map(Vec::len), Some(1), "{summary:#}");
+    assert!(
+        former[0]["what"]
+            .as_str()
+            .unwrap()
+            .starts_with("associated AmazonEKSClusterAdminPolicy (cluster)")
+            && former[0]["actor"]
+                .as_str()
+                .unwrap()
+                .contains("role/Platform (session alice)"),
+        "{former:#}"
+    );
+    let table = bed.run(
+        &common::scratch("trail-scan-table"),
+        "admin",
+        &["scan", "--regions", "us-east-1", "--no-iam"],
+    );
+    assert!(
+        table
+            .stdout
+            .contains("who had administrator power in CloudTrail's window, gone now:")
+            && table.stdout.contains(&role("contractor")),
+        "{}",
+        table.stdout
+    );
 
     // The snapshot keeps the events: a replay says the same.
     let home = common::scratch("trail-snapshot");

@@ -328,6 +328,40 @@ fn latent_view(clusters: &[ClusterLine]) -> BTreeMap<String, Vec<AdminPath>> {
     })
 }
 
+/// An administrator grant CloudTrail recorded within its window that no longer exists: where,
+/// what, by whom, when.
+#[derive(Debug, Clone, Serialize, Deserialize, schemars::JsonSchema)]
+pub struct FormerGrant {
+    pub cluster: String,
+    pub what: String,
+    pub actor: String,
+    pub time: String,
+    pub event_id: String,
+}
+
+/// Who had administrator power within CloudTrail's window that is gone now, by principal ARN:
+/// each cluster's admin grants marked gone in its history.
+pub fn former_admins_view(clusters: &[ClusterLine]) -> BTreeMap<String, Vec<FormerGrant>> {
+    let mut view: BTreeMap<String, Vec<FormerGrant>> = BTreeMap::new();
+    for line in clusters {
+        for item in line.report.history().iter().filter(|h| h.admin && h.gone) {
+            let Some(principal) = &item.principal else {
+                continue;
+            };
+            view.entry(principal.clone())
+                .or_default()
+                .push(FormerGrant {
+                    cluster: line.arn().to_string(),
+                    what: item.what.clone(),
+                    actor: item.actor.clone(),
+                    time: item.time.clone(),
+                    event_id: item.event_id.clone(),
+                });
+        }
+    }
+    view
+}
+
 /// The fleet in numbers, and its access view: the last line of the JSON Lines, the `summary`
 /// of the JSON report.
 #[derive(Debug, Clone, Serialize, Deserialize, schemars::JsonSchema)]
@@ -346,6 +380,10 @@ pub struct FleetSummary {
     /// Every latent administrator (no way in today; IAM lets it make one), by ARN.
     #[serde(default, skip_serializing_if = "BTreeMap::is_empty")]
     pub latent: BTreeMap<String, Vec<AdminPath>>,
+    /// Who had administrator power within CloudTrail's 90-day window that is gone now (an
+    /// admin access policy associated, then disassociated or its entry deleted), by ARN.
+    #[serde(default, skip_serializing_if = "BTreeMap::is_empty")]
+    pub former_admins: BTreeMap<String, Vec<FormerGrant>>,
     /// What changed since the baseline, with `--baseline`.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub drift: Option<Drift>,
@@ -400,6 +438,7 @@ impl FleetView<'_> {
             exit: self.exit,
             access: access_view(clusters),
             latent: latent_view(clusters),
+            former_admins: former_admins_view(clusters),
             drift: self.drift.cloned(),
             targets: self.census.cloned(),
         }

@@ -78,6 +78,23 @@ impl FleetView<'_> {
             &super::latent_view(clusters),
             false,
         ));
+        let former = super::former_admins_view(clusters);
+        if !former.is_empty() {
+            out.push_str("who had administrator power in CloudTrail's window, gone now:\n");
+            for (arn, grants) in &former {
+                out.push_str(&format!("  {}\n", terminal(arn)));
+                for grant in grants {
+                    out.push_str(&format!(
+                        "    {}: {} — by {} at {} (event {})\n",
+                        terminal(&grant.cluster),
+                        terminal(&grant.what),
+                        terminal(&grant.actor),
+                        terminal(&grant.time),
+                        terminal(&grant.event_id)
+                    ));
+                }
+            }
+        }
         for item in not_audited {
             out.push_str(&format!(
                 "not audited: {}: {}: {}\n",
