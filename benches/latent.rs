@@ -92,13 +92,7 @@ fn main() {
                 conditions: Vec::new(),
             })
             .collect();
-        leads.extend(eks.iter().map(|l| Lead {
-            arn: l.arn.clone(),
-            tier: l.tier,
-            yields: l.yields.clone(),
-            chain: l.chain.clone(),
-            conditions: l.conditions.clone(),
-        }));
+        leads.extend(eks.iter().map(Lead::from));
         let assume = through_assume_role(&authorization, leads, |_| false);
         best = best.min(started.elapsed().as_secs_f64());
         found = (eks.len(), assume.len());

@@ -4,12 +4,20 @@ use std::time::SystemTime;
 
 /// RFC 3339 in whole seconds, UTC (`2026-11-28T12:14:00Z`), as `aws eks get-token` writes it.
 pub fn rfc3339(time: SystemTime) -> String {
-    let secs = time
-        .duration_since(SystemTime::UNIX_EPOCH)
-        .map_or(0, |d| d.as_secs() as i64);
+    rfc3339_secs(epoch_secs(time))
+}
+
+/// [`rfc3339`] of seconds since the Unix epoch.
+pub fn rfc3339_secs(secs: i64) -> String {
     aws_smithy_types::DateTime::from_secs(secs)
         .fmt(aws_smithy_types::date_time::Format::DateTime)
         .unwrap_or_default()
+}
+
+/// Seconds since the Unix epoch (0 before it).
+pub fn epoch_secs(time: SystemTime) -> i64 {
+    time.duration_since(SystemTime::UNIX_EPOCH)
+        .map_or(0, |d| d.as_secs() as i64)
 }
 
 /// `wait` scaled by a random factor in [0.5, 1): clients that failed together (a fleet's

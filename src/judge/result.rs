@@ -182,20 +182,29 @@ impl CheckResult {
 /// principal it is about; any such finding makes coverage incomplete.
 pub fn list_undecided(findings: &[Finding], coverage: &mut Coverage) {
     for finding in findings {
-        if let Status::Unknown(reason) = &finding.status {
+        if let Some(reason) = undecided_reason(finding) {
             coverage.not_evaluated.push(NotEvaluated {
                 code: finding.code,
-                reason: format!(
-                    "unknown({reason}) for {}",
-                    finding
-                        .principal
-                        .as_deref()
-                        .unwrap_or(&finding.location.route)
-                ),
+                reason,
             });
         }
     }
     coverage.complete = coverage.not_evaluated.is_empty();
+}
+
+/// What the coverage says of an undecided finding (`unknown(REASON) for PRINCIPAL`); `None`
+/// for a decided one.
+pub fn undecided_reason(finding: &Finding) -> Option<String> {
+    let Status::Unknown(reason) = &finding.status else {
+        return None;
+    };
+    Some(format!(
+        "unknown({reason}) for {}",
+        finding
+            .principal
+            .as_deref()
+            .unwrap_or(&finding.location.route)
+    ))
 }
 
 /// Most severe first, then file order: the same order on every run.

@@ -88,16 +88,7 @@ pub fn exported(result: &CheckResult) -> Vec<Cow<'_, Finding>> {
     let undecided: Vec<(&str, String)> = result
         .findings
         .iter()
-        .filter_map(|f| match &f.status {
-            Status::Unknown(reason) => Some((
-                f.code,
-                format!(
-                    "unknown({reason}) for {}",
-                    f.principal.as_deref().unwrap_or(&f.location.route)
-                ),
-            )),
-            _ => None,
-        })
+        .filter_map(|f| Some((f.code, crate::judge::result::undecided_reason(f)?)))
         .collect();
     for missing in &result.coverage.not_evaluated {
         if undecided

@@ -70,26 +70,18 @@ pub fn write_of(event: &Value) -> Option<AwsAuthWrite> {
     })
 }
 
-fn rfc3339(secs: i64) -> String {
-    aws_smithy_types::DateTime::from_secs(secs)
-        .fmt(aws_smithy_types::date_time::Format::DateTime)
-        .unwrap_or_default()
-}
-
 /// The writes of aws-auth in `cluster`'s audit log within the window.
 pub async fn aws_auth_writes(
     cluster: &str,
     session: &AwsSession,
     now: std::time::SystemTime,
 ) -> Fetched<AuditLog> {
-    let now_secs = now
-        .duration_since(std::time::UNIX_EPOCH)
-        .map_or(0, |d| d.as_secs() as i64);
+    let now_secs = crate::infra::time::epoch_secs(now);
     let start = now_secs - WINDOW_DAYS * 86_400;
     let client = session.logs();
     let mut log = AuditLog {
-        window_start: rfc3339(start),
-        window_end: rfc3339(now_secs),
+        window_start: crate::infra::time::rfc3339_secs(start),
+        window_end: crate::infra::time::rfc3339_secs(now_secs),
         writes: Vec::new(),
         incomplete: None,
     };

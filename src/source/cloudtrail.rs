@@ -31,12 +31,6 @@ const KEPT: [&str; 11] = [
     "DeleteCapability",
 ];
 
-/// The principal an event's `userIdentity` names: a session's issuer for an assumed role, the
-/// user for an IAM user, the ARN otherwise.
-pub fn creator_of(event: &Value) -> Option<String> {
-    actor_of(&event["userIdentity"]).principal
-}
-
 /// Who made a call, from its `userIdentity`.
 pub fn actor_of(identity: &Value) -> TrailActor {
     let text = |v: &Value| v.as_str().map(str::to_string);
@@ -133,12 +127,6 @@ pub struct Stream {
     pages: usize,
 }
 
-fn rfc3339(secs: i64) -> String {
-    aws_smithy_types::DateTime::from_secs(secs)
-        .fmt(aws_smithy_types::date_time::Format::DateTime)
-        .unwrap_or_default()
-}
-
 /// Reads the account and region's EKS events, once: every cluster of the session's account
 /// and region shares the read.
 async fn stream(
@@ -156,16 +144,14 @@ async fn read_stream(
     session: &AwsSession,
     now: std::time::SystemTime,
 ) -> Fetched<std::sync::Arc<Stream>> {
-    let now_secs = now
-        .duration_since(std::time::UNIX_EPOCH)
-        .map_or(0, |d| d.as_secs() as i64);
+    let now_secs = crate::infra::time::epoch_secs(now);
     let start = now_secs - HISTORY_DAYS * 86_400;
     let client = session.cloudtrail();
     // Grouped by cluster as it is read (newest first, as LookupEvents answers).
     let mut by_cluster = ByCluster::new();
     let mut found = Stream {
-        window_start: rfc3339(start),
-        window_end: rfc3339(now_secs),
+        window_start: crate::infra::time::rfc3339_secs(start),
+        window_end: crate::infra::time::rfc3339_secs(now_secs),
         by_cluster: Default::default(),
         incomplete: None,
         pages: 0,
@@ -310,9 +296,7 @@ pub fn creator(
     let created = created_at.and_then(|t| {
         aws_smithy_types::DateTime::from_str(t, aws_smithy_types::date_time::Format::DateTime).ok()
     });
-    let now_secs = now
-        .duration_since(std::time::UNIX_EPOCH)
-        .map_or(0, |d| d.as_secs() as i64);
+    let now_secs = crate::infra::time::epoch_secs(now);
     if let Some(created) = created
         && now_secs - created.secs() > HISTORY_DAYS * 86_400
     {
@@ -355,15 +339,15 @@ mod tests {
         let role = json!({"userIdentity": {"type": "AssumedRole", "arn": "arn:aws:sts::1:assumed-role/Platform/alice",
             "sessionContext": {"sessionIssuer": {"type": "Role", "arn": "arn:aws:iam::1:role/Platform"}}}});
         assert_eq!(
-            creator_of(&role).as_deref(),
+            actor_of(&role["userIdentity"]).principal.as_deref(),
             Some("arn:aws:iam::1:role/Platform")
         );
         let user = json!({"userIdentity": {"type": "IAMUser", "arn": "arn:aws:iam::1:user/bob"}});
         assert_eq!(
-            creator_of(&user).as_deref(),
+            actor_of(&user["userIdentity"]).principal.as_deref(),
             Some("arn:aws:iam::1:user/bob")
         );
-        assert_eq!(creator_of(&json!({})), None);
+        assert_eq!(actor_of(&json!({})).principal, None);
     }
 
     #[test]

@@ -46,16 +46,21 @@ fn seconds(time: &str) -> Option<i64> {
         .map(|t| t.secs())
 }
 
-/// Whether an event is about `arn` (the same IAM principal: ARNs compared as IAM names them,
-/// by account, kind and name; else exactly).
-fn about(event: &TrailEvent, arn: &str) -> bool {
-    let Some(principal) = event.principal_arn.as_deref() else {
+/// Whether `principal` (an event's) is `arn`: the same IAM principal, ARNs compared as IAM
+/// names them (by account, kind and name), else exactly.
+fn same_principal(principal: Option<&str>, arn: &str) -> bool {
+    let Some(principal) = principal else {
         return false;
     };
     match (Wanted::from_arn(principal), Wanted::from_arn(arn)) {
         (Some(a), Some(b)) => a == b,
         _ => principal == arn,
     }
+}
+
+/// Whether an event is about `arn`.
+fn about(event: &TrailEvent, arn: &str) -> bool {
+    same_principal(event.principal_arn.as_deref(), arn)
 }
 
 impl HistoryItem {
@@ -74,13 +79,7 @@ impl HistoryItem {
 
     /// Whether it granted (or took) access of `arn` (the same IAM principal).
     pub fn is_about(&self, arn: &str) -> bool {
-        let Some(principal) = self.principal.as_deref() else {
-            return false;
-        };
-        match (Wanted::from_arn(principal), Wanted::from_arn(arn)) {
-            (Some(a), Some(b)) => a == b,
-            _ => principal == arn,
-        }
+        same_principal(self.principal.as_deref(), arn)
     }
 
     /// Whether it granted something that is still there: an entry or an admin association
@@ -128,10 +127,9 @@ fn undone_later(
 /// created, changed or removed a way in or the mode, with whether what it granted is gone now.
 pub fn of_cluster(trail: &Trail, entries: &[AccessEntry]) -> Vec<HistoryItem> {
     let current = |arn: &str| {
-        entries.iter().find(|e| {
-            Wanted::from_arn(&e.principal_arn) == Wanted::from_arn(arn)
-                && (Wanted::from_arn(arn).is_some() || e.principal_arn == arn)
-        })
+        entries
+            .iter()
+            .find(|e| same_principal(Some(&e.principal_arn), arn))
     };
     let associated = |arn: &str, policy: Option<&str>| {
         current(arn).is_some_and(|e| match &e.policies {

@@ -81,6 +81,20 @@ impl<'a> Trust<'a> {
     }
 }
 
+impl From<&LatentAdmin> for Lead {
+    /// A role that can make itself an administrator leads on: whoever assumes it takes its
+    /// chain.
+    fn from(latent: &LatentAdmin) -> Lead {
+        Lead {
+            arn: latent.arn.clone(),
+            tier: latent.tier,
+            yields: latent.yields.clone(),
+            chain: latent.chain.clone(),
+            conditions: latent.conditions.clone(),
+        }
+    }
+}
+
 /// Whether `assumer` may assume the role of `trust`: the step in words and the conditions it
 /// rests on, or `None`.
 fn may_assume(assumer: &Assumer<'_>, trust: &Trust<'_>) -> Option<(String, Vec<String>)> {

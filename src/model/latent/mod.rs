@@ -147,13 +147,7 @@ pub fn of_cluster(
             through_api
                 .iter()
                 .filter(|l| is_role(&l.arn))
-                .map(|l| Lead {
-                    arn: l.arn.clone(),
-                    tier: l.tier,
-                    yields: l.yields.clone(),
-                    chain: l.chain.clone(),
-                    conditions: l.conditions.clone(),
-                }),
+                .map(Lead::from),
         );
         out.extend(
             through_assume_role(authorization, leads, already_admin)
