@@ -354,6 +354,11 @@ pub enum Command {
         page_size: u32,
         #[command(flatten)]
         policy: PolicyArgs,
+        /// Also import each audited cluster's findings into AWS Security Hub in the cluster's
+        /// account and region (through the role assumed there), and archive the ones an earlier
+        /// run imported that no longer occur (not for a cluster whose coverage is incomplete)
+        #[arg(long)]
+        security_hub: bool,
     },
     /// Join the JSON Lines of a sharded scan into the one fleet report and exit code
     #[command(after_help = EXIT_CODES)]
@@ -378,6 +383,20 @@ pub enum Command {
         /// shards': each cluster's was decided by its scan's --fail-on)
         #[arg(long, value_enum, default_value_t = FailOn::High)]
         fail_on: FailOn,
+        /// Also import each cluster's findings into AWS Security Hub in its account and region,
+        /// and archive what no longer occurs (as `scan --security-hub`)
+        #[arg(long)]
+        security_hub: bool,
+        /// With --security-hub: the role to assume in each account (as `scan --role-name`);
+        /// without it, only the caller's own account's clusters are imported
+        #[arg(long, value_name = "NAME", requires = "security_hub")]
+        role_name: Option<String>,
+        /// The external ID the role's trust policy requires
+        #[arg(long, value_name = "ID", requires = "role_name")]
+        external_id: Option<String>,
+        /// AWS profile for the base credentials (with --security-hub)
+        #[arg(long, value_name = "NAME", requires = "security_hub")]
+        profile: Option<String>,
     },
     /// Validate an organisation policy, or write a starting one from what exists today
     Policy {

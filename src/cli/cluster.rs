@@ -70,79 +70,9 @@ pub fn run(
     let result = crate::judge::judge_snapshot(&snapshot, &finish)?;
     let status = deliver(&result, &report)?;
     if security_hub {
-        import_into_security_hub(&result, credentials, snapshot.cluster.region.clone())?;
+        super::security_hub::import_cluster(&result, credentials)?;
     }
     Ok(status)
-}
-
-/// Imports the judgement's findings into Security Hub in the cluster's region, says what it
-/// did on stderr, and fails (exit 2) when Security Hub refused any or could not be reached.
-fn import_into_security_hub(
-    result: &crate::judge::result::CheckResult,
-    mut credentials: CredentialOptions,
-    region: Option<String>,
-) -> Result<(), CliError> {
-    let now = super::output::written_at();
-    let findings = crate::report::asff::findings(result, &now)
-        .map_err(|e| CliError::input(format!("--security-hub: {e}")))?;
-    let cluster_arn = result
-        .live
-        .as_ref()
-        .map(|l| l.cluster.arn.clone())
-        .unwrap_or_default();
-    credentials.region = region.or(credentials.region);
-    // On a thread of its own with room: a Security Hub finding is a large value (its resource
-    // details alone hold hundreds of fields), and the main thread's stack is small.
-    let complete = result.coverage.complete;
-    let outcome = std::thread::Builder::new()
-        .name("security-hub".into())
-        .stack_size(64 << 20)
-        .spawn(move || -> Result<Result<_, String>, CliError> {
-            Ok(runtime()?.block_on(Box::pin(async {
-                let session = AwsSession::new(&credentials).await;
-                crate::source::securityhub::import(
-                    &session,
-                    &findings,
-                    &cluster_arn,
-                    complete,
-                    &now,
-                )
-                .await
-            })))
-        })
-        .map_err(|e| CliError::internal(format!("starting the Security Hub import: {e}")))?
-        .join()
-        .map_err(|_| CliError::internal("the Security Hub import stopped unexpectedly"))??;
-    let outcome = outcome.map_err(|e| {
-        CliError::input(format!(
-            "--security-hub: {} (the report was written)",
-            terminal(&e)
-        ))
-    })?;
-    let mut said = format!(
-        "Security Hub: {} finding(s) imported, {} earlier one(s) archived",
-        outcome.imported, outcome.archived
-    );
-    if let Some(why) = &outcome.left_open {
-        said.push_str(&format!("; earlier findings left untouched: {why}"));
-    }
-    eprintln!("{}", terminal(&said));
-    for (id, code, message) in &outcome.refused {
-        eprintln!(
-            "Security Hub refused {}: {} {}",
-            terminal(id),
-            terminal(code),
-            terminal(message)
-        );
-    }
-    if outcome.refused.is_empty() {
-        Ok(())
-    } else {
-        Err(CliError::input(format!(
-            "--security-hub: Security Hub refused {} finding(s) (listed above; the report was written)",
-            outcome.refused.len()
-        )))
-    }
 }
 
 /// `collect`: read and write the snapshot; exit 3 when a read failed (unless allowed).

@@ -15,44 +15,74 @@ use crate::report::fleet::{
     Census, ClusterLine, FLEET_REPORT_VERSION, FleetLine, FleetView, NotAudited, Skipped,
 };
 
-/// Where JSON Lines go as they come: stdout, or a file created 0600.
-pub(super) fn line_sink(output: Option<&PathBuf>) -> Result<Box<dyn Write>, CliError> {
-    match output {
-        None => Ok(Box::new(std::io::stdout())),
-        Some(path) => {
-            let mut options = std::fs::OpenOptions::new();
-            options.write(true).create(true).truncate(true);
-            #[cfg(unix)]
-            {
-                use std::os::unix::fs::OpenOptionsExt;
-                options.mode(0o600);
-            }
-            let file = options
-                .open(path)
-                .map_err(|e| CliError::input(format!("{}: {e}", path.display())))?;
-            Ok(Box::new(file))
-        }
-    }
+/// Where a fleet's JSON Lines go as they come: stdout or a file created 0600 (each line flushed,
+/// so a killed scan keeps what it did and `--resume` goes on from it), or `s3://BUCKET/KEY`,
+/// where the lines are kept in memory (~20 KB a cluster) and uploaded once, whole, when the scan
+/// ends — S3 has no append. For the other formats, nothing: they are written whole at the end.
+pub(super) enum LineSink {
+    Nothing,
+    Stdout(std::io::Stdout),
+    File(std::fs::File),
+    S3 { path: PathBuf, lines: String },
 }
 
-/// What writes JSON Lines as they come (each flushed): for `jsonl`, to the output; for the
-/// other formats, nothing (they are written whole at the end).
-pub(super) fn line_writer(
-    format: FleetFormat,
-    output: Option<&PathBuf>,
-) -> Result<impl FnMut(&str) -> Result<(), CliError>, CliError> {
-    let mut sink = match format {
-        FleetFormat::Jsonl => Some(line_sink(output)?),
-        _ => None,
-    };
-    Ok(move |line: &str| -> Result<(), CliError> {
-        if let Some(sink) = sink.as_mut() {
-            sink.write_all(line.as_bytes())
-                .and_then(|()| sink.flush())
-                .map_err(|e| CliError::input(format!("writing the report: {e}")))?;
+impl LineSink {
+    pub(super) fn new(format: FleetFormat, output: Option<&Path>) -> Result<LineSink, CliError> {
+        if format != FleetFormat::Jsonl {
+            return Ok(LineSink::Nothing);
         }
-        Ok(())
-    })
+        let Some(path) = output else {
+            return Ok(LineSink::Stdout(std::io::stdout()));
+        };
+        if path
+            .to_str()
+            .and_then(crate::source::s3::location)
+            .is_some()
+        {
+            return Ok(LineSink::S3 {
+                path: path.to_path_buf(),
+                lines: String::new(),
+            });
+        }
+        let mut options = std::fs::OpenOptions::new();
+        options.write(true).create(true).truncate(true);
+        #[cfg(unix)]
+        {
+            use std::os::unix::fs::OpenOptionsExt;
+            options.mode(0o600);
+        }
+        let file = options
+            .open(path)
+            .map_err(|e| CliError::input(format!("{}: {e}", path.display())))?;
+        Ok(LineSink::File(file))
+    }
+
+    /// One line (already ending in a newline).
+    pub(super) fn write(&mut self, line: &str) -> Result<(), CliError> {
+        let written = match self {
+            LineSink::Nothing => Ok(()),
+            LineSink::S3 { lines, .. } => {
+                lines.push_str(line);
+                Ok(())
+            }
+            LineSink::Stdout(out) => out.write_all(line.as_bytes()).and_then(|()| out.flush()),
+            LineSink::File(file) => file.write_all(line.as_bytes()).and_then(|()| file.flush()),
+        };
+        match written {
+            Err(e) if e.kind() != std::io::ErrorKind::BrokenPipe => {
+                Err(CliError::input(format!("writing the report: {e}")))
+            }
+            _ => Ok(()),
+        }
+    }
+
+    /// Ends the lines: for S3, the upload (a failed one writes the lines to stdout, exit 2).
+    pub(super) fn close(self) -> Result<(), CliError> {
+        match self {
+            LineSink::S3 { path, lines } => write_report(Some(&path), &lines),
+            _ => Ok(()),
+        }
+    }
 }
 
 /// The largest scan output `merge`, `--baseline`, `--resume` and `policy init` read:
@@ -153,7 +183,7 @@ impl Fleet {
         format: FleetFormat,
         threshold: Option<crate::rules::finding::Severity>,
         output: Option<&Path>,
-        mut write_line: impl FnMut(&str) -> Result<(), CliError>,
+        mut lines: LineSink,
     ) -> CliResult {
         self.clusters.sort_by_key(ClusterLine::key);
         // Targets finish in any order: the report's order is the targets'.
@@ -183,7 +213,7 @@ impl Fleet {
                 ),
             };
             if format == FleetFormat::Jsonl {
-                write_line(&crate::report::fleet::line(&FleetLine::NotAudited(
+                lines.write(&crate::report::fleet::line(&FleetLine::NotAudited(
                     item.clone(),
                 )))?;
             }
@@ -212,9 +242,12 @@ impl Fleet {
             census: self.census.as_ref(),
         };
         match format {
-            FleetFormat::Jsonl => write_line(&crate::report::fleet::line(&FleetLine::Summary(
-                Box::new(view.summary()),
-            )))?,
+            FleetFormat::Jsonl => {
+                lines.write(&crate::report::fleet::line(&FleetLine::Summary(Box::new(
+                    view.summary(),
+                ))))?;
+                lines.close()?;
+            }
             FleetFormat::Json => write_report(output, &view.json())?,
             FleetFormat::Table => write_report(
                 output,

@@ -11,10 +11,12 @@ mod error;
 pub mod exit;
 mod fleet_lines;
 mod kubeconfig;
+mod merge;
 mod output;
 mod policy;
 mod reference;
 mod scan;
+mod security_hub;
 mod token;
 mod whois;
 
@@ -196,6 +198,7 @@ fn dispatch(command: Command) -> CliResult {
             no_iam,
             page_size,
             policy,
+            security_hub,
         } => {
             let globs = |list: Vec<String>| -> Result<Vec<crate::policy::Glob>, CliError> {
                 list.iter()
@@ -226,6 +229,10 @@ fn dispatch(command: Command) -> CliResult {
                     "--regions all: `all` stands alone (every region enabled for each account)",
                 ));
             }
+            let shard = scan::shard(shard.as_deref(), shards)?;
+            let output = output
+                .map(|path| output::expand_path(&path, shard))
+                .transpose()?;
             scan::run(scan::ScanArgs {
                 fleet: crate::source::fleet::FleetOptions {
                     org,
@@ -243,7 +250,7 @@ fn dispatch(command: Command) -> CliResult {
                     audit: crate::source::audit::AuditOptions::new(
                         timeout, page_size, deadline, !no_iam, None,
                     ),
-                    shard: scan::shard(shard.as_deref(), shards)?,
+                    shard,
                     skip: Default::default(),
                 },
                 evidence,
@@ -259,6 +266,7 @@ fn dispatch(command: Command) -> CliResult {
                 allow_empty_fleet,
                 policy: policy::load(policy)?,
                 quiet,
+                security_hub,
             })
         }
         Command::Merge {
@@ -268,14 +276,32 @@ fn dispatch(command: Command) -> CliResult {
             allow_incomplete,
             allow_empty_fleet,
             fail_on,
-        } => scan::run_merge(
-            &shards,
+            security_hub,
+            role_name,
+            external_id,
+            profile,
+        } => merge::run_merge(merge::MergeArgs {
+            shards: shards
+                .iter()
+                .map(|path| output::expand_path(path, None))
+                .collect::<Result<Vec<_>, _>>()?,
             format,
-            output,
+            output: output
+                .map(|path| output::expand_path(&path, None))
+                .transpose()?,
             allow_incomplete,
             allow_empty_fleet,
             fail_on,
-        ),
+            security_hub: security_hub.then_some(security_hub::AccountAccess {
+                base: CredentialOptions {
+                    region: None,
+                    profile,
+                    role_arn: None,
+                },
+                role_name,
+                external_id,
+            }),
+        }),
         Command::Policy { action } => match action {
             args::PolicyAction::Check { file } => policy::run_check(&file),
             args::PolicyAction::Init {

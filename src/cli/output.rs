@@ -2,7 +2,7 @@
 //! file (0600, atomically), and the exit status of a judged result.
 
 use std::io::{IsTerminal, Write};
-use std::path::Path;
+use std::path::{Path, PathBuf};
 
 use clap::ValueEnum;
 
@@ -211,10 +211,45 @@ pub fn set_s3_kms_key(key: Option<String>) {
     let _ = S3_KMS_KEY.set(key);
 }
 
+/// The UTC day this run started, `YYYY-MM-DD`: what `{date}` in an output path stands for
+/// (`SOURCE_DATE_EPOCH` when set, as for `written_at`).
+fn run_date() -> &'static str {
+    static DATE: std::sync::OnceLock<String> = std::sync::OnceLock::new();
+    DATE.get_or_init(|| written_at().chars().take(10).collect())
+}
+
+/// An output (or `merge` input) path with its placeholders filled in: `{date}`, the UTC day the
+/// run started (`2026-12-07`), and `{shard}`, a sharded scan's index (`--shard 2/4` → `2`) — so
+/// a CronJob whose image has no shell still writes each run's and each shard's part under its
+/// own name. `{shard}` anywhere else is an error, never left in a name.
+pub fn expand_path(path: &Path, shard: Option<(u32, u32)>) -> Result<PathBuf, CliError> {
+    let Some(text) = path.to_str() else {
+        return Ok(path.to_path_buf());
+    };
+    if !text.contains('{') {
+        return Ok(path.to_path_buf());
+    }
+    let dated = text.replace("{date}", run_date());
+    let expanded = match shard {
+        Some((index, _)) => dated.replace("{shard}", &index.to_string()),
+        None if dated.contains("{shard}") => {
+            return Err(CliError::input(format!(
+                "{}: {{shard}} stands for a sharded scan's index: pass --shard I/N or --shards N",
+                crate::infra::escape::terminal(text)
+            )));
+        }
+        None => dated,
+    };
+    Ok(PathBuf::from(expanded))
+}
+
 /// Writes a report to `output` — a file (0600, atomically) or `s3://BUCKET/KEY` (encrypted at
 /// rest) — or to stdout. Either failing is exit 2; a failed upload writes the report to stdout
-/// instead, so it is not lost, and names the bucket, the key and the AWS error.
+/// instead, so it is not lost, and names the bucket, the key and the AWS error. `{date}` in the
+/// path is the run's day ([`expand_path`]).
 pub fn write_report(output: Option<&Path>, text: &str) -> Result<(), CliError> {
+    let output = output.map(|p| expand_path(p, None)).transpose()?;
+    let output = output.as_deref();
     let s3 = output
         .and_then(|p| p.to_str())
         .and_then(crate::source::s3::location);

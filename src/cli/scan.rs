@@ -11,11 +11,12 @@ use std::path::{Path, PathBuf};
 
 use super::args::{FailOn, FleetFormat};
 use super::error::{CliError, CliResult};
-use super::fleet_lines::{Fleet, census_of, line_writer, read_lines};
+use super::fleet_lines::{Fleet, LineSink, census_of, read_lines};
 use super::output::{exit_status, fleet_runtime, write_file};
+use super::security_hub::{AccountAccess, report_then_import};
 use crate::cli::exit::ExitStatus;
 use crate::evidence::Snapshot;
-use crate::report::fleet::{Census, ClusterLine, FleetLine, NotAudited, Skipped};
+use crate::report::fleet::{Census, ClusterLine, FleetLine, NotAudited, ShardId, Skipped};
 use crate::source::aws::{AwsSession, CredentialOptions};
 use crate::source::fleet::{FleetItem, FleetOptions, scan};
 
@@ -38,6 +39,8 @@ pub struct ScanArgs {
     pub fail_on_existing: bool,
     /// No progress on stderr.
     pub quiet: bool,
+    /// Import each audited cluster's findings into Security Hub once the report is written.
+    pub security_hub: bool,
 }
 
 /// `ACCOUNT_REGION_CLUSTER.json`, the snapshot's name in `--evidence DIR`.
@@ -59,9 +62,15 @@ fn evidence_name(account: &str, region: &str, cluster: &str) -> String {
 pub fn run(args: ScanArgs) -> CliResult {
     let step = args.policy.as_ref().map(super::policy::step);
     let finish: Vec<&dyn crate::judge::Finish> = step.iter().map(|s| s as _).collect();
-    let mut write_line = line_writer(args.format, args.output.as_ref())?;
+    let mut lines = LineSink::new(args.format, args.output.as_deref())?;
     let mut fleet = Fleet {
-        census: Some(Census::default()),
+        census: Some(Census {
+            shard: args
+                .fleet
+                .shard
+                .map(|(index, count)| ShardId { index, count }),
+            ..Census::default()
+        }),
         judge_empty: !args.allow_empty_fleet && args.fleet.shard.is_none(),
         ..Fleet::default()
     };
@@ -98,7 +107,7 @@ pub fn run(args: ScanArgs) -> CliResult {
                  region: String,
                  snapshot: &Snapshot,
                  fleet: &mut Fleet,
-                 write_line: &mut dyn FnMut(&str) -> Result<(), CliError>|
+                 lines: &mut LineSink|
      -> Result<(), CliError> {
         let result = crate::judge::judge_snapshot(snapshot, &finish)?;
         // The report keeps every finding; the exit code counts only what the baseline lacks.
@@ -125,7 +134,7 @@ pub fn run(args: ScanArgs) -> CliResult {
                 &snapshot.to_json(),
             )?;
         }
-        write_line(&crate::report::fleet::line(&FleetLine::Cluster(
+        lines.write(&crate::report::fleet::line(&FleetLine::Cluster(
             line.clone(),
         )))?;
         fleet.add_cluster(line);
@@ -159,13 +168,15 @@ pub fn run(args: ScanArgs) -> CliResult {
             let census = census_of(&mut fleet);
             census.regions_listed = pairs.len();
             census.accounts = pairs.iter().map(|(a, _)| a).collect::<BTreeSet<_>>().len();
-            judge(account, region, &snapshot, &mut fleet, &mut write_line)?;
+            judge(account, region, &snapshot, &mut fleet, &mut lines)?;
         }
-        return fleet.finish(
+        return report_then_import(
+            fleet,
             args.format,
             args.fail_on.threshold(),
             args.output.as_deref(),
-            write_line,
+            lines,
+            hub(&args),
         );
     }
     // Resuming: what the partial scan finished is kept; what it could not read is tried again.
@@ -174,7 +185,7 @@ pub fn run(args: ScanArgs) -> CliResult {
         for line in read_lines(partial)? {
             if let FleetLine::Cluster(done) = line {
                 options.skip.insert(done.key());
-                write_line(&crate::report::fleet::line(&FleetLine::Cluster(
+                lines.write(&crate::report::fleet::line(&FleetLine::Cluster(
                     done.clone(),
                 )))?;
                 fleet.add_cluster(done);
@@ -227,7 +238,7 @@ pub fn run(args: ScanArgs) -> CliResult {
                         snapshot,
                     } => {
                         progress.done += 1;
-                        judge(account, region, &snapshot, &mut fleet, &mut write_line)?;
+                        judge(account, region, &snapshot, &mut fleet, &mut lines)?;
                     }
                     FleetItem::Skipped {
                         account,
@@ -239,7 +250,7 @@ pub fn run(args: ScanArgs) -> CliResult {
                             region,
                             reason,
                         };
-                        write_line(&crate::report::fleet::line(&FleetLine::Skipped(
+                        lines.write(&crate::report::fleet::line(&FleetLine::Skipped(
                             item.clone(),
                         )))?;
                         fleet.skipped.push(item);
@@ -255,7 +266,7 @@ pub fn run(args: ScanArgs) -> CliResult {
                         }
                         progress.failed += 1;
                         let item = NotAudited::new(account, region, cluster, &reason);
-                        write_line(&crate::report::fleet::line(&FleetLine::NotAudited(
+                        lines.write(&crate::report::fleet::line(&FleetLine::NotAudited(
                             item.clone(),
                         )))?;
                         fleet.add_not_audited(item, args.allow_incomplete);
@@ -275,12 +286,27 @@ pub fn run(args: ScanArgs) -> CliResult {
         fleet.interrupted = true;
         fleet.status = Some(ExitStatus::Incomplete);
     }
-    fleet.finish(
+    report_then_import(
+        fleet,
         args.format,
         args.fail_on.threshold(),
         args.output.as_deref(),
-        write_line,
+        lines,
+        hub(&args),
     )
+}
+
+/// With `--security-hub`: how the import reaches each account — as the scan read it.
+fn hub(args: &ScanArgs) -> Option<AccountAccess> {
+    args.security_hub.then(|| AccountAccess {
+        base: CredentialOptions {
+            region: args.fleet.regions.first().cloned(),
+            profile: args.profile.clone(),
+            role_arn: None,
+        },
+        role_name: args.fleet.role_name.clone(),
+        external_id: args.fleet.external_id.clone(),
+    })
 }
 
 /// How often a scan says how far it is.
@@ -339,93 +365,6 @@ impl Progress {
             let _ = writeln!(std::io::stderr(), "\r\x1b[2K{}", self.line());
         }
     }
-}
-
-/// `merge SHARD…`: the shards' lines joined into the one fleet report and exit code. A
-/// cluster two shards both report is counted once.
-/// A shard's lines: a file, or every part under an `s3://BUCKET/PREFIX/` (in key order).
-fn shard_lines(shard: &std::path::Path) -> Result<Vec<FleetLine>, CliError> {
-    let Some((bucket, prefix)) = shard.to_str().and_then(crate::source::s3::prefix_location) else {
-        return read_lines(shard);
-    };
-    let parts = super::output::runtime()?
-        .block_on(Box::pin(async {
-            let session = crate::source::aws::AwsSession::new(
-                &crate::source::aws::CredentialOptions::default(),
-            )
-            .await;
-            crate::source::s3::parts(
-                &session,
-                bucket,
-                prefix,
-                super::fleet_lines::MAX_FLEET_FILE_BYTES,
-            )
-            .await
-        }))
-        .map_err(|e| CliError::input(crate::infra::escape::terminal(&e)))?;
-    if parts.is_empty() {
-        return Err(CliError::input(format!(
-            "s3://{bucket}/{prefix}: no shard part (.jsonl or .json) under this prefix"
-        )));
-    }
-    let mut lines = Vec::new();
-    for (path, bytes) in parts {
-        lines.extend(super::fleet_lines::lines_of(
-            &crate::inputs::manifest::InputFile { path, bytes },
-        )?);
-    }
-    Ok(lines)
-}
-
-pub fn run_merge(
-    shards: &[PathBuf],
-    format: FleetFormat,
-    output: Option<PathBuf>,
-    allow_incomplete: bool,
-    allow_empty_fleet: bool,
-    fail_on: FailOn,
-) -> CliResult {
-    let mut fleet = Fleet {
-        judge_empty: !allow_empty_fleet,
-        ..Fleet::default()
-    };
-    let mut seen = BTreeSet::new();
-    for shard in shards {
-        for line in shard_lines(shard)? {
-            match line {
-                FleetLine::Cluster(done) => {
-                    if seen.insert(done.key()) {
-                        fleet.add_cluster(done);
-                    }
-                }
-                FleetLine::NotAudited(item) => fleet.add_not_audited(item, allow_incomplete),
-                FleetLine::Skipped(item) => fleet.skipped.push(item),
-                // Each shard's census, summed: what the whole scan found and left out.
-                FleetLine::Summary(summary) => {
-                    if let Some(census) = &summary.targets {
-                        census_of(&mut fleet).add(census);
-                    }
-                }
-            }
-        }
-    }
-    let mut write_line = line_writer(format, output.as_ref())?;
-    let mut sorted = fleet.clusters.clone();
-    sorted.sort_by_key(ClusterLine::key);
-    for line in sorted {
-        write_line(&crate::report::fleet::line(&FleetLine::Cluster(line)))?;
-    }
-    for item in &fleet.not_audited {
-        write_line(&crate::report::fleet::line(&FleetLine::NotAudited(
-            item.clone(),
-        )))?;
-    }
-    for item in &fleet.skipped {
-        write_line(&crate::report::fleet::line(&FleetLine::Skipped(
-            item.clone(),
-        )))?;
-    }
-    fleet.finish(format, fail_on.threshold(), output.as_deref(), write_line)
 }
 
 /// `--accounts-file`: account ids one a line; `#` starts a comment; each checked.

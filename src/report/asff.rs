@@ -10,7 +10,7 @@
 
 use serde_json::{Value, json};
 
-use super::export::{ExportTarget, NoCluster, observed_at, rule_url};
+use super::export::{ExportTarget, Judged, NoCluster, observed_at, rule_url};
 use crate::judge::result::CheckResult;
 use crate::rules::finding::{Finding, Severity, Status};
 
@@ -94,10 +94,11 @@ pub fn finding(target: &ExportTarget, f: &Finding, observed: &str) -> Value {
 }
 
 /// Every finding of a cluster's audit (and each rule not evaluated), as ASFF objects.
-pub fn findings(result: &CheckResult, now: &str) -> Result<Vec<Value>, NoCluster> {
-    let target = ExportTarget::of(result).ok_or(NoCluster { format: "asff" })?;
-    let observed = observed_at(result, now);
-    Ok(super::export::exported(result)
+pub fn findings<'a>(judged: impl Into<Judged<'a>>, now: &str) -> Result<Vec<Value>, NoCluster> {
+    let judged = judged.into();
+    let target = ExportTarget::of(judged).ok_or(NoCluster { format: "asff" })?;
+    let observed = observed_at(judged, now);
+    Ok(super::export::exported(judged)
         .iter()
         .map(|f| finding(&target, f, &observed))
         .collect())

@@ -5,8 +5,38 @@
 
 use std::borrow::Cow;
 
-use crate::judge::result::CheckResult;
+use crate::judge::result::{CheckResult, Coverage, LiveContext};
 use crate::rules::finding::{Finding, Status, fingerprint};
+
+/// What the exporters read of a judgement: the cluster (for a live audit or a snapshot), the
+/// findings and the coverage — the same whether the judgement was just made (`cluster`,
+/// `check`) or is a fleet line's report read back (`scan`, `merge`).
+#[derive(Debug, Clone, Copy)]
+pub struct Judged<'a> {
+    pub live: Option<&'a LiveContext>,
+    pub findings: &'a [Finding],
+    pub coverage: &'a Coverage,
+}
+
+impl<'a> From<&'a CheckResult> for Judged<'a> {
+    fn from(result: &'a CheckResult) -> Judged<'a> {
+        Judged {
+            live: result.live.as_ref(),
+            findings: &result.findings,
+            coverage: &result.coverage,
+        }
+    }
+}
+
+impl<'a> From<&'a super::json::Report<'_>> for Judged<'a> {
+    fn from(report: &'a super::json::Report<'_>) -> Judged<'a> {
+        Judged {
+            live: report.cluster.as_deref(),
+            findings: &report.findings,
+            coverage: &report.coverage,
+        }
+    }
+}
 
 /// The audited cluster, as the exporters name it.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -29,8 +59,8 @@ pub struct NoCluster {
 
 impl ExportTarget {
     /// The cluster of a live audit or a snapshot; `None` for files and plans (no account).
-    pub fn of(result: &CheckResult) -> Option<ExportTarget> {
-        let live = result.live.as_ref()?;
+    pub fn of(judged: Judged<'_>) -> Option<ExportTarget> {
+        let live = judged.live?;
         let arn = crate::model::arn::parse(&live.cluster.arn).ok()?;
         (!arn.account.is_empty()).then(|| ExportTarget {
             cluster_arn: live.cluster.arn.clone(),
@@ -57,10 +87,9 @@ impl ExportTarget {
 
 /// The instant the evidence describes: a snapshot's collection (so a replay exports the same
 /// times), else `now` (RFC 3339).
-pub fn observed_at(result: &CheckResult, now: &str) -> String {
-    result
+pub fn observed_at(judged: Judged<'_>, now: &str) -> String {
+    judged
         .live
-        .as_ref()
         .and_then(|l| l.collected_at.clone())
         .unwrap_or_else(|| now.to_string())
 }
@@ -77,20 +106,17 @@ pub fn rule_url(code: &str) -> String {
 /// What an exporter exports: every finding, and one undecided item per rule that could not be
 /// evaluated (`unknown(…)`, with why) — so an audit that could not look is never exported as
 /// an empty, clean-looking list.
-pub fn exported(result: &CheckResult) -> Vec<Cow<'_, Finding>> {
-    let scope = result
-        .live
-        .as_ref()
-        .map_or("files", |l| l.cluster.arn.as_str());
-    let mut out: Vec<Cow<'_, Finding>> = result.findings.iter().map(Cow::Borrowed).collect();
+pub fn exported(judged: Judged<'_>) -> Vec<Cow<'_, Finding>> {
+    let scope = judged.live.map_or("files", |l| l.cluster.arn.as_str());
+    let mut out: Vec<Cow<'_, Finding>> = judged.findings.iter().map(Cow::Borrowed).collect();
     // The coverage lists each undecided finding too (`list_undecided`): exported once, as the
     // finding it is.
-    let undecided: Vec<(&str, String)> = result
+    let undecided: Vec<(&str, String)> = judged
         .findings
         .iter()
         .filter_map(|f| Some((f.code, crate::judge::result::undecided_reason(f)?)))
         .collect();
-    for missing in &result.coverage.not_evaluated {
+    for missing in &judged.coverage.not_evaluated {
         if undecided
             .iter()
             .any(|(code, reason)| *code == missing.code && *reason == missing.reason)

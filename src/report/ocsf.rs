@@ -9,7 +9,7 @@
 
 use serde_json::{Value, json};
 
-use super::export::{ExportTarget, observed_at, rule_url};
+use super::export::{ExportTarget, Judged, observed_at, rule_url};
 use crate::judge::result::CheckResult;
 use crate::rules::finding::{Finding, Severity, Status};
 
@@ -109,14 +109,20 @@ pub fn event(target: Option<&ExportTarget>, f: &Finding, observed: &str) -> Valu
 
 /// Every finding as an OCSF Detection Finding, a JSON list.
 pub fn render(result: &CheckResult, now: &str) -> String {
-    let target = ExportTarget::of(result);
-    let observed = observed_at(result, now);
-    let events: Vec<Value> = super::export::exported(result)
-        .iter()
-        .map(|f| event(target.as_ref(), f, &observed))
-        .collect();
+    let events = events(result, now);
     format!(
         "{}\n",
         serde_json::to_string_pretty(&events).expect("serialisable")
     )
+}
+
+/// Every finding of a judgement (and each rule not evaluated) as an OCSF Detection Finding.
+pub fn events<'a>(judged: impl Into<Judged<'a>>, now: &str) -> Vec<Value> {
+    let judged = judged.into();
+    let target = ExportTarget::of(judged);
+    let observed = observed_at(judged, now);
+    super::export::exported(judged)
+        .iter()
+        .map(|f| event(target.as_ref(), f, &observed))
+        .collect()
 }

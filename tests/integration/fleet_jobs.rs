@@ -48,7 +48,8 @@ fn shards_merge_into_the_unsharded_scan_and_evidence_replays_it() {
     assert_eq!(keys(&whole.stdout).len(), 6, "{}", whole.stdout);
     let merged_table = bed.run(&home, "admin", &merge_args);
     assert_eq!(merged_table.stdout, whole_table);
-    // The shards as a CronJob writes them, each part under a dated prefix in S3 (moto's):
+    // The shards as the CronJob runs them: each writes its own part to S3 (moto's) under the
+    // run's date (`{date}`, `{shard}` filled in by the tool; the image has no shell), and
     // `merge s3://BUCKET/PREFIX/` reads every part and gives the same table.
     let s3 = aws_sdk_s3::Client::from_conf(
         aws_sdk_s3::config::Builder::from(&crate::support::testbed::moto::sdk::config(
@@ -57,43 +58,155 @@ fn shards_merge_into_the_unsharded_scan_and_evidence_replays_it() {
         .force_path_style(true)
         .build(),
     );
-    let parts: Vec<(String, Vec<u8>)> = files
-        .iter()
-        .enumerate()
-        .map(|(i, f)| {
-            (
-                format!("fleet/2026-12-07/shard-{i}.jsonl"),
-                std::fs::read(f).unwrap(),
-            )
-        })
-        .collect();
     let rt = crate::support::testbed::moto::sdk::runtime();
+    let bucket = s3.clone();
     crate::support::testbed::moto::sdk::block_on(&rt, async move {
-        s3.create_bucket()
+        bucket
+            .create_bucket()
             .bucket("audit-reports")
             .send()
             .await
             .unwrap();
-        for (key, body) in parts {
-            s3.put_object()
+    });
+    let template = "s3://audit-reports/fleet/{date}/parts/part-{shard}.jsonl";
+    for index in 0..3 {
+        let shard = scan(
+            &bed,
+            &[
+                "--format",
+                "jsonl",
+                "--shard",
+                &format!("{index}/3"),
+                "-o",
+                template,
+            ],
+        );
+        assert!(shard.code != 2, "{}", shard.stderr);
+        assert_eq!(shard.stdout, "", "the lines went to S3");
+    }
+    let today = common::utc_date();
+    let keys_in = |prefix: &str| -> Vec<String> {
+        let (s3, prefix) = (s3.clone(), prefix.to_string());
+        crate::support::testbed::moto::sdk::block_on(&rt, async move {
+            let listed = s3
+                .list_objects_v2()
                 .bucket("audit-reports")
-                .key(key)
-                .body(body.into())
+                .prefix(prefix)
                 .send()
                 .await
                 .unwrap();
-        }
-    });
+            listed
+                .contents()
+                .iter()
+                .filter_map(|o| o.key().map(str::to_string))
+                .collect()
+        })
+    };
+    let prefix = format!("fleet/{today}/parts/");
+    assert_eq!(
+        keys_in(&prefix),
+        (0..3)
+            .map(|i| format!("{prefix}part-{i}.jsonl"))
+            .collect::<Vec<_>>()
+    );
     let from_s3 = bed.run(
         &home,
         "admin",
-        &["merge", "s3://audit-reports/fleet/2026-12-07/"],
+        &["merge", "s3://audit-reports/fleet/{date}/parts/"],
     );
     assert_eq!(from_s3.stdout, whole_table, "{}", from_s3.stderr);
+    // The follow-up job: the merged JSON written next to the parts, whole.
+    let merged_json = bed.run(
+        &home,
+        "admin",
+        &[
+            "merge",
+            "s3://audit-reports/fleet/{date}/parts/",
+            "--format",
+            "json",
+            "-o",
+            "s3://audit-reports/fleet/{date}/fleet.json",
+        ],
+    );
+    assert_eq!(merged_json.code, 3, "{}", merged_json.stderr);
+    assert_eq!(keys_in(&format!("fleet/{today}/fleet.json")).len(), 1);
+    // A shard whose pod failed wrote no part: the merge says which share is missing and is
+    // incomplete (exit 3), never a smaller fleet that looks whole.
+    let gone = s3.clone();
+    let key = format!("{prefix}part-1.jsonl");
+    crate::support::testbed::moto::sdk::block_on(&rt, async move {
+        gone.delete_object()
+            .bucket("audit-reports")
+            .key(key)
+            .send()
+            .await
+            .unwrap();
+    });
+    let missing = bed.run(
+        &home,
+        "admin",
+        &[
+            "merge",
+            "s3://audit-reports/fleet/{date}/parts/",
+            "--format",
+            "json",
+        ],
+    );
+    assert_eq!(missing.code, 3, "{}", missing.stderr);
+    assert!(
+        !from_s3.stdout.contains("(shard "),
+        "all parts there: no share missing"
+    );
+    let report: Value = serde_json::from_str(&missing.stdout).unwrap();
+    let not_audited = report["not_audited"].as_array().unwrap();
+    assert!(
+        not_audited
+            .iter()
+            .any(|n| n["account"] == "(shard 1/3)" && n["reason"] == "unknown(shard missing)"),
+        "{report:#}"
+    );
+    let strict = bed.run(
+        &home,
+        "admin",
+        &["merge", "s3://audit-reports/fleet/{date}/parts/"],
+    );
+    assert_eq!(strict.code, 3, "{}", strict.stderr);
+    assert!(strict.stdout.contains("shard 1/3"), "{}", strict.stdout);
+    // A part whose scan was killed before its summary line: unfinished, said, exit 3.
+    let whole_part = std::fs::read_to_string(&files[0]).unwrap();
+    let cut: String = whole_part
+        .lines()
+        .filter(|l| !l.contains("\"kind\":\"summary\""))
+        .map(|l| format!("{l}\n"))
+        .collect();
+    let cut_path = home.join("shard-0-killed.jsonl");
+    std::fs::write(&cut_path, cut).unwrap();
+    let unfinished = bed.run(
+        &home,
+        "admin",
+        &[
+            "merge",
+            cut_path.to_str().unwrap(),
+            &files[1],
+            &files[2],
+            "--format",
+            "json",
+        ],
+    );
+    assert_eq!(unfinished.code, 3, "{}", unfinished.stderr);
+    let report: Value = serde_json::from_str(&unfinished.stdout).unwrap();
+    assert!(
+        report["not_audited"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .any(|n| n["reason"] == "unknown(part unfinished)"),
+        "{report:#}"
+    );
     let empty = bed.run(
         &home,
         "admin",
-        &["merge", "s3://audit-reports/fleet/2026-12-08/"],
+        &["merge", "s3://audit-reports/fleet/1999-01-01/"],
     );
     assert_eq!(empty.code, 2);
     assert!(empty.stderr.contains("no shard part"), "{}", empty.stderr);

@@ -88,7 +88,7 @@ fn findings_are_imported_and_the_ones_gone_archived() {
     let imported = report["findings"].as_array().unwrap().len();
     assert!(
         first.stderr.contains(&format!(
-            "Security Hub: {imported} finding(s) imported, 1 earlier one(s) archived"
+            "Security Hub: {CLUSTER}: {imported} finding(s) imported, 1 earlier one(s) archived"
         )),
         "{}",
         first.stderr

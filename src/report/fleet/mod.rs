@@ -249,6 +249,19 @@ pub struct Census {
     pub dropped_by_tag: usize,
     /// Already done by the scan being resumed.
     pub resumed: usize,
+    /// The share of a sharded scan (`--shard I/N`) these counts are of: `merge` knows from it
+    /// which shards' parts are missing.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub shard: Option<ShardId>,
+}
+
+/// One shard of a sharded scan: `index` of `count` (0 <= index < count).
+#[derive(
+    Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Serialize, Deserialize, schemars::JsonSchema,
+)]
+pub struct ShardId {
+    pub index: u32,
+    pub count: u32,
 }
 
 impl Census {

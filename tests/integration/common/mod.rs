@@ -206,3 +206,12 @@ pub fn yaml_documents(text: &str) -> Vec<Value> {
         .filter_map(|d| d.root.as_ref().map(yaml_to_json))
         .collect()
 }
+
+/// Today's UTC day, `YYYY-MM-DD`, as `date -u +%F` says it: what `{date}` in an output path is.
+pub fn utc_date() -> String {
+    let out = std::process::Command::new("date")
+        .args(["-u", "+%F"])
+        .output()
+        .unwrap();
+    String::from_utf8(out.stdout).unwrap().trim().to_string()
+}
