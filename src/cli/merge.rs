@@ -29,7 +29,8 @@ impl Part {
     }
 }
 
-/// A shard's parts: a file, or every part under an `s3://BUCKET/PREFIX/` (in key order).
+/// A shard's parts: a file, one object `s3://BUCKET/KEY` (a key not ending in `/`), or every
+/// part under an `s3://BUCKET/PREFIX/` (in key order).
 fn shard_parts(shard: &std::path::Path) -> Result<Vec<Part>, CliError> {
     let Some((bucket, prefix)) = shard.to_str().and_then(crate::source::s3::prefix_location) else {
         let input = crate::source::file::read_whole(
@@ -38,19 +39,20 @@ fn shard_parts(shard: &std::path::Path) -> Result<Vec<Part>, CliError> {
         )?;
         return Ok(vec![Part::of(&input)?]);
     };
+    let one_object = !prefix.is_empty() && !prefix.ends_with('/');
     let parts = super::output::runtime()?
         .block_on(Box::pin(async {
             let session = crate::source::aws::AwsSession::new(
                 &crate::source::aws::CredentialOptions::default(),
             )
             .await;
-            crate::source::s3::parts(
-                &session,
-                bucket,
-                prefix,
-                super::fleet_lines::MAX_FLEET_FILE_BYTES,
-            )
-            .await
+            let most = super::fleet_lines::MAX_FLEET_FILE_BYTES;
+            match one_object {
+                true => crate::source::s3::object(&session, bucket, prefix, most)
+                    .await
+                    .map(|part| vec![part]),
+                false => crate::source::s3::parts(&session, bucket, prefix, most).await,
+            }
         }))
         .map_err(|e| CliError::input(crate::infra::escape::terminal(&e)))?;
     if parts.is_empty() {

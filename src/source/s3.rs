@@ -83,23 +83,40 @@ pub async fn parts(
     keys.sort();
     let mut out = Vec::with_capacity(keys.len());
     for key in keys {
-        let object = client
-            .get_object()
-            .bucket(bucket)
-            .key(&key)
-            .send()
-            .await
-            .map_err(|e| classify("S3 GetObject", &e).detail())?;
-        let bytes = object
-            .body
-            .collect()
-            .await
-            .map_err(|e| format!("s3://{bucket}/{key}: reading the object: {e}"))?
-            .into_bytes()
-            .to_vec();
-        out.push((format!("s3://{bucket}/{key}"), bytes));
+        out.push(object(session, bucket, &key, max_bytes).await?);
     }
     Ok(out)
+}
+
+/// One object (`merge s3://BUCKET/KEY.jsonl`: no listing needed), at most `max_bytes`; its
+/// name as `s3://BUCKET/KEY`.
+pub async fn object(
+    session: &AwsSession,
+    bucket: &str,
+    key: &str,
+    max_bytes: usize,
+) -> Result<(String, Vec<u8>), String> {
+    let object = session
+        .s3()
+        .get_object()
+        .bucket(bucket)
+        .key(key)
+        .send()
+        .await
+        .map_err(|e| classify("S3 GetObject", &e).detail())?;
+    if object.content_length().unwrap_or(0) as usize > max_bytes {
+        return Err(format!(
+            "s3://{bucket}/{key}: larger than {max_bytes} bytes, more than a shard's part"
+        ));
+    }
+    let bytes = object
+        .body
+        .collect()
+        .await
+        .map_err(|e| format!("s3://{bucket}/{key}: reading the object: {e}"))?
+        .into_bytes()
+        .to_vec();
+    Ok((format!("s3://{bucket}/{key}"), bytes))
 }
 
 /// `s3://BUCKET/PREFIX` split (the prefix may be empty or end with `/`).

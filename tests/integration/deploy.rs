@@ -49,6 +49,7 @@ fn the_manifests_are_valid_kubernetes_objects() {
             "ClusterRole",
             "ClusterRoleBinding",
             "CronJob",
+            "CronJob",
             "Role",
             "RoleBinding",
             "ServiceAccount"
@@ -163,4 +164,69 @@ fn the_member_role_allows_exactly_the_reads_the_code_makes() {
     );
     let trust: Value = serde_json::from_str(&read("deploy/iam/member-role-trust.json")).unwrap();
     assert!(trust.to_string().contains("sts:ExternalId"));
+}
+
+/// The SDK calls of a source file: every `.name()` whose name is one of `verbs`' prefixes.
+fn sdk_calls(file: &str, verbs: &[&str]) -> BTreeSet<String> {
+    let text = read(file);
+    text.split('.')
+        .skip(1)
+        .filter_map(|piece| {
+            let name: String = piece
+                .chars()
+                .take_while(|c| c.is_ascii_lowercase() || c.is_ascii_digit() || *c == '_')
+                .collect();
+            (piece[name.len()..].starts_with("()") && verbs.iter().any(|v| name.starts_with(v)))
+                .then_some(name)
+        })
+        .collect()
+}
+
+/// The outputs' policies — S3 (and its KMS key) for the scanner, Security Hub for the member
+/// role — allow exactly what the code calls: each SDK call found in `source/s3.rs` and
+/// `source/securityhub.rs` mapped to its IAM action (ListObjectsV2 is `s3:ListBucket`), and the
+/// two KMS actions SSE-KMS needs of the caller (a PutObject generates a data key, a GetObject
+/// decrypts it). A call the code gains without a mapping here fails the test.
+#[test]
+fn the_output_policies_allow_exactly_the_writes_the_code_makes() {
+    let iam_action = |call: &str| -> String {
+        match call {
+            "put_object" => "s3:PutObject",
+            "get_object" => "s3:GetObject",
+            "list_objects_v2" => "s3:ListBucket",
+            "batch_import_findings" => "securityhub:BatchImportFindings",
+            "get_findings" => "securityhub:GetFindings",
+            other => panic!("an SDK call with no IAM action mapped in this test: {other}"),
+        }
+        .to_string()
+    };
+    let verbs = [
+        "put_", "get_", "list_", "batch_", "delete_", "create_", "update_",
+    ];
+    let s3: BTreeSet<String> = sdk_calls("src/source/s3.rs", &verbs)
+        .iter()
+        .map(|c| iam_action(c))
+        .collect();
+    assert_eq!(s3.len(), 3, "{s3:?}");
+    let output: Value =
+        serde_json::from_str(&read("deploy/iam/scanner-output-policy.json")).unwrap();
+    let mut expected = s3.clone();
+    expected.extend(["kms:GenerateDataKey".to_string(), "kms:Decrypt".to_string()]);
+    assert_eq!(actions(&output), expected);
+    // Objects only under the tool's prefix; the listing on the bucket; the one key.
+    for statement in output["Statement"].as_array().unwrap() {
+        let resource = statement["Resource"].as_str().unwrap();
+        assert!(
+            !resource.contains('*') || resource.ends_with("/aws-auth-audit/*"),
+            "{statement:#}"
+        );
+    }
+    let hub: BTreeSet<String> = sdk_calls("src/source/securityhub.rs", &verbs)
+        .iter()
+        .map(|c| iam_action(c))
+        .collect();
+    let member: Value =
+        serde_json::from_str(&read("deploy/iam/member-role-security-hub-policy.json")).unwrap();
+    assert_eq!(actions(&member), hub);
+    assert_eq!(hub.len(), 2, "{hub:?}");
 }
