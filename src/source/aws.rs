@@ -38,6 +38,30 @@ const REFRESH_BEFORE: Duration = Duration::from_secs(300);
 /// not resolve, turning "unreachable" into "timeout".
 const MAX_ATTEMPTS: u32 = 3;
 
+/// Attempts per AWS call: `AWS_MAX_ATTEMPTS` when it is set to a number from 1 to 10 (the
+/// SDKs' shared setting, which the explicit retry configuration would otherwise silently
+/// override), else [`MAX_ATTEMPTS`]. One attempt means no retry at all: a throttled call fails
+/// at once and is said.
+/// The retry configuration: adaptive with [`max_attempts`], or standard (exponential backoff
+/// alone, no client-side rate limiting) when `AWS_RETRY_MODE` says `standard` or `legacy` — the
+/// SDKs' shared setting, honoured rather than overridden.
+fn retry_config() -> aws_config::retry::RetryConfig {
+    let mode = std::env::var("AWS_RETRY_MODE").unwrap_or_default();
+    match mode.trim() {
+        "standard" | "legacy" => aws_config::retry::RetryConfig::standard(),
+        _ => aws_config::retry::RetryConfig::adaptive(),
+    }
+    .with_max_attempts(max_attempts())
+}
+
+fn max_attempts() -> u32 {
+    std::env::var("AWS_MAX_ATTEMPTS")
+        .ok()
+        .and_then(|v| v.trim().parse::<u32>().ok())
+        .filter(|n| (1..=10).contains(n))
+        .unwrap_or(MAX_ATTEMPTS)
+}
+
 /// The AWS session of one audit target: configuration, credentials and clients.
 #[derive(Clone)]
 pub struct AwsSession {
@@ -161,9 +185,7 @@ impl AwsSession {
     /// signer use the role's credentials.
     pub async fn new(options: &CredentialOptions) -> AwsSession {
         let mut loader = aws_config::defaults(aws_config::BehaviorVersion::latest())
-            .retry_config(
-                aws_config::retry::RetryConfig::adaptive().with_max_attempts(MAX_ATTEMPTS),
-            )
+            .retry_config(retry_config())
             .timeout_config(
                 aws_config::timeout::TimeoutConfig::builder()
                     .connect_timeout(CONNECT_TIMEOUT)

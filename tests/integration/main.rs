@@ -35,6 +35,7 @@ mod live_kubeconfig;
 mod loose_ends;
 mod mutations;
 mod not_evaluated;
+mod output_faults;
 mod pinned_reports;
 mod policy;
 mod policy_schema;

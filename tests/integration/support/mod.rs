@@ -2,6 +2,7 @@
 //! Organizations; headless Chromium for the HTML report.
 
 pub mod browser;
+pub mod fault_proxy;
 pub mod hostile_inputs;
 pub mod large_cluster;
 pub mod mutator;
