@@ -76,6 +76,10 @@ pub enum FleetFormat {
     Junit,
     // One self-contained HTML page: every cluster, the fleet access view.
     Html,
+    // Every cluster's findings (and each cluster not audited) in the AWS Security Finding Format.
+    Asff,
+    // Every cluster's findings (and each cluster not audited) as OCSF Detection Findings.
+    Ocsf,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]

@@ -257,6 +257,8 @@ impl Fleet {
             FleetFormat::Sarif => write_report(output, &view.sarif())?,
             FleetFormat::Junit => write_report(output, &view.junit(threshold))?,
             FleetFormat::Html => write_report(output, &view.html(&super::output::written_at()))?,
+            FleetFormat::Asff => write_report(output, &view.asff(&super::output::written_at()))?,
+            FleetFormat::Ocsf => write_report(output, &view.ocsf(&super::output::written_at()))?,
         }
         // Written to a file, the report is out of sight: stderr ends with what it says.
         if let Some(path) = output {

@@ -13,6 +13,15 @@ pub const PARTITIONS: &[&str] = &[
     "aws-eusc",
 ];
 
+/// The partition of a region's ARNs (`cn-…` → `aws-cn`, `us-gov-…` → `aws-us-gov`, else `aws`).
+pub fn partition_of_region(region: Option<&str>) -> &'static str {
+    match region {
+        Some(r) if r.starts_with("cn-") => "aws-cn",
+        Some(r) if r.starts_with("us-gov-") => "aws-us-gov",
+        _ => "aws",
+    }
+}
+
 /// The six sections of an ARN, split as the AWS SDK's `arn.Parse` does.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Arn<'a> {

@@ -39,7 +39,7 @@ fn label(severity: Severity) -> &'static str {
 
 /// One finding as Security Hub takes it.
 pub fn finding(target: &ExportTarget, f: &Finding, observed: &str) -> Value {
-    let summary = crate::rules::find(f.code).map_or("", |r| r.meta.summary);
+    let summary = super::export::summary_of(f.code);
     let (compliance, workflow) = match &f.status {
         Status::Fail => ("FAILED", "NEW"),
         Status::Info => ("WARNING", "NEW"),
@@ -79,18 +79,26 @@ pub fn finding(target: &ExportTarget, f: &Finding, observed: &str) -> Value {
             "Text": at_most(&f.remediation, 512),
             "Url": rule_url(f.code),
         }},
-        "Resources": [{
-            "Type": "AwsEksCluster",
-            "Id": target.cluster_arn,
-            "Partition": target.partition,
-            "Region": target.region,
-            "Details": {"AwsEksCluster": {"Name": target.cluster_name, "Arn": target.cluster_arn}},
-        }],
+        "Resources": [resource(target)],
         "Compliance": {"Status": compliance},
         "Workflow": {"Status": workflow},
         "RecordState": "ACTIVE",
         "ProductFields": fields,
     })
+}
+
+/// The cluster as an `AwsEksCluster` resource with its details; for a region the scan could
+/// not list, the account.
+fn resource(target: &ExportTarget) -> Value {
+    let (kind, id) = target.resource();
+    let mut resource = json!({
+        "Type": kind, "Id": id, "Partition": target.partition, "Region": target.region,
+    });
+    if kind == "AwsEksCluster" {
+        resource["Details"] =
+            json!({"AwsEksCluster": {"Name": target.cluster_name, "Arn": target.cluster_arn}});
+    }
+    resource
 }
 
 /// Every finding of a cluster's audit (and each rule not evaluated), as ASFF objects.

@@ -41,7 +41,10 @@ impl<'a> From<&'a super::json::Report<'_>> for Judged<'a> {
 /// The audited cluster, as the exporters name it.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct ExportTarget {
+    /// The cluster's ARN; for a region the scan could not list, `…:cluster/*` (every cluster
+    /// there), so the items' ids stay stable and apart.
     pub cluster_arn: String,
+    /// The cluster's name; empty for a region the scan could not list.
     pub cluster_name: String,
     pub account: String,
     pub region: String,
@@ -75,6 +78,15 @@ impl ExportTarget {
         })
     }
 
+    /// The resource the exporters name: the cluster (`AwsEksCluster`), or for a region the
+    /// scan could not list, the account (`AwsAccount`): `(type, id)`.
+    pub fn resource(&self) -> (&'static str, String) {
+        match self.cluster_name.is_empty() {
+            false => ("AwsEksCluster", self.cluster_arn.clone()),
+            true => ("AwsAccount", format!("AWS::::Account:{}", self.account)),
+        }
+    }
+
     /// A finding's id, stable from run to run: the cluster and the finding's fingerprint (so
     /// the next run updates it, and one that no longer occurs can be closed by id).
     pub fn finding_id(&self, finding: &Finding) -> String {
@@ -94,8 +106,28 @@ pub fn observed_at(judged: Judged<'_>, now: &str) -> String {
         .unwrap_or_else(|| now.to_string())
 }
 
-/// The rule's page, in the repository at this version.
+/// The code a fleet export gives a cluster the scan could not audit: no rule ran there, so no
+/// rule's code is right, and "no finding" would read as a pass.
+pub const NOT_AUDITED: &str = "not-audited";
+
+/// A rule's one-line summary, as an exported finding's title says it.
+pub fn summary_of(code: &str) -> &'static str {
+    match code {
+        NOT_AUDITED => "the cluster could not be audited",
+        _ => crate::rules::find(code).map_or("", |r| r.meta.summary),
+    }
+}
+
+/// The rule's page, in the repository at this version (for a cluster not audited, the fleet
+/// documentation's).
 pub fn rule_url(code: &str) -> String {
+    if code == NOT_AUDITED {
+        return format!(
+            "{}/blob/v{}/docs/fleet.md",
+            env!("CARGO_PKG_REPOSITORY"),
+            env!("CARGO_PKG_VERSION")
+        );
+    }
     format!(
         "{}/blob/v{}/docs/rules/{code}.md",
         env!("CARGO_PKG_REPOSITORY"),

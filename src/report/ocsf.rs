@@ -35,7 +35,7 @@ fn millis(rfc3339: &str) -> i64 {
 
 /// One finding as an OCSF Detection Finding.
 pub fn event(target: Option<&ExportTarget>, f: &Finding, observed: &str) -> Value {
-    let summary = crate::rules::find(f.code).map_or("", |r| r.meta.summary);
+    let summary = super::export::summary_of(f.code);
     let (severity_id, severity) = severity_id(f.severity);
     let (status_id, status, detail) = match &f.status {
         Status::Fail | Status::Info => (1, "New", None),
@@ -45,8 +45,15 @@ pub fn event(target: Option<&ExportTarget>, f: &Finding, observed: &str) -> Valu
     let time = millis(observed);
     let (resource, cloud) = match target {
         Some(t) => (
-            json!({"uid": t.cluster_arn, "name": t.cluster_name, "type": "AwsEksCluster",
-                   "region": t.region, "cloud_partition": t.partition}),
+            {
+                let (kind, uid) = t.resource();
+                let name = match t.cluster_name.as_str() {
+                    "" => &t.account,
+                    name => name,
+                };
+                json!({"uid": uid, "name": name, "type": kind,
+                       "region": t.region, "cloud_partition": t.partition})
+            },
             json!({"provider": "AWS", "region": t.region,
                    "account": {"uid": t.account, "name": t.account, "type_id": 10, "type": "AWS Account"}}),
         ),

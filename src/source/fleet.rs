@@ -118,15 +118,6 @@ impl FleetItem {
     }
 }
 
-/// The partition of a region's ARNs.
-fn partition_of(region: Option<&str>) -> &'static str {
-    match region {
-        Some(r) if r.starts_with("cn-") => "aws-cn",
-        Some(r) if r.starts_with("us-gov-") => "aws-us-gov",
-        _ => "aws",
-    }
-}
-
 /// The ACTIVE accounts of the caller's organisation (ListAccounts, every page), in order.
 pub async fn org_accounts(session: &AwsSession) -> Result<Vec<String>, super::aws::AwsFailure> {
     let client = session.organizations();
@@ -252,7 +243,7 @@ pub async fn scan(base: &AwsSession, options: &FleetOptions, out: mpsc::Sender<F
 /// One account: its session (the role assumed once), its regions, each region at once.
 async fn scan_account(shared: &Arc<Shared>, base: &AwsSession, own: &str, account: String) {
     let options = &shared.options;
-    let partition = partition_of(
+    let partition = crate::model::arn::partition_of_region(
         options
             .regions
             .first()

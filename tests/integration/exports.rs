@@ -179,3 +179,80 @@ fn ocsf_events_are_detection_findings() {
             > 0
     );
 }
+
+/// A fleet's exports: every audited cluster's findings and each cluster the scan could not
+/// audit as an undecided item of its own — valid for Security Hub and for OCSF, never a clean
+/// absence.
+#[test]
+fn a_fleets_exports_carry_every_cluster_and_each_one_not_audited() {
+    use crate::support::testbed::{Scenario, Testbed};
+    let bed = Testbed::start(Scenario::load("fleet.json"));
+    let json = crate::fleet::scan(&bed, &["--format", "json"]).json();
+    let audited: Vec<&str> = json["clusters"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|c| c["report"]["cluster"]["arn"].as_str().unwrap())
+        .collect();
+    // A region whose clusters could not be listed: an item on its account, in that region.
+    let unaudited: Vec<(String, String)> = json["not_audited"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|n| {
+            let id = match n["cluster"].as_str() {
+                Some(cluster) => format!(
+                    "arn:aws:eks:{}:{}:cluster/{cluster}",
+                    n["region"].as_str().unwrap(),
+                    n["account"].as_str().unwrap(),
+                ),
+                None => format!("AWS::::Account:{}", n["account"].as_str().unwrap()),
+            };
+            (id, n["region"].as_str().unwrap().to_string())
+        })
+        .collect();
+    assert_eq!(unaudited.len(), 2, "{json:#}");
+    let asff = crate::fleet::scan(&bed, &["--format", "asff"]);
+    assert_eq!(asff.code, 3, "{}", asff.stderr);
+    let (code, said) = validate("asff_validate.py", &asff.stdout);
+    assert_eq!(code, 0, "{said}");
+    let findings: Vec<Value> = serde_json::from_str(&asff.stdout).unwrap();
+    let resources: std::collections::BTreeSet<&str> = findings
+        .iter()
+        .map(|f| f["Resources"][0]["Id"].as_str().unwrap())
+        .collect();
+    for cluster in &audited {
+        assert!(resources.contains(cluster), "{cluster}");
+    }
+    for (id, region) in &unaudited {
+        let item = findings
+            .iter()
+            .find(|f| f["Resources"][0]["Id"] == id.as_str() && f["Region"] == region.as_str())
+            .unwrap_or_else(|| panic!("{id} in {region} is missing from the export"));
+        assert_eq!(item["GeneratorId"], "aws-auth-audit/not-audited");
+        assert_eq!(item["Compliance"]["Status"], "NOT_AVAILABLE");
+        assert!(
+            item["Description"]
+                .as_str()
+                .unwrap()
+                .contains("could be audited: ListClusters: AccessDeniedException"),
+            "{item:#}"
+        );
+    }
+    let ocsf = crate::fleet::scan(&bed, &["--format", "ocsf"]);
+    let (code, said) = validate("ocsf_validate.py", &ocsf.stdout);
+    assert_eq!(code, 0, "{said}");
+    let events: Vec<Value> = serde_json::from_str(&ocsf.stdout).unwrap();
+    assert_eq!(events.len(), findings.len());
+    for (id, region) in &unaudited {
+        assert!(
+            events
+                .iter()
+                .any(|e| e["resources"][0]["uid"] == id.as_str()
+                    && e["cloud"]["region"] == region.as_str()
+                    && e["status"] == "Unknown"
+                    && e["metadata"]["event_code"] == "not-audited"),
+            "{id} in {region}"
+        );
+    }
+}

@@ -8,6 +8,7 @@
 use std::collections::BTreeMap;
 
 mod drift;
+mod export;
 mod html;
 mod junit;
 mod markdown;
