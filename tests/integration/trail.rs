@@ -273,6 +273,37 @@ fn each_entry_says_who_granted_it_and_the_history_keeps_what_is_gone() {
         "{}",
         table.stdout
     );
+    // The fleet's Markdown and HTML say it too, with who granted it and when.
+    for (format, heading) in [
+        (
+            "markdown",
+            "Who had administrator power in CloudTrail's window, gone now (1 principal(s))",
+        ),
+        (
+            "html",
+            "<h2>Who had administrator power, gone now (1 principal(s))</h2>",
+        ),
+    ] {
+        let page = bed.run(
+            &common::scratch("trail-scan-pages"),
+            "admin",
+            &[
+                "scan",
+                "--regions",
+                "us-east-1",
+                "--no-iam",
+                "--format",
+                format,
+            ],
+        );
+        assert!(
+            page.stdout.contains(heading)
+                && page.stdout.contains(&role("contractor"))
+                && page.stdout.contains("role/Platform (session alice)"),
+            "{format}: {}",
+            page.stdout
+        );
+    }
 
     // The snapshot keeps the events: a replay says the same.
     let home = common::scratch("trail-snapshot");

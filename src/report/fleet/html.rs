@@ -68,6 +68,7 @@ impl FleetView<'_> {
         ));
         body.push_str(&self.cluster_table());
         body.push_str(&self.admin_view());
+        body.push_str(&self.latent_and_former_view());
         let legacy = self.config_map_clusters();
         if !legacy.is_empty() {
             body.push_str("<h2>Still in CONFIG_MAP</h2>\n<p>The creator holds system:masters invisibly and unrevocably.</p>\n<ul>\n");
@@ -191,6 +192,53 @@ impl FleetView<'_> {
             ));
         }
         out.push_str("</tbody></table></div>\n");
+        out
+    }
+
+    /// Who could make themselves administrators (IAM, before SCPs), and who had administrator
+    /// power within CloudTrail's window that is gone now — each said only when there is one.
+    fn latent_and_former_view(&self) -> String {
+        let mut out = String::new();
+        let latent = super::latent_view(self.clusters);
+        if !latent.is_empty() {
+            out.push_str(&format!(
+                "<h2>Who could make themselves administrators ({} principal(s))</h2>\n<p>What IAM allows them, before SCPs and permission boundaries of other accounts.</p>\n<div class=\"scroll\"><table id=\"fleet-latent\"><thead><tr><th scope=\"col\">principal</th><th scope=\"col\">how</th></tr></thead>\n<tbody>\n",
+                latent.len()
+            ));
+            for (arn, paths) in &latent {
+                let how: Vec<String> = paths
+                    .iter()
+                    .map(|p| esc(&format!("{}: {}", p.cluster, p.why)))
+                    .collect();
+                out.push_str(&format!(
+                    "<tr class=\"fleet-latent\"><td class=\"mono\">{}</td><td>{}</td></tr>\n",
+                    esc(arn),
+                    how.join("<br>")
+                ));
+            }
+            out.push_str("</tbody></table></div>\n");
+        }
+        let former = super::former_admins_view(self.clusters);
+        if !former.is_empty() {
+            out.push_str(&format!(
+                "<h2>Who had administrator power, gone now ({} principal(s))</h2>\n<p>Within CloudTrail's 90-day window: an administrator's access granted, then taken away.</p>\n<div class=\"scroll\"><table id=\"fleet-former\"><thead><tr><th scope=\"col\">principal</th><th scope=\"col\">cluster</th><th scope=\"col\">what</th><th scope=\"col\">by</th><th scope=\"col\">when</th></tr></thead>\n<tbody>\n",
+                former.len()
+            ));
+            for (arn, grants) in &former {
+                for grant in grants {
+                    out.push_str(&format!(
+                        "<tr class=\"fleet-former\"><td class=\"mono\">{}</td><td class=\"mono\">{}</td><td>{}</td><td>{}</td><td title=\"event {}\">{}</td></tr>\n",
+                        esc(arn),
+                        esc(&grant.cluster),
+                        esc(&grant.what),
+                        esc(&grant.actor),
+                        esc(&grant.event_id),
+                        esc(&grant.time)
+                    ));
+                }
+            }
+            out.push_str("</tbody></table></div>\n");
+        }
         out
     }
 

@@ -1,6 +1,7 @@
 //! The fleet as Markdown, for a job summary or a ticket: what could not be checked first, then
-//! one row per cluster, who can administer across the fleet, the clusters still in
-//! `CONFIG_MAP`, and what changed since the baseline.
+//! one row per cluster, who can administer across the fleet, who could make themselves
+//! administrators, who had administrator power in CloudTrail's window that is gone now, the
+//! clusters still in `CONFIG_MAP`, and what changed since the baseline.
 
 use super::{FleetView, access_view};
 use crate::infra::escape::markdown;
@@ -74,6 +75,47 @@ impl FleetView<'_> {
                     paths.len(),
                     how.join("<br>")
                 ));
+            }
+            out.push_str("\n</details>\n");
+        }
+        let latent = super::latent_view(self.clusters);
+        if !latent.is_empty() {
+            out.push_str(&format!(
+                "\n<details><summary>Who could make themselves administrators — IAM, before SCPs ({} principal(s))</summary>\n\n| principal | clusters | how |\n|---|---|---|\n",
+                latent.len()
+            ));
+            for (arn, paths) in &latent {
+                let how: Vec<String> = paths
+                    .iter()
+                    .map(|p| format!("{}: {}", markdown(&p.cluster), markdown(&p.why)))
+                    .collect();
+                out.push_str(&format!(
+                    "| {} | {} | {} |\n",
+                    markdown(arn),
+                    paths.len(),
+                    how.join("<br>")
+                ));
+            }
+            out.push_str("\n</details>\n");
+        }
+        let former = super::former_admins_view(self.clusters);
+        if !former.is_empty() {
+            out.push_str(&format!(
+                "\n<details><summary>Who had administrator power in CloudTrail's window, gone now ({} principal(s))</summary>\n\n| principal | cluster | what | by | when | event |\n|---|---|---|---|---|---|\n",
+                former.len()
+            ));
+            for (arn, grants) in &former {
+                for grant in grants {
+                    out.push_str(&format!(
+                        "| {} | {} | {} | {} | {} | {} |\n",
+                        markdown(arn),
+                        markdown(&grant.cluster),
+                        markdown(&grant.what),
+                        markdown(&grant.actor),
+                        markdown(&grant.time),
+                        markdown(&grant.event_id)
+                    ));
+                }
             }
             out.push_str("\n</details>\n");
         }
