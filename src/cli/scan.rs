@@ -181,6 +181,19 @@ pub fn run(args: ScanArgs) -> CliResult {
     }
     // Resuming: what the partial scan finished is kept; what it could not read is tried again.
     let mut options = args.fleet.clone();
+    // The baseline's complete CloudTrail reads, carried forward: each account and region whose
+    // clusters all have one is read only from shortly before its end.
+    if let Some((_, before)) = &fleet.baseline {
+        options.audit.carried_trails = std::sync::Arc::new(
+            before
+                .iter()
+                .filter_map(|line| {
+                    let trail = line.report.trail.as_deref()?;
+                    Some((line.report.cluster_arn()?.to_string(), trail.clone()))
+                })
+                .collect(),
+        );
+    }
     if let Some(partial) = &args.resume {
         for line in read_lines(partial)? {
             if let FleetLine::Cluster(done) = line {

@@ -21,6 +21,46 @@ pub struct Trail {
     /// Pages of `LookupEvents` read for the account and region (shared by its clusters).
     #[serde(default)]
     pub pages: usize,
+    /// With `scan --baseline`: the events before this instant (RFC 3339) were carried from the
+    /// baseline's complete read of them, and CloudTrail was read only from shortly before it.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub carried_until: Option<String>,
+}
+
+impl Trail {
+    /// A read of the events since `newer.window_start` joined to an `earlier` complete read of
+    /// the window before it: `earlier`'s events still inside the new window, then `newer`'s —
+    /// an event both hold (the overlap read twice) once, as `newer` has it. The window is the
+    /// new one, from `window_start` (CloudTrail's 90 days back from now) to `newer`'s end.
+    pub fn carried_forward(earlier: &Trail, newer: Trail, window_start: &str) -> Trail {
+        let since = newer.window_start.clone();
+        let fresh: std::collections::BTreeSet<&str> =
+            newer.events.iter().map(|e| e.event_id.as_str()).collect();
+        let in_window = |t: &str| seconds(t) >= seconds(window_start);
+        let mut events: Vec<TrailEvent> = earlier
+            .events
+            .iter()
+            .filter(|e| in_window(&e.event_time) && !fresh.contains(e.event_id.as_str()))
+            .cloned()
+            .collect();
+        events.extend(newer.events);
+        // Oldest first, as a whole read keeps them (the sort is stable: ties keep their order).
+        events.sort_by_key(|e| seconds(&e.event_time));
+        Trail {
+            window_start: window_start.to_string(),
+            window_end: newer.window_end,
+            events,
+            incomplete: newer.incomplete,
+            pages: newer.pages,
+            carried_until: Some(since),
+        }
+    }
+}
+
+/// Seconds since the epoch of an RFC 3339 instant (0 when it is not one).
+fn seconds(time: &str) -> i64 {
+    aws_smithy_types::DateTime::from_str(time, aws_smithy_types::date_time::Format::DateTime)
+        .map_or(0, |t| t.secs())
 }
 
 /// One EKS management event, as far as attribution needs it.
@@ -52,6 +92,9 @@ pub struct TrailEvent {
     /// Set when the call failed: it granted nothing.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub error_code: Option<String>,
+    /// For `CreateCluster`: the `bootstrapClusterCreatorAdminPermissions` it asked for.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub bootstrap_creator_admin: Option<bool>,
 }
 
 /// Who made a call (`userIdentity`).
@@ -112,5 +155,72 @@ impl TrailActor {
             said.push_str(&format!(" ({})", extra.join(", ")));
         }
         said
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn event(id: &str, time: &str) -> TrailEvent {
+        TrailEvent {
+            event_id: id.into(),
+            event_name: "CreateAccessEntry".into(),
+            event_time: time.into(),
+            principal_arn: None,
+            policy_arn: None,
+            access_scope: None,
+            kubernetes_groups: Vec::new(),
+            authentication_mode: None,
+            actor: TrailActor::default(),
+            source_ip: None,
+            user_agent: None,
+            error_code: None,
+            bootstrap_creator_admin: None,
+        }
+    }
+
+    fn trail(start: &str, end: &str, events: Vec<TrailEvent>) -> Trail {
+        Trail {
+            window_start: start.into(),
+            window_end: end.into(),
+            events,
+            incomplete: None,
+            pages: 1,
+            carried_until: None,
+        }
+    }
+
+    /// The earlier read's events still in the window, then the new ones; the overlap once;
+    /// what fell out of CloudTrail's 90 days gone, as a whole read would have it.
+    #[test]
+    fn a_trail_carried_forward_is_what_a_whole_read_gives() {
+        let earlier = trail(
+            "2026-08-01T00:00:00Z",
+            "2026-11-01T00:00:00Z",
+            vec![
+                event("too-old", "2026-08-15T00:00:00Z"),
+                event("kept", "2026-10-01T00:00:00Z"),
+                event("overlap", "2026-10-31T23:30:00Z"),
+            ],
+        );
+        let newer = trail(
+            "2026-10-31T23:00:00Z",
+            "2026-12-07T00:00:00Z",
+            vec![
+                event("overlap", "2026-10-31T23:30:00Z"),
+                event("new", "2026-12-01T00:00:00Z"),
+            ],
+        );
+        let carried = Trail::carried_forward(&earlier, newer, "2026-09-08T00:00:00Z");
+        let ids: Vec<&str> = carried.events.iter().map(|e| e.event_id.as_str()).collect();
+        assert_eq!(ids, ["kept", "overlap", "new"]);
+        assert_eq!(carried.window_start, "2026-09-08T00:00:00Z");
+        assert_eq!(carried.window_end, "2026-12-07T00:00:00Z");
+        assert_eq!(
+            carried.carried_until.as_deref(),
+            Some("2026-10-31T23:00:00Z")
+        );
+        assert!(carried.incomplete.is_none());
     }
 }

@@ -90,6 +90,7 @@ pub fn judge_declared(
             collected_at: None,
             history: Vec::new(),
             history_state: Default::default(),
+            trail: None,
         }),
         open,
         ..Evidence::default()

@@ -287,6 +287,7 @@ pub fn judge(evidence: Evidence<'_>, finish: &[&dyn Finish]) -> CheckResult {
                     )),
                     None => crate::judge::result::HistoryState::Read,
                 };
+                context.trail = trail.incomplete.is_none().then(|| trail.clone());
             }
             Some(crate::evidence::Fetched::Unknown(u)) => {
                 context.history_state = crate::judge::result::HistoryState::Unread(format!(

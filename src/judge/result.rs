@@ -75,6 +75,10 @@ pub struct LiveContext {
     /// Whether `history` is CloudTrail's whole record of the window.
     #[serde(skip)]
     pub history_state: HistoryState,
+    /// The CloudTrail events `history` and the provenance were read from, when they were read
+    /// whole: what a later `scan --baseline` carries forward.
+    #[serde(skip)]
+    pub trail: Option<crate::evidence::Trail>,
 }
 
 /// What the audit knows of who granted each way in.

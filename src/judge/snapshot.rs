@@ -187,6 +187,14 @@ pub fn snapshot_evidence(snapshot: &Snapshot) -> Result<Evidence<'_>, CheckError
             unknown.detail
         ));
     }
+    if let Fetched::Found(trail) = &snapshot.trail
+        && let Some(since) = &trail.carried_until
+    {
+        trailing_notes.push(format!(
+            "{cluster_arn}: CloudTrail's EKS events before {since} were carried from the baseline's complete read; CloudTrail was read since then ({} page(s))",
+            trail.pages
+        ));
+    }
     if let Fetched::Found(log) = &snapshot.audit_log
         && let Some(unknown) = &log.incomplete
     {
@@ -296,6 +304,7 @@ pub fn snapshot_evidence(snapshot: &Snapshot) -> Result<Evidence<'_>, CheckError
                 "CloudTrail's EKS events were not read: the cluster is not known to EKS by name"
                     .into(),
             ),
+            trail: None,
         }),
         aws_auth_unread,
         open: Vec::new(),

@@ -33,6 +33,9 @@ pub struct AuditOptions {
     pub iam: bool,
     /// The creator as the user knows it (`--creator`): CloudTrail is then not asked.
     pub creator: Option<String>,
+    /// By cluster ARN, an earlier complete read of its CloudTrail events (`scan --baseline`):
+    /// carried forward, with CloudTrail read only after it.
+    pub carried_trails: std::sync::Arc<std::collections::BTreeMap<String, crate::evidence::Trail>>,
 }
 
 /// Why an audit could not start: nothing was read. The command exits 2.
@@ -107,6 +110,7 @@ pub async fn collect_target(
             session.in_region(region)
         }
     });
+    let carried_trail = options.carried_trails.get(&info.arn);
     let mut snapshot = super::collect::collect(
         &connection,
         info,
@@ -116,6 +120,7 @@ pub async fn collect_target(
             eks: eks.as_ref(),
             iam: options.iam.then_some(session),
             creator: options.creator.as_deref(),
+            carried_trail,
         },
         collected_at,
     )
@@ -160,6 +165,7 @@ impl AuditOptions {
             },
             iam,
             creator,
+            carried_trails: Default::default(),
         }
     }
 }

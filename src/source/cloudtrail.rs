@@ -109,17 +109,21 @@ pub fn event_of(detail: &Value, event_id: &str, event_time: &str) -> TrailEvent 
         source_ip: text(&detail["sourceIPAddress"]),
         user_agent: text(&detail["userAgent"]),
         error_code: text(&detail["errorCode"]),
+        bootstrap_creator_admin:
+            parameters["accessConfig"]["bootstrapClusterCreatorAdminPermissions"].as_bool(),
     }
 }
 
-/// Each cluster's kept events, with the `bootstrapClusterCreatorAdminPermissions` a
-/// `CreateCluster` asked for.
-type ByCluster = std::collections::HashMap<String, Vec<(TrailEvent, Option<bool>)>>;
+/// Each cluster's kept events.
+type ByCluster = std::collections::HashMap<String, Vec<TrailEvent>>;
 
 /// The account and region's stream: each cluster's kept events, handed to the cluster that
 /// asks (taken, not copied: a fleet's streams are not held twice), with the window read.
 #[derive(Debug)]
 pub struct Stream {
+    /// From when the stream was read: CloudTrail's 90 days back, or with `scan --baseline`
+    /// shortly before the baseline's read ended (epoch seconds; `None`: the whole window).
+    since: Option<i64>,
     window_start: String,
     window_end: String,
     by_cluster: std::sync::Mutex<ByCluster>,
@@ -128,28 +132,39 @@ pub struct Stream {
 }
 
 /// Reads the account and region's EKS events, once: every cluster of the session's account
-/// and region shares the read.
+/// and region shares the read. `since` (epoch seconds) reads only the events after it; the
+/// first caller's choice holds for all.
 async fn stream(
     session: &AwsSession,
     now: std::time::SystemTime,
+    since: Option<i64>,
 ) -> &Fetched<std::sync::Arc<Stream>> {
     session
         .regional
         .eks_trail
-        .get_or_init(|| Box::pin(read_stream(session, now)))
+        .get_or_init(|| Box::pin(read_stream(session, now, since)))
         .await
+}
+
+/// The start of CloudTrail's window at `now_secs`: 90 days back.
+fn window_start(now_secs: i64) -> i64 {
+    now_secs - HISTORY_DAYS * 86_400
 }
 
 async fn read_stream(
     session: &AwsSession,
     now: std::time::SystemTime,
+    since: Option<i64>,
 ) -> Fetched<std::sync::Arc<Stream>> {
     let now_secs = crate::infra::time::epoch_secs(now);
-    let start = now_secs - HISTORY_DAYS * 86_400;
+    // A baseline older than the window, or ending in the future (a skewed clock), is no help.
+    let since = since.filter(|s| *s > window_start(now_secs) && *s < now_secs);
+    let start = since.unwrap_or(window_start(now_secs));
     let client = session.cloudtrail();
     // Grouped by cluster as it is read (newest first, as LookupEvents answers).
     let mut by_cluster = ByCluster::new();
     let mut found = Stream {
+        since,
         window_start: crate::infra::time::rfc3339_secs(start),
         window_end: crate::infra::time::rfc3339_secs(now_secs),
         by_cluster: Default::default(),
@@ -218,14 +233,11 @@ async fn read_stream(
                 continue;
             };
             let time = super::eks::date(event.event_time()).unwrap_or_default();
-            let bootstrap = detail["requestParameters"]["accessConfig"]
-                ["bootstrapClusterCreatorAdminPermissions"]
-                .as_bool();
             let kept = event_of(&detail, event.event_id().unwrap_or_default(), &time);
             match by_cluster.get_mut(cluster) {
-                Some(events) => events.push((kept, bootstrap)),
+                Some(events) => events.push(kept),
                 None => {
-                    by_cluster.insert(cluster.to_string(), vec![(kept, bootstrap)]);
+                    by_cluster.insert(cluster.to_string(), vec![kept]);
                 }
             }
         }
@@ -244,20 +256,45 @@ async fn read_stream(
 }
 
 /// Starts (or joins) the read of the session's account and region stream, for a fleet scan
-/// that knows its clusters are coming.
-pub async fn prefetch(session: &AwsSession) {
-    stream(session, std::time::SystemTime::now()).await;
+/// that knows its clusters are coming: since `since` (epoch seconds) when every one of them
+/// carries a complete earlier read (`scan --baseline`), else the whole window.
+pub async fn prefetch(session: &AwsSession, since: Option<i64>) {
+    stream(session, std::time::SystemTime::now(), since).await;
+}
+
+/// How far before the baseline's end an incremental read starts again: CloudTrail delivers an
+/// event to its history minutes after the call (typically within 15), so the last stretch the
+/// baseline read may have been missing some. What both reads hold is kept once.
+pub const OVERLAP_SECS: i64 = 3_600;
+
+/// Where an incremental read of an account and region starts: an hour before the earliest end
+/// of its clusters' carried reads — `None` (read the whole window) unless every cluster has one.
+pub fn since_of<'a>(carried: impl IntoIterator<Item = Option<&'a Trail>>) -> Option<i64> {
+    let mut earliest: Option<i64> = None;
+    for trail in carried {
+        let end = aws_smithy_types::DateTime::from_str(
+            &trail?.window_end,
+            aws_smithy_types::date_time::Format::DateTime,
+        )
+        .ok()?
+        .secs();
+        earliest = Some(earliest.map_or(end, |e| e.min(end)));
+    }
+    earliest.map(|end| end - OVERLAP_SECS)
 }
 
 /// The EKS events of `cluster` in its account and region's stream, taken from it (each
 /// cluster is read once), with the `bootstrapClusterCreatorAdminPermissions` its
-/// `CreateCluster` asked for.
+/// `CreateCluster` asked for. When the stream was read only since an earlier read ended
+/// (`scan --baseline`), `carried` — that earlier complete read of the cluster — supplies the
+/// events before; without it the events before are said to be unread.
 pub async fn trail(
     cluster: &str,
     session: &AwsSession,
     now: std::time::SystemTime,
+    carried: Option<&Trail>,
 ) -> (Fetched<Trail>, Option<bool>) {
-    match stream(session, now).await {
+    match stream(session, now, None).await {
         Fetched::Found(stream) => {
             let taken = stream
                 .by_cluster
@@ -265,18 +302,39 @@ pub async fn trail(
                 .map(|mut by_cluster| by_cluster.remove(cluster))
                 .unwrap_or_default()
                 .unwrap_or_default();
-            let bootstrap = taken
-                .iter()
-                .rev()
-                .find(|(e, _)| e.event_name == "CreateCluster" && e.error_code.is_none())
-                .and_then(|(_, b)| *b);
-            let trail = Trail {
+            let read = Trail {
                 window_start: stream.window_start.clone(),
                 window_end: stream.window_end.clone(),
-                events: taken.into_iter().map(|(e, _)| e).collect(),
+                events: taken,
                 incomplete: stream.incomplete.clone(),
                 pages: stream.pages,
+                carried_until: None,
             };
+            let trail = match (stream.since, carried) {
+                (None, _) => read,
+                (Some(_), Some(earlier)) => {
+                    let start = window_start(crate::infra::time::epoch_secs(now));
+                    Trail::carried_forward(earlier, read, &crate::infra::time::rfc3339_secs(start))
+                }
+                (Some(_), None) => Trail {
+                    incomplete: read.incomplete.clone().or_else(|| {
+                        Some(Unknown {
+                            reason: UnknownReason::Skipped,
+                            detail: format!(
+                                "CloudTrail was read only since {} (the baseline's read of the account and region) and the baseline holds no complete read of this cluster: older events were not read",
+                                read.window_start
+                            ),
+                        })
+                    }),
+                    ..read
+                },
+            };
+            let bootstrap = trail
+                .events
+                .iter()
+                .rev()
+                .find(|e| e.event_name == "CreateCluster" && e.error_code.is_none())
+                .and_then(|e| e.bootstrap_creator_admin);
             (Fetched::Found(trail), bootstrap)
         }
         Fetched::Absent => (Fetched::Absent, None),
@@ -348,6 +406,32 @@ mod tests {
             Some("arn:aws:iam::1:user/bob")
         );
         assert_eq!(actor_of(&json!({})).principal, None);
+    }
+
+    /// An account and region is read from an hour before the earliest carried read's end —
+    /// and whole as soon as one of its clusters carries none.
+    #[test]
+    fn an_incremental_read_starts_before_the_earliest_carried_end() {
+        let read = |end: &str| Trail {
+            window_start: "2026-09-01T00:00:00Z".into(),
+            window_end: end.into(),
+            events: Vec::new(),
+            incomplete: None,
+            pages: 1,
+            carried_until: None,
+        };
+        let (a, b) = (read("2026-11-30T00:00:00Z"), read("2026-11-29T00:00:00Z"));
+        let at = |t: &str| {
+            aws_smithy_types::DateTime::from_str(t, aws_smithy_types::date_time::Format::DateTime)
+                .unwrap()
+                .secs()
+        };
+        assert_eq!(
+            since_of([Some(&a), Some(&b)]),
+            Some(at("2026-11-29T00:00:00Z") - OVERLAP_SECS)
+        );
+        assert_eq!(since_of([Some(&a), None]), None);
+        assert_eq!(since_of([]), None);
     }
 
     #[test]

@@ -78,6 +78,9 @@ pub struct AwsReads<'a> {
     pub iam: Option<&'a AwsSession>,
     /// The creator as the user knows it (`--creator`): CloudTrail is then not asked.
     pub creator: Option<&'a str>,
+    /// An earlier complete read of the cluster's CloudTrail events, carried forward when the
+    /// account and region's stream was read only after it (`scan --baseline`).
+    pub carried_trail: Option<&'a crate::evidence::Trail>,
 }
 
 /// Reads aws-auth, the caller's identity, the four RBAC lists and the access entries, all in
@@ -116,7 +119,9 @@ pub async fn collect(
     let trail_and_creator = Box::pin(async {
         let now = std::time::SystemTime::now();
         let (trail, bootstrap) = match aws.eks {
-            Some(options) => super::cloudtrail::trail(&cluster.name, options, now).await,
+            Some(options) => {
+                super::cloudtrail::trail(&cluster.name, options, now, aws.carried_trail).await
+            }
             None => (
                 Fetched::unknown(
                     UnknownReason::Skipped,

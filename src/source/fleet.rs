@@ -369,10 +369,21 @@ async fn scan_region(shared: &Arc<Shared>, session: AwsSession, account: String,
     let mut tasks = JoinSet::new();
     // The account and region's CloudTrail stream starts now, paced on its own, while the
     // clusters wait their turn: each of them then takes its events from what was read.
+    // With `--baseline`, only what came after the baseline's read, when every cluster here
+    // carries a complete earlier read of its events; else the whole window.
     if !wanted.is_empty() {
+        let partition = crate::model::arn::partition_of_region(Some(&region));
+        let carried = &options.audit.carried_trails;
+        let since = super::cloudtrail::since_of(wanted.iter().map(|name| {
+            carried.get(&format!(
+                "arn:{partition}:eks:{region}:{account}:cluster/{name}"
+            ))
+        }));
         let (shared, session) = (shared.clone(), session.clone());
         tasks.spawn(async move {
-            shared.within(super::cloudtrail::prefetch(&session)).await;
+            shared
+                .within(super::cloudtrail::prefetch(&session, since))
+                .await;
         });
     }
     for name in wanted {

@@ -127,6 +127,7 @@ fn findings_of(code: &str, path: &Path) -> Vec<Finding> {
             collected_at: Some(format!("{FIXTURE_DAY}T00:00:00Z")),
             history: Vec::new(),
             history_state: HistoryState::Unread("CloudTrail was not read".into()),
+            trail: None,
         }),
         ..Evidence::default()
     };

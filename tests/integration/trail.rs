@@ -648,3 +648,120 @@ fn the_audit_log_says_who_added_each_aws_auth_row() {
         report["notes"]
     );
 }
+
+/// `scan --baseline`: CloudTrail is read only from shortly before the baseline's read ended,
+/// and what the baseline read before is carried forward — the same history and provenance as
+/// a whole read, from fewer pages. The baseline here is the first scan's, its reads cut back to
+/// twelve days ago (as a scan of twelve days ago would have left them): the second scan must read
+/// the events since then itself.
+#[test]
+fn a_scan_with_a_baseline_reads_only_what_came_after_it_and_carries_the_rest() {
+    let bed = Testbed::start(scenario());
+    let scan = |home: &str, extra: &[&str]| {
+        let mut args = vec![
+            "scan",
+            "--regions",
+            "us-east-1",
+            "--no-iam",
+            "--format",
+            "jsonl",
+        ];
+        args.extend_from_slice(extra);
+        bed.run(&common::scratch(home), "admin", &args)
+    };
+    let before = lookups(&bed);
+    let whole = scan("trail-baseline-whole", &[]);
+    let whole_pages = lookups(&bed) - before;
+    assert_eq!(whole_pages, 2, "{}", whole.stderr);
+    // Clusters finish in any order: by name.
+    let clusters = |out: &str| -> Vec<Value> {
+        let mut lines: Vec<Value> = out
+            .lines()
+            .map(|l| serde_json::from_str::<Value>(l).unwrap())
+            .filter(|l| l["kind"] == "cluster")
+            .collect();
+        lines.sort_by_key(|l| l["cluster"].as_str().unwrap().to_string());
+        lines
+    };
+    let twelve_days_ago = {
+        let now = std::time::SystemTime::now()
+            .duration_since(std::time::UNIX_EPOCH)
+            .unwrap()
+            .as_secs() as i64;
+        aws_smithy_types::DateTime::from_secs(now - 12 * 86_400)
+            .fmt(aws_smithy_types::date_time::Format::DateTime)
+            .unwrap()
+    };
+    let seconds = |t: &str| {
+        aws_smithy_types::DateTime::from_str(t, aws_smithy_types::date_time::Format::DateTime)
+            .unwrap()
+            .secs()
+    };
+    // The baseline as a scan twelve days ago left it.
+    let mut baseline = String::new();
+    for line in whole.stdout.lines() {
+        let mut line: Value = serde_json::from_str(line).unwrap();
+        if line["kind"] == "cluster" {
+            let trail = &mut line["report"]["trail"];
+            assert!(trail.is_object(), "a whole read is carried: {line:#}");
+            trail["window_end"] = json!(twelve_days_ago);
+            let events = trail["events"].as_array_mut().unwrap();
+            events
+                .retain(|e| seconds(e["event_time"].as_str().unwrap()) < seconds(&twelve_days_ago));
+        }
+        baseline.push_str(&format!("{line}\n"));
+    }
+    let home = common::scratch("trail-baseline-files");
+    let path = common::write(&home, "baseline.jsonl", baseline.as_bytes());
+    let before = lookups(&bed);
+    let incremental = scan("trail-baseline-incremental", &["--baseline", &path]);
+    let incremental_pages = lookups(&bed) - before;
+    assert_eq!(
+        incremental_pages, 1,
+        "only the last twelve days: {}",
+        incremental.stderr
+    );
+    // The same events, history and provenance as the whole read.
+    let (whole, incremental) = (clusters(&whole.stdout), clusters(&incremental.stdout));
+    assert_eq!(whole.len(), 2);
+    for (a, b) in whole.iter().zip(&incremental) {
+        let ids = |line: &Value, key: &str| -> Vec<String> {
+            line["report"][key]
+                .as_array()
+                .into_iter()
+                .flatten()
+                .map(|h| {
+                    format!(
+                        "{} {} {} gone={} admin={}",
+                        h["event_id"], h["event"], h["principal"], h["gone"], h["admin"]
+                    )
+                })
+                .collect()
+        };
+        assert_eq!(ids(a, "history"), ids(b, "history"), "{}", a["cluster"]);
+        let actors = |line: &Value| -> Vec<String> {
+            line["report"]["principals"]
+                .as_array()
+                .into_iter()
+                .flatten()
+                .map(|p| p["provenance"]["actor"].to_string())
+                .collect()
+        };
+        assert_eq!(actors(a), actors(b), "{}", a["cluster"]);
+        let trail = &b["report"]["trail"];
+        assert_eq!(
+            trail["events"].as_array().unwrap().len(),
+            a["report"]["trail"]["events"].as_array().unwrap().len()
+        );
+        assert!(trail["carried_until"].is_string(), "{trail:#}");
+        assert!(
+            b["report"]["notes"]
+                .as_array()
+                .unwrap()
+                .iter()
+                .any(|n| n.as_str().unwrap().contains("carried from the baseline")),
+            "{:#}",
+            b["report"]["notes"]
+        );
+    }
+}

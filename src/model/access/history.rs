@@ -380,6 +380,7 @@ mod tests {
             source_ip: None,
             user_agent: None,
             error_code: None,
+            bootstrap_creator_admin: None,
         }
     }
 
@@ -390,6 +391,7 @@ mod tests {
             events,
             incomplete: None,
             pages: 1,
+            carried_until: None,
         }
     }
 

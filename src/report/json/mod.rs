@@ -119,6 +119,11 @@ pub struct Report<'a> {
     /// the mode; `gone` marks a grant that no longer exists. Only where CloudTrail was read.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub history: Option<Cow<'a, [crate::model::access::history::HistoryItem]>>,
+    /// The CloudTrail events the history and the provenance were read from, when CloudTrail's
+    /// window was read whole: a later `scan --baseline` with this report carries them forward
+    /// and reads CloudTrail only after `window_end`.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub trail: Option<Cow<'a, crate::evidence::Trail>>,
     pub findings: Cow<'a, [Finding]>,
     pub notes: Cow<'a, [String]>,
     pub coverage: Cow<'a, Coverage>,
@@ -147,6 +152,11 @@ impl Report<'_> {
                 .as_ref()
                 .filter(|l| !l.history.is_empty())
                 .map(|l| Cow::Borrowed(l.history.as_slice())),
+            trail: result
+                .live
+                .as_ref()
+                .and_then(|l| l.trail.as_ref())
+                .map(Cow::Borrowed),
             findings: Cow::Borrowed(&result.findings),
             notes: Cow::Borrowed(&result.notes),
             coverage: Cow::Borrowed(&result.coverage),
@@ -189,6 +199,7 @@ impl Report<'_> {
                 .collect(),
             principals: self.principals.map(|p| Cow::Owned(p.into_owned())),
             history: self.history.map(|h| Cow::Owned(h.into_owned())),
+            trail: self.trail.map(|t| Cow::Owned(t.into_owned())),
             findings: Cow::Owned(self.findings.into_owned()),
             notes: Cow::Owned(self.notes.into_owned()),
             coverage: Cow::Owned(self.coverage.into_owned()),

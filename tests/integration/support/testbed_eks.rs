@@ -228,7 +228,8 @@ pub(super) fn update_route(
 
 /// CloudTrail LookupEvents (JSON 1.1): the EKS events of the clusters of the caller's account
 /// and region (their `CreateCluster` events, for those with a creator, and their `trail`),
-/// newest first, 50 a page (`NextToken` is the offset). A cluster's fault applies to the call,
+/// newest first, within the request's `StartTime`–`EndTime`, 50 a page (`NextToken` is the
+/// offset). A cluster's fault applies to the call,
 /// from its `cloudtrail_fault_from_page` on.
 pub(super) fn lookup_events(
     state: &State,
@@ -317,6 +318,15 @@ pub(super) fn lookup_events(
                                "EventTime": now - days * 86_400.0, "CloudTrailEvent": detail.to_string()}));
         }
     }
+    // The request's window, as CloudTrail applies it.
+    let (from, to) = (
+        request["StartTime"].as_f64().unwrap_or(f64::MIN),
+        request["EndTime"].as_f64().unwrap_or(f64::MAX),
+    );
+    events.retain(|e| {
+        let at = e["EventTime"].as_f64().unwrap_or(0.0);
+        from <= at && at <= to
+    });
     events.sort_by(|a, b| {
         b["EventTime"]
             .as_f64()
