@@ -213,6 +213,50 @@ fn measure(size: &Size, with_loop: bool) {
             .join(", "),
         summary["exit"]
     );
+    // A week later, with this scan as its baseline: CloudTrail read only after it (one page an
+    // account and region here: nothing new), the rest carried forward (#27 §3).
+    let baseline = home.join("baseline.jsonl");
+    std::fs::write(&baseline, &stdout).unwrap();
+    let mut again = bed.command(OsStr::new("/usr/bin/time"), &home, "admin");
+    again
+        .args([
+            "-v",
+            env!("CARGO_BIN_EXE_aws-auth-audit"),
+            "scan",
+            "--accounts",
+        ])
+        .arg(accounts.join(","))
+        .args(["--role-name", "auditor", "--regions"])
+        .arg(regions.join(","))
+        .args([
+            "--concurrency",
+            "16",
+            "--format",
+            "jsonl",
+            "--quiet",
+            "--timeout",
+            "30",
+        ])
+        .arg("--baseline")
+        .arg(&baseline);
+    let before = bed.requests().len();
+    let (wall_again, peak_again, stdout_again) = timed(again);
+    let lookups_again = bed.requests()[before..]
+        .iter()
+        .filter(|r| r.server == "cloudtrail")
+        .count();
+    assert_eq!(
+        stdout_again
+            .lines()
+            .filter(|l| l.contains("\"kind\":\"cluster\""))
+            .count(),
+        clusters
+    );
+    println!(
+        "scan --baseline (the scan above): {lookups_again} LookupEvents (was {lookups}), {wall_again:.1} s wall, peak RSS {peak_again:.0} MiB; baseline {:.1} MiB",
+        baseline.metadata().unwrap().len() as f64 / (1024.0 * 1024.0)
+    );
+    assert_eq!(lookups_again, pairs, "one page an account and region");
     if !with_loop {
         return;
     }

@@ -134,9 +134,13 @@ pub fn run(args: ScanArgs) -> CliResult {
                 &snapshot.to_json(),
             )?;
         }
-        lines.write(&crate::report::fleet::line(&FleetLine::Cluster(
-            line.clone(),
-        )))?;
+        lines.write(&crate::report::fleet::cluster_line(&line))?;
+        // The CloudTrail events a report carries are for the next scan's baseline: once its line
+        // is written, only a JSON report (written whole at the end) still needs them in memory.
+        let mut line = line;
+        if args.format != FleetFormat::Json {
+            line.report.trail = None;
+        }
         fleet.add_cluster(line);
         Ok(())
     };
@@ -183,13 +187,14 @@ pub fn run(args: ScanArgs) -> CliResult {
     let mut options = args.fleet.clone();
     // The baseline's complete CloudTrail reads, carried forward: each account and region whose
     // clusters all have one is read only from shortly before its end.
-    if let Some((_, before)) = &fleet.baseline {
+    // (Taken out of the baseline's lines, not copied: drift needs the rest of them.)
+    if let Some((_, before)) = &mut fleet.baseline {
         options.audit.carried_trails = std::sync::Arc::new(
             before
-                .iter()
+                .iter_mut()
                 .filter_map(|line| {
-                    let trail = line.report.trail.as_deref()?;
-                    Some((line.report.cluster_arn()?.to_string(), trail.clone()))
+                    let trail = line.report.trail.take()?.into_owned();
+                    Some((line.report.cluster_arn()?.to_string(), trail))
                 })
                 .collect(),
         );

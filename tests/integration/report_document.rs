@@ -128,3 +128,28 @@ fn a_baseline_of_another_shape_version_is_refused_by_name() {
         r.stderr
     );
 }
+
+/// A cluster's line written from a borrowed line (`cluster_line`, what a scan writes) is the
+/// line the tagged `FleetLine` writes, byte for byte, and reads back into the same line.
+#[test]
+fn a_cluster_line_written_without_a_copy_is_the_tagged_line() {
+    use aws_auth_audit::report::fleet::{ClusterLine, FleetLine, cluster_line, line};
+    let report = common::run(&[
+        "check",
+        common::repo()
+            .join("examples/snapshot.json")
+            .to_str()
+            .unwrap(),
+        "--format",
+        "json",
+    ]);
+    let value = serde_json::json!({
+        "account": "123456789012", "region": "us-east-1", "cluster": "demo", "exit": 1,
+        "report": serde_json::from_str::<serde_json::Value>(&report.stdout).unwrap(),
+    });
+    let read = ClusterLine::read(value).unwrap();
+    let borrowed = cluster_line(&read);
+    assert_eq!(borrowed, line(&FleetLine::Cluster(read.clone())));
+    let again = ClusterLine::read(serde_json::from_str(&borrowed).unwrap()).unwrap();
+    assert_eq!(cluster_line(&again), borrowed);
+}

@@ -490,3 +490,21 @@ pub fn line(item: &FleetLine) -> String {
     text.push('\n');
     text
 }
+
+/// A cluster's line, as [`line`] writes `FleetLine::Cluster`, from a borrowed line (a fleet's
+/// lines are large: written without a copy).
+pub fn cluster_line(cluster: &ClusterLine) -> String {
+    #[derive(Serialize)]
+    struct Tagged<'a> {
+        kind: &'static str,
+        #[serde(flatten)]
+        line: &'a ClusterLine,
+    }
+    let mut text = serde_json::to_string(&Tagged {
+        kind: "cluster",
+        line: cluster,
+    })
+    .expect("serialisable");
+    text.push('\n');
+    text
+}

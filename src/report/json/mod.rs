@@ -177,7 +177,16 @@ impl Report<'_> {
         Report {
             version: self.version,
             tool: self.tool,
-            cluster: self.cluster.map(|c| Cow::Owned(c.into_owned())),
+            // The context's own copies of the matrix, the history and the CloudTrail events
+            // (which it keeps for judging, and a report read back never has) are left out: the
+            // report holds each once — a fleet keeps hundreds of these.
+            cluster: self.cluster.map(|c| {
+                let mut context = c.into_owned();
+                context.principals = Vec::new();
+                context.history = Vec::new();
+                context.trail = None;
+                Cow::Owned(context)
+            }),
             policy: self.policy.map(|p| Cow::Owned(p.into_owned())),
             inputs: self
                 .inputs
