@@ -141,25 +141,30 @@ fn measure(size: &Size, with_loop: bool) {
     let accounts: Vec<String> = (0..size.accounts).map(account).collect();
     let regions: Vec<&str> = REGIONS.iter().take(size.regions).copied().collect();
     let clusters = size.accounts * size.regions * size.per_pair;
-    let mut scan = bed.command(OsStr::new("/usr/bin/time"), &home, "admin");
-    scan.args([
-        "-v",
-        env!("CARGO_BIN_EXE_aws-auth-audit"),
-        "scan",
-        "--accounts",
-    ])
-    .arg(accounts.join(","))
-    .args(["--role-name", "auditor", "--regions"])
-    .arg(regions.join(","))
-    .args([
-        "--concurrency",
-        "16",
-        "--format",
-        "jsonl",
-        "--quiet",
-        "--timeout",
-        "30",
-    ]);
+    // `/usr/bin/time -v aws-auth-audit scan …` over the whole fleet.
+    let scan_command = || {
+        let mut scan = bed.command(OsStr::new("/usr/bin/time"), &home, "admin");
+        scan.args([
+            "-v",
+            env!("CARGO_BIN_EXE_aws-auth-audit"),
+            "scan",
+            "--accounts",
+        ])
+        .arg(accounts.join(","))
+        .args(["--role-name", "auditor", "--regions"])
+        .arg(regions.join(","))
+        .args([
+            "--concurrency",
+            "16",
+            "--format",
+            "jsonl",
+            "--quiet",
+            "--timeout",
+            "30",
+        ]);
+        scan
+    };
+    let mut scan = scan_command();
     // `FLEET_BENCH_ARGS` adds options to the scan (to measure one cost apart, e.g. `--no-iam`).
     if let Ok(extra) = std::env::var("FLEET_BENCH_ARGS") {
         scan.args(extra.split_whitespace());
@@ -217,28 +222,8 @@ fn measure(size: &Size, with_loop: bool) {
     // account and region here: nothing new), the rest carried forward (#27 §3).
     let baseline = home.join("baseline.jsonl");
     std::fs::write(&baseline, &stdout).unwrap();
-    let mut again = bed.command(OsStr::new("/usr/bin/time"), &home, "admin");
-    again
-        .args([
-            "-v",
-            env!("CARGO_BIN_EXE_aws-auth-audit"),
-            "scan",
-            "--accounts",
-        ])
-        .arg(accounts.join(","))
-        .args(["--role-name", "auditor", "--regions"])
-        .arg(regions.join(","))
-        .args([
-            "--concurrency",
-            "16",
-            "--format",
-            "jsonl",
-            "--quiet",
-            "--timeout",
-            "30",
-        ])
-        .arg("--baseline")
-        .arg(&baseline);
+    let mut again = scan_command();
+    again.arg("--baseline").arg(&baseline);
     let before = bed.requests().len();
     let (wall_again, peak_again, stdout_again) = timed(again);
     let lookups_again = bed.requests()[before..]

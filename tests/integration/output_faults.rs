@@ -146,10 +146,9 @@ fn an_s3_write_whose_kms_key_cannot_be_used_is_said_and_the_report_goes_to_stdou
     let key = "arn:aws:kms:us-east-1:123456789012:key/1234abcd-12ab-34cd-56ef-1234567890ab";
     let proxy = FaultProxy::start(&moto.url, vec![Fault::kms_denied_put("audit-reports", key)]);
     let snapshot = common::repo().join("examples/snapshot.json");
-    let home = common::scratch("s3-kms-denied");
     let local = common::run(&["check", snapshot.to_str().unwrap(), "--format", "json"]);
-    let run = common::run_in_env(
-        &home,
+    let run = crate::s3_output::run(
+        &proxy.url,
         &[
             "check",
             snapshot.to_str().unwrap(),
@@ -159,16 +158,6 @@ fn an_s3_write_whose_kms_key_cannot_be_used_is_said_and_the_report_goes_to_stdou
             "s3://audit-reports/aws-auth-audit/2026-12-07/legacy.json",
             "--s3-kms-key",
             key,
-        ],
-        b"",
-        &[
-            ("AWS_ENDPOINT_URL_S3", &proxy.url),
-            ("AWS_REGION", "us-east-1"),
-            ("AWS_ACCESS_KEY_ID", "AKIATESTS3WRITER0001"),
-            ("AWS_SECRET_ACCESS_KEY", "s3-writer-secret"),
-            ("AWS_CONFIG_FILE", "/nonexistent"),
-            ("AWS_SHARED_CREDENTIALS_FILE", "/nonexistent"),
-            ("AWS_EC2_METADATA_DISABLED", "true"),
         ],
     );
     assert_eq!(run.code, 2, "{}", run.stderr);

@@ -16,7 +16,8 @@ fn s3(url: &str) -> aws_sdk_s3::Client {
     )
 }
 
-fn run(url: &str, args: &[&str]) -> common::Run {
+/// The binary with `args`, S3 at `url`, with keys of its own and nothing else of AWS's.
+pub(crate) fn run(url: &str, args: &[&str]) -> common::Run {
     let home = common::scratch("s3-output");
     common::run_in_env(
         &home,

@@ -52,52 +52,23 @@ impl FleetView<'_> {
             ));
         }
         let view = access_view(self.clusters);
-        if !view.is_empty() {
-            out.push_str(&format!(
-                "\n<details><summary>Who can administer, across the fleet ({} principal(s))</summary>\n\n| principal | clusters | how |\n|---|---|---|\n",
-                view.len()
-            ));
-            for (arn, paths) in &view {
-                let how: Vec<String> = paths
-                    .iter()
-                    .map(|p| {
-                        format!(
-                            "{}: {} via {}",
-                            markdown(&p.cluster),
-                            markdown(p.tier.as_str()),
-                            markdown(&p.source.to_string())
-                        )
-                    })
-                    .collect();
-                out.push_str(&format!(
-                    "| {} | {} | {} |\n",
-                    markdown(arn),
-                    paths.len(),
-                    how.join("<br>")
-                ));
-            }
-            out.push_str("\n</details>\n");
-        }
-        let latent = super::latent_view(self.clusters);
-        if !latent.is_empty() {
-            out.push_str(&format!(
-                "\n<details><summary>Who could make themselves administrators — IAM, before SCPs ({} principal(s))</summary>\n\n| principal | clusters | how |\n|---|---|---|\n",
-                latent.len()
-            ));
-            for (arn, paths) in &latent {
-                let how: Vec<String> = paths
-                    .iter()
-                    .map(|p| format!("{}: {}", markdown(&p.cluster), markdown(&p.why)))
-                    .collect();
-                out.push_str(&format!(
-                    "| {} | {} | {} |\n",
-                    markdown(arn),
-                    paths.len(),
-                    how.join("<br>")
-                ));
-            }
-            out.push_str("\n</details>\n");
-        }
+        out.push_str(&paths_table(
+            "Who can administer, across the fleet",
+            &view,
+            |p| {
+                format!(
+                    "{}: {} via {}",
+                    markdown(&p.cluster),
+                    markdown(p.tier.as_str()),
+                    markdown(&p.source.to_string())
+                )
+            },
+        ));
+        out.push_str(&paths_table(
+            "Who could make themselves administrators — IAM, before SCPs",
+            &super::latent_view(self.clusters),
+            |p| format!("{}: {}", markdown(&p.cluster), markdown(&p.why)),
+        ));
         let former = super::former_admins_view(self.clusters);
         if !former.is_empty() {
             out.push_str(&format!(
@@ -172,4 +143,30 @@ impl FleetView<'_> {
         }
         out
     }
+}
+
+/// A folded table of principals and their ways (`how` says each), or nothing when there is none.
+fn paths_table(
+    title: &str,
+    view: &std::collections::BTreeMap<String, Vec<super::AdminPath>>,
+    how: impl Fn(&super::AdminPath) -> String,
+) -> String {
+    if view.is_empty() {
+        return String::new();
+    }
+    let mut out = format!(
+        "\n<details><summary>{title} ({} principal(s))</summary>\n\n| principal | clusters | how |\n|---|---|---|\n",
+        view.len()
+    );
+    for (arn, paths) in view {
+        let ways: Vec<String> = paths.iter().map(&how).collect();
+        out.push_str(&format!(
+            "| {} | {} | {} |\n",
+            markdown(arn),
+            paths.len(),
+            ways.join("<br>")
+        ));
+    }
+    out.push_str("\n</details>\n");
+    out
 }
