@@ -82,7 +82,9 @@ pub fn run_collect(target: ClusterTarget, output: PathBuf, allow_incomplete: boo
     if output.as_os_str() == "-" {
         write_stdout(&text)?;
     } else {
-        write_file(&output, &text)?;
+        // A file (0600, atomically) or `s3://BUCKET/KEY` (encrypted at rest; a failed upload
+        // puts the snapshot on stdout instead).
+        super::output::write_report(Some(&output), &text)?;
     }
     let unknown = snapshot.unknown_reads();
     for (what, unknown) in &unknown {

@@ -329,7 +329,11 @@ fn dispatch(command: Command) -> CliResult {
             target,
             output,
             allow_incomplete,
-        } => cluster::run_collect(target, output, allow_incomplete),
+        } => cluster::run_collect(
+            target,
+            output::expand_path(&output, None)?,
+            allow_incomplete,
+        ),
         Command::Kubeconfig {
             name,
             region,

@@ -147,3 +147,56 @@ fn a_report_goes_to_s3_encrypted_and_a_failed_upload_loses_nothing() {
     );
     assert_eq!(missing.stdout, local.stdout);
 }
+
+/// `collect -o s3://…`: the snapshot of a live cluster goes to S3 (its day filled in), and
+/// judged from there it is the cluster's report.
+#[test]
+fn a_snapshot_goes_to_s3() {
+    use testbed::{Scenario, Testbed};
+    let bed = Testbed::start(Scenario::load("basic.json"));
+    let client = s3(&bed.moto.url);
+    let rt = sdk::runtime();
+    {
+        let client = client.clone();
+        sdk::block_on(&rt, async move {
+            client
+                .create_bucket()
+                .bucket("audit-evidence")
+                .send()
+                .await
+                .unwrap();
+        });
+    }
+    let home = common::scratch("s3-collect");
+    let collected = bed.run(
+        &home,
+        "admin",
+        &[
+            "collect",
+            "--name",
+            "demo",
+            "-o",
+            "s3://audit-evidence/{date}/demo.json",
+        ],
+    );
+    assert_eq!(collected.code, 0, "{}", collected.stderr);
+    assert_eq!(collected.stdout, "");
+    let key = format!("{}/demo.json", common::utc_date());
+    let body = sdk::block_on(&rt, async move {
+        let object = client
+            .get_object()
+            .bucket("audit-evidence")
+            .key(key)
+            .send()
+            .await
+            .unwrap();
+        object.body.collect().await.unwrap().into_bytes().to_vec()
+    });
+    let path = common::write(&home, "from-s3.json", &body);
+    let judged = common::run(&["check", &path, "--format", "json"]);
+    let report: serde_json::Value = serde_json::from_str(&judged.stdout).unwrap();
+    assert_eq!(
+        report["cluster"]["arn"],
+        "arn:aws:eks:us-east-1:123456789012:cluster/demo"
+    );
+}
