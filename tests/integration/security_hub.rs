@@ -144,3 +144,55 @@ fn an_incomplete_audit_leaves_earlier_findings_open() {
     // What could not be evaluated went in as NOT_AVAILABLE, never as passed.
     assert!(states.len() > 1, "{states:?}");
 }
+
+/// `scan --security-hub` imports each cluster into its own account through the role assumed
+/// there; `merge --security-hub` without `--role-name` reaches only the caller's account: the
+/// other account's clusters are said, not imported into the wrong account, and the run is exit 2
+/// with the report written.
+#[test]
+fn a_fleet_imports_each_cluster_into_its_account_and_never_into_another() {
+    let bed = Testbed::start(Scenario::load("fleet.json"));
+    let jsonl = crate::fleet::scan(&bed, &["--format", "jsonl", "--security-hub"]);
+    assert_eq!(jsonl.code, 3, "a region is not listed: {}", jsonl.stderr);
+    let clusters: Vec<Value> = jsonl
+        .stdout
+        .lines()
+        .map(|l| serde_json::from_str::<Value>(l).unwrap())
+        .filter(|l| l["kind"] == "cluster")
+        .collect();
+    for line in &clusters {
+        let arn = line["report"]["cluster"]["arn"].as_str().unwrap();
+        assert!(
+            jsonl.stderr.contains(&format!("Security Hub: {arn}: "))
+                && !jsonl.stderr.contains(&format!("{arn}: not imported")),
+            "{arn}: {}",
+            jsonl.stderr
+        );
+    }
+    assert!(
+        jsonl
+            .stderr
+            .contains("2 target(s) not audited: their earlier findings are left untouched"),
+        "{}",
+        jsonl.stderr
+    );
+    // The merge, with the caller's own credentials only.
+    let home = common::scratch("hub-merge");
+    let part = common::write(&home, "part.jsonl", jsonl.stdout.as_bytes());
+    let merged = bed.run(
+        &home,
+        "admin",
+        &["merge", &part, "--format", "json", "--security-hub"],
+    );
+    assert_eq!(merged.code, 2, "{}", merged.stderr);
+    assert!(
+        merged
+            .stderr
+            .contains("not imported: no credentials for account 222233334444: pass --role-name")
+            && merged.stderr.contains("the report was written"),
+        "{}",
+        merged.stderr
+    );
+    let report: Value = serde_json::from_str(&merged.stdout).unwrap();
+    assert_eq!(report["clusters"].as_array().unwrap().len(), clusters.len());
+}
