@@ -386,6 +386,21 @@ fn the_deployed_policies_are_enough_for_a_whole_scan() {
     );
 }
 
+/// `scan --org` as the scanner, through the audit role in each account (with its external ID),
+/// with `extra`.
+fn org_scan(bed: &Testbed, home: &std::path::Path, extra: &[&str]) -> crate::support::testbed::Run {
+    let mut args = vec![
+        "scan",
+        "--org",
+        "--role-name",
+        "aws-auth-audit",
+        "--external-id",
+        EXTERNAL_ID,
+    ];
+    args.extend_from_slice(extra);
+    bed.run(home, "user/aws-auth-audit-scanner", &args)
+}
+
 /// Findings Security Hub holds in `account`, read as the audit role there (assumed with the
 /// scanner's keys, as the scan assumes it): id → generator.
 fn held_findings(bed: &Testbed, account: &str) -> Vec<(String, String)> {
@@ -447,16 +462,10 @@ fn the_deployed_output_policies_are_enough_for_s3_and_security_hub_and_no_more()
     let home = common::scratch("least-privilege-outputs");
     let parts = format!("s3://{REPORT_BUCKET}/aws-auth-audit/{{date}}/parts/");
     let part = format!("{parts}part-{{shard}}.jsonl");
-    let scan = bed.run(
+    let scan = org_scan(
+        &bed,
         &home,
-        "user/aws-auth-audit-scanner",
         &[
-            "scan",
-            "--org",
-            "--role-name",
-            "aws-auth-audit",
-            "--external-id",
-            EXTERNAL_ID,
             "--regions",
             "us-east-1,eu-west-1",
             "--shard",
@@ -533,16 +542,10 @@ fn the_deployed_output_policies_are_enough_for_s3_and_security_hub_and_no_more()
         .collect();
     assert!(refused.is_empty(), "{refused:#?}");
     // Outside the prefix: refused by the policy, said, and the report is on stdout instead.
-    let outside = bed.run(
+    let outside = org_scan(
+        &bed,
         &home,
-        "user/aws-auth-audit-scanner",
         &[
-            "scan",
-            "--org",
-            "--role-name",
-            "aws-auth-audit",
-            "--external-id",
-            EXTERNAL_ID,
             "--regions",
             "us-east-1",
             "--format",

@@ -16,6 +16,13 @@ fn s3(url: &str) -> aws_sdk_s3::Client {
     )
 }
 
+fn create_bucket(rt: &tokio::runtime::Runtime, client: &aws_sdk_s3::Client, name: &str) {
+    let (client, name) = (client.clone(), name.to_string());
+    sdk::block_on(rt, async move {
+        client.create_bucket().bucket(name).send().await.unwrap();
+    });
+}
+
 /// The binary with `args`, S3 at `url`, with keys of its own and nothing else of AWS's.
 pub(crate) fn run(url: &str, args: &[&str]) -> common::Run {
     let home = common::scratch("s3-output");
@@ -40,17 +47,7 @@ fn a_report_goes_to_s3_encrypted_and_a_failed_upload_loses_nothing() {
     let moto = testbed::moto::Moto::start();
     let client = s3(&moto.url);
     let rt = sdk::runtime();
-    {
-        let client = client.clone();
-        sdk::block_on(&rt, async move {
-            client
-                .create_bucket()
-                .bucket("audit-reports")
-                .send()
-                .await
-                .unwrap();
-        });
-    }
+    create_bucket(&rt, &client, "audit-reports");
     let snapshot = common::repo().join("examples/snapshot.json");
     let snapshot = snapshot.to_str().unwrap();
     let local = common::run(&["check", snapshot, "--format", "json"]);
@@ -156,17 +153,7 @@ fn a_snapshot_goes_to_s3() {
     let bed = Testbed::start(Scenario::load("basic.json"));
     let client = s3(&bed.moto.url);
     let rt = sdk::runtime();
-    {
-        let client = client.clone();
-        sdk::block_on(&rt, async move {
-            client
-                .create_bucket()
-                .bucket("audit-evidence")
-                .send()
-                .await
-                .unwrap();
-        });
-    }
+    create_bucket(&rt, &client, "audit-evidence");
     let home = common::scratch("s3-collect");
     let collected = bed.run(
         &home,
