@@ -232,7 +232,8 @@ pub enum Command {
         target: ClusterTarget,
         #[command(flatten)]
         report: ReportArgs,
-        /// Also write the evidence snapshot this report judged (mode 0600, atomically);
+        /// Also write the evidence snapshot this report judged (mode 0600, atomically, or to
+        /// `s3://BUCKET/KEY`);
         /// `check FILE` reproduces the report from it
         #[arg(long, value_name = "FILE")]
         snapshot: Option<PathBuf>,
@@ -249,7 +250,8 @@ pub enum Command {
     Collect {
         #[command(flatten)]
         target: ClusterTarget,
-        /// The snapshot file (mode 0600, written atomically); `-` for stdout
+        /// The snapshot file (mode 0600, written atomically), `s3://BUCKET/KEY`, or `-` for
+        /// stdout
         #[arg(long, short = 'o', value_name = "FILE")]
         output: PathBuf,
         /// Exit 0 instead of 3 when some read failed (the snapshot still records it)
@@ -309,10 +311,12 @@ pub enum Command {
         /// Go on from a partial `--format jsonl` output: its clusters are kept, not read again
         #[arg(long, value_name = "PARTIAL.jsonl")]
         resume: Option<PathBuf>,
-        /// Keep every cluster's snapshot in this folder (mode 0600), for `--replay`
+        /// Keep every cluster's snapshot in this folder (mode 0600), or under
+        /// `s3://BUCKET/PREFIX/`, for `--replay`
         #[arg(long, value_name = "DIR")]
         evidence: Option<PathBuf>,
-        /// Judge the snapshots a scan kept with --evidence, offline, into the fleet report
+        /// Judge the snapshots a scan kept with --evidence (a folder or `s3://BUCKET/PREFIX/`),
+        /// offline, into the fleet report
         #[arg(long, value_name = "DIR", conflicts_with_all = ["resume", "evidence"])]
         replay: Option<PathBuf>,
         /// An earlier scan (its JSON Lines or JSON report): say what changed since, and fail

@@ -6,7 +6,7 @@ use std::path::PathBuf;
 
 use super::args::ClusterTarget;
 use super::error::{CliError, CliResult};
-use super::output::{ReportArgs, deliver, runtime, write_file, write_stdout};
+use super::output::{ReportArgs, deliver, runtime, write_stdout};
 use crate::cli::exit::ExitStatus;
 use crate::evidence::Snapshot;
 use crate::infra::escape::terminal;
@@ -62,13 +62,16 @@ pub fn run(
         role_arn: target.role_arn.clone(),
     };
     let snapshot = collect_snapshot(target)?;
-    if let Some(path) = evidence {
-        write_file(&path, &snapshot.to_json())?;
-    }
+    // The snapshot first (it survives a judgement that fails); a snapshot that could not be
+    // written is exit 2 — after the report, which is not lost for it.
+    let kept = evidence
+        .map(|path| super::output::write_beside_report(&path, &snapshot.to_json()))
+        .transpose();
     let step = policy.map(super::policy::step);
     let finish: Vec<&dyn crate::judge::Finish> = step.iter().map(|s| s as _).collect();
     let result = crate::judge::judge_snapshot(&snapshot, &finish)?;
     let status = deliver(&result, &report)?;
+    kept?;
     if security_hub {
         super::security_hub::import_cluster(&result, credentials)?;
     }

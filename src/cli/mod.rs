@@ -253,9 +253,13 @@ fn dispatch(command: Command) -> CliResult {
                     shard,
                     skip: Default::default(),
                 },
-                evidence,
+                evidence: evidence
+                    .map(|path| output::expand_path(&path, shard))
+                    .transpose()?,
                 resume,
-                replay,
+                replay: replay
+                    .map(|path| output::expand_path(&path, shard))
+                    .transpose()?,
                 baseline,
                 fail_on_existing,
                 profile,

@@ -243,6 +243,11 @@ pub fn expand_path(path: &Path, shard: Option<(u32, u32)>) -> Result<PathBuf, Cl
     Ok(PathBuf::from(expanded))
 }
 
+/// The KMS key `--s3-kms-key` named, if any.
+pub fn s3_kms_key() -> Option<String> {
+    S3_KMS_KEY.get().cloned().flatten()
+}
+
 /// Writes a report to `output` — a file (0600, atomically) or `s3://BUCKET/KEY` (encrypted at
 /// rest) — or to stdout. Either failing is exit 2; a failed upload writes the report to stdout
 /// instead, so it is not lost, and names the bucket, the key and the AWS error. `{date}` in the
@@ -260,25 +265,53 @@ pub fn write_report(output: Option<&Path>, text: &str) -> Result<(), CliError> {
     }
 }
 
-fn write_s3(bucket: &str, key: &str, text: &str) -> Result<(), CliError> {
-    let kms = S3_KMS_KEY.get().cloned().flatten();
+/// Writes what is not the report (`cluster --snapshot`) to a file (0600, atomically) or to
+/// `s3://BUCKET/KEY`; a failed upload is exit 2 naming the bucket, the key and the AWS error —
+/// never put on stdout, where the report goes.
+pub fn write_beside_report(path: &Path, text: &str) -> Result<(), CliError> {
+    let path = expand_path(path, None)?;
+    let Some((bucket, key)) = path.to_str().and_then(crate::source::s3::location) else {
+        return write_file(&path, text);
+    };
+    upload(bucket, key, text)?
+        .map_err(|failure| CliError::input(upload_failed(bucket, key, &failure)))
+}
+
+/// One object put to S3 with the standard credentials, encrypted at rest (`--s3-kms-key`).
+fn upload(
+    bucket: &str,
+    key: &str,
+    text: &str,
+) -> Result<Result<(), crate::source::aws::AwsFailure>, CliError> {
+    let kms = s3_kms_key();
     let body = text.as_bytes().to_vec();
-    let uploaded = runtime()?.block_on(Box::pin(async {
+    Ok(runtime()?.block_on(Box::pin(async {
         let session =
             crate::source::aws::AwsSession::new(&crate::source::aws::CredentialOptions::default())
                 .await;
         crate::source::s3::put(&session, bucket, key, body, kms.as_deref()).await
-    }));
-    match uploaded {
+    })))
+}
+
+/// `s3://BUCKET/KEY: the upload failed (CLASS): detail`, each part escaped.
+pub fn upload_failed(bucket: &str, key: &str, failure: &crate::source::aws::AwsFailure) -> String {
+    format!(
+        "s3://{}/{}: the upload failed ({:?}): {}",
+        crate::infra::escape::terminal(bucket),
+        crate::infra::escape::terminal(key),
+        failure.class,
+        crate::infra::escape::terminal(&failure.detail())
+    )
+}
+
+fn write_s3(bucket: &str, key: &str, text: &str) -> Result<(), CliError> {
+    match upload(bucket, key, text)? {
         Ok(()) => Ok(()),
         Err(failure) => {
             write_stdout(text)?;
             Err(CliError::input(format!(
-                "s3://{}/{}: the upload failed ({:?}): {}; the report was written to stdout instead",
-                crate::infra::escape::terminal(bucket),
-                crate::infra::escape::terminal(key),
-                failure.class,
-                crate::infra::escape::terminal(&failure.detail())
+                "{}; the report was written to stdout instead",
+                upload_failed(bucket, key, &failure)
             )))
         }
     }

@@ -103,12 +103,20 @@ pub fn run(args: ScanArgs) -> CliResult {
             )
         })
         .collect();
+    // With `--evidence s3://BUCKET/PREFIX/`, where the snapshots go: each is uploaded by the
+    // caller of `judge` (the scan's async loop), which gets back its key and text.
+    let evidence_s3 = args
+        .evidence
+        .as_ref()
+        .and_then(|dir| dir.to_str())
+        .and_then(crate::source::s3::prefix_location)
+        .map(|(bucket, prefix)| (bucket.to_string(), prefix.to_string()));
     let judge = |account: String,
                  region: String,
                  snapshot: &Snapshot,
                  fleet: &mut Fleet,
                  lines: &mut LineSink|
-     -> Result<(), CliError> {
+     -> Result<Option<(String, String)>, CliError> {
         let result = crate::judge::judge_snapshot(snapshot, &finish)?;
         // The report keeps every finding; the exit code counts only what the baseline lacks.
         let exit = match known.get(&snapshot.cluster.arn) {
@@ -128,12 +136,15 @@ pub fn run(args: ScanArgs) -> CliResult {
             exit.code(),
             args.fail_on.threshold(),
         );
-        if let Some(dir) = &args.evidence {
-            write_file(
-                &dir.join(evidence_name(&line.account, &line.region, &line.cluster)),
-                &snapshot.to_json(),
-            )?;
-        }
+        let name = evidence_name(&line.account, &line.region, &line.cluster);
+        let upload = match (&args.evidence, &evidence_s3) {
+            (_, Some((_, prefix))) => Some((format!("{prefix}{name}"), snapshot.to_json())),
+            (Some(dir), None) => {
+                write_file(&dir.join(name), &snapshot.to_json())?;
+                None
+            }
+            (None, None) => None,
+        };
         lines.write(&crate::report::fleet::cluster_line(&line))?;
         // The CloudTrail events a report carries are for the next scan's baseline: once its line
         // is written, only a JSON report (written whole at the end) still needs them in memory.
@@ -142,28 +153,22 @@ pub fn run(args: ScanArgs) -> CliResult {
             line.report.trail = None;
         }
         fleet.add_cluster(line);
-        Ok(())
+        Ok(upload)
     };
-    if let Some(dir) = &args.evidence {
+    if let Some(dir) = args.evidence.as_ref().filter(|_| evidence_s3.is_none()) {
         std::fs::create_dir_all(dir)
             .map_err(|e| CliError::input(format!("{}: {e}", dir.display())))?;
     }
     // Offline: the snapshots an earlier scan kept, judged again.
     if let Some(dir) = &args.replay {
-        let mut files: Vec<PathBuf> = std::fs::read_dir(dir)
-            .map_err(|e| CliError::input(format!("{}: {e}", dir.display())))?
-            .filter_map(|e| e.ok().map(|e| e.path()))
-            .filter(|p| p.extension().is_some_and(|x| x == "json"))
-            .collect();
-        files.sort();
+        let snapshots = kept_snapshots(dir)?;
         // Replayed: every snapshot is a cluster found; its account and region were listed.
         let mut pairs = BTreeSet::new();
         fleet.census = Some(Census {
-            clusters_listed: files.len(),
+            clusters_listed: snapshots.len(),
             ..Census::default()
         });
-        for path in files {
-            let input = crate::source::file::read_input(&path.to_string_lossy())?;
+        for input in snapshots {
             let snapshot = super::check::read_snapshot(&input)?;
             let arn = crate::model::arn::parse(&snapshot.cluster.arn).ok();
             let account = arn.as_ref().map_or("", |a| a.account).to_string();
@@ -256,7 +261,12 @@ pub fn run(args: ScanArgs) -> CliResult {
                         snapshot,
                     } => {
                         progress.done += 1;
-                        judge(account, region, &snapshot, &mut fleet, &mut lines)?;
+                        if let Some((key, text)) =
+                            judge(account, region, &snapshot, &mut fleet, &mut lines)?
+                            && let Some((bucket, _)) = &evidence_s3
+                        {
+                            keep_in_s3(&session, bucket, &key, text).await?;
+                        }
                     }
                     FleetItem::Skipped {
                         account,
@@ -325,6 +335,60 @@ fn hub(args: &ScanArgs) -> Option<AccountAccess> {
         role_name: args.fleet.role_name.clone(),
         external_id: args.fleet.external_id.clone(),
     })
+}
+
+/// The snapshots `--replay` judges: every `.json` file of a folder, or every `.json` object
+/// under `s3://BUCKET/PREFIX/`, by name.
+fn kept_snapshots(dir: &Path) -> Result<Vec<crate::inputs::manifest::InputFile>, CliError> {
+    if let Some((bucket, prefix)) = dir.to_str().and_then(crate::source::s3::prefix_location) {
+        let parts = super::output::runtime()?
+            .block_on(Box::pin(async {
+                let session = AwsSession::new(&CredentialOptions::default()).await;
+                crate::source::s3::parts(
+                    &session,
+                    bucket,
+                    prefix,
+                    crate::inputs::manifest::MAX_INPUT_BYTES,
+                )
+                .await
+            }))
+            .map_err(|e| CliError::input(crate::infra::escape::terminal(&e)))?;
+        return Ok(parts
+            .into_iter()
+            .filter(|(path, _)| path.ends_with(".json"))
+            .map(|(path, bytes)| crate::inputs::manifest::InputFile { path, bytes })
+            .collect());
+    }
+    let mut files: Vec<PathBuf> = std::fs::read_dir(dir)
+        .map_err(|e| CliError::input(format!("{}: {e}", dir.display())))?
+        .filter_map(|e| e.ok().map(|e| e.path()))
+        .filter(|p| p.extension().is_some_and(|x| x == "json"))
+        .collect();
+    files.sort();
+    files
+        .iter()
+        .map(|path| Ok(crate::source::file::read_input(&path.to_string_lossy())?))
+        .collect()
+}
+
+/// One snapshot of `--evidence s3://…` uploaded (encrypted at rest, `--s3-kms-key` honoured). A
+/// failed upload stops the scan, as a failed write to an evidence folder does: exit 2 naming
+/// the bucket, the key and the AWS error.
+async fn keep_in_s3(
+    session: &AwsSession,
+    bucket: &str,
+    key: &str,
+    text: String,
+) -> Result<(), CliError> {
+    let kms = super::output::s3_kms_key();
+    crate::source::s3::put(session, bucket, key, text.into_bytes(), kms.as_deref())
+        .await
+        .map_err(|failure| {
+            CliError::input(format!(
+                "--evidence {}",
+                super::output::upload_failed(bucket, key, &failure)
+            ))
+        })
 }
 
 /// How often a scan says how far it is.

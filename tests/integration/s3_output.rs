@@ -187,3 +187,92 @@ fn a_snapshot_goes_to_s3() {
         "arn:aws:eks:us-east-1:123456789012:cluster/demo"
     );
 }
+
+/// `scan --evidence s3://…/` keeps every cluster's snapshot in S3, `scan --replay s3://…/`
+/// judges them again into the same cluster reports, and `cluster --snapshot s3://…` puts one
+/// there without touching the report on stdout.
+#[test]
+fn evidence_kept_in_s3_replays_into_the_same_reports() {
+    use testbed::{Scenario, Testbed};
+    let bed = Testbed::start(Scenario::load("fleet.json"));
+    let rt = sdk::runtime();
+    create_bucket(&rt, &s3(&bed.moto.url), "audit-evidence");
+    let live = crate::fleet::scan(
+        &bed,
+        &[
+            "--format",
+            "jsonl",
+            "--evidence",
+            "s3://audit-evidence/{date}/evidence/",
+        ],
+    );
+    assert!(live.code != 2, "{}", live.stderr);
+    let home = common::scratch("s3-replay");
+    let replay = bed.run(
+        &home,
+        "admin",
+        &[
+            "scan",
+            "--replay",
+            "s3://audit-evidence/{date}/evidence/",
+            "--format",
+            "jsonl",
+        ],
+    );
+    assert!(replay.code != 2, "{}", replay.stderr);
+    let clusters = |out: &str| -> Vec<serde_json::Value> {
+        crate::fleet::cluster_lines(out)
+            .into_iter()
+            .filter(|l| l["kind"] == "cluster")
+            .collect()
+    };
+    let live_lines = clusters(&live.stdout);
+    assert_eq!(live_lines.len(), 4, "{}", live.stdout);
+    assert_eq!(clusters(&replay.stdout), live_lines);
+    // One cluster's snapshot beside its report: stdout holds the report alone.
+    let demo = Testbed::start(Scenario::load("basic.json"));
+    create_bucket(&rt, &s3(&demo.moto.url), "audit-evidence");
+    let run = demo.run(
+        &home,
+        "admin",
+        &[
+            "cluster",
+            "--name",
+            "demo",
+            "--format",
+            "json",
+            "--snapshot",
+            "s3://audit-evidence/demo.json",
+        ],
+    );
+    assert!(run.code != 2, "{}", run.stderr);
+    let report = run.json();
+    assert_eq!(
+        report["cluster"]["arn"],
+        "arn:aws:eks:us-east-1:123456789012:cluster/demo"
+    );
+    let refused = demo.run(
+        &home,
+        "admin",
+        &[
+            "cluster",
+            "--name",
+            "demo",
+            "--snapshot",
+            "s3://no-such-bucket/demo.json",
+        ],
+    );
+    assert_eq!(refused.code, 2, "{}", refused.stderr);
+    assert!(
+        refused
+            .stderr
+            .contains("s3://no-such-bucket/demo.json: the upload failed (NotFound)"),
+        "{}",
+        refused.stderr
+    );
+    assert!(
+        refused.stdout.contains("access matrix") && !refused.stdout.contains("\"collected_at\""),
+        "the report, not the snapshot, on stdout: {}",
+        refused.stdout
+    );
+}
