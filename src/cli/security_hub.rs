@@ -137,16 +137,17 @@ async fn import_all(
         let target = &import.target;
         let account = target.account.clone();
         let session = match (&access.role_name, &own) {
-            (Some(name), _) => sessions
-                .entry(account.clone())
-                .or_insert(
-                    base.assume(
-                        &format!("arn:{}:iam::{account}:role/{name}", target.partition),
-                        access.external_id.as_deref(),
-                    )
-                    .await,
-                )
-                .clone(),
+            // The role assumed once an account: its session (and credentials) serve every
+            // cluster there.
+            (Some(name), _) => match sessions.get(&account) {
+                Some(session) => session.clone(),
+                None => {
+                    let role = format!("arn:{}:iam::{account}:role/{name}", target.partition);
+                    let session = base.assume(&role, access.external_id.as_deref()).await;
+                    sessions.insert(account.clone(), session.clone());
+                    session
+                }
+            },
             (None, Some(Err(e))) => {
                 outcomes.push((
                     target.cluster_arn.clone(),

@@ -459,6 +459,7 @@ fn held_findings(bed: &Testbed, account: &str) -> Vec<(String, String)> {
 #[test]
 fn the_deployed_output_policies_are_enough_for_s3_and_security_hub_and_no_more() {
     let (bed, member) = org_testbed(false);
+    bed.moto.start_recording();
     let home = common::scratch("least-privilege-outputs");
     let parts = format!("s3://{REPORT_BUCKET}/aws-auth-audit/{{date}}/parts/");
     let part = format!("{parts}part-{{shard}}.jsonl");
@@ -491,6 +492,15 @@ fn the_deployed_output_policies_are_enough_for_s3_and_security_hub_and_no_more()
         "one import per cluster: {}",
         scan.stderr
     );
+    // The role assumed once an account for the reads, once an account for the imports — not
+    // once a cluster (the management account has two).
+    let assumed = bed
+        .moto
+        .recorded_actions()
+        .iter()
+        .filter(|a| *a == "AssumeRole")
+        .count();
+    assert_eq!(assumed, 4, "{:?}", bed.moto.recorded_actions());
     for account in [MANAGEMENT, member.as_str()] {
         let held = held_findings(&bed, account);
         assert!(!held.is_empty(), "account {account}: nothing imported");
