@@ -40,21 +40,12 @@ fn shard_parts(shard: &std::path::Path) -> Result<Vec<Part>, CliError> {
         return Ok(vec![Part::of(&input)?]);
     };
     let one_object = !prefix.is_empty() && !prefix.ends_with('/');
-    let parts = super::output::runtime()?
-        .block_on(Box::pin(async {
-            let session = crate::source::aws::AwsSession::new(
-                &crate::source::aws::CredentialOptions::default(),
-            )
-            .await;
-            let most = super::fleet_lines::MAX_FLEET_FILE_BYTES;
-            match one_object {
-                true => crate::source::s3::object(&session, bucket, prefix, most)
-                    .await
-                    .map(|part| vec![part]),
-                false => crate::source::s3::parts(&session, bucket, prefix, most).await,
-            }
-        }))
-        .map_err(|e| CliError::input(crate::infra::escape::terminal(&e)))?;
+    let parts = super::output::read_s3(
+        bucket,
+        prefix,
+        !one_object,
+        super::fleet_lines::MAX_FLEET_FILE_BYTES,
+    )?;
     if parts.is_empty() {
         return Err(CliError::input(format!(
             "s3://{bucket}/{prefix}: no shard part (.jsonl or .json) under this prefix"
@@ -170,10 +161,9 @@ pub fn run_merge(args: MergeArgs) -> CliResult {
         }
     }
     let mut lines = LineSink::new(format, output.as_deref())?;
-    let mut sorted = fleet.clusters.clone();
-    sorted.sort_by_key(ClusterLine::key);
-    for line in sorted {
-        lines.write(&crate::report::fleet::line(&FleetLine::Cluster(line)))?;
+    fleet.clusters.sort_by_key(ClusterLine::key);
+    for line in &fleet.clusters {
+        lines.write(&crate::report::fleet::cluster_line(line))?;
     }
     for item in &fleet.not_audited {
         lines.write(&crate::report::fleet::line(&FleetLine::NotAudited(

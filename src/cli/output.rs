@@ -277,6 +277,31 @@ pub fn write_beside_report(path: &Path, text: &str) -> Result<(), CliError> {
         .map_err(|failure| CliError::input(upload_failed(bucket, key, &failure)))
 }
 
+/// Objects read from S3 with the standard credentials, each at most `max` bytes and named
+/// `s3://BUCKET/KEY`: with `listing`, every `.json`/`.jsonl` object under the prefix `key` (in
+/// key order), else the one object `key`.
+pub fn read_s3(
+    bucket: &str,
+    key: &str,
+    listing: bool,
+    max: usize,
+) -> Result<Vec<(String, Vec<u8>)>, CliError> {
+    runtime()?
+        .block_on(Box::pin(async {
+            let session = crate::source::aws::AwsSession::new(
+                &crate::source::aws::CredentialOptions::default(),
+            )
+            .await;
+            match listing {
+                true => crate::source::s3::parts(&session, bucket, key, max).await,
+                false => crate::source::s3::object(&session, bucket, key, max)
+                    .await
+                    .map(|object| vec![object]),
+            }
+        }))
+        .map_err(|e| CliError::input(crate::infra::escape::terminal(&e)))
+}
+
 /// One object put to S3 with the standard credentials, encrypted at rest (`--s3-kms-key`).
 fn upload(
     bucket: &str,

@@ -208,9 +208,7 @@ pub fn run(args: ScanArgs) -> CliResult {
         for line in read_lines(partial)? {
             if let FleetLine::Cluster(done) = line {
                 options.skip.insert(done.key());
-                lines.write(&crate::report::fleet::line(&FleetLine::Cluster(
-                    done.clone(),
-                )))?;
+                lines.write(&crate::report::fleet::cluster_line(&done))?;
                 fleet.add_cluster(done);
             }
         }
@@ -341,18 +339,12 @@ fn hub(args: &ScanArgs) -> Option<AccountAccess> {
 /// under `s3://BUCKET/PREFIX/`, by name.
 fn kept_snapshots(dir: &Path) -> Result<Vec<crate::inputs::manifest::InputFile>, CliError> {
     if let Some((bucket, prefix)) = dir.to_str().and_then(crate::source::s3::prefix_location) {
-        let parts = super::output::runtime()?
-            .block_on(Box::pin(async {
-                let session = AwsSession::new(&CredentialOptions::default()).await;
-                crate::source::s3::parts(
-                    &session,
-                    bucket,
-                    prefix,
-                    crate::inputs::manifest::MAX_INPUT_BYTES,
-                )
-                .await
-            }))
-            .map_err(|e| CliError::input(crate::infra::escape::terminal(&e)))?;
+        let parts = super::output::read_s3(
+            bucket,
+            prefix,
+            true,
+            crate::inputs::manifest::MAX_INPUT_BYTES,
+        )?;
         return Ok(parts
             .into_iter()
             .filter(|(path, _)| path.ends_with(".json"))

@@ -36,6 +36,7 @@ impl Trail {
         let since = newer.window_start.clone();
         let fresh: std::collections::BTreeSet<&str> =
             newer.events.iter().map(|e| e.event_id.as_str()).collect();
+        let seconds = |t: &str| crate::infra::time::parse_secs(t).unwrap_or(0);
         let in_window = |t: &str| seconds(t) >= seconds(window_start);
         let mut events: Vec<TrailEvent> = earlier
             .events
@@ -55,12 +56,6 @@ impl Trail {
             carried_until: Some(since),
         }
     }
-}
-
-/// Seconds since the epoch of an RFC 3339 instant (0 when it is not one).
-fn seconds(time: &str) -> i64 {
-    aws_smithy_types::DateTime::from_str(time, aws_smithy_types::date_time::Format::DateTime)
-        .map_or(0, |t| t.secs())
 }
 
 /// One EKS management event, as far as attribution needs it.

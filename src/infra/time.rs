@@ -14,6 +14,14 @@ pub fn rfc3339_secs(secs: i64) -> String {
         .unwrap_or_default()
 }
 
+/// Seconds since the Unix epoch of an RFC 3339 instant (`2026-11-28T12:14:00Z`, fractions and
+/// offsets included); `None` when the text is not one.
+pub fn parse_secs(text: &str) -> Option<i64> {
+    aws_smithy_types::DateTime::from_str(text, aws_smithy_types::date_time::Format::DateTime)
+        .ok()
+        .map(|t| t.secs())
+}
+
 /// Seconds since the Unix epoch (0 before it).
 pub fn epoch_secs(time: SystemTime) -> i64 {
     time.duration_since(SystemTime::UNIX_EPOCH)

@@ -272,12 +272,7 @@ pub const OVERLAP_SECS: i64 = 3_600;
 pub fn since_of<'a>(carried: impl IntoIterator<Item = Option<&'a Trail>>) -> Option<i64> {
     let mut earliest: Option<i64> = None;
     for trail in carried {
-        let end = aws_smithy_types::DateTime::from_str(
-            &trail?.window_end,
-            aws_smithy_types::date_time::Format::DateTime,
-        )
-        .ok()?
-        .secs();
+        let end = crate::infra::time::parse_secs(&trail?.window_end)?;
         earliest = Some(earliest.map_or(end, |e| e.min(end)));
     }
     earliest.map(|end| end - OVERLAP_SECS)
@@ -351,12 +346,10 @@ pub fn creator(
     created_at: Option<&str>,
     now: std::time::SystemTime,
 ) -> Fetched<Creator> {
-    let created = created_at.and_then(|t| {
-        aws_smithy_types::DateTime::from_str(t, aws_smithy_types::date_time::Format::DateTime).ok()
-    });
+    let created = created_at.and_then(crate::infra::time::parse_secs);
     let now_secs = crate::infra::time::epoch_secs(now);
     if let Some(created) = created
-        && now_secs - created.secs() > HISTORY_DAYS * 86_400
+        && now_secs - created > HISTORY_DAYS * 86_400
     {
         return Fetched::Absent;
     }
@@ -421,11 +414,7 @@ mod tests {
             carried_until: None,
         };
         let (a, b) = (read("2026-11-30T00:00:00Z"), read("2026-11-29T00:00:00Z"));
-        let at = |t: &str| {
-            aws_smithy_types::DateTime::from_str(t, aws_smithy_types::date_time::Format::DateTime)
-                .unwrap()
-                .secs()
-        };
+        let at = |t: &str| crate::infra::time::parse_secs(t).unwrap();
         assert_eq!(
             since_of([Some(&a), Some(&b)]),
             Some(at("2026-11-29T00:00:00Z") - OVERLAP_SECS)

@@ -5,6 +5,7 @@
 //! that is gone now". Pure.
 
 use crate::evidence::{AccessEntry, AccessEntryType, Fetched, Trail, TrailEvent};
+use crate::infra::time::parse_secs as seconds;
 use crate::model::iam::Wanted;
 use crate::model::policies::access_policies;
 
@@ -38,12 +39,6 @@ pub struct HistoryItem {
     pub gone: bool,
     /// It granted, or removed, administrator power (an admin-tier access policy).
     pub admin: bool,
-}
-
-fn seconds(time: &str) -> Option<i64> {
-    aws_smithy_types::DateTime::from_str(time, aws_smithy_types::date_time::Format::DateTime)
-        .ok()
-        .map(|t| t.secs())
 }
 
 /// Whether `principal` (an event's) is `arn`: the same IAM principal, ARNs compared as IAM
